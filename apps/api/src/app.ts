@@ -1,0 +1,39 @@
+import type { Db } from "@salvo/db";
+import express from "express";
+import type { Redis } from "ioredis";
+import type { ApiEnv } from "./env";
+import { authenticate } from "./http/auth";
+import { errorHandler, notFound } from "./http/errors";
+import { requestLog } from "./http/request-log";
+import { throttle } from "./http/throttle";
+import type { Logger } from "./logger";
+import { accountRoutes } from "./routes/account";
+import { healthRoutes } from "./routes/health";
+import { tokenRoutes } from "./routes/tokens";
+
+export interface ApiDeps {
+  env: ApiEnv;
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+}
+
+/** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
+export function createApp({ env, db, redis, logger }: ApiDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("trust proxy", env.TRUST_PROXY);
+
+  app.use(requestLog(logger));
+  app.use(healthRoutes(db, redis, env.REDIS_PREFIX));
+
+  const v1 = express.Router();
+  v1.use(authenticate(db), throttle(redis, env.REDIS_PREFIX));
+  v1.use(accountRoutes(), tokenRoutes(db));
+  app.use("/v1", v1);
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,64 @@
+import {
+  InvalidJsonError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SalvoError,
+  UnsupportedMediaTypeError,
+} from "@salvo/core";
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { Logger } from "../logger";
+import { sendReply } from "./reply";
+
+/** The error envelope every failed request answers with. */
+export function errorEnvelope(error: SalvoError) {
+  return {
+    error: { code: error.code, description: error.message, ...(error.field ? { field: error.field } : {}) },
+  };
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw new NotFoundError(`No route ${req.method} ${req.path}.`);
+};
+
+/** body-parser's errors carry a `type`; each maps to a 4xx of ours. */
+function fromBodyParser(error: { type?: string; status?: number; expose?: boolean }): SalvoError | null {
+  switch (error.type) {
+    case "entity.parse.failed":
+      return new InvalidJsonError();
+    case "entity.too.large":
+      return new PayloadTooLargeError();
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new UnsupportedMediaTypeError("Send the request body as UTF-8 JSON.");
+    default:
+      if (error.expose && error.status && error.status >= 400 && error.status < 500) {
+        return new SalvoError("BAD_REQUEST", error.status, "The request could not be read.");
+      }
+      return null;
+  }
+}
+
+/** The one place where errors become HTTP answers. Anything unexpected is a logged 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const known = error instanceof SalvoError ? error : fromBodyParser(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (known) {
+      const headers: Record<string, string> = {};
+      if ("retryAfterSeconds" in known) headers["Retry-After"] = String(known.retryAfterSeconds);
+      if (known.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="salvo", Basic realm="salvo"';
+      sendReply(req, res, { status: known.status, body: errorEnvelope(known), headers });
+      return;
+    }
+    logger.error({ err: error, requestId: req.id }, "unhandled error");
+    sendReply(req, res, {
+      status: 500,
+      body: {
+        error: { code: "INTERNAL_ERROR", description: "Something went wrong on our side; it was logged." },
+      },
+    });
+  };
+}

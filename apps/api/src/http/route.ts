@@ -1,0 +1,79 @@
+import { InvalidParameterError, UnsupportedMediaTypeError } from "@salvo/core";
+import type { Account } from "@salvo/db";
+import express, { type Request, type RequestHandler, type Response } from "express";
+import typeis from "type-is";
+import type { z } from "zod";
+import { type Reply, sendReply } from "./reply";
+
+/** Small JSON bodies unless a route says otherwise (bulk routes raise it). */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+}
+
+interface RouteSpec<P, Q, B> {
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  maxBodyBytes?: number;
+  handler: (input: RouteInput<P, Q, B>) => Promise<Reply> | Reply;
+}
+
+/**
+ * One route: its params, query and body schemas and a thin handler. The handler
+ * gets parsed values only; a value that does not parse is a 400 naming the field,
+ * a body that is not JSON a 415, and nothing reaches the service.
+ */
+export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, Q, B>): RequestHandler[] {
+  const parseBody = spec.body
+    ? [
+        express.json({
+          limit: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+          type: ["application/json", "application/*+json"],
+        }),
+        requireJsonBody,
+      ]
+    : [];
+  const handle: RequestHandler = async (req, res) => {
+    const input = {
+      params: parse(spec.params, req.params, "path"),
+      query: parse(spec.query, req.query, "query"),
+      body: parse(spec.body, req.body, "body"),
+      req,
+      res,
+    } as RouteInput<P, Q, B>;
+    sendReply(req, res, await spec.handler(input));
+  };
+  return [...parseBody, handle];
+}
+
+// A body that came with another content type is left unparsed by express.json.
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (req.body === undefined && typeis.hasBody(req)) throw new UnsupportedMediaTypeError();
+  next();
+};
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | undefined {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? (where === "body" ? undefined : {}));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : where;
+  const description =
+    where === "body" && value === undefined
+      ? "A JSON request body is required."
+      : `${field}: ${issue?.message ?? "invalid value"}`;
+  throw new InvalidParameterError(description, field);
+}
+
+/** The authenticated account of a request (set by the auth middleware). */
+export function accountOf(res: Response): Account {
+  const account = res.locals.account as Account | undefined;
+  if (!account) throw new Error("accountOf() on a route without authentication");
+  return account;
+}

@@ -1,0 +1,37 @@
+import type { Account } from "@salvo/db";
+import { Router } from "express";
+import { accountOf, route } from "../http/route";
+
+/** An account as the API shows it. */
+export function accountResource(account: Account) {
+  return {
+    data: {
+      id: account.id,
+      type: "accounts",
+      attributes: {
+        name: account.name,
+        credits: account.credits,
+        default_country: account.defaultCountry,
+        limits: {
+          api_requests_per_second: account.apiRateLimit,
+          messages_per_second: account.sendRateLimit,
+          anti_flood: {
+            max_per_recipient_per_hour: account.floodMaxPerHour,
+            max_same_body_per_recipient_per_hour: account.floodMaxSameBodyPerHour,
+          },
+        },
+        created_at: account.createdAt.toISOString(),
+      },
+    },
+    links: { self: "/v1/account" },
+  };
+}
+
+export function accountRoutes(): Router {
+  const router = Router();
+  router.get(
+    "/account",
+    route({ handler: ({ res }) => ({ status: 200, body: accountResource(accountOf(res)) }) }),
+  );
+  return router;
+}

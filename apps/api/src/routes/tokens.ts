@@ -1,0 +1,66 @@
+import { type ApiToken, createApiToken, type Db, listApiTokens, revokeApiToken } from "@salvo/db";
+import { Router } from "express";
+import { z } from "zod";
+import { paged, pageQuery } from "../http/pagination";
+import { accountOf, route } from "../http/route";
+
+function tokenResource(token: ApiToken) {
+  return {
+    id: token.id,
+    type: "tokens",
+    attributes: {
+      label: token.label,
+      created_at: token.createdAt.toISOString(),
+      last_used_at: token.lastUsedAt?.toISOString() ?? null,
+      revoked_at: token.revokedAt?.toISOString() ?? null,
+    },
+    links: { self: `/v1/tokens/${token.id}` },
+  };
+}
+
+const tokenParams = z.object({ id: z.string().min(1).max(100) });
+
+/** The account's own API tokens: list, create (the secret is shown once), revoke. */
+export function tokenRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get(
+    "/tokens",
+    route({
+      query: pageQuery,
+      handler: async ({ query, res }) => {
+        const { tokens, pages } = await listApiTokens(db, accountOf(res).id, query.page);
+        return { status: 200, body: paged(tokens.map(tokenResource), pages, query.page) };
+      },
+    }),
+  );
+
+  router.post(
+    "/tokens",
+    route({
+      body: z.strictObject({ label: z.string().trim().max(100).default("") }),
+      handler: async ({ body, res }) => {
+        const { apiToken, token } = await createApiToken(db, accountOf(res).id, body.label);
+        const resource = tokenResource(apiToken);
+        return {
+          status: 201,
+          body: { data: { ...resource, attributes: { ...resource.attributes, token } } },
+          headers: { Location: resource.links.self },
+        };
+      },
+    }),
+  );
+
+  router.delete(
+    "/tokens/:id",
+    route({
+      params: tokenParams,
+      handler: async ({ params, res }) => {
+        const token = await revokeApiToken(db, params.id, accountOf(res).id);
+        return { status: 200, body: { data: tokenResource(token) } };
+      },
+    }),
+  );
+
+  return router;
+}

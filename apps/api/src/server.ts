@@ -1,0 +1,53 @@
+import type { AddressInfo } from "node:net";
+import { createDb, redactUrl } from "@salvo/db";
+import { closeRedis, createRedis } from "@salvo/queue";
+import { createApp } from "./app";
+import type { ApiEnv } from "./env";
+import { createLogger, type Logger } from "./logger";
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  /** Stops taking connections, lets requests in flight finish (bounded), then closes Redis and PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** Starts the API on env.HOST:env.PORT (0 picks a free port). */
+export async function startApi(
+  env: ApiEnv,
+  logger: Logger = createLogger(env.LOG_LEVEL),
+): Promise<RunningApi> {
+  const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
+  const redis = createRedis(env.REDIS_URL, { name: "salvo-api" });
+  redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
+  const app = createApp({ env, db, redis, logger });
+
+  const server = app.listen(env.PORT, env.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // Slow clients cannot hold connections open for ever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ port, database: redactUrl(env.DATABASE_URL) }, "api listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
+      await drained;
+      clearTimeout(deadline);
+      await Promise.allSettled([closeRedis(redis), db.$disconnect()]);
+      logger.info("api stopped");
+    })();
+    return closing;
+  };
+  return { url, port, close };
+}

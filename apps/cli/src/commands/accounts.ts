@@ -1,0 +1,141 @@
+import { NotFoundError } from "@salvo/core";
+import { type Account, createAccount, type Db } from "@salvo/db";
+import { Command } from "commander";
+import { countryCode, print, wholeNumber, withDb } from "../options";
+
+function accountRow(account: Account) {
+  return {
+    id: account.id,
+    name: account.name,
+    credits: account.credits,
+    api_rate_limit: account.apiRateLimit,
+    send_rate_limit: account.sendRateLimit,
+    default_country: account.defaultCountry,
+    flood_max_per_hour: account.floodMaxPerHour,
+    flood_max_same_body_per_hour: account.floodMaxSameBodyPerHour,
+    created_at: account.createdAt.toISOString(),
+  };
+}
+
+async function findAccount(db: Db, id: string): Promise<Account> {
+  const account = await db.account.findUnique({ where: { id } });
+  if (!account) throw new NotFoundError(`No account ${id}.`);
+  return account;
+}
+
+export function accountsCommand(): Command {
+  const accounts = new Command("accounts").description("create, list, show and change accounts");
+
+  accounts
+    .command("create")
+    .description("create an account and its first API token (printed once)")
+    .requiredOption("--name <name>", "account name")
+    .option("--credits <n>", "initial credits", wholeNumber(0), 0)
+    .option("--api-rate-limit <n>", "API requests per second", wholeNumber(1, 100_000))
+    .option("--country <cc>", "default country for national numbers", countryCode)
+    .option("--json", "print JSON")
+    .action(
+      async (options: {
+        name: string;
+        credits: number;
+        apiRateLimit?: number;
+        country?: string;
+        json?: boolean;
+      }) => {
+        const { account, token } = await withDb((db) =>
+          createAccount(db, {
+            name: options.name,
+            credits: options.credits,
+            apiRateLimit: options.apiRateLimit,
+            defaultCountry: options.country,
+          }),
+        );
+        if (options.json) print({ account_id: account.id, token }, true);
+        else print({ account_id: account.id, name: account.name, credits: account.credits, token }, false);
+      },
+    );
+
+  accounts
+    .command("list")
+    .description("list accounts, newest first")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      const rows = await withDb((db) => db.account.findMany({ orderBy: { createdAt: "desc" } }));
+      print(rows.map(accountRow), Boolean(options.json));
+    });
+
+  accounts
+    .command("show <id>")
+    .description("show one account")
+    .option("--json", "print JSON")
+    .action(async (id: string, options: { json?: boolean }) => {
+      print(accountRow(await withDb((db) => findAccount(db, id))), Boolean(options.json));
+    });
+
+  accounts
+    .command("update <id>")
+    .description("change an account's credits, limits or settings")
+    .option("--name <name>", "account name")
+    .option("--credits <n>", "set the credit balance", wholeNumber(0))
+    .option(
+      "--add-credits <n>",
+      "add to the credit balance (negative to remove)",
+      wholeNumber(-2_000_000_000, 2_000_000_000),
+    )
+    .option("--api-rate-limit <n>", "API requests per second", wholeNumber(1, 100_000))
+    .option(
+      "--send-rate-limit <n>",
+      "messages per second to providers (0 = unlimited)",
+      wholeNumber(0, 1_000_000),
+    )
+    .option("--country <cc>", "default country for national numbers", countryCode)
+    .option(
+      "--flood-max-per-hour <n>",
+      "anti-flood: messages per recipient per hour",
+      wholeNumber(1, 100_000),
+    )
+    .option(
+      "--flood-max-same-body-per-hour <n>",
+      "anti-flood: same-body messages per recipient per hour",
+      wholeNumber(1, 100_000),
+    )
+    .option("--json", "print JSON")
+    .action(
+      async (
+        id: string,
+        options: {
+          name?: string;
+          credits?: number;
+          addCredits?: number;
+          apiRateLimit?: number;
+          sendRateLimit?: number;
+          country?: string;
+          floodMaxPerHour?: number;
+          floodMaxSameBodyPerHour?: number;
+          json?: boolean;
+        },
+      ) => {
+        if (options.credits !== undefined && options.addCredits !== undefined) {
+          throw new Error("use --credits or --add-credits, not both");
+        }
+        const account = await withDb(async (db) => {
+          await findAccount(db, id);
+          return db.account.update({
+            where: { id },
+            data: {
+              name: options.name,
+              credits: options.addCredits !== undefined ? { increment: options.addCredits } : options.credits,
+              apiRateLimit: options.apiRateLimit,
+              sendRateLimit: options.sendRateLimit === 0 ? null : options.sendRateLimit,
+              defaultCountry: options.country,
+              floodMaxPerHour: options.floodMaxPerHour,
+              floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
+            },
+          });
+        });
+        print(accountRow(account), Boolean(options.json));
+      },
+    );
+
+  return accounts;
+}

@@ -1,0 +1,15 @@
+import { parseEnv } from "@salvo/core";
+import { z } from "zod";
+
+/** The CLI's settings: the database for admin commands, the API for client commands. */
+const schema = z.object({
+  DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/salvo"),
+  SALVO_URL: z.url().default("http://127.0.0.1:3000"),
+  SALVO_TOKEN: z.string().optional(),
+});
+
+export type CliEnv = z.infer<typeof schema>;
+
+export function parseCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
+  return parseEnv(schema, source);
+}

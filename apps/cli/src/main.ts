@@ -1,0 +1,29 @@
+#!/usr/bin/env -S npx tsx
+// `salvo`: admin commands (accounts, tokens: straight to the database) and
+// client commands (through the API with the SDK, as any user would).
+import { SalvoError } from "@salvo/core";
+import { SalvoApiError } from "@salvo/sdk";
+import { Command, CommanderError } from "commander";
+import { accountsCommand } from "./commands/accounts";
+import { clientCommands } from "./commands/client";
+import { tokensCommand } from "./commands/tokens";
+
+const program = new Command("salvo")
+  .description("Salvo SMS platform: administration and client commands")
+  .showHelpAfterError()
+  .exitOverride();
+program.addCommand(accountsCommand());
+program.addCommand(tokensCommand());
+for (const command of clientCommands()) program.addCommand(command);
+
+try {
+  await program.parseAsync();
+  process.exit(0);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  if (error instanceof SalvoApiError)
+    console.error(`error: ${error.code} (HTTP ${error.status}): ${error.message}`);
+  else if (error instanceof SalvoError) console.error(`error: ${error.code}: ${error.message}`);
+  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

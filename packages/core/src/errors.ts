@@ -1,0 +1,66 @@
+/**
+ * Typed errors thrown by services; the API maps each to its HTTP status and the
+ * error envelope `{ error: { code, description, field? } }` in one place.
+ */
+export class SalvoError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    description: string,
+    readonly field?: string,
+  ) {
+    super(description);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidParameterError extends SalvoError {
+  constructor(description: string, field?: string) {
+    super("INVALID_PARAMETER", 400, description, field);
+  }
+}
+
+export class InvalidJsonError extends SalvoError {
+  constructor(description = "The request body is not valid JSON.") {
+    super("INVALID_JSON", 400, description);
+  }
+}
+
+export class UnauthorizedError extends SalvoError {
+  constructor(description = "Missing, invalid or revoked API credentials.") {
+    super("UNAUTHORIZED", 401, description);
+  }
+}
+
+export class NotEnoughCreditsError extends SalvoError {
+  constructor(description = "The account does not have enough credits.") {
+    super("NOT_ENOUGH_CREDITS", 402, description);
+  }
+}
+
+export class NotFoundError extends SalvoError {
+  constructor(description = "Not found.") {
+    super("NOT_FOUND", 404, description);
+  }
+}
+
+export class PayloadTooLargeError extends SalvoError {
+  constructor(description = "The request body is too large.") {
+    super("PAYLOAD_TOO_LARGE", 413, description);
+  }
+}
+
+export class UnsupportedMediaTypeError extends SalvoError {
+  constructor(description = "Send the request body as JSON (Content-Type: application/json).") {
+    super("UNSUPPORTED_MEDIA_TYPE", 415, description);
+  }
+}
+
+export class OverLimitError extends SalvoError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    description = "Too many requests: slow down and retry after the delay in Retry-After.",
+  ) {
+    super("OVER_LIMIT", 429, description);
+  }
+}

@@ -1,0 +1,90 @@
+import { issueApiToken, NotFoundError, newId, pageCount, pageWindow, tokenSecretMatches } from "@salvo/core";
+import type { Db } from "./client";
+import type { Account, ApiToken } from "./generated/prisma/client";
+
+export type { Account, ApiToken };
+
+interface NewAccount {
+  name: string;
+  credits?: number;
+  apiRateLimit?: number;
+  defaultCountry?: string;
+}
+
+/** Creates an account and its first API token; the token is returned once, never stored. */
+export async function createAccount(db: Db, input: NewAccount): Promise<{ account: Account; token: string }> {
+  const issued = issueApiToken();
+  const account = await db.account.create({
+    data: {
+      id: newId("acc"),
+      name: input.name,
+      credits: input.credits ?? 0,
+      apiRateLimit: input.apiRateLimit,
+      defaultCountry: input.defaultCountry,
+      tokens: { create: { id: issued.id, label: "default", secretHash: issued.secretHash } },
+    },
+  });
+  return { account, token: issued.token };
+}
+
+/** Issues a new API token for an account. */
+export async function createApiToken(
+  db: Db,
+  accountId: string,
+  label = "",
+): Promise<{ apiToken: ApiToken; token: string }> {
+  const issued = issueApiToken();
+  const account = await db.account.findUnique({ where: { id: accountId }, select: { id: true } });
+  if (!account) throw new NotFoundError(`No account ${accountId}.`);
+  const apiToken = await db.apiToken.create({
+    data: { id: issued.id, accountId, label, secretHash: issued.secretHash },
+  });
+  return { apiToken, token: issued.token };
+}
+
+/**
+ * Revokes a token. With `accountId`, only that account's token can be revoked
+ * (another account's id is not found). Revoking twice keeps the first time.
+ */
+export async function revokeApiToken(db: Db, tokenId: string, accountId?: string): Promise<ApiToken> {
+  const token = await db.apiToken.findFirst({ where: { id: tokenId, ...(accountId ? { accountId } : {}) } });
+  if (!token) throw new NotFoundError(`No token ${tokenId}.`);
+  if (token.revokedAt) return token;
+  return db.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
+}
+
+/** One page of an account's tokens, newest first. */
+export async function listApiTokens(db: Db, accountId: string, page: number) {
+  const [total, tokens] = await db.$transaction([
+    db.apiToken.count({ where: { accountId } }),
+    db.apiToken.findMany({ where: { accountId }, orderBy: { createdAt: "desc" }, ...pageWindow(page) }),
+  ]);
+  return { tokens, pages: pageCount(total) };
+}
+
+/** Writing last-used on every request would be a write per call; once a minute is enough. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * The account behind a token id and secret, or null when the token is unknown,
+ * revoked or the secret is wrong. The comparison takes the same time in each case.
+ */
+export async function authenticateToken(db: Db, tokenId: string, secret: string): Promise<Account | null> {
+  const token = await db.apiToken.findUnique({ where: { id: tokenId }, include: { account: true } });
+  const matches = tokenSecretMatches(secret, token?.secretHash);
+  if (!token || !matches || token.revokedAt) return null;
+  const now = Date.now();
+  if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    // Not awaited: a slow write must not slow the request, and a lost one is harmless.
+    db.apiToken
+      .updateMany({
+        where: {
+          id: token.id,
+          OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }],
+        },
+        data: { lastUsedAt: new Date(now) },
+      })
+      .catch(() => {});
+  }
+  return token.account;
+}

@@ -1,0 +1,76 @@
+// Test databases: one per test file, copied from a template built once per set of
+// migrations, so files run in parallel and leave nothing behind.
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { createDb, type Db } from "./client";
+import { migrateDatabase } from "./migrate";
+import { createDatabaseIfMissing, dropDatabase, withDatabase, withServer } from "./server";
+
+const migrationsDir = path.join(import.meta.dirname, "../../../prisma/migrations");
+
+/** The server tests run against: DATABASE_URL's, or the local default. */
+export const testServerUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+function migrationsHash(): string {
+  const hash = createHash("sha256");
+  for (const entry of readdirSync(migrationsDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()) {
+    hash.update(entry).update(readFileSync(entry));
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+/**
+ * The name of a database holding every migration, built with `prisma migrate
+ * deploy` the first time (under an advisory lock, so parallel test files wait for
+ * one build) and reused until the migrations change.
+ */
+export async function migratedTemplate(): Promise<string> {
+  const name = `salvo_tpl_${migrationsHash()}`;
+  await withServer(testServerUrl, async (client) => {
+    await client.query("SELECT pg_advisory_lock(hashtext('salvo_test_template'))");
+    try {
+      const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      if (found.rowCount) return;
+      const building = `${name}_building`;
+      await dropDatabase(testServerUrl, building);
+      await migrateDatabase(withDatabase(testServerUrl, building), { quiet: true });
+      await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      // Templates of older migration sets are of no further use.
+      const stale = await client.query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'salvo\\_tpl\\_%' AND datname <> $1",
+        [name],
+      );
+      for (const row of stale.rows as { datname: string }[]) await dropDatabase(testServerUrl, row.datname);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('salvo_test_template'))");
+    }
+  });
+  return name;
+}
+
+interface TestDatabase {
+  url: string;
+  db: Db;
+  /** Disconnects and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own for one test file. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = await migratedTemplate();
+  const url = withDatabase(testServerUrl, `salvo_test_${randomBytes(6).toString("hex")}`);
+  await createDatabaseIfMissing(url, template);
+  const db = createDb(url, { poolSize: 5 });
+  return {
+    url,
+    db,
+    async drop() {
+      await db.$disconnect();
+      await dropDatabase(url);
+    },
+  };
+}

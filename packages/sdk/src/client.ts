@@ -1,0 +1,123 @@
+import type { AccountResource, CreatedTokenData, ErrorBody, Health, Page, TokenData } from "./types";
+
+/** How the client presents its token; all three are accepted by the API. */
+export type AuthStyle = "bearer" | "basic" | "api-key-headers";
+
+export interface SalvoOptions {
+  /** e.g. `http://localhost:3000` */
+  baseUrl: string;
+  /** An API token, `tok_….secret`. */
+  token?: string;
+  auth?: AuthStyle;
+  /** Extra headers sent with every request (e.g. X-Request-Id). */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** An error answer from the API, with its envelope and rate-limit hints. */
+export class SalvoApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly headers: Headers;
+
+  constructor(status: number, body: ErrorBody | undefined, headers: Headers) {
+    const code = body?.error?.code ?? "UNKNOWN";
+    super(body?.error?.description ?? `HTTP ${status}`);
+    this.name = "SalvoApiError";
+    this.status = status;
+    this.code = code;
+    this.field = body?.error?.field;
+    this.headers = headers;
+    const retryAfter = headers.get("retry-after");
+    this.retryAfterSeconds = retryAfter ? Number(retryAfter) : undefined;
+  }
+}
+
+/** A successful answer: its parsed body and headers. */
+export interface Answer<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A typed client for every endpoint of Salvo's API. */
+export class Salvo {
+  readonly account = {
+    get: () => this.call<AccountResource>("GET", "/v1/account"),
+  };
+
+  readonly tokens = {
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<TokenData>>("GET", `/v1/tokens${query({ page: options.page })}`),
+    create: (options: { label?: string } = {}) =>
+      this.call<{ data: CreatedTokenData }>("POST", "/v1/tokens", options),
+    revoke: (id: string) => this.call<{ data: TokenData }>("DELETE", `/v1/tokens/${encodeURIComponent(id)}`),
+  };
+
+  constructor(private readonly options: SalvoOptions) {}
+
+  /** `GET /healthz`: the API process answers. */
+  health(): Promise<Health> {
+    return this.call<Health>("GET", "/healthz").then((a) => a.body);
+  }
+
+  /** `GET /readyz`: the API, Redis and PostgreSQL answer (throws a 503 SalvoApiError otherwise). */
+  ready(): Promise<Health> {
+    return this.call<Health>("GET", "/readyz").then((a) => a.body);
+  }
+
+  /** Any request: the building block of the typed methods, also handy for raw calls. */
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer<T>> {
+    const response = await fetch(new URL(path, this.options.baseUrl), {
+      method,
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...this.authHeaders(),
+        ...this.options.headers,
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      if (response.ok) throw new Error(`${method} ${path}: the answer is not JSON (HTTP ${response.status})`);
+    }
+    if (!response.ok)
+      throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  private authHeaders(): Record<string, string> {
+    const { token, auth = "bearer" } = this.options;
+    if (!token) return {};
+    const dot = token.indexOf(".");
+    switch (auth) {
+      case "bearer":
+        return { authorization: `Bearer ${token}` };
+      case "basic":
+        return {
+          authorization: `Basic ${Buffer.from(`${token.slice(0, dot)}:${token.slice(dot + 1)}`).toString("base64")}`,
+        };
+      case "api-key-headers":
+        return { "x-api-key-id": token.slice(0, dot), "x-api-key-secret": token.slice(dot + 1) };
+    }
+  }
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  return search.size ? `?${search}` : "";
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Quick start, second command, and what CI runs: install, make sure PostgreSQL and
+# Redis run, then lint, typecheck and the tests, ending on one summary line
+# "Tests: N passed, M failed[, K skipped]" read from vitest's JSON report.
+# Extra arguments go to vitest (e.g. scripts/test.sh packages/core).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+REPORT=.test-results/vitest.json
+# Turbo would otherwise try to send telemetry, and our machines have no network for it.
+export TURBO_TELEMETRY_DISABLED=1
+
+require_node
+resolve_pnpm
+
+step "Installing dependencies"
+run_pnpm install --frozen-lockfile
+
+step "Checking PostgreSQL and Redis"
+ensure_services
+
+step "Generating the Prisma client"
+run_pnpm db:generate
+
+# Lint and typecheck failures do not stop the run: the tests still tell what works.
+failed=()
+step "Lint"
+run_pnpm lint || failed+=(lint)
+step "Typecheck"
+run_pnpm typecheck || failed+=(typecheck)
+
+# No "--" before the flags: pnpm would pass it on and vitest would then ignore them.
+step "Tests"
+rm -f "$REPORT"
+run_pnpm test --reporter=default --reporter=json --outputFile.json="$REPORT" "$@" || failed+=(tests)
+
+summary="$(node -e '
+  const fs = require("fs");
+  const file = process.argv[1];
+  let r;
+  try {
+    r = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    process.exit(2);
+  }
+  const skipped = r.numPendingTests + r.numTodoTests;
+  let line = `Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`;
+  if (skipped > 0) line += `, ${skipped} skipped`;
+  process.stdout.write(line + "\n");
+  process.exit(r.success && r.numFailedTests === 0 ? 0 : 1);' "$REPORT")" || {
+  case $? in
+  1) [[ " ${failed[*]} " == *" tests "* ]] || failed+=(tests) ;;
+  *) failed+=("tests (no readable report at $REPORT: vitest did not finish)") ;;
+  esac
+}
+
+echo
+if ((${#failed[@]} > 0)); then
+  printf 'FAILED: %s\n' "${failed[@]}"
+fi
+# The last line, for people and CI alike.
+[[ -n "$summary" ]] && echo "$summary"
+((${#failed[@]} == 0))
