@@ -1,0 +1,12 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  test: {
+    name: "providers",
+    include: ["test/**/*.test.ts"],
+    // Tests talk to real Redis and PostgreSQL and start real processes.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    passWithNoTests: true,
+  },
+});
