@@ -7,6 +7,5 @@ export default defineProject({
     // Tests talk to real Redis and PostgreSQL and start real processes.
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    passWithNoTests: true,
   },
 });

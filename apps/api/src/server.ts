@@ -40,9 +40,12 @@ export async function startApi(
   const close = () => {
     closing ??= (async () => {
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Keep-alive connections turn idle as their last request ends: close them then.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
+      server.closeIdleConnections();
       await drained;
+      clearInterval(reaper);
       clearTimeout(deadline);
       await Promise.allSettled([closeRedis(redis), db.$disconnect()]);
       logger.info("api stopped");

@@ -11,7 +11,7 @@ export function testRedisPrefix(): string {
 
 /** Deletes every key under a test prefix. */
 export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = createRedis(testRedisUrl);
+  const redis = createRedis(testRedisUrl, { blocking: true });
   try {
     let cursor = "0";
     do {

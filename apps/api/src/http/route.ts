@@ -1,7 +1,6 @@
 import { InvalidParameterError, UnsupportedMediaTypeError } from "@salvo/core";
 import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
-import typeis from "type-is";
 import type { z } from "zod";
 import { type Reply, sendReply } from "./reply";
 
@@ -53,22 +52,22 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
 }
 
 // A body that came with another content type is left unparsed by express.json.
+// An empty body (Content-Length: 0) is no body: the schema then says what is missing.
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (req.body === undefined && typeis.hasBody(req)) throw new UnsupportedMediaTypeError();
+  const hasContent =
+    Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  if (req.body === undefined && hasContent) throw new UnsupportedMediaTypeError();
   next();
 };
 
+// A missing body or query parses as `{}`, so the schema names the first missing field.
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | undefined {
   if (!schema) return undefined;
-  const result = schema.safeParse(value ?? (where === "body" ? undefined : {}));
+  const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.length ? issue.path.join(".") : where;
-  const description =
-    where === "body" && value === undefined
-      ? "A JSON request body is required."
-      : `${field}: ${issue?.message ?? "invalid value"}`;
-  throw new InvalidParameterError(description, field);
+  throw new InvalidParameterError(`${field}: ${issue?.message ?? "invalid value"}`, field);
 }
 
 /** The authenticated account of a request (set by the auth middleware). */

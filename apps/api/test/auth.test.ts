@@ -1,0 +1,97 @@
+import { SalvoApiError } from "@salvo/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "./harness";
+
+let t: TestApi;
+beforeAll(async () => {
+  t = await startTestApi();
+});
+afterAll(() => t.stop());
+
+async function status(
+  promise: Promise<unknown>,
+): Promise<{ status: number; code?: string; header?: string | null }> {
+  try {
+    await promise;
+    return { status: 200 };
+  } catch (error) {
+    if (!(error instanceof SalvoApiError)) throw error;
+    return { status: error.status, code: error.code, header: error.headers.get("www-authenticate") };
+  }
+}
+
+describe("authentication", () => {
+  it.each(["bearer", "basic", "api-key-headers"] as const)(
+    "accepts a token presented as %s",
+    async (auth) => {
+      const { token, accountId } = await t.newAccount();
+      const { body } = await t.client(token, auth).account.get();
+      expect(body.data.id).toBe(accountId);
+    },
+  );
+
+  it("accepts HTTP Basic with the whole token as user name and no password", async () => {
+    const { token, accountId } = await t.newAccount();
+    const basic = Buffer.from(`${token}:`).toString("base64");
+    const { body } = await t.client().call<{ data: { id: string } }>("GET", "/v1/account", undefined, {
+      authorization: `Basic ${basic}`,
+    });
+    expect(body.data.id).toBe(accountId);
+  });
+
+  it("refuses a request without credentials with 401 in the error envelope", async () => {
+    const result = await status(t.client().account.get());
+    expect(result).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
+    expect(result.header).toContain("Bearer");
+  });
+
+  it("refuses a wrong secret, an unknown token and malformed credentials", async () => {
+    const { token } = await t.newAccount();
+    const [id] = token.split(".");
+    const wrongSecret = `${id}.${"x".repeat(40)}`;
+    const unknownId = `tok_01JZZZZZZZZZZZZZZZZZZZZZZZ.${token.split(".")[1]}`;
+    const cases: Record<string, string>[] = [
+      { authorization: `Bearer ${wrongSecret}` },
+      { authorization: `Bearer ${unknownId}` },
+      { authorization: "Bearer not-a-token" },
+      { authorization: "Bearer " },
+      { authorization: "Token abc" },
+      { authorization: `Basic ${Buffer.from(`${id}:wrong-secret-of-some-length`).toString("base64")}` },
+      { authorization: "Basic !!!not-base64" },
+      { "x-api-key-id": id as string },
+      { "x-api-key-id": id as string, "x-api-key-secret": "wrong-secret-of-some-length" },
+      { "x-api-key-id": "nope", "x-api-key-secret": token.split(".")[1] as string },
+    ];
+    for (const headers of cases) {
+      const result = await status(t.client().call("GET", "/v1/account", undefined, headers));
+      expect(result, JSON.stringify(headers)).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
+    }
+  });
+
+  it("refuses a token once it is revoked, whichever way it is presented", async () => {
+    const { client, token } = await t.newAccount();
+    const created = await client.tokens.create({ label: "temporary" });
+    const second = created.body.data.attributes.token;
+    await t.client(second).account.get();
+    await client.tokens.revoke(created.body.data.id);
+    for (const auth of ["bearer", "basic", "api-key-headers"] as const) {
+      expect(await status(t.client(second, auth).account.get())).toMatchObject({ status: 401 });
+    }
+    // The account's other token keeps working.
+    await expect(t.client(token).account.get()).resolves.toBeDefined();
+  });
+
+  it("does not let one account revoke another account's token", async () => {
+    const a = await t.newAccount();
+    const b = await t.newAccount();
+    const bTokens = await b.client.tokens.list();
+    const bTokenId = bTokens.body.data[0]?.id as string;
+    expect(await status(a.client.tokens.revoke(bTokenId))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    await expect(b.client.account.get()).resolves.toBeDefined();
+  });
+
+  it("leaves health checks open", async () => {
+    await expect(t.client().health()).resolves.toEqual({ status: "ok" });
+    await expect(t.client().ready()).resolves.toMatchObject({ status: "ready" });
+  });
+});

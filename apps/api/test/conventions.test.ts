@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "./harness";
+
+let t: TestApi;
+let token: string;
+beforeAll(async () => {
+  t = await startTestApi();
+  ({ token } = await t.newAccount({ apiRateLimit: 1000 }));
+});
+afterAll(() => t.stop());
+
+/** A raw request, for what the SDK would never send. */
+async function raw(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string | Buffer } = {},
+) {
+  const response = await fetch(`${t.api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...init.headers },
+    body: init.body,
+  });
+  const text = await response.text();
+  let json: { error?: { code: string; description: string; field?: string } } | undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+describe("error envelope and request bodies", () => {
+  it.each([
+    ["malformed JSON", JSON_TYPE, '{"label":', 400, "INVALID_JSON"],
+    ["a JSON string instead of an object", JSON_TYPE, '"hello"', 400, "INVALID_JSON"],
+    ["an array instead of an object", JSON_TYPE, "[1,2]", 400, "INVALID_PARAMETER"],
+    ["a wrong type", JSON_TYPE, '{"label":5}', 400, "INVALID_PARAMETER"],
+    ["an unknown field", JSON_TYPE, '{"label":"x","admin":true}', 400, "INVALID_PARAMETER"],
+    [
+      "a form body",
+      { "content-type": "application/x-www-form-urlencoded" },
+      "label=x",
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    ],
+    ["a text body", { "content-type": "text/plain" }, '{"label":"x"}', 415, "UNSUPPORTED_MEDIA_TYPE"],
+    [
+      "an unknown charset",
+      { "content-type": "application/json; charset=klingon" },
+      "{}",
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    ],
+    ["deep nesting", JSON_TYPE, `${"[".repeat(100_000)}${"]".repeat(100_000)}`, 400, undefined],
+  ])("answers %s with a 4xx envelope", async (_name, headers, body, status, code) => {
+    const before = await t.db.apiToken.count();
+    const answer = await raw("POST", "/v1/tokens", { headers, body });
+    expect(answer.status).toBe(status);
+    expect(answer.json?.error?.description).toEqual(expect.any(String));
+    if (code) expect(answer.json?.error?.code).toBe(code);
+    // A refused request changes nothing.
+    expect(await t.db.apiToken.count()).toBe(before);
+  });
+
+  it("reads a missing body as an empty object", async () => {
+    const answer = await raw("POST", "/v1/tokens");
+    expect(answer.status).toBe(201);
+  });
+
+  it("names the offending field", async () => {
+    const answer = await raw("POST", "/v1/tokens", { headers: JSON_TYPE, body: '{"label":5}' });
+    expect(answer.json?.error).toMatchObject({ code: "INVALID_PARAMETER", field: "label" });
+  });
+
+  it("answers a body over the limit with 413", async () => {
+    const body = JSON.stringify({ label: "x".repeat(2 * 1024 * 1024) });
+    const answer = await raw("POST", "/v1/tokens", { headers: JSON_TYPE, body });
+    expect(answer.status).toBe(413);
+    expect(answer.json?.error?.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("answers invalid UTF-8 as a 4xx, never a 5xx", async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"label":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}'),
+    ]);
+    const answer = await raw("POST", "/v1/tokens", { headers: JSON_TYPE, body });
+    expect(answer.status).toBeLessThan(500);
+  });
+
+  it("answers an unknown route with 404 in the envelope", async () => {
+    const answer = await raw("GET", "/v1/nothing-here");
+    expect(answer.status).toBe(404);
+    expect(answer.json?.error?.code).toBe("NOT_FOUND");
+    expect((await raw("GET", "/nothing")).json?.error?.code).toBe("NOT_FOUND");
+  });
+
+  it("answers a bad query parameter with 400 naming it", async () => {
+    for (const page of ["0", "-1", "abc", "1.5"]) {
+      const answer = await raw("GET", `/v1/tokens?page=${page}`);
+      expect(answer.status, page).toBe(400);
+      expect(answer.json?.error).toMatchObject({ code: "INVALID_PARAMETER", field: "page" });
+    }
+  });
+});
+
+describe("formats and request ids", () => {
+  it("answers XML when the client asks for it", async () => {
+    const answer = await raw("GET", "/v1/account", { headers: { accept: "application/xml" } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toContain("application/xml");
+    expect(answer.text).toMatch(/^<\?xml .*<response><data><id>acc_/);
+    const error = await raw("GET", "/v1/nothing-here", { headers: { accept: "application/xml" } });
+    expect(error.text).toContain("<error><code>NOT_FOUND</code>");
+  });
+
+  it("echoes a sane X-Request-Id, or makes one", async () => {
+    const mine = await raw("GET", "/v1/account", { headers: { "x-request-id": "req-123.abc" } });
+    expect(mine.headers.get("x-request-id")).toBe("req-123.abc");
+    const made = await raw("GET", "/v1/account", { headers: { "x-request-id": "bad id with spaces" } });
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("logs requests with their id but never tokens, query strings or phone numbers", async () => {
+    const answer = await raw("GET", "/v1/blacklist/+33612345678?secret=hunter2", {
+      headers: { "x-request-id": "log-check-1" },
+    });
+    expect(answer.status).toBe(404);
+    await expect.poll(() => t.logs.find((line) => line.includes("log-check-1"))).toBeDefined();
+    const line = t.logs.find((l) => l.includes("log-check-1")) as string;
+    expect(JSON.parse(line)).toMatchObject({
+      req: { id: "log-check-1", method: "GET" },
+      res: { statusCode: 404 },
+    });
+    const all = t.logs.join("\n");
+    expect(all).not.toContain(token.split(".")[1]);
+    expect(all).not.toContain("33612345678");
+    expect(all).not.toContain("hunter2");
+  });
+});
+
+describe("account", () => {
+  it("shows the account's id, name, credits and limits", async () => {
+    const { client, accountId } = await t.newAccount({ credits: 42, apiRateLimit: 7 });
+    const { body } = await client.account.get();
+    expect(body).toEqual({
+      data: {
+        id: accountId,
+        type: "accounts",
+        attributes: {
+          name: "test",
+          credits: 42,
+          default_country: "FR",
+          limits: {
+            api_requests_per_second: 7,
+            messages_per_second: null,
+            anti_flood: { max_per_recipient_per_hour: 20, max_same_body_per_recipient_per_hour: 6 },
+          },
+          created_at: expect.any(String),
+        },
+      },
+      links: { self: "/v1/account" },
+    });
+  });
+});
+
+describe("pagination", () => {
+  it("pages lists 25 at a time, newest first, with the page count", async () => {
+    const { client } = await t.newAccount({ apiRateLimit: 1000 });
+    for (let i = 1; i <= 30; i++) await client.tokens.create({ label: `t${i}` });
+    // 31 tokens: the account's first one and the 30 above.
+    const first = await client.tokens.list();
+    expect(first.body.page).toEqual({ count: 2, number: 1 });
+    expect(first.body.data).toHaveLength(25);
+    expect(first.body.data[0]?.attributes.label).toBe("t30");
+    const second = await client.tokens.list({ page: 2 });
+    expect(second.body.page).toEqual({ count: 2, number: 2 });
+    expect(second.body.data.map((d) => d.attributes.label)).toEqual([
+      "t5",
+      "t4",
+      "t3",
+      "t2",
+      "t1",
+      "default",
+    ]);
+    const beyond = await client.tokens.list({ page: 3 });
+    expect(beyond.body).toEqual({ data: [], page: { count: 2, number: 3 } });
+  });
+
+  it("never shows a token's secret after creation", async () => {
+    const { client } = await t.newAccount();
+    const created = await client.tokens.create({ label: "ci" });
+    const secret = created.body.data.attributes.token.split(".")[1] as string;
+    const listed = await client.tokens.list();
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+    expect(JSON.stringify(listed.body)).not.toContain("secret_hash");
+  });
+});
