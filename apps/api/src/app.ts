@@ -11,7 +11,7 @@ import { accountRoutes } from "./routes/account";
 import { healthRoutes } from "./routes/health";
 import { tokenRoutes } from "./routes/tokens";
 
-export interface ApiDeps {
+interface ApiDeps {
   env: ApiEnv;
   db: Db;
   redis: Redis;

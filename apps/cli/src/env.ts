@@ -8,7 +8,7 @@ const schema = z.object({
   SALVO_TOKEN: z.string().optional(),
 });
 
-export type CliEnv = z.infer<typeof schema>;
+type CliEnv = z.infer<typeof schema>;
 
 export function parseCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   return parseEnv(schema, source);

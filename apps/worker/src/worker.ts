@@ -5,7 +5,7 @@ import { closeRedis, createRedis, workersKey } from "@salvo/queue";
 import type { WorkerEnv } from "./env";
 import type { Logger } from "./logger";
 
-export interface RunningWorker {
+interface RunningWorker {
   id: string;
   /** Stops taking work, finishes or releases what it holds, then closes Redis and PostgreSQL. */
   close(): Promise<void>;

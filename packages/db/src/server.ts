@@ -8,7 +8,7 @@ export function withDatabase(databaseUrl: string, database: string): string {
 }
 
 /** The database name in a PostgreSQL URL. */
-export function databaseName(databaseUrl: string): string {
+function databaseName(databaseUrl: string): string {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   if (!name) throw new Error(`DATABASE_URL names no database: ${redactUrl(databaseUrl)}`);
   return name;

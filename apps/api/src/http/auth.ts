@@ -13,7 +13,7 @@ interface Credentials {
  * token as user name; `X-API-KEY-ID` + `X-API-KEY-SECRET`. `undefined` when none
  * is presented, `null` when what is presented cannot be a token.
  */
-export function readCredentials(req: Request): Credentials | null | undefined {
+function readCredentials(req: Request): Credentials | null | undefined {
   const keyId = req.get("x-api-key-id");
   const keySecret = req.get("x-api-key-secret");
   if (keyId !== undefined || keySecret !== undefined) {

@@ -10,7 +10,7 @@ import type { Logger } from "../logger";
 import { sendReply } from "./reply";
 
 /** The error envelope every failed request answers with. */
-export function errorEnvelope(error: SalvoError) {
+function errorEnvelope(error: SalvoError) {
   return {
     error: { code: error.code, description: error.message, ...(error.field ? { field: error.field } : {}) },
   };

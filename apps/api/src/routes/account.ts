@@ -3,7 +3,7 @@ import { Router } from "express";
 import { accountOf, route } from "../http/route";
 
 /** An account as the API shows it. */
-export function accountResource(account: Account) {
+function accountResource(account: Account) {
   return {
     data: {
       id: account.id,
