@@ -11,7 +11,8 @@ try {
 }
 
 const logger = createLogger(env.LOG_LEVEL);
-const api = await startApi(env, logger);
+// Signal handlers go in before startup, so a stop during startup is graceful too.
+const api = startApi(env, logger);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
@@ -21,12 +22,19 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       logger.error("shutdown timed out, exiting");
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS + 5_000).unref();
-    api.close().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    api
+      .then((running) => running.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   });
 }
+
+api.catch((error) => {
+  logger.fatal({ err: error }, "api failed to start");
+  process.exit(1);
+});

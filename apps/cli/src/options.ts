@@ -2,8 +2,11 @@ import { createDb, type Db } from "@salvo/db";
 import { InvalidArgumentError } from "commander";
 import { parseCliEnv } from "./env";
 
-/** Commander parser for a whole number within bounds. */
-export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+/** The largest value a PostgreSQL `integer` column holds. */
+const MAX_INTEGER = 2_147_483_647;
+
+/** Commander parser for a whole number within bounds (by default, what an `integer` column holds). */
+export function wholeNumber(min: number, max = MAX_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value) || n < min || n > max) {

@@ -11,7 +11,8 @@ try {
 }
 
 const logger = createLogger(env.LOG_LEVEL);
-const worker = await startWorker(env, logger);
+// Signal handlers go in before startup, so a stop during startup is graceful too.
+const worker = startWorker(env, logger);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
@@ -21,12 +22,19 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       logger.error("shutdown timed out, exiting");
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS).unref();
-    worker.close().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    worker
+      .then((running) => running.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   });
 }
+
+worker.catch((error) => {
+  logger.fatal({ err: error }, "worker failed to start");
+  process.exit(1);
+});

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import { createDb } from "@salvo/db";
 import { closeRedis, createRedis, workersKey } from "@salvo/queue";
 import type { WorkerEnv } from "./env";
@@ -33,7 +32,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       .catch((error: Error) => logger.warn({ err: error.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, env.HEARTBEAT_INTERVAL_MS);
-  logger.info({ workerId: id, host: hostname(), pid: process.pid }, "worker started");
+  logger.info({ workerId: id }, "worker started");
 
   let closing: Promise<void> | undefined;
   const close = () => {

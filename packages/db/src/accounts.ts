@@ -57,7 +57,11 @@ export async function revokeApiToken(db: Db, tokenId: string, accountId?: string
 export async function listApiTokens(db: Db, accountId: string, page: number) {
   const [total, tokens] = await db.$transaction([
     db.apiToken.count({ where: { accountId } }),
-    db.apiToken.findMany({ where: { accountId }, orderBy: { createdAt: "desc" }, ...pageWindow(page) }),
+    db.apiToken.findMany({
+      where: { accountId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      ...pageWindow(page),
+    }),
   ]);
   return { tokens, pages: pageCount(total) };
 }

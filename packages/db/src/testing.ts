@@ -18,7 +18,8 @@ function migrationsHash(): string {
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .sort()) {
-    hash.update(entry).update(readFileSync(entry));
+    // Relative paths: every checkout of the same migrations shares one template.
+    hash.update(path.relative(migrationsDir, entry)).update(readFileSync(entry));
   }
   return hash.digest("hex").slice(0, 12);
 }

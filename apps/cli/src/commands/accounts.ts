@@ -119,9 +119,13 @@ export function accountsCommand(): Command {
           throw new Error("use --credits or --add-credits, not both");
         }
         const account = await withDb(async (db) => {
-          await findAccount(db, id);
-          return db.account.update({
-            where: { id },
+          const current = await findAccount(db, id);
+          const add = options.addCredits ?? 0;
+          // The balance stays within 0..2^31-1; the condition makes the check and the change one step.
+          const within =
+            add < 0 ? { credits: { gte: -add } } : add > 0 ? { credits: { lte: 2_147_483_647 - add } } : {};
+          const changed = await db.account.updateMany({
+            where: { id, ...within },
             data: {
               name: options.name,
               credits: options.addCredits !== undefined ? { increment: options.addCredits } : options.credits,
@@ -132,6 +136,10 @@ export function accountsCommand(): Command {
               floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
             },
           });
+          if (changed.count === 0) {
+            throw new Error(`--add-credits ${add} would take the balance (${current.credits}) out of range`);
+          }
+          return findAccount(db, id);
         });
         print(accountRow(account), Boolean(options.json));
       },

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { parseEnv } from "../src/config";
+
+// Shaped like the apps' own schemas (apps/*/src/env.ts): strings in, typed values out.
+const schema = z.object({
+  DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/salvo"),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  LOG_LEVEL: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w{}.-]{1,64}$/, "letters, digits, _ - . { } only")
+    .default("salvo"),
+  SMTP_HOST: z.string().optional(),
+});
+
+function parseError(source: Record<string, string | undefined>): string {
+  try {
+    parseEnv(schema, source);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("parseEnv accepted a bad configuration");
+}
+
+describe("parseEnv", () => {
+  it("applies every default to an empty environment", () => {
+    expect(parseEnv(schema, {})).toEqual({
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/salvo",
+      PORT: 3000,
+      LOG_LEVEL: "info",
+      REDIS_PREFIX: "salvo",
+    });
+  });
+
+  it("keeps given values, converted to their types, and ignores unknown variables", () => {
+    const env = parseEnv(schema, {
+      DATABASE_URL: "postgresql://db.internal/salvo",
+      PORT: "8080",
+      LOG_LEVEL: "debug",
+      REDIS_PREFIX: "{salvo}",
+      SMTP_HOST: "mail",
+      HOME: "/root",
+    });
+    expect(env).toEqual({
+      DATABASE_URL: "postgresql://db.internal/salvo",
+      PORT: 8080,
+      LOG_LEVEL: "debug",
+      REDIS_PREFIX: "{salvo}",
+      SMTP_HOST: "mail",
+    });
+  });
+
+  it.each([
+    ["DATABASE_URL", { DATABASE_URL: "not a url" }],
+    ["PORT", { PORT: "abc" }],
+    ["PORT", { PORT: "0" }],
+    ["PORT", { PORT: "1.5" }],
+    ["LOG_LEVEL", { LOG_LEVEL: "verbose" }],
+    ["REDIS_PREFIX", { REDIS_PREFIX: "two words" }],
+  ])("names %s when it is bad: %j", (name, source) => {
+    const message = parseError(source);
+    expect(message).toMatch(/^Invalid configuration:\n/);
+    expect(message).toContain(`  ${name}: `);
+  });
+
+  it("names every bad value in one message, one line each", () => {
+    const message = parseError({
+      DATABASE_URL: "nope",
+      PORT: "99999",
+      LOG_LEVEL: "loud",
+      REDIS_PREFIX: "a b",
+    });
+    const lines = message.split("\n");
+    expect(lines[0]).toBe("Invalid configuration:");
+    expect(lines.slice(1).map((line) => line.split(":")[0]?.trim())).toEqual([
+      "DATABASE_URL",
+      "PORT",
+      "LOG_LEVEL",
+      "REDIS_PREFIX",
+    ]);
+    expect(message).toContain("REDIS_PREFIX: letters, digits, _ - . { } only");
+  });
+
+  it("says `(environment)` for a rule on the whole environment", () => {
+    const paired = z
+      .object({ TLS_CERT: z.string().optional(), TLS_KEY: z.string().optional() })
+      .refine((env) => Boolean(env.TLS_CERT) === Boolean(env.TLS_KEY), "set TLS_CERT and TLS_KEY together");
+    expect(() => parseEnv(paired, { TLS_CERT: "cert.pem" })).toThrow(
+      "Invalid configuration:\n  (environment): set TLS_CERT and TLS_KEY together",
+    );
+  });
+});
