@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createDb, redactUrl } from "@salvo/db";
+import { closeDb, createDb, redactUrl } from "@salvo/db";
 import { closeRedis, createRedis } from "@salvo/queue";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
@@ -47,7 +47,7 @@ export async function startApi(
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await Promise.allSettled([closeRedis(redis), db.$disconnect()]);
+      await Promise.allSettled([closeRedis(redis), closeDb(db)]);
       logger.info("api stopped");
     })();
     return closing;

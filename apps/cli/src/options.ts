@@ -1,4 +1,4 @@
-import { createDb, type Db } from "@salvo/db";
+import { closeDb, createDb, type Db } from "@salvo/db";
 import { InvalidArgumentError } from "commander";
 import { parseCliEnv } from "./env";
 
@@ -29,7 +29,7 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   try {
     return await fn(db);
   } finally {
-    await db.$disconnect();
+    await closeDb(db);
   }
 }
 

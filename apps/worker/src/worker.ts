@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createDb } from "@salvo/db";
+import { closeDb, createDb } from "@salvo/db";
 import { closeRedis, createRedis, workersKey } from "@salvo/queue";
 import type { WorkerEnv } from "./env";
 import type { Logger } from "./logger";
@@ -39,7 +39,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     closing ??= (async () => {
       clearInterval(heartbeat);
       await redis.zrem(key, id).catch(() => {});
-      await Promise.allSettled([closeRedis(redis), db.$disconnect()]);
+      await Promise.allSettled([closeRedis(redis), closeDb(db)]);
       logger.info({ workerId: id }, "worker stopped");
     })();
     return closing;

@@ -1,5 +1,5 @@
 import { issueApiToken, NotFoundError, newId, pageCount, pageWindow, tokenSecretMatches } from "@salvo/core";
-import type { Db } from "./client";
+import { type Db, writeInBackground } from "./client";
 import type { Account, ApiToken } from "./generated/prisma/client";
 
 export type { Account, ApiToken };
@@ -80,15 +80,16 @@ export async function authenticateToken(db: Db, tokenId: string, secret: string)
   const now = Date.now();
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     // Not awaited: a slow write must not slow the request, and a lost one is harmless.
-    db.apiToken
-      .updateMany({
+    writeInBackground(
+      db,
+      db.apiToken.updateMany({
         where: {
           id: token.id,
           OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }],
         },
         data: { lastUsedAt: new Date(now) },
-      })
-      .catch(() => {});
+      }),
+    );
   }
   return token.account;
 }

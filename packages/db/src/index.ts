@@ -7,5 +7,5 @@ export {
   listApiTokens,
   revokeApiToken,
 } from "./accounts";
-export { createDb, type Db } from "./client";
+export { closeDb, createDb, type Db } from "./client";
 export { redactUrl } from "./server";

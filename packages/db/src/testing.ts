@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createDb, type Db } from "./client";
+import { closeDb, createDb, type Db } from "./client";
 import { migrateDatabase } from "./migrate";
 import { createDatabaseIfMissing, dropDatabase, withDatabase, withServer } from "./server";
 
@@ -70,7 +70,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     db,
     async drop() {
-      await db.$disconnect();
+      await closeDb(db);
       await dropDatabase(url);
     },
   };
