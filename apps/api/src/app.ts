@@ -1,4 +1,5 @@
 import type { Db } from "@salvo/db";
+import type { Logger } from "@salvo/runtime";
 import express from "express";
 import type { Redis } from "ioredis";
 import type { ApiEnv } from "./env";
@@ -6,7 +7,6 @@ import { authenticate } from "./http/auth";
 import { errorHandler, notFound } from "./http/errors";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
-import type { Logger } from "./logger";
 import { accountRoutes } from "./routes/account";
 import { healthRoutes } from "./routes/health";
 import { tokenRoutes } from "./routes/tokens";

@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { closeDb, createDb, redactUrl } from "@salvo/db";
 import { closeRedis, createRedis } from "@salvo/queue";
+import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
-import { createLogger, type Logger } from "./logger";
 
 export interface RunningApi {
   url: string;
@@ -13,10 +13,7 @@ export interface RunningApi {
 }
 
 /** Starts the API on env.HOST:env.PORT (0 picks a free port). */
-export async function startApi(
-  env: ApiEnv,
-  logger: Logger = createLogger(env.LOG_LEVEL),
-): Promise<RunningApi> {
+export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi> {
   const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
   const redis = createRedis(env.REDIS_URL, { name: "salvo-api" });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));

@@ -4,9 +4,9 @@ import { Writable } from "node:stream";
 import { createAccount, type Db } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
+import { createLogger } from "@salvo/runtime";
 import { type AuthStyle, Salvo } from "@salvo/sdk";
 import { type ApiEnv, parseApiEnv } from "../src/env";
-import { createLogger } from "../src/logger";
 import { type RunningApi, startApi } from "../src/server";
 
 export interface TestApi {
@@ -47,7 +47,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
       done();
     },
   });
-  const logger = createLogger(env.LOG_LEVEL, sink);
+  const logger = createLogger("salvo-api", env.LOG_LEVEL, sink);
   const started: RunningApi[] = [await startApi(env, logger)];
   const api = started[0] as RunningApi;
 

@@ -1,9 +1,9 @@
-import { parseEnv } from "@salvo/core";
+import { commonEnv, parseEnv } from "@salvo/runtime";
 import { z } from "zod";
 
 /** The CLI's settings: the database for admin commands, the API for client commands. */
 const schema = z.object({
-  DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/salvo"),
+  DATABASE_URL: commonEnv.DATABASE_URL,
   SALVO_URL: z.url().default("http://127.0.0.1:3000"),
   SALVO_TOKEN: z.string().optional(),
 });

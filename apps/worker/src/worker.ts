@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { closeDb, createDb } from "@salvo/db";
 import { closeRedis, createRedis, workersKey } from "@salvo/queue";
+import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
-import type { Logger } from "./logger";
 
 interface RunningWorker {
   id: string;

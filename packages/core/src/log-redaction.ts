@@ -1,27 +1,4 @@
 /**
- * Log fields that may hold a secret or personal data (tokens, message bodies,
- * phone numbers); every app's logger censors them. Apps also avoid logging them
- * in the first place: this is the safety net.
- */
-export const REDACTED_LOG_PATHS = [
-  "headers",
-  "req.headers",
-  "authorization",
-  "token",
-  "secret",
-  "body",
-  "to",
-  "from",
-  "phone",
-  "*.headers",
-  "*.token",
-  "*.secret",
-  "*.body",
-  "*.to",
-  "*.phone",
-];
-
-/**
  * Masks anything that looks like a phone number (six digits or more, maybe
  * spaced or dotted) in free text such as a URL path, keeping its first three and
  * last two digits: `/v1/blacklist/+33612345678` → `/v1/blacklist/+336******78`.

@@ -5,8 +5,8 @@ import {
   SalvoError,
   UnsupportedMediaTypeError,
 } from "@salvo/core";
+import type { Logger } from "@salvo/runtime";
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import type { Logger } from "../logger";
 import { sendReply } from "./reply";
 
 /** The error envelope every failed request answers with. */

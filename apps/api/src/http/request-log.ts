@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { maskPhoneNumbers } from "@salvo/core";
+import type { Logger } from "@salvo/runtime";
 import { pinoHttp } from "pino-http";
-import type { Logger } from "../logger";
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 

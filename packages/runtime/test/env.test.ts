@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseEnv } from "../src/config";
+import { parseEnv } from "../src/env";
 
 // Shaped like the apps' own schemas (apps/*/src/env.ts): strings in, typed values out.
 const schema = z.object({

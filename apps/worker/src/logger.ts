@@ -1,8 +1,0 @@
-import { REDACTED_LOG_PATHS } from "@salvo/core";
-import { pino } from "pino";
-
-export function createLogger(level: string) {
-  return pino({ name: "salvo-worker", level, redact: { paths: REDACTED_LOG_PATHS, censor: "[redacted]" } });
-}
-
-export type Logger = ReturnType<typeof createLogger>;

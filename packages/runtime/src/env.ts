@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+/** Parses settings with an app's zod schema, or throws one message naming every bad value. */
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  source: Record<string, string | undefined>,
+): z.infer<T> {
+  const parsed = schema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map(
+    (issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`,
+  );
+  throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+}
+
+/** Settings every Salvo process shares: where PostgreSQL and Redis are, and how much to log. */
+export const commonEnv = {
+  DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/salvo"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w{}.-]{1,64}$/, "letters, digits, _ - . { } only")
+    .default("salvo"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};

@@ -1,0 +1,3 @@
+export { commonEnv, parseEnv } from "./env";
+export { createLogger, type Logger } from "./logger";
+export { runService, settingsOrExit } from "./service";
