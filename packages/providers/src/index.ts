@@ -1,3 +1,7 @@
-// SMS providers (the SmsProvider interface, the simulator, http and smpp
-// adapters) arrive with the batch pipeline; see DESIGN.md.
-export {};
+export type {
+  DeliveryReport,
+  HandoffResult,
+  OutboundMessage,
+  ProviderContext,
+  SmsProvider,
+} from "./provider";

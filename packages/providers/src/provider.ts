@@ -1,0 +1,58 @@
+/** One SMS to hand to a provider. `id` is Salvo's message id, unique and stable across retries. */
+export interface OutboundMessage {
+  id: string;
+  /** E.164, e.g. `+33612345678`. */
+  to: string;
+  /** Sender id: 1-11 alphanumeric characters or up to 15 digits. */
+  from: string;
+  body: string;
+}
+
+/** What the provider said at hand-off, for one message. */
+export interface HandoffResult {
+  id: string;
+  /** false: refused at hand-off (the message is `failed` and its credits refunded). */
+  accepted: boolean;
+  /** The provider's own id for the message, when it has one. */
+  providerMessageId?: string;
+  /** Why it was refused, e.g. `rejected_by_provider`. */
+  reason?: string;
+}
+
+/** A delivery report (DLR), in Salvo's terms whatever the provider's protocol. */
+export interface DeliveryReport {
+  /** Salvo's message id. */
+  messageId: string;
+  status: "delivered" | "undelivered";
+  /** For `undelivered`: `unknown_subscriber`, `rejected`, `expired`, `network_error`, … */
+  reason?: string;
+  /** The provider's raw status or error code, kept for support. */
+  providerCode?: string;
+  at: Date;
+}
+
+/** What a provider needs from Salvo: a way to hand delivery reports back. */
+export interface ProviderContext {
+  /**
+   * Delivers reports to Salvo's DLR path, after `delayMs` (durably: the reports
+   * survive a crash of the process that scheduled them).
+   */
+  reportDeliveries(reports: DeliveryReport[], delayMs: number): Promise<void>;
+}
+
+/**
+ * An SMS provider adapter. Workers call `send` with groups of messages and never
+ * hand the same message id to `send` twice unless `received` (when the provider
+ * supports it) says the provider never got it.
+ */
+export interface SmsProvider {
+  readonly name: string;
+  send(messages: OutboundMessage[]): Promise<HandoffResult[]>;
+  /**
+   * Which of these message ids the provider has already received, so that after a
+   * crash between hand-off and bookkeeping a message is neither lost nor sent
+   * twice. Providers that cannot tell leave it undefined.
+   */
+  received?(ids: string[]): Promise<Set<string>>;
+  close(): Promise<void>;
+}
