@@ -1,4 +1,5 @@
-import type { Db } from "@salvo/db";
+import type { Db, Sql } from "@salvo/db";
+import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import express from "express";
 import type { Redis } from "ioredis";
@@ -8,18 +9,22 @@ import { errorHandler, notFound } from "./http/errors";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { accountRoutes } from "./routes/account";
+import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
+import { numberListRoutes } from "./routes/lists";
 import { tokenRoutes } from "./routes/tokens";
 
 interface ApiDeps {
   env: ApiEnv;
   db: Db;
+  sql: Sql;
   redis: Redis;
+  batches: OpenQueue<"batches">;
   logger: Logger;
 }
 
 /** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
-export function createApp({ env, db, redis, logger }: ApiDeps): express.Express {
+export function createApp({ env, db, sql, redis, batches, logger }: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -30,7 +35,13 @@ export function createApp({ env, db, redis, logger }: ApiDeps): express.Express 
 
   const v1 = express.Router();
   v1.use(authenticate(db), throttle(redis, env.REDIS_PREFIX));
-  v1.use(accountRoutes(), tokenRoutes(db));
+  v1.use(
+    accountRoutes(),
+    tokenRoutes(db),
+    batchRoutes({ db, sql, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE, maxBodyBytes: env.MAX_BODY_BYTES }),
+    numberListRoutes(sql, "blacklist"),
+    numberListRoutes(sql, "npai"),
+  );
   app.use("/v1", v1);
 
   app.use(notFound);

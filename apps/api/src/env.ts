@@ -14,6 +14,8 @@ const schema = z.object({
     .int()
     .min(1_024)
     .default(64 * 1024 * 1024),
+  /** Recipients per chunk: the unit a worker judges and sends at once. */
+  BATCH_CHUNK_SIZE: z.coerce.number().int().min(10).max(10_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { closeDb, createDb, redactUrl } from "@salvo/db";
-import { closeRedis, createRedis } from "@salvo/queue";
+import { closeDb, createDb, createSql, redactUrl } from "@salvo/db";
+import { closeRedis, createRedis, openQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
@@ -17,7 +17,9 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
   const redis = createRedis(env.REDIS_URL, { name: "salvo-api" });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
-  const app = createApp({ env, db, redis, logger });
+  const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
+  const batches = openQueue("batches", redis, env.REDIS_PREFIX);
+  const app = createApp({ env, db, sql, redis, batches, logger });
 
   const server = app.listen(env.PORT, env.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -44,7 +46,8 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await Promise.allSettled([closeRedis(redis), closeDb(db)]);
+      await batches.close().catch(() => {});
+      await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
       logger.info("api stopped");
     })();
     return closing;

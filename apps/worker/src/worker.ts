@@ -1,25 +1,68 @@
 import { randomUUID } from "node:crypto";
-import { closeDb, createDb } from "@salvo/db";
-import { closeRedis, createRedis, workersKey } from "@salvo/queue";
+import { closeDb, createDb, createSql } from "@salvo/db";
+import { createProvider } from "@salvo/providers";
+import { closeRedis, createRedis, openQueue, startConsumer, workersKey } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
+import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { applyReports } from "./processors/deliveries";
+import { expandBatch } from "./processors/expand-batch";
+import { sendChunk } from "./processors/send-chunk";
+import { startReconciler } from "./reconciler";
 
 interface RunningWorker {
   id: string;
-  /** Stops taking work, finishes or releases what it holds, then closes Redis and PostgreSQL. */
+  /** Stops taking work, finishes what it holds, then closes Redis and PostgreSQL. */
   close(): Promise<void>;
 }
 
 /**
  * Starts one worker process's share of the fleet. Every worker is alike and
  * stateless: start as many as needed, on any host, against the same Redis and
- * PostgreSQL. Each announces itself with a heartbeat key that expires when it dies.
+ * PostgreSQL. Each announces itself with a heartbeat that lapses when it dies.
  */
 export async function startWorker(env: WorkerEnv, logger: Logger): Promise<RunningWorker> {
   const id = randomUUID();
-  const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
+  const db = createDb(env.DATABASE_URL, { poolSize: 2 });
+  const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-worker" });
   const redis = createRedis(env.REDIS_URL, { name: "salvo-worker", blocking: true });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
+
+  const batches = openQueue("batches", redis, env.REDIS_PREFIX);
+  const chunks = openQueue("chunks", redis, env.REDIS_PREFIX);
+  const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
+  const provider = await createProvider(
+    {
+      name: env.SMS_PROVIDER,
+      dlrDelayMs: env.SIMULATOR_DLR_DELAY_MS,
+      ledgerPath: env.SIMULATOR_LEDGER,
+      handoffDelayMs: env.SIMULATOR_HANDOFF_DELAY_MS,
+    },
+    {
+      async reportDeliveries(reports, delayMs) {
+        await deliveries.add(
+          { reports: reports.map((r) => ({ ...r, at: r.at.toISOString() })), attempt: 0 },
+          { jobId: `dlr-${randomUUID()}`, delay: delayMs },
+        );
+      },
+    },
+  );
+  const ctx: WorkContext = { env, db, sql, redis, logger, provider, batches, chunks, deliveries };
+
+  const consumers = [
+    startConsumer("batches", redis, env.REDIS_PREFIX, (data) => expandBatch(ctx, data.batchId), { concurrency: 2 }),
+    startConsumer("chunks", redis, env.REDIS_PREFIX, (data, job, token) => sendChunk(ctx, data, job, token), {
+      concurrency: env.WORKER_CONCURRENCY,
+    }),
+    startConsumer("deliveries", redis, env.REDIS_PREFIX, (data) => applyReports(ctx, data), { concurrency: 2 }),
+  ];
+  for (const consumer of consumers) {
+    consumer.on("failed", (job, error) =>
+      logger.warn({ queue: consumer.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, "job failed"),
+    );
+    consumer.on("error", (error) => logger.warn({ queue: consumer.name, err: error.message }, "queue error"));
+  }
+  const reconciler = startReconciler(ctx);
 
   const key = workersKey(env.REDIS_PREFIX);
   const beat = () =>
@@ -32,14 +75,19 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       .catch((error: Error) => logger.warn({ err: error.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, env.HEARTBEAT_INTERVAL_MS);
-  logger.info({ workerId: id }, "worker started");
+  logger.info({ workerId: id, provider: provider.name }, "worker started");
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(heartbeat);
+      reconciler.stop();
+      // BullMQ's close waits for the jobs in hand to finish; a chunk left half
+      // done by a forced exit is resumed by another worker (see sendChunk).
+      await Promise.allSettled(consumers.map((consumer) => consumer.close()));
+      await Promise.allSettled([batches.close(), chunks.close(), deliveries.close(), provider.close()]);
       await redis.zrem(key, id).catch(() => {});
-      await Promise.allSettled([closeRedis(redis), closeDb(db)]);
+      await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
       logger.info({ workerId: id }, "worker stopped");
     })();
     return closing;

@@ -6,6 +6,19 @@ const ulid = monotonicFactory();
  * A prefixed, time-ordered id such as `acc_01JD3…`: the prefix tells what it names,
  * the ULID keeps inserts in index order.
  */
-export function newId(prefix: "acc" | "tok"): string {
+export function newId(prefix: "acc" | "tok" | "bat"): string {
   return `${prefix}_${ulid()}`;
+}
+
+/** A message's public id: its batch and position, `msg_<batch ULID>_<position>`. */
+export function messageId(batchId: string, index: number): string {
+  return `msg_${batchId.slice(4)}_${index}`;
+}
+
+const MESSAGE_ID = /^msg_([0-9A-HJKMNP-TV-Z]{26})_(\d{1,7})$/;
+
+/** The batch and position a message id names, or null when it is not one. */
+export function parseMessageId(id: string): { batchId: string; index: number } | null {
+  const match = MESSAGE_ID.exec(id);
+  return match ? { batchId: `bat_${match[1]}`, index: Number(match[2]) } : null;
 }

@@ -1,5 +1,7 @@
 export { hashTokenSecret, issueApiToken, isTokenId, splitApiToken, tokenSecretMatches } from "./api-token";
 export * from "./errors";
-export { newId } from "./ids";
+export { messageId, newId, parseMessageId } from "./ids";
 export { maskPhoneNumbers } from "./log-redaction";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
+export { isCountryCode, normalizePhoneNumber } from "./phone";
+export { messageCost, messageEncoding, segmentCount } from "./segments";

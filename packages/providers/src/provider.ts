@@ -49,10 +49,10 @@ export interface SmsProvider {
   readonly name: string;
   send(messages: OutboundMessage[]): Promise<HandoffResult[]>;
   /**
-   * Which of these message ids the provider has already received, so that after a
-   * crash between hand-off and bookkeeping a message is neither lost nor sent
-   * twice. Providers that cannot tell leave it undefined.
+   * What the provider answered for those of these message ids it has already
+   * received, so that after a crash between hand-off and bookkeeping a message is
+   * neither lost nor sent twice. Providers that cannot tell leave it undefined.
    */
-  received?(ids: string[]): Promise<Set<string>>;
+  received?(ids: string[]): Promise<Map<string, HandoffResult>>;
   close(): Promise<void>;
 }

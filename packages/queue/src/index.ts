@@ -1,3 +1,16 @@
+export { type AntiFloodInput, applyAntiFlood, type FloodRecipient } from "./anti-flood";
 export { redisKey, workersKey } from "./keys";
 export { closeRedis, createRedis } from "./redis";
+export { reserveSendSlots, type SendLimit } from "./send-limiter";
 export { countLiveWorkers } from "./workers";
+export {
+  deliveryReportsJob,
+  expandBatchJob,
+  JOB_LOCK_MS,
+  type OpenQueue,
+  openQueue,
+  type Payload,
+  QUEUES,
+  sendChunkJob,
+  startConsumer,
+} from "./catalog";

@@ -1,4 +1,18 @@
-import type { AccountResource, CreatedTokenData, ErrorBody, Health, Page, TokenData } from "./types";
+import type {
+  AccountResource,
+  BatchAccepted,
+  BatchData,
+  CreatedTokenData,
+  ErrorBody,
+  Health,
+  ListedNumber,
+  MessageData,
+  MessageStatus,
+  NewBatch,
+  NumbersAdded,
+  Page,
+  TokenData,
+} from "./types";
 
 /** How the client presents its token; all three are accepted by the API. */
 export type AuthStyle = "bearer" | "basic" | "api-key-headers";
@@ -56,7 +70,50 @@ export class Salvo {
     revoke: (id: string) => this.call<{ data: TokenData }>("DELETE", `/v1/tokens/${encodeURIComponent(id)}`),
   };
 
+  readonly batches = {
+    create: (batch: NewBatch) => this.call<BatchAccepted>("POST", "/v1/batches", batch),
+    get: (id: string) => this.call<{ data: BatchData }>("GET", `/v1/batches/${encodeURIComponent(id)}`),
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<BatchData>>("GET", `/v1/batches${query({ page: options.page })}`),
+    messages: (id: string, options: { page?: number; status?: MessageStatus } = {}) =>
+      this.call<Page<MessageData>>(
+        "GET",
+        `/v1/batches/${encodeURIComponent(id)}/messages${query({ page: options.page, status: options.status })}`,
+      ),
+    /**
+     * Polls a batch until it is `completed` (or `until` says so) and returns it;
+     * throws after `timeoutMs`.
+     */
+    wait: async (
+      id: string,
+      options: { timeoutMs?: number; intervalMs?: number; until?: (batch: BatchData) => boolean } = {},
+    ): Promise<BatchData> => {
+      const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+      const done = options.until ?? ((batch: BatchData) => batch.attributes.status === "completed");
+      for (;;) {
+        const { body } = await this.batches.get(id);
+        if (done(body.data)) return body.data;
+        if (Date.now() > deadline) {
+          throw new Error(`batch ${id} still ${body.data.attributes.status} after ${options.timeoutMs ?? 60_000} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+      }
+    },
+  };
+
+  readonly blacklist = this.numberList("blacklist");
+  readonly npai = this.numberList("npai");
+
   constructor(private readonly options: SalvoOptions) {}
+
+  private numberList(list: "blacklist" | "npai") {
+    return {
+      add: (numbers: string[]) => this.call<NumbersAdded>("POST", `/v1/${list}`, { numbers }),
+      list: (options: { page?: number } = {}) =>
+        this.call<Page<ListedNumber>>("GET", `/v1/${list}${query({ page: options.page })}`),
+      remove: (number: string) => this.call<undefined>("DELETE", `/v1/${list}/${encodeURIComponent(number)}`),
+    };
+  }
 
   /** `GET /healthz`: the API process answers. */
   health(): Promise<Health> {

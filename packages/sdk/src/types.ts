@@ -41,3 +41,84 @@ export interface Health {
   status: string;
   checks?: Record<string, string>;
 }
+
+export type Recipient = string | { to: string; ref?: string };
+
+export interface NewBatch {
+  from: string;
+  body: string;
+  recipients: Recipient[];
+  /** ISO 3166 alpha-2, for national-format numbers; default: the account's. */
+  country?: string;
+  type?: "transactional" | "marketing";
+}
+
+export interface BatchAccepted {
+  data: { batch_id: string; type: "batches" };
+  links: { self: string };
+}
+
+export interface BatchAttributes {
+  status: "accepted" | "processing" | "completed";
+  total: number;
+  pending: number;
+  sent: number;
+  delivered: number;
+  undelivered: number;
+  failed: number;
+  blacklisted: number;
+  duplicated: number;
+  invalid: number;
+  npai: number;
+  flooded: number;
+  cost: number;
+  from: string;
+  type: "transactional" | "marketing";
+  segments: number;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface BatchData {
+  id: string;
+  type: "batches";
+  attributes: BatchAttributes;
+  links: { self: string };
+}
+
+export type MessageStatus =
+  | "sending"
+  | "sent"
+  | "delivered"
+  | "undelivered"
+  | "failed"
+  | "blacklisted"
+  | "duplicated"
+  | "invalid"
+  | "npai"
+  | "flooded";
+
+export interface MessageData {
+  id: string;
+  type: "messages";
+  attributes: {
+    to: string;
+    ref: string | null;
+    status: MessageStatus;
+    reason: string | null;
+    segments: number;
+    cost: number;
+    created_at: string;
+    sent_at: string | null;
+    done_at: string | null;
+  };
+}
+
+export interface NumbersAdded {
+  data: { type: "blacklist" | "npai"; added: number; numbers: string[] };
+}
+
+export interface ListedNumber {
+  number: string;
+  created_at: string;
+}

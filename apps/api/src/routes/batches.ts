@@ -1,0 +1,213 @@
+import { isCountryCode, newId, segmentCount } from "@salvo/core";
+import { acceptBatch, type Batch, type Db, findBatch, listBatches, listMessages, type RawRecipient, type Sql } from "@salvo/db";
+import type { OpenQueue } from "@salvo/queue";
+import type { Logger } from "@salvo/runtime";
+import { Router } from "express";
+import { z } from "zod";
+import { paged, pageQuery } from "../http/pagination";
+import { accountOf, route } from "../http/route";
+
+const MAX_RECIPIENTS = 1_000_000;
+const MAX_REF_LENGTH = 255;
+const MESSAGE_STATUSES = [
+  "sending",
+  "sent",
+  "delivered",
+  "undelivered",
+  "failed",
+  "blacklisted",
+  "duplicated",
+  "invalid",
+  "npai",
+  "flooded",
+] as const;
+
+/**
+ * Recipients are checked for shape only (a string, or `{to, ref?}`): whether a
+ * number is valid is for the workers to judge and count, never a reason to refuse
+ * the batch. A plain loop rather than a zod union: it runs up to a million times
+ * while the client waits.
+ */
+const recipients = z
+  .array(z.unknown())
+  .min(1, "at least one recipient is required")
+  .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients per batch`)
+  .transform((list, ctx) => {
+    const out: RawRecipient[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (typeof item === "string") {
+        out[i] = item;
+        continue;
+      }
+      if (item && typeof item === "object" && !Array.isArray(item)) {
+        const { to, ref, ...rest } = item as Record<string, unknown>;
+        const extra = Object.keys(rest)[0];
+        const problem =
+          typeof to !== "string"
+            ? { path: [i, "to"], message: "expected a phone number string" }
+            : ref !== undefined && (typeof ref !== "string" || ref.length > MAX_REF_LENGTH)
+              ? { path: [i, "ref"], message: `expected a string of at most ${MAX_REF_LENGTH} characters` }
+              : extra !== undefined
+                ? { path: [i, extra], message: "unknown field" }
+                : null;
+        if (!problem) {
+          out[i] = ref === undefined ? to as string : [to as string, ref as string];
+          continue;
+        }
+        ctx.addIssue({ code: "custom", ...problem });
+        return z.NEVER;
+      }
+      ctx.addIssue({ code: "custom", path: [i], message: 'expected "number" or {"to": "number", "ref": "…"}' });
+      return z.NEVER;
+    }
+    return out;
+  });
+
+const newBatch = z.strictObject({
+  from: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits"),
+  body: z
+    .string()
+    .min(1, "the message body is empty")
+    .refine((body) => [...body].length <= 1_600, "at most 1,600 characters"),
+  recipients,
+  country: z
+    .string()
+    .transform((code) => code.toUpperCase())
+    .refine(isCountryCode, "expected an ISO 3166 alpha-2 country code, e.g. FR")
+    .optional(),
+  type: z.enum(["transactional", "marketing"]).default("transactional"),
+});
+
+/** A batch as the API shows it: its counts, always summing to `total`. */
+function batchResource(batch: Batch) {
+  return {
+    id: batch.id,
+    type: "batches",
+    attributes: {
+      status: batch.status,
+      total: batch.total,
+      pending: batch.pending,
+      sent: batch.sent,
+      delivered: batch.delivered,
+      undelivered: batch.undelivered,
+      failed: batch.failed,
+      blacklisted: batch.blacklisted,
+      duplicated: batch.duplicated,
+      invalid: batch.invalid,
+      npai: batch.npai,
+      flooded: batch.flooded,
+      cost: batch.cost,
+      from: batch.sender,
+      type: batch.type,
+      segments: batch.segments,
+      created_at: batch.createdAt.toISOString(),
+      completed_at: batch.completedAt?.toISOString() ?? null,
+    },
+    links: { self: `/v1/batches/${batch.id}` },
+  };
+}
+
+const batchParams = z.object({ id: z.string().min(1).max(64) });
+
+interface BatchDeps {
+  db: Db;
+  sql: Sql;
+  batches: OpenQueue<"batches">;
+  logger: Logger;
+  chunkSize: number;
+  maxBodyBytes: number;
+}
+
+export function batchRoutes({ db, sql, batches, logger, chunkSize, maxBodyBytes }: BatchDeps): Router {
+  const router = Router();
+
+  router.post(
+    "/batches",
+    route({
+      body: newBatch,
+      maxBodyBytes,
+      handler: async ({ body, res }) => {
+        const account = accountOf(res);
+        const id = newId("bat");
+        await acceptBatch(sql, {
+          id,
+          accountId: account.id,
+          type: body.type,
+          sender: body.from,
+          body: body.body,
+          country: body.country ?? null,
+          segments: segmentCount(body.body),
+          recipients: body.recipients,
+          chunkSize,
+        });
+        // The batch is durable now. If Redis is down the reconciler enqueues it later.
+        await batches.add({ batchId: id }, { jobId: id }).catch((error: Error) => {
+          logger.warn({ batchId: id, err: error.message }, "batch stored but not enqueued; the reconciler will");
+        });
+        return {
+          status: 202,
+          body: { data: { batch_id: id, type: "batches" }, links: { self: `/v1/batches/${id}` } },
+          headers: { Location: `/v1/batches/${id}` },
+        };
+      },
+    }),
+  );
+
+  router.get(
+    "/batches",
+    route({
+      query: pageQuery,
+      handler: async ({ query, res }) => {
+        const { batches: list, pages } = await listBatches(db, accountOf(res).id, query.page);
+        return { status: 200, body: paged(list.map(batchResource), pages, query.page) };
+      },
+    }),
+  );
+
+  router.get(
+    "/batches/:id",
+    route({
+      params: batchParams,
+      handler: async ({ params, res }) => {
+        const batch = await findBatch(db, accountOf(res).id, params.id);
+        const resource = batchResource(batch);
+        return { status: 200, body: { data: resource, links: resource.links } };
+      },
+    }),
+  );
+
+  router.get(
+    "/batches/:id/messages",
+    route({
+      params: batchParams,
+      query: pageQuery.extend({ status: z.enum(MESSAGE_STATUSES).optional() }),
+      handler: async ({ params, query, res }) => {
+        const { messages, pages } = await listMessages(db, accountOf(res).id, params.id, {
+          status: query.status,
+          page: query.page,
+        });
+        const data = messages.map((m) => ({
+          id: m.id,
+          type: "messages",
+          attributes: {
+            to: m.to,
+            ref: m.ref,
+            status: m.status,
+            reason: m.reason,
+            segments: m.segments,
+            cost: m.cost,
+            created_at: m.createdAt.toISOString(),
+            sent_at: m.sentAt?.toISOString() ?? null,
+            done_at: m.doneAt?.toISOString() ?? null,
+          },
+        }));
+        return { status: 200, body: paged(data, pages, query.page) };
+      },
+    }),
+  );
+
+  return router;
+}

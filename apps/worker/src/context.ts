@@ -1,0 +1,19 @@
+import type { Db, Sql } from "@salvo/db";
+import type { SmsProvider } from "@salvo/providers";
+import type { OpenQueue } from "@salvo/queue";
+import type { Logger } from "@salvo/runtime";
+import type { Redis } from "ioredis";
+import type { WorkerEnv } from "./env";
+
+/** What every processor works with: connections, queues, the provider, settings. */
+export interface WorkContext {
+  env: WorkerEnv;
+  db: Db;
+  sql: Sql;
+  redis: Redis;
+  logger: Logger;
+  provider: SmsProvider;
+  batches: OpenQueue<"batches">;
+  chunks: OpenQueue<"chunks">;
+  deliveries: OpenQueue<"deliveries">;
+}

@@ -1,0 +1,60 @@
+import { normalizePhoneNumber } from "@salvo/core";
+import { loadBatchForWork, loadChunks, markBatchProcessing, saveJudgments } from "@salvo/db";
+import type { WorkContext } from "../context";
+
+/** Chunks read, judged and enqueued at a time: sending starts before a big batch is fully judged. */
+const CHUNKS_PER_STEP = 20;
+/** BullMQ's highest priority number. */
+const LOWEST_PRIORITY = 2_097_151;
+
+/** A chunk's verdict per recipient: E.164 when valid and new, "!" when invalid, "=<E.164>" when a repeat. */
+export const INVALID = "!";
+export const DUPLICATE = "=";
+
+/**
+ * Expands a batch: reads its recipients in order, judges every number (invalid,
+ * or a repeat of an earlier one in the same batch) and enqueues a job per chunk.
+ * Runs in one place per batch, so "earlier" is exact across chunk boundaries.
+ * Idempotent: verdicts already stored are reused and chunks already done are
+ * skipped, so a retry (or the reconciler) can run it again at any time.
+ *
+ * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
+ * chunks go ahead of a big batch's later ones instead of waiting behind them.
+ */
+export async function expandBatch(ctx: WorkContext, batchId: string): Promise<void> {
+  const batch = await loadBatchForWork(ctx.sql, batchId);
+  if (!batch || batch.status === "completed") return;
+  await markBatchProcessing(ctx.sql, batchId);
+  const country = batch.country ?? batch.defaultCountry;
+  const seen = new Set<string>();
+
+  for (let from = 0; ; from += CHUNKS_PER_STEP) {
+    const chunks = await loadChunks(ctx.sql, batchId, from, CHUNKS_PER_STEP);
+    if (chunks.length === 0) break;
+    const fresh: { idx: number; judged: string[] }[] = [];
+    for (const chunk of chunks) {
+      if (chunk.judged) {
+        for (const verdict of chunk.judged) if (verdict[0] === "+") seen.add(verdict);
+        continue;
+      }
+      const judged = chunk.recipients.map((recipient) => {
+        const number = normalizePhoneNumber(typeof recipient === "string" ? recipient : recipient[0], country);
+        if (!number) return INVALID;
+        if (seen.has(number)) return `${DUPLICATE}${number}`;
+        seen.add(number);
+        return number;
+      });
+      fresh.push({ idx: chunk.idx, judged });
+    }
+    await saveJudgments(ctx.sql, batchId, fresh);
+    const pending = chunks.filter((chunk) => !chunk.done);
+    if (pending.length > 0) {
+      await ctx.chunks.addBulk(
+        pending.map((chunk) => ({
+          data: { batchId, chunk: chunk.idx },
+          opts: { jobId: `${batchId}-${chunk.idx}`, priority: Math.min(chunk.idx + 1, LOWEST_PRIORITY) },
+        })),
+      );
+    }
+  }
+}

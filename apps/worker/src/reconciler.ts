@@ -1,0 +1,30 @@
+import { redisKey } from "@salvo/queue";
+import type { WorkContext } from "./context";
+
+/**
+ * Nothing accepted is lost: every unfinished batch that has made no progress for a
+ * while (its job lost with a Redis restart, never enqueued because Redis was down
+ * when it was accepted, or stuck behind a crash) gets its expansion job again.
+ * Expansion is idempotent and jobs are keyed by batch and chunk, so re-enqueueing
+ * a batch that is in fact progressing costs nothing. One worker at a time does
+ * it (a Redis lock), on a timer.
+ */
+export function startReconciler(ctx: WorkContext): { stop(): void } {
+  const interval = ctx.env.RECONCILE_INTERVAL_MS;
+  const lockKey = redisKey(ctx.env.REDIS_PREFIX, "reconciler");
+  const run = async () => {
+    const mine = await ctx.redis.set(lockKey, "1", "PX", Math.max(interval - 50, 50), "NX");
+    if (mine !== "OK") return;
+    const { rows } = await ctx.sql.query(
+      `SELECT id FROM batches WHERE status <> 'completed' AND updated_at < now() - make_interval(secs => $1)
+        ORDER BY updated_at LIMIT 1000`,
+      [Math.max(1, (interval * 2) / 1000)],
+    );
+    for (const { id } of rows as { id: string }[]) await ctx.batches.add({ batchId: id }, { jobId: id });
+    if (rows.length > 0) ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
+  };
+  const timer = setInterval(() => {
+    run().catch((error: Error) => ctx.logger.warn({ err: error.message }, "reconciler run failed"));
+  }, interval);
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,195 @@
+import { SalvoApiError } from "@salvo/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "./stack";
+
+let stack: Stack;
+beforeAll(async () => {
+  // Small chunks, so a few dozen recipients already cross chunk boundaries.
+  stack = await startStack({ workers: 2, api: { BATCH_CHUNK_SIZE: "10" } });
+});
+afterAll(() => stack.stopAll());
+
+const COUNTERS = ["pending", "sent", "failed", "blacklisted", "duplicated", "invalid", "npai", "flooded"] as const;
+
+/** The sum invariant, and the counters against the message rows. */
+async function expectCountsMatchRows(batchId: string) {
+  const { body } = await stack.client(await tokenOf(batchId)).batches.get(batchId);
+  const a = body.data.attributes;
+  expect(COUNTERS.reduce((sum, key) => sum + a[key], 0)).toBe(a.total);
+  expect(a.delivered + a.undelivered).toBeLessThanOrEqual(a.sent);
+  const rows = await stack.db.message.groupBy({ by: ["status"], where: { batchId }, _count: true });
+  const byStatus = Object.fromEntries(rows.map((r) => [r.status, r._count]));
+  expect((byStatus.sent ?? 0) + (byStatus.delivered ?? 0) + (byStatus.undelivered ?? 0)).toBe(a.sent);
+  expect(byStatus.delivered ?? 0).toBe(a.delivered);
+  expect(byStatus.undelivered ?? 0).toBe(a.undelivered);
+  for (const key of ["failed", "blacklisted", "duplicated", "invalid", "npai", "flooded"] as const) {
+    expect(byStatus[key] ?? 0, key).toBe(a[key]);
+  }
+  const cost = await stack.db.message.aggregate({ where: { batchId }, _sum: { cost: true } });
+  expect(cost._sum.cost ?? 0).toBe(a.cost);
+}
+
+const tokens = new Map<string, string>();
+async function tokenOf(batchId: string): Promise<string> {
+  const batch = await stack.db.batch.findUniqueOrThrow({ where: { id: batchId } });
+  return tokens.get(batch.accountId) as string;
+}
+async function account(options: { credits?: number } = {}) {
+  const created = await stack.newAccount({ credits: options.credits ?? 10_000, apiRateLimit: 1_000 });
+  tokens.set(created.accountId, created.token);
+  return created;
+}
+
+describe("a batch that mixes every case", () => {
+  it("counts each recipient exactly once, in the right column", async () => {
+    const { client, accountId } = await account({ credits: 1_000 });
+    await client.blacklist.add(["+33611111111"]);
+    await client.npai.add(["0622222222"]);
+    await stack.db.account.update({ where: { id: accountId }, data: { floodMaxPerHour: 2 } });
+    // Two earlier batches reach +33633333333: a third message in the hour is flooded.
+    for (const body of ["first", "second"]) {
+      const { body: accepted } = await client.batches.create({ from: "ACME", body, recipients: ["+33633333333"] });
+      await client.batches.wait(accepted.data.batch_id, { timeoutMs: 20_000 });
+    }
+    const before = (await client.account.get()).body.data.attributes.credits;
+
+    const { body: accepted, status } = await client.batches.create({
+      from: "ACME",
+      body: "Hello from Salvo",
+      country: "FR",
+      recipients: [
+        "+33612345601", // sent, delivered
+        { to: "06 12 34 56 02", ref: "crm-2" }, // national format, sent
+        "+33612345697", // refused at hand-off: failed
+        "+33612345698", // sent, undelivered (rejected)
+        "+33612345699", // sent, undelivered (unknown subscriber) → NPAI list
+        "not a number", // invalid
+        "+3361", // invalid
+        "0612345601", // same number as the first: duplicated
+        "+33612345601", // duplicated again
+        "+33611111111", // blacklisted
+        "+33622222222", // npai
+        "+33633333333", // flooded
+        ...Array.from({ length: 20 }, (_, i) => `+336400000${String(i).padStart(2, "0")}`), // sent, delivered
+      ],
+    });
+    expect(status).toBe(202);
+    const batchId = accepted.data.batch_id;
+    expect(accepted).toEqual({ data: { batch_id: batchId, type: "batches" }, links: { self: `/v1/batches/${batchId}` } });
+
+    await client.batches.wait(batchId, { timeoutMs: 30_000 });
+    // Delivery reports come after completion; wait for all of them.
+    const done = await client.batches.wait(batchId, {
+      timeoutMs: 30_000,
+      until: (b) => b.attributes.delivered + b.attributes.undelivered === b.attributes.sent,
+    });
+    expect(done.attributes).toMatchObject({
+      status: "completed",
+      total: 32,
+      pending: 0,
+      sent: 24,
+      delivered: 22,
+      undelivered: 2,
+      failed: 1,
+      blacklisted: 1,
+      duplicated: 2,
+      invalid: 2,
+      npai: 1,
+      flooded: 1,
+      cost: 24,
+      segments: 1,
+    });
+    expect(done.attributes.completed_at).not.toBeNull();
+    await expectCountsMatchRows(batchId);
+
+    // Only sent messages are paid for: everything else was refunded.
+    const after = (await client.account.get()).body.data.attributes.credits;
+    expect(before - after).toBe(24);
+
+    // The unknown subscriber is now on the NPAI list.
+    const npai = await client.npai.list();
+    expect(npai.body.data.map((n) => n.number)).toContain("+33612345699");
+
+    // The ledger saw each sendable message exactly once (sent and refused ones).
+    const handedOff = stack.ledger().filter((line) => line.body === "Hello from Salvo");
+    expect(handedOff).toHaveLength(25);
+    expect(new Set(handedOff.map((line) => line.message_id)).size).toBe(25);
+
+    const failed = await client.batches.messages(batchId, { status: "failed" });
+    expect(failed.body.data).toHaveLength(1);
+    expect(failed.body.data[0]?.attributes).toMatchObject({ to: "+33612345697", status: "failed", cost: 0 });
+    const withRef = await client.batches.messages(batchId, { page: 1 });
+    expect(withRef.body.page).toEqual({ count: 2, number: 1 });
+    expect(withRef.body.data[1]?.attributes).toMatchObject({ to: "+33612345602", ref: "crm-2" });
+    const invalid = await client.batches.messages(batchId, { status: "invalid" });
+    expect(invalid.body.data.map((m) => m.attributes.to)).toEqual(["not a number", "+3361"]);
+  });
+});
+
+describe("duplicates across chunk boundaries", () => {
+  it("marks the later copy duplicated wherever the chunks are cut", async () => {
+    const { client } = await account();
+    const recipients = Array.from({ length: 35 }, (_, i) => `+3364100${String(i).padStart(4, "0")}`);
+    // Positions 9|10 and 19|20 straddle chunk boundaries (10 per chunk); 34 repeats position 0.
+    recipients[10] = recipients[9] as string;
+    recipients[20] = (recipients[19] as string).replace("+33", "0");
+    recipients[34] = recipients[0] as string;
+    const { body } = await client.batches.create({ from: "ACME", body: "dups", recipients });
+    const done = await client.batches.wait(body.data.batch_id, { timeoutMs: 30_000 });
+    expect(done.attributes).toMatchObject({ total: 35, duplicated: 3, sent: 32 });
+    const dups = await client.batches.messages(body.data.batch_id, { status: "duplicated" });
+    expect(dups.body.data.map((m) => Number(m.id.split("_").at(-1)))).toEqual([10, 20, 34]);
+    await expectCountsMatchRows(body.data.batch_id);
+  });
+});
+
+describe("credits", () => {
+  it("never go below zero when many batches race for them", async () => {
+    const { client, accountId } = await account({ credits: 10 });
+    const answers = await Promise.allSettled(
+      Array.from({ length: 25 }, (_, i) =>
+        client.batches.create({ from: "ACME", body: "race", recipients: [`+3365000${String(i).padStart(4, "0")}`] }),
+      ),
+    );
+    const accepted = answers.filter((a) => a.status === "fulfilled");
+    const refused = answers.filter((a) => a.status === "rejected").map((a) => (a as PromiseRejectedResult).reason);
+    expect(accepted).toHaveLength(10);
+    expect(refused).toHaveLength(15);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(SalvoApiError);
+      expect(error).toMatchObject({ status: 402, code: "NOT_ENOUGH_CREDITS" });
+    }
+    const row = await stack.db.account.findUniqueOrThrow({ where: { id: accountId } });
+    expect(row.credits).toBe(0);
+    expect(await stack.db.batch.count({ where: { accountId } })).toBe(10);
+  });
+
+  it("reserve segments × recipients and refund what is not sent", async () => {
+    const { client } = await account({ credits: 100 });
+    // 161 GSM characters: two segments per message.
+    const body = "x".repeat(161);
+    const { body: accepted } = await client.batches.create({
+      from: "ACME",
+      body,
+      recipients: ["+33612000001", "+33612000002", "invalid"],
+    });
+    expect((await client.account.get()).body.data.attributes.credits).toBeLessThanOrEqual(94);
+    const done = await client.batches.wait(accepted.data.batch_id, { timeoutMs: 20_000 });
+    expect(done.attributes).toMatchObject({ segments: 2, cost: 4, sent: 2, invalid: 1 });
+    expect((await client.account.get()).body.data.attributes.credits).toBe(96);
+  });
+});
+
+describe("tenancy", () => {
+  it("answers 404 for another account's batch", async () => {
+    const owner = await account();
+    const other = await account();
+    const { body } = await owner.client.batches.create({ from: "ACME", body: "mine", recipients: ["+33612000003"] });
+    const id = body.data.batch_id;
+    for (const call of [() => other.client.batches.get(id), () => other.client.batches.messages(id)]) {
+      await expect(call()).rejects.toMatchObject({ status: 404, code: "NOT_FOUND" });
+    }
+    const listed = await other.client.batches.list();
+    expect(listed.body.data.map((b) => b.id)).not.toContain(id);
+  });
+});

@@ -1,0 +1,94 @@
+// A whole Salvo on real PostgreSQL, Redis and HTTP for one test file: the API
+// (through @salvo/api/testing), in-process workers and, for crash tests, worker
+// processes; the simulator writes a ledger of every hand-off.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startTestApi, type TestApi } from "@salvo/api/testing";
+import { createLogger } from "@salvo/runtime";
+import { parseWorkerEnv, type WorkerEnv } from "../src/env";
+import { startWorker } from "../src/worker";
+
+export interface LedgerLine {
+  message_id: string;
+  to: string;
+  from: string;
+  body: string;
+  at: string;
+}
+
+export interface Stack extends TestApi {
+  workerEnv: WorkerEnv;
+  ledgerPath: string;
+  /** Every hand-off the simulator saw, in order. */
+  ledger(): LedgerLine[];
+  /** One more worker in this process. */
+  addWorker(): Promise<void>;
+  /** A worker as its own process (to kill -9 it). */
+  spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
+  stopAll(): Promise<void>;
+}
+
+const workerMain = path.join(import.meta.dirname, "../src/main.ts");
+
+export async function startStack(
+  options: { workers?: number; api?: Record<string, string>; worker?: Record<string, string> } = {},
+): Promise<Stack> {
+  const api = await startTestApi(options.api);
+  const ledgerPath = path.join(tmpdir(), `salvo-ledger-${randomBytes(6).toString("hex")}.jsonl`);
+  const rawWorkerEnv: Record<string, string> = {
+    DATABASE_URL: api.env.DATABASE_URL,
+    REDIS_URL: api.env.REDIS_URL,
+    REDIS_PREFIX: api.env.REDIS_PREFIX,
+    SIMULATOR_LEDGER: ledgerPath,
+    SIMULATOR_DLR_DELAY_MS: "20",
+    RECONCILE_INTERVAL_MS: "1000",
+    HEARTBEAT_INTERVAL_MS: "500",
+    SHUTDOWN_TIMEOUT_MS: "5000",
+    LOG_LEVEL: "warn",
+    ...options.worker,
+  };
+  const workerEnv = parseWorkerEnv(rawWorkerEnv);
+  const logger = createLogger("salvo-worker", workerEnv.LOG_LEVEL);
+  const running: { close(): Promise<void> }[] = [];
+  const children: ChildProcess[] = [];
+  const addWorker = async () => {
+    running.push(await startWorker(workerEnv, logger));
+  };
+  for (let i = 0; i < (options.workers ?? 1); i++) await addWorker();
+
+  return {
+    ...api,
+    workerEnv,
+    ledgerPath,
+    ledger() {
+      let text = "";
+      try {
+        text = readFileSync(ledgerPath, "utf8");
+      } catch {
+        return [];
+      }
+      return text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as LedgerLine);
+    },
+    addWorker,
+    spawnWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, ["--import", "tsx", workerMain], {
+        cwd: path.dirname(workerMain),
+        env: { PATH: process.env.PATH, ...rawWorkerEnv, ...extraEnv },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      children.push(child);
+      return child;
+    },
+    async stopAll() {
+      for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+      await Promise.all(running.map((worker) => worker.close()));
+      await api.stop();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { describe, expect, it } from "vitest";
+import { isCountryCode, normalizePhoneNumber } from "../src/phone";
+
+describe("normalizePhoneNumber", () => {
+  it.each([
+    // France: international forms, with or without a default country
+    ["+33 6 12 34 56 78", undefined, "+33612345678"],
+    ["+33612345678", "US", "+33612345678"],
+    ["+33 (0)6 12 34 56 78", undefined, "+33612345678"],
+    ["+33-6-12-34-56-78", undefined, "+33612345678"],
+    ["0033612345678", "FR", "+33612345678"],
+    ["0033 6 12 34 56 78", "FR", "+33612345678"],
+    // France: national forms
+    ["06 12 34 56 78", "FR", "+33612345678"],
+    ["06.12.34.56.78", "FR", "+33612345678"],
+    ["06-12-34-56-78", "FR", "+33612345678"],
+    ["0612345678", "FR", "+33612345678"],
+    ["07 56 12 34 56", "FR", "+33756123456"],
+    ["01 23 45 67 89", "FR", "+33123456789"],
+    ["09 12 34 56 78", "FR", "+33912345678"],
+    ["\t06 12 34 56 78\r\n", "FR", "+33612345678"],
+    ["\u00a006 12 34 56 78\u00a0", "FR", "+33612345678"],
+    // French overseas: national numbers need their own country
+    ["0690 11 22 33", "GP", "+590690112233"],
+    ["0692 12 34 56", "RE", "+262692123456"],
+    ["+596 696 12 34 56", undefined, "+596696123456"],
+    ["+594 694 12 34 56", "FR", "+594694123456"],
+    // United States
+    ["+1 (415) 555-2671", undefined, "+14155552671"],
+    ["(415) 555-2671", "US", "+14155552671"],
+    ["415.555.2671", "US", "+14155552671"],
+    ["1 415 555 2671", "US", "+14155552671"],
+    // United Kingdom
+    ["+44 7400 123456", undefined, "+447400123456"],
+    ["07400 123456", "GB", "+447400123456"],
+    ["020 7946 0958", "GB", "+442079460958"],
+    // Germany
+    ["+49 1512 3456789", undefined, "+4915123456789"],
+    ["01512 3456789", "DE", "+4915123456789"],
+    ["030 901820", "DE", "+4930901820"],
+    // Belgium, Switzerland, Spain
+    ["+32 470 12 34 56", undefined, "+32470123456"],
+    ["0470 12 34 56", "BE", "+32470123456"],
+    ["+41 78 123 45 67", undefined, "+41781234567"],
+    ["078 123 45 67", "CH", "+41781234567"],
+    ["+34 612 34 56 78", undefined, "+34612345678"],
+    ["612 34 56 78", "ES", "+34612345678"],
+  ])("%j (default %s) is %s", (raw, country, e164) => {
+    expect(normalizePhoneNumber(raw, country)).toBe(e164);
+  });
+
+  it.each([
+    ["", "FR"],
+    ["   ", "FR"],
+    ["+", undefined],
+    ["+", "FR"],
+    ["++33612345678", undefined],
+    ["📱", "FR"],
+    ["06 12 34 56 78 📱", "FR"],
+    ["hello", "FR"],
+    ["abc0612345678", "FR"],
+    ["Call 06 12 34 56 78 now", "FR"],
+    ["+33 6 12 34 56 7a", undefined],
+    ["1-800-FLOWERS", "US"],
+    ["06 12 34 56 7", "FR"],
+    ["06 12 34 56 789", "FR"],
+    ["+33 6 12 34 56", undefined],
+    ["+33 6 12 34 56 789", undefined],
+    ["+1 415 555 267", undefined],
+    ["+1234567890123456", undefined],
+    ["+999 123 456 789", undefined],
+    ["07 12 34 56 78", "FR"], // 071: an unallocated French range, possible but not valid
+    ["06 12 34 56 78", undefined], // a national number needs a country
+    ["0690 11 22 33", "FR"], // Guadeloupe's mobile range is not metropolitan France's
+    ["06\u000012 34 56 78", "FR"],
+    ["0612345678\u0000", "FR"],
+    ["06 12 34 56 78 ext. 12", "FR"], // an extension cannot receive an SMS
+    ["+33612345678;ext=12", undefined],
+    ["(+33) 6 12 34 56 78", undefined], // a bracketed country code is not understood
+    ["tel:+33612345678", undefined], // a URI, not a number
+  ])("%j (default %s) is not a valid number", (raw, country) => {
+    expect(normalizePhoneNumber(raw, country)).toBeNull();
+  });
+
+  describe("digits without `+`", () => {
+    // libphonenumber reads "590690112233" with FR as the French national number
+    // 590690112233 (invalid: too long) and with no country not at all, so a
+    // failed national reading of 10+ digits not starting with 0 is retried as +….
+    it.each([
+      ["590690112233", "FR", "+590690112233"], // Guadeloupe, as the single-message API receives it
+      ["590690112233", "GP", "+590690112233"], // libphonenumber strips GP's own calling code
+      ["590690112233", undefined, "+590690112233"],
+      ["33612345678", "FR", "+33612345678"], // libphonenumber strips FR's own calling code
+      ["33612345678", undefined, "+33612345678"],
+      ["33612345678", "DE", "+4933612345678"], // valid in Germany's long numbering: national wins
+      ["14155552671", "FR", "+14155552671"],
+      ["4155552671", "US", "+14155552671"], // the national reading wins when valid
+      ["447400123456", "GB", "+447400123456"],
+      ["0033612345678", undefined, "+33612345678"], // 00 as the international prefix, with no country
+      ["0033612345678", "US", "+33612345678"], // …and where it is not (US dials 011)
+      ["01133612345678", "US", "+33612345678"], // libphonenumber knows 011 for the US
+    ])("%j (default %s) is %s", (raw, country, e164) => {
+      expect(normalizePhoneNumber(raw, country)).toBe(e164);
+    });
+
+    it.each([
+      ["612345678", undefined], // 9 digits: too short to be read as international
+      ["0612345678", undefined], // a leading 0 is a trunk prefix, never a country code
+      ["590 690 11 22 33", "FR"], // spaced digits are a national reading only
+      ["4155552671", "FR"], // not +41 (Switzerland) 55 552 671 either
+      ["0590690112233", "FR"],
+    ])("%j (default %s) stays invalid", (raw, country) => {
+      expect(normalizePhoneNumber(raw, country)).toBeNull();
+    });
+  });
+
+  describe("unicode digits", () => {
+    // libphonenumber reads Arabic-Indic, Eastern Arabic-Indic and fullwidth
+    // digits as ASCII ones; other scripts' digits (Devanagari) are refused, as
+    // is a fullwidth plus followed by ASCII digits. We keep its behaviour.
+    it.each([
+      ["+٣٣٦١٢٣٤٥٦٧٨", undefined, "+33612345678"],
+      ["+۳۳۶۱۲۳۴۵۶۷۸", undefined, "+33612345678"],
+      ["+３３６１２３４５６７８", undefined, "+33612345678"],
+      ["０６ １２ ３４ ５６ ７８", "FR", "+33612345678"],
+      ["٠٦١٢٣٤٥٦٧٨", "FR", "+33612345678"],
+      ["+३३६१२३४५६७८", undefined, null],
+      ["＋33612345678", undefined, null],
+    ])("%j (default %s) is %s", (raw, country, e164) => {
+      expect(normalizePhoneNumber(raw, country)).toBe(e164);
+    });
+  });
+
+  describe("default country", () => {
+    it.each([
+      ["an unknown code", "ZZ"],
+      ["a lower-case code", "fr"],
+      ["a calling code", "33"],
+      ["an empty string", ""],
+      ["an object key", "__proto__"],
+    ])("%s is treated as none", (_, country) => {
+      expect(normalizePhoneNumber("06 12 34 56 78", country)).toBeNull();
+      expect(normalizePhoneNumber("+33 6 12 34 56 78", country)).toBe("+33612345678");
+    });
+  });
+
+  describe("hostile input", () => {
+    it.each([
+      ["65 characters", `+33612345678${" ".repeat(53)}`],
+      ["10 KB of digits", "6".repeat(10_240)],
+      ["10 KB of spaces around a number", `${" ".repeat(5_000)}0612345678${" ".repeat(5_000)}`],
+    ])("refuses %s", (_, raw) => {
+      expect(normalizePhoneNumber(raw, "FR")).toBeNull();
+    });
+
+    it("accepts a padded number of exactly 64 characters", () => {
+      const raw = `+33612345678${" ".repeat(52)}`;
+      expect(raw).toHaveLength(64);
+      expect(normalizePhoneNumber(raw, "FR")).toBe("+33612345678");
+    });
+
+    it.each([
+      ["a number", 33612345678],
+      ["null", null],
+      ["undefined", undefined],
+      ["an object", { to: "+33612345678" }],
+    ])("refuses %s given where a string is expected", (_, raw) => {
+      expect(normalizePhoneNumber(raw as unknown as string, "FR")).toBeNull();
+    });
+
+    it("never throws on random characters", () => {
+      // A seeded generator keeps failures reproducible.
+      let seed = 42;
+      const random = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
+      const alphabet = [..."0123456789+-.() #*;x/\t\n\r\u0000\u00a0٣۳３＋ext=tel:a😀", "\ud800", "\udfff"];
+      for (let i = 0; i < 20_000; i++) {
+        const length = Math.floor(random() * 24);
+        let raw = "";
+        for (let j = 0; j < length; j++) raw += alphabet[Math.floor(random() * alphabet.length)];
+        for (const country of ["FR", "US", undefined, "ZZ"]) {
+          const e164 = normalizePhoneNumber(raw, country);
+          if (e164 !== null) expect(e164).toMatch(/^\+[1-9]\d{6,14}$/);
+        }
+      }
+    });
+  });
+});
+
+describe("isCountryCode", () => {
+  it.each(["FR", "US", "GB", "DE", "GP", "RE", "YT", "XK"])("%s is a country code", (code) => {
+    expect(isCountryCode(code)).toBe(true);
+  });
+
+  it.each(["fr", "ZZ", "FRA", "F", "", "33", "+33", "001", "__proto__", "hasOwnProperty", " FR"])(
+    "%j is not a country code",
+    (code) => {
+      expect(isCountryCode(code)).toBe(false);
+    },
+  );
+});

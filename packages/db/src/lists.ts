@@ -1,0 +1,37 @@
+import { NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import type { Sql } from "./sql";
+
+/** The account's number lists: `blacklist` (STOP, never send) and `npai` (numbers that do not exist). */
+export type NumberList = "blacklist" | "npai";
+
+/** Adds E.164 numbers to a list; numbers already there are kept as they were. Returns how many were new. */
+export async function addToList(sql: Sql, list: NumberList, accountId: string, numbers: string[]): Promise<number> {
+  const { rowCount } = await sql.query(
+    `INSERT INTO ${list} (account_id, number) SELECT $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING`,
+    [accountId, numbers],
+  );
+  return rowCount ?? 0;
+}
+
+/** One page of a list, newest first. */
+export async function listNumbers(sql: Sql, list: NumberList, accountId: string, page: number) {
+  const { skip, take } = pageWindow(page);
+  const [counted, listed] = await Promise.all([
+    sql.query(`SELECT count(*)::int AS total FROM ${list} WHERE account_id = $1`, [accountId]),
+    sql.query(
+      `SELECT number, created_at AS "createdAt" FROM ${list} WHERE account_id = $1
+        ORDER BY created_at DESC, number LIMIT $2 OFFSET $3`,
+      [accountId, take, skip],
+    ),
+  ]);
+  return {
+    entries: listed.rows as { number: string; createdAt: Date }[],
+    pages: pageCount((counted.rows[0] as { total: number }).total),
+  };
+}
+
+/** Removes a number from a list; a number not on it is not found. */
+export async function removeFromList(sql: Sql, list: NumberList, accountId: string, number: string): Promise<void> {
+  const { rowCount } = await sql.query(`DELETE FROM ${list} WHERE account_id = $1 AND number = $2`, [accountId, number]);
+  if (!rowCount) throw new NotFoundError(`${number} is not on the ${list}.`);
+}

@@ -1,0 +1,319 @@
+// The worker's set-based SQL: a chunk's messages are written, handed off and
+// reported in a few statements, never one round trip per message. Every write
+// that changes a message's status updates its batch's counters (and refunds the
+// account) in the same transaction, so counts always equal the message rows.
+import type { RawRecipient } from "./batches";
+import { inTransaction, type Sql, type SqlClient } from "./sql";
+
+export interface BatchForWork {
+  id: string;
+  accountId: string;
+  sender: string;
+  body: string;
+  country: string | null;
+  segments: number;
+  status: "accepted" | "processing" | "completed";
+  defaultCountry: string;
+  floodMaxPerHour: number;
+  floodMaxSameBodyPerHour: number;
+  sendRateLimit: number | null;
+}
+
+/** The batch with what processing it needs from its account, or null when it does not exist. */
+export async function loadBatchForWork(sql: Sql, batchId: string): Promise<BatchForWork | null> {
+  const { rows } = await sql.query(
+    `SELECT b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
+            a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
+            a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"
+       FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
+    [batchId],
+  );
+  return (rows[0] as BatchForWork | undefined) ?? null;
+}
+
+export async function markBatchProcessing(sql: Sql, batchId: string): Promise<void> {
+  await sql.query("UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'accepted'", [
+    batchId,
+  ]);
+}
+
+export interface StoredChunk {
+  idx: number;
+  firstIndex: number;
+  recipients: RawRecipient[];
+  /** Per recipient: E.164, "!" (invalid) or "=" (duplicated); null until the batch is expanded. */
+  judged: string[] | null;
+  done: boolean;
+}
+
+/** Chunks of a batch, in order, from `fromChunk` on, at most `limit` of them. */
+export async function loadChunks(sql: Sql, batchId: string, fromChunk = 0, limit = 1_000_000): Promise<StoredChunk[]> {
+  const { rows } = await sql.query(
+    `SELECT idx, first_index, recipients, judged, done FROM batch_chunks
+      WHERE batch_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3`,
+    [batchId, fromChunk, limit],
+  );
+  return rows.map((row: { idx: number; first_index: number; recipients: string; judged: string | null; done: boolean }) => ({
+    idx: row.idx,
+    firstIndex: row.first_index,
+    recipients: JSON.parse(row.recipients) as RawRecipient[],
+    judged: row.judged === null ? null : (JSON.parse(row.judged) as string[]),
+    done: row.done,
+  }));
+}
+
+/** Stores the expansion's verdicts (E.164, invalid, duplicated) for several chunks at once. */
+export async function saveJudgments(sql: Sql, batchId: string, judged: { idx: number; judged: string[] }[]): Promise<void> {
+  if (judged.length === 0) return;
+  await sql.query(
+    `UPDATE batch_chunks c SET judged = u.judged FROM unnest($2::int[], $3::text[]) AS u(idx, judged)
+      WHERE c.batch_id = $1 AND c.idx = u.idx AND c.judged IS NULL`,
+    [batchId, judged.map((j) => j.idx), judged.map((j) => JSON.stringify(j.judged))],
+  );
+}
+
+/** Statuses of a chunk's messages already written (a retried chunk resumes from them). */
+export async function existingStatuses(sql: Sql, batchId: string, from: number, to: number): Promise<Map<number, string>> {
+  const { rows } = await sql.query(
+    "SELECT idx, status FROM messages WHERE batch_id = $1 AND idx >= $2 AND idx < $3",
+    [batchId, from, to],
+  );
+  return new Map(rows.map((row: { idx: number; status: string }) => [row.idx, row.status]));
+}
+
+/** Which of these numbers are on the account's blacklist and NPAI list. */
+export async function listedNumbers(
+  sql: Sql,
+  accountId: string,
+  numbers: string[],
+): Promise<{ blacklisted: Set<string>; npai: Set<string> }> {
+  const blacklisted = new Set<string>();
+  const npai = new Set<string>();
+  if (numbers.length === 0) return { blacklisted, npai };
+  const { rows } = await sql.query(
+    `SELECT number, 'b' AS list FROM blacklist WHERE account_id = $1 AND number = ANY($2::text[])
+     UNION ALL
+     SELECT number, 'n' AS list FROM npai WHERE account_id = $1 AND number = ANY($2::text[])`,
+    [accountId, numbers],
+  );
+  for (const row of rows as { number: string; list: string }[]) (row.list === "b" ? blacklisted : npai).add(row.number);
+  return { blacklisted, npai };
+}
+
+/** Message statuses a chunk writes before hand-off. */
+export type JudgedStatus = "sending" | "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
+
+export interface JudgedMessage {
+  idx: number;
+  to: string;
+  ref: string | null;
+  status: JudgedStatus;
+}
+
+const FINAL_AT_JUDGEMENT = ["blacklisted", "duplicated", "invalid", "npai", "flooded"] as const;
+
+/**
+ * Writes a chunk's judged messages. Rows that already exist (a retry, or another
+ * worker that took the chunk over) are left alone: only the rows this call
+ * inserted are counted, so counters never move twice. Messages claimed for
+ * hand-off are written `sending` and stay pending; the others are final, leave
+ * `pending` and have their reserved credits refunded.
+ * Returns the positions this call inserted as `sending`.
+ */
+export async function recordJudgedMessages(sql: Sql, batch: BatchForWork, messages: JudgedMessage[]): Promise<number[]> {
+  if (messages.length === 0) return [];
+  return inTransaction(sql, async (client) => {
+    const { rows } = await client.query(
+      `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, segments)
+       SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", $3
+         FROM unnest($4::int[], $5::text[], $6::text[], $7::text[]) AS u(idx, "to", ref, status)
+       ON CONFLICT (batch_id, idx) DO NOTHING
+       RETURNING idx, status`,
+      [
+        batch.id,
+        batch.accountId,
+        batch.segments,
+        messages.map((m) => m.idx),
+        messages.map((m) => m.to),
+        messages.map((m) => m.ref),
+        messages.map((m) => m.status),
+      ],
+    );
+    const counts: Record<string, number> = {};
+    const claimed: number[] = [];
+    for (const row of rows as { idx: number; status: string }[]) {
+      if (row.status === "sending") claimed.push(row.idx);
+      else counts[row.status] = (counts[row.status] ?? 0) + 1;
+    }
+    const settled = FINAL_AT_JUDGEMENT.reduce((sum, status) => sum + (counts[status] ?? 0), 0);
+    if (settled > 0) {
+      await updateCounters(client, batch, {
+        settled,
+        refund: settled * batch.segments,
+        blacklisted: counts.blacklisted ?? 0,
+        duplicated: counts.duplicated ?? 0,
+        invalid: counts.invalid ?? 0,
+        npai: counts.npai ?? 0,
+        flooded: counts.flooded ?? 0,
+      });
+    }
+    return claimed;
+  });
+}
+
+export interface HandoffOutcome {
+  idx: number;
+  accepted: boolean;
+  reason?: string;
+}
+
+/**
+ * Records what the provider said for messages claimed `sending`: `sent` (cost =
+ * segments) or `failed` (refunded). Only rows still `sending` change, so
+ * recording the same outcome twice changes nothing.
+ */
+export async function recordHandoffs(sql: Sql, batch: BatchForWork, outcomes: HandoffOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await inTransaction(sql, async (client) => {
+    const { rows } = await client.query(
+      `UPDATE messages m
+          SET status = u.status::"MessageStatus", reason = u.reason, sent_at = now(),
+              cost = CASE WHEN u.status = 'sent' THEN m.segments ELSE 0 END
+         FROM unnest($2::int[], $3::text[], $4::text[]) AS u(idx, status, reason)
+        WHERE m.batch_id = $1 AND m.idx = u.idx AND m.status = 'sending'
+       RETURNING m.status`,
+      [
+        batch.id,
+        outcomes.map((o) => o.idx),
+        outcomes.map((o) => (o.accepted ? "sent" : "failed")),
+        outcomes.map((o) => (o.accepted ? null : (o.reason ?? "rejected_by_provider"))),
+      ],
+    );
+    let sent = 0;
+    let failed = 0;
+    for (const row of rows as { status: string }[]) row.status === "sent" ? sent++ : failed++;
+    if (sent + failed > 0) {
+      await updateCounters(client, batch, {
+        settled: sent + failed,
+        sent,
+        failed,
+        cost: sent * batch.segments,
+        refund: failed * batch.segments,
+      });
+    }
+  });
+}
+
+/** Marks a chunk whose every message is final. */
+export async function markChunkDone(sql: Sql, batchId: string, chunk: number): Promise<void> {
+  await sql.query("UPDATE batch_chunks SET done = true WHERE batch_id = $1 AND idx = $2", [batchId, chunk]);
+}
+
+interface CounterChanges {
+  /** Messages that left `pending`. */
+  settled: number;
+  refund?: number;
+  cost?: number;
+  sent?: number;
+  failed?: number;
+  blacklisted?: number;
+  duplicated?: number;
+  invalid?: number;
+  npai?: number;
+  flooded?: number;
+}
+
+async function updateCounters(client: SqlClient, batch: BatchForWork, c: CounterChanges): Promise<void> {
+  await client.query(
+    `UPDATE batches SET
+        pending = pending - $2, sent = sent + $3, failed = failed + $4, blacklisted = blacklisted + $5,
+        duplicated = duplicated + $6, invalid = invalid + $7, npai = npai + $8, flooded = flooded + $9,
+        cost = cost + $10, updated_at = now(),
+        status = CASE WHEN pending - $2 = 0 THEN 'completed'::"BatchStatus" ELSE 'processing'::"BatchStatus" END,
+        completed_at = CASE WHEN pending - $2 = 0 THEN now() ELSE completed_at END
+      WHERE id = $1`,
+    [
+      batch.id,
+      c.settled,
+      c.sent ?? 0,
+      c.failed ?? 0,
+      c.blacklisted ?? 0,
+      c.duplicated ?? 0,
+      c.invalid ?? 0,
+      c.npai ?? 0,
+      c.flooded ?? 0,
+      c.cost ?? 0,
+    ],
+  );
+  if (c.refund) {
+    await client.query("UPDATE accounts SET credits = credits + $2, updated_at = now() WHERE id = $1", [
+      batch.accountId,
+      c.refund,
+    ]);
+  }
+}
+
+export interface StoredReport {
+  batchId: string;
+  idx: number;
+  status: "delivered" | "undelivered";
+  reason: string | null;
+  at: Date;
+}
+
+/**
+ * Applies delivery reports: `sent` messages become `delivered` or `undelivered`,
+ * the batch's counters follow in the same transaction, and an `unknown_subscriber`
+ * puts the number on the account's NPAI list. A report for a message that is not
+ * `sent` (already reported: ignored; not yet recorded as sent: returned) changes
+ * nothing. Returns the reports that found no `sent` message and no final one.
+ */
+export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): Promise<StoredReport[]> {
+  const byBatch = new Map<string, StoredReport[]>();
+  for (const report of reports) {
+    const list = byBatch.get(report.batchId) ?? [];
+    list.push(report);
+    byBatch.set(report.batchId, list);
+  }
+  const unmatched: StoredReport[] = [];
+  for (const [batchId, list] of byBatch) {
+    await inTransaction(sql, async (client) => {
+      const { rows } = await client.query(
+        `UPDATE messages m SET status = u.status::"MessageStatus", reason = u.reason, done_at = u.at
+           FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS u(idx, status, reason, at)
+          WHERE m.batch_id = $1 AND m.idx = u.idx AND m.status = 'sent'
+         RETURNING m.idx, m.status, m.reason, m."to", m.account_id`,
+        [batchId, list.map((r) => r.idx), list.map((r) => r.status), list.map((r) => r.reason), list.map((r) => r.at)],
+      );
+      const applied = rows as { idx: number; status: string; reason: string | null; to: string; account_id: string }[];
+      const delivered = applied.filter((r) => r.status === "delivered").length;
+      const undelivered = applied.length - delivered;
+      if (applied.length > 0) {
+        await client.query(
+          `UPDATE batches SET delivered = delivered + $2, undelivered = undelivered + $3, updated_at = now() WHERE id = $1`,
+          [batchId, delivered, undelivered],
+        );
+      }
+      const unknown = applied.filter((r) => r.reason === "unknown_subscriber");
+      if (unknown.length > 0) {
+        await client.query(
+          `INSERT INTO npai (account_id, number) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+          [unknown.map((r) => r.account_id), unknown.map((r) => r.to)],
+        );
+      }
+      if (applied.length < list.length) {
+        const done = new Set(applied.map((r) => r.idx));
+        const rest = list.filter((r) => !done.has(r.idx));
+        const { rows: states } = await client.query(
+          "SELECT idx, status FROM messages WHERE batch_id = $1 AND idx = ANY($2::int[])",
+          [batchId, rest.map((r) => r.idx)],
+        );
+        const final = new Set(
+          (states as { idx: number; status: string }[]).filter((s) => s.status !== "sending").map((s) => s.idx),
+        );
+        unmatched.push(...rest.filter((r) => !final.has(r.idx)));
+      }
+    });
+  }
+  return unmatched;
+}

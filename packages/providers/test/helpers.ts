@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import type { DeliveryReport, OutboundMessage, ProviderContext } from "../src/index";
+
+/** The seam between a provider and Salvo's DLR path, faked: it only records what it is given. */
+export function recordingContext(): ProviderContext & {
+  calls: { reports: DeliveryReport[]; delayMs: number }[];
+} {
+  const calls: { reports: DeliveryReport[]; delayMs: number }[] = [];
+  return {
+    calls,
+    async reportDeliveries(reports, delayMs) {
+      calls.push({ reports, delayMs });
+    },
+  };
+}
+
+/** A fresh directory for this test file, removed when the file's tests are done. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "salvo-providers-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `count` messages with ids `<prefix>-<n>`, every number ending in `suffix`. */
+export function messages(prefix: string, count: number, suffix = "00"): OutboundMessage[] {
+  return Array.from({ length: count }, (_, n) => ({
+    id: `${prefix}-${n}`,
+    to: `+336${String(n).padStart(6, "0")}${suffix}`,
+    from: "Salvo",
+    body: `Hello ${n}`,
+  }));
+}

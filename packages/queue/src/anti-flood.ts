@@ -1,0 +1,203 @@
+import type { Redis } from "ioredis";
+import { redisKey } from "./keys";
+import { luaScript, runScript } from "./lua";
+
+/** One message weighed against the anti-flood limits. */
+export interface FloodRecipient {
+  /** E.164, e.g. `+33612345678`. */
+  number: string;
+  /** Unique per message (e.g. `<batchId>:<index>`): a retry with the same key is not counted twice. */
+  messageKey: string;
+}
+
+export interface AntiFloodInput {
+  accountId: string;
+  /** Milliseconds since the epoch. */
+  now: number;
+  maxPerHour: number;
+  maxSameBodyPerHour: number;
+  /** A short hash of the message body (e.g. 8 hex characters). */
+  bodyHash: string;
+  recipients: readonly FloodRecipient[];
+}
+
+const HOUR = 3_600;
+
+/**
+ * Numbers are spread over this many hashes per account and hour. With ~61
+ * numbers each at a million distinct numbers an hour, every hash stays under
+ * Redis's default `hash-max-listpack-entries` (128), in the compact listpack
+ * encoding; a hash table would cost three to four times as much.
+ */
+const SHARDS = 16_384;
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/*
+ * One hash per account, hour bucket and shard; field = the number (see `locate`);
+ * value = 8-byte records, appended in time order:
+ *
+ *   bytes 1-2  seconds since the start of the bucket (0-3599), high bit set for a block
+ *   bytes 3-5  tag of the body hash  (zeros in a block record)
+ *   bytes 6-8  tag of the message key (zeros in a block record)
+ *
+ * A number's last hour lies in the current and the previous bucket, so both are
+ * read and only the current one is written. A block record marks when the number
+ * went over; it blocks for an hour from then and is never extended, so a number
+ * messaged non-stop is let through again an hour after it went over.
+ *
+ * KEYS: the current bucket's shards (1..n), then the same shards of the previous bucket.
+ * ARGV: n, now (s), bucket start (s), max per hour, max same body per hour, body tag,
+ *       TTL (s), then per recipient: its shard's position in KEYS, field, key tag.
+ * Returns one character per recipient: "1" flooded, "0" may be sent.
+ */
+const script = luaScript(`
+local shardCount = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local bucketStart = tonumber(ARGV[3])
+local maxPerHour = tonumber(ARGV[4])
+local maxSameBody = tonumber(ARGV[5])
+local bodyTag = ARGV[6]
+local ttl = ARGV[7]
+local since = now - ${HOUR}
+local offset = now - bucketStart
+local high, low = math.floor(offset / 256), offset % 256
+local stamp = string.char(high, low) .. bodyTag
+local block = string.char(128 + high, low) .. string.rep("\\0", 6)
+
+local count, same, blocked, counted
+local function scan(value, start, keyTag)
+  for p = 1, #value - 7, 8 do
+    local b1, b2 = string.byte(value, p, p + 1)
+    local at = start + (b1 % 128) * 256 + b2
+    if b1 >= 128 then
+      if at > since then blocked = true end
+    else
+      if string.sub(value, p + 5, p + 7) == keyTag then counted = true end
+      if at > since then
+        count = count + 1
+        if string.sub(value, p + 2, p + 4) == bodyTag then same = same + 1 end
+      end
+    end
+  end
+end
+
+local flags = {}
+local written = {}
+for i = 8, #ARGV, 3 do
+  local k, field, keyTag = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2]
+  local current = redis.call("HGET", KEYS[k], field) or ""
+  local previous = redis.call("HGET", KEYS[shardCount + k], field) or ""
+  count, same, blocked, counted = 0, 0, false, false
+  scan(previous, bucketStart - ${HOUR}, keyTag)
+  scan(current, bucketStart, keyTag)
+  local flag = "0"
+  if counted then
+    -- a retry of a message already counted: same answer, nothing more counted
+  elseif blocked then
+    flag = "1"
+  elseif count >= maxPerHour or same >= maxSameBody then
+    flag = "1"
+    redis.call("HSET", KEYS[k], field, current .. block)
+    written[k] = true
+  else
+    redis.call("HSET", KEYS[k], field, current .. stamp .. keyTag)
+    written[k] = true
+  end
+  flags[#flags + 1] = flag
+end
+for k in pairs(written) do
+  redis.call("EXPIRE", KEYS[k], ttl)
+end
+return table.concat(flags)
+`);
+
+/**
+ * Weighs messages against the account's anti-flood limits in one atomic step and
+ * returns, per recipient, whether it is flooded (must not be sent). Messages that
+ * may be sent are counted; flooded ones are not.
+ */
+export async function applyAntiFlood(redis: Redis, prefix: string, input: AntiFloodInput): Promise<boolean[]> {
+  const { accountId, now, maxPerHour, maxSameBodyPerHour, bodyHash, recipients } = input;
+  if (!Number.isFinite(now) || now < 0) throw new RangeError("anti-flood: now must be a time in ms");
+  if (!Number.isInteger(maxPerHour) || maxPerHour < 0) throw new RangeError("anti-flood: bad maxPerHour");
+  if (!Number.isInteger(maxSameBodyPerHour) || maxSameBodyPerHour < 0) {
+    throw new RangeError("anti-flood: bad maxSameBodyPerHour");
+  }
+  if (recipients.length === 0) return [];
+
+  const nowSeconds = Math.floor(now / 1_000);
+  const bucket = Math.floor(nowSeconds / HOUR);
+  const bucketStart = bucket * HOUR;
+  // Position (1-based, as in KEYS) of each distinct shard, in order of first use.
+  const positions = new Map<number, number>();
+  const perRecipient: (string | Buffer | number)[] = [];
+  for (const { number, messageKey } of recipients) {
+    const { shard, field } = locate(number);
+    let position = positions.get(shard);
+    if (position === undefined) {
+      position = positions.size + 1;
+      positions.set(shard, position);
+    }
+    perRecipient.push(position, field, tag(messageKey));
+  }
+  const shards = [...positions.keys()];
+  const keys = [
+    ...shards.map((shard) => floodKey(prefix, accountId, bucket, shard)),
+    ...shards.map((shard) => floodKey(prefix, accountId, bucket - 1, shard)),
+  ];
+  // A bucket is read until the end of the next one; the TTL is relative so that a
+  // caller's clock (or a test's `now`) never sets an expiry already in the past.
+  const ttl = bucketStart + 2 * HOUR + 60 - nowSeconds;
+  const flags = await runScript(redis, script, keys, [
+    shards.length,
+    nowSeconds,
+    bucketStart,
+    maxPerHour,
+    maxSameBodyPerHour,
+    tag(bodyHash),
+    ttl,
+    ...perRecipient,
+  ]);
+  if (typeof flags !== "string" || flags.length !== recipients.length) {
+    throw new Error("anti-flood: unexpected answer from Redis");
+  }
+  return Array.from(flags, (flag) => flag === "1");
+}
+
+/** The hash holding one shard of an account's numbers for one hour (`hourBucket` = epoch seconds / 3600). */
+export function floodKey(prefix: string, accountId: string, hourBucket: number, shard: number): string {
+  return redisKey(prefix, "flood", accountId, String(hourBucket), String(shard));
+}
+
+/**
+ * Where a number lives: field = the number divided by SHARDS, shard = the
+ * remainder shifted by a hash of the quotient. The pair gives the number back,
+ * so the field alone is unique within its shard, and it is a small integer,
+ * which a listpack stores in 4-6 bytes instead of 13-17 for the string. The
+ * shift scatters numbers that share their last digits (e.g. all ending in 0000).
+ */
+export function locate(number: string): { shard: number; field: string } {
+  // The number stays out of the message: errors end up in logs.
+  if (!E164.test(number)) throw new RangeError("anti-flood: recipient is not an E.164 number");
+  const value = Number(number.slice(1)); // at most 15 digits: exact in a double
+  const quotient = Math.floor(value / SHARDS);
+  const field = String(quotient);
+  return { shard: (value - quotient * SHARDS + fnv1a(field)) % SHARDS, field };
+}
+
+/** A 3-byte tag of a string: collisions (1 in 16.7 million per pair) only matter between messages to one number. */
+function tag(text: string): Buffer {
+  const hash = fnv1a(text);
+  return Buffer.from([hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff]);
+}
+
+/** 32-bit FNV-1a: fast, well spread, and the same in every process. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,111 @@
+import { type Job, Queue, type QueueOptions, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { redisKey } from "./keys";
+
+/**
+ * Salvo's queues and the payload of each job. Names are part of the data in
+ * Redis: renaming a queue needs a migration. Jobs carry ids, never bulk data:
+ * workers read the rest from PostgreSQL.
+ */
+export const QUEUES = {
+  /** One job per batch: judge its numbers (invalid, duplicated) and enqueue its chunks. */
+  batches: "batches",
+  /** One job per chunk of a batch: filter, hand off and record its messages. */
+  chunks: "chunks",
+  /** Delivery reports from providers, applied in bulk. */
+  deliveries: "deliveries",
+} as const;
+
+export const expandBatchJob = z.object({ batchId: z.string().min(1) });
+
+export const sendChunkJob = z.object({ batchId: z.string().min(1), chunk: z.number().int().min(0) });
+
+export const deliveryReportsJob = z.object({
+  reports: z.array(
+    z.object({
+      messageId: z.string(),
+      status: z.enum(["delivered", "undelivered"]),
+      reason: z.string().optional(),
+      providerCode: z.string().optional(),
+      at: z.string(),
+    }),
+  ),
+  /** How many times these reports found no message yet (they are retried briefly). */
+  attempt: z.number().int().min(0).default(0),
+});
+
+const payloads = {
+  [QUEUES.batches]: expandBatchJob,
+  [QUEUES.chunks]: sendChunkJob,
+  [QUEUES.deliveries]: deliveryReportsJob,
+};
+
+type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export type Payload<Q extends QueueName> = z.infer<(typeof payloads)[Q]>;
+
+/** BullMQ's key prefix under Salvo's: `<REDIS_PREFIX>:q`. */
+function bullPrefix(prefix: string): string {
+  return redisKey(prefix, "q");
+}
+
+const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
+
+/**
+ * How long a job stays owned by a worker that stopped renewing its lock (killed,
+ * frozen) before another worker takes it over.
+ */
+export const JOB_LOCK_MS = 15_000;
+
+/** A producer for one queue; payloads are checked when enqueued. */
+export function openQueue<Q extends QueueName>(name: Q, redis: Redis, prefix: string, options: Partial<QueueOptions> = {}) {
+  const queue = new Queue(name, {
+    connection: redis,
+    prefix: bullPrefix(prefix),
+    defaultJobOptions: { attempts: 20, backoff: { type: "exponential", delay: 1_000 }, ...retention },
+    ...options,
+  });
+  return {
+    queue,
+    add(data: Payload<Q>, opts: { jobId: string; priority?: number; delay?: number }) {
+      return queue.add(name, payloads[name].parse(data) as never, opts);
+    },
+    addBulk(jobs: { data: Payload<Q>; opts: { jobId: string; priority?: number; delay?: number } }[]) {
+      return queue.addBulk(jobs.map((job) => ({ name, data: payloads[name].parse(job.data) as never, opts: job.opts })));
+    },
+    close: () => queue.close(),
+  };
+}
+
+export type OpenQueue<Q extends QueueName> = ReturnType<typeof openQueue<Q>>;
+
+/**
+ * A consumer for one queue. Payloads are checked again when taken; an invalid one
+ * can never succeed, so it fails at once instead of being retried.
+ */
+export function startConsumer<Q extends QueueName>(
+  name: Q,
+  redis: Redis,
+  prefix: string,
+  handle: (data: Payload<Q>, job: Job, token: string | undefined) => Promise<void>,
+  options: Partial<WorkerOptions> = {},
+): Worker {
+  return new Worker(
+    name,
+    async (job, token) => {
+      const parsed = payloads[name].safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.message}`);
+      await handle(parsed.data as Payload<Q>, job, token);
+    },
+    {
+      // Must be a connection made with maxRetriesPerRequest: null (createRedis's `blocking`).
+      connection: redis,
+      prefix: bullPrefix(prefix),
+      // A worker killed mid-job loses its lock after lockDuration; another takes the
+      // job over. Stalls are expected under kill -9, so they never fail a job.
+      lockDuration: JOB_LOCK_MS,
+      maxStalledCount: 1_000,
+      ...options,
+    },
+  );
+}
