@@ -38,7 +38,14 @@ export function createApp({ env, db, sql, redis, batches, logger }: ApiDeps): ex
   v1.use(
     accountRoutes(),
     tokenRoutes(db),
-    batchRoutes({ db, sql, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE, maxBodyBytes: env.MAX_BODY_BYTES }),
+    batchRoutes({
+      db,
+      sql,
+      batches,
+      logger,
+      chunkSize: env.BATCH_CHUNK_SIZE,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+    }),
     numberListRoutes(sql, "blacklist"),
     numberListRoutes(sql, "npai"),
   );

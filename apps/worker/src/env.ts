@@ -7,7 +7,7 @@ const schema = z.object({
   /** Chunk jobs one worker process works on at once (their I/O overlaps). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Most messages handed to the provider in one call. */
-  HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /** Provider-wide messages per second, shared by every worker; unset = unlimited. */
   PROVIDER_MAX_MPS: z.coerce.number().int().min(1).optional(),
   SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),

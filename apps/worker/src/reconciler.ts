@@ -21,7 +21,8 @@ export function startReconciler(ctx: WorkContext): { stop(): void } {
       [Math.max(1, (interval * 2) / 1000)],
     );
     for (const { id } of rows as { id: string }[]) await ctx.batches.add({ batchId: id }, { jobId: id });
-    if (rows.length > 0) ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
+    if (rows.length > 0)
+      ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
   };
   const timer = setInterval(() => {
     run().catch((error: Error) => ctx.logger.warn({ err: error.message }, "reconciler run failed"));

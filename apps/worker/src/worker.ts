@@ -50,15 +50,22 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   const ctx: WorkContext = { env, db, sql, redis, logger, provider, batches, chunks, deliveries };
 
   const consumers = [
-    startConsumer("batches", redis, env.REDIS_PREFIX, (data) => expandBatch(ctx, data.batchId), { concurrency: 2 }),
+    startConsumer("batches", redis, env.REDIS_PREFIX, (data) => expandBatch(ctx, data.batchId), {
+      concurrency: 2,
+    }),
     startConsumer("chunks", redis, env.REDIS_PREFIX, (data, job, token) => sendChunk(ctx, data, job, token), {
       concurrency: env.WORKER_CONCURRENCY,
     }),
-    startConsumer("deliveries", redis, env.REDIS_PREFIX, (data) => applyReports(ctx, data), { concurrency: 2 }),
+    startConsumer("deliveries", redis, env.REDIS_PREFIX, (data) => applyReports(ctx, data), {
+      concurrency: 2,
+    }),
   ];
   for (const consumer of consumers) {
     consumer.on("failed", (job, error) =>
-      logger.warn({ queue: consumer.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, "job failed"),
+      logger.warn(
+        { queue: consumer.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message },
+        "job failed",
+      ),
     );
     consumer.on("error", (error) => logger.warn({ queue: consumer.name, err: error.message }, "queue error"));
   }

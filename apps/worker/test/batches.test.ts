@@ -9,7 +9,16 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stopAll());
 
-const COUNTERS = ["pending", "sent", "failed", "blacklisted", "duplicated", "invalid", "npai", "flooded"] as const;
+const COUNTERS = [
+  "pending",
+  "sent",
+  "failed",
+  "blacklisted",
+  "duplicated",
+  "invalid",
+  "npai",
+  "flooded",
+] as const;
 
 /** The sum invariant, and the counters against the message rows. */
 async function expectCountsMatchRows(batchId: string) {
@@ -48,7 +57,11 @@ describe("a batch that mixes every case", () => {
     await stack.db.account.update({ where: { id: accountId }, data: { floodMaxPerHour: 2 } });
     // Two earlier batches reach +33633333333: a third message in the hour is flooded.
     for (const body of ["first", "second"]) {
-      const { body: accepted } = await client.batches.create({ from: "ACME", body, recipients: ["+33633333333"] });
+      const { body: accepted } = await client.batches.create({
+        from: "ACME",
+        body,
+        recipients: ["+33633333333"],
+      });
       await client.batches.wait(accepted.data.batch_id, { timeoutMs: 20_000 });
     }
     const before = (await client.account.get()).body.data.attributes.credits;
@@ -75,7 +88,10 @@ describe("a batch that mixes every case", () => {
     });
     expect(status).toBe(202);
     const batchId = accepted.data.batch_id;
-    expect(accepted).toEqual({ data: { batch_id: batchId, type: "batches" }, links: { self: `/v1/batches/${batchId}` } });
+    expect(accepted).toEqual({
+      data: { batch_id: batchId, type: "batches" },
+      links: { self: `/v1/batches/${batchId}` },
+    });
 
     await client.batches.wait(batchId, { timeoutMs: 30_000 });
     // Delivery reports come after completion; wait for all of them.
@@ -148,11 +164,17 @@ describe("credits", () => {
     const { client, accountId } = await account({ credits: 10 });
     const answers = await Promise.allSettled(
       Array.from({ length: 25 }, (_, i) =>
-        client.batches.create({ from: "ACME", body: "race", recipients: [`+3365000${String(i).padStart(4, "0")}`] }),
+        client.batches.create({
+          from: "ACME",
+          body: "race",
+          recipients: [`+3365000${String(i).padStart(4, "0")}`],
+        }),
       ),
     );
     const accepted = answers.filter((a) => a.status === "fulfilled");
-    const refused = answers.filter((a) => a.status === "rejected").map((a) => (a as PromiseRejectedResult).reason);
+    const refused = answers
+      .filter((a) => a.status === "rejected")
+      .map((a) => (a as PromiseRejectedResult).reason);
     expect(accepted).toHaveLength(10);
     expect(refused).toHaveLength(15);
     for (const error of refused) {
@@ -184,7 +206,11 @@ describe("tenancy", () => {
   it("answers 404 for another account's batch", async () => {
     const owner = await account();
     const other = await account();
-    const { body } = await owner.client.batches.create({ from: "ACME", body: "mine", recipients: ["+33612000003"] });
+    const { body } = await owner.client.batches.create({
+      from: "ACME",
+      body: "mine",
+      recipients: ["+33612000003"],
+    });
     const id = body.data.batch_id;
     for (const call of [() => other.client.batches.get(id), () => other.client.batches.messages(id)]) {
       await expect(call()).rejects.toMatchObject({ status: 404, code: "NOT_FOUND" });

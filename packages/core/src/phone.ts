@@ -28,6 +28,8 @@ export function normalizePhoneNumber(raw: string, defaultCountry: string | undef
   // Numbers come from JSON and CSV files: a non-string must mark itself invalid, not fail its chunk.
   if (typeof raw !== "string" || raw.length > MAX_INPUT_LENGTH) return null;
   const text = raw.trim();
+  // Blank cells are common in uploaded files, and the library answers them with a costly throw.
+  if (text === "") return null;
   const options = (defaultCountry !== undefined && WITH_COUNTRY.get(defaultCountry)) || WITHOUT_COUNTRY;
   const number = validE164(text, options);
   if (number !== null) return number;
@@ -45,5 +47,5 @@ function validE164(text: string, options: ParseOptions): string | null {
 
 /** True for a region code libphonenumber knows (ISO 3166 alpha-2, upper case: `FR`, `US`, `GP`). */
 export function isCountryCode(code: string): boolean {
-  return typeof code === "string" && isSupportedCountry(code);
+  return isSupportedCountry(code);
 }

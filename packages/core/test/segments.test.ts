@@ -30,7 +30,9 @@ describe("GSM 03.38 tables", () => {
   });
 
   it("has the 10 extension characters", () => {
-    expect([...GSM_EXTENSION_CHARACTERS].sort()).toEqual(["\f", "[", "\\", "]", "^", "{", "|", "}", "~", "€"].sort());
+    expect([...GSM_EXTENSION_CHARACTERS].sort()).toEqual(
+      ["\f", "[", "\\", "]", "^", "{", "|", "}", "~", "€"].sort(),
+    );
   });
 });
 

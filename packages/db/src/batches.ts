@@ -80,7 +80,11 @@ export async function findBatch(db: Db, accountId: string, batchId: string): Pro
 export async function listBatches(db: Db, accountId: string, page: number) {
   const [total, batches] = await db.$transaction([
     db.batch.count({ where: { accountId } }),
-    db.batch.findMany({ where: { accountId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], ...pageWindow(page) }),
+    db.batch.findMany({
+      where: { accountId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      ...pageWindow(page),
+    }),
   ]);
   return { batches, pages: pageCount(total) };
 }
@@ -98,5 +102,8 @@ export async function listMessages(
     db.message.count({ where }),
     db.message.findMany({ where, orderBy: { idx: "asc" }, ...pageWindow(options.page) }),
   ]);
-  return { messages: messages.map((m) => ({ ...m, id: messageId(m.batchId, m.idx) })), pages: pageCount(total) };
+  return {
+    messages: messages.map((m) => ({ ...m, id: messageId(m.batchId, m.idx) })),
+    pages: pageCount(total),
+  };
 }

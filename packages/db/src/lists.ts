@@ -5,7 +5,12 @@ import type { Sql } from "./sql";
 export type NumberList = "blacklist" | "npai";
 
 /** Adds E.164 numbers to a list; numbers already there are kept as they were. Returns how many were new. */
-export async function addToList(sql: Sql, list: NumberList, accountId: string, numbers: string[]): Promise<number> {
+export async function addToList(
+  sql: Sql,
+  list: NumberList,
+  accountId: string,
+  numbers: string[],
+): Promise<number> {
   const { rowCount } = await sql.query(
     `INSERT INTO ${list} (account_id, number) SELECT $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING`,
     [accountId, numbers],
@@ -31,7 +36,15 @@ export async function listNumbers(sql: Sql, list: NumberList, accountId: string,
 }
 
 /** Removes a number from a list; a number not on it is not found. */
-export async function removeFromList(sql: Sql, list: NumberList, accountId: string, number: string): Promise<void> {
-  const { rowCount } = await sql.query(`DELETE FROM ${list} WHERE account_id = $1 AND number = $2`, [accountId, number]);
+export async function removeFromList(
+  sql: Sql,
+  list: NumberList,
+  accountId: string,
+  number: string,
+): Promise<void> {
+  const { rowCount } = await sql.query(`DELETE FROM ${list} WHERE account_id = $1 AND number = $2`, [
+    accountId,
+    number,
+  ]);
   if (!rowCount) throw new NotFoundError(`${number} is not on the ${list}.`);
 }

@@ -32,9 +32,10 @@ export async function loadBatchForWork(sql: Sql, batchId: string): Promise<Batch
 }
 
 export async function markBatchProcessing(sql: Sql, batchId: string): Promise<void> {
-  await sql.query("UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'accepted'", [
-    batchId,
-  ]);
+  await sql.query(
+    "UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'accepted'",
+    [batchId],
+  );
 }
 
 export interface StoredChunk {
@@ -43,27 +44,48 @@ export interface StoredChunk {
   recipients: RawRecipient[];
   /** Per recipient: E.164, "!" (invalid) or "=" (duplicated); null until the batch is expanded. */
   judged: string[] | null;
+  /** Positions handed to the provider by a run that has not recorded the outcome (yet). */
+  inFlight: number[];
   done: boolean;
 }
 
 /** Chunks of a batch, in order, from `fromChunk` on, at most `limit` of them. */
-export async function loadChunks(sql: Sql, batchId: string, fromChunk = 0, limit = 1_000_000): Promise<StoredChunk[]> {
+export async function loadChunks(
+  sql: Sql,
+  batchId: string,
+  fromChunk = 0,
+  limit = 1_000_000,
+): Promise<StoredChunk[]> {
   const { rows } = await sql.query(
-    `SELECT idx, first_index, recipients, judged, done FROM batch_chunks
+    `SELECT idx, first_index, recipients, judged, in_flight, done FROM batch_chunks
       WHERE batch_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3`,
     [batchId, fromChunk, limit],
   );
-  return rows.map((row: { idx: number; first_index: number; recipients: string; judged: string | null; done: boolean }) => ({
-    idx: row.idx,
-    firstIndex: row.first_index,
-    recipients: JSON.parse(row.recipients) as RawRecipient[],
-    judged: row.judged === null ? null : (JSON.parse(row.judged) as string[]),
-    done: row.done,
-  }));
+  return rows.map(
+    (row: {
+      idx: number;
+      first_index: number;
+      recipients: string;
+      judged: string | null;
+      in_flight: number[] | null;
+      done: boolean;
+    }) => ({
+      idx: row.idx,
+      firstIndex: row.first_index,
+      recipients: JSON.parse(row.recipients) as RawRecipient[],
+      judged: row.judged === null ? null : (JSON.parse(row.judged) as string[]),
+      inFlight: row.in_flight ?? [],
+      done: row.done,
+    }),
+  );
 }
 
 /** Stores the expansion's verdicts (E.164, invalid, duplicated) for several chunks at once. */
-export async function saveJudgments(sql: Sql, batchId: string, judged: { idx: number; judged: string[] }[]): Promise<void> {
+export async function saveJudgments(
+  sql: Sql,
+  batchId: string,
+  judged: { idx: number; judged: string[] }[],
+): Promise<void> {
   if (judged.length === 0) return;
   await sql.query(
     `UPDATE batch_chunks c SET judged = u.judged FROM unnest($2::int[], $3::text[]) AS u(idx, judged)
@@ -72,13 +94,18 @@ export async function saveJudgments(sql: Sql, batchId: string, judged: { idx: nu
   );
 }
 
-/** Statuses of a chunk's messages already written (a retried chunk resumes from them). */
-export async function existingStatuses(sql: Sql, batchId: string, from: number, to: number): Promise<Map<number, string>> {
+/** Positions of a chunk whose messages are already written (a retried chunk skips them). */
+export async function writtenPositions(
+  sql: Sql,
+  batchId: string,
+  from: number,
+  to: number,
+): Promise<Set<number>> {
   const { rows } = await sql.query(
-    "SELECT idx, status FROM messages WHERE batch_id = $1 AND idx >= $2 AND idx < $3",
+    "SELECT idx FROM messages WHERE batch_id = $1 AND idx >= $2 AND idx < $3",
     [batchId, from, to],
   );
-  return new Map(rows.map((row: { idx: number; status: string }) => [row.idx, row.status]));
+  return new Set(rows.map((row: { idx: number }) => row.idx));
 }
 
 /** Which of these numbers are on the account's blacklist and NPAI list. */
@@ -96,12 +123,13 @@ export async function listedNumbers(
      SELECT number, 'n' AS list FROM npai WHERE account_id = $1 AND number = ANY($2::text[])`,
     [accountId, numbers],
   );
-  for (const row of rows as { number: string; list: string }[]) (row.list === "b" ? blacklisted : npai).add(row.number);
+  for (const row of rows as { number: string; list: string }[])
+    (row.list === "b" ? blacklisted : npai).add(row.number);
   return { blacklisted, npai };
 }
 
-/** Message statuses a chunk writes before hand-off. */
-export type JudgedStatus = "sending" | "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
+/** Statuses a message can get before any hand-off. */
+export type JudgedStatus = "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
 
 export interface JudgedMessage {
   idx: number;
@@ -110,25 +138,26 @@ export interface JudgedMessage {
   status: JudgedStatus;
 }
 
-const FINAL_AT_JUDGEMENT = ["blacklisted", "duplicated", "invalid", "npai", "flooded"] as const;
-
 /**
- * Writes a chunk's judged messages. Rows that already exist (a retry, or another
- * worker that took the chunk over) are left alone: only the rows this call
- * inserted are counted, so counters never move twice. Messages claimed for
- * hand-off are written `sending` and stay pending; the others are final, leave
- * `pending` and have their reserved credits refunded.
- * Returns the positions this call inserted as `sending`.
+ * Writes messages that will not be sent (invalid, duplicated, on a list,
+ * flooded): they leave `pending` and their reserved credits are refunded. Rows
+ * that already exist (a retry, or another worker that took the chunk over) are
+ * left alone and only the rows this call inserted are counted, so counters never
+ * move twice.
  */
-export async function recordJudgedMessages(sql: Sql, batch: BatchForWork, messages: JudgedMessage[]): Promise<number[]> {
-  if (messages.length === 0) return [];
-  return inTransaction(sql, async (client) => {
+export async function recordJudgedMessages(
+  sql: Sql,
+  batch: BatchForWork,
+  messages: JudgedMessage[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await inTransaction(sql, async (client) => {
     const { rows } = await client.query(
       `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, segments)
        SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", $3
          FROM unnest($4::int[], $5::text[], $6::text[], $7::text[]) AS u(idx, "to", ref, status)
        ON CONFLICT (batch_id, idx) DO NOTHING
-       RETURNING idx, status`,
+       RETURNING status`,
       [
         batch.id,
         batch.accountId,
@@ -140,16 +169,11 @@ export async function recordJudgedMessages(sql: Sql, batch: BatchForWork, messag
       ],
     );
     const counts: Record<string, number> = {};
-    const claimed: number[] = [];
-    for (const row of rows as { idx: number; status: string }[]) {
-      if (row.status === "sending") claimed.push(row.idx);
-      else counts[row.status] = (counts[row.status] ?? 0) + 1;
-    }
-    const settled = FINAL_AT_JUDGEMENT.reduce((sum, status) => sum + (counts[status] ?? 0), 0);
-    if (settled > 0) {
+    for (const row of rows as { status: string }[]) counts[row.status] = (counts[row.status] ?? 0) + 1;
+    if (rows.length > 0) {
       await updateCounters(client, batch, {
-        settled,
-        refund: settled * batch.segments,
+        settled: rows.length,
+        refund: rows.length * batch.segments,
         blacklisted: counts.blacklisted ?? 0,
         duplicated: counts.duplicated ?? 0,
         invalid: counts.invalid ?? 0,
@@ -157,50 +181,86 @@ export async function recordJudgedMessages(sql: Sql, batch: BatchForWork, messag
         flooded: counts.flooded ?? 0,
       });
     }
-    return claimed;
   });
+}
+
+/**
+ * Records which positions of a chunk are about to be handed to the provider. Done
+ * before every hand-off: if the process dies before the outcome is written, the
+ * next run knows exactly which messages are in doubt. Only one group can be in
+ * flight: false when another is (a run that lost the chunk must not overwrite the
+ * marker of the run that owns it now).
+ */
+export async function markInFlight(
+  sql: Sql,
+  batchId: string,
+  chunk: number,
+  positions: number[],
+): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    "UPDATE batch_chunks SET in_flight = $3 WHERE batch_id = $1 AND idx = $2 AND cardinality(in_flight) = 0",
+    [batchId, chunk, positions],
+  );
+  return rowCount === 1;
 }
 
 export interface HandoffOutcome {
   idx: number;
+  to: string;
+  ref: string | null;
   accepted: boolean;
   reason?: string;
 }
 
 /**
- * Records what the provider said for messages claimed `sending`: `sent` (cost =
- * segments) or `failed` (refunded). Only rows still `sending` change, so
- * recording the same outcome twice changes nothing.
+ * Writes what the provider said for messages handed off: `sent` (cost = segments)
+ * or `failed` (refunded), with the batch's counters, and clears the chunk's
+ * in-flight marker, all in one transaction. A row that already exists is left
+ * alone and not counted, so recording the same outcome twice changes nothing.
  */
-export async function recordHandoffs(sql: Sql, batch: BatchForWork, outcomes: HandoffOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
+export async function recordHandoffs(
+  sql: Sql,
+  batch: BatchForWork,
+  chunk: number,
+  outcomes: HandoffOutcome[],
+): Promise<void> {
   await inTransaction(sql, async (client) => {
-    const { rows } = await client.query(
-      `UPDATE messages m
-          SET status = u.status::"MessageStatus", reason = u.reason, sent_at = now(),
-              cost = CASE WHEN u.status = 'sent' THEN m.segments ELSE 0 END
-         FROM unnest($2::int[], $3::text[], $4::text[]) AS u(idx, status, reason)
-        WHERE m.batch_id = $1 AND m.idx = u.idx AND m.status = 'sending'
-       RETURNING m.status`,
-      [
-        batch.id,
-        outcomes.map((o) => o.idx),
-        outcomes.map((o) => (o.accepted ? "sent" : "failed")),
-        outcomes.map((o) => (o.accepted ? null : (o.reason ?? "rejected_by_provider"))),
-      ],
-    );
-    let sent = 0;
-    let failed = 0;
-    for (const row of rows as { status: string }[]) row.status === "sent" ? sent++ : failed++;
-    if (sent + failed > 0) {
-      await updateCounters(client, batch, {
-        settled: sent + failed,
-        sent,
-        failed,
-        cost: sent * batch.segments,
-        refund: failed * batch.segments,
-      });
+    if (outcomes.length > 0) {
+      const { rows } = await client.query(
+        `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
+         SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
+                CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, now()
+           FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(idx, "to", ref, status, reason)
+         ON CONFLICT (batch_id, idx) DO NOTHING
+         RETURNING status`,
+        [
+          batch.id,
+          batch.accountId,
+          batch.segments,
+          outcomes.map((o) => o.idx),
+          outcomes.map((o) => o.to),
+          outcomes.map((o) => o.ref),
+          outcomes.map((o) => (o.accepted ? "sent" : "failed")),
+          outcomes.map((o) => (o.accepted ? null : (o.reason ?? "rejected_by_provider"))),
+        ],
+      );
+      let sent = 0;
+      let failed = 0;
+      for (const row of rows as { status: string }[]) row.status === "sent" ? sent++ : failed++;
+      if (sent + failed > 0) {
+        await updateCounters(client, batch, {
+          settled: sent + failed,
+          sent,
+          failed,
+          cost: sent * batch.segments,
+          refund: failed * batch.segments,
+        });
+      }
     }
+    await client.query("UPDATE batch_chunks SET in_flight = '{}' WHERE batch_id = $1 AND idx = $2", [
+      batch.id,
+      chunk,
+    ]);
   });
 }
 
@@ -266,7 +326,7 @@ export interface StoredReport {
  * the batch's counters follow in the same transaction, and an `unknown_subscriber`
  * puts the number on the account's NPAI list. A report for a message that is not
  * `sent` (already reported: ignored; not yet recorded as sent: returned) changes
- * nothing. Returns the reports that found no `sent` message and no final one.
+ * nothing. Returns the reports that found no message yet (to be retried).
  */
 export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): Promise<StoredReport[]> {
   const byBatch = new Map<string, StoredReport[]>();
@@ -283,9 +343,21 @@ export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): P
            FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS u(idx, status, reason, at)
           WHERE m.batch_id = $1 AND m.idx = u.idx AND m.status = 'sent'
          RETURNING m.idx, m.status, m.reason, m."to", m.account_id`,
-        [batchId, list.map((r) => r.idx), list.map((r) => r.status), list.map((r) => r.reason), list.map((r) => r.at)],
+        [
+          batchId,
+          list.map((r) => r.idx),
+          list.map((r) => r.status),
+          list.map((r) => r.reason),
+          list.map((r) => r.at),
+        ],
       );
-      const applied = rows as { idx: number; status: string; reason: string | null; to: string; account_id: string }[];
+      const applied = rows as {
+        idx: number;
+        status: string;
+        reason: string | null;
+        to: string;
+        account_id: string;
+      }[];
       const delivered = applied.filter((r) => r.status === "delivered").length;
       const undelivered = applied.length - delivered;
       if (applied.length > 0) {
@@ -304,14 +376,12 @@ export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): P
       if (applied.length < list.length) {
         const done = new Set(applied.map((r) => r.idx));
         const rest = list.filter((r) => !done.has(r.idx));
-        const { rows: states } = await client.query(
-          "SELECT idx, status FROM messages WHERE batch_id = $1 AND idx = ANY($2::int[])",
+        const { rows: written } = await client.query(
+          "SELECT idx FROM messages WHERE batch_id = $1 AND idx = ANY($2::int[])",
           [batchId, rest.map((r) => r.idx)],
         );
-        const final = new Set(
-          (states as { idx: number; status: string }[]).filter((s) => s.status !== "sending").map((s) => s.idx),
-        );
-        unmatched.push(...rest.filter((r) => !final.has(r.idx)));
+        const known = new Set((written as { idx: number }[]).map((w) => w.idx));
+        unmatched.push(...rest.filter((r) => !known.has(r.idx)));
       }
     });
   }

@@ -58,7 +58,12 @@ const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
 export const JOB_LOCK_MS = 15_000;
 
 /** A producer for one queue; payloads are checked when enqueued. */
-export function openQueue<Q extends QueueName>(name: Q, redis: Redis, prefix: string, options: Partial<QueueOptions> = {}) {
+export function openQueue<Q extends QueueName>(
+  name: Q,
+  redis: Redis,
+  prefix: string,
+  options: Partial<QueueOptions> = {},
+) {
   const queue = new Queue(name, {
     connection: redis,
     prefix: bullPrefix(prefix),
@@ -71,7 +76,9 @@ export function openQueue<Q extends QueueName>(name: Q, redis: Redis, prefix: st
       return queue.add(name, payloads[name].parse(data) as never, opts);
     },
     addBulk(jobs: { data: Payload<Q>; opts: { jobId: string; priority?: number; delay?: number } }[]) {
-      return queue.addBulk(jobs.map((job) => ({ name, data: payloads[name].parse(job.data) as never, opts: job.opts })));
+      return queue.addBulk(
+        jobs.map((job) => ({ name, data: payloads[name].parse(job.data) as never, opts: job.opts })),
+      );
     },
     close: () => queue.close(),
   };

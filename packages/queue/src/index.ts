@@ -1,8 +1,4 @@
 export { type AntiFloodInput, applyAntiFlood, type FloodRecipient } from "./anti-flood";
-export { redisKey, workersKey } from "./keys";
-export { closeRedis, createRedis } from "./redis";
-export { reserveSendSlots, type SendLimit } from "./send-limiter";
-export { countLiveWorkers } from "./workers";
 export {
   deliveryReportsJob,
   expandBatchJob,
@@ -14,3 +10,7 @@ export {
   sendChunkJob,
   startConsumer,
 } from "./catalog";
+export { redisKey, workersKey } from "./keys";
+export { closeRedis, createRedis } from "./redis";
+export { reserveSendSlots, type SendLimit } from "./send-limiter";
+export { countLiveWorkers } from "./workers";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /** A Lua script and its SHA1, the name Redis caches it under. */
-export interface LuaScript {
+interface LuaScript {
   source: string;
   sha: string;
 }

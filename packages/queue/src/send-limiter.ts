@@ -49,7 +49,8 @@ export async function reserveSendSlots(
   count: number,
 ): Promise<number> {
   if (limits.length === 0) return 0;
-  if (!Number.isInteger(count) || count < 1) throw new RangeError("send limiter: count must be a positive integer");
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError("send limiter: count must be a positive integer");
   const keys = new Set<string>();
   for (const { key, perSecond } of limits) {
     if (!(perSecond > 0 && Number.isFinite(perSecond))) {

@@ -32,6 +32,11 @@ function newAccount(): string {
 }
 
 let messages = 0;
+function nextMessageKey(): string {
+  messages += 1;
+  return `m${messages}`;
+}
+
 interface Send {
   accountId: string;
   at: number;
@@ -52,7 +57,7 @@ function flood({ accountId, at, to, body = "body-a", keys, maxPerHour = 20, maxS
     maxPerHour,
     maxSameBodyPerHour,
     bodyHash: body,
-    recipients: numbers.map((number, i) => ({ number, messageKey: keys?.[i] ?? `m${(messages += 1)}` })),
+    recipients: numbers.map((number, i) => ({ number, messageKey: keys?.[i] ?? nextMessageKey() })),
   });
 }
 
@@ -138,7 +143,10 @@ describe("applyAntiFlood", () => {
 
   it("judges many numbers in one call, in order, the same number seeing its earlier messages", async () => {
     const accountId = newAccount();
-    const numbers = Array.from({ length: 5_000 }, (_, i) => `+336${String(10_000_000 + i * 7_919).padStart(8, "0")}`);
+    const numbers = Array.from(
+      { length: 5_000 },
+      (_, i) => `+336${String(10_000_000 + i * 7_919).padStart(8, "0")}`,
+    );
     const limits = { accountId, maxPerHour: 1 };
     // The last message goes to the first number again: it sees the first one.
     const first = await flood({ ...limits, at: t0, to: [...numbers, numbers[0]!] });
@@ -153,7 +161,11 @@ describe("applyAntiFlood", () => {
     const accountId = newAccount();
     const limits = { accountId, at: t0, maxPerHour: 2 };
     expect(await flood({ ...limits, to: [alice, alice, alice] })).toEqual([false, false, true]);
-    expect(await flood({ ...limits, to: [bob, bob, bob], keys: ["k1", "k1", "k2"] })).toEqual([false, false, false]);
+    expect(await flood({ ...limits, to: [bob, bob, bob], keys: ["k1", "k1", "k2"] })).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("lets exactly maxPerHour through when four processes message one number at once", async () => {
@@ -192,7 +204,10 @@ describe("applyAntiFlood", () => {
   });
 
   it("locates a number by a small integer field, unique within its shard", () => {
-    expect(locate("+33612345678")).toEqual({ shard: expect.any(Number), field: String(Math.floor(33612345678 / 16384)) });
+    expect(locate("+33612345678")).toEqual({
+      shard: expect.any(Number),
+      field: String(Math.floor(33612345678 / 16384)),
+    });
     // Numbers 16,384 apart share their remainder but land on different shards or fields.
     const a = locate("+33600000000");
     const b = locate("+33600016384");

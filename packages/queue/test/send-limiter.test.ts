@@ -78,7 +78,9 @@ describe("reserveSendSlots", () => {
   it("refuses a bad count, rate or a key given twice", async () => {
     const limit = { key: newKey(), perSecond: 10 };
     await expect(reserveSendSlots(redis, prefix, [limit], 0)).rejects.toThrow(RangeError);
-    await expect(reserveSendSlots(redis, prefix, [{ ...limit, perSecond: 0 }], 1)).rejects.toThrow(RangeError);
+    await expect(reserveSendSlots(redis, prefix, [{ ...limit, perSecond: 0 }], 1)).rejects.toThrow(
+      RangeError,
+    );
     await expect(reserveSendSlots(redis, prefix, [limit, limit], 1)).rejects.toThrow(RangeError);
   });
 
@@ -94,7 +96,6 @@ describe("reserveSendSlots", () => {
     for (let from = sentAt[0]!; from + 1_000 <= end; from += 50) {
       counts.push(sentAt.filter((at) => at >= from && at < from + 1_000).length);
     }
-    console.warn("COUNTS", counts.length, Math.min(...counts), Math.max(...counts), sentAt.length);
     expect(counts.length).toBeGreaterThanOrEqual(30);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(190);
     expect(Math.max(...counts)).toBeLessThanOrEqual(210);

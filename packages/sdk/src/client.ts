@@ -94,7 +94,9 @@ export class Salvo {
         const { body } = await this.batches.get(id);
         if (done(body.data)) return body.data;
         if (Date.now() > deadline) {
-          throw new Error(`batch ${id} still ${body.data.attributes.status} after ${options.timeoutMs ?? 60_000} ms`);
+          throw new Error(
+            `batch ${id} still ${body.data.attributes.status} after ${options.timeoutMs ?? 60_000} ms`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
       }

@@ -87,7 +87,6 @@ export interface BatchData {
 }
 
 export type MessageStatus =
-  | "sending"
   | "sent"
   | "delivered"
   | "undelivered"

@@ -5,7 +5,7 @@ CREATE TYPE "BatchType" AS ENUM ('transactional', 'marketing');
 CREATE TYPE "BatchStatus" AS ENUM ('accepted', 'processing', 'completed');
 
 -- CreateEnum
-CREATE TYPE "MessageStatus" AS ENUM ('sending', 'sent', 'delivered', 'undelivered', 'failed', 'blacklisted', 'duplicated', 'invalid', 'npai', 'flooded');
+CREATE TYPE "MessageStatus" AS ENUM ('sent', 'delivered', 'undelivered', 'failed', 'blacklisted', 'duplicated', 'invalid', 'npai', 'flooded');
 
 -- CreateTable
 CREATE TABLE "batches" (
@@ -45,6 +45,7 @@ CREATE TABLE "batch_chunks" (
     "first_index" INTEGER NOT NULL,
     "recipients" TEXT NOT NULL,
     "judged" TEXT,
+    "in_flight" INTEGER[] DEFAULT ARRAY[]::INTEGER[],
     "done" BOOLEAN NOT NULL DEFAULT false,
 
     CONSTRAINT "batch_chunks_pkey" PRIMARY KEY ("batch_id","idx")
@@ -104,3 +105,8 @@ ALTER TABLE "batches" ADD CONSTRAINT "batches_account_id_fkey" FOREIGN KEY ("acc
 -- AddForeignKey
 ALTER TABLE "batch_chunks" ADD CONSTRAINT "batch_chunks_batch_id_fkey" FOREIGN KEY ("batch_id") REFERENCES "batches"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+
+-- Room in each page for the in-place (HOT) updates that delivery reports make:
+-- a million reports then rewrite no index entry. Storage tuning only, which
+-- schema.prisma cannot express.
+ALTER TABLE "messages" SET (fillfactor = 80);

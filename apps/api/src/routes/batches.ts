@@ -1,5 +1,14 @@
 import { isCountryCode, newId, segmentCount } from "@salvo/core";
-import { acceptBatch, type Batch, type Db, findBatch, listBatches, listMessages, type RawRecipient, type Sql } from "@salvo/db";
+import {
+  acceptBatch,
+  type Batch,
+  type Db,
+  findBatch,
+  listBatches,
+  listMessages,
+  type RawRecipient,
+  type Sql,
+} from "@salvo/db";
 import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { Router } from "express";
@@ -10,7 +19,6 @@ import { accountOf, route } from "../http/route";
 const MAX_RECIPIENTS = 1_000_000;
 const MAX_REF_LENGTH = 255;
 const MESSAGE_STATUSES = [
-  "sending",
   "sent",
   "delivered",
   "undelivered",
@@ -52,13 +60,17 @@ const recipients = z
                 ? { path: [i, extra], message: "unknown field" }
                 : null;
         if (!problem) {
-          out[i] = ref === undefined ? to as string : [to as string, ref as string];
+          out[i] = ref === undefined ? (to as string) : [to as string, ref as string];
           continue;
         }
         ctx.addIssue({ code: "custom", ...problem });
         return z.NEVER;
       }
-      ctx.addIssue({ code: "custom", path: [i], message: 'expected "number" or {"to": "number", "ref": "…"}' });
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: 'expected "number" or {"to": "number", "ref": "…"}',
+      });
       return z.NEVER;
     }
     return out;
@@ -145,7 +157,10 @@ export function batchRoutes({ db, sql, batches, logger, chunkSize, maxBodyBytes 
         });
         // The batch is durable now. If Redis is down the reconciler enqueues it later.
         await batches.add({ batchId: id }, { jobId: id }).catch((error: Error) => {
-          logger.warn({ batchId: id, err: error.message }, "batch stored but not enqueued; the reconciler will");
+          logger.warn(
+            { batchId: id, err: error.message },
+            "batch stored but not enqueued; the reconciler will",
+          );
         });
         return {
           status: 202,

@@ -24,7 +24,8 @@ export function numberListRoutes(sql: Sql, list: NumberList): Router {
         const account = accountOf(res);
         const numbers = body.numbers.map((raw, i) => {
           const number = normalizePhoneNumber(raw, account.defaultCountry);
-          if (!number) throw new InvalidParameterError(`numbers.${i}: not a valid phone number`, `numbers.${i}`);
+          if (!number)
+            throw new InvalidParameterError(`numbers.${i}: not a valid phone number`, `numbers.${i}`);
           return number;
         });
         const unique = [...new Set(numbers)];

@@ -16,7 +16,10 @@ export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">
   for (const report of data.reports) {
     const id = parseMessageId(report.messageId);
     if (!id) {
-      ctx.logger.warn({ messageId: report.messageId }, "delivery report for an id that is not Salvo's; ignored");
+      ctx.logger.warn(
+        { messageId: report.messageId },
+        "delivery report for an id that is not Salvo's; ignored",
+      );
       continue;
     }
     stored.push({
@@ -30,7 +33,10 @@ export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">
   const unmatched = await applyDeliveryReports(ctx.sql, stored);
   if (unmatched.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {
-    ctx.logger.warn({ count: unmatched.length }, "delivery reports for unknown messages dropped after retries");
+    ctx.logger.warn(
+      { count: unmatched.length },
+      "delivery reports for unknown messages dropped after retries",
+    );
     return;
   }
   const retry = new Set(unmatched.map((u) => `${u.batchId}:${u.idx}`));

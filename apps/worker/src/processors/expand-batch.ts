@@ -38,7 +38,10 @@ export async function expandBatch(ctx: WorkContext, batchId: string): Promise<vo
         continue;
       }
       const judged = chunk.recipients.map((recipient) => {
-        const number = normalizePhoneNumber(typeof recipient === "string" ? recipient : recipient[0], country);
+        const number = normalizePhoneNumber(
+          typeof recipient === "string" ? recipient : recipient[0],
+          country,
+        );
         if (!number) return INVALID;
         if (seen.has(number)) return `${DUPLICATE}${number}`;
         seen.add(number);

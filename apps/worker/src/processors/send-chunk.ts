@@ -2,18 +2,18 @@ import { createHash } from "node:crypto";
 import { messageId } from "@salvo/core";
 import {
   type BatchForWork,
-  existingStatuses,
   type HandoffOutcome,
   type JudgedMessage,
   listedNumbers,
   loadBatchForWork,
   loadChunks,
   markChunkDone,
+  markInFlight,
   recordHandoffs,
   recordJudgedMessages,
   type StoredChunk,
+  writtenPositions,
 } from "@salvo/db";
-import type { OutboundMessage } from "@salvo/providers";
 import { applyAntiFlood, JOB_LOCK_MS, reserveSendSlots } from "@salvo/queue";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
@@ -25,21 +25,28 @@ const MAX_STORED_RAW = 64;
 /** Thrown when this worker may no longer hand off a chunk (its job lock is gone). */
 class LostChunkError extends Error {}
 
+/** A message cleared for hand-off, with what its row will need. */
+interface Sendable {
+  idx: number;
+  to: string;
+  ref: string | null;
+}
+
 /**
- * Sends one chunk of a batch, in order:
+ * Sends one chunk of a batch:
  * 1. judge each recipient not yet written: invalid / duplicated (from the
  *    expansion), blacklisted / npai (the account's lists), flooded (anti-flood in
- *    Redis), else claimed for sending;
- * 2. write all of them in one statement (counters and refunds in the same
- *    transaction); claimed messages are written `sending`;
- * 3. hand the claimed ones to the provider in groups, under the rate limits, and
- *    record each group's outcome (`sent` / `failed`).
+ *    Redis); write those in one statement, counters and refunds in the same
+ *    transaction;
+ * 2. hand the rest to the provider in groups, under the rate limits: before each
+ *    group the chunk records the group's positions as in flight, after it the
+ *    messages are written `sent` / `failed` and the marker cleared, atomically.
  *
- * Exactly-once hand-off: a message is handed off only by the run that claimed it
- * (inserted its row), and only while this run still holds the job's lock. A
- * retried chunk finds `sending` rows left by a run that died: it asks the
- * provider whether it got them and sends only those it did not; a provider that
- * cannot tell gets nothing twice (they are recorded as sent).
+ * Exactly-once hand-off: a group is handed off only while this run holds the
+ * job's lock, and only messages without a row. A run that finds an in-flight
+ * marker (its predecessor died mid-hand-off) asks the provider what it got and
+ * sends only the rest; a provider that cannot tell gets nothing twice (those
+ * messages are recorded as sent).
  */
 export async function sendChunk(
   ctx: WorkContext,
@@ -52,64 +59,64 @@ export async function sendChunk(
   if (!batch || !chunk || chunk.done || chunk.idx !== data.chunk) return;
   if (!chunk.judged) throw new Error(`chunk ${data.chunk} of ${data.batchId} is not judged yet`);
 
-  const first = chunk.firstIndex;
-  const existing = await existingStatuses(ctx.sql, batch.id, first, first + chunk.recipients.length);
-  const judged = await judgeFresh(ctx, batch, chunk, existing);
-  const claimed = await recordJudgedMessages(ctx.sql, batch, judged);
-
-  const numberOf = (idx: number) => (chunk.judged as string[])[idx - first] as string;
-  const toSend = new Set(claimed);
-  const inDoubt = [...existing].filter(([, status]) => status === "sending").map(([idx]) => idx);
-  if (inDoubt.length > 0) {
-    const received = ctx.provider.received
-      ? await ctx.provider.received(inDoubt.map((idx) => messageId(batch.id, idx)))
-      : null;
-    const answered: HandoffOutcome[] = [];
-    for (const idx of inDoubt) {
-      const answer = received?.get(messageId(batch.id, idx));
-      if (answer) answered.push({ idx, accepted: answer.accepted, reason: answer.reason });
-      else if (received) toSend.add(idx);
-      // A provider that cannot tell: assume it got the message rather than risk sending it twice.
-      else answered.push({ idx, accepted: true });
-    }
-    await recordHandoffs(ctx.sql, batch, answered);
-    ctx.logger.warn(
-      { batchId: batch.id, chunk: chunk.idx, inDoubt: inDoubt.length, resent: inDoubt.length - answered.length },
-      "resumed a chunk that a previous run left in the middle of a hand-off",
-    );
-  }
-
-  await handOff(
-    ctx,
-    batch,
-    [...toSend].sort((a, b) => a - b).map((idx) => ({
-      id: messageId(batch.id, idx),
-      to: numberOf(idx),
-      from: batch.sender,
-      body: batch.body,
-    })),
-    job,
-    token,
+  const written = await writtenPositions(
+    ctx.sql,
+    batch.id,
+    chunk.firstIndex,
+    chunk.firstIndex + chunk.recipients.length,
   );
+  const { judged, sendable } = await judge(ctx, batch, chunk, written);
+  await recordJudgedMessages(ctx.sql, batch, judged);
+
+  const inDoubt = sendable.filter((m) => chunk.inFlight.includes(m.idx));
+  const toSend = sendable.filter((m) => !chunk.inFlight.includes(m.idx));
+  if (inDoubt.length > 0) toSend.unshift(...(await settleInDoubt(ctx, batch, chunk.idx, inDoubt)));
+
+  await handOff(ctx, batch, chunk.idx, toSend, job, token);
   await markChunkDone(ctx.sql, batch.id, chunk.idx);
 }
 
-async function judgeFresh(
+/**
+ * Messages a dead run handed off without recording the outcome: those the provider
+ * got are recorded with its answer; the others are returned, to be sent now.
+ */
+async function settleInDoubt(ctx: WorkContext, batch: BatchForWork, chunk: number, inDoubt: Sendable[]) {
+  const received = ctx.provider.received
+    ? await ctx.provider.received(inDoubt.map((m) => messageId(batch.id, m.idx)))
+    : null;
+  const answered: HandoffOutcome[] = [];
+  const resend: Sendable[] = [];
+  for (const message of inDoubt) {
+    const answer = received?.get(messageId(batch.id, message.idx));
+    if (answer) answered.push({ ...message, accepted: answer.accepted, reason: answer.reason });
+    else if (received) resend.push(message);
+    // A provider that cannot tell: assume it got the message rather than risk sending it twice.
+    else answered.push({ ...message, accepted: true });
+  }
+  await recordHandoffs(ctx.sql, batch, chunk, answered);
+  ctx.logger.warn(
+    { batchId: batch.id, chunk, inDoubt: inDoubt.length, resent: resend.length },
+    "resumed a chunk that a previous run left in the middle of a hand-off",
+  );
+  return resend;
+}
+
+async function judge(
   ctx: WorkContext,
   batch: BatchForWork,
   chunk: StoredChunk,
-  existing: Map<number, string>,
-): Promise<JudgedMessage[]> {
+  written: Set<number>,
+): Promise<{ judged: JudgedMessage[]; sendable: Sendable[] }> {
   const judged: JudgedMessage[] = [];
-  const candidates: JudgedMessage[] = [];
+  const candidates: Sendable[] = [];
   chunk.recipients.forEach((recipient, i) => {
     const idx = chunk.firstIndex + i;
-    if (existing.has(idx)) return;
+    if (written.has(idx)) return;
     const [raw, ref] = typeof recipient === "string" ? [recipient, null] : recipient;
     const verdict = (chunk.judged as string[])[i] as string;
     if (verdict === INVALID) judged.push({ idx, to: raw.slice(0, MAX_STORED_RAW), ref, status: "invalid" });
     else if (verdict[0] === DUPLICATE) judged.push({ idx, to: verdict.slice(1), ref, status: "duplicated" });
-    else candidates.push({ idx, to: verdict, ref, status: "sending" });
+    else candidates.push({ idx, to: verdict, ref });
   });
 
   const { blacklisted, npai } = await listedNumbers(
@@ -117,13 +124,14 @@ async function judgeFresh(
     batch.accountId,
     candidates.map((c) => c.to),
   );
-  const allowed: JudgedMessage[] = [];
+  const allowed: Sendable[] = [];
   for (const candidate of candidates) {
     if (blacklisted.has(candidate.to)) judged.push({ ...candidate, status: "blacklisted" });
     else if (npai.has(candidate.to)) judged.push({ ...candidate, status: "npai" });
     else allowed.push(candidate);
   }
 
+  const sendable: Sendable[] = [];
   if (allowed.length > 0) {
     const flooded = await applyAntiFlood(ctx.redis, ctx.env.REDIS_PREFIX, {
       accountId: batch.accountId,
@@ -133,9 +141,11 @@ async function judgeFresh(
       bodyHash: bodyHash(batch.body),
       recipients: allowed.map((m) => ({ number: m.to, messageKey: `${batch.id}:${m.idx}` })),
     });
-    allowed.forEach((message, i) => judged.push(flooded[i] ? { ...message, status: "flooded" } : message));
+    allowed.forEach((message, i) =>
+      flooded[i] ? judged.push({ ...message, status: "flooded" }) : sendable.push(message),
+    );
   }
-  return judged;
+  return { judged, sendable };
 }
 
 const bodyHashes = new Map<string, string>();
@@ -152,49 +162,67 @@ function bodyHash(body: string): string {
 /**
  * Hands messages to the provider group by group. Before each group: reserve the
  * group's slots in every rate limit (provider-wide and the account's, shared by
- * all workers in Redis) and wait until they come; then make sure this run still
- * owns the chunk (the job lock), so a worker that was frozen and replaced never
- * sends what its replacement now owns.
+ * all workers in Redis) and wait until they come; make sure this run still owns
+ * the chunk (the job lock), so a worker that was frozen and replaced never sends
+ * what its replacement now owns; mark the group in flight. After: record it.
  */
 async function handOff(
   ctx: WorkContext,
   batch: BatchForWork,
-  messages: OutboundMessage[],
+  chunk: number,
+  messages: Sendable[],
   job: Job,
   token: string | undefined,
 ): Promise<void> {
-  const limits = [
-    ...(ctx.env.PROVIDER_MAX_MPS ? [{ key: `provider:${ctx.provider.name}`, perSecond: ctx.env.PROVIDER_MAX_MPS }] : []),
-    ...(batch.sendRateLimit ? [{ key: `account:${batch.accountId}`, perSecond: batch.sendRateLimit }] : []),
-  ];
+  // The account's own limit is waited for first and the provider's only then, so an
+  // account with a low limit never books provider slots far ahead of others.
+  const accountLimit = batch.sendRateLimit
+    ? [{ key: `account:${batch.accountId}`, perSecond: batch.sendRateLimit }]
+    : [];
+  const providerLimit = ctx.env.PROVIDER_MAX_MPS
+    ? [{ key: `provider:${ctx.provider.name}`, perSecond: ctx.env.PROVIDER_MAX_MPS }]
+    : [];
   // Small groups under a limit keep every one-second window within ~5% of it.
-  const strictest = Math.min(...limits.map((l) => l.perSecond));
-  const groupSize = limits.length
+  const strictest = Math.min(...[...accountLimit, ...providerLimit].map((l) => l.perSecond));
+  const groupSize = Number.isFinite(strictest)
     ? Math.max(1, Math.min(ctx.env.HANDOFF_GROUP_SIZE, Math.floor(strictest / 20)))
     : ctx.env.HANDOFF_GROUP_SIZE;
+  const pace = async (limits: typeof accountLimit, count: number) => {
+    const wait = await reserveSendSlots(ctx.redis, ctx.env.REDIS_PREFIX, limits, count);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  };
 
   for (let i = 0; i < messages.length; i += groupSize) {
     const group = messages.slice(i, i + groupSize);
-    const wait = await reserveSendSlots(ctx.redis, ctx.env.REDIS_PREFIX, limits, group.length);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    if (token) {
-      const checkedAt = Date.now();
-      const held = await job.extendLock(token, JOB_LOCK_MS);
-      // Frozen (SIGSTOP, a long GC pause) between the check and now: the lock may
-      // have lapsed meanwhile and the chunk passed to another worker.
-      if (held !== 1 || Date.now() - checkedAt > JOB_LOCK_MS / 3) {
-        throw new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
-      }
+    await pace(accountLimit, group.length);
+    await pace(providerLimit, group.length);
+    const checkedAt = Date.now();
+    const owned = token ? (await job.extendLock(token, JOB_LOCK_MS)) === 1 : true;
+    const marked =
+      owned &&
+      (await markInFlight(
+        ctx.sql,
+        batch.id,
+        chunk,
+        group.map((m) => m.idx),
+      ));
+    // Frozen (SIGSTOP, a long pause) since the lock check: the lock may have lapsed
+    // meanwhile and the chunk passed to another worker, whose group is then in flight.
+    if (!marked || Date.now() - checkedAt > JOB_LOCK_MS / 3) {
+      throw new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
     }
-    const results = await ctx.provider.send(group);
+    const results = await ctx.provider.send(
+      group.map((m) => ({ id: messageId(batch.id, m.idx), to: m.to, from: batch.sender, body: batch.body })),
+    );
     const byId = new Map(results.map((r) => [r.id, r]));
     await recordHandoffs(
       ctx.sql,
       batch,
+      chunk,
       group.map((message) => {
-        const result = byId.get(message.id);
+        const result = byId.get(messageId(batch.id, message.idx));
         return {
-          idx: Number(message.id.slice(message.id.lastIndexOf("_") + 1)),
+          ...message,
           accepted: result?.accepted ?? false,
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
         };
