@@ -28,6 +28,8 @@ export interface Stack extends TestApi {
   addWorker(): Promise<void>;
   /** A worker as its own process (to kill -9 it). */
   spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
+  /** Log lines of the worker processes, parsed. */
+  workerLogs: Record<string, unknown>[];
   stopAll(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startStack(
   const logger = createLogger("salvo-worker", workerEnv.LOG_LEVEL);
   const running: { close(): Promise<void> }[] = [];
   const children: ChildProcess[] = [];
+  const workerLogs: Record<string, unknown>[] = [];
   const addWorker = async () => {
     running.push(await startWorker(workerEnv, logger));
   };
@@ -76,11 +79,18 @@ export async function startStack(
         .map((line) => JSON.parse(line) as LedgerLine);
     },
     addWorker,
+    workerLogs,
     spawnWorker(extraEnv = {}) {
       const child = spawn(process.execPath, ["--import", "tsx", workerMain], {
         cwd: path.dirname(workerMain),
         env: { PATH: process.env.PATH, ...rawWorkerEnv, ...extraEnv },
-        stdio: ["ignore", "ignore", "inherit"],
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let pending = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        const lines = (pending + chunk.toString()).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) if (line.startsWith("{")) workerLogs.push(JSON.parse(line));
       });
       children.push(child);
       return child;

@@ -111,6 +111,7 @@ export function startConsumer<Q extends QueueName>(
       // A worker killed mid-job loses its lock after lockDuration; another takes the
       // job over. Stalls are expected under kill -9, so they never fail a job.
       lockDuration: JOB_LOCK_MS,
+      stalledInterval: JOB_LOCK_MS / 3,
       maxStalledCount: 1_000,
       ...options,
     },

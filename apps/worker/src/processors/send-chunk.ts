@@ -141,9 +141,10 @@ async function judge(
       bodyHash: bodyHash(batch.body),
       recipients: allowed.map((m) => ({ number: m.to, messageKey: `${batch.id}:${m.idx}` })),
     });
-    allowed.forEach((message, i) =>
-      flooded[i] ? judged.push({ ...message, status: "flooded" }) : sendable.push(message),
-    );
+    allowed.forEach((message, i) => {
+      if (flooded[i]) judged.push({ ...message, status: "flooded" });
+      else sendable.push(message);
+    });
   }
   return { judged, sendable };
 }

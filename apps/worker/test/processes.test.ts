@@ -1,0 +1,142 @@
+// The pipeline across several worker processes: limits and anti-flood shared
+// through Redis, and a worker killed with SIGKILL in the middle of a batch.
+import type { ChildProcess } from "node:child_process";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "./stack";
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.stopAll();
+  stack = undefined;
+});
+afterAll(async () => {
+  await stack?.stopAll();
+});
+
+function numbers(count: number, base: number): string[] {
+  return Array.from({ length: count }, (_, i) => `+336${String(base + i).padStart(8, "0")}`);
+}
+
+async function waitForLedger(s: Stack, atLeast: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (s.ledger().length < atLeast) {
+    if (Date.now() > deadline) throw new Error(`ledger still below ${atLeast} lines`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function expectEachHandedOffOnce(s: Stack) {
+  const ids = s.ledger().map((line) => line.message_id);
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  expect(repeated).toEqual([]);
+  return new Set(ids);
+}
+
+describe("several worker processes", () => {
+  it("share anti-flood: a number gets at most its hourly quota across every batch and process", async () => {
+    stack = await startStack({ workers: 0 });
+    const workers = [stack.spawnWorker(), stack.spawnWorker()];
+    const { client, accountId } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    await stack.db.account.update({ where: { id: accountId }, data: { floodMaxPerHour: 3 } });
+    const busy = "+33699999901";
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const { body } = await client.batches.create({
+          from: "ACME",
+          body: `campaign ${i}`,
+          recipients: [busy, ...numbers(30, 10_000 + i * 100)],
+        });
+        return body.data.batch_id;
+      }),
+    );
+    const done = await Promise.all(ids.map((id) => client.batches.wait(id, { timeoutMs: 60_000 })));
+    expect(done.reduce((sum, b) => sum + b.attributes.flooded, 0)).toBe(5);
+    expect(done.reduce((sum, b) => sum + b.attributes.sent, 0)).toBe(8 * 30 + 3);
+    expect(stack.ledger().filter((line) => line.to === busy)).toHaveLength(3);
+    expectEachHandedOffOnce(stack);
+    for (const worker of workers) worker.kill("SIGTERM");
+  });
+
+  it("share the provider's rate limit: no one-second window goes 5% over it", async () => {
+    const limit = 200;
+    stack = await startStack({ workers: 0, worker: { PROVIDER_MAX_MPS: String(limit) } });
+    for (let i = 0; i < 3; i++) stack.spawnWorker();
+    const { client } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    // Several batches, so all three processes hand off at once.
+    const ids = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const { body } = await client.batches.create({
+          from: "ACME",
+          body: "paced",
+          recipients: numbers(250, 20_000 + i * 1_000),
+        });
+        return body.data.batch_id;
+      }),
+    );
+    await Promise.all(ids.map((id) => client.batches.wait(id, { timeoutMs: 60_000 })));
+    const times = stack
+      .ledger()
+      .map((line) => Date.parse(line.at))
+      .sort((a, b) => a - b);
+    expect(times).toHaveLength(1_000);
+    let worst = 0;
+    for (let start = times[0] as number; start <= (times.at(-1) as number); start += 50) {
+      const inWindow = times.filter((t) => t >= start && t < start + 1_000).length;
+      worst = Math.max(worst, inWindow);
+    }
+    expect(worst).toBeLessThanOrEqual(limit * 1.05);
+    expect(worst).toBeGreaterThan(limit * 0.5);
+  });
+
+  it("finish a batch when a worker is killed -9 mid-hand-off, handing nothing off twice", async () => {
+    stack = await startStack({ workers: 0 });
+    // A slow provider and small groups, so the kill lands in the middle of hand-offs.
+    const slow = { SIMULATOR_HANDOFF_DELAY_MS: "40", HANDOFF_GROUP_SIZE: "25", WORKER_CONCURRENCY: "4" };
+    const victim: ChildProcess = stack.spawnWorker(slow);
+    stack.spawnWorker(slow);
+    const { client } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    const recipients = numbers(4_000, 40_000);
+    const { body } = await client.batches.create({ from: "ACME", body: "survive", recipients });
+    await waitForLedger(stack, 600);
+    victim.kill("SIGKILL");
+    stack.spawnWorker(slow);
+
+    const done = await client.batches.wait(body.data.batch_id, { timeoutMs: 90_000 });
+    // The kill left at least one group in flight, which another worker settled.
+    const resumed = stack.workerLogs.filter((line) => String(line.msg).startsWith("resumed a chunk"));
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(done.attributes).toMatchObject({ status: "completed", total: 4_000, pending: 0 });
+    // Numbers ending in 97 are refused at hand-off: sent + failed are every sendable message.
+    expect(done.attributes.sent + done.attributes.failed).toBe(4_000);
+    const handedOff = expectEachHandedOffOnce(stack);
+    expect(handedOff.size).toBe(4_000);
+    const rows = await stack.db.message.count({ where: { batchId: body.data.batch_id } });
+    expect(rows).toBe(4_000);
+  }, 120_000);
+});
+
+describe("fairness", () => {
+  it("lets a small batch through while a big one is sending", async () => {
+    stack = await startStack({ workers: 1, api: { BATCH_CHUNK_SIZE: "100" } });
+    const big = await stack.newAccount({ credits: 100_000, apiRateLimit: 1_000 });
+    const small = await stack.newAccount({ credits: 100, apiRateLimit: 1_000 });
+    const { body: bigBatch } = await big.client.batches.create({
+      from: "BIG",
+      body: "big",
+      recipients: numbers(30_000, 100_000),
+    });
+    await big.client.batches.wait(bigBatch.data.batch_id, {
+      until: (b) => b.attributes.sent > 0,
+      timeoutMs: 30_000,
+    });
+    const { body: smallBatch } = await small.client.batches.create({
+      from: "SMALL",
+      body: "small",
+      recipients: numbers(10, 900_000),
+    });
+    await small.client.batches.wait(smallBatch.data.batch_id, { timeoutMs: 30_000 });
+    const bigNow = (await big.client.batches.get(bigBatch.data.batch_id)).body.data;
+    expect(bigNow.attributes.status).not.toBe("completed");
+    expect(bigNow.attributes.pending).toBeGreaterThan(0);
+  }, 90_000);
+});
