@@ -88,6 +88,44 @@ describe("several worker processes", () => {
     expect(worst).toBeGreaterThan(limit * 0.5);
   });
 
+  it("hold an account's own sending limit without slowing other accounts", async () => {
+    stack = await startStack({ workers: 0 });
+    stack.spawnWorker();
+    stack.spawnWorker();
+    const slow = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    const fast = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    await stack.db.account.update({ where: { id: slow.accountId }, data: { sendRateLimit: 100 } });
+    const slowBatches = await Promise.all(
+      [0, 1].map(async (i) => {
+        const { body } = await slow.client.batches.create({
+          from: "SLOW",
+          body: "paced",
+          recipients: numbers(150, 30_000 + i * 1_000),
+        });
+        return body.data.batch_id;
+      }),
+    );
+    const { body: fastBatch } = await fast.client.batches.create({
+      from: "FAST",
+      body: "free",
+      recipients: numbers(300, 35_000),
+    });
+    await fast.client.batches.wait(fastBatch.data.batch_id, { timeoutMs: 30_000 });
+    // The unlimited account is done while the limited one is still sending.
+    const slowNow = await Promise.all(slowBatches.map((id) => slow.client.batches.get(id)));
+    expect(slowNow.some((answer) => answer.body.data.attributes.status !== "completed")).toBe(true);
+    await Promise.all(slowBatches.map((id) => slow.client.batches.wait(id, { timeoutMs: 60_000 })));
+    const times = stack
+      .ledger()
+      .filter((line) => line.from === "SLOW")
+      .map((line) => Date.parse(line.at))
+      .sort((a, b) => a - b);
+    expect(times).toHaveLength(300);
+    for (let start = times[0] as number; start <= (times.at(-1) as number); start += 50) {
+      expect(times.filter((t) => t >= start && t < start + 1_000).length).toBeLessThanOrEqual(105);
+    }
+  });
+
   it("finish a batch when a worker is killed -9 mid-hand-off, handing nothing off twice", async () => {
     stack = await startStack({ workers: 0 });
     // A slow provider and small groups, so the kill lands in the middle of hand-offs.
