@@ -219,3 +219,46 @@ describe("tenancy", () => {
     expect(listed.body.data.map((b) => b.id)).not.toContain(id);
   });
 });
+
+describe("the salvo CLI as a client", () => {
+  it("sends a batch from a file and follows it to completion", async () => {
+    const { token } = await account();
+    const { execFile } = await import("node:child_process");
+    const { writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const file = path.join(tmpdir(), `recipients-${Date.now()}.txt`);
+    writeFileSync(file, "+33612300001\n06 12 30 00 02,crm-2\nbogus\n");
+    const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [
+          cli,
+          "send",
+          "--from",
+          "ACME",
+          "--body",
+          "from the cli",
+          "--file",
+          file,
+          "--to",
+          "+33612300003",
+          "--watch",
+        ],
+        { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const lines = output.trim().split("\n");
+    const batchId = lines[0] as string;
+    expect(batchId).toMatch(/^bat_/);
+    expect(lines.at(-1)).toContain("completed 4/4 (100%)");
+    const { body } = await stack.client(token).batches.get(batchId);
+    expect(body.data.attributes).toMatchObject({ total: 4, sent: 3, invalid: 1 });
+    const refs = await stack.client(token).batches.messages(batchId);
+    // --to numbers come first, then the file's lines.
+    expect(refs.body.data.map((m) => m.attributes.ref)).toEqual([null, null, "crm-2", null]);
+  });
+});

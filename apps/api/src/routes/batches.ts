@@ -18,6 +18,9 @@ import { accountOf, route } from "../http/route";
 
 const MAX_RECIPIENTS = 1_000_000;
 const MAX_REF_LENGTH = 255;
+// The body and refs are stored verbatim, and PostgreSQL text cannot hold U+0000 (no SMS carries it
+// either): refused here rather than failing an insert with a 500, or later in a worker.
+const NUL = "\u0000";
 const MESSAGE_STATUSES = [
   "sent",
   "delivered",
@@ -54,8 +57,12 @@ const recipients = z
         const problem =
           typeof to !== "string"
             ? { path: [i, "to"], message: "expected a phone number string" }
-            : ref !== undefined && (typeof ref !== "string" || ref.length > MAX_REF_LENGTH)
-              ? { path: [i, "ref"], message: `expected a string of at most ${MAX_REF_LENGTH} characters` }
+            : ref !== undefined &&
+                (typeof ref !== "string" || ref.length > MAX_REF_LENGTH || ref.includes(NUL))
+              ? {
+                  path: [i, "ref"],
+                  message: `expected a string of at most ${MAX_REF_LENGTH} characters, without NUL`,
+                }
               : extra !== undefined
                 ? { path: [i, extra], message: "unknown field" }
                 : null;
@@ -83,6 +90,7 @@ const newBatch = z.strictObject({
   body: z
     .string()
     .min(1, "the message body is empty")
+    .refine((body) => !body.includes(NUL), "the message body contains a NUL character")
     .refine((body) => [...body].length <= 1_600, "at most 1,600 characters"),
   recipients,
   country: z

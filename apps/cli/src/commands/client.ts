@@ -1,4 +1,5 @@
-import { Salvo } from "@salvo/sdk";
+import { readFileSync } from "node:fs";
+import { type BatchData, Salvo } from "@salvo/sdk";
 import { Command } from "commander";
 import { parseCliEnv } from "../env";
 
@@ -10,14 +11,108 @@ function client(token?: string): Salvo {
   return new Salvo({ baseUrl: env.SALVO_URL, token: chosen });
 }
 
+const COUNTS = [
+  "sent",
+  "delivered",
+  "undelivered",
+  "failed",
+  "blacklisted",
+  "duplicated",
+  "invalid",
+  "npai",
+  "flooded",
+] as const;
+
+function progressLine(batch: BatchData): string {
+  const a = batch.attributes;
+  const done = a.total - a.pending;
+  const percent = a.total ? Math.floor((done / a.total) * 100) : 100;
+  const counts = COUNTS.filter((key) => a[key] > 0).map((key) => `${key} ${a[key]}`);
+  return `${batch.id} ${a.status} ${done}/${a.total} (${percent}%) ${counts.join(", ")} · cost ${a.cost}`;
+}
+
+/** Polls a batch, printing its progress, until it is completed. */
+async function watch(salvo: Salvo, id: string, intervalMs: number): Promise<BatchData> {
+  const live = process.stdout.isTTY;
+  let last = "";
+  const batch = await salvo.batches.wait(id, {
+    timeoutMs: Number.MAX_SAFE_INTEGER,
+    intervalMs,
+    until: (current) => {
+      const line = progressLine(current);
+      if (line !== last) {
+        process.stdout.write(live ? `\r\x1b[2K${line}` : `${line}\n`);
+        last = line;
+      }
+      return current.attributes.status === "completed";
+    },
+  });
+  if (live) process.stdout.write("\n");
+  return batch;
+}
+
 /** Commands that act as an API user, through the SDK. */
 export function clientCommands(): Command[] {
+  const token = ["--token <token>", "API token (default: $SALVO_TOKEN)"] as const;
+
   const account = new Command("account")
     .description("show the account behind the API token (GET /v1/account)")
-    .option("--token <token>", "API token (default: $SALVO_TOKEN)")
+    .option(...token)
     .action(async (options: { token?: string }) => {
       const { body } = await client(options.token).account.get();
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     });
-  return [account];
+
+  const send = new Command("send")
+    .description("send a batch (POST /v1/batches): recipients from --to and/or a file, one per line")
+    .requiredOption("--from <sender>", "sender id: 1-11 letters/digits or up to 15 digits")
+    .requiredOption("--body <text>", "message text")
+    .option("--to <numbers...>", "recipient numbers")
+    .option("--file <path>", "a file with one recipient per line (`number` or `number,ref`)")
+    .option("--country <cc>", "country for national-format numbers")
+    .option("--marketing", "a marketing batch (default: transactional)")
+    .option("--watch", "follow the batch until it completes")
+    .option(...token)
+    .action(
+      async (options: {
+        from: string;
+        body: string;
+        to?: string[];
+        file?: string;
+        country?: string;
+        marketing?: boolean;
+        watch?: boolean;
+        token?: string;
+      }) => {
+        const recipients: (string | { to: string; ref: string })[] = [...(options.to ?? [])];
+        if (options.file) {
+          for (const line of readFileSync(options.file, "utf8").split(/\r?\n/)) {
+            const [to, ref] = line.split(",").map((part) => part.trim());
+            if (to) recipients.push(ref ? { to, ref } : to);
+          }
+        }
+        if (recipients.length === 0) throw new Error("no recipients: use --to or --file");
+        const salvo = client(options.token);
+        const { body } = await salvo.batches.create({
+          from: options.from,
+          body: options.body,
+          recipients,
+          country: options.country,
+          type: options.marketing ? "marketing" : "transactional",
+        });
+        process.stdout.write(`${body.data.batch_id}\n`);
+        if (options.watch) await watch(salvo, body.data.batch_id, 500);
+      },
+    );
+
+  const watchCommand = new Command("watch")
+    .description("follow a batch's progress until it completes")
+    .argument("<batchId>")
+    .option("--interval <ms>", "how often to poll", "500")
+    .option(...token)
+    .action(async (id: string, options: { interval: string; token?: string }) => {
+      await watch(client(options.token), id, Math.max(100, Number(options.interval) || 500));
+    });
+
+  return [account, send, watchCommand];
 }
