@@ -99,6 +99,22 @@ describe("error envelope and request bodies", () => {
     expect((await raw("GET", "/nothing")).json?.error?.code).toBe("NOT_FOUND");
   });
 
+  it("answers a path with broken percent-encoding with 400", async () => {
+    for (const path of ["/v1/tokens/%E0%A4%A", "/v1/tokens/%ED%A0%80"]) {
+      const answer = await raw("DELETE", path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.json?.error?.code).toBe("BAD_REQUEST");
+    }
+  });
+
+  it("names an unknown field itself", async () => {
+    const answer = await raw("POST", "/v1/tokens", {
+      headers: JSON_TYPE,
+      body: '{"label":"x","admin":true}',
+    });
+    expect(answer.json?.error).toMatchObject({ code: "INVALID_PARAMETER", field: "admin" });
+  });
+
   it("answers a bad query parameter with 400 naming it", async () => {
     for (const page of ["0", "-1", "abc", "1.5"]) {
       const answer = await raw("GET", `/v1/tokens?page=${page}`);

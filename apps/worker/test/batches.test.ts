@@ -142,6 +142,21 @@ describe("a batch that mixes every case", () => {
   });
 });
 
+describe("numbers PostgreSQL cannot store as sent", () => {
+  it("counts a number with a NUL character invalid and keeps the rest of it", async () => {
+    const { client } = await account();
+    const { body } = await client.batches.create({
+      from: "ACME",
+      body: "nul",
+      recipients: ["06\u000012", "+33612000009"],
+    });
+    const done = await client.batches.wait(body.data.batch_id, { timeoutMs: 20_000 });
+    expect(done.attributes).toMatchObject({ invalid: 1, sent: 1 });
+    const invalid = await client.batches.messages(body.data.batch_id, { status: "invalid" });
+    expect(invalid.body.data[0]?.attributes.to).toBe("0612");
+  });
+});
+
 describe("duplicates across chunk boundaries", () => {
   it("marks the later copy duplicated wherever the chunks are cut", async () => {
     const { client } = await account();

@@ -130,8 +130,8 @@ describe("several worker processes", () => {
     stack = await startStack({ workers: 0 });
     // A slow provider and small groups, so the kill lands in the middle of hand-offs.
     const slow = { SIMULATOR_HANDOFF_DELAY_MS: "40", HANDOFF_GROUP_SIZE: "25", WORKER_CONCURRENCY: "4" };
+    // One worker takes every chunk; it dies mid-hand-off and a fresh one resumes.
     const victim: ChildProcess = stack.spawnWorker(slow);
-    stack.spawnWorker(slow);
     const { client } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
     const recipients = numbers(4_000, 40_000);
     const { body } = await client.batches.create({ from: "ACME", body: "survive", recipients });

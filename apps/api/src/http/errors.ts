@@ -31,7 +31,9 @@ function fromBodyParser(error: { type?: string; status?: number; expose?: boolea
     case "charset.unsupported":
       return new UnsupportedMediaTypeError("Send the request body as UTF-8 JSON.");
     default:
-      if (error.expose && error.status && error.status >= 400 && error.status < 500) {
+      // Anything else marked 4xx by Express or a parser (e.g. a path with broken
+      // percent-encoding) is the client's doing, never a 500.
+      if (error.status && error.status >= 400 && error.status < 500) {
         return new SalvoError("BAD_REQUEST", error.status, "The request could not be read.");
       }
       return null;

@@ -66,7 +66,12 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue?.path.length ? issue.path.join(".") : where;
+  // An unknown key is reported on its object: name the key itself.
+  const path = [
+    ...(issue?.path ?? []),
+    ...(issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : []),
+  ];
+  const field = path.length ? path.join(".") : where;
   throw new InvalidParameterError(`${field}: ${issue?.message ?? "invalid value"}`, field);
 }
 

@@ -19,7 +19,7 @@ import { accountOf, route } from "../http/route";
 const MAX_RECIPIENTS = 1_000_000;
 const MAX_REF_LENGTH = 255;
 // The body and refs are stored verbatim, and PostgreSQL text cannot hold U+0000 (no SMS carries it
-// either): refused here rather than failing an insert with a 500, or later in a worker.
+// either): refused here rather than failing a query with a 500, or an insert later in a worker.
 const NUL = "\u0000";
 const MESSAGE_STATUSES = [
   "sent",
@@ -130,7 +130,13 @@ function batchResource(batch: Batch) {
   };
 }
 
-const batchParams = z.object({ id: z.string().min(1).max(64) });
+const batchParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((id) => !id.includes(NUL), "not a batch id"),
+});
 
 interface BatchDeps {
   db: Db;

@@ -114,8 +114,11 @@ async function judge(
     if (written.has(idx)) return;
     const [raw, ref] = typeof recipient === "string" ? [recipient, null] : recipient;
     const verdict = (chunk.judged as string[])[i] as string;
-    if (verdict === INVALID) judged.push({ idx, to: raw.slice(0, MAX_STORED_RAW), ref, status: "invalid" });
-    else if (verdict[0] === DUPLICATE) judged.push({ idx, to: verdict.slice(1), ref, status: "duplicated" });
+    // PostgreSQL text cannot hold NUL: an invalid number keeps the rest of what was sent.
+    if (verdict === INVALID) {
+      judged.push({ idx, to: raw.replaceAll("\0", "").slice(0, MAX_STORED_RAW), ref, status: "invalid" });
+    } else if (verdict[0] === DUPLICATE)
+      judged.push({ idx, to: verdict.slice(1), ref, status: "duplicated" });
     else candidates.push({ idx, to: verdict, ref });
   });
 
