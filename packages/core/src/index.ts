@@ -2,6 +2,7 @@ export { hashTokenSecret, issueApiToken, isTokenId, splitApiToken, tokenSecretMa
 export * from "./errors";
 export { messageId, newId, parseMessageId } from "./ids";
 export { maskPhoneNumbers } from "./log-redaction";
+export { BATCH_TOTAL_PARTS, MESSAGE_STATUSES, type MessageStatus } from "./message-status";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
 export { isCountryCode, normalizePhoneNumber } from "./phone";
 export { messageCost, messageEncoding, segmentCount } from "./segments";

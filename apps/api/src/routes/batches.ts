@@ -1,4 +1,4 @@
-import { isCountryCode, newId, segmentCount } from "@salvo/core";
+import { isCountryCode, MESSAGE_STATUSES, newId, segmentCount } from "@salvo/core";
 import {
   acceptBatch,
   type Batch,
@@ -21,17 +21,6 @@ const MAX_REF_LENGTH = 255;
 // The body and refs are stored verbatim, and PostgreSQL text cannot hold U+0000 (no SMS carries it
 // either): refused here rather than failing a query with a 500, or an insert later in a worker.
 const NUL = "\u0000";
-const MESSAGE_STATUSES = [
-  "sent",
-  "delivered",
-  "undelivered",
-  "failed",
-  "blacklisted",
-  "duplicated",
-  "invalid",
-  "npai",
-  "flooded",
-] as const;
 
 /**
  * Recipients are checked for shape only (a string, or `{to, ref?}`): whether a

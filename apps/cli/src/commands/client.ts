@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { MESSAGE_STATUSES } from "@salvo/core";
 import { type BatchData, Salvo } from "@salvo/sdk";
 import { Command } from "commander";
 import { parseCliEnv } from "../env";
@@ -11,23 +12,11 @@ function client(token?: string): Salvo {
   return new Salvo({ baseUrl: env.SALVO_URL, token: chosen });
 }
 
-const COUNTS = [
-  "sent",
-  "delivered",
-  "undelivered",
-  "failed",
-  "blacklisted",
-  "duplicated",
-  "invalid",
-  "npai",
-  "flooded",
-] as const;
-
 function progressLine(batch: BatchData): string {
   const a = batch.attributes;
   const done = a.total - a.pending;
   const percent = a.total ? Math.floor((done / a.total) * 100) : 100;
-  const counts = COUNTS.filter((key) => a[key] > 0).map((key) => `${key} ${a[key]}`);
+  const counts = MESSAGE_STATUSES.filter((key) => a[key] > 0).map((key) => `${key} ${a[key]}`);
   return `${batch.id} ${a.status} ${done}/${a.total} (${percent}%) ${counts.join(", ")} · cost ${a.cost}`;
 }
 
