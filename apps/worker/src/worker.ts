@@ -5,7 +5,7 @@ import { closeRedis, createRedis, openQueue, startConsumer, workersKey } from "@
 import type { Logger } from "@salvo/runtime";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
-import { applyReports } from "./processors/deliveries";
+import { applyReports, groupReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { sendChunk } from "./processors/send-chunk";
 import { startReconciler } from "./reconciler";
@@ -40,10 +40,12 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     },
     {
       async reportDeliveries(reports, delayMs) {
-        await deliveries.add(
-          { reports: reports.map((r) => ({ ...r, at: r.at.toISOString() })), attempt: 0 },
-          { jobId: `dlr-${randomUUID()}`, delay: delayMs },
+        const groups = groupReports(reports, (messageId) =>
+          logger.warn({ messageId }, "delivery report for an id that is not Salvo's; ignored"),
         );
+        if (groups.length > 0) {
+          await deliveries.add({ groups, attempt: 0 }, { jobId: `dlr-${randomUUID()}`, delay: delayMs });
+        }
       },
     },
   );

@@ -128,6 +128,16 @@ export async function listedNumbers(
   return { blacklisted, npai };
 }
 
+/**
+ * The judged and hand-off transactions commit without waiting for the WAL flush:
+ * if PostgreSQL crashes and loses one, nothing is lost or sent twice, because
+ * what it recorded can be rebuilt: judgements are made again (anti-flood answers
+ * the same for the same message), and a lost hand-off outcome leaves the chunk's
+ * in-flight marker, which was committed durably before the hand-off, so the next
+ * run asks the provider. Everything else commits durably.
+ */
+const ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
+
 /** Statuses a message can get before any hand-off. */
 export type JudgedStatus = "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
 
@@ -152,6 +162,7 @@ export async function recordJudgedMessages(
 ): Promise<void> {
   if (messages.length === 0) return;
   await inTransaction(sql, async (client) => {
+    await client.query(ASYNC_COMMIT);
     const { rows } = await client.query(
       `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, segments)
        SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", $3
@@ -225,6 +236,7 @@ export async function recordHandoffs(
   outcomes: HandoffOutcome[],
 ): Promise<void> {
   await inTransaction(sql, async (client) => {
+    await client.query(ASYNC_COMMIT);
     if (outcomes.length > 0) {
       const { rows } = await client.query(
         `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)

@@ -21,14 +21,24 @@ export const expandBatchJob = z.object({ batchId: z.string().min(1) });
 
 export const sendChunkJob = z.object({ batchId: z.string().min(1), chunk: z.number().int().min(0) });
 
+/**
+ * Delivery reports, grouped by batch and time, each entry `[position in the batch,
+ * status, reason, provider's code]`: a quarter of the size of one object per
+ * report, which matters with a million reports queued at once.
+ */
 export const deliveryReportsJob = z.object({
-  reports: z.array(
+  groups: z.array(
     z.object({
-      messageId: z.string(),
-      status: z.enum(["delivered", "undelivered"]),
-      reason: z.string().optional(),
-      providerCode: z.string().optional(),
-      at: z.string(),
+      batchId: z.string(),
+      at: z.number(),
+      entries: z.array(
+        z.tuple([
+          z.number().int().min(0),
+          z.enum(["delivered", "undelivered"]),
+          z.string().nullable(),
+          z.string().nullable(),
+        ]),
+      ),
     }),
   ),
   /** How many times these reports found no message yet (they are retried briefly). */

@@ -1,35 +1,50 @@
 import { parseMessageId } from "@salvo/core";
 import { applyDeliveryReports, type StoredReport } from "@salvo/db";
+import type { DeliveryReport } from "@salvo/providers";
 import type { Payload } from "@salvo/queue";
 import type { WorkContext } from "../context";
 
 /** How often reports that found no message yet are retried (with growing delays) before being dropped. */
 const MAX_ATTEMPTS = 6;
 
+type Group = Payload<"deliveries">["groups"][number];
+
+/** Groups provider reports by batch and time for the `deliveries` queue; ids that are not Salvo's are dropped. */
+export function groupReports(reports: DeliveryReport[], onForeign: (messageId: string) => void): Group[] {
+  const groups = new Map<string, Group>();
+  for (const report of reports) {
+    const id = parseMessageId(report.messageId);
+    if (!id) {
+      onForeign(report.messageId);
+      continue;
+    }
+    const at = report.at.getTime();
+    const key = `${id.batchId}@${at}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { batchId: id.batchId, at, entries: [] };
+      groups.set(key, group);
+    }
+    group.entries.push([id.index, report.status, report.reason ?? null, report.providerCode ?? null]);
+  }
+  return [...groups.values()];
+}
+
 /**
  * Applies a group of delivery reports in bulk. Reports can arrive twice, out of
  * order, or before the hand-off is recorded: applying is idempotent, and reports
- * whose message is not `sent` yet are put aside and retried a few times.
+ * whose message is not written yet are put aside and retried a few times.
  */
 export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">): Promise<void> {
-  const stored: StoredReport[] = [];
-  for (const report of data.reports) {
-    const id = parseMessageId(report.messageId);
-    if (!id) {
-      ctx.logger.warn(
-        { messageId: report.messageId },
-        "delivery report for an id that is not Salvo's; ignored",
-      );
-      continue;
-    }
-    stored.push({
-      batchId: id.batchId,
-      idx: id.index,
-      status: report.status,
-      reason: report.reason ?? null,
-      at: new Date(report.at),
-    });
-  }
+  const stored: StoredReport[] = data.groups.flatMap((group) =>
+    group.entries.map(([idx, status, reason]) => ({
+      batchId: group.batchId,
+      idx,
+      status,
+      reason,
+      at: new Date(group.at),
+    })),
+  );
   const unmatched = await applyDeliveryReports(ctx.sql, stored);
   if (unmatched.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {
@@ -40,12 +55,14 @@ export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">
     return;
   }
   const retry = new Set(unmatched.map((u) => `${u.batchId}:${u.idx}`));
-  const reports = data.reports.filter((r) => {
-    const id = parseMessageId(r.messageId);
-    return id && retry.has(`${id.batchId}:${id.index}`);
-  });
+  const groups = data.groups
+    .map((group) => ({
+      ...group,
+      entries: group.entries.filter(([idx]) => retry.has(`${group.batchId}:${idx}`)),
+    }))
+    .filter((group) => group.entries.length > 0);
   await ctx.deliveries.add(
-    { reports, attempt: data.attempt + 1 },
+    { groups, attempt: data.attempt + 1 },
     { jobId: `retry-${crypto.randomUUID()}`, delay: 500 * 2 ** data.attempt },
   );
 }
