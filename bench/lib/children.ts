@@ -1,0 +1,114 @@
+// Child processes the benchmarks start: their last output lines are kept to
+// explain a failure, and stopping one waits for it to exit (bounded).
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+export interface Child {
+  name: string;
+  pid: number;
+  process: ChildProcess;
+  /** The last lines it wrote (stdout and stderr). */
+  tail(): string;
+  /** Resolves when it has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM (or `signal`), then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+const TAIL_LINES = 40;
+
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; onLine?: (line: string) => void } = {},
+): Child {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  const lines: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let partial = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() ?? "";
+      for (const line of parts) {
+        options.onLine?.(line);
+        lines.push(line);
+        if (lines.length > TAIL_LINES) lines.shift();
+      }
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const pid = child.pid;
+  return {
+    name,
+    pid,
+    process: child,
+    exited,
+    tail: () => lines.join("\n"),
+    async stop(signal = "SIGTERM", graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A TCP port nobody listens on right now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+/** Polls `check` every `everyMs` until it returns a value (not undefined); throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/**
+ * Runs `cleanup`, then exits, if the benchmark is interrupted (Ctrl-C, SIGTERM)
+ * before the returned function is called: nothing is left running or behind.
+ */
+export function cleanUpOnInterrupt(cleanup: () => Promise<void>): () => void {
+  let cleaning = false;
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and
+  // relayed by tsx), and the second must not kill it in the middle of cleaning up.
+  const handler = (signal: NodeJS.Signals) => {
+    if (cleaning) return;
+    cleaning = true;
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}

@@ -1,0 +1,262 @@
+// A whole Salvo for one benchmark run, started the way an operator starts it: a
+// fresh database migrated with `pnpm db:migrate`, a Redis prefix of its own, the
+// API and ONE worker as child processes (simulator provider, unthrottled), two
+// accounts. Stopping it stops the processes, drops the database and deletes the keys.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { closeDb, createAccount, createDb, createSql } from "@salvo/db";
+import { closeRedis, createRedis } from "@salvo/queue";
+import { Salvo } from "@salvo/sdk";
+import { type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./children";
+import { processes } from "./proc";
+import { Sampler } from "./sampler";
+import { count } from "./stats";
+
+const root = path.join(import.meta.dirname, "../..");
+
+export interface SalvoStack {
+  apiUrl: string;
+  api: Child;
+  worker: Child;
+  sampler: Sampler;
+  /** Sends the big batches (its token is also used for raw POSTs). */
+  big: { client: Salvo; token: string };
+  /** Another account: the stream of small batches. */
+  small: { client: Salvo; token: string };
+  versions: Record<string, string>;
+  /** PostgreSQL's WAL position (bytes) and checkpoint count now: server-wide, so other users' writes count too. */
+  postgresCounters(): Promise<{ walBytes: number; checkpoints: number }>;
+  /** The run's Redis keys now, grouped by kind, with their memory, largest first. */
+  redisFootprint(): Promise<{ group: string; keys: number; bytes: number }[]>;
+  stop(): Promise<void>;
+}
+
+export async function startSalvoStack(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  log(line: string): void;
+}): Promise<SalvoStack> {
+  const { log } = options;
+  const suffix = randomBytes(4).toString("hex");
+  const databaseName = `salvo_bench_${suffix}`;
+  const databaseUrl = withDatabase(options.databaseUrl, databaseName);
+  const redisPrefix = `salvo-bench-${suffix}`;
+  const server = createSql(withDatabase(options.databaseUrl, "postgres"), {
+    poolSize: 1,
+    name: "salvo-bench",
+  });
+  const redis = createRedis(options.redisUrl, { blocking: true, name: "salvo-bench" });
+  // Undone in reverse order, whatever happened.
+  const cleanups: (() => Promise<unknown>)[] = [() => closeRedis(redis), () => server.end()];
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((error: Error) => log(`cleanup: ${error.message}`));
+      }
+    })();
+    return stopping;
+  };
+  const release = cleanUpOnInterrupt(stop);
+  cleanups.push(async () => release());
+
+  try {
+    log(`database ${databaseName}: creating and migrating (pnpm db:migrate)`);
+    cleanups.push(async () => {
+      await server.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      log(`dropped database ${databaseName}`);
+    });
+    const migrate = startChild("migrate", "pnpm", ["--silent", "db:migrate"], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+    if ((await migrate.exited) !== 0) throw new Error(`pnpm db:migrate failed:\n${migrate.tail()}`);
+
+    cleanups.push(async () => {
+      const deleted = await deleteKeys(redis, redisPrefix);
+      log(`deleted ${count(deleted)} Redis keys under ${redisPrefix}:`);
+    });
+    const db = createDb(databaseUrl, { poolSize: 2 });
+    cleanups.push(() => closeDb(db));
+    // Credits for everything, and API limits far above what the benchmark asks
+    // (the small account polls each of its batches every 50 ms).
+    const big = await createAccount(db, { name: "bench-big", credits: 50_000_000, apiRateLimit: 10_000 });
+    const small = await createAccount(db, { name: "bench-small", credits: 1_000_000, apiRateLimit: 10_000 });
+
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: options.redisUrl,
+      REDIS_PREFIX: redisPrefix,
+      LOG_LEVEL: "warn",
+    };
+    const startApp = (name: "api" | "worker", extra: Record<string, string> = {}) => {
+      const child = startChild(name, process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: path.join(root, "apps", name),
+        env: { ...env, ...extra },
+      });
+      cleanups.push(() => child.stop());
+      return child;
+    };
+    const api = startApp("api", { HOST: "127.0.0.1", PORT: String(port) });
+    const worker = startApp("worker");
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const anonymous = new Salvo({ baseUrl: apiUrl, timeoutMs: 2_000 });
+    await waitFor(
+      "the API to be ready with one worker",
+      async () => {
+        for (const child of [api, worker]) {
+          if (child.process.exitCode !== null) throw new Error(`${child.name} exited:\n${child.tail()}`);
+        }
+        const health = (await anonymous.ready().catch(() => undefined)) as { workers?: number } | undefined;
+        return health?.workers === 1 ? true : undefined;
+      },
+      60_000,
+      100,
+    );
+    log(
+      `API ${apiUrl} (pid ${api.pid}) and one worker (pid ${worker.pid}) ready; Redis prefix ${redisPrefix}`,
+    );
+
+    const redisInfo = await redis.info("server");
+    const redisPid = Number(redisInfo.match(/^process_id:(\d+)/m)?.[1]);
+    const { rows } = await server.query("SHOW server_version");
+    // The settings that move write-heavy figures most, printed with them.
+    const settings = await server.query(
+      `SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) AS line FROM pg_settings
+        WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'autovacuum', 'max_wal_size')`,
+    );
+    const [appendonly, save] = await Promise.all([
+      redis.config("GET", "appendonly"),
+      redis.config("GET", "save"),
+    ]);
+    const sampler = new Sampler(
+      [
+        { name: "api", pids: () => [api.pid], rss: true },
+        { name: "worker", pids: () => [worker.pid], rss: true },
+        ...postgresGroups(databaseName),
+        { name: "redis-server", pids: () => (Number.isFinite(redisPid) ? [redisPid] : []) },
+        { name: "bench (this process)", pids: () => [process.pid] },
+      ],
+      redis,
+    );
+    sampler.start();
+    cleanups.push(async () => sampler.stop());
+
+    const client = (token: string) => ({
+      client: new Salvo({ baseUrl: apiUrl, token, timeoutMs: 60_000 }),
+      token,
+    });
+    return {
+      apiUrl,
+      api,
+      worker,
+      sampler,
+      big: client(big.token),
+      small: client(small.token),
+      versions: {
+        PostgreSQL: String((rows[0] as { server_version: string }).server_version),
+        "PostgreSQL settings": String((settings.rows[0] as { line: string }).line),
+        Redis: redisInfo.match(/^redis_version:(\S+)/m)?.[1] ?? "unknown",
+        "Redis settings": `appendonly=${(appendonly as string[])[1]} save="${(save as string[])[1]}"`,
+      },
+      postgresCounters: () => postgresCounters(server),
+      redisFootprint: () => redisFootprint(redis, redisPrefix),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function postgresCounters(server: ReturnType<typeof createSql>) {
+  const wal = await server.query("SELECT pg_current_wal_lsn() - '0/0' AS bytes");
+  // pg_stat_bgwriter until PostgreSQL 16, pg_stat_checkpointer from 17.
+  const checkpoints = await server
+    .query("SELECT checkpoints_timed + checkpoints_req AS n FROM pg_stat_bgwriter")
+    .catch(() => server.query("SELECT num_timed + num_requested AS n FROM pg_stat_checkpointer"))
+    .catch(() => ({ rows: [{ n: Number.NaN }] }));
+  return {
+    walBytes: Number((wal.rows[0] as { bytes: string }).bytes),
+    checkpoints: Number((checkpoints.rows[0] as { n: string | number }).n),
+  };
+}
+
+/**
+ * PostgreSQL's processes, in two groups: the backends serving the benchmark's
+ * database (their title names it) and the server's own (WAL writer,
+ * checkpointer…). Backends of other databases (other people's tests) are left out.
+ */
+function postgresGroups(databaseName: string) {
+  let scannedAt = 0;
+  let found = { ours: [] as number[], shared: [] as number[] };
+  // Both groups are asked at every sample: one scan of /proc serves the two.
+  const scan = () => {
+    if (performance.now() - scannedAt < 200) return found;
+    scannedAt = performance.now();
+    found = { ours: [], shared: [] };
+    for (const { pid, cmdline } of processes()) {
+      if (!/^postgres:|\/bin\/postgres(?: |$)/.test(cmdline)) continue;
+      if (cmdline.includes(` ${databaseName} `) || cmdline.endsWith(` ${databaseName}`)) found.ours.push(pid);
+      // "postgres: <cluster>: <user> <database> <client> <state>" is a client backend.
+      else if (!/^postgres: (?:\S+: )?\S+ \S+ (?:\d|\[local\])/.test(cmdline)) found.shared.push(pid);
+    }
+    return found;
+  };
+  return [
+    { name: "postgres: bench database backends", pids: () => scan().ours },
+    { name: "postgres: server processes", pids: () => scan().shared },
+  ];
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function deleteKeys(redis: ReturnType<typeof createRedis>, prefix: string): Promise<number> {
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    if (keys.length > 0) deleted += await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  return deleted;
+}
+
+/** BullMQ's per-queue keys; any other key under a queue belongs to one job. */
+const QUEUE_KEYS = new Set(
+  "wait active delayed prioritized paused completed failed events meta id marker pc stalled stalled-check limiter de repeat".split(
+    " ",
+  ),
+);
+
+function keyGroup(key: string): string {
+  const [first, queue, third] = key.split(":");
+  if (first !== "q" || queue === undefined) return `${first}:…`;
+  return QUEUE_KEYS.has(third ?? "") ? `q:${queue}:${third}` : `q:${queue}:<job>…`;
+}
+
+async function redisFootprint(redis: ReturnType<typeof createRedis>, prefix: string) {
+  const groups = new Map<string, { group: string; keys: number; bytes: number }>();
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory("USAGE", key);
+    const usage = (await pipeline.exec()) ?? [];
+    keys.forEach((key, i) => {
+      const group = keyGroup(key.slice(prefix.length + 1));
+      const entry = groups.get(group) ?? { group, keys: 0, bytes: 0 };
+      entry.keys++;
+      entry.bytes += Number(usage[i]?.[1] ?? 0);
+      groups.set(group, entry);
+    });
+  } while (cursor !== "0");
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes);
+}

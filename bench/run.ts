@@ -1,0 +1,216 @@
+// `pnpm bench`: Kannel where it is installed, then Salvo's batch pipeline against
+// its targets, side by side. Prints each benchmark's figures as tables, then one
+// table of targets saying which are met. See bench/README.md.
+import { parseArgs } from "node:util";
+import { benchKannel, findKannel, type KannelResults } from "./kannel";
+import { describeMachine, machineTable } from "./lib/machine";
+import { count, megabytes, ms, seconds, table } from "./lib/stats";
+import { benchSalvo, type SalvoResults } from "./salvo";
+
+const USAGE = `Usage: pnpm bench [-- options]
+
+  --only salvo|kannel     run one benchmark (default: both)
+  --recipients N          recipients of the big batch (default 1000000)
+  --stream-rate N         10-recipient batches a second during the big one (default 20; 0: none)
+  --kannel-batched N      messages Kannel sends 100 per request (default 200000)
+  --kannel-single N       messages Kannel sends 1 per request (default 50000)
+  --database-url URL      a PostgreSQL server (any database on it; the benchmark
+                          creates and drops its own), default postgresql://postgres@127.0.0.1:5432/postgres
+  --redis-url URL         default redis://127.0.0.1:6379 (keys under a prefix of
+                          the run's own, deleted at the end)`;
+
+/** What the issue reports for Kannel on this machine, in messages/s. */
+const KANNEL_REPORTED = { batched: 22_500, single: 9_200 };
+
+const LIMITS = {
+  bigSeconds: 40,
+  bigPerSecond: 25_000,
+  postMs: 500,
+  smallPostP99Ms: 25,
+  smallCompleteMs: 2_000,
+  workerRss: 512 * 1024 * 1024,
+  apiRss: 512 * 1024 * 1024,
+  redisMemory: 256 * 1024 * 1024,
+};
+
+function options() {
+  const { values } = parseArgs({
+    // `pnpm bench -- --only kannel` passes the "--" along.
+    args: process.argv.slice(2).filter((arg) => arg !== "--"),
+    options: {
+      only: { type: "string" },
+      recipients: { type: "string", default: "1000000" },
+      "stream-rate": { type: "string", default: "20" },
+      "kannel-batched": { type: "string", default: "200000" },
+      "kannel-single": { type: "string", default: "50000" },
+      "database-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
+      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (values.only !== undefined && values.only !== "salvo" && values.only !== "kannel") {
+    throw new Error(`--only takes salvo or kannel, not ${values.only}\n\n${USAGE}`);
+  }
+  const integer = (name: string, value: string, min = 1) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} takes an integer ≥ ${min}, not ${value}`);
+    return n;
+  };
+  return {
+    salvo: values.only !== "kannel",
+    kannel: values.only !== "salvo",
+    recipients: integer("recipients", values.recipients),
+    streamRate: integer("stream-rate", values["stream-rate"], 0),
+    kannelBatched: integer("kannel-batched", values["kannel-batched"]),
+    kannelSingle: integer("kannel-single", values["kannel-single"]),
+    databaseUrl: values["database-url"],
+    redisUrl: values["redis-url"],
+  };
+}
+
+const out = (text = "") => process.stdout.write(`${text}\n`);
+const startedAt = performance.now();
+const log = (line: string) =>
+  out(`  · ${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s  ${line}`);
+const yes = (met: boolean) => (met ? "yes" : "**NO**");
+
+function salvoTargets(s: SalvoResults, recipients: number): string[][] {
+  const big = `${count(recipients)} recipients: POST → completed`;
+  return [
+    [
+      big,
+      `${seconds(s.big.seconds)} (${count(s.big.perSecond)} msg/s)`,
+      `≤ ${LIMITS.bigSeconds} s (≥ ${count(LIMITS.bigPerSecond)} msg/s)`,
+      yes(s.big.seconds <= LIMITS.bigSeconds && s.big.perSecond >= LIMITS.bigPerSecond && s.big.allSent),
+    ],
+    [
+      `POST of 100,000 answered (median / max of ${s.posts.count})`,
+      `${ms(s.posts.median)} / ${ms(s.posts.max)}`,
+      `< ${LIMITS.postMs} ms`,
+      yes(s.posts.max < LIMITS.postMs),
+    ],
+    ...(s.stream.batches === 0
+      ? [["10-recipient batches during the million", "not measured (--stream-rate 0)", "", "—"]]
+      : [
+          [
+            "10-recipient POST during the million (p50 / p99 / max)",
+            `${ms(s.stream.post.p50)} / ${ms(s.stream.post.p99)} / ${ms(s.stream.post.max)}`,
+            `p99 < ${LIMITS.smallPostP99Ms} ms`,
+            yes(s.stream.post.p99 < LIMITS.smallPostP99Ms && s.stream.errors === 0),
+          ],
+          [
+            "10-recipient batch POST → completed during the million (p50 / p99 / max)",
+            `${ms(s.stream.complete.p50)} / ${ms(s.stream.complete.p99)} / ${ms(s.stream.complete.max)}`,
+            `all ≤ ${count(LIMITS.smallCompleteMs)} ms`,
+            yes(s.stream.complete.max <= LIMITS.smallCompleteMs),
+          ],
+        ]),
+    [
+      "worker peak RSS",
+      megabytes(s.memory.workerPeak),
+      "< 512 MB",
+      yes(s.memory.workerPeak < LIMITS.workerRss),
+    ],
+    [
+      "API peak RSS from the POST of the million to its completion (until the answer)",
+      `${megabytes(s.memory.apiPeakMillion)} (${megabytes(s.memory.apiPeakAccepting)})`,
+      "< 512 MB",
+      yes(s.memory.apiPeakMillion < LIMITS.apiRss),
+    ],
+    [
+      "Redis peak used_memory (whole server)",
+      `${megabytes(s.memory.redisPeak)} (${megabytes(s.memory.redisBefore)} before)`,
+      "< 256 MB",
+      yes(s.memory.redisPeak < LIMITS.redisMemory),
+    ],
+  ];
+}
+
+function comparisonTable(k: KannelResults, salvo: SalvoResults | undefined): string {
+  const rows = (["batched", "single"] as const).map((key) => {
+    const mode = k.modes[key];
+    return [
+      `Kannel, ${mode.name}`,
+      count(mode.perSecond),
+      count(KANNEL_REPORTED[key]),
+      salvo ? `${(salvo.big.perSecond / mode.perSecond).toFixed(2)}×` : "—",
+      salvo ? `${(salvo.big.perSecond / KANNEL_REPORTED[key]).toFixed(2)}×` : "—",
+    ];
+  });
+  return table(
+    ["", "measured msg/s", "issue's figure", "Salvo ÷ measured", "Salvo ÷ issue's figure"],
+    salvo ? [["Salvo, the million, ONE worker", count(salvo.big.perSecond), "—", "—", "—"], ...rows] : rows,
+  );
+}
+
+async function main(): Promise<void> {
+  const settings = options();
+  const machine = describeMachine();
+  const targets: string[][] = [];
+  const versions: Record<string, string> = {};
+  let salvo: SalvoResults | undefined;
+  let kannel: KannelResults | undefined;
+  let kannelSkipped: string | undefined;
+
+  // Kannel first: its HTTP client is this process, which the Salvo run leaves with a
+  // large heap (a slower client would understate Kannel's one-per-request figure).
+  if (settings.kannel) {
+    out("## Kannel\n");
+    const programs = findKannel();
+    if ("missing" in programs) {
+      kannelSkipped = `Kannel skipped: ${programs.missing}.`;
+      out(`${kannelSkipped}\n`);
+    } else {
+      kannel = await benchKannel(programs, {
+        batched: settings.kannelBatched,
+        single: settings.kannelSingle,
+        perRequest: 100,
+        batchedConcurrency: 32,
+        singleConcurrency: 32,
+        log,
+      });
+      out(`\n${kannel.report}\n`);
+    }
+  }
+
+  if (settings.salvo) {
+    out("## Salvo\n");
+    salvo = await benchSalvo({
+      databaseUrl: settings.databaseUrl,
+      redisUrl: settings.redisUrl,
+      recipients: settings.recipients,
+      bigPosts: 5,
+      postSize: 100_000,
+      streamRate: settings.streamRate,
+      streamSize: 10,
+      pollMs: 50,
+      log,
+    });
+    Object.assign(versions, salvo.versions);
+    out(`\n${salvo.report}\n`);
+    targets.push(...salvoTargets(salvo, settings.recipients));
+  }
+
+  if (kannel) versions.Kannel = kannel.version;
+  out("## Machine\n");
+  out(`${machineTable(machine, versions)}\n`);
+  if (targets.length > 0) {
+    out("## Targets\n");
+    out(`${table(["target", "measured", "limit", "met"], targets)}\n`);
+  }
+  if (kannel) {
+    out("## Salvo and Kannel\n");
+    out(`${comparisonTable(kannel, salvo)}\n`);
+  } else if (kannelSkipped) {
+    out(`${kannelSkipped}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
