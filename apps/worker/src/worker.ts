@@ -52,8 +52,10 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   const ctx: WorkContext = { env, db, sql, redis, logger, provider, batches, chunks, deliveries };
 
   const consumers = [
+    // Many at once: expanding a small batch is a few queries, and while one big
+    // batch is being expanded, small ones must not queue up behind each other.
     startConsumer("batches", redis, env.REDIS_PREFIX, (data) => expandBatch(ctx, data.batchId), {
-      concurrency: 2,
+      concurrency: 16,
     }),
     startConsumer("chunks", redis, env.REDIS_PREFIX, (data, job, token) => sendChunk(ctx, data, job, token), {
       concurrency: env.WORKER_CONCURRENCY,
