@@ -7,7 +7,9 @@
 //    account fires a steady stream of small batches and polls each until it completes.
 //
 // Resident memory, Redis used_memory and per-process CPU are sampled throughout.
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { BATCH_TOTAL_PARTS } from "@salvo/core";
 import type { BatchAttributes, Salvo } from "@salvo/sdk";
 import { waitFor } from "./lib/children";
 import { frenchMobiles } from "./lib/numbers";
@@ -283,17 +285,7 @@ function spread(label: string, values: number[]): string[] {
 /** "sent 1,000,000 of 1,000,000" when every message was sent, else every non-zero count. */
 function describeCounts(batch: BatchAttributes): string {
   if (batch.sent === batch.total) return `sent ${count(batch.sent)} of ${count(batch.total)}`;
-  const keys = [
-    "sent",
-    "failed",
-    "blacklisted",
-    "duplicated",
-    "invalid",
-    "npai",
-    "flooded",
-    "pending",
-  ] as const;
-  const parts = keys.filter((key) => batch[key] > 0).map((key) => `${key} ${count(batch[key])}`);
+  const parts = BATCH_TOTAL_PARTS.filter((key) => batch[key] > 0).map((key) => `${key} ${count(batch[key])}`);
   return `NOT ALL SENT: total ${count(batch.total)}, ${parts.join(", ")}`;
 }
 
