@@ -53,6 +53,23 @@ export async function migratedTemplate(): Promise<string> {
   return name;
 }
 
+/** No test file runs for hours: a test database this old belongs to a run that was killed. */
+const ABANDONED_AFTER_SECONDS = 3 * 3600;
+
+async function dropAbandonedTestDatabases(): Promise<void> {
+  const names = await withServer(testServerUrl, async (client) => {
+    const { rows } = await client.query(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'salvo\\_test\\_%'",
+    );
+    return (rows as { datname: string }[]).map((row) => row.datname);
+  });
+  const cutoff = Date.now() / 1000 - ABANDONED_AFTER_SECONDS;
+  for (const name of names) {
+    const created = Number(/^salvo_test_(\d{10})_/.exec(name)?.[1]);
+    if (created && created < cutoff) await dropDatabase(testServerUrl, name).catch(() => {});
+  }
+}
+
 interface TestDatabase {
   url: string;
   db: Db;
@@ -63,7 +80,11 @@ interface TestDatabase {
 /** A fresh, migrated database of its own for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = await migratedTemplate();
-  const url = withDatabase(testServerUrl, `salvo_test_${randomBytes(6).toString("hex")}`);
+  await dropAbandonedTestDatabases();
+  // The creation time in the name lets a later run recognise databases that a
+  // killed run never dropped.
+  const created = Math.floor(Date.now() / 1000);
+  const url = withDatabase(testServerUrl, `salvo_test_${created}_${randomBytes(4).toString("hex")}`);
   await createDatabaseIfMissing(url, template);
   const db = createDb(url, { poolSize: 5 });
   return {
