@@ -163,28 +163,17 @@ export async function recordJudgedMessages(
   if (messages.length === 0) return;
   await inTransaction(sql, async (client) => {
     await client.query(ASYNC_COMMIT);
-    const { rows } = await client.query(
-      `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, segments)
-       SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", $3
-         FROM unnest($4::int[], $5::text[], $6::text[], $7::text[]) AS u(idx, "to", ref, status)
-       ON CONFLICT (batch_id, idx) DO NOTHING
-       RETURNING status`,
-      [
-        batch.id,
-        batch.accountId,
-        batch.segments,
-        messages.map((m) => m.idx),
-        messages.map((m) => m.to),
-        messages.map((m) => m.ref),
-        messages.map((m) => m.status),
-      ],
+    const counts = await insertMessages(
+      client,
+      batch,
+      messages.map((m) => ({ ...m, reason: null })),
+      false,
     );
-    const counts: Record<string, number> = {};
-    for (const row of rows as { status: string }[]) counts[row.status] = (counts[row.status] ?? 0) + 1;
-    if (rows.length > 0) {
+    const inserted = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    if (inserted > 0) {
       await updateCounters(client, batch, {
-        settled: rows.length,
-        refund: rows.length * batch.segments,
+        settled: inserted,
+        refund: inserted * batch.segments,
         blacklisted: counts.blacklisted ?? 0,
         duplicated: counts.duplicated ?? 0,
         invalid: counts.invalid ?? 0,
@@ -238,27 +227,20 @@ export async function recordHandoffs(
   await inTransaction(sql, async (client) => {
     await client.query(ASYNC_COMMIT);
     if (outcomes.length > 0) {
-      const { rows } = await client.query(
-        `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
-         SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
-                CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, now()
-           FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(idx, "to", ref, status, reason)
-         ON CONFLICT (batch_id, idx) DO NOTHING
-         RETURNING status`,
-        [
-          batch.id,
-          batch.accountId,
-          batch.segments,
-          outcomes.map((o) => o.idx),
-          outcomes.map((o) => o.to),
-          outcomes.map((o) => o.ref),
-          outcomes.map((o) => (o.accepted ? "sent" : "failed")),
-          outcomes.map((o) => (o.accepted ? null : (o.reason ?? "rejected_by_provider"))),
-        ],
+      const counts = await insertMessages(
+        client,
+        batch,
+        outcomes.map((o) => ({
+          idx: o.idx,
+          to: o.to,
+          ref: o.ref,
+          status: o.accepted ? "sent" : "failed",
+          reason: o.accepted ? null : (o.reason ?? "rejected_by_provider"),
+        })),
+        true,
       );
-      let sent = 0;
-      let failed = 0;
-      for (const row of rows as { status: string }[]) row.status === "sent" ? sent++ : failed++;
+      const sent = counts.sent ?? 0;
+      const failed = counts.failed ?? 0;
       if (sent + failed > 0) {
         await updateCounters(client, batch, {
           settled: sent + failed,
@@ -279,6 +261,48 @@ export async function recordHandoffs(
 /** Marks a chunk whose every message is final. */
 export async function markChunkDone(sql: Sql, batchId: string, chunk: number): Promise<void> {
   await sql.query("UPDATE batch_chunks SET done = true WHERE batch_id = $1 AND idx = $2", [batchId, chunk]);
+}
+
+interface MessageRow {
+  idx: number;
+  to: string;
+  ref: string | null;
+  status: string;
+  reason: string | null;
+}
+
+/**
+ * Inserts message rows in one statement; rows that already exist are left alone.
+ * Returns how many rows of each status this call inserted, the only ones to count.
+ */
+async function insertMessages(
+  client: SqlClient,
+  batch: BatchForWork,
+  rows: MessageRow[],
+  handedOff: boolean,
+): Promise<Record<string, number>> {
+  const { rows: inserted } = await client.query(
+    `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
+     SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
+            CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END
+       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(idx, "to", ref, status, reason)
+     ON CONFLICT (batch_id, idx) DO NOTHING
+     RETURNING status`,
+    [
+      batch.id,
+      batch.accountId,
+      batch.segments,
+      rows.map((r) => r.idx),
+      rows.map((r) => r.to),
+      rows.map((r) => r.ref),
+      rows.map((r) => r.status),
+      rows.map((r) => r.reason),
+      handedOff,
+    ],
+  );
+  const counts: Record<string, number> = {};
+  for (const row of inserted as { status: string }[]) counts[row.status] = (counts[row.status] ?? 0) + 1;
+  return counts;
 }
 
 interface CounterChanges {
