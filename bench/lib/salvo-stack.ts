@@ -91,8 +91,10 @@ export async function startSalvoStack(options: {
       REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: "warn",
     };
+    // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the API and the worker.
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
     const startApp = (name: "api" | "worker", extra: Record<string, string> = {}) => {
-      const child = startChild(name, process.execPath, ["--import", "tsx", "src/main.ts"], {
+      const child = startChild(name, process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
         cwd: path.join(root, "apps", name),
         env: { ...env, ...extra },
       });

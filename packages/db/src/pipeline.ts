@@ -87,10 +87,18 @@ export async function saveJudgments(
   judged: { idx: number; judged: string[] }[],
 ): Promise<void> {
   if (judged.length === 0) return;
+  const indexes = judged.map((j) => j.idx);
+  // The range keeps the plan to the index whatever the table's statistics say.
   await sql.query(
-    `UPDATE batch_chunks c SET judged = u.judged FROM unnest($2::int[], $3::text[]) AS u(idx, judged)
-      WHERE c.batch_id = $1 AND c.idx = u.idx AND c.judged IS NULL`,
-    [batchId, judged.map((j) => j.idx), judged.map((j) => JSON.stringify(j.judged))],
+    `UPDATE batch_chunks c SET judged = u.judged FROM unnest($4::int[], $5::text[]) AS u(idx, judged)
+      WHERE c.batch_id = $1 AND c.idx BETWEEN $2 AND $3 AND c.idx = u.idx AND c.judged IS NULL`,
+    [
+      batchId,
+      Math.min(...indexes),
+      Math.max(...indexes),
+      indexes,
+      judged.map((j) => JSON.stringify(j.judged)),
+    ],
   );
 }
 
@@ -374,26 +382,12 @@ export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): P
   const unmatched: StoredReport[] = [];
   for (const [batchId, list] of byBatch) {
     await inTransaction(sql, async (client) => {
-      const { rows } = await client.query(
-        `UPDATE messages m SET status = u.status::"MessageStatus", reason = u.reason, done_at = u.at
-           FROM unnest($2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS u(idx, status, reason, at)
-          WHERE m.batch_id = $1 AND m.idx = u.idx AND m.status = 'sent'
-         RETURNING m.idx, m.status, m.reason, m."to", m.account_id`,
-        [
-          batchId,
-          list.map((r) => r.idx),
-          list.map((r) => r.status),
-          list.map((r) => r.reason),
-          list.map((r) => r.at),
-        ],
-      );
-      const applied = rows as {
-        idx: number;
-        status: string;
-        reason: string | null;
-        to: string;
-        account_id: string;
-      }[];
+      const applied: AppliedReport[] = [];
+      for (const run of positionRuns(list)) {
+        const result = await applyReportRun(client, batchId, run);
+        applied.push(...result.applied);
+        unmatched.push(...result.unmatched);
+      }
       const delivered = applied.filter((r) => r.status === "delivered").length;
       const undelivered = applied.length - delivered;
       if (applied.length > 0) {
@@ -409,17 +403,77 @@ export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): P
           [unknown.map((r) => r.account_id), unknown.map((r) => r.to)],
         );
       }
-      if (applied.length < list.length) {
-        const done = new Set(applied.map((r) => r.idx));
-        const rest = list.filter((r) => !done.has(r.idx));
-        const { rows: written } = await client.query(
-          "SELECT idx FROM messages WHERE batch_id = $1 AND idx = ANY($2::int[])",
-          [batchId, rest.map((r) => r.idx)],
-        );
-        const known = new Set((written as { idx: number }[]).map((w) => w.idx));
-        unmatched.push(...rest.filter((r) => !known.has(r.idx)));
-      }
     });
   }
   return unmatched;
+}
+
+interface AppliedReport {
+  idx: number;
+  status: string;
+  reason: string | null;
+  to: string;
+  account_id: string;
+}
+
+/**
+ * Reports sorted by position and cut where two positions are far apart. Each run
+ * is applied with a range on the primary key (`idx BETWEEN first AND last`), which
+ * every plan uses as an index condition: with `idx = ANY(...)` alone, the planner
+ * may read every row of the batch (a million) for each group of reports, as it
+ * does when the table's statistics are missing or stale.
+ */
+function positionRuns(reports: StoredReport[]): StoredReport[][] {
+  const sorted = [...reports].sort((a, b) => a.idx - b.idx);
+  const runs: StoredReport[][] = [];
+  let run: StoredReport[] = [];
+  for (const report of sorted) {
+    const last = run.at(-1);
+    if (last && report.idx - last.idx > MAX_POSITION_GAP) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(report);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** Positions further apart than this start a new statement: a run reads at most this many extra rows per report. */
+const MAX_POSITION_GAP = 256;
+
+/** Applies a run of reports; also returns those whose message is not written yet. */
+async function applyReportRun(
+  client: SqlClient,
+  batchId: string,
+  run: StoredReport[],
+): Promise<{ applied: AppliedReport[]; unmatched: StoredReport[] }> {
+  const first = run[0]?.idx;
+  const last = run.at(-1)?.idx;
+  const { rows } = await client.query(
+    `UPDATE messages m SET status = u.status::"MessageStatus", reason = u.reason, done_at = u.at
+       FROM unnest($4::int[], $5::text[], $6::text[], $7::timestamptz[]) AS u(idx, status, reason, at)
+      WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = u.idx AND m.status = 'sent'
+     RETURNING m.idx, m.status, m.reason, m."to", m.account_id`,
+    [
+      batchId,
+      first,
+      last,
+      run.map((r) => r.idx),
+      run.map((r) => r.status),
+      run.map((r) => r.reason),
+      run.map((r) => r.at),
+    ],
+  );
+  const applied = rows as AppliedReport[];
+  if (applied.length === run.length) return { applied, unmatched: [] };
+  // Not applied: already reported (ignored), or not recorded as sent yet (to retry).
+  const done = new Set(applied.map((r) => r.idx));
+  const rest = run.filter((r) => !done.has(r.idx));
+  const { rows: written } = await client.query(
+    "SELECT idx FROM messages WHERE batch_id = $1 AND idx BETWEEN $2 AND $3 AND idx = ANY($4::int[])",
+    [batchId, first, last, rest.map((r) => r.idx)],
+  );
+  const known = new Set((written as { idx: number }[]).map((w) => w.idx));
+  return { applied, unmatched: rest.filter((r) => !known.has(r.idx)) };
 }

@@ -1,0 +1,112 @@
+import { newId } from "@salvo/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount } from "../src/accounts";
+import { acceptBatch } from "../src/batches";
+import {
+  applyDeliveryReports,
+  type BatchForWork,
+  loadBatchForWork,
+  recordHandoffs,
+  type StoredReport,
+} from "../src/pipeline";
+import { createSql, type Sql } from "../src/sql";
+import { createTestDatabase } from "../src/testing";
+
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let sql: Sql;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  sql = createSql(testDb.url, { poolSize: 2 });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await testDb?.drop();
+});
+
+const TOTAL = 5_000;
+const CHUNK = 1_000;
+
+/** A batch of TOTAL numbers whose every message is recorded as sent, except those in `unsent`. */
+async function sentBatch(unsent: Set<number>): Promise<BatchForWork> {
+  const { account } = await createAccount(testDb.db, { name: "reports", credits: TOTAL });
+  const id = newId("bat");
+  const recipients = Array.from({ length: TOTAL }, (_, i) => `+3361${String(i).padStart(7, "0")}`);
+  await acceptBatch(sql, {
+    id,
+    accountId: account.id,
+    type: "transactional",
+    sender: "ACME",
+    body: "Hello",
+    country: null,
+    segments: 1,
+    recipients,
+    chunkSize: CHUNK,
+  });
+  const batch = await loadBatchForWork(sql, id);
+  if (!batch) throw new Error("batch not stored");
+  for (let chunk = 0; chunk * CHUNK < TOTAL; chunk++) {
+    const outcomes = [];
+    for (let idx = chunk * CHUNK; idx < (chunk + 1) * CHUNK; idx++) {
+      if (!unsent.has(idx)) outcomes.push({ idx, to: recipients[idx] as string, ref: null, accepted: true });
+    }
+    await recordHandoffs(sql, batch, chunk, outcomes);
+  }
+  return batch;
+}
+
+async function counts(batchId: string) {
+  const { rows } = await sql.query(
+    `SELECT b.sent, b.delivered, b.undelivered,
+            (SELECT count(*)::int FROM messages WHERE batch_id = b.id AND status = 'delivered') AS delivered_rows,
+            (SELECT count(*)::int FROM messages WHERE batch_id = b.id AND status = 'undelivered') AS undelivered_rows
+       FROM batches b WHERE b.id = $1`,
+    [batchId],
+  );
+  return rows[0];
+}
+
+describe("applyDeliveryReports", () => {
+  it("applies scattered, unsorted and repeated reports once each, and returns those for unwritten messages", async () => {
+    const unsent = new Set([17, 4_321]);
+    const batch = await sentBatch(unsent);
+    const at = new Date();
+    const report = (idx: number, status: StoredReport["status"] = "delivered", reason: string | null = null) => ({
+      batchId: batch.id,
+      idx,
+      status,
+      reason,
+      at,
+    });
+    // Far apart (several statements), out of order, one twice, and two not written yet.
+    const reports: StoredReport[] = [
+      report(4_999),
+      report(3),
+      report(2_500, "undelivered", "unknown_subscriber"),
+      report(17),
+      report(3),
+      report(0),
+      report(1_024, "undelivered", "rejected"),
+      report(4_321),
+      ...Array.from({ length: 300 }, (_, i) => report(3_000 + i * 3)),
+    ];
+    const unmatched = await applyDeliveryReports(sql, reports);
+
+    expect(unmatched.map((r) => r.idx).sort((a, b) => a - b)).toEqual([17, 4_321]);
+    expect(await counts(batch.id)).toEqual({
+      sent: TOTAL - 2,
+      delivered: 303,
+      undelivered: 2,
+      delivered_rows: 303,
+      undelivered_rows: 2,
+    });
+    const { rows: npai } = await sql.query("SELECT number FROM npai WHERE account_id = $1", [batch.accountId]);
+    expect(npai).toEqual([{ number: "+33610002500" }]);
+
+    // The same reports again change nothing; the unwritten ones are still returned.
+    const again = await applyDeliveryReports(sql, reports);
+    expect(again.map((r) => r.idx).sort((a, b) => a - b)).toEqual([17, 4_321]);
+    expect((await counts(batch.id)).delivered).toBe(303);
+  });
+});
