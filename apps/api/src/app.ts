@@ -8,6 +8,7 @@ import { authenticate } from "./http/auth";
 import { errorHandler, notFound } from "./http/errors";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
+import { TokenCache } from "./http/token-cache";
 import { accountRoutes } from "./routes/account";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
@@ -33,11 +34,12 @@ export function createApp({ env, db, sql, redis, batches, logger }: ApiDeps): ex
   app.use(requestLog(logger));
   app.use(healthRoutes(db, redis, env.REDIS_PREFIX));
 
+  const tokens = new TokenCache(db, { ttlMs: env.AUTH_CACHE_MS });
   const v1 = express.Router();
-  v1.use(authenticate(db), throttle(redis, env.REDIS_PREFIX));
+  v1.use(authenticate(db, tokens), throttle(redis, env.REDIS_PREFIX));
   v1.use(
-    accountRoutes(),
-    tokenRoutes(db),
+    accountRoutes(db),
+    tokenRoutes(db, tokens),
     batchRoutes({
       db,
       sql,

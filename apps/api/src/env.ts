@@ -16,6 +16,11 @@ const schema = z.object({
     .default(64 * 1024 * 1024),
   /** Recipients per chunk: the unit a worker judges and sends at once. */
   BATCH_CHUNK_SIZE: z.coerce.number().int().min(10).max(10_000).default(1_000),
+  /**
+   * How long an API token (and its account's settings) is kept in memory: a token
+   * revoked through another process or the CLI still works here for that long. 0: never kept.
+   */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 

@@ -1,4 +1,4 @@
-import { SalvoApiError } from "@salvo/sdk";
+import { Salvo, SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";
 
@@ -81,6 +81,35 @@ describe("authentication", () => {
     await expect(t.client(token).account.get()).resolves.toBeDefined();
   });
 
+  it("refuses a token revoked through the API at once, though this process has it in memory", async () => {
+    const { client } = await t.newAccount({ apiRateLimit: 1_000 });
+    const created = await client.tokens.create({ label: "cached" });
+    const second = t.client(created.body.data.attributes.token);
+    // Used, hence kept in memory for AUTH_CACHE_MS (5 s here).
+    await second.account.get();
+    await second.account.get();
+    await second.tokens.revoke(created.body.data.id);
+    expect(await status(second.account.get())).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
+  });
+
+  it("checks the secret of a token it has in memory on every request", async () => {
+    const { token } = await t.newAccount({ apiRateLimit: 1_000 });
+    const [id, secret] = token.split(".") as [string, string];
+    await t.client(token).account.get();
+    const wrong = `${id}.${secret.slice(0, -1)}${secret.endsWith("A") ? "B" : "A"}`;
+    for (const auth of ["bearer", "basic", "api-key-headers"] as const) {
+      expect(await status(t.client(wrong, auth).account.get())).toMatchObject({ status: 401 });
+    }
+    await expect(t.client(token).account.get()).resolves.toBeDefined();
+  });
+
+  it("shows the account as stored now, though its token is in memory", async () => {
+    const { client, accountId } = await t.newAccount({ credits: 10, apiRateLimit: 1_000 });
+    expect((await client.account.get()).body.data.attributes.credits).toBe(10);
+    await t.db.account.update({ where: { id: accountId }, data: { credits: 7, name: "renamed" } });
+    expect((await client.account.get()).body.data.attributes).toMatchObject({ credits: 7, name: "renamed" });
+  });
+
   it("does not let one account revoke another account's token", async () => {
     const a = await t.newAccount();
     const b = await t.newAccount();
@@ -93,5 +122,27 @@ describe("authentication", () => {
   it("leaves health checks open", async () => {
     await expect(t.client().health()).resolves.toEqual({ status: "ok" });
     await expect(t.client().ready()).resolves.toMatchObject({ status: "ready" });
+  });
+});
+
+describe("authentication across API processes", () => {
+  let short: TestApi;
+  beforeAll(async () => {
+    short = await startTestApi({ AUTH_CACHE_MS: "300" });
+  });
+  afterAll(() => short.stop());
+
+  it("refuses a token revoked through another process once that process's memory of it expires", async () => {
+    const other = await short.startAnother();
+    const { client } = await short.newAccount({ apiRateLimit: 1_000 });
+    const created = await client.tokens.create({ label: "elsewhere" });
+    const token = created.body.data.attributes.token;
+    const there = new Salvo({ baseUrl: other.url, token });
+    await there.account.get();
+    await short.client(token).tokens.revoke(created.body.data.id);
+    expect(await status(short.client(token).account.get())).toMatchObject({ status: 401 });
+    await expect
+      .poll(async () => (await status(there.account.get())).status, { timeout: 3_000, interval: 50 })
+      .toBe(401);
   });
 });

@@ -4,6 +4,7 @@ import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { Redis } from "ioredis";
 import type { WorkerEnv } from "./env";
+import type { NumberNormalizer } from "./numbers/normalizer";
 
 /** What every processor works with: connections, queues, the provider, settings. */
 export interface WorkContext {
@@ -16,4 +17,6 @@ export interface WorkContext {
   batches: OpenQueue<"batches">;
   chunks: OpenQueue<"chunks">;
   deliveries: OpenQueue<"deliveries">;
+  /** Puts raw numbers in E.164, off the main thread for long lists. */
+  numbers: NumberNormalizer;
 }

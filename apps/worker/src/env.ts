@@ -6,6 +6,8 @@ const schema = z.object({
   ...commonEnv,
   /** Chunk jobs one worker process works on at once (their I/O overlaps). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Threads that judge batches' numbers (libphonenumber); 0 judges them on the main thread. */
+  NORMALIZE_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   /** Most messages handed to the provider in one call. */
   HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /** Provider-wide messages per second, shared by every worker; unset = unlimited. */

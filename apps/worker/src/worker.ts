@@ -5,6 +5,7 @@ import { closeRedis, createRedis, openQueue, startConsumer, workersKey } from "@
 import type { Logger } from "@salvo/runtime";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { createNumberNormalizer } from "./numbers/normalizer";
 import { applyReports, groupReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { sendChunk } from "./processors/send-chunk";
@@ -49,7 +50,8 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       },
     },
   );
-  const ctx: WorkContext = { env, db, sql, redis, logger, provider, batches, chunks, deliveries };
+  const numbers = createNumberNormalizer(env.NORMALIZE_THREADS);
+  const ctx: WorkContext = { env, db, sql, redis, logger, provider, batches, chunks, deliveries, numbers };
 
   const consumers = [
     // Many at once: expanding a small batch is a few queries, and while one big
@@ -96,7 +98,13 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       // BullMQ's close waits for the jobs in hand to finish; a chunk left half
       // done by a forced exit is resumed by another worker (see sendChunk).
       await Promise.allSettled(consumers.map((consumer) => consumer.close()));
-      await Promise.allSettled([batches.close(), chunks.close(), deliveries.close(), provider.close()]);
+      await Promise.allSettled([
+        batches.close(),
+        chunks.close(),
+        deliveries.close(),
+        provider.close(),
+        numbers.close(),
+      ]);
       await redis.zrem(key, id).catch(() => {});
       await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
       logger.info({ workerId: id }, "worker stopped");

@@ -1,6 +1,19 @@
+import { randomFillSync } from "node:crypto";
 import { monotonicFactory } from "ulid";
 
-const ulid = monotonicFactory();
+// ulid draws one random byte per character (16 an id), by default with one
+// crypto call each: they come from a pool refilled 4 KiB at a time instead.
+const pool = new Uint8Array(4096);
+let used = pool.length;
+function randomFraction(): number {
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  return (pool[used++] as number) / 256;
+}
+
+const ulid = monotonicFactory(randomFraction);
 
 /**
  * A prefixed, time-ordered id such as `acc_01JD3…`: the prefix tells what it names,

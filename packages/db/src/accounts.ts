@@ -69,16 +69,26 @@ export async function listApiTokens(db: Db, accountId: string, page: number) {
 /** Writing last-used on every request would be a write per call; once a minute is enough. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** A token with its account: all that authenticating a request needs. */
+export type TokenWithAccount = ApiToken & { account: Account };
+
+/** The token with this id and its account, or null when there is none. */
+export async function findApiToken(db: Db, tokenId: string): Promise<TokenWithAccount | null> {
+  return await db.apiToken.findUnique({ where: { id: tokenId }, include: { account: true } });
+}
+
 /**
- * The account behind a token id and secret, or null when the token is unknown,
- * revoked or the secret is wrong. The comparison takes the same time in each case.
+ * The account a found token grants for this secret, or null when the token is
+ * unknown, revoked or the secret is wrong. The comparison takes the same time in
+ * each case. Records the token's last use, at most once a minute, in the
+ * background (and on `token`, so a token kept in memory is not written again).
  */
-export async function authenticateToken(db: Db, tokenId: string, secret: string): Promise<Account | null> {
-  const token = await db.apiToken.findUnique({ where: { id: tokenId }, include: { account: true } });
+export function acceptApiToken(db: Db, token: TokenWithAccount | null, secret: string): Account | null {
   const matches = tokenSecretMatches(secret, token?.secretHash);
   if (!token || !matches || token.revokedAt) return null;
   const now = Date.now();
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    token.lastUsedAt = new Date(now);
     // Not awaited: a slow write must not slow the request, and a lost one is harmless.
     writeInBackground(
       db,
@@ -92,4 +102,14 @@ export async function authenticateToken(db: Db, tokenId: string, secret: string)
     );
   }
   return token.account;
+}
+
+/** The account behind a token id and secret, or null (see acceptApiToken). */
+export async function authenticateToken(db: Db, tokenId: string, secret: string): Promise<Account | null> {
+  return acceptApiToken(db, await findApiToken(db, tokenId), secret);
+}
+
+/** An account as stored now, or null when there is none. */
+export async function findAccount(db: Db, accountId: string): Promise<Account | null> {
+  return await db.account.findUnique({ where: { id: accountId } });
 }

@@ -1,7 +1,7 @@
 import { messageId, NotEnoughCreditsError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
 import type { Db } from "./client";
 import type { Batch, Message, MessageStatus } from "./generated/prisma/client";
-import { inTransaction, type Sql } from "./sql";
+import type { Sql } from "./sql";
 
 export type { Batch, Message, MessageStatus };
 
@@ -21,10 +21,11 @@ interface NewBatch {
 }
 
 /**
- * Stores a batch and its raw recipients in one transaction, after taking its full
- * cost (segments × recipients) from the account's credits. The credit check and
- * the debit are one conditional UPDATE, so concurrent batches can never take the
- * balance below zero; without enough credits nothing is written.
+ * Stores a batch and its raw recipients, after taking its full cost (segments ×
+ * recipients) from the account's credits. The credit check and the debit are one
+ * conditional UPDATE, so concurrent batches can never take the balance below
+ * zero; without enough credits nothing is written. One statement (hence one
+ * transaction) does it all: the request waits for one round trip, not five.
  */
 export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
   const total = batch.recipients.length;
@@ -37,41 +38,62 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
     firstIndexes.push(first);
     chunkTexts.push(JSON.stringify(batch.recipients.slice(first, first + batch.chunkSize)));
   }
-  await inTransaction(sql, async (client) => {
-    const debited = await client.query(
-      "UPDATE accounts SET credits = credits - $2, updated_at = now() WHERE id = $1 AND credits >= $2",
-      [batch.accountId, cost],
-    );
-    if (debited.rowCount === 0) {
-      throw new NotEnoughCreditsError(`This batch costs ${cost} credits; the account does not have them.`);
-    }
-    await client.query(
-      `INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)`,
-      [
-        batch.id,
-        batch.accountId,
-        batch.type,
-        batch.sender,
-        batch.body,
-        batch.country,
-        batch.segments,
-        total,
-        chunkIndexes.length,
-        cost,
-      ],
-    );
-    await client.query(
-      `INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
-       SELECT $1, u.idx, u.first_index, u.recipients FROM unnest($2::int[], $3::int[], $4::text[]) AS u(idx, first_index, recipients)`,
-      [batch.id, chunkIndexes, firstIndexes, chunkTexts],
-    );
+  // Data-modifying CTEs all run to completion; the batch and its chunks are
+  // inserted only when the debit returned the account's row.
+  const { rows } = await sql.query<{ debited: number }>({
+    name: "salvo-accept-batch",
+    text: `WITH debited AS (
+             UPDATE accounts SET credits = credits - $10, updated_at = now()
+              WHERE id = $2 AND credits >= $10 RETURNING id
+           ), batch AS (
+             INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending)
+             SELECT $1, debited.id, $3, $4, $5, $6, $7, $8, $9, $10, $8 FROM debited RETURNING id
+           ), chunks AS (
+             INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
+             SELECT batch.id, u.idx, u.first_index, u.recipients
+               FROM batch, unnest($11::int[], $12::int[], $13::text[]) AS u(idx, first_index, recipients)
+           )
+           SELECT count(*)::int AS debited FROM debited`,
+    values: [
+      batch.id,
+      batch.accountId,
+      batch.type,
+      batch.sender,
+      batch.body,
+      batch.country,
+      batch.segments,
+      total,
+      chunkIndexes.length,
+      cost,
+      chunkIndexes,
+      firstIndexes,
+      chunkTexts,
+    ],
   });
+  if (rows[0]?.debited !== 1) {
+    throw new NotEnoughCreditsError(`This batch costs ${cost} credits; the account does not have them.`);
+  }
 }
 
-/** One of the account's batches; another account's id is not found. */
-export async function findBatch(db: Db, accountId: string, batchId: string): Promise<Batch> {
-  const batch = await db.batch.findFirst({ where: { id: batchId, accountId } });
+// Every column of `batches`, named as the Prisma model names them, so rows read
+// with `Sql` are `Batch` values.
+const BATCH_COLUMNS = `id, account_id AS "accountId", type, sender, body, country, segments, status,
+  total, chunk_count AS "chunkCount", reserved, pending, sent, delivered, undelivered, failed,
+  blacklisted, duplicated, invalid, npai, flooded, cost, created_at AS "createdAt",
+  updated_at AS "updatedAt", completed_at AS "completedAt"`;
+
+/**
+ * One of the account's batches; another account's id is not found. Raw SQL as a
+ * named prepared statement: clients poll it many times a second, and it costs
+ * the API and PostgreSQL less than Prisma's query.
+ */
+export async function findBatch(sql: Sql, accountId: string, batchId: string): Promise<Batch> {
+  const { rows } = await sql.query<Batch>({
+    name: "salvo-find-batch",
+    text: `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1 AND account_id = $2`,
+    values: [batchId, accountId],
+  });
+  const batch = rows[0];
   if (!batch) throw new NotFoundError(`No batch ${batchId}.`);
   return batch;
 }
@@ -96,7 +118,8 @@ export async function listMessages(
   batchId: string,
   options: { status?: MessageStatus; page: number },
 ) {
-  const batch = await findBatch(db, accountId, batchId);
+  const batch = await db.batch.findFirst({ where: { id: batchId, accountId }, select: { id: true } });
+  if (!batch) throw new NotFoundError(`No batch ${batchId}.`);
   const where = { batchId: batch.id, ...(options.status ? { status: options.status } : {}) };
   const [total, messages] = await db.$transaction([
     db.message.count({ where }),

@@ -1,11 +1,15 @@
 export {
   type Account,
   type ApiToken,
+  acceptApiToken,
   authenticateToken,
   createAccount,
   createApiToken,
+  findAccount,
+  findApiToken,
   listApiTokens,
   revokeApiToken,
+  type TokenWithAccount,
 } from "./accounts";
 export {
   acceptBatch,

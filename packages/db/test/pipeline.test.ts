@@ -72,7 +72,11 @@ describe("applyDeliveryReports", () => {
     const unsent = new Set([17, 4_321]);
     const batch = await sentBatch(unsent);
     const at = new Date();
-    const report = (idx: number, status: StoredReport["status"] = "delivered", reason: string | null = null) => ({
+    const report = (
+      idx: number,
+      status: StoredReport["status"] = "delivered",
+      reason: string | null = null,
+    ) => ({
       batchId: batch.id,
       idx,
       status,
@@ -101,7 +105,9 @@ describe("applyDeliveryReports", () => {
       delivered_rows: 303,
       undelivered_rows: 2,
     });
-    const { rows: npai } = await sql.query("SELECT number FROM npai WHERE account_id = $1", [batch.accountId]);
+    const { rows: npai } = await sql.query("SELECT number FROM npai WHERE account_id = $1", [
+      batch.accountId,
+    ]);
     expect(npai).toEqual([{ number: "+33610002500" }]);
 
     // The same reports again change nothing; the unwritten ones are still returned.

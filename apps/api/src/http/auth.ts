@@ -1,6 +1,7 @@
 import { isTokenId, splitApiToken, UnauthorizedError } from "@salvo/core";
-import { authenticateToken, type Db } from "@salvo/db";
+import { acceptApiToken, type Db } from "@salvo/db";
 import type { Request, RequestHandler } from "express";
+import type { TokenCache } from "./token-cache";
 
 interface Credentials {
   id: string;
@@ -38,8 +39,12 @@ function readCredentials(req: Request): Credentials | null | undefined {
   }
 }
 
-/** Authenticates every request of the router it is mounted on; 401 otherwise. */
-export function authenticate(db: Db): RequestHandler {
+/**
+ * Authenticates every request of the router it is mounted on; 401 otherwise.
+ * Tokens come from `tokens` (kept in memory for a few seconds); the secret is
+ * checked on every request.
+ */
+export function authenticate(db: Db, tokens: TokenCache): RequestHandler {
   return async (req, res, next) => {
     const credentials = readCredentials(req);
     if (credentials === undefined) {
@@ -47,7 +52,7 @@ export function authenticate(db: Db): RequestHandler {
         "Authentication required: send `Authorization: Bearer <token>`, HTTP Basic, or X-API-KEY-ID and X-API-KEY-SECRET.",
       );
     }
-    const account = credentials && (await authenticateToken(db, credentials.id, credentials.secret));
+    const account = credentials && acceptApiToken(db, await tokens.get(credentials.id), credentials.secret);
     if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
     res.locals.account = account;
     res.locals.tokenId = credentials.id;

@@ -8,6 +8,7 @@ import {
 import type { Logger } from "@salvo/runtime";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { sendReply } from "./reply";
+import { requestIdOf } from "./request-log";
 
 /** The error envelope every failed request answers with. */
 function errorEnvelope(error: SalvoError) {
@@ -55,7 +56,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendReply(req, res, { status: known.status, body: errorEnvelope(known), headers });
       return;
     }
-    logger.error({ err: error, requestId: req.id }, "unhandled error");
+    logger.error({ err: error, requestId: requestIdOf(res) }, "unhandled error");
     sendReply(req, res, {
       status: 500,
       body: {

@@ -21,13 +21,23 @@ export function sendReply(req: Request, res: Response, reply: Reply): void {
     res.end();
     return;
   }
-  if (req.accepts(["application/json", "application/xml"]) === "application/xml") {
+  if (wantsXml(req)) {
     res
       .type("application/xml")
       .send(`<?xml version="1.0" encoding="UTF-8"?>${xml.build({ response: toXmlTree(reply.body) })}`);
     return;
   }
   res.json(reply.body);
+}
+
+// Content negotiation is only worth running when the client names XML at all.
+function wantsXml(req: Request): boolean {
+  const accept = req.headers.accept;
+  return (
+    accept !== undefined &&
+    /xml/i.test(accept) &&
+    req.accepts(["application/json", "application/xml"]) === "application/xml"
+  );
 }
 
 // Arrays become <item> children; null becomes an empty element.

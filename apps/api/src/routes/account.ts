@@ -1,4 +1,5 @@
-import type { Account } from "@salvo/db";
+import { UnauthorizedError } from "@salvo/core";
+import { type Account, type Db, findAccount } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
 
@@ -27,11 +28,19 @@ function accountResource(account: Account) {
   };
 }
 
-export function accountRoutes(): Router {
+export function accountRoutes(db: Db): Router {
   const router = Router();
   router.get(
     "/account",
-    route({ handler: ({ res }) => ({ status: 200, body: accountResource(accountOf(res)) }) }),
+    route({
+      handler: async ({ res }) => {
+        // Read now: the authenticated account may be a few seconds old (see TokenCache),
+        // and clients read their credits here right after spending them.
+        const account = await findAccount(db, accountOf(res).id);
+        if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
+        return { status: 200, body: accountResource(account) };
+      },
+    }),
   );
   return router;
 }

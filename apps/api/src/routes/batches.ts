@@ -190,7 +190,7 @@ export function batchRoutes({ db, sql, batches, logger, chunkSize, maxBodyBytes 
     route({
       params: batchParams,
       handler: async ({ params, res }) => {
-        const batch = await findBatch(db, accountOf(res).id, params.id);
+        const batch = await findBatch(sql, accountOf(res).id, params.id);
         const resource = batchResource(batch);
         return { status: 200, body: { data: resource, links: resource.links } };
       },

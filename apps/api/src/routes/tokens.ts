@@ -3,6 +3,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
+import type { TokenCache } from "../http/token-cache";
 
 function tokenResource(token: ApiToken) {
   return {
@@ -21,7 +22,7 @@ function tokenResource(token: ApiToken) {
 const tokenParams = z.object({ id: z.string().min(1).max(100) });
 
 /** The account's own API tokens: list, create (the secret is shown once), revoke. */
-export function tokenRoutes(db: Db): Router {
+export function tokenRoutes(db: Db, cache: TokenCache): Router {
   const router = Router();
 
   router.get(
@@ -57,6 +58,8 @@ export function tokenRoutes(db: Db): Router {
       params: tokenParams,
       handler: async ({ params, res }) => {
         const token = await revokeApiToken(db, params.id, accountOf(res).id);
+        // Refused from the next request on, at least by this process.
+        cache.evict(token.id);
         return { status: 200, body: { data: tokenResource(token) } };
       },
     }),

@@ -1,4 +1,3 @@
-import { normalizePhoneNumber } from "@salvo/core";
 import { loadBatchForWork, loadChunks, markBatchProcessing, saveJudgments } from "@salvo/db";
 import type { WorkContext } from "../context";
 
@@ -31,17 +30,24 @@ export async function expandBatch(ctx: WorkContext, batchId: string): Promise<vo
   for (let from = 0; ; from += CHUNKS_PER_STEP) {
     const chunks = await loadChunks(ctx.sql, batchId, from, CHUNKS_PER_STEP);
     if (chunks.length === 0) break;
+    // Numbers are normalized off the main thread, a step at once; repeats are
+    // found here, in order, so "earlier" stays exact across steps.
+    const unjudged = chunks.filter((chunk) => !chunk.judged);
+    const numbers = await ctx.numbers.normalize(
+      unjudged.flatMap((chunk) =>
+        chunk.recipients.map((recipient) => (typeof recipient === "string" ? recipient : recipient[0])),
+      ),
+      country,
+    );
     const fresh: { idx: number; judged: string[] }[] = [];
+    let next = 0;
     for (const chunk of chunks) {
       if (chunk.judged) {
         for (const verdict of chunk.judged) if (verdict[0] === "+") seen.add(verdict);
         continue;
       }
-      const judged = chunk.recipients.map((recipient) => {
-        const number = normalizePhoneNumber(
-          typeof recipient === "string" ? recipient : recipient[0],
-          country,
-        );
+      const judged = chunk.recipients.map(() => {
+        const number = numbers[next++];
         if (!number) return INVALID;
         if (seen.has(number)) return `${DUPLICATE}${number}`;
         seen.add(number);

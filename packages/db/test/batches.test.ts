@@ -1,0 +1,76 @@
+import { NotEnoughCreditsError, NotFoundError, newId } from "@salvo/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount } from "../src/accounts";
+import { acceptBatch, findBatch } from "../src/batches";
+import { createSql, type Sql } from "../src/sql";
+import { createTestDatabase } from "../src/testing";
+
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let sql: Sql;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  sql = createSql(testDb.url, { poolSize: 2 });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await testDb?.drop();
+});
+
+async function newBatch(accountId: string, recipients: number) {
+  const id = newId("bat");
+  await acceptBatch(sql, {
+    id,
+    accountId,
+    type: "marketing",
+    sender: "ACME",
+    body: "Hello",
+    country: "FR",
+    segments: 2,
+    recipients: Array.from({ length: recipients }, (_, i) => `+3361${String(i).padStart(7, "0")}`),
+    chunkSize: 10,
+  });
+  return id;
+}
+
+describe("acceptBatch", () => {
+  it("takes the cost and stores the batch with its chunks", async () => {
+    const { account } = await createAccount(testDb.db, { name: "accept", credits: 100 });
+    const id = await newBatch(account.id, 25);
+    const stored = await testDb.db.batch.findUniqueOrThrow({ where: { id }, include: { chunks: true } });
+    expect(stored).toMatchObject({ total: 25, pending: 25, reserved: 50, chunkCount: 3, status: "accepted" });
+    expect(stored.chunks.map((c) => [c.idx, c.firstIndex])).toEqual([
+      [0, 0],
+      [1, 10],
+      [2, 20],
+    ]);
+    expect((await testDb.db.account.findUniqueOrThrow({ where: { id: account.id } })).credits).toBe(50);
+  });
+
+  it("writes nothing without enough credits", async () => {
+    const { account } = await createAccount(testDb.db, { name: "short", credits: 49 });
+    await expect(newBatch(account.id, 25)).rejects.toBeInstanceOf(NotEnoughCreditsError);
+    expect(await testDb.db.batch.count({ where: { accountId: account.id } })).toBe(0);
+    expect((await testDb.db.account.findUniqueOrThrow({ where: { id: account.id } })).credits).toBe(49);
+  });
+});
+
+describe("findBatch", () => {
+  it("reads every field Prisma reads, with the same types", async () => {
+    const { account } = await createAccount(testDb.db, { name: "find", credits: 100 });
+    const id = await newBatch(account.id, 3);
+    await testDb.db.batch.update({ where: { id }, data: { completedAt: new Date(), sent: 1 } });
+    expect(await findBatch(sql, account.id, id)).toEqual(
+      await testDb.db.batch.findUniqueOrThrow({ where: { id } }),
+    );
+  });
+
+  it("does not find another account's batch", async () => {
+    const { account: owner } = await createAccount(testDb.db, { name: "owner", credits: 100 });
+    const { account: other } = await createAccount(testDb.db, { name: "other" });
+    const id = await newBatch(owner.id, 1);
+    await expect(findBatch(sql, other.id, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(findBatch(sql, owner.id, "bat_nope")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
