@@ -3,7 +3,7 @@
 // that changes a message's status updates its batch's counters (and refunds the
 // account) in the same transaction, so counts always equal the message rows.
 import type { RawRecipient } from "./batches";
-import { inTransaction, type Sql, type SqlClient } from "./sql";
+import type { Sql } from "./sql";
 
 export interface BatchForWork {
   id: string;
@@ -19,16 +19,48 @@ export interface BatchForWork {
   sendRateLimit: number | null;
 }
 
+// A batch with what processing it needs from its account (BatchForWork).
+const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
+  a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
+  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
+
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Sql, batchId: string): Promise<BatchForWork | null> {
   const { rows } = await sql.query(
-    `SELECT b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
-            a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
-            a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"
-       FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
+    `SELECT ${BATCH_FOR_WORK} FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
     [batchId],
   );
   return (rows[0] as BatchForWork | undefined) ?? null;
+}
+
+/**
+ * What sending a chunk starts from, in one round trip: the batch (with its
+ * account's settings), the chunk, and the positions of the chunk whose messages
+ * are already written (a retried chunk skips them). Null when either is missing.
+ */
+export async function loadChunkForSending(
+  sql: Sql,
+  batchId: string,
+  chunk: number,
+): Promise<{ batch: BatchForWork; chunk: StoredChunk; written: Set<number> } | null> {
+  const { rows } = await sql.query({
+    name: "salvo-load-chunk-for-sending",
+    text: `SELECT ${BATCH_FOR_WORK}, c.idx, c.first_index, c.recipients, c.judged, c.in_flight, c.done,
+                  ARRAY(SELECT m.idx FROM messages m
+                         WHERE m.batch_id = c.batch_id AND m.idx >= c.first_index
+                           AND m.idx < c.first_index + json_array_length(c.recipients::json)) AS written
+             FROM batch_chunks c JOIN batches b ON b.id = c.batch_id JOIN accounts a ON a.id = b.account_id
+            WHERE c.batch_id = $1 AND c.idx = $2`,
+    values: [batchId, chunk],
+  });
+  const row = rows[0] as (BatchForWork & ChunkRow & { written: number[] }) | undefined;
+  if (!row) return null;
+  const { idx, first_index, recipients, judged, in_flight, done, written, ...batch } = row;
+  return {
+    batch,
+    chunk: toStoredChunk({ idx, first_index, recipients, judged, in_flight, done }),
+    written: new Set(written),
+  };
 }
 
 export async function markBatchProcessing(sql: Sql, batchId: string): Promise<void> {
@@ -61,23 +93,27 @@ export async function loadChunks(
       WHERE batch_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3`,
     [batchId, fromChunk, limit],
   );
-  return rows.map(
-    (row: {
-      idx: number;
-      first_index: number;
-      recipients: string;
-      judged: string | null;
-      in_flight: number[] | null;
-      done: boolean;
-    }) => ({
-      idx: row.idx,
-      firstIndex: row.first_index,
-      recipients: JSON.parse(row.recipients) as RawRecipient[],
-      judged: row.judged === null ? null : (JSON.parse(row.judged) as string[]),
-      inFlight: row.in_flight ?? [],
-      done: row.done,
-    }),
-  );
+  return (rows as ChunkRow[]).map(toStoredChunk);
+}
+
+interface ChunkRow {
+  idx: number;
+  first_index: number;
+  recipients: string;
+  judged: string | null;
+  in_flight: number[] | null;
+  done: boolean;
+}
+
+function toStoredChunk(row: ChunkRow): StoredChunk {
+  return {
+    idx: row.idx,
+    firstIndex: row.first_index,
+    recipients: JSON.parse(row.recipients) as RawRecipient[],
+    judged: row.judged === null ? null : (JSON.parse(row.judged) as string[]),
+    inFlight: row.in_flight ?? [],
+    done: row.done,
+  };
 }
 
 /** Stores the expansion's verdicts (E.164, invalid, duplicated) for several chunks at once. */
@@ -102,20 +138,6 @@ export async function saveJudgments(
   );
 }
 
-/** Positions of a chunk whose messages are already written (a retried chunk skips them). */
-export async function writtenPositions(
-  sql: Sql,
-  batchId: string,
-  from: number,
-  to: number,
-): Promise<Set<number>> {
-  const { rows } = await sql.query(
-    "SELECT idx FROM messages WHERE batch_id = $1 AND idx >= $2 AND idx < $3",
-    [batchId, from, to],
-  );
-  return new Set(rows.map((row: { idx: number }) => row.idx));
-}
-
 /** Which of these numbers are on the account's blacklist and NPAI list. */
 export async function listedNumbers(
   sql: Sql,
@@ -137,14 +159,23 @@ export async function listedNumbers(
 }
 
 /**
- * The judged and hand-off transactions commit without waiting for the WAL flush:
+ * The judged and hand-off statements commit without waiting for the WAL flush:
  * if PostgreSQL crashes and loses one, nothing is lost or sent twice, because
  * what it recorded can be rebuilt: judgements are made again (anti-flood answers
  * the same for the same message), and a lost hand-off outcome leaves the chunk's
  * in-flight marker, which was committed durably before the hand-off, so the next
  * run asks the provider. Everything else commits durably.
+ *
+ * Each is one statement, in its own transaction: `set_config(…, true)` in its
+ * result turns `synchronous_commit` off for that transaction only, which is read
+ * when it commits (the statement returns exactly one row, so it always runs).
  */
-const ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
+const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)";
+
+// A batch is completed by the write that settles its last pending message
+// (`c.settled` messages of batch `b` settled by this statement).
+const COMPLETION = `status = CASE WHEN b.pending - c.settled = 0 THEN 'completed'::"BatchStatus" ELSE 'processing'::"BatchStatus" END,
+                 completed_at = CASE WHEN b.pending - c.settled = 0 THEN now() ELSE b.completed_at END`;
 
 /** Statuses a message can get before any hand-off. */
 export type JudgedStatus = "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
@@ -169,26 +200,32 @@ export async function recordJudgedMessages(
   messages: JudgedMessage[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  await inTransaction(sql, async (client) => {
-    await client.query(ASYNC_COMMIT);
-    const counts = await insertMessages(
-      client,
+  const count = (status: JudgedStatus) => `count(*) FILTER (WHERE status = '${status}')::int`;
+  await sql.query({
+    name: "salvo-record-judged",
+    text: `WITH inserted AS (${INSERT_MESSAGES}),
+           counts AS (
+             SELECT count(*)::int AS settled, ${count("blacklisted")} AS blacklisted,
+                    ${count("duplicated")} AS duplicated, ${count("invalid")} AS invalid,
+                    ${count("npai")} AS npai, ${count("flooded")} AS flooded
+               FROM inserted
+           ), counters AS (
+             UPDATE batches b SET
+                 pending = b.pending - c.settled, blacklisted = b.blacklisted + c.blacklisted,
+                 duplicated = b.duplicated + c.duplicated, invalid = b.invalid + c.invalid,
+                 npai = b.npai + c.npai, flooded = b.flooded + c.flooded, updated_at = now(),
+                 ${COMPLETION}
+               FROM counts c WHERE b.id = $1 AND c.settled > 0
+           ), refund AS (
+             UPDATE accounts a SET credits = a.credits + c.settled * $3, updated_at = now()
+               FROM counts c WHERE a.id = $2 AND c.settled > 0
+           )
+           SELECT ${ASYNC_COMMIT} FROM counts`,
+    values: insertValues(
       batch,
       messages.map((m) => ({ ...m, reason: null })),
       false,
-    );
-    const inserted = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    if (inserted > 0) {
-      await updateCounters(client, batch, {
-        settled: inserted,
-        refund: inserted * batch.segments,
-        blacklisted: counts.blacklisted ?? 0,
-        duplicated: counts.duplicated ?? 0,
-        invalid: counts.invalid ?? 0,
-        npai: counts.npai ?? 0,
-        flooded: counts.flooded ?? 0,
-      });
-    }
+    ),
   });
 }
 
@@ -223,20 +260,40 @@ export interface HandoffOutcome {
 /**
  * Writes what the provider said for messages handed off: `sent` (cost = segments)
  * or `failed` (refunded), with the batch's counters, and clears the chunk's
- * in-flight marker, all in one transaction. A row that already exists is left
- * alone and not counted, so recording the same outcome twice changes nothing.
+ * in-flight marker (and marks the chunk done after its last group), all in one
+ * statement, hence one transaction and one round trip. A row that already exists
+ * is left alone and not counted, so recording the same outcome twice changes
+ * nothing. Commits without waiting for the WAL flush (see ASYNC_COMMIT).
  */
 export async function recordHandoffs(
   sql: Sql,
   batch: BatchForWork,
   chunk: number,
   outcomes: HandoffOutcome[],
+  options: { chunkDone?: boolean } = {},
 ): Promise<void> {
-  await inTransaction(sql, async (client) => {
-    await client.query(ASYNC_COMMIT);
-    if (outcomes.length > 0) {
-      const counts = await insertMessages(
-        client,
+  await sql.query({
+    name: "salvo-record-handoffs",
+    text: `WITH inserted AS (${INSERT_MESSAGES}),
+           counts AS (
+             SELECT count(*)::int AS settled, count(*) FILTER (WHERE status = 'sent')::int AS sent,
+                    count(*) FILTER (WHERE status = 'failed')::int AS failed
+               FROM inserted
+           ), counters AS (
+             UPDATE batches b SET
+                 pending = b.pending - c.settled, sent = b.sent + c.sent, failed = b.failed + c.failed,
+                 cost = b.cost + c.sent * $3, updated_at = now(),
+                 ${COMPLETION}
+               FROM counts c WHERE b.id = $1 AND c.settled > 0
+           ), refund AS (
+             UPDATE accounts a SET credits = a.credits + c.failed * $3, updated_at = now()
+               FROM counts c WHERE a.id = $2 AND c.failed > 0
+           ), chunk AS (
+             UPDATE batch_chunks SET in_flight = '{}', done = done OR $11 WHERE batch_id = $1 AND idx = $10
+           )
+           SELECT ${ASYNC_COMMIT} FROM counts`,
+    values: [
+      ...insertValues(
         batch,
         outcomes.map((o) => ({
           idx: o.idx,
@@ -246,23 +303,10 @@ export async function recordHandoffs(
           reason: o.accepted ? null : (o.reason ?? "rejected_by_provider"),
         })),
         true,
-      );
-      const sent = counts.sent ?? 0;
-      const failed = counts.failed ?? 0;
-      if (sent + failed > 0) {
-        await updateCounters(client, batch, {
-          settled: sent + failed,
-          sent,
-          failed,
-          cost: sent * batch.segments,
-          refund: failed * batch.segments,
-        });
-      }
-    }
-    await client.query("UPDATE batch_chunks SET in_flight = '{}' WHERE batch_id = $1 AND idx = $2", [
-      batch.id,
+      ),
       chunk,
-    ]);
+      options.chunkDone ?? false,
+    ],
   });
 }
 
@@ -279,82 +323,28 @@ interface MessageRow {
   reason: string | null;
 }
 
-/**
- * Inserts message rows in one statement; rows that already exist are left alone.
- * Returns how many rows of each status this call inserted, the only ones to count.
- */
-async function insertMessages(
-  client: SqlClient,
-  batch: BatchForWork,
-  rows: MessageRow[],
-  handedOff: boolean,
-): Promise<Record<string, number>> {
-  const { rows: inserted } = await client.query(
-    `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
+// Inserts message rows from arrays ($4-$8, see insertValues); rows that already
+// exist are left alone. RETURNING gives the status of each row this call inserted:
+// the only ones to count.
+const INSERT_MESSAGES = `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
             CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END
        FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(idx, "to", ref, status, reason)
      ON CONFLICT (batch_id, idx) DO NOTHING
-     RETURNING status`,
-    [
-      batch.id,
-      batch.accountId,
-      batch.segments,
-      rows.map((r) => r.idx),
-      rows.map((r) => r.to),
-      rows.map((r) => r.ref),
-      rows.map((r) => r.status),
-      rows.map((r) => r.reason),
-      handedOff,
-    ],
-  );
-  const counts: Record<string, number> = {};
-  for (const row of inserted as { status: string }[]) counts[row.status] = (counts[row.status] ?? 0) + 1;
-  return counts;
-}
+     RETURNING status`;
 
-interface CounterChanges {
-  /** Messages that left `pending`. */
-  settled: number;
-  refund?: number;
-  cost?: number;
-  sent?: number;
-  failed?: number;
-  blacklisted?: number;
-  duplicated?: number;
-  invalid?: number;
-  npai?: number;
-  flooded?: number;
-}
-
-async function updateCounters(client: SqlClient, batch: BatchForWork, c: CounterChanges): Promise<void> {
-  await client.query(
-    `UPDATE batches SET
-        pending = pending - $2, sent = sent + $3, failed = failed + $4, blacklisted = blacklisted + $5,
-        duplicated = duplicated + $6, invalid = invalid + $7, npai = npai + $8, flooded = flooded + $9,
-        cost = cost + $10, updated_at = now(),
-        status = CASE WHEN pending - $2 = 0 THEN 'completed'::"BatchStatus" ELSE 'processing'::"BatchStatus" END,
-        completed_at = CASE WHEN pending - $2 = 0 THEN now() ELSE completed_at END
-      WHERE id = $1`,
-    [
-      batch.id,
-      c.settled,
-      c.sent ?? 0,
-      c.failed ?? 0,
-      c.blacklisted ?? 0,
-      c.duplicated ?? 0,
-      c.invalid ?? 0,
-      c.npai ?? 0,
-      c.flooded ?? 0,
-      c.cost ?? 0,
-    ],
-  );
-  if (c.refund) {
-    await client.query("UPDATE accounts SET credits = credits + $2, updated_at = now() WHERE id = $1", [
-      batch.accountId,
-      c.refund,
-    ]);
-  }
+function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolean): unknown[] {
+  return [
+    batch.id,
+    batch.accountId,
+    batch.segments,
+    rows.map((r) => r.idx),
+    rows.map((r) => r.to),
+    rows.map((r) => r.ref),
+    rows.map((r) => r.status),
+    rows.map((r) => r.reason),
+    handedOff,
+  ];
 }
 
 export interface StoredReport {
@@ -381,39 +371,9 @@ export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): P
   }
   const unmatched: StoredReport[] = [];
   for (const [batchId, list] of byBatch) {
-    await inTransaction(sql, async (client) => {
-      const applied: AppliedReport[] = [];
-      for (const run of positionRuns(list)) {
-        const result = await applyReportRun(client, batchId, run);
-        applied.push(...result.applied);
-        unmatched.push(...result.unmatched);
-      }
-      const delivered = applied.filter((r) => r.status === "delivered").length;
-      const undelivered = applied.length - delivered;
-      if (applied.length > 0) {
-        await client.query(
-          `UPDATE batches SET delivered = delivered + $2, undelivered = undelivered + $3, updated_at = now() WHERE id = $1`,
-          [batchId, delivered, undelivered],
-        );
-      }
-      const unknown = applied.filter((r) => r.reason === "unknown_subscriber");
-      if (unknown.length > 0) {
-        await client.query(
-          `INSERT INTO npai (account_id, number) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-          [unknown.map((r) => r.account_id), unknown.map((r) => r.to)],
-        );
-      }
-    });
+    for (const run of positionRuns(list)) unmatched.push(...(await applyReportRun(sql, batchId, run)));
   }
   return unmatched;
-}
-
-interface AppliedReport {
-  idx: number;
-  status: string;
-  reason: string | null;
-  to: string;
-  account_id: string;
 }
 
 /**
@@ -442,38 +402,46 @@ function positionRuns(reports: StoredReport[]): StoredReport[][] {
 /** Positions further apart than this start a new statement: a run reads at most this many extra rows per report. */
 const MAX_POSITION_GAP = 256;
 
-/** Applies a run of reports; also returns those whose message is not written yet. */
-async function applyReportRun(
-  client: SqlClient,
-  batchId: string,
-  run: StoredReport[],
-): Promise<{ applied: AppliedReport[]; unmatched: StoredReport[] }> {
-  const first = run[0]?.idx;
-  const last = run.at(-1)?.idx;
-  const { rows } = await client.query(
-    `UPDATE messages m SET status = u.status::"MessageStatus", reason = u.reason, done_at = u.at
-       FROM unnest($4::int[], $5::text[], $6::text[], $7::timestamptz[]) AS u(idx, status, reason, at)
-      WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = u.idx AND m.status = 'sent'
-     RETURNING m.idx, m.status, m.reason, m."to", m.account_id`,
-    [
+/**
+ * Applies a run of reports in one statement (one transaction, one round trip):
+ * the messages, the batch's counters, the NPAI list. Returns the reports whose
+ * message is not written yet (to retry); those already applied are ignored.
+ */
+async function applyReportRun(sql: Sql, batchId: string, run: StoredReport[]): Promise<StoredReport[]> {
+  const { rows } = await sql.query({
+    name: "salvo-apply-reports",
+    text: `WITH report AS (
+             SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::timestamptz[]) AS u(idx, status, reason, at)
+           ), applied AS (
+             UPDATE messages m SET status = r.status::"MessageStatus", reason = r.reason, done_at = r.at
+               FROM report r
+              WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx AND m.status = 'sent'
+             RETURNING m.idx, m.status, m.reason, m."to", m.account_id
+           ), counters AS (
+             UPDATE batches SET
+                 delivered = delivered + (SELECT count(*) FROM applied WHERE status = 'delivered'),
+                 undelivered = undelivered + (SELECT count(*) FROM applied WHERE status = 'undelivered'),
+                 updated_at = now()
+              WHERE id = $1 AND EXISTS (SELECT 1 FROM applied)
+           ), unknown_subscribers AS (
+             INSERT INTO npai (account_id, number)
+             SELECT account_id, "to" FROM applied WHERE reason = 'unknown_subscriber'
+             ON CONFLICT DO NOTHING
+           )
+           -- Not applied and without a message row (in the statement's snapshot): not written yet.
+           SELECT r.idx FROM report r
+            WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.idx = r.idx)
+              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx)`,
+    values: [
       batchId,
-      first,
-      last,
+      run[0]?.idx,
+      run.at(-1)?.idx,
       run.map((r) => r.idx),
       run.map((r) => r.status),
       run.map((r) => r.reason),
       run.map((r) => r.at),
     ],
-  );
-  const applied = rows as AppliedReport[];
-  if (applied.length === run.length) return { applied, unmatched: [] };
-  // Not applied: already reported (ignored), or not recorded as sent yet (to retry).
-  const done = new Set(applied.map((r) => r.idx));
-  const rest = run.filter((r) => !done.has(r.idx));
-  const { rows: written } = await client.query(
-    "SELECT idx FROM messages WHERE batch_id = $1 AND idx BETWEEN $2 AND $3 AND idx = ANY($4::int[])",
-    [batchId, first, last, rest.map((r) => r.idx)],
-  );
-  const known = new Set((written as { idx: number }[]).map((w) => w.idx));
-  return { applied, unmatched: rest.filter((r) => !known.has(r.idx)) };
+  });
+  const missing = new Set((rows as { idx: number }[]).map((row) => row.idx));
+  return run.filter((r) => missing.has(r.idx));
 }

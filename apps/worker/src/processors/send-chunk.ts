@@ -5,14 +5,12 @@ import {
   type HandoffOutcome,
   type JudgedMessage,
   listedNumbers,
-  loadBatchForWork,
-  loadChunks,
+  loadChunkForSending,
   markChunkDone,
   markInFlight,
   recordHandoffs,
   recordJudgedMessages,
   type StoredChunk,
-  writtenPositions,
 } from "@salvo/db";
 import { applyAntiFlood, JOB_LOCK_MS, reserveSendSlots } from "@salvo/queue";
 import type { Job } from "bullmq";
@@ -54,17 +52,11 @@ export async function sendChunk(
   job: Job,
   token: string | undefined,
 ): Promise<void> {
-  const batch = await loadBatchForWork(ctx.sql, data.batchId);
-  const [chunk] = await loadChunks(ctx.sql, data.batchId, data.chunk, 1);
-  if (!batch || !chunk || chunk.done || chunk.idx !== data.chunk) return;
+  const loaded = await loadChunkForSending(ctx.sql, data.batchId, data.chunk);
+  if (!loaded || loaded.chunk.done) return;
+  const { batch, chunk, written } = loaded;
   if (!chunk.judged) throw new Error(`chunk ${data.chunk} of ${data.batchId} is not judged yet`);
 
-  const written = await writtenPositions(
-    ctx.sql,
-    batch.id,
-    chunk.firstIndex,
-    chunk.firstIndex + chunk.recipients.length,
-  );
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
   await recordJudgedMessages(ctx.sql, batch, judged);
 
@@ -72,8 +64,9 @@ export async function sendChunk(
   const toSend = sendable.filter((m) => !chunk.inFlight.includes(m.idx));
   if (inDoubt.length > 0) toSend.unshift(...(await settleInDoubt(ctx, batch, chunk.idx, inDoubt)));
 
-  await handOff(ctx, batch, chunk.idx, toSend, job, token);
-  await markChunkDone(ctx.sql, batch.id, chunk.idx);
+  // The last group's record marks the chunk done; with nothing to send, this does.
+  if (toSend.length > 0) await handOff(ctx, batch, chunk.idx, toSend, job, token);
+  else await markChunkDone(ctx.sql, batch.id, chunk.idx);
 }
 
 /**
@@ -231,6 +224,7 @@ async function handOff(
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
         };
       }),
+      { chunkDone: i + groupSize >= messages.length },
     );
   }
 }
