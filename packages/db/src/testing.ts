@@ -6,6 +6,7 @@ import path from "node:path";
 import { closeDb, createDb, type Db } from "./client";
 import { migrateDatabase } from "./migrate";
 import { createDatabaseIfMissing, dropDatabase, withDatabase, withServer } from "./server";
+import { createSql, type Sql } from "./sql";
 
 const migrationsDir = path.join(import.meta.dirname, "../../../prisma/migrations");
 
@@ -73,6 +74,8 @@ async function dropAbandonedTestDatabases(): Promise<void> {
 interface TestDatabase {
   url: string;
   db: Db;
+  /** A small pool for the raw SQL of the hot paths. */
+  sql: Sql;
   /** Disconnects and drops the database. */
   drop(): Promise<void>;
 }
@@ -87,11 +90,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = withDatabase(testServerUrl, `salvo_test_${created}_${randomBytes(4).toString("hex")}`);
   await createDatabaseIfMissing(url, template);
   const db = createDb(url, { poolSize: 5 });
+  const sql = createSql(url, { poolSize: 2, name: "salvo-test" });
   return {
     url,
     db,
+    sql,
     async drop() {
-      await closeDb(db);
+      await Promise.all([closeDb(db), sql.end()]);
       await dropDatabase(url);
     },
   };

@@ -2,7 +2,7 @@ import { NotEnoughCreditsError, NotFoundError, newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
 import { acceptBatch, findBatch } from "../src/batches";
-import { createSql, type Sql } from "../src/sql";
+import type { Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -10,11 +10,10 @@ let sql: Sql;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sql = createSql(testDb.url, { poolSize: 2 });
+  sql = testDb.sql;
 });
 
 afterAll(async () => {
-  await sql?.end();
   await testDb?.drop();
 });
 

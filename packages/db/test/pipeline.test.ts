@@ -9,7 +9,7 @@ import {
   recordHandoffs,
   type StoredReport,
 } from "../src/pipeline";
-import { createSql, type Sql } from "../src/sql";
+import type { Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -17,11 +17,10 @@ let sql: Sql;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sql = createSql(testDb.url, { poolSize: 2 });
+  sql = testDb.sql;
 });
 
 afterAll(async () => {
-  await sql?.end();
   await testDb?.drop();
 });
 

@@ -157,11 +157,12 @@ function bodyHash(body: string): string {
 }
 
 /**
- * Hands messages to the provider group by group. Before each group: reserve the
- * group's slots in every rate limit (provider-wide and the account's, shared by
- * all workers in Redis) and wait until they come; make sure this run still owns
- * the chunk (the job lock), so a worker that was frozen and replaced never sends
- * what its replacement now owns; mark the group in flight. After: record it.
+ * Hands messages to the provider group by group. Before each group: make sure
+ * this run still owns the chunk (the job lock), so a worker that was frozen and
+ * replaced never sends what its replacement now owns; mark the group in flight;
+ * reserve the group's slots in every rate limit (provider-wide and the
+ * account's, shared by all workers in Redis) and wait until they come. After:
+ * record it.
  */
 async function handOff(
   ctx: WorkContext,
@@ -189,23 +190,26 @@ async function handOff(
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   };
 
+  const ownsJob = async () => (token ? (await job.extendLock(token, JOB_LOCK_MS)) === 1 : true);
   for (let i = 0; i < messages.length; i += groupSize) {
     const group = messages.slice(i, i + groupSize);
-    await pace(accountLimit, group.length);
-    await pace(providerLimit, group.length);
     const checkedAt = Date.now();
-    const owned = token ? (await job.extendLock(token, JOB_LOCK_MS)) === 1 : true;
     const marked =
-      owned &&
+      (await ownsJob()) &&
       (await markInFlight(
         ctx.sql,
         batch.id,
         chunk,
         group.map((m) => m.idx),
       ));
-    // Frozen (SIGSTOP, a long pause) since the lock check: the lock may have lapsed
-    // meanwhile and the chunk passed to another worker, whose group is then in flight.
-    if (!marked || Date.now() - checkedAt > JOB_LOCK_MS / 3) {
+    if (!marked) throw new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
+    // Paced last, just before the hand-off: the limits hold at the moment messages
+    // reach the provider, not some round trips earlier.
+    await pace(accountLimit, group.length);
+    await pace(providerLimit, group.length);
+    // Frozen (SIGSTOP, a long pause) or paced for long since the lock check: the
+    // lock may have lapsed meanwhile and the chunk passed to another worker.
+    if (Date.now() - checkedAt > JOB_LOCK_MS / 3 && !(await ownsJob())) {
       throw new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
     }
     const results = await ctx.provider.send(
