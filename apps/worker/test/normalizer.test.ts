@@ -39,6 +39,17 @@ describe("the number normalizer", () => {
     ]);
   });
 
+  it("starts its thread when the process runs with V8 flags, which threads refuse", async () => {
+    process.execArgv.push("--max-semi-space-size=32");
+    const normalizer = createNumberNormalizer(1);
+    try {
+      expect(await normalizer.normalize(Array(3_000).fill("06 12 34 56 78"), "FR")).toContain("+33612345678");
+    } finally {
+      process.execArgv.pop();
+      await normalizer.close();
+    }
+  });
+
   it("serves several lists at once, each with its own country", async () => {
     const [fr, us] = await Promise.all([
       threaded.normalize(Array(3_000).fill("06 12 34 56 78"), "FR"),

@@ -3,9 +3,6 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import normalizeNumbers, { type NormalizeTask } from "./thread";
 
-/** `--import tsx`, or the paths of tsx's own hooks (`…/node_modules/tsx/dist/loader.mjs`). */
-const TSX = /(^|\/)tsx(\/|$)/;
-
 /** Fewer numbers than this are normalized inline: cheaper than a trip to a thread. */
 const INLINE_BELOW = 2_000;
 
@@ -37,11 +34,9 @@ export function createNumberNormalizer(threads: number): NumberNormalizer {
     // A task holds one step of a batch (tens of thousands of short strings): a
     // small heap is plenty, and keeps the worker's memory flat.
     resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
-    // A thread loads TypeScript only through tsx, which a test runner's process may not have.
-    execArgv:
-      extension === ".ts" && !process.execArgv.some((arg) => TSX.test(arg))
-        ? [...process.execArgv, "--import", "tsx"]
-        : process.execArgv,
+    // Not the process's own flags: V8 options such as --max-old-space-size are
+    // refused in a thread. A thread loads TypeScript only through tsx.
+    execArgv: extension === ".ts" ? ["--import", "tsx"] : [],
   });
   return {
     normalize: (numbers, country) =>
