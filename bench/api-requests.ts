@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { deleteRedisKeys, testRedisUrl } from "@salvo/queue/testing";
-import { cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
+import { appNodeArgs, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuSeconds } from "./lib/proc";
 import { count, ms, percentile, table } from "./lib/stats";
@@ -45,9 +45,7 @@ try {
     apiRateLimit: 1_000_000,
   });
   const port = await freePort();
-  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the API.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const api = startChild("api", process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+  const api = startChild("api", process.execPath, appNodeArgs(), {
     cwd: path.join(import.meta.dirname, "../apps/api"),
     env: {
       PATH: process.env.PATH,

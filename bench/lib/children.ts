@@ -64,6 +64,15 @@ export function startChild(
 }
 
 /** A TCP port nobody listens on right now, on 127.0.0.1. */
+/**
+ * The node arguments that run an app's `src/main.ts` (started in `apps/<app>`),
+ * after any of BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+ */
+export function appNodeArgs(): string[] {
+  const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  return [...extra, "--import", "tsx", "src/main.ts"];
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -7,7 +7,7 @@ import path from "node:path";
 import { closeDb, createAccount, createDb, createSql } from "@salvo/db";
 import { closeRedis, createRedis } from "@salvo/queue";
 import { Salvo } from "@salvo/sdk";
-import { type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./children";
+import { appNodeArgs, type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./children";
 import { processes } from "./proc";
 import { Sampler } from "./sampler";
 import { count } from "./stats";
@@ -91,10 +91,8 @@ export async function startSalvoStack(options: {
       REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: "warn",
     };
-    // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the API and the worker.
-    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
     const startApp = (name: "api" | "worker", extra: Record<string, string> = {}) => {
-      const child = startChild(name, process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+      const child = startChild(name, process.execPath, appNodeArgs(), {
         cwd: path.join(root, "apps", name),
         env: { ...env, ...extra },
       });

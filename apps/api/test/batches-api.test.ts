@@ -1,6 +1,7 @@
 // The HTTP contract of /v1/batches and what acceptance writes. No worker runs
 // here: every batch stays `accepted`, so what is checked is the envelope, the
 // rows and credits written (or not) and the job handed to the queue.
+import { MESSAGE_STATUSES } from "@salvo/core";
 import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue";
 import { type NewBatch, type Salvo, SalvoApiError } from "@salvo/sdk";
 import type { Redis } from "ioredis";
@@ -491,17 +492,7 @@ describe("GET /v1/batches/:id/messages", () => {
     });
   });
 
-  it.each([
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "blacklisted",
-    "duplicated",
-    "invalid",
-    "npai",
-    "flooded",
-  ] as const)("accepts status=%s", async (status) => {
+  it.each(MESSAGE_STATUSES)("accepts status=%s", async (status) => {
     expect((await client.batches.messages(id, { status })).body).toEqual({
       data: [],
       page: { count: 0, number: 1 },

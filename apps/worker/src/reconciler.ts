@@ -20,7 +20,9 @@ export function startReconciler(ctx: WorkContext): { stop(): void } {
         ORDER BY updated_at LIMIT 1000`,
       [Math.max(1, (interval * 2) / 1000)],
     );
-    for (const { id } of rows as { id: string }[]) await ctx.batches.add({ batchId: id }, { jobId: id });
+    await ctx.batches.addBulk(
+      (rows as { id: string }[]).map(({ id }) => ({ data: { batchId: id }, opts: { jobId: id } })),
+    );
     if (rows.length > 0)
       ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
   };

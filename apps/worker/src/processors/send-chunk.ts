@@ -60,8 +60,9 @@ export async function sendChunk(
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
   await recordJudgedMessages(ctx.sql, batch, judged);
 
-  const inDoubt = sendable.filter((m) => chunk.inFlight.includes(m.idx));
-  const toSend = sendable.filter((m) => !chunk.inFlight.includes(m.idx));
+  const inFlight = new Set(chunk.inFlight);
+  const inDoubt = sendable.filter((m) => inFlight.has(m.idx));
+  const toSend = sendable.filter((m) => !inFlight.has(m.idx));
   if (inDoubt.length > 0) toSend.unshift(...(await settleInDoubt(ctx, batch, chunk.idx, inDoubt)));
 
   // The last group's record marks the chunk done; with nothing to send, this does.
