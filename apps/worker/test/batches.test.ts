@@ -1,4 +1,5 @@
-import { BATCH_TOTAL_PARTS } from "@salvo/core";
+import { BATCH_TOTAL_PARTS, newId } from "@salvo/core";
+import { acceptBatch, createSql } from "@salvo/db";
 import { SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "./stack";
@@ -204,6 +205,33 @@ describe("credits", () => {
     const done = await client.batches.wait(accepted.data.batch_id, { timeoutMs: 20_000 });
     expect(done.attributes).toMatchObject({ segments: 2, cost: 4, sent: 2, invalid: 1 });
     expect((await client.account.get()).body.data.attributes.credits).toBe(96);
+  });
+});
+
+describe("nothing accepted is lost", () => {
+  it("sends a stored batch whose job never reached the queue (the reconciler enqueues it)", async () => {
+    const { accountId, client } = await account();
+    const id = newId("bat");
+    // What the API stores before it enqueues, as when Redis is down at that moment.
+    const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
+    try {
+      await acceptBatch(sql, {
+        id,
+        accountId,
+        type: "transactional",
+        sender: "ACME",
+        body: "found again",
+        country: "FR",
+        segments: 1,
+        recipients: ["+33612400001", "+33612400002", "06 12 40 00 03"],
+        chunkSize: 10,
+      });
+    } finally {
+      await sql.end();
+    }
+    const done = (await client.batches.wait(id, { timeoutMs: 20_000 })).attributes;
+    expect(done).toMatchObject({ status: "completed", total: 3, sent: 3 });
+    await expectCountsMatchRows(id);
   });
 });
 
