@@ -161,6 +161,11 @@ describe("duplicates across chunk boundaries", () => {
     expect(done.attributes).toMatchObject({ total: 35, duplicated: 3, sent: 32 });
     const dups = await client.batches.messages(body.data.batch_id, { status: "duplicated" });
     expect(dups.body.data.map((m) => Number(m.id.split("_").at(-1)))).toEqual([10, 20, 34]);
+    // Delivery reports still arriving would move rows between the two reads.
+    await client.batches.wait(body.data.batch_id, {
+      timeoutMs: 30_000,
+      until: (b) => b.attributes.delivered + b.attributes.undelivered === b.attributes.sent,
+    });
     await expectCountsMatchRows(body.data.batch_id);
   });
 });
@@ -229,8 +234,12 @@ describe("nothing accepted is lost", () => {
     } finally {
       await sql.end();
     }
-    const done = (await client.batches.wait(id, { timeoutMs: 20_000 })).attributes;
-    expect(done).toMatchObject({ status: "completed", total: 3, sent: 3 });
+    // Completed, then every delivery report applied, so the rows no longer move.
+    const done = await client.batches.wait(id, {
+      timeoutMs: 20_000,
+      until: (b) => b.attributes.status === "completed" && b.attributes.delivered === 3,
+    });
+    expect(done.attributes).toMatchObject({ status: "completed", total: 3, sent: 3 });
     await expectCountsMatchRows(id);
   });
 });
