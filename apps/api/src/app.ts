@@ -21,11 +21,13 @@ interface ApiDeps {
   sql: Sql;
   redis: Redis;
   batches: OpenQueue<"batches">;
+  /** Delivery of webhook events (replies and STOPs are recorded by the API). */
+  webhooks: OpenQueue<"webhooks">;
   logger: Logger;
 }
 
 /** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
-export function createApp({ env, db, sql, redis, batches, logger }: ApiDeps): express.Express {
+export function createApp({ env, db, sql, redis, batches, webhooks, logger }: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);

@@ -19,7 +19,8 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
-  const app = createApp({ env, db, sql, redis, batches, logger });
+  const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
+  const app = createApp({ env, db, sql, redis, batches, webhooks, logger });
 
   const server = app.listen(env.PORT, env.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -46,7 +47,7 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await batches.close().catch(() => {});
+      await Promise.allSettled([batches.close(), webhooks.close()]);
       await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
       logger.info("api stopped");
     })();

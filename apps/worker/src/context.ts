@@ -17,6 +17,8 @@ export interface WorkContext {
   batches: OpenQueue<"batches">;
   chunks: OpenQueue<"chunks">;
   deliveries: OpenQueue<"deliveries">;
+  /** Delivery of webhook events (outbox rows written with what caused them). */
+  webhooks: OpenQueue<"webhooks">;
   /** Puts raw numbers in E.164, off the main thread for long lists. */
   numbers: NumberNormalizer;
 }

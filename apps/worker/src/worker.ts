@@ -32,6 +32,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const chunks = openQueue("chunks", redis, env.REDIS_PREFIX);
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
+  const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const provider = await createProvider(
     {
       name: env.SMS_PROVIDER,
@@ -51,7 +52,19 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     },
   );
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS);
-  const ctx: WorkContext = { env, db, sql, redis, logger, provider, batches, chunks, deliveries, numbers };
+  const ctx: WorkContext = {
+    env,
+    db,
+    sql,
+    redis,
+    logger,
+    provider,
+    batches,
+    chunks,
+    deliveries,
+    webhooks,
+    numbers,
+  };
 
   const consumers = [
     // Many at once: expanding a small batch is a few queries, and while one big
@@ -102,6 +115,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
         batches.close(),
         chunks.close(),
         deliveries.close(),
+        webhooks.close(),
         provider.close(),
         numbers.close(),
       ]);

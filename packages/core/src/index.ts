@@ -1,5 +1,6 @@
 export { hashTokenSecret, issueApiToken, isTokenId, splitApiToken, tokenSecretMatches } from "./api-token";
 export * from "./errors";
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events";
 export { messageId, newId, parseMessageId } from "./ids";
 export { maskPhoneNumbers } from "./log-redaction";
 export { BATCH_TOTAL_PARTS, MESSAGE_STATUSES, type MessageStatus } from "./message-status";

@@ -22,7 +22,8 @@ export {
   type RawRecipient,
 } from "./batches";
 export { closeDb, createDb, type Db } from "./client";
+export { eventFanOut, recordEvents } from "./events";
 export { addToList, listNumbers, type NumberList, removeFromList } from "./lists";
 export * from "./pipeline";
 export { redactUrl } from "./server";
-export { createSql, inTransaction, type Sql } from "./sql";
+export { createSql, inTransaction, type Sql, type SqlClient } from "./sql";

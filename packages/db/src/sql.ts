@@ -2,7 +2,8 @@ import pg from "pg";
 
 /** A node-postgres pool for the set-based SQL of the hot paths (bulk inserts and updates). */
 export type Sql = pg.Pool;
-type SqlClient = pg.PoolClient;
+/** A connection taken from the pool (inside `inTransaction`). */
+export type SqlClient = pg.PoolClient;
 
 export function createSql(databaseUrl: string, options: { poolSize?: number; name?: string } = {}): Sql {
   return new pg.Pool({

@@ -15,6 +15,8 @@ export const QUEUES = {
   chunks: "chunks",
   /** Delivery reports from providers, applied in bulk. */
   deliveries: "deliveries",
+  /** One job per webhook event (an outbox row in PostgreSQL): post it, signed, until it is delivered. */
+  webhooks: "webhooks",
 } as const;
 
 export const expandBatchJob = z.object({ batchId: z.string().min(1) });
@@ -45,10 +47,14 @@ export const deliveryReportsJob = z.object({
   attempt: z.number().int().min(0).default(0),
 });
 
+/** The event's row holds everything else: its webhook, its exact body, its state. */
+export const webhookEventJob = z.object({ eventId: z.string().min(1) });
+
 const payloads = {
   [QUEUES.batches]: expandBatchJob,
   [QUEUES.chunks]: sendChunkJob,
   [QUEUES.deliveries]: deliveryReportsJob,
+  [QUEUES.webhooks]: webhookEventJob,
 };
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -126,4 +132,12 @@ export function startConsumer<Q extends QueueName>(
       ...options,
     },
   );
+}
+
+/**
+ * Enqueues the delivery of webhook events already written to PostgreSQL. The job
+ * id is the event's, so enqueueing one twice (a retry, the sweep) is harmless.
+ */
+export function enqueueWebhookEvents(queue: OpenQueue<"webhooks">, eventIds: string[]) {
+  return queue.addBulk(eventIds.map((eventId) => ({ data: { eventId }, opts: { jobId: eventId } })));
 }

@@ -1,6 +1,7 @@
 export { type AntiFloodInput, applyAntiFlood, type FloodRecipient } from "./anti-flood";
 export {
   deliveryReportsJob,
+  enqueueWebhookEvents,
   expandBatchJob,
   JOB_LOCK_MS,
   type OpenQueue,

@@ -1,0 +1,43 @@
+// Webhook events are an outbox: each is written, one row per subscribed webhook,
+// in the same transaction as what caused it (a delivery report applied, a reply
+// stored, a batch completed), so an event is never lost nor made up by a crash.
+// The `webhooks` queue then delivers each row; a sweep re-enqueues any row whose
+// job was lost.
+import type { WebhookEventType } from "@salvo/core";
+import type { Sql, SqlClient } from "./sql";
+
+const NEW_EVENT_ID = `'evt_' || replace(gen_random_uuid()::text, '-', '')`;
+const NOW_ISO = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * SQL that writes one event of `type` per row of `source` (a CTE or subquery with
+ * columns `account_id` and `data`, a json object) and per enabled webhook of that
+ * account subscribed to `type`; it returns the new events' ids. The body is
+ * `{"type", "timestamp", "data"}`, the shape Standard Webhooks recommends, and is
+ * stored as text, so every retry posts the same bytes.
+ */
+export function eventFanOut(type: WebhookEventType, source: string): string {
+  return `INSERT INTO webhook_events (id, webhook_id, account_id, type, payload)
+          SELECT ${NEW_EVENT_ID}, w.id, w.account_id, '${type}',
+                 json_build_object('type', '${type}', 'timestamp', ${NOW_ISO}, 'data', s.data)::text
+            FROM ${source} s
+            JOIN webhooks w ON w.account_id = s.account_id AND w.enabled AND '${type}' = ANY(w.events)
+          RETURNING id`;
+}
+
+/** Writes events of one type for an account (see eventFanOut); returns the ids of the rows written. */
+export async function recordEvents(
+  sql: Sql | SqlClient,
+  accountId: string,
+  type: WebhookEventType,
+  data: object[],
+): Promise<string[]> {
+  if (data.length === 0) return [];
+  const { rows } = await sql.query<{ id: string }>(
+    `WITH source AS (SELECT $1::text AS account_id, d AS data FROM unnest($2::json[]) AS d),
+          written AS (${eventFanOut(type, "source")})
+     SELECT id FROM written`,
+    [accountId, data.map((d) => JSON.stringify(d))],
+  );
+  return rows.map((row) => row.id);
+}
