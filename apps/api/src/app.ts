@@ -5,7 +5,7 @@ import express from "express";
 import type { Redis } from "ioredis";
 import type { ApiEnv } from "./env";
 import { authenticate } from "./http/auth";
-import { errorHandler, notFound } from "./http/errors";
+import { errorHandler, notFound, numericErrorStatus } from "./http/errors";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { TokenCache } from "./http/token-cache";
@@ -13,7 +13,11 @@ import { accountRoutes } from "./routes/account";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/lists";
+import { replyRoutes, simulatorInboundRoutes } from "./routes/replies";
+import { sendRoutes } from "./routes/send";
+import { smsRoutes } from "./routes/sms";
 import { tokenRoutes } from "./routes/tokens";
+import { webhookRoutes } from "./routes/webhooks";
 
 interface ApiDeps {
   env: ApiEnv;
@@ -24,10 +28,21 @@ interface ApiDeps {
   /** Delivery of webhook events (replies and STOPs are recorded by the API). */
   webhooks: OpenQueue<"webhooks">;
   logger: Logger;
+  /** Aborted when the API starts shutting down (requests waiting on a batch answer at once). */
+  stopping?: AbortSignal;
 }
 
 /** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
-export function createApp({ env, db, sql, redis, batches, webhooks, logger }: ApiDeps): express.Express {
+export function createApp({
+  env,
+  db,
+  sql,
+  redis,
+  batches,
+  webhooks,
+  logger,
+  stopping,
+}: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -35,24 +50,33 @@ export function createApp({ env, db, sql, redis, batches, webhooks, logger }: Ap
 
   app.use(requestLog(logger));
   app.use(healthRoutes(db, redis, env.REDIS_PREFIX));
+  // The provider's callbacks: called by the provider, not by an account.
+  if (env.SMS_PROVIDER === "simulator") {
+    app.use("/v1/providers/simulator", simulatorInboundRoutes(sql, webhooks, logger));
+  }
 
   const tokens = new TokenCache(db, { ttlMs: env.AUTH_CACHE_MS });
+  const intake = { sql, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };
   const v1 = express.Router();
   v1.use(authenticate(db, tokens), throttle(redis, env.REDIS_PREFIX));
   v1.use(
     accountRoutes(db),
     tokenRoutes(db, tokens),
-    batchRoutes({
+    batchRoutes({ ...intake, db, maxBodyBytes: env.MAX_BODY_BYTES }),
+    smsRoutes(intake),
+    sendRoutes({
+      ...intake,
       db,
-      sql,
-      batches,
-      logger,
-      chunkSize: env.BATCH_CHUNK_SIZE,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      timeoutMs: env.SEND_TIMEOUT_MS,
+      stopping,
     }),
     numberListRoutes(sql, "blacklist"),
     numberListRoutes(sql, "npai"),
+    webhookRoutes(sql, { allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
+    replyRoutes(sql),
   );
+  app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
 
   app.use(notFound);

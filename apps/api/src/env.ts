@@ -22,6 +22,15 @@ const schema = z.object({
    */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Accept webhook URLs on loopback, private and other non-public addresses. Off by
+   * default: webhooks are posted from inside the operator's network (SSRF).
+   */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
+  /** How long `POST /v1/send` waits for its batch before answering 202 with the counts so far. */
+  SEND_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(120_000),
+  /** The workers' provider: with `simulator`, the API takes the simulator's replies (MO) at /v1/providers/simulator/inbound. */
+  SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
 });
 
 export type ApiEnv = z.infer<typeof schema>;

@@ -20,7 +20,8 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
-  const app = createApp({ env, db, sql, redis, batches, webhooks, logger });
+  const stopping = new AbortController();
+  const app = createApp({ env, db, sql, redis, batches, webhooks, logger, stopping: stopping.signal });
 
   const server = app.listen(env.PORT, env.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -39,6 +40,7 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      stopping.abort();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections turn idle as their last request ends: close them then.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);

@@ -38,6 +38,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     PORT: "0",
     LOG_LEVEL: "info",
     SHUTDOWN_TIMEOUT_MS: "2000",
+    // Test receivers listen on 127.0.0.1; the SSRF rule's own tests turn this off.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
     ...overrides,
   });
   const logs: string[] = [];

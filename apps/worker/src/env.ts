@@ -1,6 +1,18 @@
 import { commonEnv, parseEnv } from "@salvo/runtime";
 import { z } from "zod";
 
+/** Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about a day in all). */
+const WEBHOOK_RETRY_SCHEDULE = "5000,300000,1800000,7200000,18000000,36000000,36000000";
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** A comma-separated list of delays in milliseconds, e.g. `100,200,400`. */
+const delayList = z
+  .string()
+  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "a comma-separated list of delays in milliseconds, e.g. 5000,300000")
+  .transform((list) => list.split(",").map((delay) => Number(delay.trim())))
+  .pipe(z.array(z.number().int().max(WEEK_MS, "at most 7 days each")).min(1).max(30));
+
 /** Every setting the worker reads, from the environment only, checked once at boot. */
 const schema = z.object({
   ...commonEnv,
@@ -20,6 +32,19 @@ const schema = z.object({
   SIMULATOR_LEDGER: z.string().min(1).optional(),
   /** How often unfinished batches without recent progress are re-enqueued. */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Webhook events one worker process posts at once: each may wait on a slow receiver, so many. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
+  /** The longest one webhook attempt may take, from connecting to reading the answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Delays between a webhook event's attempts (each ±20%); when the last retry fails, the event is failed. */
+  WEBHOOK_RETRY_SCHEDULE_MS: z.string().default(WEBHOOK_RETRY_SCHEDULE).pipe(delayList),
+  /** A webhook that has failed every delivery for this long is disabled (with the reason). */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(0).default(86_400_000),
+  /**
+   * Post webhooks to loopback, private and other non-public addresses too. Off by
+   * default: webhooks are posted from inside the operator's network (SSRF).
+   */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
 });

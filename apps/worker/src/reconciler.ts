@@ -1,13 +1,15 @@
 import { redisKey } from "@salvo/queue";
 import type { WorkContext } from "./context";
+import { sweepWebhookEvents } from "./processors/webhooks";
 
 /**
  * Nothing accepted is lost: every unfinished batch that has made no progress for a
  * while (its job lost with a Redis restart, never enqueued because Redis was down
  * when it was accepted, or stuck behind a crash) gets its expansion job again.
  * Expansion is idempotent and jobs are keyed by batch and chunk, so re-enqueueing
- * a batch that is in fact progressing costs nothing. One worker at a time does
- * it (a Redis lock), on a timer.
+ * a batch that is in fact progressing costs nothing. Likewise, pending webhook
+ * events overdue for their attempt and without a job get one again. One worker
+ * at a time does it (a Redis lock), on a timer.
  */
 export function startReconciler(ctx: WorkContext): { stop(): void } {
   const interval = ctx.env.RECONCILE_INTERVAL_MS;
@@ -25,6 +27,8 @@ export function startReconciler(ctx: WorkContext): { stop(): void } {
     );
     if (rows.length > 0)
       ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
+    const events = await sweepWebhookEvents(ctx, interval * 2);
+    if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
   };
   const timer = setInterval(() => {
     run().catch((error: Error) => ctx.logger.warn({ err: error.message }, "reconciler run failed"));

@@ -3,12 +3,14 @@ import { closeDb, createDb, createSql } from "@salvo/db";
 import { createProvider } from "@salvo/providers";
 import { closeRedis, createRedis, openQueue, startConsumer, workersKey } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
+import { createWebhookSender } from "@salvo/webhooks";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
 import { createNumberNormalizer } from "./numbers/normalizer";
 import { applyReports, groupReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { sendChunk } from "./processors/send-chunk";
+import { deliverWebhookEvent, webhookBackoff } from "./processors/webhooks";
 import { startReconciler } from "./reconciler";
 
 interface RunningWorker {
@@ -52,6 +54,10 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     },
   );
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS);
+  const webhookSender = createWebhookSender({
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+  });
   const ctx: WorkContext = {
     env,
     db,
@@ -78,6 +84,14 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     startConsumer("deliveries", redis, env.REDIS_PREFIX, (data) => applyReports(ctx, data), {
       concurrency: 2,
     }),
+    // A consumer of its own: slow receivers hold only webhook slots, never chunks.
+    startConsumer(
+      "webhooks",
+      redis,
+      env.REDIS_PREFIX,
+      (data) => deliverWebhookEvent(ctx, webhookSender, data.eventId),
+      { concurrency: env.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: webhookBackoff } },
+    ),
   ];
   for (const consumer of consumers) {
     consumer.on("failed", (job, error) =>
@@ -118,6 +132,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
         webhooks.close(),
         provider.close(),
         numbers.close(),
+        webhookSender.close(),
       ]);
       await redis.zrem(key, id).catch(() => {});
       await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);

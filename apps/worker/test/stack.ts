@@ -50,6 +50,7 @@ export async function startStack(
     HEARTBEAT_INTERVAL_MS: "500",
     SHUTDOWN_TIMEOUT_MS: "5000",
     LOG_LEVEL: "warn",
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
     ...options.worker,
   };
   const workerEnv = parseWorkerEnv(rawWorkerEnv);

@@ -44,9 +44,23 @@ export class NotFoundError extends SalvoError {
   }
 }
 
+/** The account already has as many of something (webhooks, …) as it may. */
+export class LimitReachedError extends SalvoError {
+  constructor(description: string) {
+    super("LIMIT_REACHED", 409, description);
+  }
+}
+
 export class PayloadTooLargeError extends SalvoError {
   constructor(description = "The request body is too large.") {
     super("PAYLOAD_TOO_LARGE", 413, description);
+  }
+}
+
+/** More recipients than a route takes at once; `description` says where to send them instead. */
+export class TooManyRecipientsError extends SalvoError {
+  constructor(description: string) {
+    super("TOO_MANY_RECIPIENTS", 413, description, "recipients");
   }
 }
 

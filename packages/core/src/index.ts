@@ -7,3 +7,4 @@ export { BATCH_TOTAL_PARTS, MESSAGE_STATUSES, type MessageStatus } from "./messa
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
 export { isCountryCode, normalizePhoneNumber } from "./phone";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
+export { isStopKeyword } from "./stop-keywords";

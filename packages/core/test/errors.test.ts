@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   InvalidJsonError,
   InvalidParameterError,
+  LimitReachedError,
   NotEnoughCreditsError,
   NotFoundError,
   OverLimitError,
@@ -18,6 +19,7 @@ describe("service errors", () => {
     [new UnauthorizedError(), "UnauthorizedError", "UNAUTHORIZED", 401],
     [new NotEnoughCreditsError(), "NotEnoughCreditsError", "NOT_ENOUGH_CREDITS", 402],
     [new NotFoundError(), "NotFoundError", "NOT_FOUND", 404],
+    [new LimitReachedError("At most 20 webhooks."), "LimitReachedError", "LIMIT_REACHED", 409],
     [new PayloadTooLargeError(), "PayloadTooLargeError", "PAYLOAD_TOO_LARGE", 413],
     [new UnsupportedMediaTypeError(), "UnsupportedMediaTypeError", "UNSUPPORTED_MEDIA_TYPE", 415],
     [new OverLimitError(3), "OverLimitError", "OVER_LIMIT", 429],

@@ -8,7 +8,7 @@ export type { Batch, Message, MessageStatus };
 /** A recipient as the API received it: a number, or a number and the client's reference. */
 export type RawRecipient = string | [to: string, ref: string];
 
-interface NewBatch {
+export interface NewBatch {
   id: string;
   accountId: string;
   type: "transactional" | "marketing";
@@ -18,6 +18,9 @@ interface NewBatch {
   segments: number;
   recipients: RawRecipient[];
   chunkSize: number;
+  /** A message of `POST /v1/sms`: a batch of one, invisible to batch listings. */
+  single?: boolean;
+  shortenUrls?: boolean;
 }
 
 /**
@@ -46,8 +49,9 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
              UPDATE accounts SET credits = credits - $10, updated_at = now()
               WHERE id = $2 AND credits >= $10 RETURNING id
            ), batch AS (
-             INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending)
-             SELECT $1, debited.id, $3, $4, $5, $6, $7, $8, $9, $10, $8 FROM debited RETURNING id
+             INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
+                                  single, shorten_urls)
+             SELECT $1, debited.id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $14, $15 FROM debited RETURNING id
            ), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
              SELECT batch.id, u.idx, u.first_index, u.recipients
@@ -68,6 +72,8 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
       chunkIndexes,
       firstIndexes,
       chunkTexts,
+      batch.single ?? false,
+      batch.shortenUrls ?? false,
     ],
   });
   if (rows[0]?.debited !== 1) {
@@ -79,18 +85,19 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
 // with `Sql` are `Batch` values.
 const BATCH_COLUMNS = `id, account_id AS "accountId", type, sender, body, country, segments, status,
   total, chunk_count AS "chunkCount", reserved, pending, sent, delivered, undelivered, failed,
-  blacklisted, duplicated, invalid, npai, flooded, cost, created_at AS "createdAt",
+  blacklisted, duplicated, invalid, npai, flooded, cost, single, shorten_urls AS "shortenUrls", created_at AS "createdAt",
   updated_at AS "updatedAt", completed_at AS "completedAt"`;
 
 /**
- * One of the account's batches; another account's id is not found. Raw SQL as a
+ * One of the account's batches; another account's id, or a single message's
+ * batch (`POST /v1/sms`), is not found. Raw SQL as a
  * named prepared statement: clients poll it many times a second, and it costs
  * the API and PostgreSQL less than Prisma's query.
  */
 export async function findBatch(sql: Sql, accountId: string, batchId: string): Promise<Batch> {
   const { rows } = await sql.query<Batch>({
     name: "salvo-find-batch",
-    text: `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1 AND account_id = $2`,
+    text: `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1 AND account_id = $2 AND NOT single`,
     values: [batchId, accountId],
   });
   const batch = rows[0];
@@ -98,12 +105,13 @@ export async function findBatch(sql: Sql, accountId: string, batchId: string): P
   return batch;
 }
 
-/** One page of the account's batches, newest first. */
+/** One page of the account's batches, newest first (single messages are not batches to the caller). */
 export async function listBatches(db: Db, accountId: string, page: number) {
+  const where = { accountId, single: false };
   const [total, batches] = await db.$transaction([
-    db.batch.count({ where: { accountId } }),
+    db.batch.count({ where }),
     db.batch.findMany({
-      where: { accountId },
+      where,
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       ...pageWindow(page),
     }),
@@ -118,7 +126,10 @@ export async function listMessages(
   batchId: string,
   options: { status?: MessageStatus; page: number },
 ) {
-  const batch = await db.batch.findFirst({ where: { id: batchId, accountId }, select: { id: true } });
+  const batch = await db.batch.findFirst({
+    where: { id: batchId, accountId, single: false },
+    select: { id: true },
+  });
   if (!batch) throw new NotFoundError(`No batch ${batchId}.`);
   const where = { batchId: batch.id, ...(options.status ? { status: options.status } : {}) };
   const [total, messages] = await db.$transaction([
@@ -129,4 +140,38 @@ export async function listMessages(
     messages: messages.map((m) => ({ ...m, id: messageId(m.batchId, m.idx) })),
     pages: pageCount(total),
   };
+}
+
+/** A message of `POST /v1/sms` as its sender sees it; `status` is null until its fate is known. */
+export interface SingleMessage {
+  sender: string;
+  /** The number as the client sent it. */
+  to: string;
+  body: string;
+  type: "transactional" | "marketing";
+  shortenUrls: boolean;
+  status: MessageStatus | null;
+  reason: string | null;
+}
+
+/**
+ * The single message that is position 0 of batch `batchId`, or null when the
+ * account has no such single message. One read of primary keys: clients poll it.
+ */
+export async function findSingleMessage(
+  sql: Sql,
+  accountId: string,
+  batchId: string,
+): Promise<SingleMessage | null> {
+  const { rows } = await sql.query<SingleMessage>({
+    name: "salvo-find-single-message",
+    text: `SELECT b.sender, c.recipients::json->>0 AS "to", b.body, b.type, b.shorten_urls AS "shortenUrls",
+                  m.status, m.reason
+             FROM batches b
+             JOIN batch_chunks c ON c.batch_id = b.id AND c.idx = 0
+             LEFT JOIN messages m ON m.batch_id = b.id AND m.idx = 0
+            WHERE b.id = $1 AND b.account_id = $2 AND b.single`,
+    values: [batchId, accountId],
+  });
+  return rows[0] ?? null;
 }

@@ -7,7 +7,11 @@ import type { WebhookEventType } from "@salvo/core";
 import type { Sql, SqlClient } from "./sql";
 
 const NEW_EVENT_ID = `'evt_' || replace(gen_random_uuid()::text, '-', '')`;
-const NOW_ISO = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** SQL for a timestamptz as the API writes times: ISO 8601 in UTC, to the millisecond. */
+export function isoTimestamp(expression: string): string {
+  return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
 
 /**
  * SQL that writes one event of `type` per row of `source` (a CTE or subquery with
@@ -19,7 +23,7 @@ const NOW_ISO = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z
 export function eventFanOut(type: WebhookEventType, source: string): string {
   return `INSERT INTO webhook_events (id, webhook_id, account_id, type, payload)
           SELECT ${NEW_EVENT_ID}, w.id, w.account_id, '${type}',
-                 json_build_object('type', '${type}', 'timestamp', ${NOW_ISO}, 'data', s.data)::text
+                 json_build_object('type', '${type}', 'timestamp', ${isoTimestamp("now()")}, 'data', s.data)::text
             FROM ${source} s
             JOIN webhooks w ON w.account_id = s.account_id AND w.enabled AND '${type}' = ANY(w.events)
           RETURNING id`;

@@ -15,15 +15,35 @@ export {
   acceptBatch,
   type Batch,
   findBatch,
+  findSingleMessage,
   listBatches,
   listMessages,
   type Message,
   type MessageStatus,
+  type NewBatch,
   type RawRecipient,
+  type SingleMessage,
 } from "./batches";
 export { closeDb, createDb, type Db } from "./client";
-export { eventFanOut, recordEvents } from "./events";
+export { eventFanOut, isoTimestamp, recordEvents } from "./events";
 export { addToList, listNumbers, type NumberList, removeFromList } from "./lists";
 export * from "./pipeline";
+export { type InboundMessage, listReplies, type Reply, recordReply } from "./replies";
 export { redactUrl } from "./server";
 export { createSql, inTransaction, type Sql, type SqlClient } from "./sql";
+export {
+  type AttemptVerdict,
+  createWebhook,
+  deleteWebhook,
+  type EventForDelivery,
+  enableWebhook,
+  failWebhookEvent,
+  findWebhook,
+  listWebhookAttempts,
+  listWebhooks,
+  loadEventForDelivery,
+  overdueWebhookEvents,
+  recordWebhookAttempt,
+  type Webhook,
+  type WebhookAttempt,
+} from "./webhooks";

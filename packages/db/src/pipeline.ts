@@ -3,6 +3,7 @@
 // that changes a message's status updates its batch's counters (and refunds the
 // account) in the same transaction, so counts always equal the message rows.
 import type { RawRecipient } from "./batches";
+import { eventFanOut, isoTimestamp } from "./events";
 import type { Sql } from "./sql";
 
 export interface BatchForWork {
@@ -177,6 +178,19 @@ const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)";
 const COMPLETION = `status = CASE WHEN b.pending - c.settled = 0 THEN 'completed'::"BatchStatus" ELSE 'processing'::"BatchStatus" END,
                  completed_at = CASE WHEN b.pending - c.settled = 0 THEN now() ELSE b.completed_at END`;
 
+// A `batch.completed` event for each webhook that wants it, when the `counters`
+// CTE (RETURNING b.*) completed the batch. Single messages (POST /v1/sms) have none.
+const COMPLETED_EVENTS = eventFanOut(
+  "batch.completed",
+  `(SELECT b.account_id, json_build_object(
+      'batch_id', b.id, 'status', b.status, 'total', b.total, 'sent', b.sent, 'delivered', b.delivered,
+      'undelivered', b.undelivered, 'failed', b.failed, 'blacklisted', b.blacklisted,
+      'duplicated', b.duplicated, 'invalid', b.invalid, 'npai', b.npai, 'flooded', b.flooded,
+      'cost', b.cost, 'created_at', ${isoTimestamp("b.created_at")},
+      'completed_at', ${isoTimestamp("b.completed_at")}) AS data
+     FROM counters b WHERE b.status = 'completed' AND NOT b.single)`,
+);
+
 /** Statuses a message can get before any hand-off. */
 export type JudgedStatus = "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
 
@@ -192,16 +206,17 @@ export interface JudgedMessage {
  * flooded): they leave `pending` and their reserved credits are refunded. Rows
  * that already exist (a retry, or another worker that took the chunk over) are
  * left alone and only the rows this call inserted are counted, so counters never
- * move twice.
+ * move twice. Returns the ids of the `batch.completed` events written when this
+ * completed the batch.
  */
 export async function recordJudgedMessages(
   sql: Sql,
   batch: BatchForWork,
   messages: JudgedMessage[],
-): Promise<void> {
-  if (messages.length === 0) return;
+): Promise<string[]> {
+  if (messages.length === 0) return [];
   const count = (status: JudgedStatus) => `count(*) FILTER (WHERE status = '${status}')::int`;
-  await sql.query({
+  const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-judged",
     text: `WITH inserted AS (${INSERT_MESSAGES}),
            counts AS (
@@ -216,17 +231,19 @@ export async function recordJudgedMessages(
                  npai = b.npai + c.npai, flooded = b.flooded + c.flooded, updated_at = now(),
                  ${COMPLETION}
                FROM counts c WHERE b.id = $1 AND c.settled > 0
+             RETURNING b.*
            ), refund AS (
              UPDATE accounts a SET credits = a.credits + c.settled * $3, updated_at = now()
                FROM counts c WHERE a.id = $2 AND c.settled > 0
-           )
-           SELECT ${ASYNC_COMMIT} FROM counts`,
+           ), events AS (${COMPLETED_EVENTS})
+           SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
     values: insertValues(
       batch,
       messages.map((m) => ({ ...m, reason: null })),
       false,
     ),
   });
+  return rows[0]?.events ?? [];
 }
 
 /**
@@ -263,7 +280,8 @@ export interface HandoffOutcome {
  * in-flight marker (and marks the chunk done after its last group), all in one
  * statement, hence one transaction and one round trip. A row that already exists
  * is left alone and not counted, so recording the same outcome twice changes
- * nothing. Commits without waiting for the WAL flush (see ASYNC_COMMIT).
+ * nothing. Commits without waiting for the WAL flush (see ASYNC_COMMIT). Returns
+ * the ids of the `batch.completed` events written when this completed the batch.
  */
 export async function recordHandoffs(
   sql: Sql,
@@ -271,8 +289,8 @@ export async function recordHandoffs(
   chunk: number,
   outcomes: HandoffOutcome[],
   options: { chunkDone?: boolean } = {},
-): Promise<void> {
-  await sql.query({
+): Promise<string[]> {
+  const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-handoffs",
     text: `WITH inserted AS (${INSERT_MESSAGES}),
            counts AS (
@@ -285,13 +303,14 @@ export async function recordHandoffs(
                  cost = b.cost + c.sent * $3, updated_at = now(),
                  ${COMPLETION}
                FROM counts c WHERE b.id = $1 AND c.settled > 0
+             RETURNING b.*
            ), refund AS (
              UPDATE accounts a SET credits = a.credits + c.failed * $3, updated_at = now()
                FROM counts c WHERE a.id = $2 AND c.failed > 0
            ), chunk AS (
              UPDATE batch_chunks SET in_flight = '{}', done = done OR $11 WHERE batch_id = $1 AND idx = $10
-           )
-           SELECT ${ASYNC_COMMIT} FROM counts`,
+           ), events AS (${COMPLETED_EVENTS})
+           SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
     values: [
       ...insertValues(
         batch,
@@ -308,6 +327,7 @@ export async function recordHandoffs(
       options.chunkDone ?? false,
     ],
   });
+  return rows[0]?.events ?? [];
 }
 
 /** Marks a chunk whose every message is final. */
@@ -352,17 +372,24 @@ export interface StoredReport {
   idx: number;
   status: "delivered" | "undelivered";
   reason: string | null;
+  /** The provider's own status or error code. */
+  providerCode: string | null;
   at: Date;
 }
 
 /**
- * Applies delivery reports: `sent` messages become `delivered` or `undelivered`,
- * the batch's counters follow in the same transaction, and an `unknown_subscriber`
- * puts the number on the account's NPAI list. A report for a message that is not
- * `sent` (already reported: ignored; not yet recorded as sent: returned) changes
- * nothing. Returns the reports that found no message yet (to be retried).
+ * Applies delivery reports: `sent` messages become `delivered` or `undelivered`
+ * with the provider's code and time, the batch's counters follow in the same
+ * transaction, an `unknown_subscriber` puts the number on the account's NPAI
+ * list, and a `dlr` event is written for each of the account's webhooks that
+ * wants it. A report for a message that is not `sent` (already reported: ignored;
+ * not yet recorded as sent: returned) changes nothing. Returns the reports that
+ * found no message yet (to be retried) and the ids of the events written.
  */
-export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): Promise<StoredReport[]> {
+export async function applyDeliveryReports(
+  sql: Sql,
+  reports: StoredReport[],
+): Promise<{ unmatched: StoredReport[]; events: string[] }> {
   const byBatch = new Map<string, StoredReport[]>();
   for (const report of reports) {
     const list = byBatch.get(report.batchId) ?? [];
@@ -370,10 +397,15 @@ export async function applyDeliveryReports(sql: Sql, reports: StoredReport[]): P
     byBatch.set(report.batchId, list);
   }
   const unmatched: StoredReport[] = [];
+  const events: string[] = [];
   for (const [batchId, list] of byBatch) {
-    for (const run of positionRuns(list)) unmatched.push(...(await applyReportRun(sql, batchId, run)));
+    for (const run of positionRuns(list)) {
+      const applied = await applyReportRun(sql, batchId, run);
+      unmatched.push(...applied.unmatched);
+      events.push(...applied.events);
+    }
   }
-  return unmatched;
+  return { unmatched, events };
 }
 
 /**
@@ -404,35 +436,55 @@ const MAX_POSITION_GAP = 256;
 
 /**
  * Applies a run of reports in one statement (one transaction, one round trip):
- * the messages, the batch's counters, the NPAI list. Returns the reports whose
- * message is not written yet (to retry); those already applied are ignored.
+ * the messages, the batch's counters, the NPAI list, the webhook events. Returns
+ * the reports whose message is not written yet (to retry); those already applied
+ * are ignored.
  */
-async function applyReportRun(sql: Sql, batchId: string, run: StoredReport[]): Promise<StoredReport[]> {
+async function applyReportRun(
+  sql: Sql,
+  batchId: string,
+  run: StoredReport[],
+): Promise<{ unmatched: StoredReport[]; events: string[] }> {
   // Not a named (prepared) statement: a generic plan, blind to the arrays' sizes,
   // joins the reports to the messages by a nested loop, a million comparisons a run.
   const { rows } = await sql.query({
     text: `WITH report AS (
-             SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::timestamptz[]) AS u(idx, status, reason, at)
+             SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+                        AS u(idx, status, reason, provider_code, at)
            ), applied AS (
-             UPDATE messages m SET status = r.status::"MessageStatus", reason = r.reason, done_at = r.at
+             UPDATE messages m SET status = r.status::"MessageStatus", reason = r.reason,
+                    provider_code = r.provider_code, done_at = r.at
                FROM report r
               WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx AND m.status = 'sent'
-             RETURNING m.idx, m.status, m.reason, m."to", m.account_id
+             RETURNING m.idx, m.status, m.reason, m.provider_code, m.done_at, m."to", m.account_id
            ), counters AS (
              UPDATE batches SET
                  delivered = delivered + (SELECT count(*) FROM applied WHERE status = 'delivered'),
                  undelivered = undelivered + (SELECT count(*) FROM applied WHERE status = 'undelivered'),
                  updated_at = now()
               WHERE id = $1 AND EXISTS (SELECT 1 FROM applied)
+             RETURNING single
            ), unknown_subscribers AS (
              INSERT INTO npai (account_id, number)
              SELECT account_id, "to" FROM applied WHERE reason = 'unknown_subscriber'
              ON CONFLICT DO NOTHING
+           ), events AS (
+             ${eventFanOut(
+               "dlr",
+               `(SELECT a.account_id, json_build_object(
+                   'message_id', 'msg_' || substr($1, 5) || '_' || a.idx,
+                   'batch_id', CASE WHEN c.single THEN NULL ELSE $1 END,
+                   'to', a."to", 'status', a.status, 'reason', a.reason,
+                   'provider_code', a.provider_code, 'at', ${isoTimestamp("a.done_at")}) AS data
+                 FROM applied a, counters c)`,
+             )}
            )
            -- Not applied and without a message row (in the statement's snapshot): not written yet.
-           SELECT r.idx FROM report r
+           SELECT r.idx, NULL AS event FROM report r
             WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.idx = r.idx)
-              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx)`,
+              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx)
+           UNION ALL
+           SELECT NULL, id FROM events`,
     values: [
       batchId,
       run[0]?.idx,
@@ -440,9 +492,15 @@ async function applyReportRun(sql: Sql, batchId: string, run: StoredReport[]): P
       run.map((r) => r.idx),
       run.map((r) => r.status),
       run.map((r) => r.reason),
+      run.map((r) => r.providerCode),
       run.map((r) => r.at),
     ],
   });
-  const missing = new Set((rows as { idx: number }[]).map((row) => row.idx));
-  return run.filter((r) => missing.has(r.idx));
+  const missing = new Set<number>();
+  const events: string[] = [];
+  for (const row of rows as { idx: number | null; event: string | null }[]) {
+    if (row.event !== null) events.push(row.event);
+    else if (row.idx !== null) missing.add(row.idx);
+  }
+  return { unmatched: run.filter((r) => missing.has(r.idx)), events };
 }

@@ -1,7 +1,7 @@
 import { NotEnoughCreditsError, NotFoundError, newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
-import { acceptBatch, findBatch } from "../src/batches";
+import { acceptBatch, findBatch, findSingleMessage } from "../src/batches";
 import type { Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 
@@ -71,5 +71,58 @@ describe("findBatch", () => {
     const id = await newBatch(owner.id, 1);
     await expect(findBatch(sql, other.id, id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(findBatch(sql, owner.id, "bat_nope")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("single messages (POST /v1/sms)", () => {
+  async function newSingle(accountId: string, to: string) {
+    const id = newId("bat");
+    await acceptBatch(sql, {
+      id,
+      accountId,
+      type: "transactional",
+      sender: "ACME",
+      body: "Hi",
+      country: "FR",
+      segments: 1,
+      recipients: [to],
+      chunkSize: 10,
+      single: true,
+      shortenUrls: true,
+    });
+    return id;
+  }
+
+  it("are found as messages, with the number as sent, and never as batches", async () => {
+    const { account } = await createAccount(testDb.db, { name: "single", credits: 10 });
+    const { account: other } = await createAccount(testDb.db, { name: "other" });
+    const id = await newSingle(account.id, "06 12 34 56 78");
+    const single = {
+      sender: "ACME",
+      to: "06 12 34 56 78",
+      body: "Hi",
+      type: "transactional",
+      shortenUrls: true,
+    };
+    expect(await findSingleMessage(sql, account.id, id)).toEqual({ ...single, status: null, reason: null });
+    await testDb.db.message.create({
+      data: {
+        batchId: id,
+        idx: 0,
+        accountId: account.id,
+        to: "+33612345678",
+        status: "failed",
+        reason: "x",
+        segments: 1,
+      },
+    });
+    expect(await findSingleMessage(sql, account.id, id)).toEqual({
+      ...single,
+      status: "failed",
+      reason: "x",
+    });
+    expect(await findSingleMessage(sql, other.id, id)).toBeNull();
+    await expect(findBatch(sql, account.id, id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await findSingleMessage(sql, account.id, await newBatch(account.id, 1))).toBeNull();
   });
 });

@@ -80,6 +80,7 @@ describe("applyDeliveryReports", () => {
       idx,
       status,
       reason,
+      providerCode: status === "delivered" ? "DELIVRD" : "UNDELIV",
       at,
     });
     // Far apart (several statements), out of order, one twice, and two not written yet.
@@ -94,8 +95,9 @@ describe("applyDeliveryReports", () => {
       report(4_321),
       ...Array.from({ length: 300 }, (_, i) => report(3_000 + i * 3)),
     ];
-    const unmatched = await applyDeliveryReports(sql, reports);
+    const { unmatched, events } = await applyDeliveryReports(sql, reports);
 
+    expect(events).toEqual([]); // no webhook wants them
     expect(unmatched.map((r) => r.idx).sort((a, b) => a - b)).toEqual([17, 4_321]);
     expect(await counts(batch.id)).toEqual({
       sent: TOTAL - 2,
@@ -111,7 +113,67 @@ describe("applyDeliveryReports", () => {
 
     // The same reports again change nothing; the unwritten ones are still returned.
     const again = await applyDeliveryReports(sql, reports);
-    expect(again.map((r) => r.idx).sort((a, b) => a - b)).toEqual([17, 4_321]);
+    expect(again.unmatched.map((r) => r.idx).sort((a, b) => a - b)).toEqual([17, 4_321]);
     expect((await counts(batch.id)).delivered).toBe(303);
+
+    const { rows: stored } = await sql.query(
+      "SELECT idx, status, reason, provider_code, done_at FROM messages WHERE batch_id = $1 AND idx IN (0, 1024)",
+      [batch.id],
+    );
+    expect(stored.sort((a, b) => a.idx - b.idx)).toEqual([
+      { idx: 0, status: "delivered", reason: null, provider_code: "DELIVRD", done_at: at },
+      { idx: 1_024, status: "undelivered", reason: "rejected", provider_code: "UNDELIV", done_at: at },
+    ]);
+  });
+
+  it("writes one dlr event per applied report for each webhook that wants them, none for repeats", async () => {
+    const batch = await sentBatch(new Set());
+    const webhook = async (id: string, events: string[], enabled = true) =>
+      sql.query(
+        "INSERT INTO webhooks (id, account_id, url, events, secret, enabled) VALUES ($1, $2, 'https://example.com/', $3, 'whsec_x', $4)",
+        [id, batch.accountId, events, enabled],
+      );
+    await webhook(`whk_a_${batch.id}`, ["dlr", "mo"]);
+    await webhook(`whk_b_${batch.id}`, ["dlr"]);
+    await webhook(`whk_c_${batch.id}`, ["stop"]);
+    await webhook(`whk_d_${batch.id}`, ["dlr"], false);
+    const at = new Date("2026-11-22T10:00:00.123Z");
+    const reports: StoredReport[] = [
+      { batchId: batch.id, idx: 7, status: "delivered", reason: null, providerCode: "DELIVRD", at },
+      {
+        batchId: batch.id,
+        idx: 4_099,
+        status: "undelivered",
+        reason: "expired",
+        providerCode: "EXPIRED",
+        at,
+      },
+    ];
+
+    const { events } = await applyDeliveryReports(sql, reports);
+    expect(events).toHaveLength(4);
+    expect((await applyDeliveryReports(sql, reports)).events).toEqual([]);
+
+    const { rows } = await sql.query(
+      "SELECT webhook_id, type, payload, state FROM webhook_events WHERE id = ANY($1) ORDER BY webhook_id, payload",
+      [events],
+    );
+    expect(rows.map((r) => [r.webhook_id, r.type, r.state])).toEqual([
+      [`whk_a_${batch.id}`, "dlr", "pending"],
+      [`whk_a_${batch.id}`, "dlr", "pending"],
+      [`whk_b_${batch.id}`, "dlr", "pending"],
+      [`whk_b_${batch.id}`, "dlr", "pending"],
+    ]);
+    const bodies = rows.map((r) => JSON.parse(r.payload));
+    expect(bodies[0]).toMatchObject({ type: "dlr", timestamp: expect.stringMatching(/Z$/) });
+    expect(bodies.map((b) => b.data)).toContainEqual({
+      message_id: `msg_${batch.id.slice(4)}_4099`,
+      batch_id: batch.id,
+      to: "+33610004099",
+      status: "undelivered",
+      reason: "expired",
+      provider_code: "EXPIRED",
+      at: "2026-11-22T10:00:00.123Z",
+    });
   });
 });

@@ -68,6 +68,17 @@ function bullPrefix(prefix: string): string {
 const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
 
 /**
+ * A webhook event is retried on the worker's schedule (WEBHOOK_RETRY_SCHEDULE_MS)
+ * by the custom backoff of that name, given to the webhooks consumer. The
+ * processor decides when an event has had its last attempt: `attempts` here is
+ * only a ceiling, for jobs that keep failing for other reasons (PostgreSQL down).
+ */
+const WEBHOOK_BACKOFF = "webhook";
+const jobDefaults: { [Q in QueueName]?: { attempts: number; backoff: { type: string } } } = {
+  [QUEUES.webhooks]: { attempts: 100, backoff: { type: WEBHOOK_BACKOFF } },
+};
+
+/**
  * How long a job stays owned by a worker that stopped renewing its lock (killed,
  * frozen) before another worker takes it over.
  */
@@ -83,7 +94,12 @@ export function openQueue<Q extends QueueName>(
   const queue = new Queue(name, {
     connection: redis,
     prefix: bullPrefix(prefix),
-    defaultJobOptions: { attempts: 20, backoff: { type: "exponential", delay: 1_000 }, ...retention },
+    defaultJobOptions: {
+      attempts: 20,
+      backoff: { type: "exponential", delay: 1_000 },
+      ...retention,
+      ...jobDefaults[name],
+    },
     ...options,
   });
   return {

@@ -10,6 +10,7 @@ export {
   QUEUES,
   sendChunkJob,
   startConsumer,
+  webhookEventJob,
 } from "./catalog";
 export { redisKey, workersKey } from "./keys";
 export { closeRedis, createRedis } from "./redis";

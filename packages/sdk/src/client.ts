@@ -3,15 +3,24 @@ import type {
   BatchAccepted,
   BatchData,
   CreatedTokenData,
+  CreatedWebhookData,
   ErrorBody,
   Health,
+  InboundReplyData,
   ListedNumber,
   MessageData,
   MessageStatus,
   NewBatch,
+  NewSms,
+  NewWebhook,
   NumbersAdded,
   Page,
+  ReplyData,
+  SendResult,
+  Sms,
   TokenData,
+  WebhookAttemptData,
+  WebhookData,
 } from "./types";
 
 /** How the client presents its token; all three are accepted by the API. */
@@ -34,6 +43,8 @@ export class SalvoApiError extends Error {
   readonly code: string;
   readonly field: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /** The numeric `status` of `POST /v1/send`'s errors (-1 … -99); undefined elsewhere. */
+  readonly numericStatus: number | undefined;
   readonly headers: Headers;
 
   constructor(status: number, body: ErrorBody | undefined, headers: Headers) {
@@ -43,6 +54,7 @@ export class SalvoApiError extends Error {
     this.status = status;
     this.code = code;
     this.field = body?.error?.field;
+    this.numericStatus = body?.status;
     this.headers = headers;
     const retryAfter = headers.get("retry-after");
     this.retryAfterSeconds = retryAfter ? Number(retryAfter) : undefined;
@@ -103,8 +115,69 @@ export class Salvo {
     },
   };
 
+  readonly sms = {
+    /** `POST /v1/sms`: one message; answered at once, `pending`. */
+    send: (sms: NewSms) => this.call<Sms>("POST", "/v1/sms", sms),
+    get: (id: string) => this.call<Sms>("GET", `/v1/sms/${encodeURIComponent(id)}`),
+    /** Polls a message until `until` says so (by default: no longer pending); throws after `timeoutMs`. */
+    wait: async (
+      id: string,
+      options: { timeoutMs?: number; intervalMs?: number; until?: (sms: Sms) => boolean } = {},
+    ): Promise<Sms> => {
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      const deadline = Date.now() + timeoutMs;
+      const done = options.until ?? ((sms: Sms) => sms.status !== "pending");
+      for (;;) {
+        const { body } = await this.sms.get(id);
+        if (done(body)) return body;
+        if (Date.now() > deadline)
+          throw new Error(`message ${id} still ${body.status} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+      }
+    },
+  };
+
+  /**
+   * `POST /v1/send`: up to 10,000 recipients, answered once every message is
+   * judged and handed off (status 200), or with the counts so far and `pending`
+   * (202) when the API's SEND_TIMEOUT_MS ran out first.
+   */
+  sendNow(batch: NewBatch, options: { timeoutMs?: number } = {}) {
+    return this.call<SendResult>("POST", "/v1/send", batch, {}, options.timeoutMs ?? 150_000);
+  }
+
   readonly blacklist = this.numberList("blacklist");
   readonly npai = this.numberList("npai");
+
+  readonly webhooks = {
+    /** `POST /v1/webhooks`: the answer carries the signing secret, shown only this once. */
+    create: (webhook: NewWebhook) => this.call<{ data: CreatedWebhookData }>("POST", "/v1/webhooks", webhook),
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<WebhookData>>("GET", `/v1/webhooks${query({ page: options.page })}`),
+    get: (id: string) => this.call<{ data: WebhookData }>("GET", `/v1/webhooks/${encodeURIComponent(id)}`),
+    delete: (id: string) => this.call<undefined>("DELETE", `/v1/webhooks/${encodeURIComponent(id)}`),
+    /** Enables a webhook that was disabled for failing; events from now on are delivered. */
+    enable: (id: string) =>
+      this.call<{ data: WebhookData }>("POST", `/v1/webhooks/${encodeURIComponent(id)}/enable`),
+    /** Every delivery attempt, newest first. */
+    deliveries: (id: string, options: { page?: number } = {}) =>
+      this.call<Page<WebhookAttemptData>>(
+        "GET",
+        `/v1/webhooks/${encodeURIComponent(id)}/deliveries${query({ page: options.page })}`,
+      ),
+  };
+
+  readonly replies = {
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<ReplyData>>("GET", `/v1/replies${query({ page: options.page })}`),
+  };
+
+  /** The simulator provider's endpoints (only when the workers use SMS_PROVIDER=simulator). */
+  readonly simulator = {
+    /** A reply (MO) from a handset, as a provider would pass it on: `{from: "+336…", to: "ACME", body: "STOP"}`. */
+    inbound: (message: { from: string; to: string; body: string }) =>
+      this.call<{ data: InboundReplyData }>("POST", "/v1/providers/simulator/inbound", message),
+  };
 
   constructor(private readonly options: SalvoOptions) {}
 
@@ -133,6 +206,7 @@ export class Salvo {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    timeoutMs = this.options.timeoutMs ?? 30_000,
   ): Promise<Answer<T>> {
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method,
@@ -144,7 +218,7 @@ export class Salvo {
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
     let parsed: unknown;

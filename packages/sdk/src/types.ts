@@ -2,6 +2,8 @@
 
 export interface ErrorBody {
   error: { code: string; description: string; field?: string };
+  /** `POST /v1/send` only: -1 authentication, -3 credits, -5 not found, -6 bad JSON, -7 data error, -99 other. */
+  status?: number;
 }
 
 export interface Page<T> {
@@ -51,6 +53,62 @@ export interface NewBatch {
   /** ISO 3166 alpha-2, for national-format numbers; default: the account's. */
   country?: string;
   type?: "transactional" | "marketing";
+}
+
+/** `POST /v1/sms`. */
+export interface NewSms {
+  from: string;
+  /** Any national (read with the account's default country) or international format. */
+  to: string;
+  body: string;
+  shortenUrls?: boolean;
+  /** Default true. */
+  isTransactional?: boolean;
+}
+
+export type SmsStatus =
+  | "pending"
+  | "sent"
+  | "delivered"
+  | "undelivered"
+  | "failed"
+  | "blacklisted"
+  | "npai"
+  | "flooded";
+
+/** A single message: `POST /v1/sms` answers it `pending`, `GET /v1/sms/:id` with its current status. */
+export interface Sms {
+  id: string;
+  from: string;
+  /** As the client sent it. */
+  to: string;
+  body: string;
+  shortenUrls: boolean;
+  isTransactional: boolean;
+  status: SmsStatus;
+  /** Why it failed or was not delivered (e.g. `unknown_subscriber`); "" otherwise. */
+  statusReason: string;
+}
+
+/** `POST /v1/send`'s answer: 200 once every message is judged and handed off, 202 (with `pending`) on timeout. */
+export interface SendResult {
+  status: 1;
+  message: string;
+  /** The batch id: `GET /v1/batches/:ticket`. */
+  ticket: string;
+  cost: number;
+  /** The account's balance after the send. */
+  credits: number;
+  total: number;
+  sent: number;
+  failed: number;
+  blacklisted: number;
+  duplicated: number;
+  invalid: number;
+  npai: number;
+  flooded: number;
+  /** Only when the wait timed out (HTTP 202). */
+  pending?: number;
 }
 
 export interface BatchAccepted {
@@ -120,4 +178,81 @@ export interface NumbersAdded {
 export interface ListedNumber {
   number: string;
   created_at: string;
+}
+
+export interface ReplyAttributes {
+  /** The replying number, E.164. */
+  from: string;
+  /** The sender id or number it was sent to. */
+  to: string;
+  body: string;
+  /** A stop keyword: the number was put on the blacklist. */
+  stop: boolean;
+  /** The message it answers (the last one sent to that number from that sender). */
+  message_id: string | null;
+  batch_id: string | null;
+  received_at: string;
+}
+
+export interface ReplyData {
+  id: string;
+  type: "replies";
+  attributes: ReplyAttributes;
+}
+
+export interface InboundReplyData {
+  id: string;
+  type: "replies";
+  /** `account_matched`: false when the reply answers no message sent by Salvo (it is kept, unassigned). */
+  attributes: ReplyAttributes & { account_matched: boolean };
+}
+
+/** What a webhook can subscribe to. */
+export type WebhookEventType = "dlr" | "mo" | "stop" | "batch.completed";
+
+/** `POST /v1/webhooks`. */
+export interface NewWebhook {
+  /** `https://` (or `http://`), at most 2,048 characters, on a public address. */
+  url: string;
+  events: WebhookEventType[];
+  /** A Standard Webhooks secret (`whsec_…`); one is generated when omitted. */
+  secret?: string;
+}
+
+export interface WebhookData {
+  id: string;
+  type: "webhooks";
+  attributes: {
+    url: string;
+    events: WebhookEventType[];
+    /** `disabled` after failing every delivery for too long (see `disabled_reason`). */
+    status: "enabled" | "disabled";
+    disabled_reason: string | null;
+    disabled_at: string | null;
+    /** Start of the current run of failed deliveries; null after a success. */
+    failing_since: string | null;
+    created_at: string;
+  };
+  links: { self: string };
+}
+
+export interface CreatedWebhookData extends WebhookData {
+  attributes: WebhookData["attributes"] & { secret: string };
+}
+
+/** One attempt to deliver an event to a webhook. */
+export interface WebhookAttemptData {
+  id: string;
+  type: "webhook_attempts";
+  attributes: {
+    event_id: string;
+    event: WebhookEventType;
+    /** The event's state now: `pending` (a retry is due), `delivered` or `failed`. */
+    event_state: "pending" | "delivered" | "failed";
+    /** null when there was no answer (timeout, connection refused, …). */
+    status_code: number | null;
+    duration_ms: number;
+    error: string | null;
+    attempted_at: string;
+  };
 }

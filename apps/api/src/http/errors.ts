@@ -6,7 +6,7 @@ import {
   UnsupportedMediaTypeError,
 } from "@salvo/core";
 import type { Logger } from "@salvo/runtime";
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { sendReply } from "./reply";
 import { requestIdOf } from "./request-log";
 
@@ -15,6 +15,40 @@ function errorEnvelope(error: SalvoError) {
   return {
     error: { code: error.code, description: error.message, ...(error.field ? { field: error.field } : {}) },
   };
+}
+
+/**
+ * Marks routes of the classic SMS-API family (`POST /v1/send`), whose clients
+ * read a numeric `status` beside the error. Mounted before authentication, so
+ * errors raised before the route (401, 429, 404, unreadable bodies) carry it too.
+ */
+export const numericErrorStatus: RequestHandler = (_req, res, next) => {
+  res.locals.numericErrorStatus = true;
+  next();
+};
+
+/** -1 authentication, -3 credits, -5 not found, -6 unreadable JSON, -7 data error, -99 anything else. */
+function numericStatus(error: SalvoError | null): number {
+  if (!error) return -99;
+  if (error.code === "INVALID_JSON" || error.code === "UNSUPPORTED_MEDIA_TYPE") return -6;
+  switch (error.status) {
+    case 401:
+      return -1;
+    case 402:
+      return -3;
+    case 404:
+      return -5;
+    case 400:
+    case 413:
+    case 422:
+      return -7;
+    default:
+      return -99;
+  }
+}
+
+function withNumericStatus(res: Response, error: SalvoError | null, body: object) {
+  return res.locals.numericErrorStatus === true ? { status: numericStatus(error), ...body } : body;
 }
 
 export const notFound: RequestHandler = (req) => {
@@ -53,15 +87,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       const headers: Record<string, string> = {};
       if ("retryAfterSeconds" in known) headers["Retry-After"] = String(known.retryAfterSeconds);
       if (known.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="salvo", Basic realm="salvo"';
-      sendReply(req, res, { status: known.status, body: errorEnvelope(known), headers });
+      sendReply(req, res, {
+        status: known.status,
+        body: withNumericStatus(res, known, errorEnvelope(known)),
+        headers,
+      });
       return;
     }
     logger.error({ err: error, requestId: requestIdOf(res) }, "unhandled error");
     sendReply(req, res, {
       status: 500,
-      body: {
+      body: withNumericStatus(res, null, {
         error: { code: "INTERNAL_ERROR", description: "Something went wrong on our side; it was logged." },
-      },
+      }),
     });
   };
 }

@@ -6,6 +6,7 @@ import {
   findBatch,
   listBatches,
   listMessages,
+  type NewBatch,
   type RawRecipient,
   type Sql,
 } from "@salvo/db";
@@ -20,7 +21,7 @@ const MAX_RECIPIENTS = 1_000_000;
 const MAX_REF_LENGTH = 255;
 // The body and refs are stored verbatim, and PostgreSQL text cannot hold U+0000 (no SMS carries it
 // either): refused here rather than failing a query with a 500, or an insert later in a worker.
-const NUL = "\u0000";
+export const NUL = "\u0000";
 
 /**
  * Recipients are checked for shape only (a string, or `{to, ref?}`): whether a
@@ -72,15 +73,22 @@ const recipients = z
     return out;
   });
 
-const newBatch = z.strictObject({
-  from: z
-    .string()
-    .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits"),
-  body: z
-    .string()
-    .min(1, "the message body is empty")
-    .refine((body) => !body.includes(NUL), "the message body contains a NUL character")
-    .refine((body) => [...body].length <= 1_600, "at most 1,600 characters"),
+/** A sender id: 1 to 11 letters and digits, or a number of up to 15 digits. */
+export const sender = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits");
+
+/** A message text as sent: 1 to 1,600 characters, no NUL. */
+export const messageBody = z
+  .string()
+  .min(1, "the message body is empty")
+  .refine((body) => !body.includes(NUL), "the message body contains a NUL character")
+  .refine((body) => [...body].length <= 1_600, "at most 1,600 characters");
+
+/** The body of `POST /v1/batches` (and of `POST /v1/send`). */
+export const newBatch = z.strictObject({
+  from: sender,
+  body: messageBody,
   recipients,
   country: z
     .string()
@@ -119,6 +127,31 @@ function batchResource(batch: Batch) {
   };
 }
 
+/** What accepting a batch needs: where it is stored, and the queue that sends it. */
+export interface BatchIntake {
+  sql: Sql;
+  batches: OpenQueue<"batches">;
+  logger: Logger;
+  chunkSize: number;
+}
+
+/**
+ * Stores a batch (taking its credits) and enqueues its `batches` job. Once
+ * stored it is durable: if Redis is down the reconciler enqueues it later.
+ */
+export async function submitBatch(
+  { sql, batches, logger, chunkSize }: BatchIntake,
+  batch: Omit<NewBatch, "chunkSize">,
+): Promise<void> {
+  await acceptBatch(sql, { ...batch, chunkSize });
+  await batches.add({ batchId: batch.id }, { jobId: batch.id }).catch((error: Error) => {
+    logger.warn(
+      { batchId: batch.id, err: error.message },
+      "batch stored but not enqueued; the reconciler will",
+    );
+  });
+}
+
 const batchParams = z.object({
   id: z
     .string()
@@ -127,16 +160,13 @@ const batchParams = z.object({
     .refine((id) => !id.includes(NUL), "not a batch id"),
 });
 
-interface BatchDeps {
+interface BatchDeps extends BatchIntake {
   db: Db;
-  sql: Sql;
-  batches: OpenQueue<"batches">;
-  logger: Logger;
-  chunkSize: number;
   maxBodyBytes: number;
 }
 
-export function batchRoutes({ db, sql, batches, logger, chunkSize, maxBodyBytes }: BatchDeps): Router {
+export function batchRoutes(deps: BatchDeps): Router {
+  const { db, sql, maxBodyBytes } = deps;
   const router = Router();
 
   router.post(
@@ -147,7 +177,7 @@ export function batchRoutes({ db, sql, batches, logger, chunkSize, maxBodyBytes 
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         const id = newId("bat");
-        await acceptBatch(sql, {
+        await submitBatch(deps, {
           id,
           accountId: account.id,
           type: body.type,
@@ -156,14 +186,6 @@ export function batchRoutes({ db, sql, batches, logger, chunkSize, maxBodyBytes 
           country: body.country ?? null,
           segments: segmentCount(body.body),
           recipients: body.recipients,
-          chunkSize,
-        });
-        // The batch is durable now. If Redis is down the reconciler enqueues it later.
-        await batches.add({ batchId: id }, { jobId: id }).catch((error: Error) => {
-          logger.warn(
-            { batchId: id, err: error.message },
-            "batch stored but not enqueued; the reconciler will",
-          );
         });
         return {
           status: 202,

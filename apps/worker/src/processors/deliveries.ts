@@ -3,6 +3,7 @@ import { applyDeliveryReports, type StoredReport } from "@salvo/db";
 import type { DeliveryReport } from "@salvo/providers";
 import type { Payload } from "@salvo/queue";
 import type { WorkContext } from "../context";
+import { dispatchEvents } from "../events";
 
 /** How often reports that found no message yet are retried (with growing delays) before being dropped. */
 const MAX_ATTEMPTS = 6;
@@ -37,15 +38,17 @@ export function groupReports(reports: DeliveryReport[], onForeign: (messageId: s
  */
 export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">): Promise<void> {
   const stored: StoredReport[] = data.groups.flatMap((group) =>
-    group.entries.map(([idx, status, reason]) => ({
+    group.entries.map(([idx, status, reason, providerCode]) => ({
       batchId: group.batchId,
       idx,
       status,
       reason,
+      providerCode,
       at: new Date(group.at),
     })),
   );
-  const unmatched = await applyDeliveryReports(ctx.sql, stored);
+  const { unmatched, events } = await applyDeliveryReports(ctx.sql, stored);
+  await dispatchEvents(ctx, events);
   if (unmatched.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {
     ctx.logger.warn(

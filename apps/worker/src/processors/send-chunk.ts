@@ -15,6 +15,7 @@ import {
 import { applyAntiFlood, JOB_LOCK_MS, reserveSendSlots } from "@salvo/queue";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
+import { dispatchEvents } from "../events";
 import { DUPLICATE, INVALID } from "./expand-batch";
 
 /** Raw numbers longer than this are cut when stored as an invalid message's `to`. */
@@ -58,7 +59,7 @@ export async function sendChunk(
   if (!chunk.judged) throw new Error(`chunk ${data.chunk} of ${data.batchId} is not judged yet`);
 
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
-  await recordJudgedMessages(ctx.sql, batch, judged);
+  await dispatchEvents(ctx, await recordJudgedMessages(ctx.sql, batch, judged));
 
   const inFlight = new Set(chunk.inFlight);
   const inDoubt = sendable.filter((m) => inFlight.has(m.idx));
@@ -87,7 +88,7 @@ async function settleInDoubt(ctx: WorkContext, batch: BatchForWork, chunk: numbe
     // A provider that cannot tell: assume it got the message rather than risk sending it twice.
     else answered.push({ ...message, accepted: true });
   }
-  await recordHandoffs(ctx.sql, batch, chunk, answered);
+  await dispatchEvents(ctx, await recordHandoffs(ctx.sql, batch, chunk, answered));
   ctx.logger.warn(
     { batchId: batch.id, chunk, inDoubt: inDoubt.length, resent: resend.length },
     "resumed a chunk that a previous run left in the middle of a hand-off",
@@ -217,7 +218,7 @@ async function handOff(
       group.map((m) => ({ id: messageId(batch.id, m.idx), to: m.to, from: batch.sender, body: batch.body })),
     );
     const byId = new Map(results.map((r) => [r.id, r]));
-    await recordHandoffs(
+    const events = await recordHandoffs(
       ctx.sql,
       batch,
       chunk,
@@ -231,5 +232,6 @@ async function handOff(
       }),
       { chunkDone: i + groupSize >= messages.length },
     );
+    await dispatchEvents(ctx, events);
   }
 }

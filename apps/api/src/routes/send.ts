@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { newId, segmentCount, TooManyRecipientsError } from "@salvo/core";
+import { type Batch, type Db, findAccount, findBatch, type Sql } from "@salvo/db";
+import { Router } from "express";
+import { requestIdOf } from "../http/request-log";
+import { accountOf, route } from "../http/route";
+import { type BatchIntake, newBatch, submitBatch } from "./batches";
+
+/** The most recipients `POST /v1/send` takes: beyond, the client would wait too long. */
+const MAX_SEND_RECIPIENTS = 10_000;
+
+// Small batches are done in tens of milliseconds: poll fast at first, then back off.
+const FIRST_POLL_MS = 20;
+const MAX_POLL_MS = 250;
+
+interface SendDeps extends BatchIntake {
+  db: Db;
+  maxBodyBytes: number;
+  /** How long a request waits for its batch before answering 202 with what is done so far. */
+  timeoutMs: number;
+  /** Aborted when the API shuts down: waiting requests answer at once. */
+  stopping?: AbortSignal;
+}
+
+/**
+ * Polls the batch until no message is pending, or `signal` aborts (timeout, the
+ * client went away, the API is stopping). Returns the batch as last read.
+ */
+async function waitForBatch(sql: Sql, accountId: string, batchId: string, signal: AbortSignal) {
+  let batch = await findBatch(sql, accountId, batchId);
+  for (let pause = FIRST_POLL_MS; batch.pending > 0 && !signal.aborted; ) {
+    try {
+      await sleep(pause, undefined, { signal });
+    } catch {
+      break; // aborted
+    }
+    batch = await findBatch(sql, accountId, batchId);
+    pause = Math.min(MAX_POLL_MS, Math.ceil(pause * 1.5));
+  }
+  return batch;
+}
+
+function sendResult(batch: Batch, credits: number) {
+  return {
+    ticket: batch.id,
+    cost: batch.cost,
+    credits,
+    total: batch.total,
+    sent: batch.sent,
+    failed: batch.failed,
+    blacklisted: batch.blacklisted,
+    duplicated: batch.duplicated,
+    invalid: batch.invalid,
+    npai: batch.npai,
+    flooded: batch.flooded,
+  };
+}
+
+/**
+ * `POST /v1/send`: a batch of up to 10,000 recipients, answered only once every
+ * message has been judged and handed off, with the counts and the balance left,
+ * in the envelope of classic SMS APIs (`"status": 1`; errors carry a negative
+ * `status`, see `numericErrorStatus`). Underneath it is an ordinary batch.
+ */
+export function sendRoutes(deps: SendDeps): Router {
+  const router = Router();
+
+  router.post(
+    "/send",
+    route({
+      body: newBatch,
+      maxBodyBytes: deps.maxBodyBytes,
+      handler: async ({ body, res }) => {
+        if (body.recipients.length > MAX_SEND_RECIPIENTS) {
+          throw new TooManyRecipientsError(
+            `POST /v1/send takes at most ${MAX_SEND_RECIPIENTS.toLocaleString("en")} recipients; send more with POST /v1/batches and poll GET /v1/batches/:id.`,
+          );
+        }
+        const account = accountOf(res);
+        const id = newId("bat");
+        // Listening from now on: the client may hang up while the batch is stored.
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!res.writableFinished) gone.abort();
+        };
+        res.on("close", onClose);
+        let batch: Batch;
+        try {
+          await submitBatch(deps, {
+            id,
+            accountId: account.id,
+            type: body.type,
+            sender: body.from,
+            body: body.body,
+            country: body.country ?? null,
+            segments: segmentCount(body.body),
+            recipients: body.recipients,
+          });
+          const signals = [gone.signal, AbortSignal.timeout(deps.timeoutMs)];
+          if (deps.stopping) signals.push(deps.stopping);
+          batch = await waitForBatch(deps.sql, account.id, id, AbortSignal.any(signals));
+        } finally {
+          res.off("close", onClose);
+        }
+        if (gone.signal.aborted) {
+          deps.logger.info(
+            { batchId: id, requestId: requestIdOf(res) },
+            "send: the client went away; its batch goes on",
+          );
+          // Nobody reads it: 499 (nginx's "client closed request") is for the request log.
+          return { status: 499 };
+        }
+        // Read after the batch: refunds of unsent messages are in.
+        const credits = (await findAccount(deps.db, account.id))?.credits ?? 0;
+        if (batch.pending > 0) {
+          return {
+            status: 202,
+            body: {
+              status: 1,
+              message: `Accepted and still being sent: poll GET /v1/batches/${id} for the final counts.`,
+              ...sendResult(batch, credits),
+              pending: batch.pending,
+            },
+            headers: { Location: `/v1/batches/${id}` },
+          };
+        }
+        return { status: 200, body: { status: 1, message: "OK", ...sendResult(batch, credits) } };
+      },
+    }),
+  );
+
+  return router;
+}

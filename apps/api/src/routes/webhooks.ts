@@ -1,0 +1,178 @@
+import { InvalidParameterError, newId, WEBHOOK_EVENT_TYPES } from "@salvo/core";
+import {
+  createWebhook,
+  deleteWebhook,
+  enableWebhook,
+  findWebhook,
+  listWebhookAttempts,
+  listWebhooks,
+  type Sql,
+  type Webhook,
+  type WebhookAttempt,
+} from "@salvo/db";
+import {
+  checkDestination,
+  DestinationRefusedError,
+  generateWebhookSecret,
+  isWebhookSecret,
+  webhookUrlProblem,
+} from "@salvo/webhooks";
+import { Router } from "express";
+import { z } from "zod";
+import { paged, pageQuery } from "../http/pagination";
+import { accountOf, route } from "../http/route";
+
+const newWebhook = z.strictObject({
+  // Stored as parsed (percent-encoded, lower-case host): what is posted to, and shown.
+  url: z.string().transform((url, ctx) => {
+    const problem = webhookUrlProblem(url);
+    if (!problem) return new URL(url).href;
+    ctx.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .min(1, `at least one of ${WEBHOOK_EVENT_TYPES.join(", ")}`)
+    .refine((events) => new Set(events).size === events.length, "each event type at most once"),
+  secret: z
+    .string()
+    .refine(isWebhookSecret, "expected a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes")
+    .optional(),
+});
+
+function webhookResource(webhook: Webhook) {
+  return {
+    id: webhook.id,
+    type: "webhooks",
+    attributes: {
+      url: webhook.url,
+      events: webhook.events,
+      status: webhook.enabled ? "enabled" : "disabled",
+      disabled_reason: webhook.disabledReason,
+      disabled_at: webhook.disabledAt?.toISOString() ?? null,
+      failing_since: webhook.failingSince?.toISOString() ?? null,
+      created_at: webhook.createdAt.toISOString(),
+    },
+    links: { self: `/v1/webhooks/${webhook.id}` },
+  };
+}
+
+function attemptResource(attempt: WebhookAttempt) {
+  return {
+    id: attempt.id,
+    type: "webhook_attempts",
+    attributes: {
+      event_id: attempt.eventId,
+      event: attempt.eventType,
+      event_state: attempt.eventState,
+      status_code: attempt.statusCode,
+      duration_ms: attempt.durationMs,
+      error: attempt.error,
+      attempted_at: attempt.attemptedAt.toISOString(),
+    },
+  };
+}
+
+const webhookParams = z.object({ id: z.string().min(1).max(64) });
+
+/**
+ * `/v1/webhooks`: where the account's events are posted. The signing secret is
+ * shown once, in the answer that creates the webhook. A URL must point at a
+ * public address unless the operator allows private networks.
+ */
+export function webhookRoutes(sql: Sql, options: { allowPrivateNetworks: boolean }): Router {
+  const router = Router();
+
+  router.post(
+    "/webhooks",
+    route({
+      body: newWebhook,
+      handler: async ({ body, res }) => {
+        const account = accountOf(res);
+        try {
+          await checkDestination(body.url, { allowPrivateNetworks: options.allowPrivateNetworks });
+        } catch (error) {
+          if (error instanceof DestinationRefusedError) {
+            throw new InvalidParameterError(`url: ${error.message}`, "url");
+          }
+          throw error;
+        }
+        const secret = body.secret ?? generateWebhookSecret();
+        const webhook = await createWebhook(sql, {
+          id: newId("whk"),
+          accountId: account.id,
+          url: body.url,
+          events: body.events,
+          secret,
+        });
+        const resource = webhookResource(webhook);
+        return {
+          status: 201,
+          body: {
+            data: { ...resource, attributes: { ...resource.attributes, secret } },
+            links: resource.links,
+          },
+          headers: { Location: resource.links.self },
+        };
+      },
+    }),
+  );
+
+  router.get(
+    "/webhooks",
+    route({
+      query: pageQuery,
+      handler: async ({ query, res }) => {
+        const { webhooks, pages } = await listWebhooks(sql, accountOf(res).id, query.page);
+        return { status: 200, body: paged(webhooks.map(webhookResource), pages, query.page) };
+      },
+    }),
+  );
+
+  router.get(
+    "/webhooks/:id",
+    route({
+      params: webhookParams,
+      handler: async ({ params, res }) => {
+        const resource = webhookResource(await findWebhook(sql, accountOf(res).id, params.id));
+        return { status: 200, body: { data: resource, links: resource.links } };
+      },
+    }),
+  );
+
+  router.delete(
+    "/webhooks/:id",
+    route({
+      params: webhookParams,
+      handler: async ({ params, res }) => {
+        await deleteWebhook(sql, accountOf(res).id, params.id);
+        return { status: 204 };
+      },
+    }),
+  );
+
+  router.post(
+    "/webhooks/:id/enable",
+    route({
+      params: webhookParams,
+      handler: async ({ params, res }) => {
+        const resource = webhookResource(await enableWebhook(sql, accountOf(res).id, params.id));
+        return { status: 200, body: { data: resource, links: resource.links } };
+      },
+    }),
+  );
+
+  router.get(
+    "/webhooks/:id/deliveries",
+    route({
+      params: webhookParams,
+      query: pageQuery,
+      handler: async ({ params, query, res }) => {
+        const { attempts, pages } = await listWebhookAttempts(sql, accountOf(res).id, params.id, query.page);
+        return { status: 200, body: paged(attempts.map(attemptResource), pages, query.page) };
+      },
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,101 @@
+import { newId, pageCount, pageWindow } from "@salvo/core";
+import { eventFanOut, isoTimestamp } from "./events";
+import type { Sql } from "./sql";
+
+export interface InboundMessage {
+  /** The replying number, E.164. */
+  from: string;
+  /** The sender id or number the reply was sent to. */
+  to: string;
+  body: string;
+  /** Its text is a stop keyword (see isStopKeyword in @salvo/core). */
+  stop: boolean;
+}
+
+export interface Reply {
+  id: string;
+  accountId: string | null;
+  batchId: string | null;
+  idx: number | null;
+  from: string;
+  to: string;
+  body: string;
+  stop: boolean;
+  receivedAt: Date;
+}
+
+const REPLY_COLUMNS = `id, account_id AS "accountId", batch_id AS "batchId", idx, "from", "to", body, stop,
+  received_at AS "receivedAt"`;
+
+/**
+ * Stores an inbound message (MO) with the account and message it answers: the
+ * last message handed off to that number from that sender. A STOP puts the
+ * number on that account's blacklist in the same transaction, so no batch judged
+ * after this returns reaches it. `mo` events (and `stop` ones for a STOP) are
+ * written for the account's webhooks; their ids are returned to be enqueued. A
+ * reply that answers no message is kept without an account.
+ */
+export async function recordReply(
+  sql: Sql,
+  inbound: InboundMessage,
+): Promise<{ reply: Reply; events: string[] }> {
+  const { rows } = await sql.query<{ reply: Reply; events: string[] }>({
+    name: "salvo-record-reply",
+    text: `WITH answered AS (
+             SELECT m.account_id, m.batch_id, m.idx, b.single FROM messages m JOIN batches b ON b.id = m.batch_id
+              WHERE m."to" = $2 AND b.sender = $3 AND m.status IN ('sent', 'delivered', 'undelivered')
+              ORDER BY m.sent_at DESC, m.batch_id DESC, m.idx DESC LIMIT 1
+           ), reply AS (
+             INSERT INTO replies (id, account_id, batch_id, idx, "from", "to", body, stop)
+             SELECT $1, a.account_id, a.batch_id, a.idx, $2, $3, $4, $5
+               FROM (SELECT 1) AS one LEFT JOIN answered a ON true
+             RETURNING ${REPLY_COLUMNS}
+           ), stopped AS (
+             INSERT INTO blacklist (account_id, number)
+             SELECT "accountId", "from" FROM reply WHERE stop AND "accountId" IS NOT NULL
+             ON CONFLICT DO NOTHING
+           ), mo AS (
+             ${eventFanOut(
+               "mo",
+               `(SELECT r."accountId" AS account_id, json_build_object(
+                   'reply_id', r.id, 'from', r."from", 'to', r."to", 'body', r.body, 'stop', r.stop,
+                   'message_id', CASE WHEN r."batchId" IS NULL THEN NULL
+                                      ELSE 'msg_' || substr(r."batchId", 5) || '_' || r.idx END,
+                   'batch_id', CASE WHEN a.single THEN NULL ELSE r."batchId" END,
+                   'received_at', ${isoTimestamp('r."receivedAt"')}) AS data
+                 FROM reply r LEFT JOIN answered a ON true)`,
+             )}
+           ), stop AS (
+             ${eventFanOut(
+               "stop",
+               `(SELECT r."accountId" AS account_id, json_build_object(
+                   'number', r."from", 'to', r."to", 'reply_id', r.id,
+                   'at', ${isoTimestamp('r."receivedAt"')}) AS data
+                 FROM reply r WHERE r.stop)`,
+             )}
+           )
+           SELECT row_to_json(reply) AS reply,
+                  ARRAY(SELECT id FROM mo UNION ALL SELECT id FROM stop) AS events
+             FROM reply`,
+    values: [newId("rpl"), inbound.from, inbound.to, inbound.body, inbound.stop],
+  });
+  const row = rows[0];
+  if (!row) throw new Error("the reply was not stored");
+  return { reply: { ...row.reply, receivedAt: new Date(row.reply.receivedAt) }, events: row.events };
+}
+
+/** One page of the account's replies, newest first. */
+export async function listReplies(sql: Sql, accountId: string, page: number) {
+  const { skip, take } = pageWindow(page);
+  const [counted, listed] = await Promise.all([
+    sql.query<{ total: number }>("SELECT count(*)::int AS total FROM replies WHERE account_id = $1", [
+      accountId,
+    ]),
+    sql.query<Reply>(
+      `SELECT ${REPLY_COLUMNS} FROM replies WHERE account_id = $1
+        ORDER BY received_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [accountId, take, skip],
+    ),
+  ]);
+  return { replies: listed.rows, pages: pageCount(counted.rows[0]?.total ?? 0) };
+}

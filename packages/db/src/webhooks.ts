@@ -1,0 +1,285 @@
+// An account's webhooks, the delivery of their events (the outbox written by
+// events.ts) and the log of every attempt.
+import { LimitReachedError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import { inTransaction, type Sql } from "./sql";
+
+/** The most webhooks one account may have. */
+const MAX_WEBHOOKS_PER_ACCOUNT = 20;
+
+/** A webhook as its owner sees it: never its secret, which is shown once, when created. */
+export interface Webhook {
+  id: string;
+  accountId: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: Date | null;
+  failingSince: Date | null;
+  createdAt: Date;
+}
+
+const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, enabled, disabled_reason AS "disabledReason",
+  disabled_at AS "disabledAt", failing_since AS "failingSince", created_at AS "createdAt"`;
+
+/**
+ * Stores a new webhook, unless the account already has MAX_WEBHOOKS_PER_ACCOUNT
+ * (counted under a lock on the account's row, so concurrent requests cannot pass it).
+ */
+export async function createWebhook(
+  sql: Sql,
+  input: { id: string; accountId: string; url: string; events: string[]; secret: string },
+): Promise<Webhook> {
+  return inTransaction(sql, async (client) => {
+    await client.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", [input.accountId]);
+    const { rows: counted } = await client.query<{ total: number }>(
+      "SELECT count(*)::int AS total FROM webhooks WHERE account_id = $1",
+      [input.accountId],
+    );
+    if ((counted[0]?.total ?? 0) >= MAX_WEBHOOKS_PER_ACCOUNT) {
+      throw new LimitReachedError(
+        `An account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks: delete one first.`,
+      );
+    }
+    const { rows } = await client.query<Webhook>(
+      `INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)
+       RETURNING ${WEBHOOK_COLUMNS}`,
+      [input.id, input.accountId, input.url, input.events, input.secret],
+    );
+    return rows[0] as Webhook;
+  });
+}
+
+/** One page of an account's webhooks, newest first. */
+export async function listWebhooks(sql: Sql, accountId: string, page: number) {
+  const { skip, take } = pageWindow(page);
+  const [counted, listed] = await Promise.all([
+    sql.query<{ total: number }>("SELECT count(*)::int AS total FROM webhooks WHERE account_id = $1", [
+      accountId,
+    ]),
+    sql.query<Webhook>(
+      `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1
+        ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [accountId, take, skip],
+    ),
+  ]);
+  return { webhooks: listed.rows, pages: pageCount(counted.rows[0]?.total ?? 0) };
+}
+
+/** The account's webhook with this id; another account's is not found. */
+export async function findWebhook(sql: Sql, accountId: string, id: string): Promise<Webhook> {
+  const { rows } = await sql.query<Webhook>(
+    `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND account_id = $2`,
+    [id, accountId],
+  );
+  if (!rows[0]) throw new NotFoundError(`No webhook ${id}.`);
+  return rows[0];
+}
+
+/**
+ * Deletes a webhook with its events and their attempts. Events still queued find
+ * nothing to deliver when their turn comes.
+ */
+export async function deleteWebhook(sql: Sql, accountId: string, id: string): Promise<void> {
+  const { rowCount } = await sql.query("DELETE FROM webhooks WHERE id = $1 AND account_id = $2", [
+    id,
+    accountId,
+  ]);
+  if (!rowCount) throw new NotFoundError(`No webhook ${id}.`);
+}
+
+/** Enables a webhook again (after it was disabled for failing): new events are delivered to it. */
+export async function enableWebhook(sql: Sql, accountId: string, id: string): Promise<Webhook> {
+  const { rows } = await sql.query<Webhook>(
+    `UPDATE webhooks SET enabled = true, disabled_reason = NULL, disabled_at = NULL, failing_since = NULL
+      WHERE id = $1 AND account_id = $2 RETURNING ${WEBHOOK_COLUMNS}`,
+    [id, accountId],
+  );
+  if (!rows[0]) throw new NotFoundError(`No webhook ${id}.`);
+  return rows[0];
+}
+
+/** One delivery attempt, with the event it was for. */
+export interface WebhookAttempt {
+  id: string;
+  eventId: string;
+  eventType: string;
+  eventState: "pending" | "delivered" | "failed";
+  attemptedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** One page of a webhook's delivery attempts, newest first. */
+export async function listWebhookAttempts(sql: Sql, accountId: string, webhookId: string, page: number) {
+  await findWebhook(sql, accountId, webhookId);
+  const { skip, take } = pageWindow(page);
+  const [counted, listed] = await Promise.all([
+    sql.query<{ total: number }>(
+      "SELECT count(*)::int AS total FROM webhook_attempts WHERE webhook_id = $1",
+      [webhookId],
+    ),
+    sql.query<WebhookAttempt>(
+      `SELECT a.id::text AS id, a.event_id AS "eventId", e.type AS "eventType", e.state AS "eventState",
+              a.attempted_at AS "attemptedAt", a.status_code AS "statusCode", a.duration_ms AS "durationMs", a.error
+         FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id
+        WHERE a.webhook_id = $1
+        ORDER BY a.attempted_at DESC, a.id DESC LIMIT $2 OFFSET $3`,
+      [webhookId, take, skip],
+    ),
+  ]);
+  return { attempts: listed.rows, pages: pageCount(counted.rows[0]?.total ?? 0) };
+}
+
+/** An event to deliver, with where to and how to sign it. */
+export interface EventForDelivery {
+  id: string;
+  type: string;
+  payload: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  webhookId: string;
+  url: string;
+  secret: string;
+  enabled: boolean;
+}
+
+/** The event and its webhook, or null when either is gone. */
+export async function loadEventForDelivery(sql: Sql, eventId: string): Promise<EventForDelivery | null> {
+  const { rows } = await sql.query<EventForDelivery>(
+    `SELECT e.id, e.type, e.payload, e.state, e.attempts, w.id AS "webhookId", w.url, w.secret, w.enabled
+       FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id
+      WHERE e.id = $1`,
+    [eventId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Gives up on a pending event without an attempt (its webhook was disabled). */
+export async function failWebhookEvent(sql: Sql, eventId: string): Promise<void> {
+  await sql.query(
+    "UPDATE webhook_events SET state = 'failed', updated_at = now() WHERE id = $1 AND state = 'pending'",
+    [eventId],
+  );
+}
+
+interface AttemptRecord {
+  eventId: string;
+  webhookId: string;
+  attemptedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  delivered: boolean;
+  /** Attempts an event gets in all: after the last one fails, it is failed. */
+  maxAttempts: number;
+  /** A webhook failing every delivery for longer than this is disabled. */
+  disableAfterMs: number;
+  /** The delay before the next attempt, if there is one. */
+  retryInMs: number;
+}
+
+/**
+ * What became of an event after an attempt: `delivered`; `retry` later;
+ * `failed` (that was its last attempt); `disabled` (its webhook had failed for
+ * too long and was disabled, failing all its pending events); or `gone` (deleted,
+ * or settled meanwhile: nothing was recorded).
+ */
+export type AttemptVerdict =
+  | { kind: "delivered" | "failed" | "gone"; attempts: number }
+  | { kind: "retry"; attempts: number }
+  | { kind: "disabled"; attempts: number; reason: string };
+
+/**
+ * Records one attempt and its consequences in one transaction: the attempt's
+ * row, the event's count and state, and the webhook's run of failures (set at
+ * the first failure, cleared by any success; too long a run disables it).
+ */
+export async function recordWebhookAttempt(sql: Sql, attempt: AttemptRecord): Promise<AttemptVerdict> {
+  return inTransaction(sql, async (client) => {
+    const { rows: events } = await client.query<{ attempts: number }>(
+      `UPDATE webhook_events SET attempts = attempts + 1, updated_at = now()
+        WHERE id = $1 AND state = 'pending' RETURNING attempts`,
+      [attempt.eventId],
+    );
+    const attempts = events[0]?.attempts;
+    if (attempts === undefined) return { kind: "gone", attempts: 0 };
+    await client.query(
+      `INSERT INTO webhook_attempts (event_id, webhook_id, attempted_at, status_code, duration_ms, error)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        attempt.eventId,
+        attempt.webhookId,
+        attempt.attemptedAt,
+        attempt.statusCode,
+        attempt.durationMs,
+        attempt.error,
+      ],
+    );
+
+    if (attempt.delivered) {
+      await client.query("UPDATE webhook_events SET state = 'delivered' WHERE id = $1", [attempt.eventId]);
+      await client.query(
+        "UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+        [attempt.webhookId],
+      );
+      return { kind: "delivered", attempts };
+    }
+
+    const { rows: failing } = await client.query<{ enabled: boolean; tooLong: boolean }>(
+      `UPDATE webhooks SET failing_since = coalesce(failing_since, now()) WHERE id = $1
+       RETURNING enabled, failing_since < now() - make_interval(secs => $2) AS "tooLong"`,
+      [attempt.webhookId, attempt.disableAfterMs / 1000],
+    );
+    if (failing[0]?.enabled && failing[0].tooLong) {
+      const reason = `failed every delivery for ${duration(attempt.disableAfterMs)}; last error: ${attempt.error}`;
+      await client.query(
+        "UPDATE webhooks SET enabled = false, disabled_reason = $2, disabled_at = now() WHERE id = $1",
+        [attempt.webhookId, reason],
+      );
+      await client.query(
+        "UPDATE webhook_events SET state = 'failed', updated_at = now() WHERE webhook_id = $1 AND state = 'pending'",
+        [attempt.webhookId],
+      );
+      return { kind: "disabled", attempts, reason };
+    }
+    if (attempts >= attempt.maxAttempts) {
+      await client.query("UPDATE webhook_events SET state = 'failed' WHERE id = $1", [attempt.eventId]);
+      return { kind: "failed", attempts };
+    }
+    await client.query(
+      "UPDATE webhook_events SET next_attempt_at = now() + make_interval(secs => $2) WHERE id = $1",
+      [attempt.eventId, attempt.retryInMs / 1000],
+    );
+    return { kind: "retry", attempts };
+  });
+}
+
+/** "24 hours", "90 minutes", "300 ms": a delay as a disabled webhook's reason says it. */
+function duration(ms: number): string {
+  const units: [number, string][] = [
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+    [1_000, "second"],
+  ];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms === size ? "" : "s"}`;
+  }
+  return `${ms} ms`;
+}
+
+/**
+ * Pending events whose attempt is overdue by more than `graceMs`: their job was
+ * probably lost (a Redis restart), or never enqueued (Redis was down when the
+ * event was written). Oldest first.
+ */
+export async function overdueWebhookEvents(sql: Sql, graceMs: number, limit = 1_000): Promise<string[]> {
+  const { rows } = await sql.query<{ id: string }>(
+    `SELECT id FROM webhook_events
+      WHERE state = 'pending' AND next_attempt_at < now() - make_interval(secs => $1)
+      ORDER BY next_attempt_at LIMIT $2`,
+    [graceMs / 1000, limit],
+  );
+  return rows.map((row) => row.id);
+}

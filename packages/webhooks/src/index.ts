@@ -1,0 +1,10 @@
+export {
+  addressRange,
+  checkDestination,
+  DestinationRefusedError,
+  isPublicAddress,
+  MAX_WEBHOOK_URL_LENGTH,
+  webhookUrlProblem,
+} from "./destination";
+export { type AttemptOutcome, createWebhookSender, type WebhookSender } from "./sender";
+export { generateWebhookSecret, isWebhookSecret, signWebhook } from "./signature";
