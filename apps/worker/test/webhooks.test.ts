@@ -300,6 +300,31 @@ describe("delivery, retries and the sweep", () => {
     expect(reports.map((e) => e.data.status).sort()).toEqual(["delivered", "undelivered"]);
   });
 
+  it("posts a reply and a STOP, each signed, once each", async () => {
+    const who = await subscribe(t.stack, t.receiver, "/replies", ["mo", "stop"]);
+    const sent = await who.client.batches.create({ from: "SHOP", body: "Hi", recipients: ["+33612345602"] });
+    await who.client.batches.wait(sent.body.data.batch_id, { timeoutMs: 20_000 });
+    const hello = await who.client.simulator.inbound({ from: "+33612345602", to: "SHOP", body: "hello" });
+    const stop = await who.client.simulator.inbound({ from: "+33612345602", to: "SHOP", body: "Stop!" });
+
+    const events = await waitFor("two replies and a STOP", () => {
+      const got = t.receiver.to("/replies").map((request) => verified(who, request));
+      return got.length >= 3 && got;
+    });
+    expect(events.map((e) => e.type).sort()).toEqual(["mo", "mo", "stop"]);
+    const replies = events.filter((e) => e.type === "mo").map((e) => e.data);
+    expect(replies.map((r) => [r.reply_id, r.body, r.stop]).sort()).toEqual([
+      [hello.body.data.id, "hello", false],
+      [stop.body.data.id, "Stop!", true],
+    ]);
+    expect(replies[0]).toMatchObject({ batch_id: sent.body.data.batch_id, to: "SHOP", from: "+33612345602" });
+    expect(events.find((e) => e.type === "stop")?.data).toMatchObject({
+      number: "+33612345602",
+      to: "SHOP",
+      reply_id: stop.body.data.id,
+    });
+  });
+
   it("sends an outbox row whose job was lost (the sweep enqueues it)", async () => {
     const who = await subscribe(t.stack, t.receiver, "/swept");
     const id = await record(t.sql, who, "batch.completed", { batch_id: "bat_x", total: 1 });
