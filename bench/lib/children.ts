@@ -21,11 +21,20 @@ export function startChild(
   name: string,
   command: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; onLine?: (line: string) => void } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    onLine?: (line: string) => void;
+    /** Run as this user (and group): PostgreSQL refuses to run as root. */
+    uid?: number;
+    gid?: number;
+  } = {},
 ): Child {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
+    uid: options.uid,
+    gid: options.gid,
     stdio: ["ignore", "pipe", "pipe"],
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
@@ -63,7 +72,6 @@ export function startChild(
   };
 }
 
-/** A TCP port nobody listens on right now, on 127.0.0.1. */
 /**
  * The node arguments that run an app's `src/main.ts` (started in `apps/<app>`),
  * after any of BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
@@ -73,6 +81,7 @@ export function appNodeArgs(): string[] {
   return [...extra, "--import", "tsx", "src/main.ts"];
 }
 
+/** A TCP port nobody listens on right now, on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -1,7 +1,9 @@
 // A whole Salvo for one benchmark run, started the way an operator starts it: a
 // fresh database migrated with `pnpm db:migrate`, a Redis prefix of its own, the
-// API and ONE worker as child processes (simulator provider, unthrottled), two
-// accounts. Stopping it stops the processes, drops the database and deletes the keys.
+// API and ONE worker (or `workers`) as child processes (simulator provider,
+// unthrottled unless `appEnv` says otherwise), two accounts. Stopping it stops the
+// processes (also those started later with `startApp`), drops the database and
+// deletes the keys.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { closeDb, createAccount, createDb, createSql } from "@salvo/db";
@@ -18,11 +20,17 @@ export interface SalvoStack {
   apiUrl: string;
   api: Child;
   worker: Child;
+  /** Every worker started with the stack (`worker` is the first). */
+  workers: Child[];
+  /** Starts one more worker, or the API again on its port (after it died). */
+  startApp(name: "api" | "worker"): Child;
+  databaseUrl: string;
+  redisPrefix: string;
   sampler: Sampler;
   /** Sends the big batches (its token is also used for raw POSTs). */
-  big: { client: Salvo; token: string };
+  big: { client: Salvo; token: string; accountId: string };
   /** Another account: the stream of small batches. */
-  small: { client: Salvo; token: string };
+  small: { client: Salvo; token: string; accountId: string };
   versions: Record<string, string>;
   /** PostgreSQL's WAL position (bytes) and checkpoint count now: server-wide, so other users' writes count too. */
   postgresCounters(): Promise<{ walBytes: number; checkpoints: number }>;
@@ -35,6 +43,12 @@ export async function startSalvoStack(options: {
   databaseUrl: string;
   redisUrl: string;
   log(line: string): void;
+  /** Worker processes (1). */
+  workers?: number;
+  /** More settings for the API and the workers. */
+  appEnv?: Record<string, string>;
+  /** Each line the API and the workers write. */
+  onAppLine?(app: "api" | "worker", line: string): void;
 }): Promise<SalvoStack> {
   const { log } = options;
   const suffix = randomBytes(4).toString("hex");
@@ -90,33 +104,37 @@ export async function startSalvoStack(options: {
       REDIS_URL: options.redisUrl,
       REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: "warn",
+      ...options.appEnv,
     };
-    const startApp = (name: "api" | "worker", extra: Record<string, string> = {}) => {
+    const startApp = (name: "api" | "worker") => {
       const child = startChild(name, process.execPath, appNodeArgs(), {
         cwd: path.join(root, "apps", name),
-        env: { ...env, ...extra },
+        env: name === "api" ? { ...env, HOST: "127.0.0.1", PORT: String(port) } : env,
+        onLine: options.onAppLine && ((line) => options.onAppLine?.(name, line)),
       });
       cleanups.push(() => child.stop());
       return child;
     };
-    const api = startApp("api", { HOST: "127.0.0.1", PORT: String(port) });
-    const worker = startApp("worker");
+    const workerCount = options.workers ?? 1;
+    const api = startApp("api");
+    const workers = Array.from({ length: workerCount }, () => startApp("worker"));
+    const worker = workers[0] as Child;
     const apiUrl = `http://127.0.0.1:${port}`;
     const anonymous = new Salvo({ baseUrl: apiUrl, timeoutMs: 2_000 });
     await waitFor(
-      "the API to be ready with one worker",
+      `the API to be ready with ${workerCount} worker(s)`,
       async () => {
-        for (const child of [api, worker]) {
+        for (const child of [api, ...workers]) {
           if (child.process.exitCode !== null) throw new Error(`${child.name} exited:\n${child.tail()}`);
         }
         const health = (await anonymous.ready().catch(() => undefined)) as { workers?: number } | undefined;
-        return health?.workers === 1 ? true : undefined;
+        return health?.workers === workerCount ? true : undefined;
       },
       60_000,
       100,
     );
     log(
-      `API ${apiUrl} (pid ${api.pid}) and one worker (pid ${worker.pid}) ready; Redis prefix ${redisPrefix}`,
+      `API ${apiUrl} (pid ${api.pid}) and ${workerCount} worker(s) (pid ${workers.map((w) => w.pid).join(", ")}) ready; Redis prefix ${redisPrefix}`,
     );
 
     const redisInfo = await redis.info("server");
@@ -144,17 +162,22 @@ export async function startSalvoStack(options: {
     sampler.start();
     cleanups.push(async () => sampler.stop());
 
-    const client = (token: string) => ({
-      client: new Salvo({ baseUrl: apiUrl, token, timeoutMs: 60_000 }),
-      token,
+    const client = (account: { token: string; account: { id: string } }) => ({
+      client: new Salvo({ baseUrl: apiUrl, token: account.token, timeoutMs: 60_000 }),
+      token: account.token,
+      accountId: account.account.id,
     });
     return {
       apiUrl,
       api,
       worker,
+      workers,
+      startApp,
+      databaseUrl,
+      redisPrefix,
       sampler,
-      big: client(big.token),
-      small: client(small.token),
+      big: client(big),
+      small: client(small),
       versions: {
         PostgreSQL: String((rows[0] as { server_version: string }).server_version),
         "PostgreSQL settings": String((settings.rows[0] as { line: string }).line),
@@ -235,10 +258,11 @@ const QUEUE_KEYS = new Set(
   ),
 );
 
+/** A key's kind; queue keys read `q:{<queue>}:<queue>:<kind or job id>`. */
 function keyGroup(key: string): string {
-  const [first, queue, third] = key.split(":");
+  const [first, , queue, kind] = key.split(":");
   if (first !== "q" || queue === undefined) return `${first}:…`;
-  return QUEUE_KEYS.has(third ?? "") ? `q:${queue}:${third}` : `q:${queue}:<job>…`;
+  return QUEUE_KEYS.has(kind ?? "") ? `q:${queue}:${kind}` : `q:${queue}:<job>…`;
 }
 
 async function redisFootprint(redis: ReturnType<typeof createRedis>, prefix: string) {

@@ -1,11 +1,11 @@
 import type { Db, Sql } from "@salvo/db";
-import type { OpenQueue } from "@salvo/queue";
+import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import express from "express";
-import type { Redis } from "ioredis";
 import type { ApiEnv } from "./env";
 import { authenticate } from "./http/auth";
 import { errorHandler, notFound, numericErrorStatus } from "./http/errors";
+import { idempotencyKeys } from "./http/idempotency";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { TokenCache } from "./http/token-cache";
@@ -23,7 +23,7 @@ interface ApiDeps {
   env: ApiEnv;
   db: Db;
   sql: Sql;
-  redis: Redis;
+  redis: RedisClient;
   batches: OpenQueue<"batches">;
   /** Delivery of webhook events (replies and STOPs are recorded by the API). */
   webhooks: OpenQueue<"webhooks">;
@@ -58,7 +58,11 @@ export function createApp({
   const tokens = new TokenCache(db, { ttlMs: env.AUTH_CACHE_MS });
   const intake = { sql, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };
   const v1 = express.Router();
-  v1.use(authenticate(db, tokens), throttle(redis, env.REDIS_PREFIX));
+  v1.use(
+    authenticate(db, tokens),
+    throttle(redis, env.REDIS_PREFIX),
+    idempotencyKeys({ sql, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
+  );
   v1.use(
     accountRoutes(db),
     tokenRoutes(db, tokens),

@@ -22,6 +22,10 @@ const schema = z.object({
    */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Slow clients (slow-loris): a connection that has not sent its whole headers in this time is closed. */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** …nor its whole request, body included, in this time (waiting for the answer does not count). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /**
    * Accept webhook URLs on loopback, private and other non-public addresses. Off by
    * default: webhooks are posted from inside the operator's network (SSRF).
@@ -29,6 +33,8 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
   /** How long `POST /v1/send` waits for its batch before answering 202 with the counts so far. */
   SEND_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(120_000),
+  /** How long a request waits for another one with its Idempotency-Key to finish, before answering 409. */
+  IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** The workers' provider: with `simulator`, the API takes the simulator's replies (MO) at /v1/providers/simulator/inbound. */
   SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
 });
@@ -36,5 +42,10 @@ const schema = z.object({
 export type ApiEnv = z.infer<typeof schema>;
 
 export function parseApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
-  return parseEnv(schema, source);
+  // Node refuses a headers timeout longer than the whole request's.
+  const checked = schema.refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
+    path: ["HEADERS_TIMEOUT_MS"],
+    message: "must not be more than REQUEST_TIMEOUT_MS",
+  });
+  return parseEnv(checked, source);
 }

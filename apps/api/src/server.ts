@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeDb, createDb, createSql, redactUrl } from "@salvo/db";
 import { closeRedis, createRedis, openQueue } from "@salvo/queue";
@@ -15,7 +16,11 @@ export interface RunningApi {
 /** Starts the API on env.HOST:env.PORT (0 picks a free port). */
 export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi> {
   const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
-  const redis = createRedis(env.REDIS_URL, { name: "salvo-api" });
+  const redis = createRedis(env.REDIS_URL, {
+    name: "salvo-api",
+    cluster: env.REDIS_CLUSTER,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+  });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
@@ -23,14 +28,22 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   const stopping = new AbortController();
   const app = createApp({ env, db, sql, redis, batches, webhooks, logger, stopping: stopping.signal });
 
-  const server = app.listen(env.PORT, env.HOST);
+  // Slow clients (slow-loris) cannot hold connections open for ever: headers and
+  // the whole request must arrive in time. Node checks those deadlines every
+  // connectionsCheckingInterval (30 s by default, longer than the deadlines).
+  const server = createServer(
+    {
+      headersTimeout: env.HEADERS_TIMEOUT_MS,
+      requestTimeout: env.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, env.HEADERS_TIMEOUT_MS),
+    },
+    app,
+  );
+  server.listen(env.PORT, env.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
-  // Slow clients cannot hold connections open for ever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
   const { port } = server.address() as AddressInfo;

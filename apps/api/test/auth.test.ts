@@ -71,7 +71,7 @@ describe("authentication", () => {
   it("refuses a token once it is revoked, whichever way it is presented", async () => {
     const { client, token } = await t.newAccount();
     const created = await client.tokens.create({ label: "temporary" });
-    const second = created.body.data.attributes.token;
+    const second = created.body.data.attributes.token as string;
     await t.client(second).account.get();
     await client.tokens.revoke(created.body.data.id);
     for (const auth of ["bearer", "basic", "api-key-headers"] as const) {
@@ -84,7 +84,7 @@ describe("authentication", () => {
   it("refuses a token revoked through the API at once, though this process has it in memory", async () => {
     const { client } = await t.newAccount({ apiRateLimit: 1_000 });
     const created = await client.tokens.create({ label: "cached" });
-    const second = t.client(created.body.data.attributes.token);
+    const second = t.client(created.body.data.attributes.token as string);
     // Used, hence kept in memory for AUTH_CACHE_MS (5 s here).
     await second.account.get();
     await second.account.get();
@@ -136,7 +136,7 @@ describe("authentication across API processes", () => {
     const other = await short.startAnother();
     const { client } = await short.newAccount({ apiRateLimit: 1_000 });
     const created = await client.tokens.create({ label: "elsewhere" });
-    const token = created.body.data.attributes.token;
+    const token = created.body.data.attributes.token as string;
     const there = new Salvo({ baseUrl: other.url, token });
     await there.account.get();
     await short.client(token).tokens.revoke(created.body.data.id);

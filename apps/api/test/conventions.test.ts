@@ -157,6 +157,23 @@ describe("formats and request ids", () => {
     expect(all).not.toContain("33612345678");
     expect(all).not.toContain("hunter2");
   });
+
+  it("masks phone numbers in paths however they are encoded", async () => {
+    // As the SDK encodes "06 12 34 56 78", and in fullwidth digits.
+    for (const [i, number] of [
+      "06%2012%2034%2056%2078",
+      "%2B33%206%2012%2034%2056%2078",
+      "０６１２３４５６７８",
+    ].entries()) {
+      const answer = await raw("DELETE", `/v1/blacklist/${number}`, {
+        headers: { "x-request-id": `mask-${i}` },
+      });
+      expect(answer.status).toBe(404);
+      await expect.poll(() => t.logs.find((line) => line.includes(`"mask-${i}"`))).toBeDefined();
+      const line = t.logs.find((l) => l.includes(`"mask-${i}"`)) as string;
+      expect(JSON.parse(line).req.path).toMatch(/^\/v1\/blacklist\/(?:\+336\*{6}78|061\*{5}78)$/);
+    }
+  });
 });
 
 describe("account", () => {
@@ -210,7 +227,7 @@ describe("pagination", () => {
   it("never shows a token's secret after creation", async () => {
     const { client } = await t.newAccount();
     const created = await client.tokens.create({ label: "ci" });
-    const secret = created.body.data.attributes.token.split(".")[1] as string;
+    const secret = (created.body.data.attributes.token as string).split(".")[1] as string;
     const listed = await client.tokens.list();
     expect(JSON.stringify(listed.body)).not.toContain(secret);
     expect(JSON.stringify(listed.body)).not.toContain("secret_hash");

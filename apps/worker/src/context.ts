@@ -1,8 +1,7 @@
 import type { Db, Sql } from "@salvo/db";
 import type { SmsProvider } from "@salvo/providers";
-import type { OpenQueue } from "@salvo/queue";
+import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
-import type { Redis } from "ioredis";
 import type { WorkerEnv } from "./env";
 import type { NumberNormalizer } from "./numbers/normalizer";
 
@@ -11,7 +10,7 @@ export interface WorkContext {
   env: WorkerEnv;
   db: Db;
   sql: Sql;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   provider: SmsProvider;
   batches: OpenQueue<"batches">;
@@ -21,4 +20,6 @@ export interface WorkContext {
   webhooks: OpenQueue<"webhooks">;
   /** Puts raw numbers in E.164, off the main thread for long lists. */
   numbers: NumberNormalizer;
+  /** Aborted when the worker is stopping: long jobs release what is left instead of finishing it. */
+  stopping: AbortSignal;
 }

@@ -1,3 +1,4 @@
+import { JOB_LOCK_MS } from "@salvo/queue";
 import { commonEnv, parseEnv } from "@salvo/runtime";
 import { z } from "zod";
 
@@ -45,6 +46,12 @@ const schema = z.object({
    * default: webhooks are posted from inside the operator's network (SSRF).
    */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
+  /**
+   * How long a job stays owned by a worker that stopped renewing its lock (killed,
+   * frozen) before another worker takes it over. Every worker of a fleet must use
+   * the same value; shorter means faster takeovers and more lock renewals.
+   */
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(JOB_LOCK_MS),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
 });

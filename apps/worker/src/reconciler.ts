@@ -1,3 +1,4 @@
+import { purgeExpiredIdempotencyKeys } from "@salvo/db";
 import { redisKey } from "@salvo/queue";
 import type { WorkContext } from "./context";
 import { sweepWebhookEvents } from "./processors/webhooks";
@@ -8,8 +9,9 @@ import { sweepWebhookEvents } from "./processors/webhooks";
  * when it was accepted, or stuck behind a crash) gets its expansion job again.
  * Expansion is idempotent and jobs are keyed by batch and chunk, so re-enqueueing
  * a batch that is in fact progressing costs nothing. Likewise, pending webhook
- * events overdue for their attempt and without a job get one again. One worker
- * at a time does it (a Redis lock), on a timer.
+ * events overdue for their attempt and without a job get one again, and
+ * idempotency keys past their 24 hours are purged. One worker at a time does it
+ * (a Redis lock), on a timer.
  */
 export function startReconciler(ctx: WorkContext): { stop(): void } {
   const interval = ctx.env.RECONCILE_INTERVAL_MS;
@@ -29,6 +31,8 @@ export function startReconciler(ctx: WorkContext): { stop(): void } {
       ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
     const events = await sweepWebhookEvents(ctx, interval * 2);
     if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
+    const keys = await purgeExpiredIdempotencyKeys(ctx.sql);
+    if (keys > 0) ctx.logger.info({ keys }, "purged expired idempotency keys");
   };
   const timer = setInterval(() => {
     run().catch((error: Error) => ctx.logger.warn({ err: error.message }, "reconciler run failed"));

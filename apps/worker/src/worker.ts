@@ -28,7 +28,12 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   const id = randomUUID();
   const db = createDb(env.DATABASE_URL, { poolSize: 2 });
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-worker" });
-  const redis = createRedis(env.REDIS_URL, { name: "salvo-worker", blocking: true });
+  const redis = createRedis(env.REDIS_URL, {
+    name: "salvo-worker",
+    blocking: true,
+    cluster: env.REDIS_CLUSTER,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+  });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
 
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
@@ -58,6 +63,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
   });
+  const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
     db,
@@ -70,18 +76,31 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     deliveries,
     webhooks,
     numbers,
+    stopping: stopping.signal,
   };
 
+  // A job whose worker stops renewing its lock (killed, frozen) goes to another
+  // worker JOB_LOCK_MS later; stalls are checked three times per lock period.
+  const locks = { lockDuration: env.JOB_LOCK_MS, stalledInterval: Math.round(env.JOB_LOCK_MS / 3) };
   const consumers = [
     // Many at once: expanding a small batch is a few queries, and while one big
     // batch is being expanded, small ones must not queue up behind each other.
-    startConsumer("batches", redis, env.REDIS_PREFIX, (data) => expandBatch(ctx, data.batchId), {
-      concurrency: 16,
-    }),
+    startConsumer(
+      "batches",
+      redis,
+      env.REDIS_PREFIX,
+      (data, job, token) => expandBatch(ctx, data.batchId, job, token),
+      {
+        ...locks,
+        concurrency: 16,
+      },
+    ),
     startConsumer("chunks", redis, env.REDIS_PREFIX, (data, job, token) => sendChunk(ctx, data, job, token), {
+      ...locks,
       concurrency: env.WORKER_CONCURRENCY,
     }),
     startConsumer("deliveries", redis, env.REDIS_PREFIX, (data) => applyReports(ctx, data), {
+      ...locks,
       concurrency: 2,
     }),
     // A consumer of its own: slow receivers hold only webhook slots, never chunks.
@@ -90,7 +109,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       redis,
       env.REDIS_PREFIX,
       (data) => deliverWebhookEvent(ctx, webhookSender, data.eventId),
-      { concurrency: env.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: webhookBackoff } },
+      { ...locks, concurrency: env.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: webhookBackoff } },
     ),
   ];
   for (const consumer of consumers) {
@@ -122,9 +141,14 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     closing ??= (async () => {
       clearInterval(heartbeat);
       reconciler.stop();
-      // BullMQ's close waits for the jobs in hand to finish; a chunk left half
-      // done by a forced exit is resumed by another worker (see sendChunk).
-      await Promise.allSettled(consumers.map((consumer) => consumer.close()));
+      // Closing first stops taking jobs; then the jobs in hand are told to stop:
+      // chunks and expansions give back what is left between two steps (their
+      // job returns to the queue at once, for another worker), the others finish.
+      // BullMQ's close waits for them. A chunk left half done by a forced exit is
+      // resumed by another worker once its lock lapses (see sendChunk).
+      const closed = consumers.map((consumer) => consumer.close());
+      stopping.abort();
+      await Promise.allSettled(closed);
       await Promise.allSettled([
         batches.close(),
         chunks.close(),

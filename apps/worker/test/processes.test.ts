@@ -178,3 +178,88 @@ describe("fairness", () => {
     expect(bigNow.attributes.pending).toBeGreaterThan(0);
   }, 90_000);
 });
+
+/** Resolves with the exit code once `child` has exited; throws after `timeoutMs`. */
+function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms`)), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+describe("a worker stopped or frozen mid-chunk", () => {
+  it("on SIGTERM releases its chunk between groups and exits 0; another worker finishes it", async () => {
+    // One chunk that takes far longer than SHUTDOWN_TIMEOUT_MS to send at this pace:
+    // waiting for it to finish would end in the forced exit (1).
+    stack = await startStack({ workers: 0, api: { BATCH_CHUNK_SIZE: "5000" } });
+    const slow = { SIMULATOR_HANDOFF_DELAY_MS: "40", HANDOFF_GROUP_SIZE: "25", LOG_LEVEL: "info" };
+    const victim = stack.spawnWorker(slow);
+    const { client } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    const { body } = await client.batches.create({
+      from: "ACME",
+      body: "stop",
+      recipients: numbers(5_000, 50_000),
+    });
+    await waitForLedger(stack, 300);
+    victim.kill("SIGTERM");
+    expect(await exitCode(victim, stack.workerEnv.SHUTDOWN_TIMEOUT_MS + 3_000)).toBe(0);
+    const atExit = (await client.batches.get(body.data.batch_id)).body.data.attributes;
+    expect(atExit.pending).toBeGreaterThan(0);
+    expect(stack.workerLogs.some((line) => line.msg === "released a chunk on shutdown")).toBe(true);
+
+    stack.spawnWorker();
+    const done = await client.batches.wait(body.data.batch_id, { timeoutMs: 60_000 });
+    expect(done.attributes).toMatchObject({ status: "completed", total: 5_000, pending: 0 });
+    expect(done.attributes.sent + done.attributes.failed).toBe(5_000);
+    // Released between groups: nothing was left in flight for the next worker to settle.
+    expect(stack.workerLogs.filter((line) => String(line.msg).startsWith("resumed a chunk"))).toEqual([]);
+    expect(expectEachHandedOffOnce(stack).size).toBe(5_000);
+    expect(await stack.db.message.count({ where: { batchId: body.data.batch_id } })).toBe(5_000);
+  }, 90_000);
+
+  it("frozen (SIGSTOP) past its lock: another worker takes its chunks over, and it sends nothing when it wakes", async () => {
+    const lock = { JOB_LOCK_MS: "3000" };
+    stack = await startStack({ workers: 0 });
+    const slow = { ...lock, SIMULATOR_HANDOFF_DELAY_MS: "40", HANDOFF_GROUP_SIZE: "25", LOG_LEVEL: "info" };
+    const frozen = stack.spawnWorker(slow);
+    const { client } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    const { body } = await client.batches.create({
+      from: "ACME",
+      body: "freeze",
+      recipients: numbers(4_000, 60_000),
+    });
+    const batchId = body.data.batch_id;
+    await waitForLedger(stack, 600);
+    frozen.kill("SIGSTOP");
+    const rescuer = stack.spawnWorker(lock);
+    const done = await client.batches.wait(batchId, { timeoutMs: 60_000 });
+    expect(done.attributes).toMatchObject({ status: "completed", total: 4_000, pending: 0 });
+    const handedOff = stack.ledger().length;
+
+    // Awake again, it finds its locks gone and gives its chunks up: one line per chunk it held.
+    const gaveUp = () =>
+      stack?.workerLogs.filter((line) => line.msg === "lost a chunk's lock; leaving it to its new owner") ??
+      [];
+    frozen.kill("SIGCONT");
+    const deadline = Date.now() + 30_000;
+    while (gaveUp().length < 4) {
+      if (Date.now() > deadline) throw new Error(`only ${gaveUp().length} chunks given up`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const worker of [frozen, rescuer]) worker.kill("SIGTERM");
+    await Promise.all([frozen, rescuer].map((worker) => exitCode(worker, 15_000)));
+
+    expect(stack.ledger()).toHaveLength(handedOff);
+    expect(expectEachHandedOffOnce(stack).size).toBe(4_000);
+    const rows = await stack.db.message.groupBy({ by: ["status"], where: { batchId }, _count: true });
+    const byStatus = Object.fromEntries(rows.map((row) => [row.status, row._count]));
+    const after = (await client.batches.get(batchId)).body.data.attributes;
+    expect((byStatus.sent ?? 0) + (byStatus.delivered ?? 0) + (byStatus.undelivered ?? 0)).toBe(after.sent);
+    expect(byStatus.failed ?? 0).toBe(after.failed);
+    expect(after.sent + after.failed).toBe(4_000);
+  }, 120_000);
+});

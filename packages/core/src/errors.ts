@@ -51,6 +51,25 @@ export class LimitReachedError extends SalvoError {
   }
 }
 
+/** An `Idempotency-Key` already used with another request (another body, method or path). */
+export class IdempotencyKeyReusedError extends SalvoError {
+  constructor(
+    description = "This Idempotency-Key was used with another request: use a new key for a new request.",
+  ) {
+    super("IDEMPOTENCY_KEY_REUSED", 409, description, "Idempotency-Key");
+  }
+}
+
+/** The first request with this `Idempotency-Key` is still running: retry after a moment to get its answer. */
+export class IdempotencyKeyInUseError extends SalvoError {
+  constructor(
+    readonly retryAfterSeconds = 1,
+    description = "A request with this Idempotency-Key is still running: retry after the delay in Retry-After.",
+  ) {
+    super("IDEMPOTENCY_KEY_IN_USE", 409, description, "Idempotency-Key");
+  }
+}
+
 export class PayloadTooLargeError extends SalvoError {
   constructor(description = "The request body is too large.") {
     super("PAYLOAD_TOO_LARGE", 413, description);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { timingSafeEqual } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
 import {
   hashTokenSecret,
   issueApiToken,
@@ -6,6 +7,12 @@ import {
   splitApiToken,
   tokenSecretMatches,
 } from "../src/api-token";
+
+// The comparison is watched, not replaced.
+vi.mock("node:crypto", async (importOriginal) => {
+  const crypto = await importOriginal<typeof import("node:crypto")>();
+  return { ...crypto, timingSafeEqual: vi.fn(crypto.timingSafeEqual) };
+});
 
 const ID = "tok_01JD3K5ZQ8XH7M2N4P6R9T0VWY";
 const SECRET = "tEDsu5B7aKwhysGCrFA3i4Nkbc2xCfu_8wi9C56q";
@@ -110,5 +117,26 @@ describe("tokenSecretMatches", () => {
     ["an unknown token with the placeholder's own secret", "no such token", undefined, false],
   ])("%s → %s", (_, secret, storedHash, expected) => {
     expect(tokenSecretMatches(secret, storedHash)).toBe(expected);
+  });
+});
+
+describe("tokenSecretMatches in constant time", () => {
+  const stored = hashTokenSecret(SECRET);
+
+  it.each([
+    ["the right secret", SECRET, stored],
+    ["a wrong secret", `${SECRET.slice(0, -1)}x`, stored],
+    ["an empty secret", "", stored],
+    ["a 10,000-character secret", "x".repeat(10_000), stored],
+    ["an unknown token", SECRET, undefined],
+  ])("compares two 32-byte digests with crypto.timingSafeEqual for %s", (_, secret, storedHash) => {
+    const compare = vi.mocked(timingSafeEqual);
+    compare.mockClear();
+    tokenSecretMatches(secret, storedHash);
+    // Once, on digests of the same length whatever was presented: neither the
+    // secret's length nor where it first differs changes the work done.
+    expect(compare).toHaveBeenCalledTimes(1);
+    const [presented, expected] = compare.mock.calls[0] as [Buffer, Buffer];
+    expect([presented.byteLength, expected.byteLength]).toEqual([32, 32]);
   });
 });

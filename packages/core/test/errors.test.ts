@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
   InvalidJsonError,
   InvalidParameterError,
   LimitReachedError,
@@ -20,6 +22,8 @@ describe("service errors", () => {
     [new NotEnoughCreditsError(), "NotEnoughCreditsError", "NOT_ENOUGH_CREDITS", 402],
     [new NotFoundError(), "NotFoundError", "NOT_FOUND", 404],
     [new LimitReachedError("At most 20 webhooks."), "LimitReachedError", "LIMIT_REACHED", 409],
+    [new IdempotencyKeyReusedError(), "IdempotencyKeyReusedError", "IDEMPOTENCY_KEY_REUSED", 409],
+    [new IdempotencyKeyInUseError(), "IdempotencyKeyInUseError", "IDEMPOTENCY_KEY_IN_USE", 409],
     [new PayloadTooLargeError(), "PayloadTooLargeError", "PAYLOAD_TOO_LARGE", 413],
     [new UnsupportedMediaTypeError(), "UnsupportedMediaTypeError", "UNSUPPORTED_MEDIA_TYPE", 415],
     [new OverLimitError(3), "OverLimitError", "OVER_LIMIT", 429],
@@ -53,6 +57,12 @@ describe("service errors", () => {
 
   it("carries the delay of an over-limit error", () => {
     expect(new OverLimitError(7).retryAfterSeconds).toBe(7);
+  });
+
+  it("names the Idempotency-Key header in its conflicts, with a delay when the key is in use", () => {
+    expect(new IdempotencyKeyReusedError().field).toBe("Idempotency-Key");
+    expect(new IdempotencyKeyInUseError()).toMatchObject({ field: "Idempotency-Key", retryAfterSeconds: 1 });
+    expect(new IdempotencyKeyInUseError(5).retryAfterSeconds).toBe(5);
   });
 
   it("names a subclass defined elsewhere after itself", () => {

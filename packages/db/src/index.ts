@@ -26,6 +26,14 @@ export {
 } from "./batches";
 export { closeDb, createDb, type Db } from "./client";
 export { eventFanOut, isoTimestamp, recordEvents } from "./events";
+export {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  type IdempotencyClaim,
+  type IdempotencyRecord,
+  purgeExpiredIdempotencyKeys,
+  releaseIdempotencyKey,
+} from "./idempotency";
 export { addToList, listNumbers, type NumberList, removeFromList } from "./lists";
 export * from "./pipeline";
 export { type InboundMessage, listReplies, type Reply, recordReply } from "./replies";

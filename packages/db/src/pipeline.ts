@@ -282,13 +282,18 @@ export interface HandoffOutcome {
  * is left alone and not counted, so recording the same outcome twice changes
  * nothing. Commits without waiting for the WAL flush (see ASYNC_COMMIT). Returns
  * the ids of the `batch.completed` events written when this completed the batch.
+ *
+ * `settles` is the marker this write settles (the group's positions, as marked):
+ * the marker is cleared and the chunk marked done only while it is still that
+ * one. A run that lost the chunk while frozen, and records late, must not clear
+ * the marker of the run that owns the chunk now, nor mark the chunk done under it.
  */
 export async function recordHandoffs(
   sql: Sql,
   batch: BatchForWork,
   chunk: number,
   outcomes: HandoffOutcome[],
-  options: { chunkDone?: boolean } = {},
+  options: { chunkDone?: boolean; settles?: number[] } = {},
 ): Promise<string[]> {
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-handoffs",
@@ -308,7 +313,8 @@ export async function recordHandoffs(
              UPDATE accounts a SET credits = a.credits + c.failed * $3, updated_at = now()
                FROM counts c WHERE a.id = $2 AND c.failed > 0
            ), chunk AS (
-             UPDATE batch_chunks SET in_flight = '{}', done = done OR $11 WHERE batch_id = $1 AND idx = $10
+             UPDATE batch_chunks SET in_flight = '{}', done = done OR $11
+              WHERE batch_id = $1 AND idx = $10 AND in_flight = $12::int[]
            ), events AS (${COMPLETED_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
     values: [
@@ -325,6 +331,7 @@ export async function recordHandoffs(
       ),
       chunk,
       options.chunkDone ?? false,
+      options.settles ?? [],
     ],
   });
   return rows[0]?.events ?? [];

@@ -6,12 +6,18 @@ export type Sql = pg.Pool;
 export type SqlClient = pg.PoolClient;
 
 export function createSql(databaseUrl: string, options: { poolSize?: number; name?: string } = {}): Sql {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     application_name: options.name ?? "salvo",
   });
+  // An idle connection that PostgreSQL closes (a restart, a failover, a backend
+  // terminated) is dropped by the pool, which then emits "error": unheard, that
+  // event would crash the process. Nothing is lost: the next query connects anew,
+  // and a query in progress gets the error itself.
+  pool.on("error", () => {});
+  return pool;
 }
 
 /** Runs `fn` in a transaction: committed when it returns, rolled back when it throws. */

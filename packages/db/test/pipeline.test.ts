@@ -6,6 +6,8 @@ import {
   applyDeliveryReports,
   type BatchForWork,
   loadBatchForWork,
+  loadChunks,
+  markInFlight,
   recordHandoffs,
   type StoredReport,
 } from "../src/pipeline";
@@ -175,5 +177,49 @@ describe("applyDeliveryReports", () => {
       provider_code: "EXPIRED",
       at: "2026-11-22T10:00:00.123Z",
     });
+  });
+});
+
+describe("recordHandoffs and the in-flight marker", () => {
+  it("clears the marker, and marks the chunk done, only while the marker is the one it settles", async () => {
+    const { account } = await createAccount(testDb.db, { name: "marker", credits: 100 });
+    const id = newId("bat");
+    const recipients = Array.from({ length: 10 }, (_, i) => `+3361200000${i}`);
+    await acceptBatch(sql, {
+      id,
+      accountId: account.id,
+      type: "transactional",
+      sender: "ACME",
+      body: "Hello",
+      country: null,
+      segments: 1,
+      recipients,
+      chunkSize: 10,
+    });
+    const batch = (await loadBatchForWork(sql, id)) as BatchForWork;
+    const outcome = (idx: number) => ({ idx, to: recipients[idx] as string, ref: null, accepted: true });
+    const chunk = async () => (await loadChunks(sql, id))[0];
+
+    // A run hands off 0-4, freezes before recording, and loses the chunk; its
+    // replacement settles 0-4 (from the provider's answer) and marks 5-9 in flight.
+    expect(await markInFlight(sql, id, 0, [0, 1, 2, 3, 4])).toBe(true);
+    await recordHandoffs(sql, batch, 0, [0, 1, 2, 3, 4].map(outcome), { settles: [0, 1, 2, 3, 4] });
+    expect(await markInFlight(sql, id, 0, [5, 6, 7, 8, 9])).toBe(true);
+    // The frozen run wakes and records its group late, as its last: the rows are
+    // already there (nothing counted twice), and the replacement's marker stays.
+    await recordHandoffs(sql, batch, 0, [0, 1, 2, 3, 4].map(outcome), {
+      settles: [0, 1, 2, 3, 4],
+      chunkDone: true,
+    });
+    expect(await chunk()).toMatchObject({ inFlight: [5, 6, 7, 8, 9], done: false });
+    expect((await loadBatchForWork(sql, id))?.status).toBe("processing");
+
+    await recordHandoffs(sql, batch, 0, [5, 6, 7, 8, 9].map(outcome), {
+      settles: [5, 6, 7, 8, 9],
+      chunkDone: true,
+    });
+    expect(await chunk()).toMatchObject({ inFlight: [], done: true });
+    const { rows } = await sql.query("SELECT status, pending, sent, cost FROM batches WHERE id = $1", [id]);
+    expect(rows[0]).toEqual({ status: "completed", pending: 0, sent: 10, cost: 10 });
   });
 });

@@ -2,12 +2,14 @@ import { z } from "zod";
 import type { ProviderContext, SmsProvider } from "./provider";
 import { createSimulator, simulatorSettingsSchema } from "./simulator";
 
-export type {
-  DeliveryReport,
-  HandoffResult,
-  OutboundMessage,
-  ProviderContext,
-  SmsProvider,
+export {
+  type DeliveryReport,
+  HandoffExpiredError,
+  type HandoffResult,
+  type OutboundMessage,
+  type ProviderContext,
+  type SendOptions,
+  type SmsProvider,
 } from "./provider";
 export type { SimulatorSettings } from "./simulator";
 

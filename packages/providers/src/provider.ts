@@ -40,6 +40,23 @@ export interface ProviderContext {
   reportDeliveries(reports: DeliveryReport[], delayMs: number): Promise<void>;
 }
 
+/** How one `send` call may be made. */
+export interface SendOptions {
+  /**
+   * Epoch milliseconds after which the call must hand nothing off: by then the
+   * caller's claim on these messages (its job lock) may have passed to another
+   * worker, which may be sending them itself. A provider checks it as late as it
+   * can, just before the messages leave (after any wait for a connection, a
+   * window slot or its own latency), and throws HandoffExpiredError instead.
+   */
+  notAfter?: number;
+}
+
+/** Thrown by `send` when `notAfter` had passed before anything was handed off. */
+export class HandoffExpiredError extends Error {
+  override name = "HandoffExpiredError";
+}
+
 /**
  * An SMS provider adapter. Workers call `send` with groups of messages and never
  * hand the same message id to `send` twice unless `received` (when the provider
@@ -47,7 +64,7 @@ export interface ProviderContext {
  */
 export interface SmsProvider {
   readonly name: string;
-  send(messages: OutboundMessage[]): Promise<HandoffResult[]>;
+  send(messages: OutboundMessage[], options?: SendOptions): Promise<HandoffResult[]>;
   /**
    * What the provider answered for those of these message ids it has already
    * received, so that after a crash between hand-off and bookkeeping a message is

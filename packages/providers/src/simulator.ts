@@ -2,12 +2,14 @@ import { appendFileSync, closeSync, createReadStream, mkdirSync, openSync } from
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import type {
-  DeliveryReport,
-  HandoffResult,
-  OutboundMessage,
-  ProviderContext,
-  SmsProvider,
+import {
+  type DeliveryReport,
+  HandoffExpiredError,
+  type HandoffResult,
+  type OutboundMessage,
+  type ProviderContext,
+  type SendOptions,
+  type SmsProvider,
 } from "./provider";
 
 export const simulatorSettingsSchema = z.object({
@@ -57,10 +59,17 @@ export function createSimulator(settings: SimulatorSettings, context: ProviderCo
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function handOff(messages: OutboundMessage[]): Promise<HandoffResult[]> {
+  async function handOff(messages: OutboundMessage[], options: SendOptions): Promise<HandoffResult[]> {
     if (handoffDelayMs > 0) await sleep(handoffDelayMs);
 
     const handedOffAt = Date.now();
+    // The last moment before the messages "leave": the latency above may have
+    // outlasted the caller's claim on them (a worker frozen mid-call and replaced).
+    if (options.notAfter !== undefined && handedOffAt > options.notAfter) {
+      throw new HandoffExpiredError(
+        `hand-off of ${messages.length} messages refused: ${handedOffAt - options.notAfter} ms past its deadline`,
+      );
+    }
     const reportAtMs = handedOffAt + dlrDelayMs;
     // One timestamp per call: the messages of a group are handed off together.
     const at = new Date(handedOffAt).toISOString();
@@ -102,10 +111,10 @@ export function createSimulator(settings: SimulatorSettings, context: ProviderCo
   const provider: SmsProvider = {
     name: "simulator",
 
-    async send(messages) {
+    async send(messages, options = {}) {
       if (closed) throw new Error("The simulator provider is closed.");
       if (messages.length === 0) return [];
-      const handoff = handOff(messages);
+      const handoff = handOff(messages, options);
       inFlight.add(handoff);
       const forget = () => inFlight.delete(handoff);
       handoff.then(forget, forget);

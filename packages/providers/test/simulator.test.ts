@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createProvider, type OutboundMessage } from "../src/index";
+import { createProvider, HandoffExpiredError, type OutboundMessage } from "../src/index";
 import { messages, recordingContext, tempDir } from "./helpers";
 
 const dir = tempDir();
@@ -247,6 +247,22 @@ describe("simulator lifecycle and settings", () => {
     await expect(sending).resolves.toHaveLength(3);
     expect(readLedger(ledgerPath)).toHaveLength(3);
     await expect(provider.send(messages("after", 1))).rejects.toThrow(/closed/);
+    await provider.close();
+  });
+
+  it("hands nothing off once notAfter has passed during its latency", async () => {
+    const ledgerPath = freshLedger();
+    const context = recordingContext();
+    const provider = await createProvider({ name: "simulator", ledgerPath, handoffDelayMs: 50 }, context);
+    await expect(provider.send(messages("late", 2), { notAfter: Date.now() + 10 })).rejects.toThrow(
+      HandoffExpiredError,
+    );
+    expect(readFileSync(ledgerPath, "utf8")).toBe("");
+    expect(context.calls).toEqual([]);
+    await expect(
+      provider.send(messages("on-time", 2), { notAfter: Date.now() + 5_000 }),
+    ).resolves.toHaveLength(2);
+    expect(readLedger(ledgerPath)).toHaveLength(2);
     await provider.close();
   });
 

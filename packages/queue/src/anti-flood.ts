@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
-import { redisKey } from "./keys";
+import { hashTag, redisKey } from "./keys";
 import { luaScript, runScript } from "./lua";
+import type { RedisClient } from "./redis";
 
 /** One message weighed against the anti-flood limits. */
 export interface FloodRecipient {
@@ -126,7 +126,7 @@ return table.concat(flags)
  * may be sent are counted; flooded ones are not.
  */
 export async function applyAntiFlood(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   input: AntiFloodInput,
 ): Promise<boolean[]> {
@@ -177,9 +177,14 @@ export async function applyAntiFlood(
   return Array.from(flags, (flag) => flag === "1");
 }
 
-/** The hash holding one shard of an account's numbers for one hour (`hourBucket` = epoch seconds / 3600). */
+/**
+ * The hash holding one shard of an account's numbers for one hour (`hourBucket` =
+ * epoch seconds / 3600): `<prefix>:flood:{<account>}:<hour>:<shard>`. A call
+ * touches one account's shards of two hours: the account as hash tag keeps them
+ * in one Redis Cluster slot, and accounts spread over the cluster.
+ */
 export function floodKey(prefix: string, accountId: string, hourBucket: number, shard: number): string {
-  return redisKey(prefix, "flood", accountId, String(hourBucket), String(shard));
+  return redisKey(prefix, "flood", hashTag(accountId), String(hourBucket), String(shard));
 }
 
 /**

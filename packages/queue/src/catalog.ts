@@ -1,7 +1,7 @@
 import { type Job, Queue, type QueueOptions, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import { z } from "zod";
-import { redisKey } from "./keys";
+import { hashTag, redisKey } from "./keys";
+import type { RedisClient } from "./redis";
 
 /**
  * Salvo's queues and the payload of each job. Names are part of the data in
@@ -60,9 +60,14 @@ const payloads = {
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export type Payload<Q extends QueueName> = z.infer<(typeof payloads)[Q]>;
 
-/** BullMQ's key prefix under Salvo's: `<REDIS_PREFIX>:q`. */
-function bullPrefix(prefix: string): string {
-  return redisKey(prefix, "q");
+/**
+ * BullMQ's key prefix for one queue: `<REDIS_PREFIX>:q:{<queue>}`, so its keys
+ * read `salvo:q:{chunks}:chunks:wait`. BullMQ's scripts touch many keys of a
+ * queue at once: the hash tag keeps them in one Redis Cluster slot, and a tag per
+ * queue spreads the queues over the cluster's nodes.
+ */
+function bullPrefix(prefix: string, queue: QueueName): string {
+  return redisKey(prefix, "q", hashTag(queue));
 }
 
 const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
@@ -87,13 +92,13 @@ export const JOB_LOCK_MS = 15_000;
 /** A producer for one queue; payloads are checked when enqueued. */
 export function openQueue<Q extends QueueName>(
   name: Q,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: Partial<QueueOptions> = {},
 ) {
   const queue = new Queue(name, {
     connection: redis,
-    prefix: bullPrefix(prefix),
+    prefix: bullPrefix(prefix, name),
     defaultJobOptions: {
       attempts: 20,
       backoff: { type: "exponential", delay: 1_000 },
@@ -124,7 +129,7 @@ export type OpenQueue<Q extends QueueName> = ReturnType<typeof openQueue<Q>>;
  */
 export function startConsumer<Q extends QueueName>(
   name: Q,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   handle: (data: Payload<Q>, job: Job, token: string | undefined) => Promise<void>,
   options: Partial<WorkerOptions> = {},
@@ -139,7 +144,7 @@ export function startConsumer<Q extends QueueName>(
     {
       // Must be a connection made with maxRetriesPerRequest: null (createRedis's `blocking`).
       connection: redis,
-      prefix: bullPrefix(prefix),
+      prefix: bullPrefix(prefix, name),
       // A worker killed mid-job loses its lock after lockDuration; another takes the
       // job over. Stalls are expected under kill -9, so they never fail a job.
       lockDuration: JOB_LOCK_MS,

@@ -13,6 +13,6 @@ export {
   webhookEventJob,
 } from "./catalog";
 export { redisKey, workersKey } from "./keys";
-export { closeRedis, createRedis } from "./redis";
-export { reserveSendSlots, type SendLimit } from "./send-limiter";
+export { closeRedis, createRedis, type RedisClient } from "./redis";
+export { type SendLimit, waitForSendSlots } from "./send-limiter";
 export { countLiveWorkers } from "./workers";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis";
 
 /** A Lua script and its SHA1, the name Redis caches it under. */
 interface LuaScript {
@@ -13,12 +13,13 @@ export function luaScript(source: string): LuaScript {
 
 /**
  * Runs a script in one round trip by its SHA, sending the source only when Redis
- * does not have it cached (first use, after a restart or SCRIPT FLUSH). Keys and
- * arguments travel as one array: a spread of tens of thousands of arguments
- * could overflow the JavaScript stack.
+ * does not have it cached (first use, after a restart or SCRIPT FLUSH; on a
+ * cluster, each node keeps its own cache). Keys and arguments travel as one
+ * array: a spread of tens of thousands of arguments could overflow the
+ * JavaScript stack. On a cluster every key must be in one slot (see keys.ts).
  */
 export async function runScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keys: readonly string[],
   args: readonly (string | Buffer | number)[],

@@ -1,5 +1,11 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createRedis } from "./redis";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createRedis, type RedisClient } from "./redis";
 
 /** The Redis tests run against: REDIS_URL's, or the local default. */
 export const testRedisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -22,4 +28,139 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** A throwaway Redis Cluster of local redis-server processes (primaries only, nothing saved). */
+export interface TestCluster {
+  /** A URL of one of its nodes, for REDIS_URL. */
+  url: string;
+  /** Every primary, `127.0.0.1:<port>`. */
+  nodes: string[];
+  /** A client of the whole cluster (closed by stop). */
+  client: RedisClient;
+  /** Every key under `prefix`, by node. */
+  keysByNode(prefix: string): Promise<Map<string, string[]>>;
+  /** Stops the servers and removes their files. */
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+/**
+ * Starts `primaries` redis-server processes in cluster mode on free ports, joins
+ * them with `redis-cli --cluster create`, and resolves once every node reports
+ * `cluster_state:ok`. Needs redis-server and redis-cli (≥ 5) on the PATH.
+ */
+export async function startTestCluster(primaries = 3): Promise<TestCluster> {
+  for (const program of ["redis-server", "redis-cli"]) {
+    await run(program, ["--version"]).catch(() => {
+      throw new Error(
+        `${program} is not on the PATH: the Redis Cluster tests start their own servers with it`,
+      );
+    });
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), "salvo-cluster-"));
+  const servers: ChildProcess[] = [];
+  let client: RedisClient | undefined;
+  const stop = async () => {
+    client?.disconnect();
+    await Promise.all(
+      servers.map(async (server) => {
+        if (server.exitCode !== null || server.signalCode !== null) return;
+        const exited = new Promise((resolve) => server.once("exit", resolve));
+        server.kill("SIGTERM");
+        const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports: number[] = [];
+    while (ports.length < primaries) {
+      const port = await clusterPort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const nodes = ports.map((port) => `127.0.0.1:${port}`);
+    for (const port of ports) {
+      const server = spawn(
+        "redis-server",
+        [
+          ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
+          ...["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`],
+          ...["--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no"],
+          ...["--daemonize", "no", "--loglevel", "warning"],
+        ],
+        { stdio: "ignore" },
+      );
+      servers.push(server);
+    }
+    for (const port of ports)
+      await until(`redis-server on port ${port}`, () => answers(port, "PING", "PONG"));
+    await run("redis-cli", ["--cluster", "create", ...nodes, "--cluster-replicas", "0", "--cluster-yes"]);
+    for (const port of ports) {
+      await until(`the cluster to be ok on port ${port}`, () =>
+        answers(port, "CLUSTER INFO", "cluster_state:ok"),
+      );
+    }
+    client = createRedis(`redis://${nodes[0]}`, { cluster: true, blocking: true });
+    return {
+      url: `redis://${nodes[0]}`,
+      nodes,
+      client,
+      async keysByNode(prefix) {
+        const byNode = new Map<string, string[]>();
+        for (const port of ports) {
+          const { stdout } = await run("redis-cli", [
+            "-p",
+            String(port),
+            "--scan",
+            "--pattern",
+            `${prefix}:*`,
+          ]);
+          byNode.set(`127.0.0.1:${port}`, stdout.split("\n").filter(Boolean));
+        }
+        return byNode;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Whether `redis-cli -p port <command>` prints `expected` (anywhere in its answer). */
+async function answers(port: number, command: string, expected: string): Promise<boolean> {
+  try {
+    const { stdout } = await run("redis-cli", ["-p", String(port), ...command.split(" ")]);
+    return stdout.includes(expected);
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function clusterPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }

@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { workersKey } from "./keys";
+import type { RedisClient } from "./redis";
 
 /** Workers whose heartbeat has not lapsed. */
-export async function countLiveWorkers(redis: Redis, prefix: string): Promise<number> {
+export async function countLiveWorkers(redis: RedisClient, prefix: string): Promise<number> {
   return redis.zcount(workersKey(prefix), Date.now(), "+inf");
 }

@@ -194,7 +194,8 @@ describe("applyAntiFlood", () => {
     await flood({ accountId, at: t0, to: [alice, bob] });
     for (const number of [alice, bob]) {
       const key = floodKey(prefix, accountId, Math.floor(t0 / HOUR), locate(number).shard);
-      expect(key.startsWith(`${prefix}:flood:${accountId}:`)).toBe(true);
+      // The account is the hash tag: one call's keys share a Redis Cluster slot.
+      expect(key.startsWith(`${prefix}:flood:{${accountId}}:`)).toBe(true);
       expect(await redis.object("ENCODING", key)).toBe("listpack");
       // One 8-byte record.
       expect(await redis.hstrlen(key, locate(number).field)).toBe(8);

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRedis, createRedis } from "../src/redis";
-import { reserveSendSlots, sendLimitKey } from "../src/send-limiter";
+import { reserveSendSlots, sendLimitKey, waitForSendSlots } from "../src/send-limiter";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "../src/testing";
 import { runClients } from "./fixtures/clients";
 import type { SendLimiterResult, SendLimiterTask } from "./fixtures/send-limiter-client";
@@ -99,5 +99,47 @@ describe("reserveSendSlots", () => {
     expect(counts.length).toBeGreaterThanOrEqual(30);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(190);
     expect(Math.max(...counts)).toBeLessThanOrEqual(210);
+  });
+});
+
+describe("waitForSendSlots", () => {
+  /** Redis's clock now, in ms. */
+  async function redisNow(): Promise<number> {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1_000 + Number(micros) / 1_000;
+  }
+
+  it("waits for its slot and books it once when woken on time", async () => {
+    const limit = { key: newKey(), perSecond: 100 };
+    await reserveSendSlots(redis, prefix, [limit], 5);
+    const before = await tat(limit.key);
+    const started = performance.now();
+    await waitForSendSlots(redis, prefix, [limit], 5);
+    // Its slot began where the first group's 50 ms ended.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+    expect(await tat(limit.key)).toBeCloseTo(before + 50, 2);
+  });
+
+  it("gives up a slot it was woken too late for and books again", async () => {
+    const limit = { key: newKey(), perSecond: 100 };
+    const start = await redisNow();
+    const waiting = waitForSendSlots(redis, prefix, [limit], 5);
+    // The event loop is busy for 200 ms: the answer, with a slot free at once, is
+    // read only then, 150 ms later than the group's own 50 ms of schedule allow.
+    const busyUntil = performance.now() + 200;
+    while (performance.now() < busyUntil) {}
+    await waiting;
+    // Booked twice: the second booking starts after the pause.
+    expect(await tat(limit.key)).toBeGreaterThan(start + 200 + 50);
+  });
+
+  it("sends anyway after its last rebooking", async () => {
+    const limit = { key: newKey(), perSecond: 100 };
+    const waiting = waitForSendSlots(redis, prefix, [limit], 5, 0);
+    const start = await redisNow();
+    const busyUntil = performance.now() + 200;
+    while (performance.now() < busyUntil) {}
+    await waiting;
+    expect(await tat(limit.key)).toBeLessThan(start + 100);
   });
 });

@@ -18,9 +18,26 @@ export const commonEnv = {
   DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/salvo"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  /** REDIS_URL is a node of a Redis Cluster; the client finds the others. */
+  REDIS_CLUSTER: z.stringbool().default(false),
+  /** More startup nodes of the cluster (`host:port,host:port`), tried when REDIS_URL's is down. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*([^\s,]+:\d+\s*(,\s*[^\s,]+:\d+\s*)*)?$/, "a comma-separated list of host:port")
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((node) => node.trim())
+        .filter(Boolean),
+    ),
+  // At most one hash tag, never empty: Redis hashes a whole key whose first "{" is
+  // followed by "}", which would split Salvo's key groups over cluster slots.
   REDIS_PREFIX: z
     .string()
-    .regex(/^[\w{}.-]{1,64}$/, "letters, digits, _ - . { } only")
+    .max(64)
+    .regex(/^[\w.-]*(\{[\w.-]+\})?[\w.-]*$/, "letters, digits, _ - . and at most one non-empty {…}")
+    .min(1)
     .default("salvo"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseEnv } from "../src/env";
+import { commonEnv, parseEnv } from "../src/env";
 
 // Shaped like the apps' own schemas (apps/*/src/env.ts): strings in, typed values out.
 const schema = z.object({
@@ -89,5 +89,26 @@ describe("parseEnv", () => {
     expect(() => parseEnv(paired, { TLS_CERT: "cert.pem" })).toThrow(
       "Invalid configuration:\n  (environment): set TLS_CERT and TLS_KEY together",
     );
+  });
+});
+
+describe("commonEnv: Redis", () => {
+  const redis = z.object(commonEnv);
+
+  it("connects to one server by default, or to a cluster through its startup nodes", () => {
+    expect(parseEnv(redis, {})).toMatchObject({ REDIS_CLUSTER: false, REDIS_CLUSTER_NODES: [] });
+    expect(
+      parseEnv(redis, { REDIS_CLUSTER: "true", REDIS_CLUSTER_NODES: " 10.0.0.2:6379, redis-3:7000 " }),
+    ).toMatchObject({ REDIS_CLUSTER: true, REDIS_CLUSTER_NODES: ["10.0.0.2:6379", "redis-3:7000"] });
+    expect(() => parseEnv(redis, { REDIS_CLUSTER_NODES: "10.0.0.2" })).toThrow("REDIS_CLUSTER_NODES");
+  });
+
+  it.each(["salvo", "salvo-prod.eu", "{salvo}", "acme-{salvo}-1"])("takes the prefix %s", (prefix) => {
+    expect(parseEnv(redis, { REDIS_PREFIX: prefix }).REDIS_PREFIX).toBe(prefix);
+  });
+
+  // An empty or second tag would split a group of keys used together over cluster slots.
+  it.each(["", "{}", "a{}b", "{a}{b}", "{salvo", "sal}vo", "a:b"])("refuses the prefix %j", (prefix) => {
+    expect(() => parseEnv(redis, { REDIS_PREFIX: prefix })).toThrow("REDIS_PREFIX");
   });
 });

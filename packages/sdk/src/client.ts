@@ -37,6 +37,16 @@ export interface SalvoOptions {
   timeoutMs?: number;
 }
 
+/** Options of a request that creates something. */
+export interface CreateOptions {
+  /**
+   * Sent as `Idempotency-Key` (1-255 printable ASCII characters; a UUID per
+   * logical request): a retry with the same key and body within 24 hours gets the
+   * first answer again, and creates nothing more.
+   */
+  idempotencyKey?: string;
+}
+
 /** An error answer from the API, with its envelope and rate-limit hints. */
 export class SalvoApiError extends Error {
   readonly status: number;
@@ -77,13 +87,14 @@ export class Salvo {
   readonly tokens = {
     list: (options: { page?: number } = {}) =>
       this.call<Page<TokenData>>("GET", `/v1/tokens${query({ page: options.page })}`),
-    create: (options: { label?: string } = {}) =>
-      this.call<{ data: CreatedTokenData }>("POST", "/v1/tokens", options),
+    create: (options: { label?: string } = {}, request: CreateOptions = {}) =>
+      this.call<{ data: CreatedTokenData }>("POST", "/v1/tokens", options, keyHeader(request)),
     revoke: (id: string) => this.call<{ data: TokenData }>("DELETE", `/v1/tokens/${encodeURIComponent(id)}`),
   };
 
   readonly batches = {
-    create: (batch: NewBatch) => this.call<BatchAccepted>("POST", "/v1/batches", batch),
+    create: (batch: NewBatch, request: CreateOptions = {}) =>
+      this.call<BatchAccepted>("POST", "/v1/batches", batch, keyHeader(request)),
     get: (id: string) => this.call<{ data: BatchData }>("GET", `/v1/batches/${encodeURIComponent(id)}`),
     list: (options: { page?: number } = {}) =>
       this.call<Page<BatchData>>("GET", `/v1/batches${query({ page: options.page })}`),
@@ -117,7 +128,8 @@ export class Salvo {
 
   readonly sms = {
     /** `POST /v1/sms`: one message; answered at once, `pending`. */
-    send: (sms: NewSms) => this.call<Sms>("POST", "/v1/sms", sms),
+    send: (sms: NewSms, request: CreateOptions = {}) =>
+      this.call<Sms>("POST", "/v1/sms", sms, keyHeader(request)),
     get: (id: string) => this.call<Sms>("GET", `/v1/sms/${encodeURIComponent(id)}`),
     /** Polls a message until `until` says so (by default: no longer pending); throws after `timeoutMs`. */
     wait: async (
@@ -142,8 +154,8 @@ export class Salvo {
    * judged and handed off (status 200), or with the counts so far and `pending`
    * (202) when the API's SEND_TIMEOUT_MS ran out first.
    */
-  sendNow(batch: NewBatch, options: { timeoutMs?: number } = {}) {
-    return this.call<SendResult>("POST", "/v1/send", batch, {}, options.timeoutMs ?? 150_000);
+  sendNow(batch: NewBatch, options: { timeoutMs?: number } & CreateOptions = {}) {
+    return this.call<SendResult>("POST", "/v1/send", batch, keyHeader(options), options.timeoutMs ?? 150_000);
   }
 
   readonly blacklist = this.numberList("blacklist");
@@ -151,14 +163,20 @@ export class Salvo {
 
   readonly webhooks = {
     /** `POST /v1/webhooks`: the answer carries the signing secret, shown only this once. */
-    create: (webhook: NewWebhook) => this.call<{ data: CreatedWebhookData }>("POST", "/v1/webhooks", webhook),
+    create: (webhook: NewWebhook, request: CreateOptions = {}) =>
+      this.call<{ data: CreatedWebhookData }>("POST", "/v1/webhooks", webhook, keyHeader(request)),
     list: (options: { page?: number } = {}) =>
       this.call<Page<WebhookData>>("GET", `/v1/webhooks${query({ page: options.page })}`),
     get: (id: string) => this.call<{ data: WebhookData }>("GET", `/v1/webhooks/${encodeURIComponent(id)}`),
     delete: (id: string) => this.call<undefined>("DELETE", `/v1/webhooks/${encodeURIComponent(id)}`),
     /** Enables a webhook that was disabled for failing; events from now on are delivered. */
-    enable: (id: string) =>
-      this.call<{ data: WebhookData }>("POST", `/v1/webhooks/${encodeURIComponent(id)}/enable`),
+    enable: (id: string, request: CreateOptions = {}) =>
+      this.call<{ data: WebhookData }>(
+        "POST",
+        `/v1/webhooks/${encodeURIComponent(id)}/enable`,
+        undefined,
+        keyHeader(request),
+      ),
     /** Every delivery attempt, newest first. */
     deliveries: (id: string, options: { page?: number } = {}) =>
       this.call<Page<WebhookAttemptData>>(
@@ -183,7 +201,8 @@ export class Salvo {
 
   private numberList(list: "blacklist" | "npai") {
     return {
-      add: (numbers: string[]) => this.call<NumbersAdded>("POST", `/v1/${list}`, { numbers }),
+      add: (numbers: string[], request: CreateOptions = {}) =>
+        this.call<NumbersAdded>("POST", `/v1/${list}`, { numbers }, keyHeader(request)),
       list: (options: { page?: number } = {}) =>
         this.call<Page<ListedNumber>>("GET", `/v1/${list}${query({ page: options.page })}`),
       remove: (number: string) => this.call<undefined>("DELETE", `/v1/${list}/${encodeURIComponent(number)}`),
@@ -247,6 +266,10 @@ export class Salvo {
         return { "x-api-key-id": token.slice(0, dot), "x-api-key-secret": token.slice(dot + 1) };
     }
   }
+}
+
+function keyHeader({ idempotencyKey }: CreateOptions): Record<string, string> {
+  return idempotencyKey === undefined ? {} : { "idempotency-key": idempotencyKey };
 }
 
 function query(params: Record<string, string | number | undefined>): string {

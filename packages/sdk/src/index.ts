@@ -1,2 +1,9 @@
-export { type Answer, type AuthStyle, Salvo, SalvoApiError, type SalvoOptions } from "./client";
+export {
+  type Answer,
+  type AuthStyle,
+  type CreateOptions,
+  Salvo,
+  SalvoApiError,
+  type SalvoOptions,
+} from "./client";
 export type * from "./types";

@@ -36,7 +36,11 @@ export interface TokenData {
 }
 
 export interface CreatedTokenData extends TokenData {
-  attributes: TokenData["attributes"] & { token: string };
+  /**
+   * `token`: the full token, shown only in the answer that created it; `null` in
+   * a replay of that answer (`Idempotent-Replayed: true`), as only its hash is stored.
+   */
+  attributes: TokenData["attributes"] & { token: string | null };
 }
 
 export interface Health {

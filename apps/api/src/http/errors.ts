@@ -11,7 +11,11 @@ import { sendReply } from "./reply";
 import { requestIdOf } from "./request-log";
 
 /** The error envelope every failed request answers with. */
-function errorEnvelope(error: SalvoError) {
+export interface ErrorEnvelope {
+  error: { code: string; description: string; field?: string };
+}
+
+export function errorEnvelope(error: SalvoError): ErrorEnvelope {
   return {
     error: { code: error.code, description: error.message, ...(error.field ? { field: error.field } : {}) },
   };
@@ -83,6 +87,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // A body refused before it has all arrived (401, 413…): close the connection
+    // after the answer rather than read and discard the rest the client announced.
+    const announcesBody =
+      Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+    if (announcesBody && !req.complete) res.set("Connection", "close");
     if (known) {
       const headers: Record<string, string> = {};
       if ("retryAfterSeconds" in known) headers["Retry-After"] = String(known.retryAfterSeconds);

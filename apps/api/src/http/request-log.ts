@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import querystring from "node:querystring";
 import { maskPhoneNumbers } from "@salvo/core";
 import type { Logger } from "@salvo/runtime";
 import type { RequestHandler, Response } from "express";
@@ -8,6 +9,15 @@ const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** The id of a request, set by requestLog (for error logs). */
 export function requestIdOf(res: Response): string | undefined {
   return res.locals.requestId as string | undefined;
+}
+
+/**
+ * A request's path as logged: without its query string, percent-decoded (leniently)
+ * and in compatibility form (fullwidth digits are digits), then with phone numbers
+ * masked, so `/v1/blacklist/06%2012%2034%2056%2078` cannot slip past the mask.
+ */
+function loggedPath(url: string): string {
+  return maskPhoneNumbers(querystring.unescape(url.split("?")[0] ?? "").normalize("NFKC"));
 }
 
 /**
@@ -38,7 +48,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const account = res.locals.account as { id: string } | undefined;
       logger[level](
         {
-          req: { id, method: req.method, path: maskPhoneNumbers(req.originalUrl.split("?")[0] ?? "") },
+          req: { id, method: req.method, path: loggedPath(req.originalUrl) },
           ...(account ? { accountId: account.id } : {}),
           res: { statusCode: res.statusCode },
           responseTime: Date.now() - startedAt,

@@ -1,7 +1,8 @@
-import { InvalidParameterError, UnsupportedMediaTypeError } from "@salvo/core";
+import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError } from "@salvo/core";
 import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
+import { fingerprintBody, type IdempotencyOptions, idempotently } from "./idempotency";
 import { type Reply, sendReply } from "./reply";
 
 /** Small JSON bodies unless a route says otherwise (bulk routes raise it). */
@@ -20,6 +21,8 @@ interface RouteSpec<P, Q, B> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   maxBodyBytes?: number;
+  /** Honours `Idempotency-Key` (routes that create something): see `idempotently`. */
+  idempotent?: true | IdempotencyOptions;
   handler: (input: RouteInput<P, Q, B>) => Promise<Reply> | Reply;
 }
 
@@ -31,9 +34,11 @@ interface RouteSpec<P, Q, B> {
 export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, Q, B>): RequestHandler[] {
   const parseBody = spec.body
     ? [
+        announcedWithin(spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
         express.json({
           limit: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
           type: ["application/json", "application/*+json"],
+          verify: fingerprintBody,
         }),
         requireJsonBody,
       ]
@@ -46,9 +51,29 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
       req,
       res,
     } as RouteInput<P, Q, B>;
-    sendReply(req, res, await spec.handler(input));
+    const run = () => spec.handler(input);
+    const { idempotent } = spec;
+    const reply = idempotent
+      ? await idempotently(
+          req,
+          res,
+          { accountId: accountOf(res).id, ...(idempotent === true ? {} : idempotent) },
+          run,
+        )
+      : await run();
+    sendReply(req, res, reply);
   };
   return [...parseBody, handle];
+}
+
+// express.json reads a body past its limit to the end before answering 413 (to keep
+// the connection): a body announced past the limit is refused before a byte of it is
+// read, and the connection closed (see errorHandler).
+function announcedWithin(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    if (Number(req.headers["content-length"] ?? 0) > limit) throw new PayloadTooLargeError();
+    next();
+  };
 }
 
 // A body that came with another content type is left unparsed by express.json.

@@ -1,18 +1,18 @@
 import { OverLimitError } from "@salvo/core";
-import { redisKey } from "@salvo/queue";
+import { type RedisClient, redisKey } from "@salvo/queue";
 import type { RequestHandler } from "express";
-import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { accountOf } from "./route";
 
 /**
  * Per-account API throttle: `apiRateLimit` requests per second, counted in Redis
  * so the limit holds across every API process (rate-limiter-flexible, atomic in
- * Redis). If Redis is unreachable each process falls back to counting in its own
+ * Redis, one key per call, so a Redis Cluster serves it as is). If Redis is
+ * unreachable each process falls back to counting in its own
  * memory rather than refusing all traffic. Answers carry `RateLimit-*` headers;
  * a refusal is 429 OVER_LIMIT with `Retry-After`.
  */
-export function throttle(redis: Redis, prefix: string): RequestHandler {
+export function throttle(redis: RedisClient, prefix: string): RequestHandler {
   // One limiter per distinct limit: accounts share a limiter, never a counter.
   const limiters = new Map<number, RateLimiterRedis>();
   const limiterFor = (points: number) => {

@@ -174,6 +174,7 @@ export function batchRoutes(deps: BatchDeps): Router {
     route({
       body: newBatch,
       maxBodyBytes,
+      idempotent: true,
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         const id = newId("bat");

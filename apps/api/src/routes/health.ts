@@ -1,7 +1,6 @@
 import type { Db } from "@salvo/db";
-import { countLiveWorkers } from "@salvo/queue";
+import { countLiveWorkers, type RedisClient } from "@salvo/queue";
 import { Router } from "express";
-import type { Redis } from "ioredis";
 import { route } from "../http/route";
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -27,7 +26,7 @@ async function check(probe: () => Promise<unknown>): Promise<"ok" | string> {
 }
 
 /** `/healthz`: the process answers. `/readyz`: Redis and PostgreSQL answer too. No auth. */
-export function healthRoutes(db: Db, redis: Redis, redisPrefix: string): Router {
+export function healthRoutes(db: Db, redis: RedisClient, redisPrefix: string): Router {
   const router = Router();
   router.get("/healthz", route({ handler: () => ({ status: 200, body: { status: "ok" } }) }));
   router.get(

@@ -20,6 +20,7 @@ export function numberListRoutes(sql: Sql, list: NumberList): Router {
     route({
       body: z.strictObject({ numbers: z.array(z.string()).min(1).max(MAX_NUMBERS) }),
       maxBodyBytes: 8 * 1024 * 1024,
+      idempotent: true,
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         const numbers = body.numbers.map((raw, i) => {

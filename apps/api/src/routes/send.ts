@@ -70,6 +70,8 @@ export function sendRoutes(deps: SendDeps): Router {
     route({
       body: newBatch,
       maxBodyBytes: deps.maxBodyBytes,
+      // The handler waits for the batch up to timeoutMs: a claim older than that, and some, was abandoned.
+      idempotent: { lockMs: deps.timeoutMs + 60_000 },
       handler: async ({ body, res }) => {
         if (body.recipients.length > MAX_SEND_RECIPIENTS) {
           throw new TooManyRecipientsError(
@@ -102,13 +104,13 @@ export function sendRoutes(deps: SendDeps): Router {
         } finally {
           res.off("close", onClose);
         }
+        // A client that went away reads no answer, but one is still built: it is
+        // what a retry with the request's Idempotency-Key gets.
         if (gone.signal.aborted) {
           deps.logger.info(
             { batchId: id, requestId: requestIdOf(res) },
             "send: the client went away; its batch goes on",
           );
-          // Nobody reads it: 499 (nginx's "client closed request") is for the request log.
-          return { status: 499 };
         }
         // Read after the batch: refunds of unsent messages are in.
         const credits = (await findAccount(deps.db, account.id))?.credits ?? 0;

@@ -54,6 +54,7 @@ export function smsRoutes(intake: BatchIntake): Router {
     "/sms",
     route({
       body: newSms,
+      idempotent: true,
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         // The only per-number check made while the client waits: a number that can

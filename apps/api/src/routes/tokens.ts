@@ -3,7 +3,14 @@ import { Router } from "express";
 import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
+import { isStorableText } from "../http/text";
 import type { TokenCache } from "../http/token-cache";
+
+/** The answer that creates a token: the only one that shows its secret (`token`). */
+function createdToken(apiToken: ApiToken, token: string | null) {
+  const resource = tokenResource(apiToken);
+  return { data: { ...resource, attributes: { ...resource.attributes, token } } };
+}
 
 function tokenResource(token: ApiToken) {
   return {
@@ -19,7 +26,7 @@ function tokenResource(token: ApiToken) {
   };
 }
 
-const tokenParams = z.object({ id: z.string().min(1).max(100) });
+const tokenParams = z.object({ id: z.string().min(1).max(100).refine(isStorableText, "not a token id") });
 
 /** The account's own API tokens: list, create (the secret is shown once), revoke. */
 export function tokenRoutes(db: Db, cache: TokenCache): Router {
@@ -39,14 +46,27 @@ export function tokenRoutes(db: Db, cache: TokenCache): Router {
   router.post(
     "/tokens",
     route({
-      body: z.strictObject({ label: z.string().trim().max(100).default("") }),
+      body: z.strictObject({
+        label: z
+          .string()
+          .trim()
+          .max(100)
+          .refine(isStorableText, "text without NUL characters or unpaired surrogates")
+          .default(""),
+      }),
+      // Only a hash of the secret is ever stored: a replay shows the token without it.
+      idempotent: {
+        storedBody: (body) => {
+          const { data } = body as ReturnType<typeof createdToken>;
+          return { data: { ...data, attributes: { ...data.attributes, token: null } } };
+        },
+      },
       handler: async ({ body, res }) => {
         const { apiToken, token } = await createApiToken(db, accountOf(res).id, body.label);
-        const resource = tokenResource(apiToken);
         return {
           status: 201,
-          body: { data: { ...resource, attributes: { ...resource.attributes, token } } },
-          headers: { Location: resource.links.self },
+          body: createdToken(apiToken, token),
+          headers: { Location: `/v1/tokens/${apiToken.id}` },
         };
       },
     }),

@@ -21,6 +21,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
+import { isStorableText } from "../http/text";
 
 const newWebhook = z.strictObject({
   // Stored as parsed (percent-encoded, lower-case host): what is posted to, and shown.
@@ -73,7 +74,7 @@ function attemptResource(attempt: WebhookAttempt) {
   };
 }
 
-const webhookParams = z.object({ id: z.string().min(1).max(64) });
+const webhookParams = z.object({ id: z.string().min(1).max(64).refine(isStorableText, "not a webhook id") });
 
 /**
  * `/v1/webhooks`: where the account's events are posted. The signing secret is
@@ -87,6 +88,7 @@ export function webhookRoutes(sql: Sql, options: { allowPrivateNetworks: boolean
     "/webhooks",
     route({
       body: newWebhook,
+      idempotent: true,
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         try {
@@ -155,6 +157,7 @@ export function webhookRoutes(sql: Sql, options: { allowPrivateNetworks: boolean
     "/webhooks/:id/enable",
     route({
       params: webhookParams,
+      idempotent: true,
       handler: async ({ params, res }) => {
         const resource = webhookResource(await enableWebhook(sql, accountOf(res).id, params.id));
         return { status: 200, body: { data: resource, links: resource.links } };

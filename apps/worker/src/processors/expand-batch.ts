@@ -1,5 +1,7 @@
 import { loadBatchForWork, loadChunks, markBatchProcessing, saveJudgments } from "@salvo/db";
+import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
+import { releaseJob } from "../release";
 
 /** Chunks read, judged and enqueued at a time: sending starts before a big batch is fully judged. */
 const CHUNKS_PER_STEP = 20;
@@ -19,8 +21,16 @@ export const DUPLICATE = "=";
  *
  * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
  * chunks go ahead of a big batch's later ones instead of waiting behind them.
+ *
+ * A worker that is stopping gives the job back between two steps: the next run
+ * resumes from the stored verdicts.
  */
-export async function expandBatch(ctx: WorkContext, batchId: string): Promise<void> {
+export async function expandBatch(
+  ctx: WorkContext,
+  batchId: string,
+  job: Job,
+  token: string | undefined,
+): Promise<void> {
   const batch = await loadBatchForWork(ctx.sql, batchId);
   if (!batch || batch.status === "completed") return;
   await markBatchProcessing(ctx.sql, batchId);
@@ -28,6 +38,10 @@ export async function expandBatch(ctx: WorkContext, batchId: string): Promise<vo
   const seen = new Set<string>();
 
   for (let from = 0; ; from += CHUNKS_PER_STEP) {
+    if (ctx.stopping.aborted && token) {
+      ctx.logger.info({ batchId, fromChunk: from }, "released a batch's expansion on shutdown");
+      await releaseJob(job, token);
+    }
     const chunks = await loadChunks(ctx.sql, batchId, from, CHUNKS_PER_STEP);
     if (chunks.length === 0) break;
     // Numbers are normalized off the main thread, a step at once; repeats are

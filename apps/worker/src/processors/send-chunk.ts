@@ -12,10 +12,12 @@ import {
   recordJudgedMessages,
   type StoredChunk,
 } from "@salvo/db";
-import { applyAntiFlood, JOB_LOCK_MS, reserveSendSlots } from "@salvo/queue";
+import { HandoffExpiredError } from "@salvo/providers";
+import { applyAntiFlood, waitForSendSlots } from "@salvo/queue";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../events";
+import { releaseJob } from "../release";
 import { DUPLICATE, INVALID } from "./expand-batch";
 
 /** Raw numbers longer than this are cut when stored as an invalid message's `to`. */
@@ -64,7 +66,11 @@ export async function sendChunk(
   const inFlight = new Set(chunk.inFlight);
   const inDoubt = sendable.filter((m) => inFlight.has(m.idx));
   const toSend = sendable.filter((m) => !inFlight.has(m.idx));
-  if (inDoubt.length > 0) toSend.unshift(...(await settleInDoubt(ctx, batch, chunk.idx, inDoubt)));
+  // A marker whose messages are all written (left by a run that lost the chunk) is
+  // cleared too: no group could be marked after it otherwise.
+  if (chunk.inFlight.length > 0) {
+    toSend.unshift(...(await settleInDoubt(ctx, batch, chunk.idx, chunk.inFlight, inDoubt)));
+  }
 
   // The last group's record marks the chunk done; with nothing to send, this does.
   if (toSend.length > 0) await handOff(ctx, batch, chunk.idx, toSend, job, token);
@@ -75,7 +81,13 @@ export async function sendChunk(
  * Messages a dead run handed off without recording the outcome: those the provider
  * got are recorded with its answer; the others are returned, to be sent now.
  */
-async function settleInDoubt(ctx: WorkContext, batch: BatchForWork, chunk: number, inDoubt: Sendable[]) {
+async function settleInDoubt(
+  ctx: WorkContext,
+  batch: BatchForWork,
+  chunk: number,
+  marker: number[],
+  inDoubt: Sendable[],
+) {
   const received = ctx.provider.received
     ? await ctx.provider.received(inDoubt.map((m) => messageId(batch.id, m.idx)))
     : null;
@@ -88,7 +100,7 @@ async function settleInDoubt(ctx: WorkContext, batch: BatchForWork, chunk: numbe
     // A provider that cannot tell: assume it got the message rather than risk sending it twice.
     else answered.push({ ...message, accepted: true });
   }
-  await dispatchEvents(ctx, await recordHandoffs(ctx.sql, batch, chunk, answered));
+  await dispatchEvents(ctx, await recordHandoffs(ctx.sql, batch, chunk, answered, { settles: marker }));
   ctx.logger.warn(
     { batchId: batch.id, chunk, inDoubt: inDoubt.length, resent: resend.length },
     "resumed a chunk that a previous run left in the middle of a hand-off",
@@ -159,12 +171,13 @@ function bodyHash(body: string): string {
 }
 
 /**
- * Hands messages to the provider group by group. Before each group: make sure
- * this run still owns the chunk (the job lock), so a worker that was frozen and
- * replaced never sends what its replacement now owns; mark the group in flight;
- * reserve the group's slots in every rate limit (provider-wide and the
- * account's, shared by all workers in Redis) and wait until they come. After:
- * record it.
+ * Hands messages to the provider group by group. Before each group: give the
+ * job back if the worker is stopping (between groups nothing is in flight, so
+ * the next run resumes cleanly); make sure this run still owns the chunk (the
+ * job lock), so a worker that was frozen and replaced never sends what its
+ * replacement now owns; mark the group in flight; reserve the group's slots in
+ * every rate limit (provider-wide and the account's, shared by all workers in
+ * Redis) and wait until they come. After: record it.
  */
 async function handOff(
   ctx: WorkContext,
@@ -182,41 +195,76 @@ async function handOff(
   const providerLimit = ctx.env.PROVIDER_MAX_MPS
     ? [{ key: `provider:${ctx.provider.name}`, perSecond: ctx.env.PROVIDER_MAX_MPS }]
     : [];
-  // Small groups under a limit keep every one-second window within ~5% of it.
+  // Small groups under a limit keep every one-second window within 5% of it: at
+  // most one group sent late (waitForSendSlots books again beyond its own length)
+  // and one that begins in the window run over a second's worth, 1/40 each.
   const strictest = Math.min(...[...accountLimit, ...providerLimit].map((l) => l.perSecond));
   const groupSize = Number.isFinite(strictest)
-    ? Math.max(1, Math.min(ctx.env.HANDOFF_GROUP_SIZE, Math.floor(strictest / 20)))
+    ? Math.max(1, Math.min(ctx.env.HANDOFF_GROUP_SIZE, Math.floor(strictest / 40)))
     : ctx.env.HANDOFF_GROUP_SIZE;
-  const pace = async (limits: typeof accountLimit, count: number) => {
-    const wait = await reserveSendSlots(ctx.redis, ctx.env.REDIS_PREFIX, limits, count);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  };
+  const pace = (limits: typeof accountLimit, count: number) =>
+    waitForSendSlots(ctx.redis, ctx.env.REDIS_PREFIX, limits, count);
+  // Then the provider's together with a second schedule of the account's, of the
+  // moments its groups really go: waits for the provider that vary with other
+  // accounts' traffic would otherwise bunch the account's groups up, over its limit.
+  const [account, provider] = [accountLimit[0], providerLimit[0]];
+  const handOffLimits =
+    account && provider
+      ? [provider, { key: `account-sent:${batch.accountId}`, perSecond: account.perSecond }]
+      : providerLimit;
 
-  const ownsJob = async () => (token ? (await job.extendLock(token, JOB_LOCK_MS)) === 1 : true);
+  const lockMs = ctx.env.JOB_LOCK_MS;
+  // When the lock was last renewed (the time the renewal was asked for: it holds
+  // at least lockMs from then). Without a token (no lock) there is no deadline.
+  let renewedAt: number | undefined;
+  const ownsJob = async () => {
+    if (!token) return true;
+    const askedAt = Date.now();
+    if ((await job.extendLock(token, lockMs)) !== 1) return false;
+    renewedAt = askedAt;
+    return true;
+  };
+  const lost = () => {
+    ctx.logger.warn({ batchId: batch.id, chunk }, "lost a chunk's lock; leaving it to its new owner");
+    return new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
+  };
   for (let i = 0; i < messages.length; i += groupSize) {
+    if (ctx.stopping.aborted && token) {
+      ctx.logger.info(
+        { batchId: batch.id, chunk, left: messages.length - i },
+        "released a chunk on shutdown",
+      );
+      await releaseJob(job, token);
+    }
     const group = messages.slice(i, i + groupSize);
     const checkedAt = Date.now();
-    const marked =
-      (await ownsJob()) &&
-      (await markInFlight(
-        ctx.sql,
-        batch.id,
-        chunk,
-        group.map((m) => m.idx),
-      ));
-    if (!marked) throw new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
+    const positions = group.map((m) => m.idx);
+    const marked = (await ownsJob()) && (await markInFlight(ctx.sql, batch.id, chunk, positions));
+    if (!marked) throw lost();
     // Paced last, just before the hand-off: the limits hold at the moment messages
     // reach the provider, not some round trips earlier.
     await pace(accountLimit, group.length);
-    await pace(providerLimit, group.length);
+    await pace(handOffLimits, group.length);
     // Frozen (SIGSTOP, a long pause) or paced for long since the lock check: the
     // lock may have lapsed meanwhile and the chunk passed to another worker.
-    if (Date.now() - checkedAt > JOB_LOCK_MS / 3 && !(await ownsJob())) {
-      throw new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
-    }
-    const results = await ctx.provider.send(
-      group.map((m) => ({ id: messageId(batch.id, m.idx), to: m.to, from: batch.sender, body: batch.body })),
-    );
+    if (Date.now() - checkedAt > lockMs / 3 && !(await ownsJob())) throw lost();
+    // Frozen during the call itself, after the last check: the provider refuses to
+    // hand off once the lock may have passed to another worker (a third of it is
+    // kept as a margin). The group stays in flight; its next owner settles it.
+    const notAfter = renewedAt === undefined ? undefined : renewedAt + (lockMs * 2) / 3;
+    const results = await ctx.provider
+      .send(
+        group.map((m) => ({
+          id: messageId(batch.id, m.idx),
+          to: m.to,
+          from: batch.sender,
+          body: batch.body,
+        })),
+        { notAfter },
+      )
+      .catch((error: Error) => {
+        throw error instanceof HandoffExpiredError ? lost() : error;
+      });
     const byId = new Map(results.map((r) => [r.id, r]));
     const events = await recordHandoffs(
       ctx.sql,
@@ -230,7 +278,7 @@ async function handOff(
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
         };
       }),
-      { chunkDone: i + groupSize >= messages.length },
+      { chunkDone: i + groupSize >= messages.length, settles: positions },
     );
     await dispatchEvents(ctx, events);
   }

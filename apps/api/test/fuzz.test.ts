@@ -1,0 +1,1168 @@
+// Property-based tests over every public endpoint: whatever a client sends (random
+// and malformed JSON, wrong types, invalid UTF-8, control characters, numbers in
+// any script, huge strings, deep nesting, unknown fields, wrong content types),
+// the answer is a 2xx for what is valid or a 4xx in the error envelope: never a
+// 5xx, never a hang, and a refused request writes nothing. fast-check prints the
+// seed and path of a failure; replay it with FUZZ_SEED=<seed>.
+import { connect, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import fc from "fast-check";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import { startTestApi, type TestApi } from "./harness";
+
+if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED) });
+/** Runs per property, sized for a slow 2-core machine; FUZZ_RUNS_SCALE=20 fuzzes twenty times longer. */
+const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.FUZZ_RUNS_SCALE ?? 1)));
+
+/** The longest any answer may take: past it the request is aborted and the property fails. */
+const ANSWER_WITHIN_MS = 10_000;
+const BULK_BODY_BYTES = 16 * 1024 * 1024;
+
+let t: TestApi;
+let token: string;
+let tables: string[];
+beforeAll(async () => {
+  t = await startTestApi({
+    // Webhook URLs on private addresses are refused, as in production.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: "false",
+    // POST /v1/send would wait for workers that do not run here.
+    SEND_TIMEOUT_MS: "50",
+    MAX_BODY_BYTES: String(BULK_BODY_BYTES),
+    LOG_LEVEL: "info",
+  });
+  ({ token } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
+  const rows = await t.db.$queryRaw<{ name: string }[]>`
+    SELECT tablename::text AS name FROM pg_tables
+     WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations' ORDER BY 1`;
+  tables = rows.map((r) => r.name);
+});
+afterAll(() => t?.stop());
+
+// ---------------------------------------------------------------------------
+// Every endpoint, with what its body takes.
+
+type FieldKind = "string" | "array" | "boolean";
+
+interface Endpoint {
+  method: "GET" | "POST" | "DELETE";
+  /** As registered, `:name` for a path parameter. */
+  path: string;
+  auth: boolean;
+  /** Takes `?page=N` (and maybe more). */
+  paged?: boolean;
+  /** A valid body, and the kind of every field the body may have. */
+  body?: { valid: Record<string, unknown>; fields: Record<string, FieldKind> };
+}
+
+// A message body and phone number that must never reach a log line.
+const MARKER_BODY = "fuzz-marker-body-7f3a";
+const NUMBER = "+33612345678";
+const batchBody = {
+  valid: { from: "ACME", body: MARKER_BODY, recipients: [NUMBER] },
+  fields: { from: "string", body: "string", recipients: "array", country: "string", type: "string" },
+} satisfies Endpoint["body"];
+const numbersBody = {
+  valid: { numbers: [NUMBER] },
+  fields: { numbers: "array" },
+} satisfies Endpoint["body"];
+
+const ENDPOINTS: Endpoint[] = [
+  { method: "GET", path: "/healthz", auth: false },
+  { method: "GET", path: "/readyz", auth: false },
+  {
+    method: "POST",
+    path: "/v1/providers/simulator/inbound",
+    auth: false,
+    body: {
+      valid: { from: NUMBER, to: "ACME", body: MARKER_BODY },
+      fields: { from: "string", to: "string", body: "string" },
+    },
+  },
+  { method: "GET", path: "/v1/account", auth: true },
+  { method: "GET", path: "/v1/tokens", auth: true, paged: true },
+  {
+    method: "POST",
+    path: "/v1/tokens",
+    auth: true,
+    body: { valid: { label: "ci" }, fields: { label: "string" } },
+  },
+  { method: "DELETE", path: "/v1/tokens/:id", auth: true },
+  { method: "POST", path: "/v1/batches", auth: true, body: batchBody },
+  { method: "GET", path: "/v1/batches", auth: true, paged: true },
+  { method: "GET", path: "/v1/batches/:id", auth: true },
+  { method: "GET", path: "/v1/batches/:id/messages", auth: true, paged: true },
+  {
+    method: "POST",
+    path: "/v1/sms",
+    auth: true,
+    body: {
+      valid: { from: "ACME", to: NUMBER, body: MARKER_BODY },
+      fields: {
+        from: "string",
+        to: "string",
+        body: "string",
+        shortenUrls: "boolean",
+        isTransactional: "boolean",
+      },
+    },
+  },
+  { method: "GET", path: "/v1/sms/:id", auth: true },
+  { method: "POST", path: "/v1/send", auth: true, body: batchBody },
+  { method: "POST", path: "/v1/blacklist", auth: true, body: numbersBody },
+  { method: "GET", path: "/v1/blacklist", auth: true, paged: true },
+  { method: "DELETE", path: "/v1/blacklist/:number", auth: true },
+  { method: "POST", path: "/v1/npai", auth: true, body: numbersBody },
+  { method: "GET", path: "/v1/npai", auth: true, paged: true },
+  { method: "DELETE", path: "/v1/npai/:number", auth: true },
+  {
+    method: "POST",
+    path: "/v1/webhooks",
+    auth: true,
+    // A public address literal: accepted without a DNS lookup or any connection.
+    body: {
+      valid: { url: "https://93.184.216.34/hooks", events: ["dlr"] },
+      fields: { url: "string", events: "array", secret: "string" },
+    },
+  },
+  { method: "GET", path: "/v1/webhooks", auth: true, paged: true },
+  { method: "GET", path: "/v1/webhooks/:id", auth: true },
+  { method: "DELETE", path: "/v1/webhooks/:id", auth: true },
+  { method: "POST", path: "/v1/webhooks/:id/enable", auth: true },
+  { method: "GET", path: "/v1/webhooks/:id/deliveries", auth: true, paged: true },
+  { method: "GET", path: "/v1/replies", auth: true, paged: true },
+];
+
+const withBody = ENDPOINTS.filter((e) => e.body !== undefined);
+const withParams = ENDPOINTS.filter((e) => e.path.includes("/:"));
+const paged = ENDPOINTS.filter((e) => e.paged);
+
+// ---------------------------------------------------------------------------
+// Requests and what every answer must be.
+
+interface Answer {
+  status: number;
+  text: string;
+  json: unknown;
+}
+
+async function request(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string | Uint8Array; auth?: boolean } = {},
+): Promise<Answer> {
+  lastFootprint = undefined;
+  const response = await fetch(`${t.api.url}${path}`, {
+    method,
+    headers: { ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), ...init.headers },
+    body: init.body,
+    signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+  }).catch((error: Error) => {
+    throw new Error(`${method} ${path.slice(0, 200)}: no answer (${error.name}: ${error.message})`);
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json };
+}
+
+/** The footprint after the last refused request, while nothing else has been sent since. */
+let lastFootprint: string | undefined;
+beforeEach(() => {
+  lastFootprint = undefined;
+});
+
+/** Rows of every table, and the credits of every account: what a refused request must leave as it was. */
+async function footprint(): Promise<string> {
+  const counts = tables.map((name) => `(SELECT count(*) FROM "${name}")::int AS "${name}"`);
+  const rows = await t.db.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT ${counts.join(", ")}, (SELECT coalesce(sum(credits), 0) FROM accounts)::text AS credits`,
+  );
+  return JSON.stringify(rows[0]);
+}
+
+function expectEnvelope(answer: Answer, what: string) {
+  expect(answer.json, `${what}: ${answer.status} ${answer.text.slice(0, 300)}`).toMatchObject({
+    error: { code: expect.stringMatching(/^[A-Z_]+$/), description: expect.any(String) },
+  });
+}
+
+/**
+ * Sends a request and checks the answer: never a 5xx; a 4xx is in the envelope
+ * and wrote nothing. `refused`: the input is invalid by construction, so only a
+ * 4xx will do (and `status` names the one expected, when known).
+ */
+async function probe(
+  method: string,
+  path: string,
+  init: Parameters<typeof request>[2] & { refused?: boolean; status?: number } = {},
+): Promise<Answer> {
+  const before = lastFootprint ?? (await footprint());
+  const answer = await request(method, path, init);
+  const what = `${method} ${path.slice(0, 120)}`;
+  expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBeLessThan(500);
+  if (init.status !== undefined)
+    expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBe(init.status);
+  if (init.refused)
+    expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+  if (answer.status >= 400) {
+    expectEnvelope(answer, what);
+    const after = await footprint();
+    expect(after, `${what} was refused (${answer.status}) but wrote`).toBe(before);
+    lastFootprint = after;
+  }
+  return answer;
+}
+
+// ---------------------------------------------------------------------------
+// Arbitraries.
+
+/** A JSON literal JSON.stringify cannot write (1e400, -0, 30-digit integers). */
+class RawJson {
+  constructor(readonly text: string) {}
+}
+
+function jsonText(value: unknown): string {
+  const raws: string[] = [];
+  const text = JSON.stringify(value, (_key, inner) =>
+    inner instanceof RawJson ? `\u0000raw${raws.push(inner.text) - 1}\u0000` : inner,
+  );
+  return (text ?? "null").replace(/"\\u0000raw(\d+)\\u0000"/g, (_match, i) => raws[Number(i)] as string);
+}
+
+const CONTROL_CHARACTERS = [
+  ...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)),
+  "\u007f",
+  "\u0085",
+  "\u00a0",
+  "\u200b",
+  "\u200e",
+  "\u200f",
+  "\u2028",
+  "\u2029",
+  "\u202e",
+  "\ufeff",
+  "\ufffe",
+  "\uffff",
+];
+const ODD_TEXTS = [
+  "\ud800", // lone surrogates: JSON can carry them, UTF-8 cannot
+  "\udfff",
+  "a\ud83d",
+  "😀",
+  "👨‍👩‍👧‍👦",
+  "مرحبا بالعالم",
+  "שלום",
+  "你好，世界",
+  "こんにちは",
+  "한국어",
+  "İı",
+  "ﬁ",
+  "e\u0301",
+  "Z̴̡̛a̷̢l̸g̶o̵",
+  "%00",
+  "%",
+  "%ZZ",
+  "%ED%A0%80",
+  "../../etc/passwd",
+  "..\\..",
+  "<script>alert(1)</script>",
+  "'; DROP TABLE batches; --",
+  "\u0024{jndi:ldap://x}",
+  "{{7*7}}",
+  "\\",
+  '"',
+  "null",
+  "undefined",
+  "__proto__",
+  "constructor",
+];
+// Digits and numbers as people and programs write them, in many scripts.
+const NUMBER_TEXTS = [
+  "0",
+  "-0",
+  "1",
+  "-1",
+  "+1",
+  "1.0",
+  "1.5",
+  ".5",
+  "5.",
+  "1e3",
+  "1E+3",
+  "1e-3",
+  "1e309",
+  "-1e309",
+  "0x10",
+  "0b11",
+  "0o7",
+  "1_000",
+  "1,000",
+  "1 000",
+  "1'000",
+  " 1",
+  "1 ",
+  "\t1\n",
+  "00001",
+  "9".repeat(400),
+  "Infinity",
+  "-Infinity",
+  "NaN",
+  "",
+  "١٢٣", // Arabic-Indic
+  "۱۲۳", // Persian
+  "१२३", // Devanagari
+  "১২৩", // Bengali
+  "๑๒๓", // Thai
+  "１２３", // fullwidth
+  "𝟏𝟐𝟑", // mathematical bold
+  "①②③",
+  "Ⅻ",
+  "一二三",
+  "٣٫١٤",
+  "\u202e123",
+  "1\u00a0000",
+  "1\u200b",
+  "²",
+  "½",
+  "9007199254740993",
+  "2147483648",
+  "4294967296",
+  "1e1000000",
+  "+33 ６ １２ ３４ ５６ ７８",
+  "٠٦١٢٣٤٥٦٧٨",
+];
+const DIGITS_OF_EVERY_SCRIPT = [..."0123456789١٢٣۴۵६७৮๙１２３𝟒𝟓⑥Ⅶ八", "-", "+", ".", ",", "e", " "];
+
+const numberText = fc.oneof(
+  fc.constantFrom(...NUMBER_TEXTS),
+  fc.integer().map(String),
+  fc.double().map(String),
+  fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
+  fc.string({ unit: fc.constantFrom(...DIGITS_OF_EVERY_SCRIPT), maxLength: 20 }),
+);
+
+const oddText = fc.constantFrom(...CONTROL_CHARACTERS, ...ODD_TEXTS);
+const nastyString = fc.oneof(
+  // Ordinary text with something odd inside: a NUL, a lone surrogate, an RTL mark…
+  fc
+    .tuple(fc.string({ maxLength: 10 }), oddText, fc.string({ maxLength: 10 }))
+    .map((parts) => parts.join("")),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: fc.constantFrom(...CONTROL_CHARACTERS, ...ODD_TEXTS), maxLength: 20 }),
+  fc.constant(" "),
+  oddText,
+  numberText,
+  fc.integer({ min: 100, max: 5_000 }).map((n) => "x".repeat(n)),
+);
+
+const rawNumber = fc
+  .oneof(
+    fc.constantFrom(
+      "1e400",
+      "-1e400",
+      "-0",
+      "0.0",
+      "1E-400",
+      "123456789012345678901234567890",
+      "0.000000000000000000001",
+      "1e21",
+      "4.9e-324",
+      "1.7976931348623157e308",
+    ),
+    fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).map(String),
+  )
+  .map((text) => new RawJson(text));
+
+const leaf = fc.oneof(nastyString, rawNumber, fc.double(), fc.integer(), fc.boolean(), fc.constant(null));
+const nastyKey = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom("", "__proto__", "constructor", "prototype", "\u0000", "toString", "ref", "to"),
+);
+const { value: nastyJson } = fc.letrec<{ value: unknown; array: unknown[]; object: Record<string, unknown> }>(
+  (tie) => ({
+    value: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("array"), tie("object")),
+    array: fc.array(tie("value"), { maxLength: 5 }),
+    object: fc.dictionary(nastyKey, tie("value"), { maxKeys: 5 }),
+  }),
+);
+
+/** A value that is certainly not of this kind. */
+function wrongValue(kind: FieldKind): fc.Arbitrary<unknown> {
+  const notString = fc.oneof(
+    rawNumber,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(leaf),
+    fc.object(),
+  );
+  switch (kind) {
+    case "string":
+      return notString;
+    case "array":
+      return fc.oneof(nastyString, rawNumber, fc.boolean(), fc.constant(null), fc.dictionary(nastyKey, leaf));
+    case "boolean":
+      return fc.oneof(
+        fc.constantFrom("true", "false", "1", "0", "yes", "", "TRUE"),
+        fc.constantFrom(0, 1),
+        fc.constant(null),
+        fc.array(fc.boolean(), { minLength: 1 }),
+      );
+  }
+}
+
+/** A valid body with one field of a wrong type. */
+function wrongTypeBody(endpoint: Endpoint) {
+  const { valid, fields } = endpoint.body!;
+  return fc
+    .constantFrom(...Object.keys(fields))
+    .chain((field) => wrongValue(fields[field] as FieldKind).map((value) => ({ ...valid, [field]: value })));
+}
+
+/** A valid body plus one field the endpoint does not know. */
+function unknownFieldBody(endpoint: Endpoint) {
+  const { valid, fields } = endpoint.body!;
+  return fc
+    .tuple(
+      nastyKey.filter((key) => !(key in fields)),
+      nastyJson,
+    )
+    .map(([key, value]) => ({ ...valid, [key]: value }));
+}
+
+/** A valid body with one field (or an element of an array field) replaced by anything at all. */
+function anyValueBody(endpoint: Endpoint) {
+  const { valid, fields } = endpoint.body!;
+  return fc
+    .tuple(fc.constantFrom(...Object.keys(fields)), nastyJson, fc.boolean())
+    .map(([field, value, inArray]) => ({
+      ...valid,
+      [field]: inArray && fields[field] === "array" ? [value] : value,
+    }));
+}
+
+/** Percent-encodes the UTF-8 of a text (a lone surrogate becomes U+FFFD, as any client would send it). */
+function percentEncode(text: string): string {
+  let out = "";
+  for (const byte of Buffer.from(text, "utf8")) {
+    const char = String.fromCharCode(byte);
+    out +=
+      /[\w.~-]/.test(char) && byte < 0x80 ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/** The valid body with each field in turn holding a NUL, then a lone surrogate. */
+function poisonedBodies(endpoint: Endpoint): [Record<string, unknown>][] {
+  const { valid, fields } = endpoint.body!;
+  return Object.keys(fields).flatMap((field) =>
+    ["a\u0000b", "a\ud800b"].map((text) => [{ ...valid, [field]: text }] as [Record<string, unknown>]),
+  );
+}
+
+const pathOf = (endpoint: Endpoint, param: string) => endpoint.path.replace(/:\w+/, param);
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+// ---------------------------------------------------------------------------
+
+describe("every endpoint is fuzzed", () => {
+  it("lists every route the API serves", () => {
+    const app = createApp({ env: t.env, db: t.db, logger: { child: () => ({}) } } as never);
+    const served = new Set<string>();
+    const walk = (stack: Layer[], prefix: string) => {
+      for (const layer of stack) {
+        const path =
+          prefix + (typeof layer.rawPath === "string" && layer.rawPath !== "/" ? layer.rawPath : "");
+        if (layer.route) {
+          for (const method of Object.keys(layer.route.methods)) {
+            served.add(`${method.toUpperCase()} ${prefix}${layer.route.path}`);
+          }
+        } else if (layer.handle?.stack) {
+          walk(layer.handle.stack, path);
+        }
+      }
+    };
+    walk((app as unknown as { router: { stack: Layer[] } }).router.stack, "");
+    expect([...served].sort()).toEqual(ENDPOINTS.map((e) => `${e.method} ${e.path}`).sort());
+  });
+});
+
+interface Layer {
+  rawPath?: unknown;
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+describe("bodies", () => {
+  const send = (
+    endpoint: Endpoint,
+    body: string | Uint8Array,
+    extra: { status?: number; refused?: boolean } = {},
+  ) => probe(endpoint.method, endpoint.path, { auth: endpoint.auth, headers: JSON_TYPE, body, ...extra });
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s refuses a field of the wrong type with 400",
+    async (_, endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(wrongTypeBody(endpoint), (body) =>
+          send(endpoint, jsonText(body), { status: 400 }).then(() => {}),
+        ),
+        { numRuns: runs(20) },
+      );
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s refuses an unknown field with 400",
+    async (_, endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(unknownFieldBody(endpoint), (body) =>
+          send(endpoint, jsonText(body), { status: 400 }).then(() => {}),
+        ),
+        { numRuns: runs(15) },
+      );
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s takes any value in any field without a 5xx",
+    async (_, endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(anyValueBody(endpoint), (body) => send(endpoint, jsonText(body)).then(() => {})),
+        // Once 500s: a token label with a NUL or a lone surrogate failed its insert.
+        { numRuns: runs(40), examples: poisonedBodies(endpoint) },
+      );
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s takes any JSON document without a 5xx",
+    async (_, endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(nastyJson, (body) => send(endpoint, jsonText(body)).then(() => {})),
+        { numRuns: runs(20) },
+      );
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s takes random bytes and invalid UTF-8 without a 5xx",
+    async (_, endpoint) => {
+      const valid = jsonText(endpoint.body!.valid);
+      const spliced = fc
+        .tuple(fc.nat(valid.length), fc.uint8Array({ min: 0x80, max: 0xff, minLength: 1, maxLength: 6 }))
+        .map(([at, bytes]) =>
+          Buffer.concat([Buffer.from(valid.slice(0, at)), bytes, Buffer.from(valid.slice(at))]),
+        );
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 300 }), spliced), (body) =>
+          send(endpoint, body).then(() => {}),
+        ),
+        { numRuns: runs(20) },
+      );
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s refuses any other content type with 415",
+    async (_, endpoint) => {
+      const types = fc.constantFrom(
+        "text/plain",
+        "text/plain; charset=utf-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "text/json",
+        "application/octet-stream",
+        "application/json-seq",
+        "application/jsonx",
+        "image/png",
+        "*/*",
+        "application/json; charset=klingon",
+        "application/json; charset=latin1",
+      );
+      const valid = jsonText(endpoint.body!.valid);
+      await fc.assert(
+        fc.asyncProperty(
+          types,
+          fc.oneof(
+            fc.constant(valid),
+            nastyString.filter((s) => s.length > 0),
+          ),
+          (type, body) =>
+            probe(endpoint.method, endpoint.path, {
+              auth: endpoint.auth,
+              headers: { "content-type": type },
+              body,
+              status: 415,
+            }).then(() => {}),
+        ),
+        { numRuns: runs(10) },
+      );
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))("%s answers an empty body", async (_, endpoint) => {
+    for (const headers of [JSON_TYPE, {}]) {
+      const answer = await probe(endpoint.method, endpoint.path, { auth: endpoint.auth, headers, body: "" });
+      // Nothing sent reads as `{}`: only a route whose every field is optional takes it.
+      if (endpoint.path !== "/v1/tokens") expect(answer.status).toBe(400);
+    }
+    await send(endpoint, "{}", endpoint.path === "/v1/tokens" ? {} : { status: 400 });
+  });
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s refuses nesting 10,000 deep with 400",
+    async (_, endpoint) => {
+      const deepArray = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+      const deepObject = `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`;
+      for (const deep of [deepArray, deepObject]) {
+        await send(endpoint, deep, { status: 400 });
+        for (const field of Object.keys(endpoint.body!.fields)) {
+          const body = jsonText({ ...endpoint.body!.valid, [field]: "\u0000deep" }).replace(
+            '"\\u0000deep"',
+            deep,
+          );
+          await send(endpoint, body, { status: 400 });
+        }
+      }
+    },
+  );
+
+  it.each(withBody.map((e) => [e.path, e] as const))(
+    "%s answers a 10 MB string in any field",
+    async (_, endpoint) => {
+      const huge = "9".repeat(10 * 1024 * 1024);
+      const bulk = endpoint.path === "/v1/batches" || endpoint.path === "/v1/send";
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...Object.keys(endpoint.body!.fields)),
+          fc.boolean(),
+          (field, inArray) => {
+            const value = inArray && endpoint.body!.fields[field] === "array" ? [huge] : huge;
+            // Over 1 MiB (8 MiB for lists) but under MAX_BODY_BYTES for bulk routes.
+            return send(
+              endpoint,
+              jsonText({ ...endpoint.body!.valid, [field]: value }),
+              bulk ? {} : { status: 413 },
+            ).then(() => {});
+          },
+        ),
+        { numRuns: runs(2) },
+      );
+    },
+  );
+});
+
+describe("paths, queries, methods and credentials", () => {
+  // An account with nothing in it: no id of any kind can name something of its own.
+  let empty: { token: string; tokenId: string };
+  beforeAll(async () => {
+    const created = await t.newAccount({ apiRateLimit: 1_000_000 });
+    empty = { token: created.token, tokenId: created.token.split(".")[0] as string };
+  });
+  const asEmpty = (extra: Record<string, string> = {}) => ({
+    authorization: `Bearer ${empty.token}`,
+    ...extra,
+  });
+
+  const ID_LIKE = [
+    "tok_01JD3K5ZQ8XH7M2N4P6R9T0VWY",
+    "bat_01JD3ZZZZZZZZZZZZZZZZZZZZZ",
+    "msg_01JD3ZZZZZZZZZZZZZZZZZZZZZ_0",
+    "msg_01JD3ZZZZZZZZZZZZZZZZZZZZZ_99999999999999999999",
+    "whk_01JD3ZZZZZZZZZZZZZZZZZZZZZ",
+    NUMBER,
+    "0612345678",
+    "06 12 34 56 78",
+    "+33 (0)6 12-34.56.78",
+    "０６１２３４５６７８",
+    "٠٦١٢٣٤٥٦٧٨",
+  ];
+  // Sent as they are: broken or odd percent-encoding, dot segments, separators.
+  const RAW_SEGMENTS = [
+    "%00",
+    "tok_%00",
+    "%",
+    "a%",
+    "%ZZ",
+    "%E0%A4%A",
+    "%ED%A0%80",
+    "%C0%AF",
+    "%FF",
+    "%2F",
+    "%2E%2E",
+    "%5C",
+    "%0D%0A",
+    "%20",
+    "%u0041",
+    ";a=b",
+    "a,b",
+  ];
+  const id = fc.oneof(
+    fc
+      .oneof(
+        nastyString,
+        fc.constantFrom(...ID_LIKE),
+        fc.tuple(fc.constantFrom(...ID_LIKE), oddText).map(([a, b]) => a + b),
+      )
+      .filter((text) => text.length > 0)
+      .map(percentEncode),
+    fc.constantFrom(...RAW_SEGMENTS),
+    fc.integer({ min: 60, max: 8_000 }).map((n) => "a".repeat(n)),
+  );
+
+  it.each(withParams.map((e) => [`${e.method} ${e.path}`, e] as const))(
+    "%s refuses any id of nothing the account has with a 4xx",
+    async (_, endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(id, (param) =>
+          probe(endpoint.method, pathOf(endpoint, param), {
+            auth: false,
+            headers: asEmpty(),
+            refused: true,
+          }).then(() => {}),
+        ),
+        // Once 500s: a NUL reached PostgreSQL through a token or webhook id.
+        { numRuns: runs(40), examples: [["%00"], ["tok_%00"], [`whk_${"0".repeat(26)}%00`]] },
+      );
+    },
+  );
+
+  const queryKey = fc.oneof(
+    fc.constantFrom("page", "status", "page[]", "page[a]", "page.a", "__proto__", "constructor"),
+    nastyKey,
+  );
+  const queryPart = fc.oneof(
+    fc
+      .tuple(queryKey, fc.oneof(numberText, nastyString, fc.constantFrom("sent", "delivered", "SENT")))
+      .map(([key, value]) => `${percentEncode(key)}=${percentEncode(value)}`),
+    fc.constantFrom(
+      "page",
+      "page=",
+      "=1",
+      "&",
+      "page=%",
+      "page=%ZZ",
+      "page=%00",
+      "page=1%00",
+      "page=%EF%BC%91",
+    ),
+  );
+  const query = fc.array(queryPart, { maxLength: 4 }).map((parts) => parts.join("&"));
+
+  it.each(paged.map((e) => [e.path, e] as const))(
+    "%s answers any query with a 200 or a 400",
+    async (_, endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(query, async (search) => {
+          const answer = await probe(endpoint.method, `${pathOf(endpoint, "whk_x")}?${search}`, {
+            auth: false,
+            headers: asEmpty(),
+          });
+          // Lists of this account's own things: a page, or a bad parameter; a list under an id: not found.
+          const expected = endpoint.path.includes("/:") ? [400, 404] : [200, 400];
+          expect(expected, `?${search}: ${answer.text.slice(0, 200)}`).toContain(answer.status);
+          if (answer.status === 200) {
+            expect(answer.json).toMatchObject({
+              data: expect.any(Array),
+              page: { number: expect.any(Number) },
+            });
+          }
+        }),
+        { numRuns: runs(25) },
+      );
+    },
+  );
+
+  it("answers a method a route does not take with 404", async () => {
+    const paths = [...new Set(ENDPOINTS.map((e) => e.path))];
+    for (const path of paths) {
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+        if (ENDPOINTS.some((e) => e.path === path && e.method === method)) continue;
+        await probe(method, pathOf({ path } as Endpoint, "x"), {
+          auth: false,
+          headers: asEmpty(),
+          status: 404,
+        });
+      }
+    }
+  });
+
+  const headerValue = fc.string({
+    unit: fc
+      .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }))
+      .map((code) => String.fromCharCode(code)),
+    maxLength: 120,
+  });
+  const credentials = fc.oneof(
+    headerValue.map((value) => ({ authorization: value })),
+    headerValue.map((value) => ({ authorization: `Bearer ${value}` })),
+    headerValue.map((value) => ({ authorization: `Basic ${value}` })),
+    headerValue.map((value) => ({
+      authorization: `Basic ${Buffer.from(value, "latin1").toString("base64")}`,
+    })),
+    fc
+      .tuple(headerValue, headerValue)
+      .map(([keyId, secret]) => ({ "x-api-key-id": keyId, "x-api-key-secret": secret })),
+    // Shaped like a real token: the account's own token id with another secret, or an unknown id.
+    fc.tuple(fc.boolean(), fc.stringMatching(/^[A-Za-z0-9_-]{20,100}$/)).map(([known, secret]) => ({
+      authorization: `Bearer ${known ? empty.tokenId : "tok_01JD3K5ZQ8XH7M2N4P6R9T0VWY"}.${secret}`,
+    })),
+    fc.stringMatching(/^[A-Za-z0-9_-]{20,100}$/).map((secret) => ({
+      authorization: `Basic ${Buffer.from(`${empty.tokenId}:${secret}`).toString("base64")}`,
+    })),
+  );
+
+  it("refuses any other credentials with 401 on every authenticated route", async () => {
+    const authenticated = ENDPOINTS.filter((e) => e.auth);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...authenticated), credentials, (endpoint, headers) =>
+        probe(endpoint.method, pathOf(endpoint, "x"), {
+          auth: false,
+          headers: { ...JSON_TYPE, ...headers },
+          ...(endpoint.body ? { body: jsonText(endpoint.body.valid) } : {}),
+          status: 401,
+        }).then(() => {}),
+      ),
+      { numRuns: runs(100) },
+    );
+  });
+
+  it("answers any Accept and X-Request-Id, in XML when asked", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          headerValue,
+          fc.constantFrom("application/xml", "application/xml;q=1, application/json;q=0.5", "*/*"),
+        ),
+        headerValue,
+        nastyKey,
+        async (accept, requestId, key) => {
+          const headers = asEmpty({ accept, "x-request-id": requestId });
+          const ok = await request("GET", "/v1/account", { auth: false, headers });
+          expect(ok.status).toBe(200);
+          const refused = await request("POST", "/v1/tokens", {
+            auth: false,
+            headers: { ...headers, ...JSON_TYPE },
+            body: jsonText({ label: "x", [key]: 1 }),
+          });
+          expect(refused.status, refused.text).toBe(key === "label" ? 201 : 400);
+          if (refused.status === 400 && refused.json === undefined) {
+            expect(refused.text).toMatch(/^<\?xml .*<error><code>INVALID_PARAMETER<\/code>/s);
+          }
+        },
+      ),
+      { numRuns: runs(25) },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Raw connections: what fetch would never do.
+
+interface RawExchange {
+  /** Everything the server sent. */
+  received: string;
+  /** When the server closed the connection, in ms since it was opened. */
+  closedAfterMs: number;
+}
+
+/** Opens a TCP connection to the API; `drive` writes to it; resolves once the server has closed it. */
+function rawConnection(url: string, drive: (socket: Socket) => void | Promise<void>): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const openedAt = performance.now();
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      // The server may reset a connection it cut while we were still writing.
+      if (error.code !== "ECONNRESET" && error.code !== "EPIPE") reject(error);
+    });
+    socket.on("close", () =>
+      resolve({
+        received: Buffer.concat(chunks).toString("latin1"),
+        closedAfterMs: performance.now() - openedAt,
+      }),
+    );
+    socket.once("connect", () => void Promise.resolve(drive(socket)).catch(reject));
+  });
+}
+
+/** Writes `text` one byte every `everyMs` until the socket closes. */
+async function trickle(socket: Socket, text: string, everyMs: number) {
+  for (const char of text) {
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.write(char);
+    await sleep(everyMs);
+  }
+}
+
+const statusOf = (received: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+
+describe("request limits", () => {
+  it("answers a body past the limit with 413, without reading it, on every route that takes one", async () => {
+    for (const endpoint of withBody) {
+      const limit =
+        endpoint.path === "/v1/batches" || endpoint.path === "/v1/send"
+          ? BULK_BODY_BYTES
+          : endpoint.path === "/v1/blacklist" || endpoint.path === "/v1/npai"
+            ? 8 * 1024 * 1024
+            : 1024 * 1024;
+      // One byte too many, sent.
+      const over = `{"x":"${"a".repeat(limit - 7)}"}`;
+      await probe(endpoint.method, endpoint.path, {
+        auth: endpoint.auth,
+        headers: JSON_TYPE,
+        body: over,
+        status: 413,
+      });
+      // 10 GB announced and never sent: refused on the announcement alone.
+      const declared = await rawConnection(t.api.url, (socket) => {
+        socket.write(
+          `POST ${endpoint.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${10 * 1024 ** 3}\r\n\r\n{"x":"`,
+        );
+      });
+      expect(statusOf(declared.received), `${endpoint.path}: ${declared.received.slice(0, 200)}`).toBe(413);
+      expect(declared.received).toContain('"code":"PAYLOAD_TOO_LARGE"');
+    }
+  });
+
+  it("keeps the connection after an error when no body is left unread", async () => {
+    const exchange = await rawConnection(t.api.url, (socket) => {
+      socket.write("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
+      socket.write(`GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    });
+    const statuses = [...exchange.received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([404, 200, 200]);
+  });
+
+  it("answers a chunked body that grows past the limit with 413", async () => {
+    const exchange = await rawConnection(t.api.url, async (socket) => {
+      socket.write(
+        `POST /v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n` +
+          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+      );
+      const chunk = "a".repeat(64 * 1024);
+      for (let sent = 0; sent < 2 * 1024 * 1024 && !socket.destroyed; sent += chunk.length) {
+        socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+        await sleep(1);
+      }
+      // Read off and discarded past the limit (never kept), then answered.
+      socket.write("0\r\n\r\n");
+    });
+    expect(statusOf(exchange.received)).toBe(413);
+    expect(exchange.received).toContain('"code":"PAYLOAD_TOO_LARGE"');
+  });
+
+  it("answers 401 to a large body without credentials, before reading it", async () => {
+    const exchange = await rawConnection(t.api.url, (socket) => {
+      socket.write(
+        `POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BULK_BODY_BYTES - 1}\r\n\r\n{`,
+      );
+    });
+    expect(statusOf(exchange.received)).toBe(401);
+  });
+
+  it("answers headers past 16 KiB with 431 and keeps serving", async () => {
+    const exchange = await rawConnection(t.api.url, (socket) => {
+      socket.write(`GET /v1/account HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    });
+    expect(statusOf(exchange.received)).toBe(431);
+    expect((await request("GET", "/v1/account")).status).toBe(200);
+  });
+
+  it("answers a malformed request line with 400 and keeps serving", async () => {
+    for (const line of [
+      "GET /v1/account\u0000 HTTP/1.1",
+      "GARBAGE",
+      "GET /v1/ac count HTTP/1.1",
+      "GET / HTTP/9.9",
+    ]) {
+      const exchange = await rawConnection(t.api.url, (socket) => {
+        socket.write(`${line}\r\nHost: x\r\n\r\n`);
+      });
+      expect([400, 505], `${JSON.stringify(line)}: ${exchange.received.slice(0, 100)}`).toContain(
+        statusOf(exchange.received),
+      );
+    }
+    expect((await request("GET", "/v1/account")).status).toBe(200);
+  });
+
+  it("serves 1,000 concurrent connections, then answers normally", async () => {
+    const before = await footprint();
+    const connections = 1_000;
+    let connected = 0;
+    let allConnected: () => void = () => {};
+    const opened = new Promise<void>((resolve) => {
+      allConnected = resolve;
+    });
+    const answers = await Promise.all(
+      Array.from({ length: connections }, (_, i) => {
+        const credentials = i % 5 === 0 ? "tok_01JD3K5ZQ8XH7M2N4P6R9T0VWY.not-the-secret-aaaaaaaaaa" : token;
+        const path = i % 7 === 0 ? "/healthz" : "/v1/account";
+        return rawConnection(t.api.url, async (socket) => {
+          // Every connection is open before any request is written.
+          if (++connected === connections) allConnected();
+          await opened;
+          socket.write(
+            `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${credentials}\r\nConnection: close\r\n\r\n`,
+          );
+        }).then((exchange) => ({ i, path, credentials, status: statusOf(exchange.received) }));
+      }),
+    );
+    const wrong = answers.filter(
+      (a) => a.status !== (a.path === "/healthz" ? 200 : a.credentials === token ? 200 : 401),
+    );
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(await footprint()).toBe(before);
+    expect((await request("GET", "/v1/account")).status).toBe(200);
+    expect((await request("GET", "/readyz", { auth: false })).status).toBe(200);
+  });
+});
+
+describe("slow clients", () => {
+  const HEADERS_TIMEOUT_MS = 500;
+  const REQUEST_TIMEOUT_MS = 1_500;
+  // Node checks its deadlines every min(1 s, HEADERS_TIMEOUT_MS); a slow machine adds some.
+  const SLACK_MS = HEADERS_TIMEOUT_MS + 1_500;
+  let slow: TestApi;
+  let slowToken: string;
+  beforeAll(async () => {
+    slow = await startTestApi({
+      HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    });
+    ({ token: slowToken } = await slow.newAccount({ apiRateLimit: 1_000_000 }));
+  });
+  afterAll(() => slow?.stop());
+
+  /** Keeps asking the API for the account while `during` runs: every answer must be a prompt 200. */
+  async function servedWhile<T>(during: Promise<T>): Promise<T> {
+    let done = false;
+    const served = (async () => {
+      let answers = 0;
+      while (!done) {
+        const response = await fetch(`${slow.api.url}/v1/account`, {
+          headers: { authorization: `Bearer ${slowToken}` },
+          signal: AbortSignal.timeout(2_000),
+        });
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+        answers++;
+        await sleep(50);
+      }
+      return answers;
+    })();
+    try {
+      return await during;
+    } finally {
+      done = true;
+      expect(await served).toBeGreaterThan(0);
+    }
+  }
+
+  it("cuts clients that send their headers byte by byte (slow-loris), serving others meanwhile", async () => {
+    const headers = `GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${slowToken}\r\n${"X-Slow: 1\r\n".repeat(100)}\r\n`;
+    const exchanges = await servedWhile(
+      Promise.all(
+        Array.from({ length: 50 }, () =>
+          rawConnection(slow.api.url, (socket) => trickle(socket, headers, 20)),
+        ),
+      ),
+    );
+    for (const exchange of exchanges) {
+      expect(exchange.closedAfterMs).toBeLessThan(HEADERS_TIMEOUT_MS + SLACK_MS);
+      // Node says why, when it can: 408 Request Timeout.
+      if (exchange.received) expect(statusOf(exchange.received)).toBe(408);
+    }
+  });
+
+  it("cuts connections that never send a byte", async () => {
+    const exchanges = await servedWhile(
+      Promise.all(Array.from({ length: 50 }, () => rawConnection(slow.api.url, () => {}))),
+    );
+    for (const exchange of exchanges)
+      expect(exchange.closedAfterMs).toBeLessThan(HEADERS_TIMEOUT_MS + SLACK_MS);
+  });
+
+  it("cuts clients that send their body slowly, and writes nothing of it", async () => {
+    const before = await slow.db.apiToken.count();
+    const body = JSON.stringify({ label: "slowly" });
+    const exchanges = await servedWhile(
+      Promise.all(
+        Array.from({ length: 20 }, () =>
+          rawConnection(slow.api.url, async (socket) => {
+            socket.write(
+              `POST /v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${slowToken}\r\n` +
+                `Content-Type: application/json\r\nContent-Length: ${body.length + 1_000}\r\n\r\n`,
+            );
+            await trickle(socket, body.padEnd(body.length + 1_000), 100);
+          }),
+        ),
+      ),
+    );
+    for (const exchange of exchanges) {
+      expect(exchange.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(exchange.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + SLACK_MS);
+    }
+    expect(await slow.db.apiToken.count()).toBe(before);
+  });
+
+  it("cuts a chunked body past the limit that never ends", async () => {
+    const exchange = await servedWhile(
+      rawConnection(slow.api.url, async (socket) => {
+        socket.write(
+          `POST /v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${slowToken}\r\n` +
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        const chunk = "a".repeat(64 * 1024);
+        while (!socket.destroyed) {
+          socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+          await sleep(20);
+        }
+      }),
+    );
+    expect(exchange.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + SLACK_MS);
+  });
+
+  it("does not cut a client waiting for its answer, nor an idle kept-alive one before keepAliveTimeout", async () => {
+    // A request fully sent is no longer subject to the request timeout, however long its answer takes.
+    const exchange = await rawConnection(slow.api.url, async (socket) => {
+      socket.write(`GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${slowToken}\r\n\r\n`);
+      await sleep(REQUEST_TIMEOUT_MS + 300);
+      socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    });
+    const statuses = [...exchange.received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([200, 200]);
+  });
+});
+
+describe("logs", () => {
+  it("never carry a token secret, a full phone number or a message body", () => {
+    expect(t.logs.length).toBeGreaterThan(0);
+    const secret = token.split(".")[1] as string;
+    const needles = [secret, MARKER_BODY, '"level":50'].map((text) => ({
+      test: (line: string) => line.includes(text),
+      text,
+    }));
+    // A number glued to letters, `_` or `-` reads as part of an id and is kept (see maskPhoneNumbers).
+    for (const number of ["33612345678", "0612345678", "06 12 34 56 78"]) {
+      const pattern = new RegExp(`(?<![\\w-])${number}(?![\\w-])`);
+      needles.push({ test: (line) => pattern.test(line), text: number });
+    }
+    for (const needle of needles) {
+      expect(t.logs.filter((line) => needle.test(line)).slice(0, 3), needle.text).toEqual([]);
+    }
+  });
+});

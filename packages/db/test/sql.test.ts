@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSql, type Sql } from "../src/sql";
+import { createTestDatabase } from "../src/testing";
+
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: Sql;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  pool = createSql(testDb.url, { poolSize: 1, name: "salvo-test-idle" });
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await testDb?.drop();
+});
+
+describe("createSql", () => {
+  it("survives PostgreSQL closing an idle connection (a restart), and connects anew", async () => {
+    const { rows } = await pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    expect(pool.idleCount).toBe(1);
+    // What a PostgreSQL restart does to every idle connection. Unheard, the pool's
+    // "error" event would be an uncaught exception, ending this process.
+    await testDb.sql.query("SELECT pg_terminate_backend($1)", [rows[0]?.pid]);
+    const deadline = Date.now() + 5_000;
+    while (pool.idleCount > 0) {
+      if (Date.now() > deadline) throw new Error("the pool kept its dead connection");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const again = await pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    expect(again.rows[0]?.pid).not.toBe(rows[0]?.pid);
+  });
+});
