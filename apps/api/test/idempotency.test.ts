@@ -288,9 +288,36 @@ describe("Idempotency-Key on POST /v1/batches", () => {
 
   it("takes over a claim abandoned by a process that died: the request runs", async () => {
     const key = newKey();
-    await claimAsAnotherRequest(accountId, key, "/v1/batches", { other: "body" }, -1_000);
+    await claimAsAnotherRequest(accountId, key, "/v1/batches", batch, -1_000);
     const answer = await post("/v1/batches", { key, token, body: batch });
     expect([answer.status, answer.replayed]).toEqual([202, null]);
+    expect((await post("/v1/batches", { key, token, body: batch })).replayed).toBe("true");
+  });
+
+  it("refuses another body on a key whose abandoned request may have done its work: 409", async () => {
+    const key = newKey();
+    await claimAsAnotherRequest(accountId, key, "/v1/batches", { other: "body" }, -1_000);
+    const before = await written(accountId);
+    const answer = await post("/v1/batches", { key, token, body: batch });
+    expect([answer.status, answer.json.error?.code]).toEqual([409, "IDEMPOTENCY_KEY_REUSED"]);
+    expect(await written(accountId)).toEqual(before);
+  });
+
+  it("creates nothing twice when the process died after storing the batch but before storing the answer", async () => {
+    const key = newKey();
+    const first = await post("/v1/batches", { key, token, body: batch });
+    expect(first.status).toBe(202);
+    // What a crash between the two leaves: the batch stored, its key still claimed, no answer.
+    await t.db.$executeRaw`
+      UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
+             locked_until = now() - interval '1 second'
+       WHERE account_id = ${accountId} AND key = ${key}`;
+    const before = await written(accountId);
+
+    const retry = await post("/v1/batches", { key, token, body: batch });
+    expect([retry.status, retry.replayed, retry.location]).toEqual([202, null, first.location]);
+    expect(retry.text).toBe(first.text);
+    expect(await written(accountId)).toEqual(before); // no batch, no debit, no job more
     expect((await post("/v1/batches", { key, token, body: batch })).replayed).toBe("true");
   });
 
@@ -385,6 +412,20 @@ describe("Idempotency-Key on the other POST routes", () => {
     expect(first.status).toBe(202);
     expect(again.text).toBe(first.text);
     expect(await t.db.batch.count({ where: { accountId } })).toBe(before + 1);
+  });
+
+  it("POST /v1/sms retried after a crash that left no answer: the same message, still one batch", async () => {
+    const key = newKey();
+    const sms = { from: "ACME", to: "0612345678", body: "Your code" };
+    const first = await post("/v1/sms", { key, token, body: sms });
+    await t.db.$executeRaw`
+      UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
+             locked_until = now() - interval '1 second'
+       WHERE account_id = ${accountId} AND key = ${key}`;
+    const before = await t.db.batch.count({ where: { accountId } });
+    const retry = await post("/v1/sms", { key, token, body: sms });
+    expect([retry.status, retry.replayed, retry.json.id]).toEqual([202, null, first.json.id]);
+    expect(await t.db.batch.count({ where: { accountId } })).toBe(before);
   });
 
   it("POST /v1/tokens: the same token, whose secret is never stored, so not shown again", async () => {

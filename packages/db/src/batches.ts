@@ -29,6 +29,9 @@ export interface NewBatch {
  * conditional UPDATE, so concurrent batches can never take the balance below
  * zero; without enough credits nothing is written. One statement (hence one
  * transaction) does it all: the request waits for one round trip, not five.
+ * A batch whose id exists already (an idempotent request retried after its first
+ * attempt stored it, see bindIdempotencyResource) is left as it is: nothing is
+ * debited or written again.
  */
 export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
   const total = batch.recipients.length;
@@ -43,11 +46,13 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
   }
   // Data-modifying CTEs all run to completion; the batch and its chunks are
   // inserted only when the debit returned the account's row.
-  const { rows } = await sql.query<{ debited: number }>({
+  const { rows } = await sql.query<{ debited: number; existed: boolean }>({
     name: "salvo-accept-batch",
-    text: `WITH debited AS (
+    text: `WITH existing AS (
+             SELECT id FROM batches WHERE id = $1 AND account_id = $2
+           ), debited AS (
              UPDATE accounts SET credits = credits - $10, updated_at = now()
-              WHERE id = $2 AND credits >= $10 RETURNING id
+              WHERE id = $2 AND credits >= $10 AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id
            ), batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
                                   single, shorten_urls)
@@ -57,7 +62,7 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
              SELECT batch.id, u.idx, u.first_index, u.recipients
                FROM batch, unnest($11::int[], $12::int[], $13::text[]) AS u(idx, first_index, recipients)
            )
-           SELECT count(*)::int AS debited FROM debited`,
+           SELECT (SELECT count(*)::int FROM debited) AS debited, EXISTS (SELECT 1 FROM existing) AS existed`,
     values: [
       batch.id,
       batch.accountId,
@@ -76,6 +81,7 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
       batch.shortenUrls ?? false,
     ],
   });
+  if (rows[0]?.existed) return;
   if (rows[0]?.debited !== 1) {
     throw new NotEnoughCreditsError(`This batch costs ${cost} credits; the account does not have them.`);
   }

@@ -30,13 +30,20 @@ export interface IdempotencyRecord {
  * row only while it is still this claim (it may have been taken over).
  */
 export type IdempotencyClaim =
-  | { claimed: true; claimedAt: Date }
+  | {
+      claimed: true;
+      claimedAt: Date;
+      /** What an abandoned attempt with the same request bound to the key (see bindIdempotencyResource). */
+      resourceId: string | null;
+    }
   | { claimed: false; record: IdempotencyRecord };
 
 /**
  * Claims an account's key for a request, atomically: a new key, a key older than
  * 24 hours, or one whose claim was abandoned (still in progress past its
- * `lockMs`) becomes this request's; otherwise the key's record says whose it is.
+ * `lockMs`) by the same request and body becomes this request's; otherwise the
+ * key's record says whose it is. Taking over an abandoned claim keeps the id of
+ * what it was creating, so the retry creates that same thing, once.
  */
 export async function claimIdempotencyKey(
   sql: Sql,
@@ -45,20 +52,22 @@ export async function claimIdempotencyKey(
   // The row can vanish between the two statements (its request failed and
   // released it): then the key is free, and claiming it again succeeds.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows: claimed } = await sql.query<{ claimedAt: Date }>({
+    const { rows: claimed } = await sql.query<{ claimedAt: Date; resourceId: string | null }>({
       name: "salvo-claim-idempotency-key",
       text: `INSERT INTO idempotency_keys AS k (account_id, key, request, fingerprint, locked_until)
              VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')
              ON CONFLICT (account_id, key) DO UPDATE
                 SET request = excluded.request, fingerprint = excluded.fingerprint, state = 'in_progress',
                     locked_until = excluded.locked_until, status_code = NULL, body = NULL, location = NULL,
+                    resource_id = CASE WHEN k.created_at < now() - ${KEY_LIFETIME} THEN NULL ELSE k.resource_id END,
                     created_at = now()
               WHERE k.created_at < now() - ${KEY_LIFETIME}
-                 OR (k.state = 'in_progress' AND k.locked_until < now())
-             RETURNING created_at AS "claimedAt"`,
+                 OR (k.state = 'in_progress' AND k.locked_until < now()
+                     AND k.request = excluded.request AND k.fingerprint = excluded.fingerprint)
+             RETURNING created_at AS "claimedAt", resource_id AS "resourceId"`,
       values: [claim.accountId, claim.key, claim.request, claim.fingerprint, claim.lockMs],
     });
-    if (claimed[0]) return { claimed: true, claimedAt: claimed[0].claimedAt };
+    if (claimed[0]) return { claimed: true, ...claimed[0] };
     const { rows } = await sql.query<IdempotencyRecord>({
       name: "salvo-find-idempotency-key",
       text: `SELECT request, fingerprint, state, status_code AS "statusCode", body, location
@@ -80,6 +89,26 @@ export async function completeIdempotencyKey(
     `UPDATE idempotency_keys SET state = 'done', status_code = $4, body = $5, location = $6
       WHERE account_id = $1 AND key = $2 AND created_at = $3 AND state = 'in_progress'`,
     [ref.accountId, ref.key, ref.claimedAt, answer.statusCode, answer.body, answer.location],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Binds the id of what a claimed request is about to create to its key, before
+ * creating it: if the process dies after the creation but before the answer is
+ * stored, the retry that takes the claim over creates it under the same id,
+ * which exists already, so nothing is created twice. False when the claim was
+ * taken over meanwhile.
+ */
+export async function bindIdempotencyResource(
+  sql: Sql,
+  ref: IdempotencyKeyRef & { claimedAt: Date },
+  resourceId: string,
+): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    `UPDATE idempotency_keys SET resource_id = $4
+      WHERE account_id = $1 AND key = $2 AND created_at = $3 AND state = 'in_progress'`,
+    [ref.accountId, ref.key, ref.claimedAt, resourceId],
   );
   return rowCount === 1;
 }

@@ -27,6 +27,7 @@ export {
 export { closeDb, createDb, type Db } from "./client";
 export { eventFanOut, isoTimestamp, recordEvents } from "./events";
 export {
+  bindIdempotencyResource,
   claimIdempotencyKey,
   completeIdempotencyKey,
   type IdempotencyClaim,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
 import {
+  bindIdempotencyResource,
   claimIdempotencyKey,
   completeIdempotencyKey,
   purgeExpiredIdempotencyKeys,
@@ -109,24 +110,29 @@ describe("idempotency keys", () => {
     });
   });
 
-  it("are taken over when their claim was abandoned, and the old claim can then store nothing", async () => {
+  it("are taken over when their claim was abandoned, with what it was creating, and the old claim can then store nothing", async () => {
     const key = newKey();
     const stale = await claimed(key);
+    expect(await bindIdempotencyResource(sql, stale, "bat_01JDRESOURCE")).toBe(true);
     // Claimed 2 minutes ago, for at most 60 s: its process died.
     await age(key, 120);
-    const takeover = await claimIdempotencyKey(sql, {
-      accountId,
-      key,
-      ...request,
-      fingerprint: "c".repeat(64),
-    });
-    expect(takeover.claimed).toBe(true);
+    const takeover = await claimIdempotencyKey(sql, { accountId, key, ...request });
+    expect(takeover).toMatchObject({ claimed: true, resourceId: "bat_01JDRESOURCE" });
     expect(await completeIdempotencyKey(sql, stale, answer)).toBe(false);
+    expect(await bindIdempotencyResource(sql, stale, "bat_other")).toBe(false);
     await releaseIdempotencyKey(sql, stale);
     expect(await claimIdempotencyKey(sql, { accountId, key, ...request })).toMatchObject({
       claimed: false,
-      record: { state: "in_progress", fingerprint: "c".repeat(64) },
+      record: { state: "in_progress" },
     });
+  });
+
+  it("are not taken over by another body when their claim was abandoned (its work may be done)", async () => {
+    const key = newKey();
+    await claimed(key);
+    await age(key, 120);
+    const other = await claimIdempotencyKey(sql, { accountId, key, ...request, fingerprint: "c".repeat(64) });
+    expect(other).toMatchObject({ claimed: false, record: { fingerprint: request.fingerprint } });
   });
 
   it("are not taken over while their claim is within its bound", async () => {

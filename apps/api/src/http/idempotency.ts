@@ -8,6 +8,7 @@ import {
   SalvoError,
 } from "@salvo/core";
 import {
+  bindIdempotencyResource,
   claimIdempotencyKey,
   completeIdempotencyKey,
   type IdempotencyRecord,
@@ -121,7 +122,15 @@ export async function idempotently(
       fingerprint: keyed.fingerprint,
       lockMs: scope.lockMs ?? DEFAULT_LOCK_MS,
     });
-    if (claim.claimed) return runClaimed(keyed, { ...ref, claimedAt: claim.claimedAt }, scope, run);
+    if (claim.claimed) {
+      const running: RunningClaim = {
+        sql: keyed.sql,
+        claim: { ...ref, claimedAt: claim.claimedAt },
+        resourceId: claim.resourceId,
+      };
+      res.locals.idempotencyClaim = running;
+      return runClaimed(keyed, running.claim, scope, run);
+    }
     const { record } = claim;
     if (record.request !== request) {
       throw new IdempotencyKeyReusedError(
@@ -145,6 +154,30 @@ export async function idempotently(
 }
 
 type Claim = { accountId: string; key: string; claimedAt: Date };
+
+/** The claim a request runs under, for `idempotentId`. */
+interface RunningClaim {
+  sql: Sql;
+  claim: Claim;
+  resourceId: string | null;
+}
+
+/**
+ * The id of what this request creates. Under an `Idempotency-Key`, it is bound
+ * to the key before anything is created, and a retry that takes over an
+ * abandoned claim (its process died, maybe after creating it) gets the same id
+ * back: what it creates then exists already, and is not created twice. Without
+ * a key, `make()`'s id.
+ */
+export async function idempotentId(res: Response, make: () => string): Promise<string> {
+  const running = res.locals.idempotencyClaim as RunningClaim | undefined;
+  if (!running) return make();
+  if (running.resourceId !== null) return running.resourceId;
+  const id = make();
+  if (!(await bindIdempotencyResource(running.sql, running.claim, id))) throw new IdempotencyKeyInUseError();
+  running.resourceId = id;
+  return id;
+}
 
 async function runClaimed(
   keyed: KeyedRequest,

@@ -14,6 +14,7 @@ import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { Router } from "express";
 import { z } from "zod";
+import { idempotentId } from "../http/idempotency";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 
@@ -177,7 +178,7 @@ export function batchRoutes(deps: BatchDeps): Router {
       idempotent: true,
       handler: async ({ body, res }) => {
         const account = accountOf(res);
-        const id = newId("bat");
+        const id = await idempotentId(res, () => newId("bat"));
         await submitBatch(deps, {
           id,
           accountId: account.id,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { newId, segmentCount, TooManyRecipientsError } from "@salvo/core";
 import { type Batch, type Db, findAccount, findBatch, type Sql } from "@salvo/db";
 import { Router } from "express";
+import { idempotentId } from "../http/idempotency";
 import { requestIdOf } from "../http/request-log";
 import { accountOf, route } from "../http/route";
 import { type BatchIntake, newBatch, submitBatch } from "./batches";
@@ -79,7 +80,7 @@ export function sendRoutes(deps: SendDeps): Router {
           );
         }
         const account = accountOf(res);
-        const id = newId("bat");
+        const id = await idempotentId(res, () => newId("bat"));
         // Listening from now on: the client may hang up while the batch is stored.
         const gone = new AbortController();
         const onClose = () => {

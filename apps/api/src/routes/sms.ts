@@ -10,6 +10,7 @@ import {
 import { findSingleMessage, type MessageStatus } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
+import { idempotentId } from "../http/idempotency";
 import { accountOf, route } from "../http/route";
 import { type BatchIntake, messageBody, NUL, sender, submitBatch } from "./batches";
 
@@ -65,7 +66,7 @@ export function smsRoutes(intake: BatchIntake): Router {
             "to",
           );
         }
-        const batchId = newId("bat");
+        const batchId = await idempotentId(res, () => newId("bat"));
         await submitBatch(intake, {
           id: batchId,
           accountId: account.id,
