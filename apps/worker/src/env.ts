@@ -41,6 +41,8 @@ const schema = z.object({
   WEBHOOK_RETRY_SCHEDULE_MS: z.string().default(WEBHOOK_RETRY_SCHEDULE).pipe(delayList),
   /** A webhook that has failed every delivery for this long is disabled (with the reason). */
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(0).default(86_400_000),
+  /** How long delivered and failed webhook events (and their attempts) are kept, in days. */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
   /**
    * Post webhooks to loopback, private and other non-public addresses too. Off by
    * default: webhooks are posted from inside the operator's network (SSRF).

@@ -1,4 +1,4 @@
-import { purgeExpiredIdempotencyKeys } from "@salvo/db";
+import { purgeExpiredIdempotencyKeys, purgeSettledWebhookEvents } from "@salvo/db";
 import { redisKey } from "@salvo/queue";
 import type { WorkContext } from "./context";
 import { sweepWebhookEvents } from "./processors/webhooks";
@@ -9,8 +9,9 @@ import { sweepWebhookEvents } from "./processors/webhooks";
  * when it was accepted, or stuck behind a crash) gets its expansion job again.
  * Expansion is idempotent and jobs are keyed by batch and chunk, so re-enqueueing
  * a batch that is in fact progressing costs nothing. Likewise, pending webhook
- * events overdue for their attempt and without a job get one again, and
- * idempotency keys past their 24 hours are purged. One worker at a time does it
+ * events overdue for their attempt and without a job get one again,
+ * idempotency keys past their 24 hours are purged, and so are webhook events
+ * settled longer ago than WEBHOOK_RETENTION_DAYS. One worker at a time does it
  * (a Redis lock), on a timer.
  */
 export function startReconciler(ctx: WorkContext): { stop(): void } {
@@ -33,6 +34,8 @@ export function startReconciler(ctx: WorkContext): { stop(): void } {
     if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
     const keys = await purgeExpiredIdempotencyKeys(ctx.sql);
     if (keys > 0) ctx.logger.info({ keys }, "purged expired idempotency keys");
+    const settled = await purgeSettledWebhookEvents(ctx.sql, ctx.env.WEBHOOK_RETENTION_DAYS);
+    if (settled > 0) ctx.logger.info({ events: settled }, "purged webhook events past their retention");
   };
   const timer = setInterval(() => {
     run().catch((error: Error) => ctx.logger.warn({ err: error.message }, "reconciler run failed"));

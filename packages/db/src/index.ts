@@ -52,6 +52,7 @@ export {
   listWebhooks,
   loadEventForDelivery,
   overdueWebhookEvents,
+  purgeSettledWebhookEvents,
   recordWebhookAttempt,
   type Webhook,
   type WebhookAttempt,

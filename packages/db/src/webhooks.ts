@@ -283,3 +283,21 @@ export async function overdueWebhookEvents(sql: Sql, graceMs: number, limit = 1_
   );
   return rows.map((row) => row.id);
 }
+
+/**
+ * Deletes up to `limit` settled events (delivered, or failed for good) whose last
+ * attempt was due more than `days` ago, with their attempts; returns how many.
+ * Without it, every delivery report of every campaign would stay in
+ * `webhook_events` for ever. Runs on the (state, next_attempt_at) index.
+ */
+export async function purgeSettledWebhookEvents(sql: Sql, days: number, limit = 10_000): Promise<number> {
+  const { rowCount } = await sql.query(
+    `DELETE FROM webhook_events e
+      USING (SELECT id FROM webhook_events
+              WHERE state IN ('delivered', 'failed') AND next_attempt_at < now() - make_interval(days => $1)
+              LIMIT $2) settled
+      WHERE e.id = settled.id`,
+    [days, limit],
+  );
+  return rowCount ?? 0;
+}
