@@ -466,6 +466,22 @@ describe("Idempotency-Key on the other POST routes", () => {
     expect(elsewhere.json.error?.code).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
+  it("POST /v1/webhooks retried after a crash that left no answer: the same webhook and secret, one webhook", async () => {
+    const key = newKey();
+    const hook = { url: "http://127.0.0.1:9/crash", events: ["mo"] };
+    const first = await post("/v1/webhooks", { key, token, body: hook });
+    expect(first.status).toBe(201);
+    await t.db.$executeRaw`
+      UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
+             locked_until = now() - interval '1 second'
+       WHERE account_id = ${accountId} AND key = ${key}`;
+    const before = await t.db.webhook.count({ where: { accountId } });
+    const retry = await post("/v1/webhooks", { key, token, body: hook });
+    expect([retry.status, retry.replayed, retry.location]).toEqual([201, null, first.location]);
+    expect(retry.json.data).toEqual(first.json.data); // the same id and secret
+    expect(await t.db.webhook.count({ where: { accountId } })).toBe(before);
+  });
+
   it("replays a 404 (no such webhook) like any refusal about the account", async () => {
     const { first, again } = await twice("/v1/webhooks/whk_missing/enable");
     expect([first.status, again.text]).toEqual([404, first.text]);

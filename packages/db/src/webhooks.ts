@@ -25,13 +25,25 @@ const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, enabled, di
 /**
  * Stores a new webhook, unless the account already has MAX_WEBHOOKS_PER_ACCOUNT
  * (counted under a lock on the account's row, so concurrent requests cannot pass it).
+ * Returns it with its secret; one already stored under this id (an idempotent
+ * request retried after its answer was lost) is returned as it was stored.
  */
 export async function createWebhook(
   sql: Sql,
   input: { id: string; accountId: string; url: string; events: string[]; secret: string },
-): Promise<Webhook> {
+): Promise<{ webhook: Webhook; secret: string }> {
   return inTransaction(sql, async (client) => {
     await client.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", [input.accountId]);
+    // Created already under this id: an idempotent request retried after a crash
+    // that lost its answer. It gets the webhook (and secret) the first attempt made.
+    const { rows: existing } = await client.query<Webhook & { secret: string }>(
+      `SELECT ${WEBHOOK_COLUMNS}, secret FROM webhooks WHERE id = $1 AND account_id = $2`,
+      [input.id, input.accountId],
+    );
+    if (existing[0]) {
+      const { secret, ...webhook } = existing[0];
+      return { webhook, secret };
+    }
     const { rows: counted } = await client.query<{ total: number }>(
       "SELECT count(*)::int AS total FROM webhooks WHERE account_id = $1",
       [input.accountId],
@@ -46,7 +58,7 @@ export async function createWebhook(
        RETURNING ${WEBHOOK_COLUMNS}`,
       [input.id, input.accountId, input.url, input.events, input.secret],
     );
-    return rows[0] as Webhook;
+    return { webhook: rows[0] as Webhook, secret: input.secret };
   });
 }
 

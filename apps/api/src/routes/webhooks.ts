@@ -19,6 +19,7 @@ import {
 } from "@salvo/webhooks";
 import { Router } from "express";
 import { z } from "zod";
+import { idempotentId } from "../http/idempotency";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 import { isStorableText } from "../http/text";
@@ -99,13 +100,12 @@ export function webhookRoutes(sql: Sql, options: { allowPrivateNetworks: boolean
           }
           throw error;
         }
-        const secret = body.secret ?? generateWebhookSecret();
-        const webhook = await createWebhook(sql, {
-          id: newId("whk"),
+        const { webhook, secret } = await createWebhook(sql, {
+          id: await idempotentId(res, () => newId("whk")),
           accountId: account.id,
           url: body.url,
           events: body.events,
-          secret,
+          secret: body.secret ?? generateWebhookSecret(),
         });
         const resource = webhookResource(webhook);
         return {
