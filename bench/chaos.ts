@@ -17,7 +17,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { messageId } from "@salvo/core";
+import { MESSAGE_STATUSES, messageId } from "@salvo/core";
 import { createSql, type Sql } from "@salvo/db";
 import { type Child, cleanUpOnInterrupt, freePort, waitFor } from "./lib/children";
 import { describeMachine, machineTable } from "./lib/machine";
@@ -562,17 +562,7 @@ interface BatchCheck {
   [counter: string]: number | string;
 }
 
-const STATUSES = [
-  "sent",
-  "delivered",
-  "undelivered",
-  "failed",
-  "blacklisted",
-  "duplicated",
-  "invalid",
-  "npai",
-  "flooded",
-];
+const STATUSES = MESSAGE_STATUSES;
 const SENDABLE = ["sent", "delivered", "undelivered", "failed"];
 
 /** Every invariant, read from one snapshot of PostgreSQL and from the ledger. */

@@ -1,4 +1,5 @@
-import { NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import { NotFoundError } from "@salvo/core";
+import { accountPage } from "./page";
 import type { Sql } from "./sql";
 
 /** The account's number lists: `blacklist` (STOP, never send) and `npai` (numbers that do not exist). */
@@ -20,19 +21,14 @@ export async function addToList(
 
 /** One page of a list, newest first. */
 export async function listNumbers(sql: Sql, list: NumberList, accountId: string, page: number) {
-  const { skip, take } = pageWindow(page);
-  const [counted, listed] = await Promise.all([
-    sql.query(`SELECT count(*)::int AS total FROM ${list} WHERE account_id = $1`, [accountId]),
-    sql.query(
-      `SELECT number, created_at AS "createdAt" FROM ${list} WHERE account_id = $1
-        ORDER BY created_at DESC, number LIMIT $2 OFFSET $3`,
-      [accountId, take, skip],
-    ),
-  ]);
-  return {
-    entries: listed.rows as { number: string; createdAt: Date }[],
-    pages: pageCount((counted.rows[0] as { total: number }).total),
-  };
+  const { rows, pages } = await accountPage<{ number: string; createdAt: Date }>(sql, {
+    table: list,
+    columns: `number, created_at AS "createdAt"`,
+    orderBy: "created_at DESC, number",
+    accountId,
+    page,
+  });
+  return { entries: rows, pages };
 }
 
 /** Removes a number from a list; a number not on it is not found. */

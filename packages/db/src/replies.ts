@@ -1,5 +1,6 @@
-import { newId, pageCount, pageWindow } from "@salvo/core";
+import { newId } from "@salvo/core";
 import { eventFanOut, isoTimestamp } from "./events";
+import { accountPage } from "./page";
 import type { Sql } from "./sql";
 
 export interface InboundMessage {
@@ -86,16 +87,12 @@ export async function recordReply(
 
 /** One page of the account's replies, newest first. */
 export async function listReplies(sql: Sql, accountId: string, page: number) {
-  const { skip, take } = pageWindow(page);
-  const [counted, listed] = await Promise.all([
-    sql.query<{ total: number }>("SELECT count(*)::int AS total FROM replies WHERE account_id = $1", [
-      accountId,
-    ]),
-    sql.query<Reply>(
-      `SELECT ${REPLY_COLUMNS} FROM replies WHERE account_id = $1
-        ORDER BY received_at DESC, id DESC LIMIT $2 OFFSET $3`,
-      [accountId, take, skip],
-    ),
-  ]);
-  return { replies: listed.rows, pages: pageCount(counted.rows[0]?.total ?? 0) };
+  const { rows, pages } = await accountPage<Reply>(sql, {
+    table: "replies",
+    columns: REPLY_COLUMNS,
+    orderBy: "received_at DESC, id DESC",
+    accountId,
+    page,
+  });
+  return { replies: rows, pages };
 }

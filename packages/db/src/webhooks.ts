@@ -1,6 +1,7 @@
 // An account's webhooks, the delivery of their events (the outbox written by
 // events.ts) and the log of every attempt.
 import { LimitReachedError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import { accountPage } from "./page";
 import { inTransaction, type Sql } from "./sql";
 
 /** The most webhooks one account may have. */
@@ -64,18 +65,14 @@ export async function createWebhook(
 
 /** One page of an account's webhooks, newest first. */
 export async function listWebhooks(sql: Sql, accountId: string, page: number) {
-  const { skip, take } = pageWindow(page);
-  const [counted, listed] = await Promise.all([
-    sql.query<{ total: number }>("SELECT count(*)::int AS total FROM webhooks WHERE account_id = $1", [
-      accountId,
-    ]),
-    sql.query<Webhook>(
-      `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1
-        ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
-      [accountId, take, skip],
-    ),
-  ]);
-  return { webhooks: listed.rows, pages: pageCount(counted.rows[0]?.total ?? 0) };
+  const { rows, pages } = await accountPage<Webhook>(sql, {
+    table: "webhooks",
+    columns: WEBHOOK_COLUMNS,
+    orderBy: "created_at DESC, id DESC",
+    accountId,
+    page,
+  });
+  return { webhooks: rows, pages };
 }
 
 /** The account's webhook with this id; another account's is not found. */

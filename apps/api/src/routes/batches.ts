@@ -140,6 +140,20 @@ export interface BatchIntake {
  * Stores a batch (taking its credits) and enqueues its `batches` job. Once
  * stored it is durable: if Redis is down the reconciler enqueues it later.
  */
+/** The batch a request shaped like `POST /v1/batches` asks for (also `POST /v1/send`). */
+export function requestedBatch(id: string, accountId: string, body: z.infer<typeof newBatch>) {
+  return {
+    id,
+    accountId,
+    type: body.type,
+    sender: body.from,
+    body: body.body,
+    country: body.country ?? null,
+    segments: segmentCount(body.body),
+    recipients: body.recipients,
+  };
+}
+
 export async function submitBatch(
   { sql, batches, logger, chunkSize }: BatchIntake,
   batch: Omit<NewBatch, "chunkSize">,
@@ -179,16 +193,7 @@ export function batchRoutes(deps: BatchDeps): Router {
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         const id = await idempotentId(res, () => newId("bat"));
-        await submitBatch(deps, {
-          id,
-          accountId: account.id,
-          type: body.type,
-          sender: body.from,
-          body: body.body,
-          country: body.country ?? null,
-          segments: segmentCount(body.body),
-          recipients: body.recipients,
-        });
+        await submitBatch(deps, requestedBatch(id, account.id, body));
         return {
           status: 202,
           body: { data: { batch_id: id, type: "batches" }, links: { self: `/v1/batches/${id}` } },

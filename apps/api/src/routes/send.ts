@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { newId, segmentCount, TooManyRecipientsError } from "@salvo/core";
+import { newId, TooManyRecipientsError } from "@salvo/core";
 import { type Batch, type Db, findAccount, findBatch, type Sql } from "@salvo/db";
 import { Router } from "express";
 import { idempotentId } from "../http/idempotency";
 import { requestIdOf } from "../http/request-log";
 import { accountOf, route } from "../http/route";
-import { type BatchIntake, newBatch, submitBatch } from "./batches";
+import { type BatchIntake, newBatch, requestedBatch, submitBatch } from "./batches";
 
 /** The most recipients `POST /v1/send` takes: beyond, the client would wait too long. */
 const MAX_SEND_RECIPIENTS = 10_000;
@@ -89,16 +89,7 @@ export function sendRoutes(deps: SendDeps): Router {
         res.on("close", onClose);
         let batch: Batch;
         try {
-          await submitBatch(deps, {
-            id,
-            accountId: account.id,
-            type: body.type,
-            sender: body.from,
-            body: body.body,
-            country: body.country ?? null,
-            segments: segmentCount(body.body),
-            recipients: body.recipients,
-          });
+          await submitBatch(deps, requestedBatch(id, account.id, body));
           const signals = [gone.signal, AbortSignal.timeout(deps.timeoutMs)];
           if (deps.stopping) signals.push(deps.stopping);
           batch = await waitForBatch(deps.sql, account.id, id, AbortSignal.any(signals));

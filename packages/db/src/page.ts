@@ -1,0 +1,25 @@
+import { pageCount, pageWindow } from "@salvo/core";
+import type { Sql } from "./sql";
+
+/**
+ * One page of an account's rows of `table` in `orderBy` order, with the number
+ * of pages: the count and the page are read at once. `table`, `columns` and
+ * `orderBy` are the caller's constants, never user input.
+ */
+export async function accountPage<T>(
+  sql: Sql,
+  query: { table: string; columns: string; orderBy: string; accountId: string; page: number },
+): Promise<{ rows: T[]; pages: number }> {
+  const { skip, take } = pageWindow(query.page);
+  const [counted, listed] = await Promise.all([
+    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${query.table} WHERE account_id = $1`, [
+      query.accountId,
+    ]),
+    sql.query(
+      `SELECT ${query.columns} FROM ${query.table} WHERE account_id = $1
+        ORDER BY ${query.orderBy} LIMIT $2 OFFSET $3`,
+      [query.accountId, take, skip],
+    ),
+  ]);
+  return { rows: listed.rows as T[], pages: pageCount(counted.rows[0]?.total ?? 0) };
+}
