@@ -65,7 +65,7 @@ export function createApp({
   );
   v1.use(
     accountRoutes(db),
-    tokenRoutes(db, tokens),
+    tokenRoutes(db, sql, tokens),
     batchRoutes({ ...intake, db, maxBodyBytes: env.MAX_BODY_BYTES }),
     smsRoutes(intake),
     sendRoutes({

@@ -449,6 +449,54 @@ describe("Idempotency-Key on the other POST routes", () => {
     }
   });
 
+  it("POST /v1/tokens, /v1/blacklist and /v1/npai store the write and its answer together: no answer, no write", async () => {
+    // The answer cannot be stored (as if the process died before it was): the
+    // write must be undone with it, so that the retry's answer is the only one.
+    await t.db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_answers() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.state = 'done' THEN RAISE EXCEPTION 'answer refused by the test'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.db.$executeRawUnsafe(
+      "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answers()",
+    );
+    const requests = [
+      { path: "/v1/tokens", body: { label: "deploy" } },
+      { path: "/v1/blacklist", body: { numbers: ["0612345611", "0612345612"] } },
+      { path: "/v1/npai", body: { numbers: ["0612345613"] } },
+    ].map((request) => ({ ...request, key: newKey() }));
+    const state = async () => ({
+      tokens: await t.db.apiToken.count({ where: { accountId } }),
+      blacklist: await t.db.blacklistEntry.count({ where: { accountId } }),
+      npai: await t.db.npaiEntry.count({ where: { accountId } }),
+    });
+    const before = await state();
+    try {
+      for (const { path, body, key } of requests) {
+        const failed = await post(path, { key, token, body });
+        expect([failed.status, failed.json.error?.code]).toEqual([500, "INTERNAL_ERROR"]);
+        expect(await t.db.idempotencyKey.count({ where: { accountId, key } })).toBe(0);
+      }
+      expect(await state()).toEqual(before);
+    } finally {
+      await t.db.$executeRawUnsafe("DROP TRIGGER refuse_answers ON idempotency_keys");
+      await t.db.$executeRawUnsafe("DROP FUNCTION refuse_answers()");
+    }
+
+    for (const { path, body, key } of requests) {
+      const retried = await post(path, { key, token, body });
+      expect([retried.status, retried.replayed]).toEqual([201, null]);
+      if (path !== "/v1/tokens") expect(retried.json.data).toMatchObject({ added: body.numbers?.length });
+      expect((await post(path, { key, token, body })).replayed).toBe("true");
+    }
+    expect(await state()).toEqual({
+      tokens: before.tokens + 1,
+      blacklist: before.blacklist + 2,
+      npai: before.npai + 1,
+    });
+  });
+
   it("POST /v1/webhooks and /v1/webhooks/:id/enable: one webhook, the same answers", async () => {
     const before = await t.db.webhook.count({ where: { accountId } });
     const { first, again } = await twice("/v1/webhooks", { url: "http://127.0.0.1:9/hook", events: ["dlr"] });

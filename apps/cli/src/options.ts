@@ -1,4 +1,4 @@
-import { closeDb, createDb, type Db } from "@salvo/db";
+import { closeDb, createDb, createSql, type Db, type Sql } from "@salvo/db";
 import { InvalidArgumentError } from "commander";
 import { parseCliEnv } from "./env";
 
@@ -30,6 +30,16 @@ export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     return await fn(db);
   } finally {
     await closeDb(db);
+  }
+}
+
+/** Runs an admin command with a plain SQL connection, closed afterwards. */
+export async function withSql<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = createSql(parseCliEnv().DATABASE_URL, { poolSize: 1, name: "salvo-cli" });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end();
   }
 }
 

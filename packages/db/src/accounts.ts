@@ -1,6 +1,7 @@
 import { issueApiToken, NotFoundError, newId, pageCount, pageWindow, tokenSecretMatches } from "@salvo/core";
 import { type Db, writeInBackground } from "./client";
 import type { Account, ApiToken } from "./generated/prisma/client";
+import type { Sql, SqlClient } from "./sql";
 
 export type { Account, ApiToken };
 
@@ -27,18 +28,26 @@ export async function createAccount(db: Db, input: NewAccount): Promise<{ accoun
   return { account, token: issued.token };
 }
 
-/** Issues a new API token for an account. */
+/**
+ * Issues a new API token for an account, in one statement (so that the API can
+ * store its idempotent answer in the same transaction). The secret is returned
+ * once; only its hash is stored.
+ */
 export async function createApiToken(
-  db: Db,
+  sql: Sql | SqlClient,
   accountId: string,
   label = "",
 ): Promise<{ apiToken: ApiToken; token: string }> {
   const issued = issueApiToken();
-  const account = await db.account.findUnique({ where: { id: accountId }, select: { id: true } });
-  if (!account) throw new NotFoundError(`No account ${accountId}.`);
-  const apiToken = await db.apiToken.create({
-    data: { id: issued.id, accountId, label, secretHash: issued.secretHash },
-  });
+  const { rows } = await sql.query<ApiToken>(
+    `INSERT INTO api_tokens (id, account_id, label, secret_hash)
+     SELECT $2, id, $3, $4 FROM accounts WHERE id = $1
+     RETURNING id, account_id AS "accountId", label, secret_hash AS "secretHash",
+               created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`,
+    [accountId, issued.id, label, issued.secretHash],
+  );
+  const apiToken = rows[0];
+  if (!apiToken) throw new NotFoundError(`No account ${accountId}.`);
   return { apiToken, token: issued.token };
 }
 

@@ -1,7 +1,7 @@
 // Idempotency keys: a POST's first answer, kept per account and key for 24 hours
 // and replayed to retries. A key is claimed (a row `in_progress`) before the
 // request runs, so concurrent requests with one key run it once.
-import type { Sql } from "./sql";
+import type { Sql, SqlClient } from "./sql";
 
 /** How long a key's answer is replayed; older keys are free again, and purged. */
 const KEY_LIFETIME = "interval '24 hours'";
@@ -81,7 +81,7 @@ export async function claimIdempotencyKey(
 
 /** Stores the answer of a claimed key, to be replayed. False when the claim was taken over meanwhile. */
 export async function completeIdempotencyKey(
-  sql: Sql,
+  sql: Sql | SqlClient,
   ref: IdempotencyKeyRef & { claimedAt: Date },
   answer: { statusCode: number; body: string | null; location: string | null },
 ): Promise<boolean> {

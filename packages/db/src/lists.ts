@@ -1,13 +1,13 @@
 import { NotFoundError } from "@salvo/core";
 import { accountPage } from "./page";
-import type { Sql } from "./sql";
+import type { Sql, SqlClient } from "./sql";
 
 /** The account's number lists: `blacklist` (STOP, never send) and `npai` (numbers that do not exist). */
 export type NumberList = "blacklist" | "npai";
 
 /** Adds E.164 numbers to a list; numbers already there are kept as they were. Returns how many were new. */
 export async function addToList(
-  sql: Sql,
+  sql: Sql | SqlClient,
   list: NumberList,
   accountId: string,
   numbers: string[],

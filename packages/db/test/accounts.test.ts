@@ -80,7 +80,7 @@ describe("createAccount", () => {
 describe("createApiToken", () => {
   it("issues another working token with its label", async () => {
     const { account, token: first } = await createAccount(db, { name: "Two tokens" });
-    const { apiToken, token } = await createApiToken(db, account.id, "ci");
+    const { apiToken, token } = await createApiToken(testDb.sql, account.id, "ci");
     expect(apiToken).toMatchObject({ accountId: account.id, label: "ci", revokedAt: null });
     expect(parts(token).id).toBe(apiToken.id);
     expect(token).not.toBe(first);
@@ -90,7 +90,7 @@ describe("createApiToken", () => {
 
   it("rejects an unknown account with NotFoundError and writes nothing", async () => {
     const before = await db.apiToken.count();
-    const attempt = createApiToken(db, "acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY");
+    const attempt = createApiToken(testDb.sql, "acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY");
     await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
     await expect(attempt).rejects.toMatchObject({ code: "NOT_FOUND", status: 404 });
     expect(await db.apiToken.count()).toBe(before);
@@ -201,7 +201,8 @@ describe("listApiTokens", () => {
   it("pages 30 tokens as 25 then 5, newest first", async () => {
     const { account, token } = await createAccount(db, { name: "Many tokens" });
     const created = [parts(token).id];
-    for (let i = 1; i < 30; i++) created.push((await createApiToken(db, account.id, `t${i}`)).apiToken.id);
+    for (let i = 1; i < 30; i++)
+      created.push((await createApiToken(testDb.sql, account.id, `t${i}`)).apiToken.id);
     const newestFirst = created.toReversed();
 
     const page1 = await listApiTokens(db, account.id, 1);

@@ -12,8 +12,10 @@ import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   type IdempotencyRecord,
+  inTransaction,
   releaseIdempotencyKey,
   type Sql,
+  type SqlClient,
 } from "@salvo/db";
 import type { Logger } from "@salvo/runtime";
 import type { Request, RequestHandler, Response } from "express";
@@ -126,10 +128,12 @@ export async function idempotently(
       const running: RunningClaim = {
         sql: keyed.sql,
         claim: { ...ref, claimedAt: claim.claimedAt },
+        options: scope,
         resourceId: claim.resourceId,
+        stored: false,
       };
       res.locals.idempotencyClaim = running;
-      return runClaimed(keyed, running.claim, scope, run);
+      return runClaimed(keyed, running, run);
     }
     const { record } = claim;
     if (record.request !== request) {
@@ -155,11 +159,14 @@ export async function idempotently(
 
 type Claim = { accountId: string; key: string; claimedAt: Date };
 
-/** The claim a request runs under, for `idempotentId`. */
+/** The claim a request runs under, for `idempotentId` and `idempotentWrite`. */
 interface RunningClaim {
   sql: Sql;
   claim: Claim;
+  options: IdempotencyOptions;
   resourceId: string | null;
+  /** The answer was stored with the write itself (`idempotentWrite`). */
+  stored: boolean;
 }
 
 /**
@@ -179,12 +186,35 @@ export async function idempotentId(res: Response, make: () => string): Promise<s
   return id;
 }
 
-async function runClaimed(
-  keyed: KeyedRequest,
-  claim: Claim,
-  options: IdempotencyOptions,
-  run: () => Promise<Reply> | Reply,
-) {
+/**
+ * Runs a route's write and, under an `Idempotency-Key`, stores its answer in
+ * the same transaction: the write and its answer are committed together, so a
+ * crash leaves both (a retry replays the answer) or neither (a retry writes).
+ * For writes with no id of their own to bind (`idempotentId`): numbers added
+ * to a list, a token whose secret exists only in its first answer. Without a
+ * key, the write runs on its own.
+ */
+export async function idempotentWrite(
+  res: Response,
+  sql: Sql,
+  write: (sql: Sql | SqlClient) => Promise<Reply>,
+): Promise<Reply> {
+  const running = res.locals.idempotencyClaim as RunningClaim | undefined;
+  if (!running) return write(sql);
+  const reply = await inTransaction(running.sql, async (client) => {
+    const written = await write(client);
+    if (!isStored(written.status)) return written;
+    if (!(await completeIdempotencyKey(client, running.claim, storedAnswer(written, running.options)))) {
+      throw new IdempotencyKeyInUseError(); // taken over meanwhile: this attempt's write is undone
+    }
+    return written;
+  });
+  running.stored = isStored(reply.status);
+  return reply;
+}
+
+async function runClaimed(keyed: KeyedRequest, running: RunningClaim, run: () => Promise<Reply> | Reply) {
+  const { claim } = running;
   let reply: Reply;
   try {
     reply = await run();
@@ -200,16 +230,22 @@ async function runClaimed(
     }
     throw error;
   }
+  if (running.stored) return reply;
   if (isStored(reply.status)) {
-    await store(keyed, claim, {
-      statusCode: reply.status,
-      body: reply.body === undefined ? null : JSON.stringify(options.storedBody?.(reply.body) ?? reply.body),
-      location: reply.headers?.Location ?? null,
-    });
+    await store(keyed, claim, storedAnswer(reply, running.options));
   } else {
     await release(keyed, claim);
   }
   return reply;
+}
+
+/** An answer as kept for replays. */
+function storedAnswer(reply: Reply, options: IdempotencyOptions) {
+  return {
+    statusCode: reply.status,
+    body: reply.body === undefined ? null : JSON.stringify(options.storedBody?.(reply.body) ?? reply.body),
+    location: reply.headers?.Location ?? null,
+  };
 }
 
 /** 2xx answers, and refusals about the account's state (402 credits, 404, 409 limits). */

@@ -2,6 +2,7 @@ import { InvalidParameterError, normalizePhoneNumber } from "@salvo/core";
 import { addToList, listNumbers, type NumberList, removeFromList, type Sql } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
+import { idempotentWrite } from "../http/idempotency";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 
@@ -30,8 +31,12 @@ export function numberListRoutes(sql: Sql, list: NumberList): Router {
           return number;
         });
         const unique = [...new Set(numbers)];
-        const added = await addToList(sql, list, account.id, unique);
-        return { status: 201, body: { data: { type: list, added, numbers: unique } } };
+        // Under an Idempotency-Key, the numbers and the answer (with `added`) are
+        // stored together: a retry replays that answer, never a second count.
+        return idempotentWrite(res, sql, async (tx) => {
+          const added = await addToList(tx, list, account.id, unique);
+          return { status: 201, body: { data: { type: list, added, numbers: unique } } };
+        });
       },
     }),
   );

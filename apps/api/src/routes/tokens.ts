@@ -1,6 +1,7 @@
-import { type ApiToken, createApiToken, type Db, listApiTokens, revokeApiToken } from "@salvo/db";
+import { type ApiToken, createApiToken, type Db, listApiTokens, revokeApiToken, type Sql } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
+import { idempotentWrite } from "../http/idempotency";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 import { isStorableText } from "../http/text";
@@ -29,7 +30,7 @@ function tokenResource(token: ApiToken) {
 const tokenParams = z.object({ id: z.string().min(1).max(100).refine(isStorableText, "not a token id") });
 
 /** The account's own API tokens: list, create (the secret is shown once), revoke. */
-export function tokenRoutes(db: Db, cache: TokenCache): Router {
+export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
   const router = Router();
 
   router.get(
@@ -54,21 +55,24 @@ export function tokenRoutes(db: Db, cache: TokenCache): Router {
           .refine(isStorableText, "text without NUL characters or unpaired surrogates")
           .default(""),
       }),
-      // Only a hash of the secret is ever stored: a replay shows the token without it.
+      // Only a hash of the secret is ever stored: a replay shows the token without
+      // it. The token and that answer are stored together, so a retry never makes
+      // a second token.
       idempotent: {
         storedBody: (body) => {
           const { data } = body as ReturnType<typeof createdToken>;
           return { data: { ...data, attributes: { ...data.attributes, token: null } } };
         },
       },
-      handler: async ({ body, res }) => {
-        const { apiToken, token } = await createApiToken(db, accountOf(res).id, body.label);
-        return {
-          status: 201,
-          body: createdToken(apiToken, token),
-          headers: { Location: `/v1/tokens/${apiToken.id}` },
-        };
-      },
+      handler: ({ body, res }) =>
+        idempotentWrite(res, sql, async (tx) => {
+          const { apiToken, token } = await createApiToken(tx, accountOf(res).id, body.label);
+          return {
+            status: 201,
+            body: createdToken(apiToken, token),
+            headers: { Location: `/v1/tokens/${apiToken.id}` },
+          };
+        }),
     }),
   );
 

@@ -1,6 +1,6 @@
 import { type ApiToken, createApiToken, revokeApiToken } from "@salvo/db";
 import { Command } from "commander";
-import { print, withDb } from "../options";
+import { print, withDb, withSql } from "../options";
 
 function tokenRow(token: ApiToken) {
   return {
@@ -23,7 +23,7 @@ export function tokensCommand(): Command {
     .option("--label <label>", "what the token is for", "")
     .option("--json", "print JSON")
     .action(async (options: { account: string; label: string; json?: boolean }) => {
-      const { apiToken, token } = await withDb((db) => createApiToken(db, options.account, options.label));
+      const { apiToken, token } = await withSql((sql) => createApiToken(sql, options.account, options.label));
       print({ token_id: apiToken.id, account_id: apiToken.accountId, token }, Boolean(options.json));
     });
 
