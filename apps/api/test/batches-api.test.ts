@@ -6,7 +6,7 @@ import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue
 import { type NewBatch, type Salvo, SalvoApiError } from "@salvo/sdk";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { credits, refusal, startTestApi, type TestApi } from "./harness";
 
 let t: TestApi;
 let redis: Redis;
@@ -24,17 +24,6 @@ afterAll(async () => {
 
 const FAST = { apiRateLimit: 10_000 };
 const MOBILE = "+33612345678";
-
-/** The error answer of a request that must fail. */
-async function refusal(request: Promise<unknown>): Promise<SalvoApiError> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof SalvoApiError) return error;
-    throw error;
-  }
-  throw new Error("the request was accepted; it should have been refused");
-}
 
 /** A POST the SDK's types would never let through: `body` is sent as is when it is JSON text. */
 async function postRaw(token: string, body: unknown) {
@@ -56,10 +45,6 @@ async function written(accountId: string) {
     queue.queue.count(),
   ]);
   return { batches, chunks, credits: account.credits, jobs };
-}
-
-async function credits(client: Salvo): Promise<number> {
-  return (await client.account.get()).body.data.attributes.credits;
 }
 
 const valid = { from: "Salvo", body: "Hello", recipients: [MOBILE] };

@@ -5,7 +5,7 @@ import { createAccount, type Db } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
 import { createLogger } from "@salvo/runtime";
-import { type AuthStyle, Salvo } from "@salvo/sdk";
+import { type AuthStyle, Salvo, SalvoApiError } from "@salvo/sdk";
 import { type ApiEnv, parseApiEnv } from "../src/env";
 import { type RunningApi, startApi } from "../src/server";
 
@@ -25,6 +25,22 @@ export interface TestApi {
   /** Another API process on the same database and Redis prefix. */
   startAnother(): Promise<RunningApi>;
   stop(): Promise<void>;
+}
+
+/** The error answer of a request that must fail. */
+export async function refusal(request: Promise<unknown>): Promise<SalvoApiError> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof SalvoApiError) return error;
+    throw error;
+  }
+  throw new Error("the request was accepted; it should have been refused");
+}
+
+/** An account's credits, as its client reads them. */
+export async function credits(client: Salvo): Promise<number> {
+  return (await client.account.get()).body.data.attributes.credits;
 }
 
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {

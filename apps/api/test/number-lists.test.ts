@@ -1,8 +1,8 @@
 // The blacklist and NPAI lists over HTTP: numbers in any common format are
 // stored once in E.164 per account, listed newest first, removed one by one.
-import { type Salvo, SalvoApiError } from "@salvo/sdk";
+import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { refusal, startTestApi, type TestApi } from "./harness";
 
 let t: TestApi;
 beforeAll(async () => {
@@ -12,17 +12,6 @@ afterAll(() => t?.stop());
 
 const FAST = { apiRateLimit: 10_000 };
 type List = "blacklist" | "npai";
-
-/** The error answer of a request that must fail. */
-async function refusal(request: Promise<unknown>): Promise<SalvoApiError> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof SalvoApiError) return error;
-    throw error;
-  }
-  throw new Error("the request was accepted; it should have been refused");
-}
 
 /** The numbers stored on an account's list, read from the database, sorted. */
 async function stored(list: List, accountId: string): Promise<string[]> {

@@ -2,9 +2,9 @@
 // the classic SMS-API family, and what it answers when its batch does not finish
 // (timeout, client gone, API stopping). The counts of finished sends are checked
 // against real workers in apps/worker/test/sms-send.test.ts.
-import { type Salvo, SalvoApiError } from "@salvo/sdk";
+import type { Salvo, SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { refusal, startTestApi, type TestApi } from "./harness";
 
 // No worker ever finishes a batch here: a short wait keeps the timeout case quick.
 const SEND_TIMEOUT_MS = 300;
@@ -16,16 +16,6 @@ afterAll(() => t?.stop());
 
 const FAST = { apiRateLimit: 10_000 };
 const valid = { from: "ACME", body: "Hello", recipients: ["+33612345678", "0612345679"] };
-
-async function refusal(request: Promise<unknown>): Promise<SalvoApiError> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof SalvoApiError) return error;
-    throw error;
-  }
-  throw new Error("the request was accepted; it should have been refused");
-}
 
 interface RawInit {
   method?: string;

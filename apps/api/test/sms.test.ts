@@ -3,9 +3,9 @@
 // refused (and that they write nothing), the answer's shape, what acceptance
 // stores, and that a single message is invisible as a batch.
 import { parseMessageId } from "@salvo/core";
-import { type NewSms, type Salvo, SalvoApiError } from "@salvo/sdk";
+import type { NewSms, Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { credits, refusal, startTestApi, type TestApi } from "./harness";
 
 let t: TestApi;
 beforeAll(async () => {
@@ -16,16 +16,6 @@ afterAll(() => t?.stop());
 const FAST = { apiRateLimit: 10_000 };
 const valid = { from: "APITEST", to: "590690112233", body: "Hello world" };
 
-async function refusal(request: Promise<unknown>): Promise<SalvoApiError> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof SalvoApiError) return error;
-    throw error;
-  }
-  throw new Error("the request was accepted; it should have been refused");
-}
-
 /** A POST the SDK's types would never let through. */
 async function postRaw(token: string | undefined, body: unknown, contentType = "application/json") {
   const response = await fetch(`${t.api.url}/v1/sms`, {
@@ -35,10 +25,6 @@ async function postRaw(token: string | undefined, body: unknown, contentType = "
   });
   const json = (await response.json()) as { error?: { code: string; field?: string } };
   return { status: response.status, error: json.error, body: json as Record<string, unknown> };
-}
-
-async function credits(client: Salvo): Promise<number> {
-  return (await client.account.get()).body.data.attributes.credits;
 }
 
 function batchIdOf(smsId: string): string {

@@ -1,9 +1,9 @@
 // /v1/webhooks over HTTP: create (the secret is shown once), list, read, delete,
 // re-enable, the deliveries log; what a webhook may not be (bad URL or events,
 // bad secret, a private destination); tenancy.
-import { type Salvo, SalvoApiError } from "@salvo/sdk";
+import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { refusal, startTestApi, type TestApi } from "./harness";
 
 let t: TestApi;
 beforeAll(async () => {
@@ -13,17 +13,6 @@ afterAll(() => t?.stop());
 
 const FAST = { apiRateLimit: 10_000 };
 const RECEIVER = "http://127.0.0.1:9/hooks?source=salvo";
-
-/** The error answer of a request that must fail. */
-async function refusal(request: Promise<unknown>): Promise<SalvoApiError> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof SalvoApiError) return error;
-    throw error;
-  }
-  throw new Error("the request was accepted; it should have been refused");
-}
 
 describe("POST /v1/webhooks", () => {
   let client: Salvo;
