@@ -1,6 +1,7 @@
 # One image for the API, the worker and the migration job (docker-compose.yml picks
-# the command). The apps run their TypeScript source with tsx, as in development,
-# so the image keeps the workspace's full install.
+# the command). The apps run their bundles (dist/main.js, scripts/bundle.ts) with
+# plain node; the image keeps the workspace's full install for the migration job
+# (the Prisma CLI).
 FROM node:20-bookworm-slim AS base
 # The pnpm version pinned by package.json's "packageManager" (corepack is not used).
 RUN npm install -g pnpm@10.34.8 && npm cache clean --force
@@ -15,17 +16,19 @@ RUN pnpm fetch
 COPY . .
 # --offline: everything was fetched above; generate needs no network either
 # (Prisma's Wasm engine, see PRISMA-OFFLINE.md).
-RUN pnpm install --offline --frozen-lockfile && pnpm db:generate
+RUN pnpm install --offline --frozen-lockfile && pnpm db:generate \
+  && pnpm --filter @salvo/api --filter @salvo/worker run build
 
 # The final stage leaves pnpm's store behind in the build stage.
 FROM base
 ENV NODE_ENV=production
 COPY --from=build /app /app
-# The files stay root-owned: the app only reads them (tsx caches in /tmp).
+# The files stay root-owned: the app only reads them.
 USER node
 EXPOSE 3000
-# What `pnpm start:api` runs, minus pnpm: on SIGTERM pnpm exits at once without
-# waiting for the app, so `docker stop` would kill the API in the middle of its
-# graceful shutdown. Run this way, node gets SIGTERM itself and drains first.
+# What `pnpm start:api` runs, minus pnpm (and the build, done above): on SIGTERM
+# pnpm exits at once without waiting for the app, so `docker stop` would kill the
+# API in the middle of its graceful shutdown. Run this way, node gets SIGTERM
+# itself and drains first.
 WORKDIR /app/apps/api
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

@@ -26,8 +26,8 @@ export interface Stack extends TestApi {
   ledger(): LedgerLine[];
   /** One more worker in this process. */
   addWorker(): Promise<void>;
-  /** A worker as its own process (to kill -9 it). */
-  spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
+  /** A worker as its own process (to kill -9 it): `src/main.ts` through tsx, or `main` (a bundle) with node. */
+  spawnWorker(extraEnv?: Record<string, string>, main?: string): ChildProcess;
   /** Log lines of the worker processes, parsed. */
   workerLogs: Record<string, unknown>[];
   stopAll(): Promise<void>;
@@ -81,8 +81,9 @@ export async function startStack(
     },
     addWorker,
     workerLogs,
-    spawnWorker(extraEnv = {}) {
-      const child = spawn(process.execPath, ["--import", "tsx", workerMain], {
+    spawnWorker(extraEnv = {}, main = workerMain) {
+      const args = main.endsWith(".ts") ? ["--import", "tsx", main] : [main];
+      const child = spawn(process.execPath, args, {
         cwd: path.dirname(workerMain),
         env: { PATH: process.env.PATH, ...rawWorkerEnv, ...extraEnv },
         stdio: ["ignore", "pipe", "inherit"],
