@@ -8,18 +8,26 @@
 //    window is set against each limit.
 //
 // Each run gets a stack of its own (lib/salvo-stack.ts: fresh database and Redis
-// prefix, the API and N workers as child processes). See bench/README.md.
+// prefix, the API and N workers as child processes). With --redis-cluster, every
+// run is on a Redis Cluster of 3 local primaries instead of one Redis, started
+// first and stopped last. See bench/README.md.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDb, createDb } from "@salvo/db";
+import { closeRedis, createRedis } from "@salvo/queue";
+import { startTestCluster } from "@salvo/queue/testing";
 import type { Salvo } from "@salvo/sdk";
-import { describeMachine, machineTable } from "./lib/machine";
+import { cleanUpOnInterrupt } from "./lib/children";
+import { describeMachine, type Machine, machineTable } from "./lib/machine";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuSeconds, machineCpu } from "./lib/proc";
 import { type SalvoStack, startSalvoStack } from "./lib/salvo-stack";
 import { count, seconds, table } from "./lib/stats";
+
+/** Primaries of the --redis-cluster cluster (as in apps/worker/test/cluster.test.ts). */
+const CLUSTER_PRIMARIES = 3;
 
 const USAGE = `Usage: pnpm bench:scale [-- options]
 
@@ -28,6 +36,8 @@ const USAGE = `Usage: pnpm bench:scale [-- options]
   --provider-mps N        PROVIDER_MAX_MPS of the limited runs (default 2000)
   --account-mps N         the limited account's send limit (default 1000)
   --limited-recipients N  recipients per account in the limited runs (default 15000)
+  --redis-cluster         run on a Redis Cluster of ${CLUSTER_PRIMARIES} primaries (local redis-server
+                          processes the benchmark starts and stops) instead of --redis-url
   --database-url URL      default postgresql://postgres@127.0.0.1:5432/postgres
   --redis-url URL         default redis://127.0.0.1:6379`;
 
@@ -43,6 +53,7 @@ function options() {
       "provider-mps": { type: "string", default: "2000" },
       "account-mps": { type: "string", default: "1000" },
       "limited-recipients": { type: "string", default: "15000" },
+      "redis-cluster": { type: "boolean", default: false },
       "database-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
       "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
       help: { type: "boolean", short: "h" },
@@ -64,12 +75,19 @@ function options() {
     providerMps: integer("provider-mps", values["provider-mps"]),
     accountMps: integer("account-mps", values["account-mps"]),
     limitedRecipients: integer("limited-recipients", values["limited-recipients"]),
+    redisCluster: values["redis-cluster"],
     databaseUrl: values["database-url"],
     redisUrl: values["redis-url"],
   };
 }
 
 type Settings = ReturnType<typeof options>;
+
+/** The Redis every run uses: one server, or a cluster (`url` is one of its `clusterNodes`). */
+interface RedisTarget {
+  url: string;
+  clusterNodes?: string[];
+}
 
 const out = (text = "") => process.stdout.write(`${text}\n`);
 const startedAt = performance.now();
@@ -108,10 +126,15 @@ interface ThroughputRun {
 /** Timed batches per worker count: the fastest is kept, the machine being shared. */
 const TRIES = 2;
 
-async function throughputRun(settings: Settings, workers: number): Promise<ThroughputRun> {
+async function throughputRun(
+  settings: Settings,
+  redis: RedisTarget,
+  workers: number,
+): Promise<ThroughputRun> {
   const stack = await startSalvoStack({
     databaseUrl: settings.databaseUrl,
-    redisUrl: settings.redisUrl,
+    redisUrl: redis.url,
+    redisClusterNodes: redis.clusterNodes,
     log,
     workers,
   });
@@ -165,12 +188,13 @@ interface LimitedRun {
   limited: { busiest: number; average: number };
 }
 
-async function limitedRun(settings: Settings, workers: number): Promise<LimitedRun> {
+async function limitedRun(settings: Settings, redis: RedisTarget, workers: number): Promise<LimitedRun> {
   const dir = mkdtempSync(path.join(tmpdir(), "salvo-scale-"));
   const ledgerPath = path.join(dir, "ledger.jsonl");
   const stack = await startSalvoStack({
     databaseUrl: settings.databaseUrl,
-    redisUrl: settings.redisUrl,
+    redisUrl: redis.url,
+    redisClusterNodes: redis.clusterNodes,
     log,
     workers,
     // Every worker appends its hand-offs to one ledger (one write per group).
@@ -245,18 +269,40 @@ async function send(client: Salvo, recipients: string[], timeoutMs = 60_000, fro
 async function main(): Promise<void> {
   const settings = options();
   const machine = describeMachine();
-  out(`## Scaling out: ${settings.workers.join(", ")} worker processes\n`);
+  if (!settings.redisCluster) {
+    await report(settings, machine, { url: settings.redisUrl });
+    return;
+  }
+  log(`starting a Redis Cluster of ${CLUSTER_PRIMARIES} primaries (redis-server)`);
+  const cluster = await startTestCluster(CLUSTER_PRIMARIES);
+  // An interrupted run stops its stack first (registered later), then the cluster.
+  const release = cleanUpOnInterrupt(() => cluster.stop());
+  try {
+    log(`Redis Cluster ready: ${cluster.nodes.join(", ")}`);
+    await report(settings, machine, { url: cluster.url, clusterNodes: cluster.nodes });
+  } finally {
+    release();
+    await cluster.stop();
+    log("Redis Cluster stopped");
+  }
+}
+
+/** Runs every throughput run, then every limited run, on `redis`, and prints their tables. */
+async function report(settings: Settings, machine: Machine, redis: RedisTarget): Promise<void> {
+  const on = redis.clusterNodes ? `a Redis Cluster of ${redis.clusterNodes.length} primaries` : "one Redis";
+  const versions = { Redis: `${await redisVersion(redis)}, ${on}` };
+  out(`## Scaling out on ${on}: ${settings.workers.join(", ")} worker processes\n`);
   const throughput: ThroughputRun[] = [];
-  for (const workers of settings.workers) throughput.push(await throughputRun(settings, workers));
+  for (const workers of settings.workers) throughput.push(await throughputRun(settings, redis, workers));
   const limited: LimitedRun[] = [];
-  for (const workers of settings.workers) limited.push(await limitedRun(settings, workers));
+  for (const workers of settings.workers) limited.push(await limitedRun(settings, redis, workers));
 
   const [first] = throughput;
   const held = (busiest: number, limit: number) => busiest <= limit * (1 + TOLERANCE);
   const over = (busiest: number, limit: number) => `${((busiest / limit - 1) * 100).toFixed(1)}%`;
   out();
   out(
-    `Throughput: one batch of ${count(settings.recipients)} distinct recipients, unthrottled (simulator), POST → completed:\n`,
+    `Throughput on ${on}: one batch of ${count(settings.recipients)} distinct recipients, unthrottled (simulator), POST → completed:\n`,
   );
   out(
     table(
@@ -284,7 +330,7 @@ async function main(): Promise<void> {
   );
   out();
   out(
-    `Limits: PROVIDER_MAX_MPS=${count(settings.providerMps)}; account LIMITED ${count(settings.accountMps)}/s, account OPEN unlimited; ${count(settings.limitedRecipients)} recipients each, sent at once. Busiest = most hand-offs in any one-second window (simulator ledger); held = at most ${TOLERANCE * 100}% over:\n`,
+    `Limits on ${on}: PROVIDER_MAX_MPS=${count(settings.providerMps)}; account LIMITED ${count(settings.accountMps)}/s, account OPEN unlimited; ${count(settings.limitedRecipients)} recipients each, sent at once. Busiest = most hand-offs in any one-second window (simulator ledger); held = at most ${TOLERANCE * 100}% over:\n`,
   );
   out(
     table(
@@ -316,11 +362,23 @@ async function main(): Promise<void> {
   out();
   if (machine.cpus <= 2) {
     out(
-      `This machine has ${machine.cpus} cores, shared by PostgreSQL, Redis, the API and every worker. Quiet, it is saturated by one sending worker (bench/RESULTS.md: 3% idle during the million, PostgreSQL taking most), so more worker processes cannot add capacity here; when other work competes for the CPU (a load average above ${machine.cpus}), more processes only win a larger share of it, which is what differences between rows then show. What the runs show is that any number of workers share every limit and nothing breaks; throughput grows with workers on more cores or hosts.\n`,
+      `This machine has ${machine.cpus} cores, shared by PostgreSQL, ${redis.clusterNodes ? `the cluster's ${redis.clusterNodes.length} redis-server processes` : "Redis"}, the API and every worker. Quiet, it is saturated by one sending worker (bench/RESULTS.md: 3% idle during the million, PostgreSQL taking most), so more worker processes cannot add capacity here; when other work competes for the CPU (a load average above ${machine.cpus}), more processes only win a larger share of it, which is what differences between rows then show. What the runs show is that any number of workers share every limit and nothing breaks; throughput grows with workers on more cores or hosts.\n`,
     );
   }
   out("## Machine\n");
-  out(`${machineTable(machine, {})}\n`);
+  out(`${machineTable(machine, versions)}\n`);
+}
+
+async function redisVersion(redis: RedisTarget): Promise<string> {
+  // Any one node answers for a cluster: they run the same redis-server.
+  // Blocking: the command waits for the connection instead of failing before it is up.
+  const connection = createRedis(redis.url, { blocking: true, name: "salvo-bench" });
+  try {
+    const info = await connection.info("server");
+    return info.match(/^redis_version:(\S+)/m)?.[1] ?? "unknown";
+  } finally {
+    await closeRedis(connection);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -109,24 +109,40 @@ export async function waitFor<T>(
   }
 }
 
+/** Cleanups of what is running now, in the order they were registered. */
+const running: (() => Promise<void>)[] = [];
+let interrupted = false;
+
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and
+// relayed by tsx), and the second must not kill it in the middle of cleaning up.
+function onInterrupt(signal: NodeJS.Signals): void {
+  if (interrupted) return;
+  interrupted = true;
+  process.stderr.write(`\n${signal}: cleaning up\n`);
+  // Latest first: a stack is stopped before the servers it runs on.
+  void (async () => {
+    for (const cleanup of [...running].reverse()) await cleanup().catch(() => {});
+  })().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+}
+
 /**
  * Runs `cleanup`, then exits, if the benchmark is interrupted (Ctrl-C, SIGTERM)
  * before the returned function is called: nothing is left running or behind.
+ * Cleanups registered later run first.
  */
 export function cleanUpOnInterrupt(cleanup: () => Promise<void>): () => void {
-  let cleaning = false;
-  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and
-  // relayed by tsx), and the second must not kill it in the middle of cleaning up.
-  const handler = (signal: NodeJS.Signals) => {
-    if (cleaning) return;
-    cleaning = true;
-    process.stderr.write(`\n${signal}: cleaning up\n`);
-    void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  if (running.length === 0) {
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
+  }
+  running.push(cleanup);
   return () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
+    const index = running.indexOf(cleanup);
+    if (index >= 0) running.splice(index, 1);
+    // While cleaning up, the handlers stay: a second Ctrl-C must not kill the process.
+    if (running.length === 0 && !interrupted) {
+      process.off("SIGINT", onInterrupt);
+      process.off("SIGTERM", onInterrupt);
+    }
   };
 }

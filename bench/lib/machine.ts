@@ -13,7 +13,7 @@ function firstLine(command: string, args: string[]): string | null {
   }
 }
 
-interface Machine {
+export interface Machine {
   date: string;
   cpus: number;
   cpuModel: string;

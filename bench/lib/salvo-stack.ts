@@ -1,13 +1,13 @@
 // A whole Salvo for one benchmark run, started the way an operator starts it: a
-// fresh database migrated with `pnpm db:migrate`, a Redis prefix of its own, the
-// API and ONE worker (or `workers`) as child processes (simulator provider,
-// unthrottled unless `appEnv` says otherwise), two accounts. Stopping it stops the
-// processes (also those started later with `startApp`), drops the database and
-// deletes the keys.
+// fresh database migrated with `pnpm db:migrate`, a Redis prefix of its own (on one
+// server, or on a Redis Cluster with `redisClusterNodes`), the API and ONE worker
+// (or `workers`) as child processes (simulator provider, unthrottled unless
+// `appEnv` says otherwise), two accounts. Stopping it stops the processes (also
+// those started later with `startApp`), drops the database and deletes the keys.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { closeDb, createAccount, createDb, createSql } from "@salvo/db";
-import { closeRedis, createRedis } from "@salvo/queue";
+import { closeRedis, createRedis, type RedisClient } from "@salvo/queue";
 import { Salvo } from "@salvo/sdk";
 import { appNodeArgs, type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./children";
 import { processes } from "./proc";
@@ -42,6 +42,8 @@ export interface SalvoStack {
 export async function startSalvoStack(options: {
   databaseUrl: string;
   redisUrl: string;
+  /** Every primary (`host:port`) of the Redis Cluster `redisUrl` is a node of; none: one server. */
+  redisClusterNodes?: readonly string[];
   log(line: string): void;
   /** Worker processes (1). */
   workers?: number;
@@ -59,7 +61,13 @@ export async function startSalvoStack(options: {
     poolSize: 1,
     name: "salvo-bench",
   });
-  const redis = createRedis(options.redisUrl, { blocking: true, name: "salvo-bench" });
+  const cluster = options.redisClusterNodes !== undefined;
+  const redis = createRedis(options.redisUrl, {
+    blocking: true,
+    name: "salvo-bench",
+    cluster,
+    clusterNodes: options.redisClusterNodes,
+  });
   // Undone in reverse order, whatever happened.
   const cleanups: (() => Promise<unknown>)[] = [() => closeRedis(redis), () => server.end()];
   let stopping: Promise<void> | undefined;
@@ -102,6 +110,10 @@ export async function startSalvoStack(options: {
       PATH: process.env.PATH,
       DATABASE_URL: databaseUrl,
       REDIS_URL: options.redisUrl,
+      ...(cluster && {
+        REDIS_CLUSTER: "true",
+        REDIS_CLUSTER_NODES: options.redisClusterNodes?.join(","),
+      }),
       REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: "warn",
       ...options.appEnv,
@@ -137,8 +149,13 @@ export async function startSalvoStack(options: {
       `API ${apiUrl} (pid ${api.pid}) and ${workerCount} worker(s) (pid ${workers.map((w) => w.pid).join(", ")}) ready; Redis prefix ${redisPrefix}`,
     );
 
-    const redisInfo = await redis.info("server");
-    const redisPid = Number(redisInfo.match(/^process_id:(\d+)/m)?.[1]);
+    // Per server from here on: a cluster's keys, memory and CPU are spread over its primaries.
+    const servers = await redisServers(redis);
+    const serverInfo = await Promise.all(servers.map((server) => server.info("server")));
+    const redisInfo = serverInfo[0] ?? "";
+    const redisPids = serverInfo
+      .map((info) => Number(info.match(/^process_id:(\d+)/m)?.[1]))
+      .filter(Number.isFinite);
     const { rows } = await server.query("SHOW server_version");
     // The settings that move write-heavy figures most, printed with them.
     const settings = await server.query(
@@ -146,15 +163,15 @@ export async function startSalvoStack(options: {
         WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'autovacuum', 'max_wal_size')`,
     );
     const [appendonly, save] = await Promise.all([
-      redis.config("GET", "appendonly"),
-      redis.config("GET", "save"),
+      servers[0]?.config("GET", "appendonly"),
+      servers[0]?.config("GET", "save"),
     ]);
     const sampler = new Sampler(
       [
         { name: "api", pids: () => [api.pid], rss: true },
         { name: "worker", pids: () => [worker.pid], rss: true },
         ...postgresGroups(databaseName),
-        { name: "redis-server", pids: () => (Number.isFinite(redisPid) ? [redisPid] : []) },
+        { name: "redis-server", pids: () => redisPids },
         { name: "bench (this process)", pids: () => [process.pid] },
       ],
       redis,
@@ -181,7 +198,7 @@ export async function startSalvoStack(options: {
       versions: {
         PostgreSQL: String((rows[0] as { server_version: string }).server_version),
         "PostgreSQL settings": String((settings.rows[0] as { line: string }).line),
-        Redis: redisInfo.match(/^redis_version:(\S+)/m)?.[1] ?? "unknown",
+        Redis: `${redisInfo.match(/^redis_version:(\S+)/m)?.[1] ?? "unknown"}${cluster ? `, a Redis Cluster of ${servers.length} primaries` : ""}`,
         "Redis settings": `appendonly=${(appendonly as string[])[1]} save="${(save as string[])[1]}"`,
       },
       postgresCounters: () => postgresCounters(server),
@@ -240,14 +257,26 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function deleteKeys(redis: ReturnType<typeof createRedis>, prefix: string): Promise<number> {
-  let cursor = "0";
+/** The servers behind a connection: a cluster's primaries (once it knows them), or the one server. */
+async function redisServers(redis: RedisClient) {
+  if (!("nodes" in redis)) return [redis];
+  await waitFor("the Redis Cluster's slots", () => (redis.status === "ready" ? true : undefined), 30_000);
+  return redis.nodes("master");
+}
+
+async function deleteKeys(redis: RedisClient, prefix: string): Promise<number> {
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    if (keys.length > 0) deleted += await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+  for (const server of await redisServers(redis)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await server.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      // One key a command: a cluster refuses a DEL of keys in different slots.
+      const pipeline = server.pipeline();
+      for (const key of keys) pipeline.unlink(key);
+      for (const [, removed] of (await pipeline.exec()) ?? []) deleted += Number(removed ?? 0);
+      cursor = next;
+    } while (cursor !== "0");
+  }
   return deleted;
 }
 
@@ -265,22 +294,24 @@ function keyGroup(key: string): string {
   return QUEUE_KEYS.has(kind ?? "") ? `q:${queue}:${kind}` : `q:${queue}:<job>…`;
 }
 
-async function redisFootprint(redis: ReturnType<typeof createRedis>, prefix: string) {
+async function redisFootprint(redis: RedisClient, prefix: string) {
   const groups = new Map<string, { group: string; keys: number; bytes: number }>();
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.memory("USAGE", key);
-    const usage = (await pipeline.exec()) ?? [];
-    keys.forEach((key, i) => {
-      const group = keyGroup(key.slice(prefix.length + 1));
-      const entry = groups.get(group) ?? { group, keys: 0, bytes: 0 };
-      entry.keys++;
-      entry.bytes += Number(usage[i]?.[1] ?? 0);
-      groups.set(group, entry);
-    });
-  } while (cursor !== "0");
+  for (const server of await redisServers(redis)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await server.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      const pipeline = server.pipeline();
+      for (const key of keys) pipeline.memory("USAGE", key);
+      const usage = (await pipeline.exec()) ?? [];
+      keys.forEach((key, i) => {
+        const group = keyGroup(key.slice(prefix.length + 1));
+        const entry = groups.get(group) ?? { group, keys: 0, bytes: 0 };
+        entry.keys++;
+        entry.bytes += Number(usage[i]?.[1] ?? 0);
+        groups.set(group, entry);
+      });
+    } while (cursor !== "0");
+  }
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes);
 }

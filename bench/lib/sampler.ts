@@ -1,11 +1,10 @@
 // Samples, every ~250 ms, the resident memory and CPU time of named groups of
-// processes and Redis's used_memory, each sample labelled with the benchmark's
-// current phase: peaks per phase, CPU between two instants, a timeline.
-import type { createRedis } from "@salvo/queue";
+// processes and Redis's used_memory (summed over a cluster's primaries), each
+// sample labelled with the benchmark's current phase: peaks per phase, CPU
+// between two instants, a timeline.
+import type { RedisClient } from "@salvo/queue";
 import { cpuSeconds, machineCpu, rssBytes } from "./proc";
 import { table } from "./stats";
-
-type Redis = ReturnType<typeof createRedis>;
 
 interface ProcessGroup {
   name: string;
@@ -37,7 +36,7 @@ export class Sampler {
 
   constructor(
     private readonly groups: ProcessGroup[],
-    private readonly redis?: Redis,
+    private readonly redis?: RedisClient,
     private readonly intervalMs = 250,
   ) {
     for (const group of groups) this.lastCpu.set(group.name, new Map());
@@ -106,10 +105,10 @@ export class Sampler {
     this.samples.push(sample);
     if (this.redis && !this.redisBusy) {
       this.redisBusy = true;
-      void this.redis
-        .info("memory")
-        .then((info) => {
-          sample.redis = Number(info.match(/^used_memory:(\d+)/m)?.[1]);
+      const servers = "nodes" in this.redis ? this.redis.nodes("master") : [this.redis];
+      void Promise.all(servers.map((server) => server.info("memory")))
+        .then((infos) => {
+          sample.redis = infos.reduce((sum, info) => sum + Number(info.match(/^used_memory:(\d+)/m)?.[1]), 0);
         })
         .catch(() => {})
         .finally(() => {
