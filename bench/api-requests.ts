@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { deleteRedisKeys, testRedisUrl } from "@salvo/queue/testing";
-import { appNodeArgs, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
+import { appNodeArgs, buildApps, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuSeconds } from "./lib/proc";
 import { count, ms, percentile, table } from "./lib/stats";
@@ -45,6 +45,7 @@ try {
     apiRateLimit: 1_000_000,
   });
   const port = await freePort();
+  await buildApps();
   const api = startChild("api", process.execPath, appNodeArgs(), {
     cwd: path.join(import.meta.dirname, "../apps/api"),
     env: {

@@ -2,6 +2,7 @@
 // explain a failure, and stopping one waits for it to exit (bounded).
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import path from "node:path";
 
 export interface Child {
   name: string;
@@ -72,13 +73,34 @@ export function startChild(
   };
 }
 
+let built: Promise<void> | undefined;
+
 /**
- * The node arguments that run an app's `src/main.ts` (started in `apps/<app>`),
- * after any of BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+ * Builds the API and worker bundles (`pnpm build`: apps/<app>/dist/main.js),
+ * once per benchmark process: the apps run as `pnpm start` runs them in
+ * production, with plain node.
+ */
+export function buildApps(): Promise<void> {
+  built ??= (async () => {
+    const build = startChild(
+      "build",
+      "pnpm",
+      ["--silent", "--filter", "@salvo/api", "--filter", "@salvo/worker", "run", "build"],
+      { cwd: path.join(import.meta.dirname, "../.."), env: process.env },
+    );
+    if ((await build.exited) !== 0) throw new Error(`pnpm build failed:\n${build.tail()}`);
+  })();
+  return built;
+}
+
+/**
+ * The node arguments that run an app's bundle (started in `apps/<app>`, after
+ * `buildApps`), after any of BENCH_NODE_ARGS, e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" to profile it.
  */
 export function appNodeArgs(): string[] {
   const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  return [...extra, "--import", "tsx", "src/main.ts"];
+  return [...extra, "dist/main.js"];
 }
 
 /** A TCP port nobody listens on right now, on 127.0.0.1. */

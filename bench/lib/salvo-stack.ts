@@ -9,7 +9,15 @@ import path from "node:path";
 import { closeDb, createAccount, createDb, createSql } from "@salvo/db";
 import { closeRedis, createRedis, type RedisClient } from "@salvo/queue";
 import { Salvo } from "@salvo/sdk";
-import { appNodeArgs, type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./children";
+import {
+  appNodeArgs,
+  buildApps,
+  type Child,
+  cleanUpOnInterrupt,
+  freePort,
+  startChild,
+  waitFor,
+} from "./children";
 import { processes } from "./proc";
 import { Sampler } from "./sampler";
 import { count } from "./stats";
@@ -93,6 +101,7 @@ export async function startSalvoStack(options: {
       env: { ...process.env, DATABASE_URL: databaseUrl },
     });
     if ((await migrate.exited) !== 0) throw new Error(`pnpm db:migrate failed:\n${migrate.tail()}`);
+    await buildApps();
 
     cleanups.push(async () => {
       const deleted = await deleteKeys(redis, redisPrefix);
