@@ -1,6 +1,7 @@
 import type { Db, Sql } from "@salvo/db";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
+import { createSecretBox } from "@salvo/webhooks";
 import express from "express";
 import type { ApiEnv } from "./env";
 import { authenticate } from "./http/auth";
@@ -77,7 +78,10 @@ export function createApp({
     }),
     numberListRoutes(sql, "blacklist"),
     numberListRoutes(sql, "npai"),
-    webhookRoutes(sql, { allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS }),
+    webhookRoutes(sql, {
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS),
+    }),
     replyRoutes(sql),
   );
   app.use("/v1/send", numericErrorStatus);

@@ -2,7 +2,7 @@
 // stored in PostgreSQL and replayed to retries with the same key and body, which
 // do nothing again; another request with the key is a 409; concurrent requests
 // with one key run once. No worker runs here: batches stay `accepted`.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";
@@ -12,7 +12,12 @@ let t: TestApi;
 let redis: RedisClient;
 let queue: OpenQueue<"batches">;
 beforeAll(async () => {
-  t = await startTestApi({ IDEMPOTENCY_WAIT_MS: String(WAIT_MS), SEND_TIMEOUT_MS: "300" });
+  t = await startTestApi({
+    IDEMPOTENCY_WAIT_MS: String(WAIT_MS),
+    SEND_TIMEOUT_MS: "300",
+    // Webhook secrets sealed at rest: a retry must still show the secret itself.
+    WEBHOOK_SECRET_KEYS: randomBytes(32).toString("base64"),
+  });
   redis = createRedis(t.env.REDIS_URL);
   queue = openQueue("batches", redis, t.env.REDIS_PREFIX);
 });
@@ -502,6 +507,11 @@ describe("Idempotency-Key on the other POST routes", () => {
     const { first, again } = await twice("/v1/webhooks", { url: "http://127.0.0.1:9/hook", events: ["dlr"] });
     expect(first.status).toBe(201);
     expect(again.text).toBe(first.text);
+    // Kept for replays sealed, like the webhook's own row (WEBHOOK_SECRET_KEYS is set here).
+    const { secret } = (first.json.data as { attributes: { secret: string } }).attributes;
+    const kept = await t.db.idempotencyKey.findMany({ where: { accountId }, select: { body: true } });
+    expect(kept.some((row) => row.body?.includes("sealed:v1:"))).toBe(true);
+    expect(JSON.stringify(kept)).not.toContain(secret.slice("whsec_".length));
     expect(await t.db.webhook.count({ where: { accountId } })).toBe(before + 1);
 
     const { id } = first.json.data as { id: string };

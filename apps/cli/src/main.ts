@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-// `salvo`: admin commands (accounts, tokens: straight to the database) and
+// `salvo`: admin commands (accounts, tokens, webhooks: straight to the database) and
 // client commands (through the API with the SDK, as any user would).
 import { SalvoError } from "@salvo/core";
 import { SalvoApiError } from "@salvo/sdk";
@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { accountsCommand } from "./commands/accounts";
 import { clientCommands } from "./commands/client";
 import { tokensCommand } from "./commands/tokens";
+import { webhooksCommand } from "./commands/webhooks";
 
 const program = new Command("salvo")
   .description("Salvo SMS platform: administration and client commands")
@@ -14,6 +15,7 @@ const program = new Command("salvo")
   .exitOverride();
 program.addCommand(accountsCommand());
 program.addCommand(tokensCommand());
+program.addCommand(webhooksCommand());
 for (const command of clientCommands()) program.addCommand(command);
 
 try {

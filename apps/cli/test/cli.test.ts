@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { splitApiToken } from "@salvo/core";
-import { authenticateToken } from "@salvo/db";
+import { authenticateToken, createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
+import { createSecretBox, generateWebhookSecret } from "@salvo/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bin = path.join(import.meta.dirname, "../bin/salvo.mjs");
@@ -25,9 +27,14 @@ interface Run {
 
 /** Runs the real `salvo` command against the test database. */
 function salvo(...args: string[]): Promise<Run> {
+  return salvoWith({}, ...args);
+}
+
+/** `salvo` with more environment variables. */
+function salvoWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATABASE_URL: testDb.url },
+      env: { ...process.env, DATABASE_URL: testDb.url, ...env },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 20_000,
     });
@@ -183,5 +190,47 @@ describe("bad input", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/use --credits or --add-credits, not both/);
     expect(await everything()).toEqual(before);
+  });
+});
+
+describe("salvo webhooks seal-secrets", () => {
+  it("seals secrets stored before keys were set, re-seals them after a rotation, and changes nothing twice", async () => {
+    const { account } = await createAccount(testDb.db, { name: "Sealing" });
+    const secret = generateWebhookSecret();
+    await testDb.sql.query(
+      "INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ('whk_seal', $1, 'https://example.com/', '{mo}', $2)",
+      [account.id, secret],
+    );
+    const stored = async () =>
+      (await testDb.sql.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = 'whk_seal'"))
+        .rows[0]?.secret as string;
+    const [older, newer] = [randomBytes(32), randomBytes(32)];
+    const keys = (...list: Buffer[]) => ({
+      WEBHOOK_SECRET_KEYS: list.map((k) => k.toString("base64")).join(","),
+    });
+    const seal = async (env: Record<string, string>) => {
+      const run = await salvoWith(env, "webhooks", "seal-secrets", "--json");
+      expect([run.code, run.stderr]).toEqual([0, ""]);
+      return JSON.parse(run.stdout).resealed as number;
+    };
+
+    expect(await seal(keys(older))).toBeGreaterThanOrEqual(1);
+    const sealed = await stored();
+    expect(sealed).toMatch(/^sealed:v1:/);
+    expect(createSecretBox([older]).open(sealed, "whk_seal")).toBe(secret);
+    expect(await seal(keys(older))).toBe(0);
+
+    // A rotation: the new key first, the old one still listed to open.
+    expect(await seal(keys(newer, older))).toBeGreaterThanOrEqual(1);
+    expect(createSecretBox([newer]).open(await stored(), "whk_seal")).toBe(secret);
+    expect(await seal(keys(newer))).toBe(0);
+  });
+
+  it("refuses to run without WEBHOOK_SECRET_KEYS, changing nothing", async () => {
+    const before = (await testDb.sql.query("SELECT id, secret FROM webhooks ORDER BY id")).rows;
+    const run = await salvoWith({ WEBHOOK_SECRET_KEYS: "" }, "webhooks", "seal-secrets");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("WEBHOOK_SECRET_KEYS is not set");
+    expect((await testDb.sql.query("SELECT id, secret FROM webhooks ORDER BY id")).rows).toEqual(before);
   });
 });

@@ -3,7 +3,7 @@ import { closeDb, createDb, createSql } from "@salvo/db";
 import { createProvider } from "@salvo/providers";
 import { closeRedis, createRedis, openQueue, startConsumer, workersKey } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
-import { createWebhookSender } from "@salvo/webhooks";
+import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
 import { createNumberNormalizer } from "./numbers/normalizer";
@@ -63,6 +63,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
   });
+  const webhookDelivery = { sender: webhookSender, secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS) };
   const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
@@ -108,7 +109,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
       "webhooks",
       redis,
       env.REDIS_PREFIX,
-      (data) => deliverWebhookEvent(ctx, webhookSender, data.eventId),
+      (data) => deliverWebhookEvent(ctx, webhookDelivery, data.eventId),
       { ...locks, concurrency: env.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: webhookBackoff } },
     ),
   ];

@@ -2,6 +2,7 @@
 // writes them) are posted by the workers to real HTTP receivers on 127.0.0.1,
 // signed so that the standardwebhooks library accepts them, retried on the
 // schedule, logged attempt by attempt, and given up on as documented.
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -92,8 +93,8 @@ async function waitFor<T>(
 }
 
 /** What a test needs around one stack: a receiver, SQL to write events, the webhooks queue. */
-async function setUp(worker: Record<string, string>) {
-  const stack = await startStack({ worker: { LOG_LEVEL: "error", ...worker } });
+async function setUp(worker: Record<string, string>, api: Record<string, string> = {}) {
+  const stack = await startStack({ api, worker: { LOG_LEVEL: "error", ...worker } });
   const receiver = await startReceiver();
   const sql = createSql(stack.env.DATABASE_URL, { poolSize: 2, name: "webhooks-test" });
   const redis = createRedis(testRedisUrl, { blocking: true });
@@ -164,14 +165,28 @@ const dlr = (n: number) => ({
 });
 
 describe("delivery, retries and the sweep", () => {
+  // Secrets sealed at rest here: every signature below is checked with the
+  // secret the API showed, which the worker opened from its sealed form.
+  const keys = {
+    WEBHOOK_SECRET_KEYS: `${randomBytes(32).toString("base64")},${randomBytes(32).toString("base64")}`,
+  };
   let t: Awaited<ReturnType<typeof setUp>>;
   beforeAll(async () => {
-    t = await setUp({
-      WEBHOOK_RETRY_SCHEDULE_MS: "50,50,50,50,50",
-      WEBHOOK_TIMEOUT_MS: "2000",
-    });
+    t = await setUp(
+      { WEBHOOK_RETRY_SCHEDULE_MS: "50,50,50,50,50", WEBHOOK_TIMEOUT_MS: "2000", ...keys },
+      keys,
+    );
   });
   afterAll(() => t?.tearDown());
+
+  it("stores the secret sealed: the database never holds the one shown at creation", async () => {
+    const who = await subscribe(t.stack, t.receiver, "/sealed");
+    const { rows } = await t.sql.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = $1", [
+      who.webhookId,
+    ]);
+    expect(rows[0]?.secret).toMatch(/^sealed:v1:[0-9a-f]{8}:/);
+    expect(rows[0]?.secret).not.toContain(who.secret.slice("whsec_".length));
+  });
 
   it("retries a receiver that answers 500 twice: the same webhook-id, signed each time, then delivered", async () => {
     t.receiver.on("/flaky", (count, res) => res.writeHead(count <= 2 ? 500 : 200).end());

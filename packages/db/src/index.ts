@@ -54,6 +54,7 @@ export {
   overdueWebhookEvents,
   purgeSettledWebhookEvents,
   recordWebhookAttempt,
+  resealWebhookSecrets,
   type Webhook,
   type WebhookAttempt,
 } from "./webhooks";

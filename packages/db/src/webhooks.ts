@@ -63,6 +63,39 @@ export async function createWebhook(
   });
 }
 
+/**
+ * Rewrites the stored secret of every webhook for which `reseal` returns a new
+ * form (null: keep it), 500 webhooks at a time, and returns how many changed.
+ * A row changed meanwhile (deleted, or created with the new key) is left as it is.
+ */
+export async function resealWebhookSecrets(
+  sql: Sql,
+  reseal: (stored: string, webhookId: string) => string | null,
+): Promise<number> {
+  let changed = 0;
+  for (let after = ""; ; ) {
+    const { rows } = await sql.query<{ id: string; secret: string }>(
+      "SELECT id, secret FROM webhooks WHERE id > $1 ORDER BY id LIMIT 500",
+      [after],
+    );
+    if (rows.length === 0) return changed;
+    const updates = rows.flatMap(({ id, secret }) => {
+      const resealed = reseal(secret, id);
+      return resealed === null ? [] : [{ id, secret, resealed }];
+    });
+    if (updates.length > 0) {
+      const { rowCount } = await sql.query(
+        `UPDATE webhooks w SET secret = u.resealed
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, secret, resealed)
+          WHERE w.id = u.id AND w.secret = u.secret`,
+        [updates.map((u) => u.id), updates.map((u) => u.secret), updates.map((u) => u.resealed)],
+      );
+      changed += rowCount ?? 0;
+    }
+    after = (rows.at(-1) as { id: string }).id;
+  }
+}
+
 /** One page of an account's webhooks, newest first. */
 export async function listWebhooks(sql: Sql, accountId: string, page: number) {
   const { rows, pages } = await accountPage<Webhook>(sql, {

@@ -40,4 +40,28 @@ export const commonEnv = {
     .min(1)
     .default("salvo"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * Keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32
+   * bytes each, comma-separated, the newest first (it seals; all open). None:
+   * secrets are stored as they are.
+   */
+  WEBHOOK_SECRET_KEYS: z
+    .string()
+    .default("")
+    .transform((list, ctx) => {
+      const keys: Buffer[] = [];
+      for (const encoded of list.split(",").map((part) => part.trim())) {
+        if (!encoded) continue;
+        const key = Buffer.from(encoded, "base64");
+        if (key.length !== 32 || key.toString("base64") !== encoded) {
+          ctx.addIssue({
+            code: "custom",
+            message: `key ${keys.length + 1}: expected the base64 of 32 bytes (openssl rand -base64 32)`,
+          });
+          return z.NEVER;
+        }
+        keys.push(key);
+      }
+      return keys;
+    }),
 };

@@ -112,3 +112,30 @@ describe("commonEnv: Redis", () => {
     expect(() => parseEnv(redis, { REDIS_PREFIX: prefix })).toThrow("REDIS_PREFIX");
   });
 });
+
+describe("WEBHOOK_SECRET_KEYS", () => {
+  const keys = z.object({ WEBHOOK_SECRET_KEYS: commonEnv.WEBHOOK_SECRET_KEYS });
+  const a = Buffer.alloc(32, 1).toString("base64");
+  const b = Buffer.alloc(32, 2).toString("base64");
+
+  it("is no key by default, and reads a comma-separated list, newest first", () => {
+    expect(parseEnv(keys, {}).WEBHOOK_SECRET_KEYS).toEqual([]);
+    expect(parseEnv(keys, { WEBHOOK_SECRET_KEYS: ` ${a} , ${b},` }).WEBHOOK_SECRET_KEYS).toEqual([
+      Buffer.alloc(32, 1),
+      Buffer.alloc(32, 2),
+    ]);
+  });
+
+  it("refuses a key that is not the base64 of 32 bytes, naming the variable and the key's place, not the key", () => {
+    for (const bad of ["short", Buffer.alloc(16).toString("base64"), `${a.slice(0, -1)}!`]) {
+      let message = "";
+      try {
+        parseEnv(keys, { WEBHOOK_SECRET_KEYS: `${a},${bad}` });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain("WEBHOOK_SECRET_KEYS: key 2: expected the base64 of 32 bytes");
+      expect(message).not.toContain(a);
+    }
+  });
+});

@@ -6,5 +6,6 @@ export {
   MAX_WEBHOOK_URL_LENGTH,
   webhookUrlProblem,
 } from "./destination";
+export { createSecretBox, type SecretBox } from "./secret-box";
 export { type AttemptOutcome, createWebhookSender, type WebhookSender } from "./sender";
 export { generateWebhookSecret, isWebhookSecret, signWebhook } from "./signature";

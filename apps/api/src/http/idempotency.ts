@@ -51,8 +51,10 @@ interface IdempotencyDeps {
 export interface IdempotencyOptions {
   /** The longest the route's handler may run: a claim older than that was abandoned (60 s by default). */
   lockMs?: number;
-  /** The answer's body as stored for replays: secrets that are never stored are left out. */
+  /** The answer's body as stored for replays: secrets that are never stored are left out, or sealed. */
   storedBody?: (body: unknown) => unknown;
+  /** The stored body as replayed (what `storedBody` sealed, opened). */
+  replayedBody?: (body: unknown) => unknown;
 }
 
 /** A POST that came with an `Idempotency-Key`. */
@@ -146,7 +148,7 @@ export async function idempotently(
         "This Idempotency-Key was used with another body: use a new key for a new request.",
       );
     }
-    if (record.state === "done") return replay(res, record);
+    if (record.state === "done") return replay(res, record, scope);
     const left = deadline - Date.now();
     if (left <= 0 || keyed.stopping?.aborted) throw new IdempotencyKeyInUseError();
     try {
@@ -287,10 +289,12 @@ async function release(keyed: KeyedRequest, claim: Claim) {
  * The stored answer, written again as the first time: an error goes through the
  * error handler (envelope, numeric `status` of /v1/send, XML on request).
  */
-function replay(res: Response, record: IdempotencyRecord): Reply {
+function replay(res: Response, record: IdempotencyRecord, options: IdempotencyOptions): Reply {
   res.set(REPLAYED, "true");
   const status = record.statusCode ?? 500;
-  const body: unknown = record.body === null ? undefined : JSON.parse(record.body);
+  const stored: unknown = record.body === null ? undefined : JSON.parse(record.body);
+  const body =
+    stored !== undefined && status < 400 && options.replayedBody ? options.replayedBody(stored) : stored;
   if (status >= 400) {
     const { error } = body as ErrorEnvelope;
     throw new SalvoError(error.code, status, error.description, error.field);

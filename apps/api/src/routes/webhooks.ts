@@ -15,6 +15,7 @@ import {
   DestinationRefusedError,
   generateWebhookSecret,
   isWebhookSecret,
+  type SecretBox,
   webhookUrlProblem,
 } from "@salvo/webhooks";
 import { Router } from "express";
@@ -77,19 +78,36 @@ function attemptResource(attempt: WebhookAttempt) {
 
 const webhookParams = z.object({ id: z.string().min(1).max(64).refine(isStorableText, "not a webhook id") });
 
+type CreatedWebhook = { data: { id: string; attributes: { secret: string } } };
+
+/** The answer that created a webhook, with its secret changed by `change`. */
+function withSecret(body: unknown, change: (secret: string, webhookId: string) => string): unknown {
+  // Spread first: the keys keep their order, so a replay is the same text.
+  const { data } = body as CreatedWebhook;
+  const secret = change(data.attributes.secret, data.id);
+  return { ...(body as CreatedWebhook), data: { ...data, attributes: { ...data.attributes, secret } } };
+}
+
 /**
  * `/v1/webhooks`: where the account's events are posted. The signing secret is
  * shown once, in the answer that creates the webhook. A URL must point at a
  * public address unless the operator allows private networks.
  */
-export function webhookRoutes(sql: Sql, options: { allowPrivateNetworks: boolean }): Router {
+export function webhookRoutes(
+  sql: Sql,
+  options: { allowPrivateNetworks: boolean; secrets: SecretBox },
+): Router {
   const router = Router();
 
   router.post(
     "/webhooks",
     route({
       body: newWebhook,
-      idempotent: true,
+      // Kept for replays with the secret sealed, as the webhook's own row keeps it.
+      idempotent: {
+        storedBody: (body) => withSecret(body, (secret, id) => options.secrets.seal(secret, id)),
+        replayedBody: (body) => withSecret(body, (secret, id) => options.secrets.open(secret, id)),
+      },
       handler: async ({ body, res }) => {
         const account = accountOf(res);
         try {
@@ -100,13 +118,17 @@ export function webhookRoutes(sql: Sql, options: { allowPrivateNetworks: boolean
           }
           throw error;
         }
-        const { webhook, secret } = await createWebhook(sql, {
-          id: await idempotentId(res, () => newId("whk")),
+        const id = await idempotentId(res, () => newId("whk"));
+        // Stored sealed (WEBHOOK_SECRET_KEYS); a retry of a request that stored
+        // it already gets the webhook and secret its first attempt made.
+        const { webhook, secret: stored } = await createWebhook(sql, {
+          id,
           accountId: account.id,
           url: body.url,
           events: body.events,
-          secret: body.secret ?? generateWebhookSecret(),
+          secret: options.secrets.seal(body.secret ?? generateWebhookSecret(), id),
         });
+        const secret = options.secrets.open(stored, id);
         const resource = webhookResource(webhook);
         return {
           status: 201,

@@ -8,7 +8,7 @@ import {
   recordWebhookAttempt,
 } from "@salvo/db";
 import { enqueueWebhookEvents } from "@salvo/queue";
-import type { WebhookSender } from "@salvo/webhooks";
+import type { SecretBox, WebhookSender } from "@salvo/webhooks";
 import type { BackoffStrategy } from "bullmq";
 import type { WorkContext } from "../context";
 
@@ -44,7 +44,11 @@ export const webhookBackoff: BackoffStrategy = (attemptsMade, _type, error) =>
  * it and record the attempt; a failure that leaves attempts to go throws, and
  * BullMQ retries after the schedule's delay (see webhookBackoff).
  */
-export async function deliverWebhookEvent(ctx: WorkContext, sender: WebhookSender, eventId: string) {
+export async function deliverWebhookEvent(
+  ctx: WorkContext,
+  delivery: { sender: WebhookSender; secrets: SecretBox },
+  eventId: string,
+) {
   const event = await loadEventForDelivery(ctx.sql, eventId);
   if (event?.state !== "pending") return;
   const log = { eventId, webhookId: event.webhookId, event: event.type };
@@ -57,11 +61,14 @@ export async function deliverWebhookEvent(ctx: WorkContext, sender: WebhookSende
   const schedule = ctx.env.WEBHOOK_RETRY_SCHEDULE_MS;
   const maxAttempts = schedule.length + 1;
   const attemptedAt = new Date();
-  const outcome = await sender.send({
+  // A secret sealed with a key missing from WEBHOOK_SECRET_KEYS throws: the
+  // event stays pending, retried (and swept) until the key is back.
+  const secret = delivery.secrets.open(event.secret, event.webhookId);
+  const outcome = await delivery.sender.send({
     url: event.url,
     id: event.id,
     payload: event.payload,
-    secret: event.secret,
+    secret,
   });
   const nextDelay = schedule[event.attempts];
   const retryInMs = nextDelay === undefined ? 0 : jittered(nextDelay);
