@@ -10,6 +10,7 @@ import { createSql, recordEvents, type Sql } from "@salvo/db";
 import { closeRedis, createRedis, enqueueWebhookEvents, openQueue } from "@salvo/queue";
 import { testRedisUrl } from "@salvo/queue/testing";
 import type { Salvo, WebhookAttemptData, WebhookEventType } from "@salvo/sdk";
+import { createSecretBox } from "@salvo/webhooks";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "./stack";
@@ -338,6 +339,28 @@ describe("delivery, retries and the sweep", () => {
       to: "SHOP",
       reply_id: stop.body.data.id,
     });
+  });
+
+  it("never posts an event unsigned when its secret was sealed with a key no longer listed: it stays pending", async () => {
+    const who = await subscribe(t.stack, t.receiver, "/lost-key");
+    const unknownKey = createSecretBox([randomBytes(32)]);
+    await t.sql.query("UPDATE webhooks SET secret = $2 WHERE id = $1", [
+      who.webhookId,
+      unknownKey.seal(who.secret, who.webhookId),
+    ]);
+    const id = await record(t.sql, who, "mo", { reply_id: "rpl_x" });
+    await enqueueWebhookEvents(t.queue, [id]);
+
+    const failed = await waitFor("the attempt to fail", async () => {
+      const job = await t.queue.queue.getJob(id);
+      return job?.failedReason ? job.failedReason : undefined;
+    });
+    expect(failed).toContain("not in WEBHOOK_SECRET_KEYS");
+    expect(t.receiver.to("/lost-key")).toEqual([]);
+    const { rows } = await t.sql.query<{ state: string }>("SELECT state FROM webhook_events WHERE id = $1", [
+      id,
+    ]);
+    expect(rows[0]?.state).toBe("pending");
   });
 
   it("sends an outbox row whose job was lost (the sweep enqueues it)", async () => {
