@@ -63,13 +63,6 @@ export function createSimulator(settings: SimulatorSettings, context: ProviderCo
     if (handoffDelayMs > 0) await sleep(handoffDelayMs);
 
     const handedOffAt = Date.now();
-    // The last moment before the messages "leave": the latency above may have
-    // outlasted the caller's claim on them (a worker frozen mid-call and replaced).
-    if (options.notAfter !== undefined && handedOffAt > options.notAfter) {
-      throw new HandoffExpiredError(
-        `hand-off of ${messages.length} messages refused: ${handedOffAt - options.notAfter} ms past its deadline`,
-      );
-    }
     const reportAtMs = handedOffAt + dlrDelayMs;
     // One timestamp per call: the messages of a group are handed off together.
     const at = new Date(handedOffAt).toISOString();
@@ -100,6 +93,16 @@ export function createSimulator(settings: SimulatorSettings, context: ProviderCo
       }
     }
 
+    // The deadline is checked last, with everything built, so that only the write
+    // follows it: the latency above may have outlasted the caller's claim on the
+    // messages (a worker frozen mid-call and replaced), and a process frozen
+    // between the check and the write would hand them off late.
+    const now = Date.now();
+    if (options.notAfter !== undefined && now > options.notAfter) {
+      throw new HandoffExpiredError(
+        `hand-off of ${messages.length} messages refused: ${now - options.notAfter} ms past its deadline`,
+      );
+    }
     // One write per call, synchronous so the ledger holds the hand-off before `send`
     // resolves: a worker that crashes right after can count on `received` seeing it.
     if (ledgerFd !== undefined) appendFileSync(ledgerFd, ledger);
