@@ -86,4 +86,4 @@ it("runs the bundled API and worker with plain node: a batch is judged in the th
     [worker, api].map((child) => new Promise((resolve) => child.once("exit", (code) => resolve(code)))),
   );
   expect([workerCode, apiCode]).toEqual([0, 0]);
-});
+}, 90_000); // two esbuild builds and two processes, on a machine busy with other test files
