@@ -80,6 +80,17 @@ async function written(accountId: string) {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
+/**
+ * What a crash between a route's work and its stored answer leaves: the work
+ * done, its key still claimed (and the claim abandoned), no answer.
+ */
+async function loseAnswer(accountId: string, key: string) {
+  await t.db.$executeRaw`
+    UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
+           locked_until = now() - interval '1 second'
+     WHERE account_id = ${accountId} AND key = ${key}`;
+}
+
 /** A key claimed by "another request" still running (or whose process died: `lockedForMs` < 0). */
 async function claimAsAnotherRequest(
   accountId: string,
@@ -313,10 +324,7 @@ describe("Idempotency-Key on POST /v1/batches", () => {
     const first = await post("/v1/batches", { key, token, body: batch });
     expect(first.status).toBe(202);
     // What a crash between the two leaves: the batch stored, its key still claimed, no answer.
-    await t.db.$executeRaw`
-      UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
-             locked_until = now() - interval '1 second'
-       WHERE account_id = ${accountId} AND key = ${key}`;
+    await loseAnswer(accountId, key);
     const before = await written(accountId);
 
     const retry = await post("/v1/batches", { key, token, body: batch });
@@ -423,10 +431,7 @@ describe("Idempotency-Key on the other POST routes", () => {
     const key = newKey();
     const sms = { from: "ACME", to: "0612345678", body: "Your code" };
     const first = await post("/v1/sms", { key, token, body: sms });
-    await t.db.$executeRaw`
-      UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
-             locked_until = now() - interval '1 second'
-       WHERE account_id = ${accountId} AND key = ${key}`;
+    await loseAnswer(accountId, key);
     const before = await t.db.batch.count({ where: { accountId } });
     const retry = await post("/v1/sms", { key, token, body: sms });
     expect([retry.status, retry.replayed, retry.json.id]).toEqual([202, null, first.json.id]);
@@ -529,10 +534,7 @@ describe("Idempotency-Key on the other POST routes", () => {
     const hook = { url: "http://127.0.0.1:9/crash", events: ["mo"] };
     const first = await post("/v1/webhooks", { key, token, body: hook });
     expect(first.status).toBe(201);
-    await t.db.$executeRaw`
-      UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
-             locked_until = now() - interval '1 second'
-       WHERE account_id = ${accountId} AND key = ${key}`;
+    await loseAnswer(accountId, key);
     const before = await t.db.webhook.count({ where: { accountId } });
     const retry = await post("/v1/webhooks", { key, token, body: hook });
     expect([retry.status, retry.replayed, retry.location]).toEqual([201, null, first.location]);

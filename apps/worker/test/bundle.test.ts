@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, waitFor } from "./stack";
 
 const apps = path.join(import.meta.dirname, "../..");
 /** More than the normalizer judges inline, so the thread does it. */
@@ -61,13 +61,11 @@ it("runs the bundled API and worker with plain node: a batch is judged in the th
   });
 
   const anonymous = new Salvo({ baseUrl });
-  const deadline = Date.now() + 20_000;
-  while (
-    ((await anonymous.ready().catch(() => undefined)) as { workers?: number } | undefined)?.workers !== 1
-  ) {
-    if (Date.now() > deadline) throw new Error("the bundled worker never reported to the bundled API");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(
+    "the bundled worker to report to the bundled API",
+    async () =>
+      ((await anonymous.ready().catch(() => undefined)) as { workers?: number } | undefined)?.workers === 1,
+  );
 
   const { token } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
   const client = new Salvo({ baseUrl, token });

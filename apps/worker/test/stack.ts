@@ -35,6 +35,23 @@ export interface Stack extends TestApi {
 
 const workerMain = path.join(import.meta.dirname, "../src/main.ts");
 
+type Falsy = false | null | undefined;
+
+/** Polls `check` until it returns something truthy, and returns that; throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | Falsy> | T | Falsy,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 export async function startStack(
   options: { workers?: number; api?: Record<string, string>; worker?: Record<string, string> } = {},
 ): Promise<Stack> {

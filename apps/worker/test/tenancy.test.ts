@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { messageId } from "@salvo/core";
 import { type Salvo, SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, waitFor } from "./stack";
 
 let stack: Stack;
 const posted: { path: string; body: string }[] = [];
@@ -45,21 +45,6 @@ const SENT = ["+33612345601", "+33612345602"];
 const SMS_TO = "+33612345603";
 const BLACKLISTED = "+33612345604";
 const NPAI = "+33612345605";
-
-/** Polls until `check` returns something truthy; throws after `timeoutMs`. */
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | false | null | undefined>,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function refusal(request: Promise<unknown>) {
   const error = await request.then(

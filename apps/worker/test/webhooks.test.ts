@@ -13,7 +13,7 @@ import type { Salvo, WebhookAttemptData, WebhookEventType } from "@salvo/sdk";
 import { createSecretBox } from "@salvo/webhooks";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, waitFor } from "./stack";
 
 interface Received {
   path: string;
@@ -75,23 +75,6 @@ async function startReceiver() {
 }
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
-
-type Falsy = false | null | undefined;
-
-/** Polls `check` until it returns something truthy; throws after `timeoutMs`. */
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | Falsy> | T | Falsy,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** What a test needs around one stack: a receiver, SQL to write events, the webhooks queue. */
 async function setUp(worker: Record<string, string>, api: Record<string, string> = {}) {
