@@ -25,6 +25,29 @@ async function waitForLedger(s: Stack, atLeast: number, timeoutMs = 30_000): Pro
   }
 }
 
+/**
+ * SIGKILLs `victim` at a moment it holds a group in flight (marked, not yet
+ * recorded), so that the kill does leave one for its successor to settle. The
+ * worker is frozen first and its state read once what it had already sent to
+ * PostgreSQL has landed; without a group in flight, it is let go a moment and
+ * caught again.
+ */
+async function killWithGroupInFlight(s: Stack, victim: ChildProcess, batchId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    victim.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const [row] = await s.db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM batch_chunks WHERE batch_id = ${batchId} AND cardinality(in_flight) > 0`;
+    if ((row?.n ?? 0) > 0) {
+      victim.kill("SIGKILL");
+      return;
+    }
+    victim.kill("SIGCONT");
+    await new Promise((resolve) => setTimeout(resolve, 10 + attempt));
+  }
+  throw new Error("never caught the worker with a group in flight");
+}
+
 function expectEachHandedOffOnce(s: Stack) {
   const ids = s.ledger().map((line) => line.message_id);
   const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
@@ -136,7 +159,7 @@ describe("several worker processes", () => {
     const recipients = numbers(4_000, 40_000);
     const { body } = await client.batches.create({ from: "ACME", body: "survive", recipients });
     await waitForLedger(stack, 600);
-    victim.kill("SIGKILL");
+    await killWithGroupInFlight(stack, victim, body.data.batch_id);
     stack.spawnWorker(slow);
 
     const done = await client.batches.wait(body.data.batch_id, { timeoutMs: 90_000 });
