@@ -111,13 +111,17 @@ describe("STOP", () => {
     expect(ledger.map((line) => line.to)).toEqual(["+33612350002"]);
   });
 
-  it.each(["ARRÊT", "arret", "STOP SMS", "unsubscribe!", "Cancel"])("%j works too", async (text) => {
-    const { client } = await account();
-    const number = `+3361236${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
-    await sendAndWait(client, "ACME", [number]);
-    await client.simulator.inbound({ from: number, to: "ACME", body: text });
-    expect((await client.blacklist.list()).body.data.map((e) => e.number)).toEqual([number]);
-  });
+  // One number per keyword, none ending in 97-99 (the simulator refuses or fails those).
+  it.each(["ARRÊT", "arret", "STOP SMS", "unsubscribe!", "Cancel"].map((text, i) => [text, i]))(
+    "%j works too",
+    async (text, i) => {
+      const { client } = await account();
+      const number = `+336123610${i}0`;
+      await sendAndWait(client, "ACME", [number]);
+      await client.simulator.inbound({ from: number, to: "ACME", body: text });
+      expect((await client.blacklist.list()).body.data.map((e) => e.number)).toEqual([number]);
+    },
+  );
 });
 
 describe("events for webhooks", () => {
