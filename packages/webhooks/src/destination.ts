@@ -61,10 +61,14 @@ function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, "$1");
 }
 
+/** The setting that lets webhooks post to private addresses, named in every refusal. */
+const ALLOW_PRIVATE_NETWORKS = "WEBHOOK_ALLOW_PRIVATE_NETWORKS";
+
 function refusal(host: string, address: string): DestinationRefusedError {
   const where = host === address ? address : `${host} resolves to ${address}`;
   return new DestinationRefusedError(
-    `${where}, a ${addressRange(address)} address: webhooks may only post to public addresses`,
+    `${where}, a ${addressRange(address)} address: webhooks may only post to public addresses ` +
+      `unless the operator sets ${ALLOW_PRIVATE_NETWORKS}=true on the API and workers`,
   );
 }
 
