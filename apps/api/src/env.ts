@@ -1,4 +1,4 @@
-import { commonEnv, parseEnv } from "@salvo/runtime";
+import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
 
 /** Every setting the API reads, from the environment only, checked once at boot. */
@@ -39,13 +39,15 @@ const schema = z.object({
   SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
 });
 
-export type ApiEnv = z.infer<typeof schema>;
+export type ApiEnv = ReturnType<typeof withDefaultRedisPrefix<z.infer<typeof schema>>>;
 
 export function parseApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
   // Node refuses a headers timeout longer than the whole request's.
-  const checked = schema.refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
-    path: ["HEADERS_TIMEOUT_MS"],
-    message: "must not be more than REQUEST_TIMEOUT_MS",
-  });
+  const checked = schema
+    .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
+      path: ["HEADERS_TIMEOUT_MS"],
+      message: "must not be more than REQUEST_TIMEOUT_MS",
+    })
+    .transform(withDefaultRedisPrefix);
   return parseEnv(checked, source);
 }

@@ -4,7 +4,7 @@ import { startApi } from "./server";
 
 const env = settingsOrExit(parseApiEnv);
 const logger = createLogger("salvo-api", env.LOG_LEVEL);
-runService("api", () => startApi(env, logger), {
+runService("api", (fail) => startApi(env, logger, { onFatal: fail }), {
   logger,
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS + 5_000,
 });

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeDb, createDb, createSql, redactUrl } from "@salvo/db";
-import { closeRedis, createRedis, openQueue } from "@salvo/queue";
+import { closeDb, createDb, createSql, findInstallation, redactUrl } from "@salvo/db";
+import { claimRedisPrefix, closeRedis, createRedis, openQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
@@ -13,8 +13,15 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Starts the API on env.HOST:env.PORT (0 picks a free port). */
-export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi> {
+/**
+ * Starts the API on env.HOST:env.PORT (0 picks a free port). `onFatal` hears of
+ * what stops it from going on (another installation took its Redis prefix).
+ */
+export async function startApi(
+  env: ApiEnv,
+  logger: Logger,
+  options: { onFatal?: (error: Error) => void } = {},
+): Promise<RunningApi> {
   const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
   const redis = createRedis(env.REDIS_URL, {
     name: "salvo-api",
@@ -23,6 +30,14 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
+  const claim = await claimRedisPrefix(redis, env.REDIS_PREFIX, {
+    identify: () => findInstallation(sql),
+    onTaken: options.onFatal ?? ((error) => logger.fatal({ err: error.message }, "redis prefix taken")),
+    onError: (error) => logger.warn({ err: error.message }, "could not claim the redis prefix yet"),
+  }).catch(async (error: Error) => {
+    await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
+    throw error;
+  });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const stopping = new AbortController();
@@ -53,6 +68,7 @@ export async function startApi(env: ApiEnv, logger: Logger): Promise<RunningApi>
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      claim.stop();
       stopping.abort();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections turn idle as their last request ends: close them then.

@@ -3,6 +3,7 @@ import { request } from "node:http";
 import path from "node:path";
 import { createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
+import { closeRedis, createRedis, redisKey } from "@salvo/queue";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -124,5 +125,62 @@ describe("API process", () => {
     expect(JSON.parse(answer.text).data.attributes.label).toBe("in flight");
     expect(await api.exited).toBe(0);
     expect(api.output.stdout).toContain('"api stopped"');
+  });
+
+  describe("sharing Redis with another installation", () => {
+    let other: Awaited<ReturnType<typeof createTestDatabase>>;
+    const shared = testRedisPrefix();
+    const redis = createRedis(testRedisUrl);
+    const apiEnv = (databaseUrl: string) => ({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: shared,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      SHUTDOWN_TIMEOUT_MS: "5000",
+    });
+    beforeAll(async () => {
+      other = await createTestDatabase();
+    });
+    afterAll(async () => {
+      await other?.drop();
+      await deleteRedisKeys(shared);
+      await closeRedis(redis);
+    });
+
+    it("refuses to start on a prefix that another installation's live processes use, saying what to do", async () => {
+      const first = startProcess(apiEnv(database.url));
+      await waitFor(() => first.output.stdout.includes('"api listening"'), "the first installation's API");
+      // A second process of the same installation shares the prefix.
+      const again = startProcess(apiEnv(database.url));
+      await waitFor(() => again.output.stdout.includes('"api listening"'), "its second API process");
+
+      const intruder = startProcess(apiEnv(other.url));
+      expect(await intruder.exited).toBe(1);
+      expect(intruder.output.stdout).toContain("failed to start");
+      expect(intruder.output.stdout).toContain(
+        `Redis prefix \\"${shared}\\" is in use by another Salvo installation`,
+      );
+      expect(intruder.output.stdout).toContain(`database ${new URL(database.url).pathname.slice(1)}`);
+      expect(intruder.output.stdout).toContain("set REDIS_PREFIX");
+      expect(intruder.output.stdout).not.toContain('"api listening"');
+
+      first.child.kill("SIGTERM");
+      again.child.kill("SIGTERM");
+      expect(await first.exited).toBe(0);
+      expect(await again.exited).toBe(0);
+    });
+
+    it("stops, exiting 1, when another installation takes its prefix while it runs", async () => {
+      await redis.del(redisKey(shared, "installation"));
+      const api = startProcess(apiEnv(other.url));
+      await waitFor(() => api.output.stdout.includes('"api listening"'), "the API to listen");
+      // As after a Redis restart that lost the claim, then another installation's start.
+      await redis.set(redisKey(shared, "installation"), "database elsewhere, installation 0");
+      expect(await api.exited).toBe(1);
+      expect(api.output.stdout).toContain("api cannot go on");
+      expect(api.output.stdout).toContain("database elsewhere, installation 0");
+      expect(api.output.stdout).toContain('"api stopped"');
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { JOB_LOCK_MS } from "@salvo/queue";
-import { commonEnv, parseEnv } from "@salvo/runtime";
+import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
 
 /** Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about a day in all). */
@@ -15,48 +15,50 @@ const delayList = z
   .pipe(z.array(z.number().int().max(WEEK_MS, "at most 7 days each")).min(1).max(30));
 
 /** Every setting the worker reads, from the environment only, checked once at boot. */
-const schema = z.object({
-  ...commonEnv,
-  /** Chunk jobs one worker process works on at once (their I/O overlaps). */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  /** Threads that judge batches' numbers (libphonenumber); 0 judges them on the main thread. */
-  NORMALIZE_THREADS: z.coerce.number().int().min(0).max(16).default(1),
-  /** Most messages handed to the provider in one call. */
-  HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
-  /** Provider-wide messages per second, shared by every worker; unset = unlimited. */
-  PROVIDER_MAX_MPS: z.coerce.number().int().min(1).optional(),
-  SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
-  SIMULATOR_DLR_DELAY_MS: z.coerce.number().int().min(0).max(86_400_000).default(100),
-  /** Artificial latency of each simulator hand-off call, to mimic a slower provider. */
-  SIMULATOR_HANDOFF_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  /** A file where the simulator appends one JSON line per hand-off (for tests and audits). */
-  SIMULATOR_LEDGER: z.string().min(1).optional(),
-  /** How often unfinished batches without recent progress are re-enqueued. */
-  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
-  /** Webhook events one worker process posts at once: each may wait on a slow receiver, so many. */
-  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
-  /** The longest one webhook attempt may take, from connecting to reading the answer. */
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  /** Delays between a webhook event's attempts (each ±20%); when the last retry fails, the event is failed. */
-  WEBHOOK_RETRY_SCHEDULE_MS: z.string().default(WEBHOOK_RETRY_SCHEDULE).pipe(delayList),
-  /** A webhook that has failed every delivery for this long is disabled (with the reason). */
-  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(0).default(86_400_000),
-  /** How long delivered and failed webhook events (and their attempts) are kept, in days. */
-  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
-  /**
-   * Post webhooks to loopback, private and other non-public addresses too. Off by
-   * default: webhooks are posted from inside the operator's network (SSRF).
-   */
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
-  /**
-   * How long a job stays owned by a worker that stopped renewing its lock (killed,
-   * frozen) before another worker takes it over. Every worker of a fleet must use
-   * the same value; shorter means faster takeovers and more lock renewals.
-   */
-  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(JOB_LOCK_MS),
-  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-});
+const schema = z
+  .object({
+    ...commonEnv,
+    /** Chunk jobs one worker process works on at once (their I/O overlaps). */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Threads that judge batches' numbers (libphonenumber); 0 judges them on the main thread. */
+    NORMALIZE_THREADS: z.coerce.number().int().min(0).max(16).default(1),
+    /** Most messages handed to the provider in one call. */
+    HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    /** Provider-wide messages per second, shared by every worker; unset = unlimited. */
+    PROVIDER_MAX_MPS: z.coerce.number().int().min(1).optional(),
+    SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
+    SIMULATOR_DLR_DELAY_MS: z.coerce.number().int().min(0).max(86_400_000).default(100),
+    /** Artificial latency of each simulator hand-off call, to mimic a slower provider. */
+    SIMULATOR_HANDOFF_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /** A file where the simulator appends one JSON line per hand-off (for tests and audits). */
+    SIMULATOR_LEDGER: z.string().min(1).optional(),
+    /** How often unfinished batches without recent progress are re-enqueued. */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+    /** Webhook events one worker process posts at once: each may wait on a slow receiver, so many. */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
+    /** The longest one webhook attempt may take, from connecting to reading the answer. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /** Delays between a webhook event's attempts (each ±20%); when the last retry fails, the event is failed. */
+    WEBHOOK_RETRY_SCHEDULE_MS: z.string().default(WEBHOOK_RETRY_SCHEDULE).pipe(delayList),
+    /** A webhook that has failed every delivery for this long is disabled (with the reason). */
+    WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(0).default(86_400_000),
+    /** How long delivered and failed webhook events (and their attempts) are kept, in days. */
+    WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
+    /**
+     * Post webhooks to loopback, private and other non-public addresses too. Off by
+     * default: webhooks are posted from inside the operator's network (SSRF).
+     */
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
+    /**
+     * How long a job stays owned by a worker that stopped renewing its lock (killed,
+     * frozen) before another worker takes it over. Every worker of a fleet must use
+     * the same value; shorter means faster takeovers and more lock renewals.
+     */
+    JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(JOB_LOCK_MS),
+    HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  })
+  .transform(withDefaultRedisPrefix);
 
 export type WorkerEnv = z.infer<typeof schema>;
 

@@ -4,4 +4,7 @@ import { startWorker } from "./worker";
 
 const env = settingsOrExit(parseWorkerEnv);
 const logger = createLogger("salvo-worker", env.LOG_LEVEL);
-runService("worker", () => startWorker(env, logger), { logger, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+runService("worker", (fail) => startWorker(env, logger, { onFatal: fail }), {
+  logger,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+});

@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { closeDb, createDb, createSql } from "@salvo/db";
+import { closeDb, createDb, createSql, findInstallation } from "@salvo/db";
 import { createProvider } from "@salvo/providers";
-import { closeRedis, createRedis, openQueue, startConsumer, workersKey } from "@salvo/queue";
+import {
+  claimRedisPrefix,
+  closeRedis,
+  createRedis,
+  openQueue,
+  startConsumer,
+  workersKey,
+} from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import type { WorkContext } from "./context";
@@ -24,7 +31,11 @@ interface RunningWorker {
  * stateless: start as many as needed, on any host, against the same Redis and
  * PostgreSQL. Each announces itself with a heartbeat that lapses when it dies.
  */
-export async function startWorker(env: WorkerEnv, logger: Logger): Promise<RunningWorker> {
+export async function startWorker(
+  env: WorkerEnv,
+  logger: Logger,
+  options: { onFatal?: (error: Error) => void } = {},
+): Promise<RunningWorker> {
   const id = randomUUID();
   const db = createDb(env.DATABASE_URL, { poolSize: 2 });
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-worker" });
@@ -35,6 +46,15 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
     clusterNodes: env.REDIS_CLUSTER_NODES,
   });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
+  // Before any queue is opened: another installation's jobs must never be taken.
+  const claim = await claimRedisPrefix(redis, env.REDIS_PREFIX, {
+    identify: () => findInstallation(sql),
+    onTaken: options.onFatal ?? ((error) => logger.fatal({ err: error.message }, "redis prefix taken")),
+    onError: (error) => logger.warn({ err: error.message }, "could not claim the redis prefix yet"),
+  }).catch(async (error: Error) => {
+    await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
+    throw error;
+  });
 
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const chunks = openQueue("chunks", redis, env.REDIS_PREFIX);
@@ -140,6 +160,7 @@ export async function startWorker(env: WorkerEnv, logger: Logger): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      claim.stop();
       clearInterval(heartbeat);
       reconciler.stop();
       // Closing first stops taking jobs; then the jobs in hand are told to stop:

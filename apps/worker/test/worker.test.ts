@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { createTestDatabase } from "@salvo/db/testing";
-import { closeRedis, countLiveWorkers, createRedis, workersKey } from "@salvo/queue";
+import { closeRedis, countLiveWorkers, createRedis, redisKey, workersKey } from "@salvo/queue";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
@@ -193,5 +193,22 @@ describe("worker process", () => {
     }
     expect(worker.stdout()).toBe("");
     expect(await redis.exists(workersKey(prefix))).toBe(0);
+  });
+
+  it("refuses to start on a prefix another installation's live processes use: takes no job, never registers", async () => {
+    const installation = redisKey(prefix, "installation");
+    await redis.set(installation, "database elsewhere, installation 0", "PX", 60_000);
+    try {
+      const worker = startWorker();
+      expect(await exited(worker.child)).toEqual({ code: 1, signal: null });
+      expect(worker.stdout()).toContain("worker failed to start");
+      expect(worker.stdout()).toContain(
+        "is in use by another Salvo installation (database elsewhere, installation 0)",
+      );
+      expect(worker.stdout()).not.toContain('"worker started"');
+      expect(await redis.exists(workersKey(prefix))).toBe(0);
+    } finally {
+      await redis.del(installation);
+    }
   });
 });

@@ -35,6 +35,7 @@ export {
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
 } from "./idempotency";
+export { findInstallation } from "./installation";
 export { addToList, listNumbers, type NumberList, removeFromList } from "./lists";
 export * from "./pipeline";
 export { type InboundMessage, listReplies, type Reply, recordReply } from "./replies";

@@ -13,6 +13,7 @@ export {
   webhookEventJob,
 } from "./catalog";
 export { redisKey, workersKey } from "./keys";
+export { claimRedisPrefix, PREFIX_CLAIM_TTL_MS, PrefixTakenError } from "./prefix-claim";
 export { closeRedis, createRedis, type RedisClient } from "./redis";
 export { type SendLimit, waitForSendSlots } from "./send-limiter";
 export { countLiveWorkers } from "./workers";

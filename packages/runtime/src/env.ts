@@ -33,12 +33,13 @@ export const commonEnv = {
     ),
   // At most one hash tag, never empty: Redis hashes a whole key whose first "{" is
   // followed by "}", which would split Salvo's key groups over cluster slots.
+  // Unset: the database's name (see withDefaultRedisPrefix).
   REDIS_PREFIX: z
     .string()
     .max(64)
     .regex(/^[\w.-]*(\{[\w.-]+\})?[\w.-]*$/, "letters, digits, _ - . and at most one non-empty {…}")
     .min(1)
-    .default("salvo"),
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**
    * Keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32
@@ -65,3 +66,23 @@ export const commonEnv = {
       return keys;
     }),
 };
+
+/**
+ * The Redis prefix an installation uses when REDIS_PREFIX is unset: its
+ * database's name (`salvo` for the default DATABASE_URL), so that installations
+ * with their own databases get their own keys on a shared Redis. Characters a
+ * prefix may not hold become `_`.
+ */
+export function defaultRedisPrefix(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  // node-postgres connects to the database named like the user when the URL names none.
+  const name = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || "salvo";
+  return name.replace(/[^\w.-]/g, "_").slice(0, 64);
+}
+
+/** Settings with REDIS_PREFIX filled in from the database's name where it was unset. */
+export function withDefaultRedisPrefix<T extends { DATABASE_URL: string; REDIS_PREFIX?: string | undefined }>(
+  env: T,
+): T & { REDIS_PREFIX: string } {
+  return { ...env, REDIS_PREFIX: env.REDIS_PREFIX ?? defaultRedisPrefix(env.DATABASE_URL) };
+}

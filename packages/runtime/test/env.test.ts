@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { commonEnv, parseEnv } from "../src/env";
+import { commonEnv, parseEnv, withDefaultRedisPrefix } from "../src/env";
 
 // Shaped like the apps' own schemas (apps/*/src/env.ts): strings in, typed values out.
 const schema = z.object({
@@ -137,5 +137,30 @@ describe("WEBHOOK_SECRET_KEYS", () => {
       expect(message).toContain("WEBHOOK_SECRET_KEYS: key 2: expected the base64 of 32 bytes");
       expect(message).not.toContain(a);
     }
+  });
+});
+
+describe("REDIS_PREFIX's default", () => {
+  const redis = z.object(commonEnv).transform(withDefaultRedisPrefix);
+  const prefixFor = (DATABASE_URL?: string) =>
+    parseEnv(redis, DATABASE_URL === undefined ? {} : { DATABASE_URL }).REDIS_PREFIX;
+
+  it("is the database's name, so installations with their own databases get their own keys", () => {
+    expect(prefixFor()).toBe("salvo");
+    expect(prefixFor("postgresql://postgres@db:5432/salvo_staging")).toBe("salvo_staging");
+    expect(prefixFor("postgresql://u:p@db/acme-prod?sslmode=require")).toBe("acme-prod");
+  });
+
+  it("turns characters a prefix may not hold into _, and reads the user's name when the URL names no database", () => {
+    expect(prefixFor("postgresql://postgres@db:5432/sms%20%7Bprod%7D:eu")).toBe("sms__prod__eu");
+    expect(prefixFor("postgresql://acme@db:5432")).toBe("acme");
+    expect(prefixFor(`postgresql://postgres@db/${"d".repeat(80)}`)).toBe("d".repeat(64));
+  });
+
+  it("gives way to REDIS_PREFIX when it is set", () => {
+    expect(
+      parseEnv(redis, { DATABASE_URL: "postgresql://postgres@db/salvo_staging", REDIS_PREFIX: "shared" })
+        .REDIS_PREFIX,
+    ).toBe("shared");
   });
 });
