@@ -35,7 +35,7 @@ const JSON_TYPE = { "content-type": "application/json" };
 describe("error envelope and request bodies", () => {
   it.each([
     ["malformed JSON", JSON_TYPE, '{"label":', 400, "INVALID_JSON"],
-    ["a JSON string instead of an object", JSON_TYPE, '"hello"', 400, "INVALID_JSON"],
+    ["a JSON string instead of an object", JSON_TYPE, '"hello"', 400, "INVALID_PARAMETER"],
     ["an array instead of an object", JSON_TYPE, "[1,2]", 400, "INVALID_PARAMETER"],
     ["a wrong type", JSON_TYPE, '{"label":5}', 400, "INVALID_PARAMETER"],
     ["an unknown field", JSON_TYPE, '{"label":"x","admin":true}', 400, "INVALID_PARAMETER"],
@@ -65,6 +65,77 @@ describe("error envelope and request bodies", () => {
     expect(await t.db.apiToken.count()).toBe(before);
   });
 
+  it.each([
+    ["[1,2]", "an array"],
+    ['"hello"', "a string"],
+    ["null", "null"],
+    ["42", "a number"],
+    ["true", "a boolean"],
+  ])("names valid JSON that is not an object (%s) for what it is, as no field", async (body, kind) => {
+    for (const path of ["/v1/tokens", "/v1/sms", "/v1/batches"]) {
+      const answer = await raw("POST", path, { headers: JSON_TYPE, body });
+      expect(answer.status, path).toBe(400);
+      // Not INVALID_JSON (it is JSON), and not `field: "body"` (the message text field of these routes).
+      expect(answer.json?.error).toEqual({
+        code: "INVALID_PARAMETER",
+        description: `The request body must be a JSON object, got ${kind}.`,
+      });
+    }
+  });
+
+  it("keeps INVALID_JSON for text that does not parse", async () => {
+    for (const body of ['{"label":', "hello", "{'a':1}", "[1,]"]) {
+      const answer = await raw("POST", "/v1/tokens", { headers: JSON_TYPE, body });
+      expect(answer.json?.error, body).toEqual({
+        code: "INVALID_JSON",
+        description: "The request body is not valid JSON.",
+      });
+    }
+  });
+
+  it("refuses a body of invalid UTF-8 with 400 INVALID_JSON, and changes nothing", async () => {
+    const { client, accountId, token: mine } = await t.newAccount({ credits: 50, apiRateLimit: 1000 });
+    const bad = (json: string) => {
+      const [before, after] = json.split("BAD") as [string, string];
+      // 0xC3 opens a two-byte sequence that "(" does not continue.
+      return Buffer.concat([Buffer.from(before), Buffer.from([0xc3, 0x28]), Buffer.from(after)]);
+    };
+    const bodies: [string, Buffer][] = [
+      ["/v1/batches", bad('{"from":"ACME","body":"caf BAD","recipients":["+33612345678"]}')],
+      ["/v1/sms", bad('{"from":"ACME","to":"+33612345678","body":"caf BAD"}')],
+      ["/v1/batches", bad('{"from":"ACME","body":"x","recipients":["+33612345678"],"BAD":1}')],
+    ];
+    for (const [path, body] of bodies) {
+      const answer = await raw("POST", path, {
+        headers: { ...JSON_TYPE, authorization: `Bearer ${mine}` },
+        body,
+      });
+      expect(answer.status, path).toBe(400);
+      expect(answer.json?.error).toEqual({
+        code: "INVALID_JSON",
+        description: "The request body is not valid UTF-8.",
+      });
+    }
+    expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
+    expect((await client.account.get()).body.data.attributes.credits).toBe(50);
+    // The same bodies in valid UTF-8 are taken: the bytes alone were at fault.
+    const good = await raw("POST", "/v1/sms", {
+      headers: { ...JSON_TYPE, authorization: `Bearer ${mine}` },
+      body: '{"from":"ACME","to":"+33612345678","body":"café"}',
+    });
+    expect(good.status).toBe(202);
+  });
+
+  it("refuses a body in another charset than UTF-8 with 415", async () => {
+    const body = Buffer.from('{"label":"x"}', "utf16le");
+    const answer = await raw("POST", "/v1/tokens", {
+      headers: { "content-type": "application/json; charset=utf-16le" },
+      body,
+    });
+    expect(answer.status).toBe(415);
+    expect(answer.json?.error?.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
   it("reads a missing body as an empty object", async () => {
     const answer = await raw("POST", "/v1/tokens");
     expect(answer.status).toBe(201);
@@ -89,7 +160,8 @@ describe("error envelope and request bodies", () => {
       Buffer.from('"}'),
     ]);
     const answer = await raw("POST", "/v1/tokens", { headers: JSON_TYPE, body });
-    expect(answer.status).toBeLessThan(500);
+    expect(answer.status).toBe(400);
+    expect(answer.json?.error?.code).toBe("INVALID_JSON");
   });
 
   it("answers an unknown route with 404 in the envelope", async () => {
