@@ -10,7 +10,7 @@ import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
 import { fingerprintBody, type IdempotencyOptions, idempotently } from "./idempotency";
-import { type Reply, sendReply } from "./reply";
+import { answerFormat, notInXml, type Reply, sendReply, unXmlableChar } from "./reply";
 
 /** Small JSON bodies unless a route says otherwise (bulk routes raise it). */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -60,6 +60,7 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
       req,
       res,
     } as RouteInput<P, Q, B>;
+    if (answerFormat(req) !== "application/json") refuseWhatXmlCannotCarry(req.body, "");
     const run = () => spec.handler(input);
     const { idempotent } = spec;
     const reply = idempotent
@@ -83,6 +84,23 @@ function announcedWithin(limit: number): RequestHandler {
     if (Number(req.headers["content-length"] ?? 0) > limit) throw new PayloadTooLargeError();
     next();
   };
+}
+
+// An XML answer cannot carry some characters (see reply.ts), and answers may echo
+// the request: such a request is refused (406) before it does anything, rather
+// than done and then answered with a 406.
+function refuseWhatXmlCannotCarry(value: unknown, path: string): void {
+  if (typeof value === "string") {
+    const char = unXmlableChar(value);
+    if (char) throw notInXml(`The request body's ${path}`, char);
+  } else if (value && typeof value === "object") {
+    for (const [key, inner] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      const char = unXmlableChar(key);
+      if (char) throw notInXml("A key of the request body", char);
+      refuseWhatXmlCannotCarry(inner, at);
+    }
+  }
 }
 
 // express.json's `verify`, given the body's bytes before they are decoded: a body
