@@ -77,6 +77,7 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
  * What XML 1.0 cannot carry at all, even as a character reference: C0 controls
  * but TAB, LF and CR; unpaired surrogates; U+FFFE and U+FFFF.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
 const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|\p{Surrogate}/u;
 
 /** The first character of `text` an XML answer cannot carry, as `U+0001`, or null. */
