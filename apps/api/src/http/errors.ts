@@ -93,7 +93,7 @@ interface Layer {
  * The methods the app's routes take on `path`, sorted: GET implies HEAD (Express
  * answers it), and any route implies OPTIONS (answerOptions). None: no such path.
  */
-export function allowedMethods(app: Application, path: string): string[] {
+function allowedMethods(app: Application, path: string): string[] {
   const methods = new Set<string>();
   const walk = (stack: Layer[], rest: string) => {
     for (const layer of stack) {
