@@ -5,7 +5,7 @@ import { createSecretBox } from "@salvo/webhooks";
 import express from "express";
 import type { ApiEnv } from "./env";
 import { authenticate } from "./http/auth";
-import { errorHandler, notFound, numericErrorStatus } from "./http/errors";
+import { answerOptions, errorHandler, notFound, numericErrorStatus } from "./http/errors";
 import { idempotencyKeys } from "./http/idempotency";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
@@ -50,6 +50,7 @@ export function createApp({
   app.set("trust proxy", env.TRUST_PROXY);
 
   app.use(requestLog(logger));
+  app.use(answerOptions);
   app.use(healthRoutes(db, redis, env.REDIS_PREFIX));
   // The provider's callbacks: called by the provider, not by an account.
   if (env.SMS_PROVIDER === "simulator") {

@@ -125,6 +125,54 @@ describe("authentication", () => {
   });
 });
 
+describe("revoking tokens", () => {
+  const idOf = (token: string) => token.split(".")[0] as string;
+  const liveTokens = (accountId: string) => t.db.apiToken.count({ where: { accountId, revokedAt: null } });
+
+  it("refuses to revoke the account's last live token with 409 LAST_TOKEN, and revokes it once another exists", async () => {
+    const { client, token, accountId } = await t.newAccount({ apiRateLimit: 1_000 });
+    expect(await status(client.tokens.revoke(idOf(token)))).toMatchObject({
+      status: 409,
+      code: "LAST_TOKEN",
+    });
+    expect(await liveTokens(accountId)).toBe(1);
+    await expect(client.account.get()).resolves.toBeDefined();
+
+    // With a second live token, a token may revoke itself, and the second then is the last.
+    const created = await client.tokens.create({ label: "spare" });
+    const spare = t.client(created.body.data.attributes.token as string);
+    await expect(client.tokens.revoke(idOf(token))).resolves.toBeDefined();
+    expect(await status(spare.tokens.revoke(created.body.data.id))).toMatchObject({
+      status: 409,
+      code: "LAST_TOKEN",
+    });
+    expect(await liveTokens(accountId)).toBe(1);
+    // A revoked token counts for nothing, and revoking it again is still harmless.
+    await expect(spare.tokens.revoke(idOf(token))).resolves.toBeDefined();
+  });
+
+  it("never leaves an account without a live token when two tokens revoke each other, or themselves, at once", async () => {
+    for (const crossed of [true, false, true, false, true, false]) {
+      const { client, token, accountId } = await t.newAccount({ apiRateLimit: 1_000 });
+      const created = await client.tokens.create({ label: "other" });
+      const other = created.body.data.attributes.token as string;
+      const [a, b] = [t.client(token), t.client(other)];
+      // Both known to this process, so neither is refused at authentication by the other's revocation.
+      await Promise.all([a.account.get(), b.account.get()]);
+      const outcomes = await Promise.all([
+        status(a.tokens.revoke(idOf(crossed ? other : token))),
+        status(b.tokens.revoke(idOf(crossed ? token : other))),
+      ]);
+      expect(
+        outcomes.filter((o) => o.status === 200),
+        JSON.stringify(outcomes),
+      ).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status !== 200)[0]?.status).toBeOneOf([401, 409]);
+      expect(await liveTokens(accountId)).toBe(1);
+    }
+  });
+});
+
 describe("authentication across API processes", () => {
   let short: TestApi;
   beforeAll(async () => {

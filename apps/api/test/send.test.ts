@@ -77,7 +77,7 @@ describe("POST /v1/send refuses with the error envelope and a numeric status", (
     ["a missing field", "/v1/send", 400, "INVALID_PARAMETER", -7, () => json({ from: "ACME", body: "Hi" })],
     ["a malformed sender", "/v1/send", 400, "INVALID_PARAMETER", -7, () => json({ ...valid, from: "A B" })],
     ["an unknown field", "/v1/send", 400, "INVALID_PARAMETER", -7, () => json({ ...valid, ticket: "x" })],
-    ["another method", "/v1/send", 404, "NOT_FOUND", -5, () => ({ method: "GET", token })],
+    ["another method", "/v1/send", 405, "METHOD_NOT_ALLOWED", -5, () => ({ method: "GET", token })],
     ["a path below it", "/v1/send/now", 404, "NOT_FOUND", -5, () => json(valid)],
   ])("%s (%s): %i %s, status %i", async (_name, path, http, code, status, init) => {
     const answer = await raw(path, init());

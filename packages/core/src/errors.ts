@@ -32,6 +32,13 @@ export class UnauthorizedError extends SalvoError {
   }
 }
 
+/** The request cannot be read as HTTP: a path with broken percent-encoding, a body that does not decompress. */
+export class BadRequestError extends SalvoError {
+  constructor(description = "The request could not be read.") {
+    super("BAD_REQUEST", 400, description);
+  }
+}
+
 export class NotEnoughCreditsError extends SalvoError {
   constructor(description = "The account does not have enough credits.") {
     super("NOT_ENOUGH_CREDITS", 402, description);
@@ -41,6 +48,32 @@ export class NotEnoughCreditsError extends SalvoError {
 export class NotFoundError extends SalvoError {
   constructor(description = "Not found.") {
     super("NOT_FOUND", 404, description);
+  }
+}
+
+/** A known path asked with a method it does not take; `allow` lists those it does. */
+export class MethodNotAllowedError extends SalvoError {
+  constructor(
+    readonly allow: readonly string[],
+    description = `This path takes ${allow.join(", ")} only.`,
+  ) {
+    super("METHOD_NOT_ALLOWED", 405, description);
+  }
+}
+
+/** The answer cannot be written in the format the client accepts (e.g. a character XML 1.0 cannot carry). */
+export class NotAcceptableError extends SalvoError {
+  constructor(description: string) {
+    super("NOT_ACCEPTABLE", 406, description);
+  }
+}
+
+/** Revoking this token would leave the account without any live token. */
+export class LastTokenError extends SalvoError {
+  constructor(
+    description = "This would leave the account without a live API token: create another token (POST /v1/tokens) first.",
+  ) {
+    super("LAST_TOKEN", 409, description);
   }
 }
 

@@ -1,4 +1,12 @@
-import { issueApiToken, NotFoundError, newId, pageCount, pageWindow, tokenSecretMatches } from "@salvo/core";
+import {
+  issueApiToken,
+  LastTokenError,
+  NotFoundError,
+  newId,
+  pageCount,
+  pageWindow,
+  tokenSecretMatches,
+} from "@salvo/core";
 import { type Db, writeInBackground } from "./client";
 import type { Account, ApiToken } from "./generated/prisma/client";
 import type { Sql, SqlClient } from "./sql";
@@ -60,6 +68,26 @@ export async function revokeApiToken(db: Db, tokenId: string, accountId?: string
   if (!token) throw new NotFoundError(`No token ${tokenId}.`);
   if (token.revokedAt) return token;
   return db.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
+}
+
+/**
+ * Revokes one of an account's tokens on the account's own request (the API's
+ * `DELETE /v1/tokens/:id`): refused with LastTokenError when it would leave the
+ * account no live token, so an account cannot lock itself out. The account's live
+ * tokens are locked first, so two requests revoking each other's (or their own)
+ * tokens at once run one after the other, and the second sees the first's
+ * revocation. Revoking an already revoked token returns it as it is.
+ */
+export async function revokeAccountApiToken(db: Db, tokenId: string, accountId: string): Promise<ApiToken> {
+  return await db.$transaction(async (tx) => {
+    const live = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM api_tokens WHERE account_id = ${accountId} AND revoked_at IS NULL ORDER BY id FOR UPDATE`;
+    const token = await tx.apiToken.findFirst({ where: { id: tokenId, accountId } });
+    if (!token) throw new NotFoundError(`No token ${tokenId}.`);
+    if (token.revokedAt) return token;
+    if (!live.some((other) => other.id !== tokenId)) throw new LastTokenError();
+    return await tx.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
+  });
 }
 
 /** One page of an account's tokens, newest first. */

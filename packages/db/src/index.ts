@@ -8,6 +8,7 @@ export {
   findAccount,
   findApiToken,
   listApiTokens,
+  revokeAccountApiToken,
   revokeApiToken,
   type TokenWithAccount,
 } from "./accounts";

@@ -1,10 +1,11 @@
-import { hashTokenSecret, NotFoundError, splitApiToken } from "@salvo/core";
+import { hashTokenSecret, LastTokenError, NotFoundError, splitApiToken } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   authenticateToken,
   createAccount,
   createApiToken,
   listApiTokens,
+  revokeAccountApiToken,
   revokeApiToken,
 } from "../src/accounts";
 import type { Db } from "../src/client";
@@ -194,6 +195,35 @@ describe("revokeApiToken", () => {
 
   it("rejects an unknown token id", async () => {
     await expect(revokeApiToken(db, "tok_01JD3K5ZQ8XH7M2N4P6R9T0VWY")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("revokeAccountApiToken", () => {
+  it("never revokes an account's last live token, and is scoped by account", async () => {
+    const { account, token } = await createAccount(db, { name: "Last" });
+    const first = parts(token).id;
+    await expect(revokeAccountApiToken(db, first, account.id)).rejects.toBeInstanceOf(LastTokenError);
+    const { apiToken: second } = await createApiToken(testDb.sql, account.id, "second");
+    const other = await createAccount(db, { name: "Other" });
+    await expect(revokeAccountApiToken(db, first, other.account.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await revokeAccountApiToken(db, first, account.id)).revokedAt).toBeInstanceOf(Date);
+    await expect(revokeAccountApiToken(db, second.id, account.id)).rejects.toBeInstanceOf(LastTokenError);
+    // Already revoked: returned as it is. The admin's revokeApiToken still revokes anything.
+    expect((await revokeAccountApiToken(db, first, account.id)).revokedAt).toBeInstanceOf(Date);
+    expect((await revokeApiToken(db, second.id)).revokedAt).toBeInstanceOf(Date);
+  });
+
+  it("leaves one live token when two revocations race", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { account, token } = await createAccount(db, { name: "Race" });
+      const { apiToken } = await createApiToken(testDb.sql, account.id);
+      const outcomes = await Promise.allSettled([
+        revokeAccountApiToken(db, parts(token).id, account.id),
+        revokeAccountApiToken(db, apiToken.id, account.id),
+      ]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+      expect(await db.apiToken.count({ where: { accountId: account.id, revokedAt: null } })).toBe(1);
+    }
   });
 });
 

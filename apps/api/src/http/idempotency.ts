@@ -88,7 +88,7 @@ export function idempotencyKeys(deps: IdempotencyDeps): RequestHandler {
 }
 
 /**
- * express.json's `verify`: fingerprints a keyed request's body, as received (the
+ * Called from express.json's `verify`: fingerprints a keyed request's body, as received (the
  * raw bytes, after any Content-Encoding), so a retry must send the same bytes.
  * Hashing is far cheaper than parsing: a 14 MB batch costs milliseconds.
  */

@@ -1,9 +1,16 @@
-import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError } from "@salvo/core";
+import { isUtf8 } from "node:buffer";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  InvalidJsonError,
+  InvalidParameterError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "@salvo/core";
 import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
 import { fingerprintBody, type IdempotencyOptions, idempotently } from "./idempotency";
-import { type Reply, sendReply } from "./reply";
+import { answerFormat, notInXml, type Reply, sendReply, unXmlableChar } from "./reply";
 
 /** Small JSON bodies unless a route says otherwise (bulk routes raise it). */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -38,7 +45,9 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
         express.json({
           limit: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
           type: ["application/json", "application/*+json"],
-          verify: fingerprintBody,
+          // Any JSON text parses; requireJsonBody then says when it is not an object.
+          strict: false,
+          verify: strictUtf8,
         }),
         requireJsonBody,
       ]
@@ -46,11 +55,12 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
   const handle: RequestHandler = async (req, res) => {
     const input = {
       params: parse(spec.params, req.params, "path"),
-      query: parse(spec.query, req.query, "query"),
-      body: parse(spec.body, req.body, "body"),
+      query: parse(spec.query, req.query, "query string"),
+      body: parse(spec.body, req.body, "request body"),
       req,
       res,
     } as RouteInput<P, Q, B>;
+    if (answerFormat(req) !== "application/json") refuseWhatXmlCannotCarry(req.body, "");
     const run = () => spec.handler(input);
     const { idempotent } = spec;
     const reply = idempotent
@@ -76,14 +86,59 @@ function announcedWithin(limit: number): RequestHandler {
   };
 }
 
+// An XML answer cannot carry some characters (see reply.ts), and answers may echo
+// the request: such a request is refused (406) before it does anything, rather
+// than done and then answered with a 406.
+function refuseWhatXmlCannotCarry(value: unknown, path: string): void {
+  if (typeof value === "string") {
+    const char = unXmlableChar(value);
+    if (char) throw notInXml(`The request body's ${path}`, char);
+  } else if (value && typeof value === "object") {
+    for (const [key, inner] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      const char = unXmlableChar(key);
+      if (char) throw notInXml("A key of the request body", char);
+      refuseWhatXmlCannotCarry(inner, at);
+    }
+  }
+}
+
+// express.json's `verify`, given the body's bytes before they are decoded: a body
+// that is not UTF-8 is refused rather than read with U+FFFD in place of its bad
+// bytes (and stored, and charged). isUtf8 checks the buffer in place, so a bulk
+// body is not held twice over. Then the body is fingerprinted for idempotency.
+function strictUtf8(req: IncomingMessage, res: ServerResponse, body: Buffer, encoding: string): void {
+  if (encoding !== "utf-8") {
+    throw new UnsupportedMediaTypeError(
+      `Send the request body as UTF-8 JSON, not ${encoding.toUpperCase()}.`,
+    );
+  }
+  if (!isUtf8(body)) throw new InvalidJsonError("The request body is not valid UTF-8.");
+  fingerprintBody(req, res, body);
+}
+
 // A body that came with another content type is left unparsed by express.json.
 // An empty body (Content-Length: 0) is no body: the schema then says what is missing.
+// Every route takes a JSON object: other JSON (an array, a string, null) is named
+// for what it is, with no `field` (it is about the request body as a whole).
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasContent =
     Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
   if (req.body === undefined && hasContent) throw new UnsupportedMediaTypeError();
+  if (
+    req.body !== undefined &&
+    (typeof req.body !== "object" || req.body === null || Array.isArray(req.body))
+  ) {
+    throw new InvalidParameterError(`The request body must be a JSON object, got ${jsonKind(req.body)}.`);
+  }
   next();
 };
+
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
 
 // A missing body or query parses as `{}`, so the schema names the first missing field.
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | undefined {
@@ -96,8 +151,9 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
     ...(issue?.path ?? []),
     ...(issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : []),
   ];
-  const field = path.length ? path.join(".") : where;
-  throw new InvalidParameterError(`${field}: ${issue?.message ?? "invalid value"}`, field);
+  // An issue about the whole body or query names no field (`body` is a field of several routes).
+  const field = path.length ? path.join(".") : undefined;
+  throw new InvalidParameterError(`${field ?? `the ${where}`}: ${issue?.message ?? "invalid value"}`, field);
 }
 
 /** The authenticated account of a request (set by the auth middleware). */

@@ -1,4 +1,11 @@
-import { type ApiToken, createApiToken, type Db, listApiTokens, revokeApiToken, type Sql } from "@salvo/db";
+import {
+  type ApiToken,
+  createApiToken,
+  type Db,
+  listApiTokens,
+  revokeAccountApiToken,
+  type Sql,
+} from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { idempotentWrite } from "../http/idempotency";
@@ -29,7 +36,7 @@ function tokenResource(token: ApiToken) {
 
 const tokenParams = z.object({ id: z.string().min(1).max(100).refine(isStorableText, "not a token id") });
 
-/** The account's own API tokens: list, create (the secret is shown once), revoke. */
+/** The account's own API tokens: list, create (the secret is shown once), revoke (never the last live one). */
 export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
   const router = Router();
 
@@ -81,7 +88,8 @@ export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
     route({
       params: tokenParams,
       handler: async ({ params, res }) => {
-        const token = await revokeApiToken(db, params.id, accountOf(res).id);
+        // Never the account's last live token: it would lock the account out for good.
+        const token = await revokeAccountApiToken(db, params.id, accountOf(res).id);
         // Refused from the next request on, at least by this process.
         cache.evict(token.id);
         return { status: 200, body: { data: tokenResource(token) } };
