@@ -60,7 +60,7 @@ describe("POST /v1/batches refuses a bad envelope with 400 naming the field, wri
     ({ token, accountId } = await t.newAccount({ ...FAST, credits: 1_000_000 }));
   });
 
-  it.each<[name: string, body: unknown, field: string]>([
+  it.each<[name: string, body: unknown, field: string | undefined]>([
     // from
     ["a missing sender", { body: "Hello", recipients: [MOBILE] }, "from"],
     ["a numeric sender", { ...valid, from: 33612345678 }, "from"],

@@ -124,7 +124,7 @@ describe.each<List>(["blacklist", "npai"])("/v1/%s", (list) => {
       expect(await stored(list, accountId)).toEqual(["+33698765432"]);
     });
 
-    it.each<[name: string, body: unknown, field: string]>([
+    it.each<[name: string, body: unknown, field: string | undefined]>([
       ["no numbers field", {}, "numbers"],
       ["an empty list", { numbers: [] }, "numbers"],
       ["numbers as a string", { numbers: "+33612345678" }, "numbers"],
