@@ -5,6 +5,12 @@ export { messageId, newId, parseMessageId } from "./ids";
 export { maskPhoneNumbers } from "./log-redaction";
 export { BATCH_TOTAL_PARTS, MESSAGE_STATUSES, type MessageStatus } from "./message-status";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
-export { isCountryCode, normalizePhoneNumber } from "./phone";
+export {
+  INVALID_NUMBER_REASONS,
+  type InvalidNumberReason,
+  invalidNumberReason,
+  isCountryCode,
+  normalizePhoneNumber,
+} from "./phone";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { isStopKeyword } from "./stop-keywords";

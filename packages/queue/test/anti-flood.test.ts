@@ -54,7 +54,15 @@ async function flood(send: Send): Promise<boolean[]> {
 }
 
 /** The rule that floods each message (null: it may be sent). */
-function floodRules({ accountId, at, to, body = "body-a", keys, maxPerHour = 20, maxSameBodyPerHour = 6 }: Send) {
+function floodRules({
+  accountId,
+  at,
+  to,
+  body = "body-a",
+  keys,
+  maxPerHour = 20,
+  maxSameBodyPerHour = 6,
+}: Send) {
   const numbers = typeof to === "string" ? [to] : to;
   return applyAntiFlood(redis, prefix, {
     accountId,
