@@ -112,6 +112,13 @@ describe("normalizePhoneNumber", () => {
     expect(normalizePhoneNumber(raw, country)).toBeNull();
   });
 
+  it.each(["DE", "GB", "BE", "CH", "MA", "EH", "DZ", "AF", "LK", "US"])(
+    "reads 0690 11 22 33 with %s as anything but Guadeloupe's: only the French plan spans the overseas regions",
+    (country) => {
+      expect(normalizePhoneNumber("0690 11 22 33", country)).not.toBe("+590690112233");
+    },
+  );
+
   describe("digits without `+`", () => {
     // libphonenumber reads "590690112233" with FR as the French national number
     // 590690112233 (invalid: too long) and with no country not at all, so a
