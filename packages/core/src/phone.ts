@@ -190,7 +190,9 @@ const NATIONAL_PREFIX = new Map<CountryCode, string>();
  * C and the regions carved out of it share one plan: each is tried for the
  * others. For FR this gives exactly BL, GF, GP, MF, MQ, RE, YT (Saint-Pierre-
  * et-Miquelon has 6-digit numbers, outside the 10-digit plan), and no other
- * country gets any region today.
+ * country gets any region today. Only numbers invalid in C are tried: the
+ * metadata counts 0596… and 0269… (fixed lines of Martinique and Mayotte) as
+ * valid French numbers, so with FR they stay +33 596…, +33 269….
  */
 const SHARED_PLAN: ReadonlyMap<CountryCode, readonly CountryCode[]> = sharedPlans();
 
