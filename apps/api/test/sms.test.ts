@@ -87,9 +87,24 @@ describe("POST /v1/sms refuses only what is definitively invalid, writing nothin
     expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
   });
 
-  it("says why a number is refused", async () => {
-    const error = await refusal(client.sms.send({ ...valid, to: "+99912345678" }));
-    expect(error.message).toMatch(/never/);
+  it.each([
+    ["0612", "too short to be a phone number (too_short;"],
+    ["06 12 34 56 7", "too short to be a phone number (too_short;"],
+    ["06 12 34 56 78 90", "too long to be a phone number (too_long;"],
+    ["abc", "not a phone number (not_a_number;"],
+    [
+      "+99912345678",
+      "no known country calling code (and a national number needs a country) (invalid_country_code;",
+    ],
+    // Well formed: refused because no line has such a number today, not forever.
+    ["0712345605", "well formed, but in a range not allocated to any line (today) (unallocated_range;"],
+    ["06 12 34 56 78 ext. 9", "a number with an extension, which cannot receive an SMS (extension;"],
+  ])("says why %j is refused", async (to, why) => {
+    const error = await refusal(client.sms.send({ ...valid, to }));
+    expect(error.message).toBe(
+      `to: not a valid phone number: ${why} a national number is read with country FR).`,
+    );
+    expect(error.message).not.toMatch(/never/);
   });
 
   it.each<[name: string, body: string, contentType: string, status: number, code: string]>([
@@ -114,6 +129,17 @@ describe("POST /v1/sms accepts everything else, at once", () => {
   let accountId: string;
   beforeAll(async () => {
     ({ client, accountId } = await t.newAccount({ ...FAST, credits: 1_000 }));
+  });
+
+  it.each([
+    ["0690112233", "Guadeloupe"],
+    ["0696123456", "Martinique"],
+    ["0692123456", "Réunion"],
+    ["0262123456", "Réunion"],
+  ])("accepts %j, a number of %s dialled nationally from France", async (to) => {
+    const { status, body } = await client.sms.send({ ...valid, to });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ to, status: "pending" });
   });
 
   it("answers 202 with the request's fields, an id, and pending", async () => {

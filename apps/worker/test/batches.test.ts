@@ -1,5 +1,5 @@
-import { BATCH_TOTAL_PARTS, newId } from "@salvo/core";
-import { acceptBatch, createSql } from "@salvo/db";
+import { BATCH_TOTAL_PARTS, messageId, newId } from "@salvo/core";
+import { acceptBatch, createSql, saveJudgments } from "@salvo/db";
 import { SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "./stack";
@@ -130,6 +130,109 @@ describe("a batch that mixes every case", () => {
     expect(withRef.body.data[1]?.attributes).toMatchObject({ to: "+33612345602", ref: "crm-2" });
     const invalid = await client.batches.messages(batchId, { status: "invalid" });
     expect(invalid.body.data.map((m) => m.attributes.to)).toEqual(["not a number", "+3361"]);
+  });
+});
+
+describe("message reasons", () => {
+  it("gives every message that is not sent the reason why", async () => {
+    const { client, accountId } = await account();
+    await client.blacklist.add(["+33611111111"]);
+    await client.npai.add(["+33622222222"]);
+    await stack.db.account.update({
+      where: { id: accountId },
+      data: { floodMaxPerHour: 2, floodMaxSameBodyPerHour: 1 },
+    });
+    // +33633333333 gets two messages and +33644444444 one with the same body as the batch below.
+    for (const [body, to] of [
+      ["first", "+33633333333"],
+      ["second", "+33633333333"],
+      ["Reasons", "+33644444444"],
+    ] as const) {
+      const { body: accepted } = await client.batches.create({ from: "ACME", body, recipients: [to] });
+      await client.batches.wait(accepted.data.batch_id, { timeoutMs: 20_000 });
+    }
+
+    const expected: [recipient: string, status: string, reason: string | null, to?: string][] = [
+      ["+33612345611", "sent", null],
+      ["06 12 34 56 7", "invalid", "too_short"],
+      ["06 12 34 56 78 90", "invalid", "too_long"],
+      ["hello", "invalid", "not_a_number"],
+      ["+999 123 456 789", "invalid", "invalid_country_code"],
+      ["0712345605", "invalid", "unallocated_range"], // well formed, not allocated in France today
+      ["0690112233", "sent", null, "+590690112233"], // Guadeloupe, dialled nationally from France
+      ["+33611111111", "blacklisted", "blacklisted"],
+      ["+33622222222", "npai", "npai"],
+      ["+33633333333", "flooded", "flooded_count"],
+      ["+33644444444", "flooded", "flooded_same_body"], // position 10: the next chunk
+      ["06 12 34 56 11", "duplicated", "duplicate_of"],
+      ["+590 690 11 22 33", "duplicated", "duplicate_of"],
+      ["+33612345697", "failed", "rejected_by_provider"],
+    ];
+    const { body: accepted } = await client.batches.create({
+      from: "ACME",
+      body: "Reasons",
+      country: "FR",
+      recipients: expected.map(([recipient]) => recipient),
+    });
+    const batchId = accepted.data.batch_id;
+    await client.batches.wait(batchId, { timeoutMs: 30_000 });
+
+    const { body: page } = await client.batches.messages(batchId);
+    const got = page.data.map((m) => [m.attributes.status, m.attributes.reason, m.attributes.duplicate_of]);
+    expect(got).toEqual(
+      expected.map(([recipient, status, reason]) => [
+        // Delivery reports may have come for the sent ones already.
+        status === "sent" ? expect.stringMatching(/^(sent|delivered)$/) : status,
+        status === "sent" ? null : reason,
+        // The duplicates point to the first occurrence of their number.
+        recipient === "06 12 34 56 11" ? 0 : recipient === "+590 690 11 22 33" ? 6 : null,
+      ]),
+    );
+    expect(page.data[6]?.attributes.to).toBe("+590690112233");
+    expect(page.data[1]?.attributes.to).toBe("06 12 34 56 7");
+    // What reached the provider: the Guadeloupe number in E.164.
+    const handedOff = stack
+      .ledger()
+      .filter((line) => line.message_id.startsWith(messageId(batchId, 0).slice(0, -1)));
+    expect(handedOff.map((line) => line.to).sort()).toEqual([
+      "+33612345611",
+      "+33612345697",
+      "+590690112233",
+    ]);
+  });
+
+  it("reads the verdicts of chunks judged by an older worker", async () => {
+    const { accountId, client } = await account();
+    const id = newId("bat");
+    const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
+    try {
+      // Stored, and judged as workers without reasons did ("!" invalid, "=<E.164>" a repeat). The
+      // reconciler only takes batches left unchanged for seconds: it enqueues this one after both writes.
+      await acceptBatch(sql, {
+        id,
+        accountId,
+        type: "transactional",
+        sender: "ACME",
+        body: "old verdicts",
+        country: "FR",
+        segments: 1,
+        recipients: ["+33612400021", "06 12 34 56 7", "06 12 40 00 21", "hello"],
+        chunkSize: 10,
+      });
+      await saveJudgments(sql, id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]);
+    } finally {
+      await sql.end();
+    }
+    await client.batches.wait(id, { timeoutMs: 20_000 });
+    const { body: page } = await client.batches.messages(id);
+    expect(
+      page.data.map((m) => [m.attributes.status, m.attributes.reason, m.attributes.duplicate_of]),
+    ).toEqual([
+      [expect.stringMatching(/^(sent|delivered)$/), null, null],
+      ["invalid", "too_short", null], // worked out again from the number
+      ["duplicated", "duplicate_of", null], // the position was not kept
+      ["invalid", "not_a_number", null],
+    ]);
   });
 });
 

@@ -72,7 +72,7 @@ describe("POST /v1/sms, then GET /v1/sms/:id", () => {
     await client.blacklist.add(["+33612345611"]);
     const before = await credits(client);
     const sms = await sendAndWait(client, "06 12 34 56 11", settled);
-    expect([sms.status, sms.statusReason]).toEqual(["blacklisted", ""]);
+    expect([sms.status, sms.statusReason]).toEqual(["blacklisted", "blacklisted"]);
     expect(stack.ledger().some((line) => line.message_id === sms.id)).toBe(false);
     expect(await credits(client)).toBe(before);
   });
@@ -80,7 +80,7 @@ describe("POST /v1/sms, then GET /v1/sms/:id", () => {
   it("a number on the NPAI list is npai", async () => {
     await client.npai.add(["+33612345622"]);
     const sms = await sendAndWait(client, "+33612345622", settled);
-    expect(sms.status).toBe("npai");
+    expect([sms.status, sms.statusReason]).toEqual(["npai", "npai"]);
   });
 
   it("anti-flood counts single messages like any other", async () => {
@@ -88,7 +88,8 @@ describe("POST /v1/sms, then GET /v1/sms/:id", () => {
     try {
       // The account's settings are cached by the API, but judged by the workers from PostgreSQL.
       expect((await sendAndWait(client, "+33612345633", settled)).status).toBe("delivered");
-      expect((await sendAndWait(client, "+33612345633", settled)).status).toBe("flooded");
+      const flooded = await sendAndWait(client, "+33612345633", settled);
+      expect([flooded.status, flooded.statusReason]).toEqual(["flooded", "flooded_same_body"]);
     } finally {
       await stack.db.account.update({ where: { id: accountId }, data: { floodMaxSameBodyPerHour: 6 } });
     }

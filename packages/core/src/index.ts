@@ -3,8 +3,20 @@ export * from "./errors";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events";
 export { messageId, newId, parseMessageId } from "./ids";
 export { maskPhoneNumbers } from "./log-redaction";
-export { BATCH_TOTAL_PARTS, MESSAGE_STATUSES, type MessageStatus } from "./message-status";
+export {
+  BATCH_TOTAL_PARTS,
+  DUPLICATE_OF,
+  MESSAGE_STATUSES,
+  type MessageStatus,
+  readMessageReason,
+} from "./message-status";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
-export { isCountryCode, normalizePhoneNumber } from "./phone";
+export {
+  INVALID_NUMBER_REASONS,
+  type InvalidNumberReason,
+  invalidNumberReason,
+  isCountryCode,
+  normalizePhoneNumber,
+} from "./phone";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { isStopKeyword } from "./stop-keywords";

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { isCountryCode, normalizePhoneNumber } from "../src/phone";
+import {
+  INVALID_NUMBER_REASONS,
+  invalidNumberReason,
+  isCountryCode,
+  normalizePhoneNumber,
+} from "../src/phone";
 
 describe("normalizePhoneNumber", () => {
   it.each([
@@ -25,6 +30,26 @@ describe("normalizePhoneNumber", () => {
     ["0692 12 34 56", "RE", "+262692123456"],
     ["+596 696 12 34 56", undefined, "+596696123456"],
     ["+594 694 12 34 56", "FR", "+594694123456"],
+    // French overseas, dialled nationally from France: the same 10-digit plan, other calling codes
+    ["0690112233", "FR", "+590690112233"], // Guadeloupe (and Saint-Barthélemy, Saint-Martin)
+    ["0690 11 22 33", "FR", "+590690112233"],
+    ["0590 27 12 34", "FR", "+590590271234"], // Saint-Barthélemy's fixed lines
+    ["0696123456", "FR", "+596696123456"], // Martinique
+    ["0694 20 12 34", "FR", "+594694201234"], // Guyane
+    ["0692123456", "FR", "+262692123456"], // Réunion
+    ["0262123456", "FR", "+262262123456"],
+    ["0639 01 23 45", "FR", "+262639012345"], // Mayotte
+    ["0696 12 34 56", "GP", "+596696123456"], // Martinique, from Guadeloupe
+    // …and a French number dialled from an overseas region is French, not the region's
+    ["06 12 34 56 78", "GP", "+33612345678"],
+    ["06 12 34 56 78", "RE", "+33612345678"],
+    // Several regions under one calling code: libphonenumber validates against all of them
+    ["01481 256789", "GB", "+441481256789"], // Guernsey
+    ["01534 456789", "GB", "+441534456789"], // Jersey
+    ["07624 123456", "GB", "+447624123456"], // Isle of Man
+    ["787 234 5678", "US", "+17872345678"], // Puerto Rico
+    ["671 300 1234", "US", "+16713001234"], // Guam
+    ["0639 01 23 45", "RE", "+262639012345"], // Mayotte, from Réunion
     // United States
     ["+1 (415) 555-2671", undefined, "+14155552671"],
     ["(415) 555-2671", "US", "+14155552671"],
@@ -71,7 +96,12 @@ describe("normalizePhoneNumber", () => {
     ["+999 123 456 789", undefined],
     ["07 12 34 56 78", "FR"], // 071: an unallocated French range, possible but not valid
     ["06 12 34 56 78", undefined], // a national number needs a country
-    ["0690 11 22 33", "FR"], // Guadeloupe's mobile range is not metropolitan France's
+    ["+33 690 11 22 33", undefined], // Guadeloupe's range under France's calling code
+    ["+33 690 11 22 33", "FR"], // written with +33: not read as a national number
+    ["0033 690 11 22 33", "FR"],
+    ["0712345605", "FR"], // unallocated in France and in every overseas region
+    ["0690 11 22 33", "GB"], // only France shares its plan with the overseas regions
+    ["0690 11 22 33", "BE"],
     ["06\u000012 34 56 78", "FR"],
     ["0612345678\u0000", "FR"],
     ["06 12 34 56 78 ext. 12", "FR"], // an extension cannot receive an SMS
@@ -81,6 +111,13 @@ describe("normalizePhoneNumber", () => {
   ])("%j (default %s) is not a valid number", (raw, country) => {
     expect(normalizePhoneNumber(raw, country)).toBeNull();
   });
+
+  it.each(["DE", "GB", "BE", "CH", "MA", "EH", "DZ", "AF", "LK", "US"])(
+    "reads 0690 11 22 33 with %s as anything but Guadeloupe's: only the French plan spans the overseas regions",
+    (country) => {
+      expect(normalizePhoneNumber("0690 11 22 33", country)).not.toBe("+590690112233");
+    },
+  );
 
   describe("digits without `+`", () => {
     // libphonenumber reads "590690112233" with FR as the French national number
@@ -186,6 +223,61 @@ describe("normalizePhoneNumber", () => {
         }
       }
     });
+  });
+});
+
+describe("invalidNumberReason", () => {
+  it.each([
+    ["0712345605", "FR", "unallocated_range"], // well formed, not allocated today
+    ["07 12 34 56 78", "FR", "unallocated_range"],
+    ["+33 690 11 22 33", undefined, "unallocated_range"],
+    ["+1 555 555 5555", undefined, "unallocated_range"],
+    ["+33 700 000 000", undefined, "unallocated_range"],
+    ["06 12 34 56 7", "FR", "too_short"],
+    ["061234567", "FR", "too_short"],
+    ["+33 6 12 34 56", undefined, "too_short"],
+    ["+1 415 555 267", undefined, "too_short"],
+    ["06 12 34 56 789", "FR", "too_long"],
+    ["+1234567890123456", undefined, "too_long"],
+    ["0590690112233", "FR", "too_long"],
+    [`+33612345678${" ".repeat(60)}`, "FR", "too_long"],
+    ["+508 12 34 567", undefined, "invalid_length"], // Saint-Pierre-et-Miquelon: 6 or 9 digits
+    ["+999 123 456 789", undefined, "invalid_country_code"],
+    ["06 12 34 56 78", undefined, "invalid_country_code"], // a national number needs a country
+    ["hello", "FR", "not_a_number"],
+    ["", "FR", "not_a_number"],
+    ["   ", "FR", "not_a_number"],
+    ["abc0612345678", "FR", "not_a_number"],
+    ["Call 06 12 34 56 78 now", "FR", "not_a_number"],
+    ["1-800-FLOWERS", "US", "not_a_number"],
+    ["tel:+33612345678", undefined, "not_a_number"],
+    ["06 12 34 56 78 ext. 12", "FR", "extension"],
+    ["+33612345678;ext=12", undefined, "extension"],
+  ])("%j (default %s) is %s", (raw, country, reason) => {
+    expect(normalizePhoneNumber(raw, country)).toBeNull();
+    expect(invalidNumberReason(raw, country)).toBe(reason);
+  });
+
+  it("says not_a_number for what is not a string", () => {
+    expect(invalidNumberReason(33612345678 as unknown as string, "FR")).toBe("not_a_number");
+  });
+
+  it("has a description for every reason, none saying never", () => {
+    for (const description of Object.values(INVALID_NUMBER_REASONS)) expect(description).not.toMatch(/never/);
+  });
+
+  it("gives a reason for every refused number of the random run", () => {
+    const alphabet = [..."0123456789+-.() #*;x/\t\u0000٣＋ext=tel:a"];
+    let seed = 7;
+    for (let i = 0; i < 5_000; i++) {
+      let raw = "";
+      for (let j = 0; j < 14; j++) {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        raw += alphabet[seed % alphabet.length];
+      }
+      if (normalizePhoneNumber(raw, "FR") === null)
+        expect(Object.keys(INVALID_NUMBER_REASONS)).toContain(invalidNumberReason(raw, "FR"));
+    }
   });
 });
 

@@ -75,7 +75,7 @@ export interface StoredChunk {
   idx: number;
   firstIndex: number;
   recipients: RawRecipient[];
-  /** Per recipient: E.164, "!" (invalid) or "=" (duplicated); null until the batch is expanded. */
+  /** Per recipient: E.164, "!…" (invalid) or "=…" (duplicated), see the worker's `verdicts.ts`; null until the batch is expanded. */
   judged: string[] | null;
   /** Positions handed to the provider by a run that has not recorded the outcome (yet). */
   inFlight: number[];
@@ -199,6 +199,8 @@ export interface JudgedMessage {
   to: string;
   ref: string | null;
   status: JudgedStatus;
+  /** Why it is not sent: a code of the "Message reasons" table of docs/api.md. */
+  reason: string;
 }
 
 /**
@@ -237,11 +239,7 @@ export async function recordJudgedMessages(
                FROM counts c WHERE a.id = $2 AND c.settled > 0
            ), events AS (${COMPLETED_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
-    values: insertValues(
-      batch,
-      messages.map((m) => ({ ...m, reason: null })),
-      false,
-    ),
+    values: insertValues(batch, messages, false),
   });
   return rows[0]?.events ?? [];
 }

@@ -38,7 +38,8 @@ const E164 = /^\+[1-9]\d{1,14}$/;
  * value = 8-byte records, appended in time order:
  *
  *   bytes 1-2  seconds since the start of the bucket (0-3599), high bit set for a block
- *   bytes 3-5  tag of the body hash  (zeros in a block record)
+ *   bytes 3-5  tag of the body hash; in a block record, the rule that blocked
+ *              (1 per hour, 2 same body) then zeros
  *   bytes 6-8  tag of the message key (zeros in a block record)
  *
  * Eight records fit Redis's default `hash-max-listpack-value` (64 bytes). A number
@@ -57,7 +58,9 @@ const E164 = /^\+[1-9]\d{1,14}$/;
  * KEYS: the current bucket's shards (1..n), then the same shards of the previous bucket.
  * ARGV: n, now (s), bucket start (s), max per hour, max same body per hour, body tag,
  *       TTL (s), then per recipient: its shard's position in KEYS, field, key tag.
- * Returns one character per recipient: "1" flooded, "0" may be sent.
+ * Returns one character per recipient: "0" may be sent, else flooded by the
+ * rule: "1" too many messages an hour, "2" too many with the same body. A block
+ * written before records kept the rule (zero) reads as "1".
  */
 const script = luaScript(`
 local shardCount = tonumber(ARGV[1])
@@ -71,7 +74,10 @@ local since = now - ${HOUR}
 local offset = now - bucketStart
 local high, low = math.floor(offset / 256), offset % 256
 local stamp = string.char(high, low) .. bodyTag
-local block = string.char(128 + high, low) .. string.rep("\\0", 6)
+local blocks = {
+  ["1"] = string.char(128 + high, low, 1) .. string.rep("\\0", 5),
+  ["2"] = string.char(128 + high, low, 2) .. string.rep("\\0", 5),
+}
 
 local count, same, blocked, counted
 local function scan(value, start, keyTag)
@@ -79,7 +85,7 @@ local function scan(value, start, keyTag)
     local b1, b2 = string.byte(value, p, p + 1)
     local at = start + (b1 % 128) * 256 + b2
     if b1 >= 128 then
-      if at > since then blocked = true end
+      if at > since then blocked = math.max(string.byte(value, p + 2), 1) end
     else
       if string.sub(value, p + 5, p + 7) == keyTag then counted = true end
       if at > since then
@@ -103,10 +109,10 @@ for i = 8, #ARGV, 3 do
   if counted then
     -- a retry of a message already counted: same answer, nothing more counted
   elseif blocked then
-    flag = "1"
+    flag = tostring(blocked)
   elseif count >= maxPerHour or same >= maxSameBody then
-    flag = "1"
-    redis.call("HSET", KEYS[k], field, current .. block)
+    if count >= maxPerHour then flag = "1" else flag = "2" end
+    redis.call("HSET", KEYS[k], field, current .. blocks[flag])
     written[k] = true
   else
     redis.call("HSET", KEYS[k], field, current .. stamp .. keyTag)
@@ -120,16 +126,20 @@ end
 return table.concat(flags)
 `);
 
+/** The anti-flood rule a message broke: too many an hour, or too many with the same body. */
+export type FloodRule = "count" | "same_body";
+
 /**
  * Weighs messages against the account's anti-flood limits in one atomic step and
- * returns, per recipient, whether it is flooded (must not be sent). Messages that
- * may be sent are counted; flooded ones are not.
+ * returns, per recipient, null when it may be sent, else the rule that floods it
+ * (a number blocked earlier keeps the rule that blocked it). Messages that may
+ * be sent are counted; flooded ones are not.
  */
 export async function applyAntiFlood(
   redis: RedisClient,
   prefix: string,
   input: AntiFloodInput,
-): Promise<boolean[]> {
+): Promise<(FloodRule | null)[]> {
   const { accountId, now, maxPerHour, maxSameBodyPerHour, bodyHash, recipients } = input;
   if (!Number.isFinite(now) || now < 0) throw new RangeError("anti-flood: now must be a time in ms");
   if (!Number.isInteger(maxPerHour) || maxPerHour < 0) throw new RangeError("anti-flood: bad maxPerHour");
@@ -174,7 +184,7 @@ export async function applyAntiFlood(
   if (typeof flags !== "string" || flags.length !== recipients.length) {
     throw new Error("anti-flood: unexpected answer from Redis");
   }
-  return Array.from(flags, (flag) => flag === "1");
+  return Array.from(flags, (flag) => (flag === "0" ? null : flag === "2" ? "same_body" : "count"));
 }
 
 /**

@@ -1,4 +1,4 @@
-export { type AntiFloodInput, applyAntiFlood, type FloodRecipient } from "./anti-flood";
+export { type AntiFloodInput, applyAntiFlood, type FloodRecipient, type FloodRule } from "./anti-flood";
 export {
   deliveryReportsJob,
   enqueueWebhookEvents,

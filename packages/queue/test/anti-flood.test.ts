@@ -49,7 +49,20 @@ interface Send {
 }
 
 /** Whether each message is flooded, with the account defaults (20 an hour, 6 with the same body). */
-function flood({ accountId, at, to, body = "body-a", keys, maxPerHour = 20, maxSameBodyPerHour = 6 }: Send) {
+async function flood(send: Send): Promise<boolean[]> {
+  return (await floodRules(send)).map((rule) => rule !== null);
+}
+
+/** The rule that floods each message (null: it may be sent). */
+function floodRules({
+  accountId,
+  at,
+  to,
+  body = "body-a",
+  keys,
+  maxPerHour = 20,
+  maxSameBodyPerHour = 6,
+}: Send) {
   const numbers = typeof to === "string" ? [to] : to;
   return applyAntiFlood(redis, prefix, {
     accountId,
@@ -89,6 +102,21 @@ describe("applyAntiFlood", () => {
     // Six messages counted, well under 20, yet the number is blocked for the hour.
     expect(await flood({ accountId, at: t0 + 11 * SECOND, to: alice, body: "other" })).toEqual([true]);
     expect(await flood({ accountId, at: t0 + 11 * SECOND, to: bob, body: "promo" })).toEqual([false]);
+  });
+
+  it("says which rule floods a message, and a blocked number keeps the rule that blocked it", async () => {
+    const accountId = newAccount();
+    await history(accountId, alice, t0, 20);
+    for (let i = 0; i < 6; i++) await floodRules({ accountId, at: t0 + i * SECOND, to: bob, body: "promo" });
+    expect(await floodRules({ accountId, at: t0 + 30 * SECOND, to: [alice, bob], body: "promo" })).toEqual([
+      "count",
+      "same_body",
+    ]);
+    // Blocked now: any body, and the rule is the one that went over.
+    expect(await floodRules({ accountId, at: t0 + 40 * SECOND, to: [alice, bob], body: "other" })).toEqual([
+      "count",
+      "same_body",
+    ]);
   });
 
   it("counts over a rolling hour, not per clock hour", async () => {

@@ -166,7 +166,10 @@ export interface MessageData {
     to: string;
     ref: string | null;
     status: MessageStatus;
+    /** Why it was not sent, or not delivered: see docs/api.md "Message reasons". Null when sent or delivered. */
     reason: string | null;
+    /** For a `duplicated` message: the position (0-based) of the number's first occurrence in the batch. */
+    duplicate_of: number | null;
     segments: number;
     cost: number;
     created_at: string;

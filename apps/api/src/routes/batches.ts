@@ -1,4 +1,4 @@
-import { isCountryCode, MESSAGE_STATUSES, newId, segmentCount } from "@salvo/core";
+import { isCountryCode, MESSAGE_STATUSES, newId, readMessageReason, segmentCount } from "@salvo/core";
 import {
   acceptBatch,
   type Batch,
@@ -243,7 +243,8 @@ export function batchRoutes(deps: BatchDeps): Router {
             to: m.to,
             ref: m.ref,
             status: m.status,
-            reason: m.reason,
+            // `duplicate_of` with `duplicate_of: <position>`, see docs/api.md "Message reasons".
+            ...splitReason(m.reason),
             segments: m.segments,
             cost: m.cost,
             created_at: m.createdAt.toISOString(),
@@ -257,4 +258,9 @@ export function batchRoutes(deps: BatchDeps): Router {
   );
 
   return router;
+}
+
+function splitReason(stored: string | null) {
+  const { reason, duplicateOf } = readMessageReason(stored);
+  return { reason, duplicate_of: duplicateOf };
 }

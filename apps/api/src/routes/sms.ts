@@ -1,10 +1,13 @@
 import {
+  INVALID_NUMBER_REASONS,
   InvalidParameterError,
+  invalidNumberReason,
   messageId,
   NotFoundError,
   newId,
   normalizePhoneNumber,
   parseMessageId,
+  readMessageReason,
   segmentCount,
 } from "@salvo/core";
 import { findSingleMessage, type MessageStatus } from "@salvo/db";
@@ -35,8 +38,9 @@ const smsParams = z.object({
  * What a single message can be to its sender. `invalid` and `duplicated` cannot
  * happen to a number checked at acceptance, but a message must still show as done.
  */
-function smsStatus(status: MessageStatus | null, reason: string | null) {
+function smsStatus(status: MessageStatus | null, stored: string | null) {
   if (status === null) return { status: "pending", statusReason: "" };
+  const { reason } = readMessageReason(stored);
   if (status === "invalid" || status === "duplicated")
     return { status: "failed", statusReason: reason ?? status };
   return { status, statusReason: reason ?? "" };
@@ -58,11 +62,12 @@ export function smsRoutes(intake: BatchIntake): Router {
       idempotent: true,
       handler: async ({ body, res }) => {
         const account = accountOf(res);
-        // The only per-number check made while the client waits: a number that can
-        // never be valid. Everything else (lists, anti-flood, limits) is the workers'.
+        // The only per-number check made while the client waits: a number that is not
+        // valid. Everything else (lists, anti-flood, limits) is the workers'.
         if (normalizePhoneNumber(body.to, account.defaultCountry) === null) {
+          const reason = invalidNumberReason(body.to, account.defaultCountry);
           throw new InvalidParameterError(
-            `to: not a valid phone number, and never will be (read with country ${account.defaultCountry} when national).`,
+            `to: not a valid phone number: ${INVALID_NUMBER_REASONS[reason]} (${reason}; a national number is read with country ${account.defaultCountry}).`,
             "to",
           );
         }

@@ -7,13 +7,13 @@ import normalizeNumbers, { type NormalizeTask } from "./thread";
 const INLINE_BELOW = 2_000;
 
 /**
- * Puts raw numbers in E.164 (null where invalid). Judging a million numbers with
+ * Puts raw numbers in E.164 (`+…`), or says why one is invalid (see `./thread.ts`). Judging a million numbers with
  * libphonenumber takes seconds of CPU; done on the main thread it would stall
  * every hand-off and every small batch of this worker meanwhile, so big lists
  * go to worker threads (piscina) and the event loop stays free.
  */
 export interface NumberNormalizer {
-  normalize(numbers: string[], country: string | undefined): Promise<(string | null)[]>;
+  normalize(numbers: string[], country: string | undefined): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ export function createNumberNormalizer(threads: number): NumberNormalizer {
   }
   // `thread.ts` under tsx, `thread.js` next to the bundle's `main.js` (scripts/bundle.ts).
   const extension = extname(fileURLToPath(import.meta.url));
-  const pool = new Piscina<NormalizeTask, (string | null)[]>({
+  const pool = new Piscina<NormalizeTask, string[]>({
     filename: fileURLToPath(new URL(`./thread${extension}`, import.meta.url)),
     minThreads: threads,
     maxThreads: threads,

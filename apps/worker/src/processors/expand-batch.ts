@@ -2,19 +2,17 @@ import { loadBatchForWork, loadChunks, markBatchProcessing, saveJudgments } from
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
+import { duplicateVerdict, invalidVerdict } from "./verdicts";
 
 /** Chunks read, judged and enqueued at a time: sending starts before a big batch is fully judged. */
 const CHUNKS_PER_STEP = 20;
 /** BullMQ's highest priority number. */
 const LOWEST_PRIORITY = 2_097_151;
 
-/** A chunk's verdict per recipient: E.164 when valid and new, "!" when invalid, "=<E.164>" when a repeat. */
-export const INVALID = "!";
-export const DUPLICATE = "=";
-
 /**
  * Expands a batch: reads its recipients in order, judges every number (invalid,
- * or a repeat of an earlier one in the same batch) and enqueues a job per chunk.
+ * and why, or a repeat of an earlier one in the same batch, and which: see
+ * `./verdicts.ts`) and enqueues a job per chunk.
  * Runs in one place per batch, so "earlier" is exact across chunk boundaries.
  * Idempotent: verdicts already stored are reused and chunks already done are
  * skipped, so a retry (or the reconciler) can run it again at any time.
@@ -35,7 +33,8 @@ export async function expandBatch(
   if (!batch || batch.status === "completed") return;
   await markBatchProcessing(ctx.sql, batchId);
   const country = batch.country ?? batch.defaultCountry;
-  const seen = new Set<string>();
+  // Each valid number's first position in the batch, which its repeats point to.
+  const seen = new Map<string, number>();
 
   for (let from = 0; ; from += CHUNKS_PER_STEP) {
     if (ctx.stopping.aborted && token) {
@@ -57,14 +56,18 @@ export async function expandBatch(
     let next = 0;
     for (const chunk of chunks) {
       if (chunk.judged) {
-        for (const verdict of chunk.judged) if (verdict[0] === "+") seen.add(verdict);
+        chunk.judged.forEach((verdict, i) => {
+          if (verdict[0] === "+") seen.set(verdict, chunk.firstIndex + i);
+        });
         continue;
       }
-      const judged = chunk.recipients.map(() => {
-        const number = numbers[next++];
-        if (!number) return INVALID;
-        if (seen.has(number)) return `${DUPLICATE}${number}`;
-        seen.add(number);
+      const judged = chunk.recipients.map((_, i) => {
+        // E.164, or why the number is invalid.
+        const number = numbers[next++] as string;
+        if (number[0] !== "+") return invalidVerdict(number);
+        const first = seen.get(number);
+        if (first !== undefined) return duplicateVerdict(first, number);
+        seen.set(number, chunk.firstIndex + i);
         return number;
       });
       fresh.push({ idx: chunk.idx, judged });

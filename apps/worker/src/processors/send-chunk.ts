@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { messageId } from "@salvo/core";
+import { DUPLICATE_OF, invalidNumberReason, messageId } from "@salvo/core";
 import {
   type BatchForWork,
   type HandoffOutcome,
@@ -18,7 +18,7 @@ import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../events";
 import { releaseJob } from "../release";
-import { DUPLICATE, INVALID } from "./expand-batch";
+import { readVerdict } from "./verdicts";
 
 /** Raw numbers longer than this are cut when stored as an invalid message's `to`. */
 const MAX_STORED_RAW = 64;
@@ -120,13 +120,22 @@ async function judge(
     const idx = chunk.firstIndex + i;
     if (written.has(idx)) return;
     const [raw, ref] = typeof recipient === "string" ? [recipient, null] : recipient;
-    const verdict = (chunk.judged as string[])[i] as string;
-    // PostgreSQL text cannot hold NUL: an invalid number keeps the rest of what was sent.
-    if (verdict === INVALID) {
-      judged.push({ idx, to: raw.replaceAll("\0", "").slice(0, MAX_STORED_RAW), ref, status: "invalid" });
-    } else if (verdict[0] === DUPLICATE)
-      judged.push({ idx, to: verdict.slice(1), ref, status: "duplicated" });
-    else candidates.push({ idx, to: verdict, ref });
+    const verdict = readVerdict((chunk.judged as string[])[i] as string);
+    if (verdict.kind === "invalid") {
+      // Judged by an older worker, which kept no reason: worked out again, for these few.
+      const reason = verdict.reason ?? invalidNumberReason(raw, batch.country ?? batch.defaultCountry);
+      // PostgreSQL text cannot hold NUL: an invalid number keeps the rest of what was sent.
+      judged.push({
+        idx,
+        to: raw.replaceAll("\0", "").slice(0, MAX_STORED_RAW),
+        ref,
+        status: "invalid",
+        reason,
+      });
+    } else if (verdict.kind === "duplicate") {
+      const reason = verdict.of === null ? DUPLICATE_OF : `${DUPLICATE_OF}:${verdict.of}`;
+      judged.push({ idx, to: verdict.to, ref, status: "duplicated", reason });
+    } else candidates.push({ idx, to: verdict.to, ref });
   });
 
   const { blacklisted, npai } = await listedNumbers(
@@ -136,8 +145,9 @@ async function judge(
   );
   const allowed: Sendable[] = [];
   for (const candidate of candidates) {
-    if (blacklisted.has(candidate.to)) judged.push({ ...candidate, status: "blacklisted" });
-    else if (npai.has(candidate.to)) judged.push({ ...candidate, status: "npai" });
+    if (blacklisted.has(candidate.to))
+      judged.push({ ...candidate, status: "blacklisted", reason: "blacklisted" });
+    else if (npai.has(candidate.to)) judged.push({ ...candidate, status: "npai", reason: "npai" });
     else allowed.push(candidate);
   }
 
@@ -152,7 +162,8 @@ async function judge(
       recipients: allowed.map((m) => ({ number: m.to, messageKey: `${batch.id}:${m.idx}` })),
     });
     allowed.forEach((message, i) => {
-      if (flooded[i]) judged.push({ ...message, status: "flooded" });
+      const rule = flooded[i];
+      if (rule) judged.push({ ...message, status: "flooded", reason: `flooded_${rule}` });
       else sendable.push(message);
     });
   }
