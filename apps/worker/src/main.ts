@@ -1,7 +1,7 @@
-import { createLogger, runService, settingsOrExit } from "@salvo/runtime";
+import { createLogger, logDestination, runService, settingsOrExit } from "@salvo/runtime";
 import { parseWorkerEnv } from "./env";
 import { startWorker } from "./worker";
 
 const env = settingsOrExit(parseWorkerEnv);
-const logger = createLogger("salvo-worker", env.LOG_LEVEL);
+const logger = createLogger("salvo-worker", env.LOG_LEVEL, logDestination(env.LOG_FORMAT));
 runService("worker", () => startWorker(env, logger), { logger, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS });
