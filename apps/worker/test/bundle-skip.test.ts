@@ -12,10 +12,14 @@ const app = mkdtempSync(path.join(tmpdir(), "salvo-bundle-"));
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
 function bundle(...entries: string[]): string {
-  const run = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), bundleScript, ...entries], {
-    cwd: app,
-    encoding: "utf8",
-  });
+  const run = spawnSync(
+    process.execPath,
+    ["--import", import.meta.resolve("tsx"), bundleScript, ...entries],
+    {
+      cwd: app,
+      encoding: "utf8",
+    },
+  );
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
   return run.stdout;
@@ -23,7 +27,10 @@ function bundle(...entries: string[]): string {
 
 it("bundles, skips while no input changed, and rebuilds when one did", () => {
   mkdirSync(path.join(app, "src"));
-  writeFileSync(path.join(app, "src/main.ts"), 'import { greeting } from "./greeting";\nconsole.log(greeting);\n');
+  writeFileSync(
+    path.join(app, "src/main.ts"),
+    'import { greeting } from "./greeting";\nconsole.log(greeting);\n',
+  );
   writeFileSync(path.join(app, "src/greeting.ts"), 'export const greeting = "first";\n');
   writeFileSync(path.join(app, "src/thread.ts"), "export default 1;\n");
 
