@@ -68,7 +68,7 @@ const args = process.argv.slice(2);
 const entries = args.length > 0 ? args : ["src/main.ts"];
 const app = path.relative(path.join(import.meta.dirname, ".."), process.cwd());
 if (upToDate(entries)) {
-  console.log(`${app}: bundle up to date (no input changed since it was built), not rebuilt`);
+  process.stdout.write(`${app}: bundle up to date (no input changed since it was built), not rebuilt\n`);
   process.exit(0);
 }
 
@@ -102,4 +102,4 @@ const manifest: Manifest = {
   inputs: Object.fromEntries(Object.keys(metafile.inputs).map((file) => [file, hashFile(file) ?? ""])),
 };
 replace(MANIFEST, JSON.stringify(manifest));
-console.log(`${app}: bundled ${entries.join(", ")} into dist/`);
+process.stdout.write(`${app}: bundled ${entries.join(", ")} into dist/\n`);
