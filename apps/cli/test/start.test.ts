@@ -34,7 +34,7 @@ function freePort(): Promise<number> {
 }
 
 /** Runs scripts/start.sh as a user would, stdout and stderr in one stream. */
-function start(): Start {
+function start(env: Record<string, string> = {}): Start {
   const child = spawn("bash", ["scripts/start.sh"], {
     cwd: root,
     env: {
@@ -44,6 +44,7 @@ function start(): Start {
       PORT: String(port),
       REDIS_PREFIX: prefix,
       SIMULATOR_DLR_DELAY_MS: "20",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -51,7 +52,9 @@ function start(): Start {
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
     // The API's and the worker's pids, to end them should the test fail half-way.
-    for (const match of output.matchAll(/"pid":(\d+)/g)) pids.add(Number(match[1]));
+    for (const match of output.matchAll(/"pid":(\d+)|\(salvo-\w+\/(\d+)\)/g)) {
+      pids.add(Number(match[1] ?? match[2]));
+    }
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
@@ -171,7 +174,8 @@ describe("scripts/start.sh", () => {
   }, 60_000);
 
   it("starts again skipping what is up to date, and stops with exit 1 when the worker dies", async () => {
-    const second = start();
+    // Readable logs, as on a terminal.
+    const second = start({ LOG_FORMAT: "pretty" });
     await printed(second, "Salvo is ready", 120_000);
     const output = second.output();
     for (const skipped of [
@@ -185,12 +189,15 @@ describe("scripts/start.sh", () => {
       expect(output).toContain(skipped);
     }
     expect(output).not.toContain("shown only this once");
+    expect(output).toMatch(/INFO \(salvo-api\/\d+\): api listening/);
+    expect(output).toMatch(/INFO \(salvo-worker\/\d+\): worker started/);
+    expect(output).not.toContain('{"level"');
 
-    const worker = Number(/"pid":(\d+),[^\n]*"name":"salvo-worker"/.exec(output)?.[1]);
+    const worker = Number(/\(salvo-worker\/(\d+)\)/.exec(output)?.[1]);
     process.kill(worker, "SIGKILL");
     const code = await second.exit;
     expect(code, second.output()).toBe(1);
     expect(second.output()).toContain("the worker stopped on its own (exit code 137");
-    expect(second.output()).toContain('"msg":"api stopped"');
+    expect(second.output()).toMatch(/INFO \(salvo-api\/\d+\): api stopped/);
   }, 180_000);
 });

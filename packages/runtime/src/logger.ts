@@ -43,7 +43,11 @@ export function logDestination(
     destination: stdout.fd,
     sync: true,
     translateTime: "SYS:HH:MM:ss.l",
-    ignore: "pid,hostname",
+    // One line an entry, its fields as JSON at the end: a terminal full of
+    // requests stays readable.
+    singleLine: true,
+    // The pid stays: it tells the API's lines from the worker's in one terminal.
+    ignore: "hostname",
   });
 }
 
