@@ -118,7 +118,7 @@ describe("scripts/start.sh", () => {
     expect(at('"msg":"api listening"')).toBeLessThan(box);
     expect(at('"msg":"worker started"')).toBeLessThan(box);
     expect(at("Salvo is ready")).toBeLessThan(box);
-    expect(token).toMatch(/^tok_\w+\.\w+$/);
+    expect(token).toMatch(/^tok_\w+\.[\w-]+$/);
 
     const demo = await testDb.db.account.findFirstOrThrow({ where: { name: "demo" } });
     expect(demo.credits).toBe(100_000);
