@@ -21,7 +21,8 @@ RUN pnpm install --offline --frozen-lockfile && pnpm db:generate \
 
 # The final stage leaves pnpm's store behind in the build stage.
 FROM base
-ENV NODE_ENV=production
+# JSON logs even under `docker run -t` (a terminal would otherwise get readable ones).
+ENV NODE_ENV=production LOG_FORMAT=json
 COPY --from=build /app /app
 # The files stay root-owned: the app only reads them.
 USER node

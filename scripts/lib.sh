@@ -44,6 +44,7 @@ require_node() {
 PNPM=()
 resolve_pnpm() {
   local wanted found=""
+  ((${#PNPM[@]} == 0)) || return 0
   wanted="$(node -p 'String(require("./package.json").packageManager ?? "")' | sed -e 's/^pnpm@//' -e 's/+.*$//')"
   [[ "$wanted" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] ||
     die "package.json has no \"packageManager\": \"pnpm@<version>\" to pin pnpm with."
@@ -62,7 +63,64 @@ resolve_pnpm() {
     PNPM=(npx --yes "pnpm@$wanted")
   fi
 }
-run_pnpm() { "${PNPM[@]}" "$@"; }
+run_pnpm() {
+  resolve_pnpm
+  "${PNPM[@]}" "$@"
+}
+
+# Prints one hash of the named files' contents (a missing file counts as empty)
+# and of Node's major version, to tell whether anything among them changed.
+hash_files() {
+  node -e '
+    const { createHash } = require("crypto");
+    const fs = require("fs");
+    const hash = createHash("sha256").update(`node ${process.versions.node.split(".")[0]}\0`);
+    for (const file of process.argv.slice(1)) {
+      hash.update(`${file}\0`);
+      if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
+      hash.update("\0");
+    }
+    process.stdout.write(hash.digest("hex"));' "$@"
+}
+
+# `pnpm install`, unless nothing it reads changed since the last install made
+# here: the stamp keeps a hash of the lockfile, the workspace and npm settings
+# and every package.json. It lives in node_modules, so removing that reinstalls.
+INSTALL_STAMP=node_modules/.salvo-install
+install_dependencies() {
+  local inputs
+  inputs="$(hash_files pnpm-lock.yaml pnpm-workspace.yaml .npmrc package.json apps/*/package.json packages/*/package.json)"
+  if [[ -f node_modules/.modules.yaml && "$(cat "$INSTALL_STAMP" 2>/dev/null)" == "$inputs" ]]; then
+    echo "Skipped pnpm install: pnpm-lock.yaml and the package.json files are unchanged since the last install."
+    return 0
+  fi
+  run_pnpm install --frozen-lockfile
+  echo "$inputs" >"$INSTALL_STAMP"
+}
+
+# `pnpm db:generate`, unless the schema (and Prisma's version, in the lockfile)
+# is the one the client in packages/db/src/generated was generated from.
+GENERATE_STAMP=packages/db/src/generated/.salvo-schema
+generate_prisma_client() {
+  local inputs
+  inputs="$(hash_files prisma/schema.prisma packages/db/prisma.config.ts pnpm-lock.yaml)"
+  if [[ "$(cat "$GENERATE_STAMP" 2>/dev/null)" == "$inputs" ]]; then
+    echo "Skipped pnpm db:generate: prisma/schema.prisma is unchanged since the Prisma client was generated."
+    return 0
+  fi
+  run_pnpm db:generate
+  echo "$inputs" >"$GENERATE_STAMP"
+}
+
+# Runs a package's script from its package.json the way pnpm would (in its
+# folder, with the package's and the root's node_modules/.bin on PATH), without
+# pnpm: starting pnpm through npx costs seconds.
+run_package_script() {
+  local dir="$1" name="$2" script
+  script="$(node -p 'require(`./${process.argv[1]}/package.json`).scripts?.[process.argv[2]] ?? ""' "$dir" "$name")"
+  [[ -n "$script" ]] || die "$dir/package.json has no \"$name\" script"
+  (cd "$dir" && PATH="$PWD/node_modules/.bin:$REPO_ROOT/node_modules/.bin:$PATH" sh -c "$script")
+}
 
 # Prints "host port" for a service URL, with the scheme's default port.
 url_host_port() {

@@ -13,16 +13,15 @@ REPORT=.test-results/vitest.json
 export TURBO_TELEMETRY_DISABLED=1
 
 require_node
-resolve_pnpm
 
-step "Installing dependencies"
-run_pnpm install --frozen-lockfile
+step "Dependencies"
+install_dependencies
 
 step "Checking PostgreSQL and Redis"
 ensure_services
 
-step "Generating the Prisma client"
-run_pnpm db:generate
+step "Prisma client"
+generate_prisma_client
 
 # Lint and typecheck failures do not stop the run: the tests still tell what works.
 failed=()

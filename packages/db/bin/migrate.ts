@@ -7,7 +7,9 @@ const env = z
   .parse(process.env);
 
 try {
-  await migrateDatabase(env.DATABASE_URL);
+  if ((await migrateDatabase(env.DATABASE_URL)) === "up-to-date") {
+    process.stdout.write("Database up to date: every migration is applied, nothing to do.\n");
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

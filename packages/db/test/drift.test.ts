@@ -192,7 +192,7 @@ describe("migrateDatabase", () => {
     });
     expect(exists).toBe(0);
 
-    await migrateDatabase(url, { quiet: true });
+    await expect(migrateDatabase(url, { quiet: true })).resolves.toBe("migrated");
 
     const applied = await appliedMigrations();
     expect(applied.map((row) => row.migration_name)).toEqual(migrationNames);
@@ -201,14 +201,31 @@ describe("migrateDatabase", () => {
     expect(tables).toEqual(expect.arrayContaining(["accounts", "api_tokens"]));
   });
 
-  it("is safe to run again on a migrated database", { timeout: 90_000 }, async () => {
+  // A second start (scripts/start.sh) must not wait for Prisma when there is nothing to apply.
+  it("is safe to run again on a migrated database, and then does not run Prisma", async () => {
     const before = await appliedMigrations();
     const schema = await describeSchema(url);
     expect(before.length).toBe(migrationNames.length);
 
-    await expect(migrateDatabase(url, { quiet: true })).resolves.toBeUndefined();
+    await expect(migrateDatabase(url, { quiet: true })).resolves.toBe("up-to-date");
 
     expect(await appliedMigrations()).toEqual(before);
+    expect(await describeSchema(url)).toEqual(schema);
+  });
+
+  it("applies a migration committed since the last run", { timeout: 90_000 }, async () => {
+    const schema = await describeSchema(url);
+    // The database as it was before 20261122140000_idempotency_resource was committed.
+    await withClient(url, async (client) => {
+      await client.query('ALTER TABLE "idempotency_keys" DROP COLUMN "resource_id"');
+      await client.query("DELETE FROM _prisma_migrations WHERE migration_name = $1", [
+        "20261122140000_idempotency_resource",
+      ]);
+    });
+
+    await expect(migrateDatabase(url, { quiet: true })).resolves.toBe("migrated");
+
+    expect((await appliedMigrations()).map((row) => row.migration_name)).toEqual(migrationNames);
     expect(await describeSchema(url)).toEqual(schema);
   });
 });

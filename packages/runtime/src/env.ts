@@ -41,6 +41,8 @@ export const commonEnv = {
     .min(1)
     .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `json` or `pretty` (readable lines); unset, `pretty` only when stdout is a terminal. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   /**
    * Keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32
    * bytes each, comma-separated, the newest first (it seals; all open). None:

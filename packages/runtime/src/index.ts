@@ -1,3 +1,3 @@
 export { commonEnv, defaultRedisPrefix, parseEnv, withDefaultRedisPrefix } from "./env";
-export { createLogger, type Logger } from "./logger";
+export { createLogger, type LogFormat, type Logger, logDestination } from "./logger";
 export { runService, settingsOrExit } from "./service";
