@@ -30,13 +30,11 @@ export async function startApi(
   });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
   const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
+  // Refused (another installation's prefix): the start fails, and with it the process.
   const claim = await claimRedisPrefix(redis, env.REDIS_PREFIX, {
     identify: () => findInstallation(sql),
-    onTaken: options.onFatal ?? ((error) => logger.fatal({ err: error.message }, "redis prefix taken")),
-    onError: (error) => logger.warn({ err: error.message }, "could not claim the redis prefix yet"),
-  }).catch(async (error: Error) => {
-    await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
-    throw error;
+    onTaken: options.onFatal,
+    logger,
   });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);

@@ -49,11 +49,8 @@ export async function startWorker(
   // Before any queue is opened: another installation's jobs must never be taken.
   const claim = await claimRedisPrefix(redis, env.REDIS_PREFIX, {
     identify: () => findInstallation(sql),
-    onTaken: options.onFatal ?? ((error) => logger.fatal({ err: error.message }, "redis prefix taken")),
-    onError: (error) => logger.warn({ err: error.message }, "could not claim the redis prefix yet"),
-  }).catch(async (error: Error) => {
-    await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
-    throw error;
+    onTaken: options.onFatal,
+    logger,
   });
 
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);

@@ -1,5 +1,5 @@
 import { BATCH_TOTAL_PARTS, messageId, newId } from "@salvo/core";
-import { acceptBatch, createSql, saveJudgments } from "@salvo/db";
+import { acceptBatch, createSql, type Sql, saveJudgments } from "@salvo/db";
 import { SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "./stack";
@@ -38,6 +38,37 @@ async function account(options: { credits?: number } = {}) {
   const created = await stack.newAccount({ credits: options.credits ?? 10_000, apiRateLimit: 1_000 });
   tokens.set(created.accountId, created.token);
   return created;
+}
+
+/**
+ * Stores a batch as the API does before it enqueues it (no job: the reconciler
+ * finds it), then lets `also` write more with the same connection.
+ */
+async function storeBatch(
+  accountId: string,
+  body: string,
+  recipients: string[],
+  also?: (sql: Sql, id: string) => Promise<unknown>,
+): Promise<string> {
+  const id = newId("bat");
+  const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
+  try {
+    await acceptBatch(sql, {
+      id,
+      accountId,
+      type: "transactional",
+      sender: "ACME",
+      body,
+      country: "FR",
+      segments: 1,
+      recipients,
+      chunkSize: 10,
+    });
+    await also?.(sql, id);
+  } finally {
+    await sql.end();
+  }
+  return id;
 }
 
 describe("a batch that mixes every case", () => {
@@ -203,26 +234,14 @@ describe("message reasons", () => {
 
   it("reads the verdicts of chunks judged by an older worker", async () => {
     const { accountId, client } = await account();
-    const id = newId("bat");
-    const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
-    try {
-      // Stored, and judged as workers without reasons did ("!" invalid, "=<E.164>" a repeat). The
-      // reconciler only takes batches left unchanged for seconds: it enqueues this one after both writes.
-      await acceptBatch(sql, {
-        id,
-        accountId,
-        type: "transactional",
-        sender: "ACME",
-        body: "old verdicts",
-        country: "FR",
-        segments: 1,
-        recipients: ["+33612400021", "06 12 34 56 7", "06 12 40 00 21", "hello"],
-        chunkSize: 10,
-      });
-      await saveJudgments(sql, id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]);
-    } finally {
-      await sql.end();
-    }
+    // Stored, and judged as workers without reasons did ("!" invalid, "=<E.164>" a repeat). The
+    // reconciler only takes batches left unchanged for seconds: it enqueues this one after both writes.
+    const id = await storeBatch(
+      accountId,
+      "old verdicts",
+      ["+33612400021", "06 12 34 56 7", "06 12 40 00 21", "hello"],
+      (sql, id) => saveJudgments(sql, id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]),
+    );
     await client.batches.wait(id, { timeoutMs: 20_000 });
     const { body: page } = await client.batches.messages(id);
     expect(
@@ -319,24 +338,8 @@ describe("credits", () => {
 describe("nothing accepted is lost", () => {
   it("sends a stored batch whose job never reached the queue (the reconciler enqueues it)", async () => {
     const { accountId, client } = await account();
-    const id = newId("bat");
     // What the API stores before it enqueues, as when Redis is down at that moment.
-    const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
-    try {
-      await acceptBatch(sql, {
-        id,
-        accountId,
-        type: "transactional",
-        sender: "ACME",
-        body: "found again",
-        country: "FR",
-        segments: 1,
-        recipients: ["+33612400001", "+33612400002", "06 12 40 00 03"],
-        chunkSize: 10,
-      });
-    } finally {
-      await sql.end();
-    }
+    const id = await storeBatch(accountId, "found again", ["+33612400001", "+33612400002", "06 12 40 00 03"]);
     // Completed, then every delivery report applied, so the rows no longer move.
     const done = await client.batches.wait(id, {
       timeoutMs: 20_000,

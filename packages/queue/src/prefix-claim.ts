@@ -31,10 +31,10 @@ export class PrefixTakenError extends Error {
 interface ClaimOptions {
   /** This installation, as stored in its database (`findInstallation`). */
   identify: () => Promise<string>;
-  /** Another installation took the prefix while this process ran. */
-  onTaken: (error: PrefixTakenError) => void;
-  /** Redis or PostgreSQL did not answer: the claim is tried again at the next renewal. */
-  onError: (error: Error) => void;
+  /** Another installation took the prefix while this process ran (by default: logged as fatal). */
+  onTaken?: ((error: PrefixTakenError) => void) | undefined;
+  /** Where a claim that could not be made yet (Redis or PostgreSQL away) is logged; it is retried. */
+  logger: { warn(details: object, message: string): void; fatal(details: object, message: string): void };
 }
 
 /**
@@ -59,8 +59,10 @@ export async function claimRedisPrefix(
   const attempt = (onTaken: (error: PrefixTakenError) => void) =>
     claim().catch((error: Error) => {
       if (error instanceof PrefixTakenError) onTaken(error);
-      else options.onError(error);
+      else options.logger.warn({ err: error.message }, "could not claim the redis prefix yet");
     });
+  const onTaken =
+    options.onTaken ?? ((error) => options.logger.fatal({ err: error.message }, "redis prefix taken"));
 
   let refused: PrefixTakenError | undefined;
   await connected(redis, CONNECT_WAIT_MS);
@@ -72,7 +74,7 @@ export async function claimRedisPrefix(
     () =>
       attempt((error) => {
         clearInterval(timer);
-        options.onTaken(error);
+        onTaken(error);
       }),
     RENEW_EVERY_MS,
   );

@@ -26,11 +26,18 @@ function newPrefix(): string {
   return prefix;
 }
 
-function claim(prefix: string, owner: string, events: { taken?: Error[]; errors?: Error[] } = {}) {
+/** A logger that keeps what it is told: [level, message, err]. */
+function recordingLogger(lines: string[][] = []) {
+  const record = (level: string) => (details: object, message: string) =>
+    lines.push([level, message, String((details as { err?: unknown }).err)]);
+  return { warn: record("warn"), fatal: record("fatal") };
+}
+
+function claim(prefix: string, owner: string, events: { taken?: Error[] } = {}) {
   return claimRedisPrefix(redis, prefix, {
     identify: async () => owner,
     onTaken: (error) => events.taken?.push(error),
-    onError: (error) => events.errors?.push(error),
+    logger: recordingLogger(),
   }).then((claimed) => {
     stops.push(claimed.stop);
     return claimed;
@@ -103,20 +110,35 @@ describe("claimRedisPrefix", () => {
     expect(taken).toHaveLength(1);
   });
 
+  it("logs a taken prefix as fatal when the process gave no other way to hear of it", async () => {
+    const prefix = newPrefix();
+    const logged: string[][] = [];
+    const claimed = await claimRedisPrefix(redis, prefix, {
+      identify: async () => "database a, installation 1",
+      logger: recordingLogger(logged),
+    });
+    stops.push(claimed.stop);
+    await redis.set(redisKey(prefix, "installation"), "database b, installation 2");
+    await waitFor(() => logged.length > 0, "the next renewal to find the prefix taken");
+    expect(logged[0]?.slice(0, 2)).toEqual(["fatal", "redis prefix taken"]);
+    expect(logged[0]?.[2]).toContain("database b, installation 2");
+  });
+
   it("starts when its database cannot tell who it is yet, and claims once it can", async () => {
     const prefix = newPrefix();
-    const errors: Error[] = [];
+    const logged: string[][] = [];
     let answers = false;
     const claimed = await claimRedisPrefix(redis, prefix, {
       identify: async () => {
         if (!answers) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
         return "database a, installation 1";
       },
-      onTaken: () => {},
-      onError: (error) => errors.push(error),
+      logger: recordingLogger(logged),
     });
     stops.push(claimed.stop);
-    expect(errors.map((e) => e.message)).toEqual(["connect ECONNREFUSED 127.0.0.1:5432"]);
+    expect(logged).toEqual([
+      ["warn", "could not claim the redis prefix yet", "connect ECONNREFUSED 127.0.0.1:5432"],
+    ]);
     answers = true;
     const key = redisKey(prefix, "installation");
     await waitFor(async () => (await redis.exists(key)) === 1, "the next renewal to claim the prefix");
