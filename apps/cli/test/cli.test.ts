@@ -129,6 +129,25 @@ describe("salvo accounts update", () => {
     const account = await testDb.db.account.findUniqueOrThrow({ where: { id: String(id) } });
     expect(account).toMatchObject({ credits: 15, apiRateLimit: 3, name: "Up" });
   });
+
+  it("refuses to take the balance below 0, naming it, and changes nothing", async () => {
+    const { account_id: id } = await salvoJson(
+      "accounts",
+      "create",
+      "--name",
+      "Low",
+      "--credits",
+      "5",
+      "--json",
+    );
+    const run = await salvo("accounts", "update", String(id), "--add-credits", "-6", "--api-rate-limit", "3");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /INVALID_PARAMETER: adding -6 credits would take the balance \(5\) out of range/,
+    );
+    const account = await testDb.db.account.findUniqueOrThrow({ where: { id: String(id) } });
+    expect(account).toMatchObject({ credits: 5, apiRateLimit: 15 });
+  });
 });
 
 describe("bad input", () => {

@@ -1,4 +1,5 @@
 import {
+  InvalidParameterError,
   issueApiToken,
   LastTokenError,
   NotFoundError,
@@ -149,4 +150,56 @@ export async function authenticateToken(db: Db, tokenId: string, secret: string)
 /** An account as stored now, or null when there is none. */
 export async function findAccount(db: Db, accountId: string): Promise<Account | null> {
   return await db.account.findUnique({ where: { id: accountId } });
+}
+
+/** Every account, newest first (for operators: the CLI). */
+export async function listAccounts(db: Db): Promise<Account[]> {
+  return await db.account.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+}
+
+/** The most credits an account may hold: PostgreSQL's integer. */
+const MAX_CREDITS = 2_147_483_647;
+
+/** What an operator may change on an account; unset fields stay as they are. */
+export interface AccountChanges {
+  name?: string;
+  /** The new balance. */
+  credits?: number;
+  /** Credits to add (negative: to remove); not with `credits`. */
+  addCredits?: number;
+  apiRateLimit?: number;
+  /** Messages per second to providers; null: unlimited. */
+  sendRateLimit?: number | null;
+  defaultCountry?: string;
+  floodMaxPerHour?: number;
+  floodMaxSameBodyPerHour?: number;
+}
+
+/**
+ * Changes an account and returns it as stored. Credits added or removed keep the
+ * balance within 0..2^31-1, checked and changed in one statement, so concurrent
+ * changes (and sends) cannot take it out of range; a change that would is refused
+ * with InvalidParameterError and changes nothing.
+ */
+export async function updateAccount(db: Db, accountId: string, changes: AccountChanges): Promise<Account> {
+  const { addCredits, credits, ...settings } = changes;
+  if (credits !== undefined && addCredits !== undefined) {
+    throw new InvalidParameterError("set credits or add credits, not both", "credits");
+  }
+  const add = addCredits ?? 0;
+  const within =
+    add < 0 ? { credits: { gte: -add } } : add > 0 ? { credits: { lte: MAX_CREDITS - add } } : {};
+  const changed = await db.account.updateMany({
+    where: { id: accountId, ...within },
+    data: { ...settings, credits: addCredits !== undefined ? { increment: addCredits } : credits },
+  });
+  const account = await findAccount(db, accountId);
+  if (!account) throw new NotFoundError(`No account ${accountId}.`);
+  if (changed.count === 0) {
+    throw new InvalidParameterError(
+      `adding ${add} credits would take the balance (${account.credits}) out of range`,
+      "credits",
+    );
+  }
+  return account;
 }

@@ -1,5 +1,6 @@
 export {
   type Account,
+  type AccountChanges,
   type ApiToken,
   acceptApiToken,
   authenticateToken,
@@ -7,10 +8,12 @@ export {
   createApiToken,
   findAccount,
   findApiToken,
+  listAccounts,
   listApiTokens,
   revokeAccountApiToken,
   revokeApiToken,
   type TokenWithAccount,
+  updateAccount,
 } from "./accounts";
 export {
   acceptBatch,

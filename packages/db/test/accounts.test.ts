@@ -4,9 +4,11 @@ import {
   authenticateToken,
   createAccount,
   createApiToken,
+  listAccounts,
   listApiTokens,
   revokeAccountApiToken,
   revokeApiToken,
+  updateAccount,
 } from "../src/accounts";
 import type { Db } from "../src/client";
 import { createTestDatabase } from "../src/testing";
@@ -254,5 +256,69 @@ describe("listApiTokens", () => {
 
   it("has no pages for an account without tokens", async () => {
     expect(await listApiTokens(db, "acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY", 1)).toEqual({ tokens: [], pages: 0 });
+  });
+});
+
+describe("updateAccount", () => {
+  it("changes what it is given and leaves the rest", async () => {
+    const { account } = await createAccount(db, { name: "Before", credits: 5 });
+    const changed = await updateAccount(db, account.id, {
+      name: "After",
+      apiRateLimit: 3,
+      sendRateLimit: 40,
+    });
+    expect(changed).toMatchObject({ name: "After", apiRateLimit: 3, sendRateLimit: 40, credits: 5 });
+    expect(await updateAccount(db, account.id, { sendRateLimit: null })).toMatchObject({
+      sendRateLimit: null,
+    });
+    expect(await updateAccount(db, account.id, { credits: 9 })).toMatchObject({ credits: 9, name: "After" });
+  });
+
+  it("adds and removes credits, never taking the balance below 0 or past 2^31-1, and then changes nothing", async () => {
+    const { account } = await createAccount(db, { name: "Balance", credits: 5 });
+    expect((await updateAccount(db, account.id, { addCredits: 10 })).credits).toBe(15);
+    expect((await updateAccount(db, account.id, { addCredits: -15 })).credits).toBe(0);
+    const refused = { code: "INVALID_PARAMETER", message: expect.stringContaining("out of range") };
+    await expect(updateAccount(db, account.id, { addCredits: -1, name: "Changed" })).rejects.toMatchObject(
+      refused,
+    );
+    expect((await updateAccount(db, account.id, { addCredits: 2_147_483_647 })).credits).toBe(2_147_483_647);
+    await expect(updateAccount(db, account.id, { addCredits: 1, name: "Changed" })).rejects.toMatchObject(
+      refused,
+    );
+    await updateAccount(db, account.id, { credits: 0 });
+    expect(await db.account.findUniqueOrThrow({ where: { id: account.id } })).toMatchObject({
+      credits: 0,
+      name: "Balance",
+    });
+  });
+
+  it("keeps the balance in range when changes race", async () => {
+    const { account } = await createAccount(db, { name: "Race", credits: 10 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => updateAccount(db, account.id, { addCredits: -4 })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+    expect((await db.account.findUniqueOrThrow({ where: { id: account.id } })).credits).toBe(2);
+  });
+
+  it("refuses setting and adding credits at once, and an unknown account", async () => {
+    const { account } = await createAccount(db, { name: "Both" });
+    await expect(updateAccount(db, account.id, { credits: 1, addCredits: 1 })).rejects.toMatchObject({
+      code: "INVALID_PARAMETER",
+    });
+    await expect(updateAccount(db, "acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY", { name: "x" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+});
+
+describe("listAccounts", () => {
+  it("lists every account, newest first", async () => {
+    const { account: older } = await createAccount(db, { name: "Older" });
+    const { account: newer } = await createAccount(db, { name: "Newer" });
+    const ids = (await listAccounts(db)).map((a) => a.id);
+    expect(ids.indexOf(newer.id)).toBeLessThan(ids.indexOf(older.id));
+    expect(ids.indexOf(newer.id)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { NotFoundError } from "@salvo/core";
-import { type Account, createAccount, type Db } from "@salvo/db";
+import { type Account, createAccount, findAccount, listAccounts, updateAccount } from "@salvo/db";
 import { Command } from "commander";
 import { countryCode, print, wholeNumber, withDb } from "../options";
 
@@ -15,12 +15,6 @@ function accountRow(account: Account) {
     flood_max_same_body_per_hour: account.floodMaxSameBodyPerHour,
     created_at: account.createdAt.toISOString(),
   };
-}
-
-async function findAccount(db: Db, id: string): Promise<Account> {
-  const account = await db.account.findUnique({ where: { id } });
-  if (!account) throw new NotFoundError(`No account ${id}.`);
-  return account;
 }
 
 export function accountsCommand(): Command {
@@ -60,7 +54,7 @@ export function accountsCommand(): Command {
     .description("list accounts, newest first")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
-      const rows = await withDb((db) => db.account.findMany({ orderBy: { createdAt: "desc" } }));
+      const rows = await withDb(listAccounts);
       print(rows.map(accountRow), Boolean(options.json));
     });
 
@@ -69,7 +63,9 @@ export function accountsCommand(): Command {
     .description("show one account")
     .option("--json", "print JSON")
     .action(async (id: string, options: { json?: boolean }) => {
-      print(accountRow(await withDb((db) => findAccount(db, id))), Boolean(options.json));
+      const account = await withDb((db) => findAccount(db, id));
+      if (!account) throw new NotFoundError(`No account ${id}.`);
+      print(accountRow(account), Boolean(options.json));
     });
 
   accounts
@@ -118,29 +114,18 @@ export function accountsCommand(): Command {
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
-        const account = await withDb(async (db) => {
-          const current = await findAccount(db, id);
-          const add = options.addCredits ?? 0;
-          // The balance stays within 0..2^31-1; the condition makes the check and the change one step.
-          const within =
-            add < 0 ? { credits: { gte: -add } } : add > 0 ? { credits: { lte: 2_147_483_647 - add } } : {};
-          const changed = await db.account.updateMany({
-            where: { id, ...within },
-            data: {
-              name: options.name,
-              credits: options.addCredits !== undefined ? { increment: options.addCredits } : options.credits,
-              apiRateLimit: options.apiRateLimit,
-              sendRateLimit: options.sendRateLimit === 0 ? null : options.sendRateLimit,
-              defaultCountry: options.country,
-              floodMaxPerHour: options.floodMaxPerHour,
-              floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
-            },
-          });
-          if (changed.count === 0) {
-            throw new Error(`--add-credits ${add} would take the balance (${current.credits}) out of range`);
-          }
-          return findAccount(db, id);
-        });
+        const account = await withDb((db) =>
+          updateAccount(db, id, {
+            name: options.name,
+            credits: options.credits,
+            addCredits: options.addCredits,
+            apiRateLimit: options.apiRateLimit,
+            sendRateLimit: options.sendRateLimit === 0 ? null : options.sendRateLimit,
+            defaultCountry: options.country,
+            floodMaxPerHour: options.floodMaxPerHour,
+            floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
+          }),
+        );
         print(accountRow(account), Boolean(options.json));
       },
     );
