@@ -1,4 +1,3 @@
-export { type AntiFloodInput, applyAntiFlood, type FloodRecipient, type FloodRule } from "./anti-flood";
 export {
   deliveryReportsJob,
   enqueueWebhookEvents,
@@ -12,8 +11,8 @@ export {
   startConsumer,
   webhookEventJob,
 } from "./catalog";
-export { redisKey, workersKey } from "./keys";
+export { hashTag, redisKey, workersKey } from "./keys";
+export { luaScript, runScript } from "./lua";
 export { claimRedisPrefix, PREFIX_CLAIM_TTL_MS, PrefixTakenError } from "./prefix-claim";
 export { closeRedis, createRedis, type RedisClient } from "./redis";
-export { type SendLimit, waitForSendSlots } from "./send-limiter";
 export { countLiveWorkers } from "./workers";

@@ -15,6 +15,13 @@ export function testRedisPrefix(): string {
   return `salvo-test-${randomBytes(4).toString("hex")}`;
 }
 
+/** What Redis Cluster hashes of a key: the first `{…}` when it is not empty, else the whole key. */
+export function hashed(key: string): string {
+  const open = key.indexOf("{");
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
 /** Deletes every key under a test prefix. */
 export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = createRedis(testRedisUrl, { blocking: true });
@@ -40,6 +47,8 @@ export interface TestCluster {
   client: RedisClient;
   /** Every key under `prefix`, by node. */
   keysByNode(prefix: string): Promise<Map<string, string[]>>;
+  /** The nodes holding keys that start with `<prefix>:<start>`. */
+  nodesWith(prefix: string, start: string): Promise<string[]>;
   /** Stops the servers and removes their files. */
   stop(): Promise<void>;
 }
@@ -105,23 +114,23 @@ export async function startTestCluster(primaries = 3): Promise<TestCluster> {
       );
     }
     client = createRedis(`redis://${nodes[0]}`, { cluster: true, blocking: true });
+    const keysByNode = async (prefix: string) => {
+      const byNode = new Map<string, string[]>();
+      for (const port of ports) {
+        const { stdout } = await run("redis-cli", ["-p", String(port), "--scan", "--pattern", `${prefix}:*`]);
+        byNode.set(`127.0.0.1:${port}`, stdout.split("\n").filter(Boolean));
+      }
+      return byNode;
+    };
     return {
       url: `redis://${nodes[0]}`,
       nodes,
       client,
-      async keysByNode(prefix) {
-        const byNode = new Map<string, string[]>();
-        for (const port of ports) {
-          const { stdout } = await run("redis-cli", [
-            "-p",
-            String(port),
-            "--scan",
-            "--pattern",
-            `${prefix}:*`,
-          ]);
-          byNode.set(`127.0.0.1:${port}`, stdout.split("\n").filter(Boolean));
-        }
-        return byNode;
+      keysByNode,
+      async nodesWith(prefix, start) {
+        return [...(await keysByNode(prefix))]
+          .filter(([, keys]) => keys.some((key) => key.startsWith(`${prefix}:${start}`)))
+          .map(([node]) => node);
       },
       stop,
     };

@@ -1,19 +1,11 @@
 // The key layout for Redis Cluster: keys used together in one script share a
-// hash tag; groups of keys that are never used together do not.
+// hash tag; groups of keys that are never used together do not. (The limits'
+// keys: packages/limits/test/keys.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { floodKey } from "../src/anti-flood";
 import { openQueue, QUEUES } from "../src/catalog";
 import { redisKey, workersKey } from "../src/keys";
 import { closeRedis, createRedis } from "../src/redis";
-import { sendLimitKey } from "../src/send-limiter";
-import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "../src/testing";
-
-/** What Redis Cluster hashes: the first `{…}` when it is not empty, else the whole key. */
-function hashed(key: string): string {
-  const open = key.indexOf("{");
-  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
-}
+import { deleteRedisKeys, hashed, testRedisPrefix, testRedisUrl } from "../src/testing";
 
 const prefix = testRedisPrefix();
 let redis: ReturnType<typeof createRedis>;
@@ -50,39 +42,13 @@ describe("key layout", () => {
     expect(tags.size).toBe(4);
   });
 
-  it("keeps an account's anti-flood shards of every hour in one slot, accounts apart", () => {
-    const keys = (account: string) =>
-      [0, 1, 16_383].flatMap((shard) => [
-        floodKey("salvo", account, 500_000, shard),
-        floodKey("salvo", account, 499_999, shard),
-      ]);
-    for (const key of keys("acc_a")) {
-      expect(key.startsWith("salvo:flood:{acc_a}:")).toBe(true);
-      expect(hashed(key)).toBe("acc_a");
-    }
-    expect(new Set(keys("acc_b").map(hashed))).toEqual(new Set(["acc_b"]));
-  });
-
-  it("keeps every send limit in one slot, so limits can be reserved together", () => {
-    const keys = ["provider:simulator", "account:acc_a", "account:acc_b"].map((key) =>
-      sendLimitKey("salvo", key),
-    );
-    expect(keys[0]).toBe("salvo:{send-limit}:provider:simulator");
-    expect(new Set(keys.map(hashed))).toEqual(new Set(["send-limit"]));
-  });
-
   it("leaves single keys untagged", () => {
     expect(workersKey("salvo")).toBe("salvo:workers");
     expect(redisKey("salvo", "reconciler")).toBe("salvo:reconciler");
   });
 
   it("puts everything in one slot under a prefix with a hash tag of its own, groups still whole", async () => {
-    const keys = [
-      ...(await queueKeys("chunks", "{salvo}")),
-      floodKey("{salvo}", "acc_a", 1, 2),
-      sendLimitKey("{salvo}", "provider:simulator"),
-      workersKey("{salvo}"),
-    ];
+    const keys = [...(await queueKeys("chunks", "{salvo}")), workersKey("{salvo}")];
     for (const key of keys) expect(key.startsWith("{salvo}:")).toBe(true);
     expect(new Set(keys.map(hashed))).toEqual(new Set(["salvo"]));
   });

@@ -12,8 +12,8 @@ import {
   recordJudgedMessages,
   type StoredChunk,
 } from "@salvo/db";
+import { applyAntiFlood, waitForSendSlots } from "@salvo/limits";
 import { HandoffExpiredError } from "@salvo/providers";
-import { applyAntiFlood, waitForSendSlots } from "@salvo/queue";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../events";

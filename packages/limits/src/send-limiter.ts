@@ -1,6 +1,4 @@
-import { hashTag, redisKey } from "./keys";
-import { luaScript, runScript } from "./lua";
-import type { RedisClient } from "./redis";
+import { hashTag, luaScript, type RedisClient, redisKey, runScript } from "@salvo/queue";
 
 /** A rate shared by every worker, e.g. `{ key: "provider:simulator", perSecond: 500 }`. */
 export interface SendLimit {

@@ -1,10 +1,10 @@
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { closeRedis, createRedis } from "@salvo/queue";
+import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeRedis, createRedis } from "../src/redis";
 import { reserveSendSlots, sendLimitKey, waitForSendSlots } from "../src/send-limiter";
-import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "../src/testing";
 import { runClients } from "./fixtures/clients";
 import type { SendLimiterResult, SendLimiterTask } from "./fixtures/send-limiter-client";
 

@@ -1,6 +1,4 @@
-import { hashTag, redisKey } from "./keys";
-import { luaScript, runScript } from "./lua";
-import type { RedisClient } from "./redis";
+import { hashTag, luaScript, type RedisClient, redisKey, runScript } from "@salvo/queue";
 
 /** One message weighed against the anti-flood limits. */
 export interface FloodRecipient {

@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
+import { closeRedis, createRedis } from "@salvo/queue";
+import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyAntiFlood, floodKey, locate } from "../src/anti-flood";
-import { closeRedis, createRedis } from "../src/redis";
-import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "../src/testing";
 import { runClients } from "./fixtures/clients";
 import type { FloodResult, FloodTask } from "./fixtures/flood-client";
 

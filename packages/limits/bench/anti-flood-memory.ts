@@ -4,16 +4,16 @@
  * redis-server (unix socket, no persistence, default encodings) so that nothing
  * else moves `used_memory`.
  *
- *   pnpm --filter @salvo/queue bench:anti-flood
+ *   pnpm --filter @salvo/limits bench:anti-flood
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { closeRedis, createRedis } from "@salvo/queue";
 import type { Redis } from "ioredis";
 import { applyAntiFlood } from "../src/anti-flood";
-import { closeRedis, createRedis } from "../src/redis";
 
 const NUMBERS = 1_000_000;
 const CALL = 5_000;
