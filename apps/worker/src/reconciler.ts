@@ -1,4 +1,4 @@
-import { purgeExpiredIdempotencyKeys, purgeSettledWebhookEvents } from "@salvo/db";
+import { purgeExpiredIdempotencyKeys, purgeSettledWebhookEvents, stalledBatches } from "@salvo/db";
 import { redisKey } from "@salvo/queue";
 import type { WorkContext } from "./context";
 import { sweepWebhookEvents } from "./processors/webhooks";
@@ -20,16 +20,10 @@ export function startReconciler(ctx: WorkContext): { stop(): void } {
   const run = async () => {
     const mine = await ctx.redis.set(lockKey, "1", "PX", Math.max(interval - 50, 50), "NX");
     if (mine !== "OK") return;
-    const { rows } = await ctx.sql.query(
-      `SELECT id FROM batches WHERE status <> 'completed' AND updated_at < now() - make_interval(secs => $1)
-        ORDER BY updated_at LIMIT 1000`,
-      [Math.max(1, (interval * 2) / 1000)],
-    );
-    await ctx.batches.addBulk(
-      (rows as { id: string }[]).map(({ id }) => ({ data: { batchId: id }, opts: { jobId: id } })),
-    );
-    if (rows.length > 0)
-      ctx.logger.info({ batches: rows.length }, "re-enqueued batches without recent progress");
+    const stalled = await stalledBatches(ctx.sql, interval * 2);
+    await ctx.batches.addBulk(stalled.map((batchId) => ({ data: { batchId }, opts: { jobId: batchId } })));
+    if (stalled.length > 0)
+      ctx.logger.info({ batches: stalled.length }, "re-enqueued batches without recent progress");
     const events = await sweepWebhookEvents(ctx, interval * 2);
     if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
     const keys = await purgeExpiredIdempotencyKeys(ctx.sql);
