@@ -1,5 +1,7 @@
 export { type AntiFloodInput, applyAntiFlood, type FloodRecipient, type FloodRule } from "./anti-flood";
 export {
+  CATALOG,
+  type CatalogSettings,
   deliveryReportsJob,
   enqueueWebhookEvents,
   expandBatchJob,
@@ -7,9 +9,11 @@ export {
   type OpenQueue,
   openQueue,
   type Payload,
+  type Processors,
   QUEUES,
+  type ScheduledJobName,
   sendChunkJob,
-  startConsumer,
+  startConsumers,
   webhookEventJob,
 } from "./catalog";
 export { redisKey, workersKey } from "./keys";
