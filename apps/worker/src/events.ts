@@ -3,7 +3,7 @@ import type { WorkContext } from "./context";
 
 /**
  * Enqueues the delivery of webhook events just written with what caused them.
- * They are in PostgreSQL already: if Redis fails now, the reconciler's sweep
+ * They are in PostgreSQL already: if Redis fails now, the scheduled sweep
  * enqueues them later, so a failure here is logged, never thrown.
  */
 export async function dispatchEvents(ctx: WorkContext, eventIds: string[]): Promise<void> {

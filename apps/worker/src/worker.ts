@@ -6,7 +6,7 @@ import {
   closeRedis,
   createRedis,
   openQueue,
-  startConsumer,
+  startConsumers,
   workersKey,
 } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
@@ -16,9 +16,9 @@ import type { WorkerEnv } from "./env";
 import { createNumberNormalizer } from "./numbers/normalizer";
 import { applyReports, groupReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
+import { runScheduledJob } from "./processors/maintenance";
 import { sendChunk } from "./processors/send-chunk";
 import { deliverWebhookEvent, webhookBackoff } from "./processors/webhooks";
-import { startReconciler } from "./reconciler";
 
 interface RunningWorker {
   id: string;
@@ -57,6 +57,7 @@ export async function startWorker(
   const chunks = openQueue("chunks", redis, env.REDIS_PREFIX);
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
+  const maintenance = openQueue("maintenance", redis, env.REDIS_PREFIX);
   const provider = await createProvider(
     {
       name: env.SMS_PROVIDER,
@@ -97,39 +98,20 @@ export async function startWorker(
     stopping: stopping.signal,
   };
 
-  // A job whose worker stops renewing its lock (killed, frozen) goes to another
-  // worker JOB_LOCK_MS later; stalls are checked three times per lock period.
-  const locks = { lockDuration: env.JOB_LOCK_MS, stalledInterval: Math.round(env.JOB_LOCK_MS / 3) };
-  const consumers = [
-    // Many at once: expanding a small batch is a few queries, and while one big
-    // batch is being expanded, small ones must not queue up behind each other.
-    startConsumer(
-      "batches",
-      redis,
-      env.REDIS_PREFIX,
-      (data, job, token) => expandBatch(ctx, data.batchId, job, token),
-      {
-        ...locks,
-        concurrency: 16,
-      },
-    ),
-    startConsumer("chunks", redis, env.REDIS_PREFIX, (data, job, token) => sendChunk(ctx, data, job, token), {
-      ...locks,
-      concurrency: env.WORKER_CONCURRENCY,
-    }),
-    startConsumer("deliveries", redis, env.REDIS_PREFIX, (data) => applyReports(ctx, data), {
-      ...locks,
-      concurrency: 2,
-    }),
-    // A consumer of its own: slow receivers hold only webhook slots, never chunks.
-    startConsumer(
-      "webhooks",
-      redis,
-      env.REDIS_PREFIX,
-      (data) => deliverWebhookEvent(ctx, webhookDelivery, data.eventId),
-      { ...locks, concurrency: env.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: webhookBackoff } },
-    ),
-  ];
+  // Concurrency, locks and retries of each queue are its entry in @salvo/queue's CATALOG.
+  const consumers = startConsumers(
+    redis,
+    env.REDIS_PREFIX,
+    env,
+    {
+      batches: (data, job, token) => expandBatch(ctx, data.batchId, job, token),
+      chunks: (data, job, token) => sendChunk(ctx, data, job, token),
+      deliveries: (data) => applyReports(ctx, data),
+      webhooks: (data) => deliverWebhookEvent(ctx, webhookDelivery, data.eventId),
+      maintenance: (_data, job) => runScheduledJob(ctx, job.name),
+    },
+    { webhooks: { settings: { backoffStrategy: webhookBackoff } } },
+  );
   for (const consumer of consumers) {
     consumer.on("failed", (job, error) =>
       logger.warn(
@@ -139,8 +121,6 @@ export async function startWorker(
     );
     consumer.on("error", (error) => logger.warn({ queue: consumer.name, err: error.message }, "queue error"));
   }
-  const reconciler = startReconciler(ctx);
-
   const key = workersKey(env.REDIS_PREFIX);
   const beat = () =>
     redis
@@ -150,8 +130,24 @@ export async function startWorker(
       .zremrangebyscore(key, "-inf", Date.now())
       .exec()
       .catch((error: Error) => logger.warn({ err: error.message }, "heartbeat failed"));
-  await beat();
-  const heartbeat = setInterval(beat, env.HEARTBEAT_INTERVAL_MS);
+  // Every worker upserts the periodic jobs' schedulers when it starts (a changed
+  // period applies from then on), and puts them back with its heartbeat if Redis
+  // lost them; Redis makes one job per period for the whole fleet.
+  const schedulersFailed = (error: Error) =>
+    logger.warn({ err: error.message }, "job schedulers could not be upserted");
+  const restoreSchedulers = () =>
+    maintenance
+      .restoreSchedulers(env)
+      .then((restored) => {
+        if (restored)
+          logger.warn({ queue: "maintenance" }, "job schedulers were missing; upserted them again");
+      })
+      .catch(schedulersFailed);
+  await Promise.all([beat(), maintenance.upsertSchedulers(env).catch(schedulersFailed)]);
+  const heartbeat = setInterval(() => {
+    beat();
+    restoreSchedulers();
+  }, env.HEARTBEAT_INTERVAL_MS);
   logger.info({ workerId: id, provider: provider.name }, "worker started");
 
   let closing: Promise<void> | undefined;
@@ -159,7 +155,6 @@ export async function startWorker(
     closing ??= (async () => {
       claim.stop();
       clearInterval(heartbeat);
-      reconciler.stop();
       // Closing first stops taking jobs; then the jobs in hand are told to stop:
       // chunks and expansions give back what is left between two steps (their
       // job returns to the queue at once, for another worker), the others finish.
@@ -173,6 +168,7 @@ export async function startWorker(
         chunks.close(),
         deliveries.close(),
         webhooks.close(),
+        maintenance.close(),
         provider.close(),
         numbers.close(),
         webhookSender.close(),

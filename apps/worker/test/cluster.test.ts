@@ -134,6 +134,9 @@ describe("on a Redis Cluster", () => {
       expect(await nodesWith(`flood:{${accountId}}:`)).toHaveLength(1);
     expect(await nodesWith("q:{batches}:")).toHaveLength(1);
     expect(await nodesWith("q:{chunks}:")).toHaveLength(1);
+    // The job schedulers (periodic work) live in their queue's slot.
+    expect(await nodesWith("q:{maintenance}:maintenance:repeat")).toHaveLength(1);
+    expect(await nodesWith("q:{maintenance}:")).toHaveLength(1);
     expect((await nodesWith("q:")).length).toBeGreaterThan(1);
   }, 60_000);
 });

@@ -27,6 +27,7 @@ export {
   type NewBatch,
   type RawRecipient,
   type SingleMessage,
+  stalledBatches,
 } from "./batches";
 export { closeDb, createDb, type Db } from "./client";
 export { eventFanOut, isoTimestamp, recordEvents } from "./events";

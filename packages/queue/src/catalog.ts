@@ -17,6 +17,8 @@ export const QUEUES = {
   deliveries: "deliveries",
   /** One job per webhook event (an outbox row in PostgreSQL): post it, signed, until it is delivered. */
   webhooks: "webhooks",
+  /** Periodic upkeep, one job scheduler per task (see CATALOG.maintenance.schedules). */
+  maintenance: "maintenance",
 } as const;
 
 export const expandBatchJob = z.object({ batchId: z.string().min(1) });
@@ -50,27 +52,42 @@ export const deliveryReportsJob = z.object({
 /** The event's row holds everything else: its webhook, its exact body, its state. */
 export const webhookEventJob = z.object({ eventId: z.string().min(1) });
 
-const payloads = {
-  [QUEUES.batches]: expandBatchJob,
-  [QUEUES.chunks]: sendChunkJob,
-  [QUEUES.deliveries]: deliveryReportsJob,
-  [QUEUES.webhooks]: webhookEventJob,
-};
-
-type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-export type Payload<Q extends QueueName> = z.infer<(typeof payloads)[Q]>;
+/** Every scheduled job's payload: its name says what to do, the worker's settings how. */
+const scheduledJob = z.object({});
 
 /**
- * BullMQ's key prefix for one queue: `<REDIS_PREFIX>:q:{<queue>}`, so its keys
- * read `salvo:q:{chunks}:chunks:wait`. BullMQ's scripts touch many keys of a
- * queue at once: the hash tag keeps them in one Redis Cluster slot, and a tag per
- * queue spreads the queues over the cluster's nodes.
+ * The settings a catalog entry may name instead of a fixed value: the worker's
+ * environment supplies them (apps/worker/src/env.ts), so operators tune them
+ * without a code change.
  */
-function bullPrefix(prefix: string, queue: QueueName): string {
-  return redisKey(prefix, "q", hashTag(queue));
+export interface CatalogSettings {
+  WORKER_CONCURRENCY: number;
+  WEBHOOK_CONCURRENCY: number;
+  RECONCILE_INTERVAL_MS: number;
+  JOB_LOCK_MS: number;
 }
+type Setting = keyof CatalogSettings;
 
-const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
+interface CatalogEntry {
+  /** Checked when a job is enqueued and again when it is taken. */
+  payload: z.ZodType;
+  /** Runs of a job before it fails for good; the backoff spaces them. */
+  attempts: number;
+  backoff: { type: "exponential"; delay: number } | { type: string };
+  /** Jobs one worker process runs at once. */
+  concurrency: number | Setting;
+  /**
+   * How long a job stays owned by a worker that stopped renewing its lock
+   * (killed, frozen) before another takes it over; stalls are checked three
+   * times per lock period and never fail a job.
+   */
+  lockMs: Setting;
+  /**
+   * Periodic work: one BullMQ job scheduler per entry (id = job name), upserted by
+   * every worker at start; Redis makes one job per period across the fleet.
+   */
+  schedules?: Record<string, { every: Setting }>;
+}
 
 /**
  * A webhook event is retried on the worker's schedule (WEBHOOK_RETRY_SCHEDULE_MS)
@@ -79,9 +96,86 @@ const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
  * only a ceiling, for jobs that keep failing for other reasons (PostgreSQL down).
  */
 const WEBHOOK_BACKOFF = "webhook";
-const jobDefaults: { [Q in QueueName]?: { attempts: number; backoff: { type: string } } } = {
-  [QUEUES.webhooks]: { attempts: 100, backoff: { type: WEBHOOK_BACKOFF } },
-};
+const exponential = { type: "exponential", delay: 1_000 } as const;
+
+/** Each queue's jobs: payload, retries, concurrency, locks and, for periodic work, schedules. */
+export const CATALOG = {
+  [QUEUES.batches]: {
+    payload: expandBatchJob,
+    attempts: 20,
+    backoff: exponential,
+    // Many at once: expanding a small batch is a few queries, and while one big
+    // batch is being expanded, small ones must not queue up behind each other.
+    concurrency: 16,
+    lockMs: "JOB_LOCK_MS",
+  },
+  [QUEUES.chunks]: {
+    payload: sendChunkJob,
+    attempts: 20,
+    backoff: exponential,
+    concurrency: "WORKER_CONCURRENCY",
+    lockMs: "JOB_LOCK_MS",
+  },
+  [QUEUES.deliveries]: {
+    payload: deliveryReportsJob,
+    attempts: 20,
+    backoff: exponential,
+    concurrency: 2,
+    lockMs: "JOB_LOCK_MS",
+  },
+  // A consumer of its own: slow receivers hold only webhook slots, never chunks.
+  [QUEUES.webhooks]: {
+    payload: webhookEventJob,
+    attempts: 100,
+    backoff: { type: WEBHOOK_BACKOFF },
+    concurrency: "WEBHOOK_CONCURRENCY",
+    lockMs: "JOB_LOCK_MS",
+  },
+  [QUEUES.maintenance]: {
+    payload: scheduledJob,
+    // A failed run is not retried: the next period's run does the same work.
+    attempts: 1,
+    backoff: exponential,
+    // One slot per scheduled job, so a long purge never delays the others.
+    concurrency: 4,
+    lockMs: "JOB_LOCK_MS",
+    // Each is safe to run at any time, on any worker, twice: they read what is
+    // to do from PostgreSQL (and BullMQ's job ids make re-enqueueing harmless).
+    schedules: {
+      /** Unfinished batches without progress for two intervals get their expansion job again. */
+      "requeue-stalled-batches": { every: "RECONCILE_INTERVAL_MS" },
+      /** Pending webhook events overdue by two intervals and without a job get one again. */
+      "sweep-webhook-events": { every: "RECONCILE_INTERVAL_MS" },
+      /** Idempotency keys past their 24 hours are deleted. */
+      "purge-idempotency-keys": { every: "RECONCILE_INTERVAL_MS" },
+      /** Webhook events settled longer ago than WEBHOOK_RETENTION_DAYS are deleted. */
+      "purge-webhook-events": { every: "RECONCILE_INTERVAL_MS" },
+    },
+  },
+} as const satisfies Record<QueueName, CatalogEntry>;
+
+type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export type Payload<Q extends QueueName> = z.infer<(typeof CATALOG)[Q]["payload"]>;
+/** The name (and scheduler id) of each periodic job. */
+export type ScheduledJobName = keyof (typeof CATALOG)["maintenance"]["schedules"];
+
+/**
+ * BullMQ's key prefix for one queue: `<REDIS_PREFIX>:q:{<queue>}`, so its keys
+ * read `salvo:q:{chunks}:chunks:wait`. BullMQ's scripts touch many keys of a
+ * queue at once: the hash tag keeps them in one Redis Cluster slot, and a tag per
+ * queue spreads the queues over the cluster's nodes. A job scheduler's keys are
+ * its queue's (`…:maintenance:repeat:<id>`), so they share that slot.
+ */
+function bullPrefix(prefix: string, queue: QueueName): string {
+  return redisKey(prefix, "q", hashTag(queue));
+}
+
+const retention = { removeOnComplete: true, removeOnFail: 10_000 } as const;
+
+function jobOptions(name: QueueName) {
+  const { attempts, backoff } = CATALOG[name] as CatalogEntry;
+  return { attempts, backoff, ...retention };
+}
 
 /**
  * How long a job stays owned by a worker that stopped renewing its lock (killed,
@@ -99,23 +193,46 @@ export function openQueue<Q extends QueueName>(
   const queue = new Queue(name, {
     connection: redis,
     prefix: bullPrefix(prefix, name),
-    defaultJobOptions: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 1_000 },
-      ...retention,
-      ...jobDefaults[name],
-    },
+    defaultJobOptions: jobOptions(name),
     ...options,
   });
   return {
     queue,
     add(data: Payload<Q>, opts: { jobId: string; priority?: number; delay?: number }) {
-      return queue.add(name, payloads[name].parse(data) as never, opts);
+      return queue.add(name, CATALOG[name].payload.parse(data) as never, opts);
     },
     addBulk(jobs: { data: Payload<Q>; opts: { jobId: string; priority?: number; delay?: number } }[]) {
       return queue.addBulk(
-        jobs.map((job) => ({ name, data: payloads[name].parse(job.data) as never, opts: job.opts })),
+        jobs.map((job) => ({ name, data: CATALOG[name].payload.parse(job.data) as never, opts: job.opts })),
       );
+    },
+    /**
+     * Creates or updates the queue's job schedulers (its catalog entry's
+     * `schedules`), with the period read from `settings`. Idempotent: every worker
+     * calls it at start, and a changed period applies from then on. Schedulers
+     * are never removed on shutdown: other workers keep running them.
+     */
+    async upsertSchedulers(settings: CatalogSettings) {
+      const { schedules } = CATALOG[name] as CatalogEntry;
+      for (const [id, { every }] of Object.entries(schedules ?? {})) {
+        await queue.upsertJobScheduler(
+          id,
+          { every: settings[every] },
+          { name: id, data: {}, opts: jobOptions(name) },
+        );
+      }
+    },
+    /**
+     * Upserts the schedulers when some are missing (Redis lost its data, or an
+     * operator removed one); otherwise leaves them as the last worker started
+     * set them. One ZCARD: cheap enough for every heartbeat.
+     */
+    async restoreSchedulers(settings: CatalogSettings): Promise<boolean> {
+      const { schedules } = CATALOG[name] as CatalogEntry;
+      const expected = Object.keys(schedules ?? {}).length;
+      if (expected === 0 || (await queue.getJobSchedulersCount()) >= expected) return false;
+      await this.upsertSchedulers(settings);
+      return true;
     },
     close: () => queue.close(),
   };
@@ -137,7 +254,7 @@ export function startConsumer<Q extends QueueName>(
   return new Worker(
     name,
     async (job, token) => {
-      const parsed = payloads[name].safeParse(job.data);
+      const parsed = CATALOG[name].payload.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.message}`);
       await handle(parsed.data as Payload<Q>, job, token);
     },
@@ -152,6 +269,41 @@ export function startConsumer<Q extends QueueName>(
       maxStalledCount: 1_000,
       ...options,
     },
+  );
+}
+
+/** A queue's consumer options from its catalog entry, settings read from `settings`. */
+function consumerOptions(name: QueueName, settings: CatalogSettings): Partial<WorkerOptions> {
+  const { concurrency, lockMs } = CATALOG[name] as CatalogEntry;
+  const lockDuration = settings[lockMs];
+  return {
+    concurrency: typeof concurrency === "number" ? concurrency : settings[concurrency],
+    lockDuration,
+    stalledInterval: Math.round(lockDuration / 3),
+  };
+}
+
+/** What a worker does with each queue's jobs. */
+export type Processors = {
+  [Q in QueueName]: (data: Payload<Q>, job: Job, token: string | undefined) => Promise<void>;
+};
+
+/**
+ * One consumer per queue of the catalog, each with its entry's concurrency and
+ * locks; `extra` adds what the catalog cannot hold (a custom backoff's function).
+ */
+export function startConsumers(
+  redis: RedisClient,
+  prefix: string,
+  settings: CatalogSettings,
+  processors: Processors,
+  extra: { [Q in QueueName]?: Partial<WorkerOptions> } = {},
+): Worker[] {
+  return (Object.keys(CATALOG) as QueueName[]).map((name) =>
+    startConsumer(name, redis, prefix, processors[name] as Processors[QueueName] as never, {
+      ...consumerOptions(name, settings),
+      ...extra[name],
+    }),
   );
 }
 

@@ -1,4 +1,6 @@
 export {
+  CATALOG,
+  type CatalogSettings,
   deliveryReportsJob,
   enqueueWebhookEvents,
   expandBatchJob,
@@ -6,9 +8,11 @@ export {
   type OpenQueue,
   openQueue,
   type Payload,
+  type Processors,
   QUEUES,
+  type ScheduledJobName,
   sendChunkJob,
-  startConsumer,
+  startConsumers,
   webhookEventJob,
 } from "./catalog";
 export { hashTag, redisKey, workersKey } from "./keys";

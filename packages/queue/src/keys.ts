@@ -5,10 +5,10 @@
  * the part of a key in braces (its hash tag) decides the slot. So each group of
  * keys used together carries one tag, and groups spread over the cluster:
  *
- *   <prefix>:q:{<queue>}:<queue>:…       one BullMQ queue (its scripts touch many of its keys)
+ *   <prefix>:q:{<queue>}:<queue>:…       one BullMQ queue and its job schedulers (its scripts touch many of its keys)
  *   <prefix>:flood:{<account>}:<hour>:<shard>   anti-flood: one account, every hour and shard
  *   <prefix>:{send-limit}:<limit>        rate-limit schedules (limits may be reserved together)
- *   <prefix>:api-throttle:<rate>:<account>, <prefix>:reconciler, <prefix>:workers,
+ *   <prefix>:api-throttle:<rate>:<account>, <prefix>:workers,
  *   <prefix>:installation (which installation owns the prefix)   one key a call
  *
  * A prefix with a tag of its own (`{salvo}`) wins over these: every key then

@@ -119,7 +119,10 @@ export async function deliverWebhookEvent(
  * event was written, or failed for good on errors of ours). Events whose job
  * still exists, waiting or delayed, are left alone.
  */
-export async function sweepWebhookEvents(ctx: WorkContext, graceMs: number): Promise<number> {
+export async function sweepWebhookEvents(
+  ctx: Pick<WorkContext, "sql" | "webhooks">,
+  graceMs: number,
+): Promise<number> {
   const overdue = await overdueWebhookEvents(ctx.sql, graceMs);
   const { queue } = ctx.webhooks;
   const states = await Promise.all(overdue.map((id) => queue.getJobState(id)));

@@ -1,0 +1,66 @@
+// Periodic upkeep, one BullMQ job scheduler per task (packages/queue's
+// CATALOG.maintenance.schedules). Each task reads what is to do from
+// PostgreSQL and may run on any worker, late or twice: nothing here needs a lock.
+import { purgeExpiredIdempotencyKeys, purgeSettledWebhookEvents, type Sql, stalledBatches } from "@salvo/db";
+import type { OpenQueue, ScheduledJobName } from "@salvo/queue";
+import type { Logger } from "@salvo/runtime";
+import { UnrecoverableError } from "bullmq";
+import type { WorkContext } from "../context";
+import { sweepWebhookEvents } from "./webhooks";
+
+/**
+ * Nothing accepted is lost: every unfinished batch without progress for
+ * `idleMs` (its job lost with a Redis restart, never enqueued because Redis was
+ * down when it was accepted, or stuck behind a crash) gets its expansion job
+ * again. Expansion is idempotent and jobs are keyed by batch, so re-enqueueing
+ * a batch that is in fact progressing costs nothing.
+ */
+async function requeueStalledBatches(
+  { sql, batches, logger }: { sql: Sql; batches: OpenQueue<"batches">; logger: Logger },
+  idleMs: number,
+) {
+  const stalled = await stalledBatches(sql, idleMs);
+  await batches.addBulk(stalled.map((batchId) => ({ data: { batchId }, opts: { jobId: batchId } })));
+  if (stalled.length > 0)
+    logger.info({ batches: stalled.length }, "re-enqueued batches without recent progress");
+}
+
+/** Pending webhook events overdue by more than `graceMs` whose job is gone get one again. */
+async function sweepOverdueWebhookEvents(
+  ctx: Pick<WorkContext, "sql" | "webhooks" | "logger">,
+  graceMs: number,
+) {
+  const events = await sweepWebhookEvents(ctx, graceMs);
+  if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
+}
+
+/** Idempotency keys past their 24 hours are deleted. */
+async function purgeIdempotencyKeys({ sql, logger }: { sql: Sql; logger: Logger }) {
+  const keys = await purgeExpiredIdempotencyKeys(sql);
+  if (keys > 0) logger.info({ keys }, "purged expired idempotency keys");
+}
+
+/** Webhook events settled more than `days` ago are deleted, with their attempts. */
+async function purgeWebhookEvents({ sql, logger }: { sql: Sql; logger: Logger }, days: number) {
+  const events = await purgeSettledWebhookEvents(sql, days);
+  if (events > 0) logger.info({ events }, "purged webhook events past their retention");
+}
+
+/**
+ * Runs the scheduled job of that name. Grace periods are two of the worker's
+ * RECONCILE_INTERVAL_MS, the tasks' period: a batch or event is only taken
+ * once it has missed a whole run.
+ */
+export function runScheduledJob(ctx: WorkContext, name: string): Promise<void> {
+  const graceMs = ctx.env.RECONCILE_INTERVAL_MS * 2;
+  const tasks: Record<ScheduledJobName, () => Promise<void>> = {
+    "requeue-stalled-batches": () => requeueStalledBatches(ctx, graceMs),
+    "sweep-webhook-events": () => sweepOverdueWebhookEvents(ctx, graceMs),
+    "purge-idempotency-keys": () => purgeIdempotencyKeys(ctx),
+    "purge-webhook-events": () => purgeWebhookEvents(ctx, ctx.env.WEBHOOK_RETENTION_DAYS),
+  };
+  const task = tasks[name as ScheduledJobName];
+  // A job of a name this worker does not know (an older or newer worker's) can never succeed here.
+  if (task === undefined) throw new UnrecoverableError(`unknown scheduled job: ${name}`);
+  return task();
+}
