@@ -2,6 +2,16 @@ export { hashTokenSecret, issueApiToken, isTokenId, splitApiToken, tokenSecretMa
 export * from "./errors";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events";
 export { messageId, newId, parseMessageId } from "./ids";
+export {
+  type FirstPositions,
+  type FloodRule,
+  floodedReason,
+  judgeNumbers,
+  judgeRecipient,
+  type ListedNumbers,
+  listedStatus,
+  rememberVerdicts,
+} from "./judge";
 export { maskPhoneNumbers } from "./log-redaction";
 export {
   BATCH_TOTAL_PARTS,

@@ -75,7 +75,7 @@ export interface StoredChunk {
   idx: number;
   firstIndex: number;
   recipients: RawRecipient[];
-  /** Per recipient: E.164, "!…" (invalid) or "=…" (duplicated), see the worker's `verdicts.ts`; null until the batch is expanded. */
+  /** Per recipient: E.164, "!…" (invalid) or "=…" (duplicated), see `judge.ts` in `@salvo/core`; null until the batch is expanded. */
   judged: string[] | null;
   /** Positions handed to the provider by a run that has not recorded the outcome (yet). */
   inFlight: number[];
