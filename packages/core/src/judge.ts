@@ -17,11 +17,6 @@
 import { DUPLICATE_OF } from "./message-status";
 import { invalidNumberReason } from "./phone";
 
-type Verdict =
-  | { kind: "valid"; to: string }
-  | { kind: "invalid"; reason: string | null }
-  | { kind: "duplicate"; to: string; of: number | null };
-
 const INVALID = "!";
 const DUPLICATE = "=";
 
@@ -33,17 +28,6 @@ export function invalidVerdict(reason: string): string {
 /** The verdict of a repeat of `to`, first seen at `position` in the batch. */
 export function duplicateVerdict(position: number, to: string): string {
   return `${DUPLICATE}${position}:${to}`;
-}
-
-/** A stored verdict, in any format a worker ever wrote. */
-export function readVerdict(verdict: string): Verdict {
-  if (verdict[0] === INVALID)
-    return { kind: "invalid", reason: verdict.length > 1 ? verdict.slice(1) : null };
-  if (verdict[0] !== DUPLICATE) return { kind: "valid", to: verdict };
-  // An E.164 number holds no `:`: with one, a position comes first.
-  const colon = verdict.indexOf(":");
-  if (colon === -1) return { kind: "duplicate", to: verdict.slice(1), of: null };
-  return { kind: "duplicate", to: verdict.slice(colon + 1), of: Number(verdict.slice(1, colon)) };
 }
 
 /** The reason stored on a duplicated message: `duplicate_of:<position>`, bare when the position is unknown. */
@@ -70,14 +54,16 @@ export function judgeRecipient(
   raw: string,
   country: string | undefined,
 ): RecipientJudgement {
-  const read = readVerdict(verdict);
-  if (read.kind === "invalid") {
-    const reason = read.reason ?? invalidNumberReason(raw, country);
+  if (verdict[0] === INVALID) {
+    const reason = verdict.length > 1 ? verdict.slice(1) : invalidNumberReason(raw, country);
     return { status: "invalid", to: raw.replaceAll("\0", "").slice(0, MAX_STORED_RAW), reason };
   }
-  if (read.kind === "duplicate")
-    return { status: "duplicated", to: read.to, reason: duplicateReason(read.of) };
-  return { status: "valid", to: read.to };
+  if (verdict[0] !== DUPLICATE) return { status: "valid", to: verdict };
+  // An E.164 number holds no `:`: with one, a position comes first.
+  const colon = verdict.indexOf(":");
+  if (colon === -1) return { status: "duplicated", to: verdict.slice(1), reason: duplicateReason(null) };
+  const of = Number(verdict.slice(1, colon));
+  return { status: "duplicated", to: verdict.slice(colon + 1), reason: duplicateReason(of) };
 }
 
 /** Each valid number's first position in a batch, which its repeats point to. */

@@ -7,21 +7,27 @@ import {
   judgeNumbers,
   judgeRecipient,
   listedStatus,
-  readVerdict,
   rememberVerdicts,
 } from "../src/judge";
 
 describe("chunk verdicts", () => {
+  // Written by judgeNumbers (and by older workers), read by judgeRecipient.
   it.each([
-    ["+33612345678", { kind: "valid", to: "+33612345678" }],
-    [invalidVerdict("too_short"), { kind: "invalid", reason: "too_short" }],
-    [duplicateVerdict(41, "+590690112233"), { kind: "duplicate", to: "+590690112233", of: 41 }],
-    [duplicateVerdict(0, "+33612345678"), { kind: "duplicate", to: "+33612345678", of: 0 }],
+    ["+33612345678", { status: "valid", to: "+33612345678" }],
+    [invalidVerdict("too_short"), { status: "invalid", to: "0612345678", reason: "too_short" }],
+    [
+      duplicateVerdict(41, "+590690112233"),
+      { status: "duplicated", to: "+590690112233", reason: "duplicate_of:41" },
+    ],
+    [
+      duplicateVerdict(0, "+33612345678"),
+      { status: "duplicated", to: "+33612345678", reason: "duplicate_of:0" },
+    ],
     // As written by workers before reasons were kept, still in flight during an upgrade.
-    ["!", { kind: "invalid", reason: null }],
-    ["=+33612345678", { kind: "duplicate", to: "+33612345678", of: null }],
+    ["!", { status: "invalid", to: "0612345678", reason: "unallocated_range" }],
+    ["=+33612345678", { status: "duplicated", to: "+33612345678", reason: "duplicate_of" }],
   ])("%j reads as %j", (verdict, expected) => {
-    expect(readVerdict(verdict)).toEqual(expected);
+    expect(judgeRecipient(verdict, "0612345678", "FR")).toEqual(expected);
   });
 
   it.each([
