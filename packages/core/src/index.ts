@@ -11,7 +11,7 @@ export {
 } from "./batch-counters";
 export * from "./errors";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events";
-export { messageId, newId, parseMessageId } from "./ids";
+export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {
   type FirstPositions,
   type FloodRule,

@@ -2,7 +2,7 @@
 // reported in a few statements, never one round trip per message. Every write
 // that changes a message's status updates its batch's counters (and refunds the
 // account) in the same transaction, so counts always equal the message rows.
-import { BATCH_COUNTER_NAMES, JUDGED_STATUSES, type JudgedStatus } from "@salvo/core";
+import { BATCH_COUNTER_NAMES, JUDGED_STATUSES, type JudgedStatus, messageIdSql } from "@salvo/core";
 import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./events";
 import type { Sql } from "./sql";
@@ -479,7 +479,7 @@ async function applyReportRun(
              ${eventFanOut(
                "dlr",
                `(SELECT a.account_id, json_build_object(
-                   'message_id', 'msg_' || substr($1, 5) || '_' || a.idx,
+                   'message_id', ${messageIdSql("$1", "a.idx")},
                    'batch_id', CASE WHEN c.single THEN NULL ELSE $1 END,
                    'to', a."to", 'status', a.status, 'reason', a.reason,
                    'provider_code', a.provider_code, 'at', ${isoTimestamp("a.done_at")}) AS data
