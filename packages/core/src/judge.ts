@@ -124,10 +124,17 @@ export function listedStatus(to: string, lists: ListedNumbers): "blacklisted" | 
   return null;
 }
 
-/** The anti-flood rules a message can break: too many messages an hour, or too many with the same body. */
-export type FloodRule = "count" | "same_body";
+/**
+ * The anti-flood rules a message can break (the anti-flood script in
+ * `@salvo/queue` answers them): too many messages an hour, or too many with the
+ * same body; each with the reason stored on a message it floods.
+ */
+const FLOODED_REASONS = { count: "flooded_count", same_body: "flooded_same_body" } as const;
+
+/** An anti-flood rule; a rule the script answers but this table lacks fails the typecheck where it is passed. */
+export type FloodRule = keyof typeof FLOODED_REASONS;
 
 /** The reason stored on a message flooded by `rule`. */
-export function floodedReason(rule: FloodRule): "flooded_count" | "flooded_same_body" {
-  return rule === "count" ? "flooded_count" : "flooded_same_body";
+export function floodedReason(rule: FloodRule): (typeof FLOODED_REASONS)[FloodRule] {
+  return FLOODED_REASONS[rule];
 }
