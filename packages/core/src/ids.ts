@@ -23,9 +23,20 @@ export function newId(prefix: "acc" | "tok" | "bat" | "rpl" | "whk"): string {
   return `${prefix}_${ulid()}`;
 }
 
+const MESSAGE_ID_PREFIX = "msg_";
+const BATCH_ID_PREFIX_LENGTH = "bat_".length;
+
 /** A message's public id: its batch and position, `msg_<batch ULID>_<position>`. */
 export function messageId(batchId: string, index: number): string {
-  return `msg_${batchId.slice(4)}_${index}`;
+  return `${MESSAGE_ID_PREFIX}${batchId.slice(BATCH_ID_PREFIX_LENGTH)}_${index}`;
+}
+
+/**
+ * `messageId` as a SQL expression of a batch id and a position (SQL expressions
+ * themselves), for statements that write message ids into event bodies.
+ */
+export function messageIdSql(batchId: string, index: string): string {
+  return `'${MESSAGE_ID_PREFIX}' || substr(${batchId}, ${BATCH_ID_PREFIX_LENGTH + 1}) || '_' || ${index}`;
 }
 
 const MESSAGE_ID = /^msg_([0-9A-HJKMNP-TV-Z]{26})_(\d{1,7})$/;

@@ -1,10 +1,29 @@
 export { hashTokenSecret, issueApiToken, isTokenId, splitApiToken, tokenSecretMatches } from "./api-token";
+export {
+  BATCH_COUNTER_NAMES,
+  BATCH_COUNTERS,
+  BATCH_TOTAL_PARTS,
+  type BatchCounter,
+  type BatchCounts,
+  batchCounts,
+  JUDGED_STATUSES,
+  type JudgedStatus,
+} from "./batch-counters";
 export * from "./errors";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events";
-export { messageId, newId, parseMessageId } from "./ids";
+export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
+export {
+  type FirstPositions,
+  type FloodRule,
+  floodedReason,
+  judgeNumbers,
+  judgeRecipient,
+  type ListedNumbers,
+  listedStatus,
+  rememberVerdicts,
+} from "./judge";
 export { maskPhoneNumbers } from "./log-redaction";
 export {
-  BATCH_TOTAL_PARTS,
   DUPLICATE_OF,
   MESSAGE_STATUSES,
   type MessageStatus,

@@ -13,18 +13,6 @@ export const MESSAGE_STATUSES = [
 
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** A batch's counters that always add up to its `total` (delivery reports split `sent`). */
-export const BATCH_TOTAL_PARTS = [
-  "pending",
-  "sent",
-  "failed",
-  "blacklisted",
-  "duplicated",
-  "invalid",
-  "npai",
-  "flooded",
-] as const;
-
 /**
  * The reason of a `duplicated` message. Stored as `duplicate_of:<position>`, the
  * position (0-based, as in message ids) of the number's first occurrence in its

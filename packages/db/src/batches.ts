@@ -1,4 +1,11 @@
-import { messageId, NotEnoughCreditsError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import {
+  BATCH_COUNTER_NAMES,
+  messageId,
+  NotEnoughCreditsError,
+  NotFoundError,
+  pageCount,
+  pageWindow,
+} from "@salvo/core";
 import type { Db } from "./client";
 import type { Batch, Message, MessageStatus } from "./generated/prisma/client";
 import type { Sql } from "./sql";
@@ -88,11 +95,12 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
 }
 
 // Every column of `batches`, named as the Prisma model names them, so rows read
-// with `Sql` are `Batch` values.
+// with `Sql` are `Batch` values. The counters' come from core's table (a
+// counter's name is its column and its field); the text is the same for the
+// life of a process, as a named prepared statement's must be.
 const BATCH_COLUMNS = `id, account_id AS "accountId", type, sender, body, country, segments, status,
-  total, chunk_count AS "chunkCount", reserved, pending, sent, delivered, undelivered, failed,
-  blacklisted, duplicated, invalid, npai, flooded, cost, single, shorten_urls AS "shortenUrls", created_at AS "createdAt",
-  updated_at AS "updatedAt", completed_at AS "completedAt"`;
+  ${BATCH_COUNTER_NAMES.join(", ")}, chunk_count AS "chunkCount", reserved, cost, single,
+  shorten_urls AS "shortenUrls", created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt"`;
 
 /**
  * One of the account's batches; another account's id, or a single message's

@@ -2,6 +2,7 @@
 // reported in a few statements, never one round trip per message. Every write
 // that changes a message's status updates its batch's counters (and refunds the
 // account) in the same transaction, so counts always equal the message rows.
+import { BATCH_COUNTER_NAMES, JUDGED_STATUSES, type JudgedStatus, messageIdSql } from "@salvo/core";
 import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./events";
 import type { Sql } from "./sql";
@@ -75,7 +76,7 @@ export interface StoredChunk {
   idx: number;
   firstIndex: number;
   recipients: RawRecipient[];
-  /** Per recipient: E.164, "!…" (invalid) or "=…" (duplicated), see the worker's `verdicts.ts`; null until the batch is expanded. */
+  /** Per recipient: E.164, "!…" (invalid) or "=…" (duplicated), see `judge.ts` in `@salvo/core`; null until the batch is expanded. */
   judged: string[] | null;
   /** Positions handed to the provider by a run that has not recorded the outcome (yet). */
   inFlight: number[];
@@ -180,19 +181,25 @@ const COMPLETION = `status = CASE WHEN b.pending - c.settled = 0 THEN 'completed
 
 // A `batch.completed` event for each webhook that wants it, when the `counters`
 // CTE (RETURNING b.*) completed the batch. Single messages (POST /v1/sms) have none.
+// Every counter but `pending`, 0 once completed.
 const COMPLETED_EVENTS = eventFanOut(
   "batch.completed",
   `(SELECT b.account_id, json_build_object(
-      'batch_id', b.id, 'status', b.status, 'total', b.total, 'sent', b.sent, 'delivered', b.delivered,
-      'undelivered', b.undelivered, 'failed', b.failed, 'blacklisted', b.blacklisted,
-      'duplicated', b.duplicated, 'invalid', b.invalid, 'npai', b.npai, 'flooded', b.flooded,
+      'batch_id', b.id, 'status', b.status,
+      ${BATCH_COUNTER_NAMES.filter((name) => name !== "pending")
+        .map((name) => `'${name}', b.${name}`)
+        .join(", ")},
       'cost', b.cost, 'created_at', ${isoTimestamp("b.created_at")},
       'completed_at', ${isoTimestamp("b.completed_at")}) AS data
      FROM counters b WHERE b.status = 'completed' AND NOT b.single)`,
 );
 
-/** Statuses a message can get before any hand-off. */
-export type JudgedStatus = "blacklisted" | "duplicated" | "invalid" | "npai" | "flooded";
+// Per judged status (each the name of its counter): its count among the rows
+// inserted (`counts` CTE), and its counter's update from it.
+const JUDGED_COUNTS = JUDGED_STATUSES.map(
+  (status) => `count(*) FILTER (WHERE status = '${status}')::int AS ${status}`,
+).join(", ");
+const JUDGED_COUNTERS = JUDGED_STATUSES.map((status) => `${status} = b.${status} + c.${status}`).join(", ");
 
 export interface JudgedMessage {
   idx: number;
@@ -217,20 +224,15 @@ export async function recordJudgedMessages(
   messages: JudgedMessage[],
 ): Promise<string[]> {
   if (messages.length === 0) return [];
-  const count = (status: JudgedStatus) => `count(*) FILTER (WHERE status = '${status}')::int`;
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-judged",
     text: `WITH inserted AS (${INSERT_MESSAGES}),
            counts AS (
-             SELECT count(*)::int AS settled, ${count("blacklisted")} AS blacklisted,
-                    ${count("duplicated")} AS duplicated, ${count("invalid")} AS invalid,
-                    ${count("npai")} AS npai, ${count("flooded")} AS flooded
+             SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
            ), counters AS (
              UPDATE batches b SET
-                 pending = b.pending - c.settled, blacklisted = b.blacklisted + c.blacklisted,
-                 duplicated = b.duplicated + c.duplicated, invalid = b.invalid + c.invalid,
-                 npai = b.npai + c.npai, flooded = b.flooded + c.flooded, updated_at = now(),
+                 pending = b.pending - c.settled, ${JUDGED_COUNTERS}, updated_at = now(),
                  ${COMPLETION}
                FROM counts c WHERE b.id = $1 AND c.settled > 0
              RETURNING b.*
@@ -477,7 +479,7 @@ async function applyReportRun(
              ${eventFanOut(
                "dlr",
                `(SELECT a.account_id, json_build_object(
-                   'message_id', 'msg_' || substr($1, 5) || '_' || a.idx,
+                   'message_id', ${messageIdSql("$1", "a.idx")},
                    'batch_id', CASE WHEN c.single THEN NULL ELSE $1 END,
                    'to', a."to", 'status', a.status, 'reason', a.reason,
                    'provider_code', a.provider_code, 'at', ${isoTimestamp("a.done_at")}) AS data

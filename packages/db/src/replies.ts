@@ -1,4 +1,4 @@
-import { newId } from "@salvo/core";
+import { messageIdSql, newId } from "@salvo/core";
 import { eventFanOut, isoTimestamp } from "./events";
 import { accountPage } from "./page";
 import type { Sql } from "./sql";
@@ -61,7 +61,7 @@ export async function recordReply(
                `(SELECT r."accountId" AS account_id, json_build_object(
                    'reply_id', r.id, 'from', r."from", 'to', r."to", 'body', r.body, 'stop', r.stop,
                    'message_id', CASE WHEN r."batchId" IS NULL THEN NULL
-                                      ELSE 'msg_' || substr(r."batchId", 5) || '_' || r.idx END,
+                                      ELSE ${messageIdSql('r."batchId"', "r.idx")} END,
                    'batch_id', CASE WHEN a.single THEN NULL ELSE r."batchId" END,
                    'received_at', ${isoTimestamp('r."receivedAt"')}) AS data
                  FROM reply r LEFT JOIN answered a ON true)`,

@@ -94,8 +94,26 @@ export interface Sms {
   statusReason: string;
 }
 
+/**
+ * A batch's counters. The SDK stands alone (no dependency on Salvo's packages):
+ * these are written out as the API names them, and test/counters.test.ts checks
+ * at typecheck that they are the counters of core's table (`BATCH_COUNTERS`).
+ */
+export type BatchCounter = BatchTotalPart | "total" | "delivered" | "undelivered";
+
+/** The counters that always add up to `total` (delivery reports split `sent` into delivered and undelivered). */
+export type BatchTotalPart =
+  | "pending"
+  | "sent"
+  | "failed"
+  | "blacklisted"
+  | "duplicated"
+  | "invalid"
+  | "npai"
+  | "flooded";
+
 /** `POST /v1/send`'s answer: 200 once every message is judged and handed off, 202 (with `pending`) on timeout. */
-export interface SendResult {
+export interface SendResult extends Record<"total" | Exclude<BatchTotalPart, "pending">, number> {
   status: 1;
   message: string;
   /** The batch id: `GET /v1/batches/:ticket`. */
@@ -103,14 +121,6 @@ export interface SendResult {
   cost: number;
   /** The account's balance after the send. */
   credits: number;
-  total: number;
-  sent: number;
-  failed: number;
-  blacklisted: number;
-  duplicated: number;
-  invalid: number;
-  npai: number;
-  flooded: number;
   /** Only when the wait timed out (HTTP 202). */
   pending?: number;
 }
@@ -120,19 +130,8 @@ export interface BatchAccepted {
   links: { self: string };
 }
 
-export interface BatchAttributes {
+export interface BatchAttributes extends Record<BatchCounter, number> {
   status: "accepted" | "processing" | "completed";
-  total: number;
-  pending: number;
-  sent: number;
-  delivered: number;
-  undelivered: number;
-  failed: number;
-  blacklisted: number;
-  duplicated: number;
-  invalid: number;
-  npai: number;
-  flooded: number;
   cost: number;
   from: string;
   type: "transactional" | "marketing";

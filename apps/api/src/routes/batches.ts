@@ -1,4 +1,11 @@
-import { isCountryCode, MESSAGE_STATUSES, newId, readMessageReason, segmentCount } from "@salvo/core";
+import {
+  batchCounts,
+  isCountryCode,
+  MESSAGE_STATUSES,
+  newId,
+  readMessageReason,
+  segmentCount,
+} from "@salvo/core";
 import {
   acceptBatch,
   type Batch,
@@ -106,17 +113,7 @@ function batchResource(batch: Batch) {
     type: "batches",
     attributes: {
       status: batch.status,
-      total: batch.total,
-      pending: batch.pending,
-      sent: batch.sent,
-      delivered: batch.delivered,
-      undelivered: batch.undelivered,
-      failed: batch.failed,
-      blacklisted: batch.blacklisted,
-      duplicated: batch.duplicated,
-      invalid: batch.invalid,
-      npai: batch.npai,
-      flooded: batch.flooded,
+      ...batchCounts(batch),
       cost: batch.cost,
       from: batch.sender,
       type: batch.type,

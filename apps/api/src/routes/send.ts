@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { newId, TooManyRecipientsError } from "@salvo/core";
+import { BATCH_TOTAL_PARTS, newId, TooManyRecipientsError } from "@salvo/core";
 import { type Batch, type Db, findAccount, findBatch, type Sql } from "@salvo/db";
 import { Router } from "express";
 import { idempotentId } from "../http/idempotency";
@@ -41,20 +41,20 @@ async function waitForBatch(sql: Sql, accountId: string, batchId: string, signal
   return batch;
 }
 
+/**
+ * The counts `/v1/send` answers: `total` and its parts but `pending` (added when
+ * the wait timed out). Delivery reports come later: not `delivered`, `undelivered`.
+ */
+type SendCounter = "total" | Exclude<(typeof BATCH_TOTAL_PARTS)[number], "pending">;
+const SEND_COUNTERS: readonly SendCounter[] = [
+  "total",
+  ...BATCH_TOTAL_PARTS.filter((part): part is Exclude<typeof part, "pending"> => part !== "pending"),
+];
+
 function sendResult(batch: Batch, credits: number) {
-  return {
-    ticket: batch.id,
-    cost: batch.cost,
-    credits,
-    total: batch.total,
-    sent: batch.sent,
-    failed: batch.failed,
-    blacklisted: batch.blacklisted,
-    duplicated: batch.duplicated,
-    invalid: batch.invalid,
-    npai: batch.npai,
-    flooded: batch.flooded,
-  };
+  const counts = {} as Record<SendCounter, number>;
+  for (const name of SEND_COUNTERS) counts[name] = batch[name];
+  return { ticket: batch.id, cost: batch.cost, credits, ...counts };
 }
 
 /**

@@ -1,8 +1,8 @@
+import { type FirstPositions, judgeNumbers, rememberVerdicts } from "@salvo/core";
 import { loadBatchForWork, loadChunks, markBatchProcessing, saveJudgments } from "@salvo/db";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
-import { duplicateVerdict, invalidVerdict } from "./verdicts";
 
 /** Chunks read, judged and enqueued at a time: sending starts before a big batch is fully judged. */
 const CHUNKS_PER_STEP = 20;
@@ -11,8 +11,8 @@ const LOWEST_PRIORITY = 2_097_151;
 
 /**
  * Expands a batch: reads its recipients in order, judges every number (invalid,
- * and why, or a repeat of an earlier one in the same batch, and which: see
- * `./verdicts.ts`) and enqueues a job per chunk.
+ * and why, or a repeat of an earlier one in the same batch, and which: the
+ * rules and the verdicts' format are `@salvo/core`'s `judge.ts`) and enqueues a job per chunk.
  * Runs in one place per batch, so "earlier" is exact across chunk boundaries.
  * Idempotent: verdicts already stored are reused and chunks already done are
  * skipped, so a retry (or the reconciler) can run it again at any time.
@@ -33,8 +33,7 @@ export async function expandBatch(
   if (!batch || batch.status === "completed") return;
   await markBatchProcessing(ctx.sql, batchId);
   const country = batch.country ?? batch.defaultCountry;
-  // Each valid number's first position in the batch, which its repeats point to.
-  const seen = new Map<string, number>();
+  const seen: FirstPositions = new Map();
 
   for (let from = 0; ; from += CHUNKS_PER_STEP) {
     if (ctx.stopping.aborted && token) {
@@ -56,21 +55,12 @@ export async function expandBatch(
     let next = 0;
     for (const chunk of chunks) {
       if (chunk.judged) {
-        chunk.judged.forEach((verdict, i) => {
-          if (verdict[0] === "+") seen.set(verdict, chunk.firstIndex + i);
-        });
+        rememberVerdicts(chunk.judged, chunk.firstIndex, seen);
         continue;
       }
-      const judged = chunk.recipients.map((_, i) => {
-        // E.164, or why the number is invalid.
-        const number = numbers[next++] as string;
-        if (number[0] !== "+") return invalidVerdict(number);
-        const first = seen.get(number);
-        if (first !== undefined) return duplicateVerdict(first, number);
-        seen.set(number, chunk.firstIndex + i);
-        return number;
-      });
-      fresh.push({ idx: chunk.idx, judged });
+      const count = chunk.recipients.length;
+      fresh.push({ idx: chunk.idx, judged: judgeNumbers(numbers, next, count, chunk.firstIndex, seen) });
+      next += count;
     }
     await saveJudgments(ctx.sql, batchId, fresh);
     const pending = chunks.filter((chunk) => !chunk.done);

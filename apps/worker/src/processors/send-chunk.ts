@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DUPLICATE_OF, invalidNumberReason, messageId } from "@salvo/core";
+import { floodedReason, judgeRecipient, listedStatus, messageId } from "@salvo/core";
 import {
   type BatchForWork,
   type HandoffOutcome,
@@ -18,10 +18,6 @@ import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../events";
 import { releaseJob } from "../release";
-import { readVerdict } from "./verdicts";
-
-/** Raw numbers longer than this are cut when stored as an invalid message's `to`. */
-const MAX_STORED_RAW = 64;
 
 /** Thrown when this worker may no longer hand off a chunk (its job lock is gone). */
 class LostChunkError extends Error {}
@@ -116,38 +112,25 @@ async function judge(
 ): Promise<{ judged: JudgedMessage[]; sendable: Sendable[] }> {
   const judged: JudgedMessage[] = [];
   const candidates: Sendable[] = [];
+  const country = batch.country ?? batch.defaultCountry;
   chunk.recipients.forEach((recipient, i) => {
     const idx = chunk.firstIndex + i;
     if (written.has(idx)) return;
     const [raw, ref] = typeof recipient === "string" ? [recipient, null] : recipient;
-    const verdict = readVerdict((chunk.judged as string[])[i] as string);
-    if (verdict.kind === "invalid") {
-      // Judged by an older worker, which kept no reason: worked out again, for these few.
-      const reason = verdict.reason ?? invalidNumberReason(raw, batch.country ?? batch.defaultCountry);
-      // PostgreSQL text cannot hold NUL: an invalid number keeps the rest of what was sent.
-      judged.push({
-        idx,
-        to: raw.replaceAll("\0", "").slice(0, MAX_STORED_RAW),
-        ref,
-        status: "invalid",
-        reason,
-      });
-    } else if (verdict.kind === "duplicate") {
-      const reason = verdict.of === null ? DUPLICATE_OF : `${DUPLICATE_OF}:${verdict.of}`;
-      judged.push({ idx, to: verdict.to, ref, status: "duplicated", reason });
-    } else candidates.push({ idx, to: verdict.to, ref });
+    const judgement = judgeRecipient((chunk.judged as string[])[i] as string, raw, country);
+    if (judgement.status === "valid") candidates.push({ idx, to: judgement.to, ref });
+    else judged.push({ idx, ref, ...judgement });
   });
 
-  const { blacklisted, npai } = await listedNumbers(
+  const lists = await listedNumbers(
     ctx.sql,
     batch.accountId,
     candidates.map((c) => c.to),
   );
   const allowed: Sendable[] = [];
   for (const candidate of candidates) {
-    if (blacklisted.has(candidate.to))
-      judged.push({ ...candidate, status: "blacklisted", reason: "blacklisted" });
-    else if (npai.has(candidate.to)) judged.push({ ...candidate, status: "npai", reason: "npai" });
+    const listed = listedStatus(candidate.to, lists);
+    if (listed) judged.push({ ...candidate, status: listed, reason: listed });
     else allowed.push(candidate);
   }
 
@@ -163,7 +146,7 @@ async function judge(
     });
     allowed.forEach((message, i) => {
       const rule = flooded[i];
-      if (rule) judged.push({ ...message, status: "flooded", reason: `flooded_${rule}` });
+      if (rule) judged.push({ ...message, status: "flooded", reason: floodedReason(rule) });
       else sendable.push(message);
     });
   }
