@@ -59,12 +59,6 @@ type ConnectorEnv = z.output<z.ZodObject<typeof connectorEnv>>;
  * reported with the other bad settings, naming the connector and the field.
  */
 export function connectorsOf(env: ConnectorEnv, issues: z.core.$RefinementCtx): ConnectorConfig[] {
-  const [variable, text] =
-    env.SALVO_CONNECTORS !== undefined
-      ? ["SALVO_CONNECTORS", env.SALVO_CONNECTORS]
-      : env.SALVO_CONNECTORS_FILE !== undefined
-        ? ["SALVO_CONNECTORS_FILE", readConfigFile(env.SALVO_CONNECTORS_FILE, issues)]
-        : [undefined, undefined];
   if (env.SALVO_CONNECTORS !== undefined && env.SALVO_CONNECTORS_FILE !== undefined) {
     issues.addIssue({
       code: "custom",
@@ -73,6 +67,12 @@ export function connectorsOf(env: ConnectorEnv, issues: z.core.$RefinementCtx): 
     });
     return [];
   }
+  const [variable, text] =
+    env.SALVO_CONNECTORS !== undefined
+      ? ["SALVO_CONNECTORS", env.SALVO_CONNECTORS]
+      : env.SALVO_CONNECTORS_FILE !== undefined
+        ? ["SALVO_CONNECTORS_FILE", readConfigFile(env.SALVO_CONNECTORS_FILE, issues)]
+        : [undefined, undefined];
   if (variable === undefined) return [legacyConnector(env, issues)];
   if (text === undefined) return [];
 
