@@ -14,7 +14,7 @@ import { accountRoutes } from "./routes/account";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/lists";
-import { replyRoutes, simulatorInboundRoutes } from "./routes/replies";
+import { providerCallbackRoutes, replyRoutes } from "./routes/replies";
 import { sendRoutes } from "./routes/send";
 import { smsRoutes } from "./routes/sms";
 import { tokenRoutes } from "./routes/tokens";
@@ -52,10 +52,8 @@ export function createApp({
   app.use(requestLog(logger));
   app.use(answerOptions);
   app.use(healthRoutes(db, redis, env.REDIS_PREFIX));
-  // The provider's callbacks: called by the provider, not by an account.
-  if (env.SMS_PROVIDER === "simulator") {
-    app.use("/v1/providers/simulator", simulatorInboundRoutes(sql, webhooks, logger));
-  }
+  // The connectors' callbacks: called by their providers, not by an account.
+  app.use("/v1/providers", providerCallbackRoutes(env.connectors, { sql, webhooks, logger }));
 
   const tokens = new TokenCache(db, { ttlMs: env.AUTH_CACHE_MS });
   const intake = { sql, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };

@@ -1,3 +1,4 @@
+import { connectorEnv, connectorsOf } from "@salvo/providers";
 import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
 
@@ -35,19 +36,20 @@ const schema = z.object({
   SEND_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(120_000),
   /** How long a request waits for another one with its Idempotency-Key to finish, before answering 409. */
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  /** The workers' provider: with `simulator`, the API takes the simulator's replies (MO) at /v1/providers/simulator/inbound. */
-  SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
+  /** The workers' connectors: the API takes their providers' callbacks at /v1/providers/<connector>/…. */
+  ...connectorEnv,
 });
 
-export type ApiEnv = ReturnType<typeof withDefaultRedisPrefix<z.infer<typeof schema>>>;
+// Node refuses a headers timeout longer than the whole request's.
+const checked = schema
+  .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
+    path: ["HEADERS_TIMEOUT_MS"],
+    message: "must not be more than REQUEST_TIMEOUT_MS",
+  })
+  .transform((env, issues) => ({ ...withDefaultRedisPrefix(env), connectors: connectorsOf(env, issues) }));
+
+export type ApiEnv = z.infer<typeof checked>;
 
 export function parseApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
-  // Node refuses a headers timeout longer than the whole request's.
-  const checked = schema
-    .refine((env) => env.HEADERS_TIMEOUT_MS <= env.REQUEST_TIMEOUT_MS, {
-      path: ["HEADERS_TIMEOUT_MS"],
-      message: "must not be more than REQUEST_TIMEOUT_MS",
-    })
-    .transform(withDefaultRedisPrefix);
   return parseEnv(checked, source);
 }

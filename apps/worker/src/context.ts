@@ -1,18 +1,21 @@
 import type { Db, Sql } from "@salvo/db";
-import type { SmsProvider } from "@salvo/providers";
+import type { Connector } from "@salvo/providers";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
 import type { NumberNormalizer } from "./numbers/normalizer";
 
-/** What every processor works with: connections, queues, the provider, settings. */
+/** What every processor works with: connections, queues, the connectors, settings. */
 export interface WorkContext {
   env: WorkerEnv;
   db: Db;
   sql: Sql;
   redis: RedisClient;
   logger: Logger;
-  provider: SmsProvider;
+  /** Every connector this worker holds, the default first. */
+  connectors: Connector[];
+  /** The connector batches are sent through (see defaultConnector); its name keys its rate limit. */
+  provider: Connector;
   batches: OpenQueue<"batches">;
   chunks: OpenQueue<"chunks">;
   deliveries: OpenQueue<"deliveries">;

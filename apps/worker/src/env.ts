@@ -1,3 +1,4 @@
+import { connectorEnv, connectorsOf } from "@salvo/providers";
 import { JOB_LOCK_MS } from "@salvo/queue";
 import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
@@ -24,14 +25,8 @@ const schema = z
     NORMALIZE_THREADS: z.coerce.number().int().min(0).max(16).default(1),
     /** Most messages handed to the provider in one call. */
     HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
-    /** Provider-wide messages per second, shared by every worker; unset = unlimited. */
-    PROVIDER_MAX_MPS: z.coerce.number().int().min(1).optional(),
-    SMS_PROVIDER: z.enum(["simulator"]).default("simulator"),
-    SIMULATOR_DLR_DELAY_MS: z.coerce.number().int().min(0).max(86_400_000).default(100),
-    /** Artificial latency of each simulator hand-off call, to mimic a slower provider. */
-    SIMULATOR_HANDOFF_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-    /** A file where the simulator appends one JSON line per hand-off (for tests and audits). */
-    SIMULATOR_LEDGER: z.string().min(1).optional(),
+    /** The connectors (SALVO_CONNECTORS, or today's SMS_PROVIDER and SIMULATOR_* settings). */
+    ...connectorEnv,
     /** How often unfinished batches without recent progress are re-enqueued. */
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
     /** Webhook events one worker process posts at once: each may wait on a slow receiver, so many. */
@@ -58,7 +53,7 @@ const schema = z
     HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   })
-  .transform(withDefaultRedisPrefix);
+  .transform((env, issues) => ({ ...withDefaultRedisPrefix(env), connectors: connectorsOf(env, issues) }));
 
 export type WorkerEnv = z.infer<typeof schema>;
 

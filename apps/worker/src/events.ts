@@ -6,7 +6,10 @@ import type { WorkContext } from "./context";
  * They are in PostgreSQL already: if Redis fails now, the scheduled sweep
  * enqueues them later, so a failure here is logged, never thrown.
  */
-export async function dispatchEvents(ctx: WorkContext, eventIds: string[]): Promise<void> {
+export async function dispatchEvents(
+  ctx: Pick<WorkContext, "webhooks" | "logger">,
+  eventIds: string[],
+): Promise<void> {
   if (eventIds.length === 0) return;
   await enqueueWebhookEvents(ctx.webhooks, eventIds).catch((error: Error) =>
     ctx.logger.warn(

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { closeDb, createDb, createSql, findInstallation } from "@salvo/db";
-import { createProvider } from "@salvo/providers";
 import {
   claimRedisPrefix,
   closeRedis,
@@ -11,10 +10,11 @@ import {
 } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
+import { defaultConnector, startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
 import { createNumberNormalizer } from "./numbers/normalizer";
-import { applyReports, groupReports } from "./processors/deliveries";
+import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { runScheduledJob } from "./processors/maintenance";
 import { sendChunk } from "./processors/send-chunk";
@@ -58,24 +58,7 @@ export async function startWorker(
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const maintenance = openQueue("maintenance", redis, env.REDIS_PREFIX);
-  const provider = await createProvider(
-    {
-      name: env.SMS_PROVIDER,
-      dlrDelayMs: env.SIMULATOR_DLR_DELAY_MS,
-      ledgerPath: env.SIMULATOR_LEDGER,
-      handoffDelayMs: env.SIMULATOR_HANDOFF_DELAY_MS,
-    },
-    {
-      async reportDeliveries(reports, delayMs) {
-        const groups = groupReports(reports, (messageId) =>
-          logger.warn({ messageId }, "delivery report for an id that is not Salvo's; ignored"),
-        );
-        if (groups.length > 0) {
-          await deliveries.add({ groups, attempt: 0 }, { jobId: `dlr-${randomUUID()}`, delay: delayMs });
-        }
-      },
-    },
-  );
+  const connectors = await startConnectors(env, { sql, deliveries, webhooks, logger });
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS);
   const webhookSender = createWebhookSender({
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
@@ -89,7 +72,8 @@ export async function startWorker(
     sql,
     redis,
     logger,
-    provider,
+    connectors,
+    provider: defaultConnector(connectors),
     batches,
     chunks,
     deliveries,
@@ -148,7 +132,10 @@ export async function startWorker(
     beat();
     restoreSchedulers();
   }, env.HEARTBEAT_INTERVAL_MS);
-  logger.info({ workerId: id, provider: provider.name }, "worker started");
+  logger.info(
+    { workerId: id, connectors: connectors.map((connector) => `${connector.name} (${connector.provider})`) },
+    "worker started",
+  );
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -169,7 +156,7 @@ export async function startWorker(
         deliveries.close(),
         webhooks.close(),
         maintenance.close(),
-        provider.close(),
+        ...connectors.map((connector) => connector.close()),
         numbers.close(),
         webhookSender.close(),
       ]);

@@ -43,7 +43,7 @@ export {
 export { findInstallation } from "./installation";
 export { addToList, listNumbers, type NumberList, removeFromList } from "./lists";
 export * from "./pipeline";
-export { type InboundMessage, listReplies, type Reply, recordReply } from "./replies";
+export { type InboundMessage, listReplies, type Reply, receiveInbound } from "./replies";
 export { redactUrl } from "./server";
 export { createSql, inTransaction, type Sql, type SqlClient } from "./sql";
 export {

@@ -1,4 +1,4 @@
-import { messageIdSql, newId } from "@salvo/core";
+import { InvalidParameterError, isStopKeyword, messageIdSql, newId, normalizePhoneNumber } from "@salvo/core";
 import { eventFanOut, isoTimestamp } from "./events";
 import { accountPage } from "./page";
 import type { Sql } from "./sql";
@@ -36,10 +36,7 @@ const REPLY_COLUMNS = `id, account_id AS "accountId", batch_id AS "batchId", idx
  * written for the account's webhooks; their ids are returned to be enqueued. A
  * reply that answers no message is kept without an account.
  */
-export async function recordReply(
-  sql: Sql,
-  inbound: InboundMessage,
-): Promise<{ reply: Reply; events: string[] }> {
+async function recordReply(sql: Sql, inbound: InboundMessage): Promise<{ reply: Reply; events: string[] }> {
   const { rows } = await sql.query<{ reply: Reply; events: string[] }>({
     name: "salvo-record-reply",
     text: `WITH answered AS (
@@ -83,6 +80,21 @@ export async function recordReply(
   const row = rows[0];
   if (!row) throw new Error("the reply was not stored");
   return { reply: { ...row.reply, receivedAt: new Date(row.reply.receivedAt) }, events: row.events };
+}
+
+/**
+ * Records a message a provider received (MO), whichever way it came in (a provider's
+ * HTTP callback through the API, or a connection a worker holds): the sender's number,
+ * international with or without its `+` as providers write it, is put in E.164 (else
+ * InvalidParameterError on `from`), and a stop keyword makes it a STOP. See recordReply.
+ */
+export function receiveInbound(
+  sql: Sql,
+  received: { from: string; to: string; body: string },
+): Promise<{ reply: Reply; events: string[] }> {
+  const from = normalizePhoneNumber(received.from, undefined);
+  if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
+  return recordReply(sql, { from, to: received.to, body: received.body, stop: isStopKeyword(received.body) });
 }
 
 /** One page of the account's replies, newest first. */

@@ -1,42 +1,40 @@
 import { z } from "zod";
 import type { ProviderContext, SmsProvider } from "./provider";
-import { createSimulator, simulatorSettingsSchema } from "./simulator";
+import { findProvider } from "./registry";
 
 export {
+  type Connector,
+  type ConnectorConfig,
+  connectorEnv,
+  connectorsOf,
+  openConnectors,
+} from "./connectors";
+export {
   type DeliveryReport,
+  defineProvider,
   HandoffExpiredError,
   type HandoffResult,
+  type InboundMessage,
   type OutboundMessage,
   type ProviderContext,
+  type ProviderDefinition,
   type SendOptions,
   type SmsProvider,
 } from "./provider";
-export type { SimulatorSettings } from "./simulator";
-
-/** Settings of every provider, told apart by `name`; `http` and `smpp` join this union. */
-export const providerSettingsSchema = z.discriminatedUnion("name", [simulatorSettingsSchema]);
-
-export type ProviderSettings = z.input<typeof providerSettingsSchema>;
-
-const providerNames = providerSettingsSchema.options.map((option) => option.shape.name.value);
+export { findProvider, registerProvider } from "./registry";
 
 /**
- * The provider named by `settings.name`. Async so that providers holding a connection
- * (SMPP bind) can fail at startup rather than at the first send.
+ * One provider, outside any connector: `name` picks it, the other fields are its
+ * settings, checked against its settingsSchema.
  */
 export async function createProvider(
-  settings: ProviderSettings,
+  { name, ...settings }: { name: string } & Record<string, unknown>,
   context: ProviderContext,
 ): Promise<SmsProvider> {
-  switch (settings.name) {
-    case "simulator":
-      return createSimulator(settings, context);
-    default: {
-      // Reachable from untyped input (an env var), which the type above cannot rule out.
-      const name: unknown = (settings as { name: unknown }).name;
-      throw new Error(
-        `Unknown SMS provider ${JSON.stringify(name)}: expected one of ${providerNames.join(", ")}.`,
-      );
-    }
+  const definition = findProvider(name);
+  const parsed = definition.settingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    throw new Error(`Invalid ${definition.name} settings:\n${z.prettifyError(parsed.error)}`);
   }
+  return definition.create(parsed.data, context);
 }

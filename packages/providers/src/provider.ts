@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /** One SMS to hand to a provider. `id` is Salvo's message id, unique and stable across retries. */
 export interface OutboundMessage {
   id: string;
@@ -31,13 +33,28 @@ export interface DeliveryReport {
   at: Date;
 }
 
-/** What a provider needs from Salvo: a way to hand delivery reports back. */
+/** An SMS received by the provider (MO): a reply, or a STOP. */
+export interface InboundMessage {
+  /** The sender's number, international, with or without its `+` (as providers write it). */
+  from: string;
+  /** The sender id or number it was sent to. */
+  to: string;
+  body: string;
+}
+
+/** What a provider needs from Salvo: ways to hand delivery reports and received messages back. */
 export interface ProviderContext {
   /**
    * Delivers reports to Salvo's DLR path, after `delayMs` (durably: the reports
    * survive a crash of the process that scheduled them).
    */
   reportDeliveries(reports: DeliveryReport[], delayMs: number): Promise<void>;
+  /**
+   * Records received messages (MO) as the API's callbacks do: each is stored, a STOP
+   * blacklists its sender, and webhook events are written. Resolves once they are
+   * stored, so a provider acknowledges them to its upstream only then.
+   */
+  reportInbound(messages: InboundMessage[]): Promise<void>;
 }
 
 /** How one `send` call may be made. */
@@ -72,4 +89,25 @@ export interface SmsProvider {
    */
   received?(ids: string[]): Promise<Map<string, HandoffResult>>;
   close(): Promise<void>;
+}
+
+/**
+ * A provider as Salvo knows it: its name, the zod schema of a connector's `settings`
+ * (checked at boot, before `create`), and, when the provider calls Salvo back over
+ * HTTP with received messages, the schema of that callback's body, which turns it
+ * into an InboundMessage (the API answers 400 naming the field it refuses).
+ */
+export interface ProviderDefinition<Settings = unknown> {
+  readonly name: string;
+  readonly settingsSchema: z.ZodType<Settings>;
+  /** Async so that providers holding a connection (an SMPP bind) fail at boot, not at the first send. */
+  create(settings: Settings, context: ProviderContext): SmsProvider | Promise<SmsProvider>;
+  readonly inboundSchema?: z.ZodType<InboundMessage>;
+}
+
+/** Types a provider's definition (its `create` gets its own settings' type). */
+export function defineProvider<Settings>(
+  definition: ProviderDefinition<Settings>,
+): ProviderDefinition<Settings> {
+  return definition;
 }

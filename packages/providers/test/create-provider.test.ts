@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createProvider, type ProviderSettings } from "../src/index";
+import { createProvider } from "../src/index";
 import { recordingContext } from "./helpers";
 
 describe("createProvider", () => {
@@ -11,7 +11,7 @@ describe("createProvider", () => {
 
   it.each(["twilio", "", "Simulator", undefined])("refuses the unknown provider name %j", async (name) => {
     // As the worker would pass it from SMS_PROVIDER, before any type could vouch for it.
-    const settings = { name } as unknown as ProviderSettings;
+    const settings = { name } as unknown as { name: string };
     await expect(createProvider(settings, recordingContext())).rejects.toThrow(
       /^Unknown SMS provider .*: expected one of simulator\.$/,
     );

@@ -2,17 +2,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import type { DeliveryReport, OutboundMessage, ProviderContext } from "../src/index";
+import type { DeliveryReport, InboundMessage, OutboundMessage, ProviderContext } from "../src/index";
 
-/** The seam between a provider and Salvo's DLR path, faked: it only records what it is given. */
+/** The seam between a provider and Salvo's DLR and MO paths, faked: it only records what it is given. */
 export function recordingContext(): ProviderContext & {
   calls: { reports: DeliveryReport[]; delayMs: number }[];
+  inbound: InboundMessage[];
 } {
   const calls: { reports: DeliveryReport[]; delayMs: number }[] = [];
+  const inbound: InboundMessage[] = [];
   return {
     calls,
+    inbound,
     async reportDeliveries(reports, delayMs) {
       calls.push({ reports, delayMs });
+    },
+    async reportInbound(messages) {
+      inbound.push(...messages);
     },
   };
 }

@@ -60,6 +60,7 @@ async function write({
       async reportDeliveries(reports) {
         reported += reports.length;
       },
+      async reportInbound() {},
     },
   );
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));

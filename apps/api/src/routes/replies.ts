@@ -1,9 +1,9 @@
-import { InvalidParameterError, isStopKeyword, messageId, normalizePhoneNumber } from "@salvo/core";
-import { listReplies, recordReply, type Sql, type Reply as StoredReply } from "@salvo/db";
+import { messageId } from "@salvo/core";
+import { listReplies, receiveInbound, type Sql, type Reply as StoredReply } from "@salvo/db";
+import { type ConnectorConfig, findProvider } from "@salvo/providers";
 import { enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { Router } from "express";
-import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 
@@ -40,60 +40,47 @@ export function replyRoutes(sql: Sql): Router {
   return router;
 }
 
-const NUL = "\u0000";
-
-const inbound = z.strictObject({
-  from: z.string().min(1).max(64),
-  to: z
-    .string()
-    .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits"),
-  body: z
-    .string()
-    .max(1_600)
-    .refine((body) => !body.includes(NUL), "the message body contains a NUL character"),
-});
-
 /**
- * `POST /v1/providers/simulator/inbound`: the simulator's way in for replies (MO),
- * as a real provider's callback would be. Not behind account authentication: the
- * provider, not an account, calls it. It is mounted only when SMS_PROVIDER is
- * `simulator`. The reply is stored (and a STOP applied) before the answer.
+ * `POST /v1/providers/<connector>/inbound`: received messages (MO) called in by a
+ * connector's provider, one route per connector whose provider takes them over HTTP
+ * (its inboundSchema parses the body). Not behind account authentication: the
+ * provider, not an account, calls it. The message is stored (and a STOP applied)
+ * before the answer.
  */
-export function simulatorInboundRoutes(sql: Sql, webhooks: OpenQueue<"webhooks">, logger: Logger): Router {
+export function providerCallbackRoutes(
+  connectors: ConnectorConfig[],
+  { sql, webhooks, logger }: { sql: Sql; webhooks: OpenQueue<"webhooks">; logger: Logger },
+): Router {
   const router = Router();
-  router.post(
-    "/inbound",
-    route({
-      body: inbound,
-      handler: async ({ body }) => {
-        // Providers pass the sender's number internationally, with or without its `+`.
-        const from = normalizePhoneNumber(body.from, undefined);
-        if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
-        const { reply, events } = await recordReply(sql, {
-          from,
-          to: body.to,
-          body: body.body,
-          stop: isStopKeyword(body.body),
-        });
-        // Stored with its events: if Redis is down, the workers' sweep enqueues them.
-        await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
-          logger.warn(
-            { events: events.length, err: error.message },
-            "webhook events not enqueued; the sweep will",
-          ),
-        );
-        const resource = replyResource(reply);
-        return {
-          status: 202,
-          body: {
-            data: {
-              ...resource,
-              attributes: { ...resource.attributes, account_matched: reply.accountId !== null },
+  for (const connector of connectors) {
+    const { inboundSchema } = findProvider(connector.provider);
+    if (!inboundSchema) continue;
+    router.post(
+      `/${connector.name}/inbound`,
+      route({
+        body: inboundSchema,
+        handler: async ({ body }) => {
+          const { reply, events } = await receiveInbound(sql, body);
+          // Stored with its events: if Redis is down, the workers' sweep enqueues them.
+          await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
+            logger.warn(
+              { events: events.length, err: error.message },
+              "webhook events not enqueued; the sweep will",
+            ),
+          );
+          const resource = replyResource(reply);
+          return {
+            status: 202,
+            body: {
+              data: {
+                ...resource,
+                attributes: { ...resource.attributes, account_matched: reply.accountId !== null },
+              },
             },
-          },
-        };
-      },
-    }),
-  );
+          };
+        },
+      }),
+    );
+  }
   return router;
 }

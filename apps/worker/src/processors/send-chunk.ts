@@ -186,8 +186,8 @@ async function handOff(
   const accountLimit = batch.sendRateLimit
     ? [{ key: `account:${batch.accountId}`, perSecond: batch.sendRateLimit }]
     : [];
-  const providerLimit = ctx.env.PROVIDER_MAX_MPS
-    ? [{ key: `provider:${ctx.provider.name}`, perSecond: ctx.env.PROVIDER_MAX_MPS }]
+  const providerLimit = ctx.provider.maxMps
+    ? [{ key: `provider:${ctx.provider.name}`, perSecond: ctx.provider.maxMps }]
     : [];
   // Small groups under a limit keep every one-second window within 5% of it: at
   // most one group sent late (waitForSendSlots books again beyond its own length)

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createProvider, HandoffExpiredError, type OutboundMessage } from "../src/index";
-import { messages, recordingContext, tempDir } from "./helpers";
+import { messages, recordingContext, tempDir } from "../../test/helpers";
+import { createProvider, HandoffExpiredError, type OutboundMessage } from "../index";
 
 const dir = tempDir();
 let ledgers = 0;

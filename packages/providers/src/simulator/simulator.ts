@@ -10,10 +10,10 @@ import {
   type ProviderContext,
   type SendOptions,
   type SmsProvider,
-} from "./provider";
+} from "../provider";
 
-export const simulatorSettingsSchema = z.object({
-  name: z.literal("simulator"),
+/** A simulator connector's `settings`. */
+export const simulatorSettingsSchema = z.strictObject({
   /** How long after hand-off the delivery reports arrive. */
   dlrDelayMs: z.number().int().min(0).default(100),
   /** A JSON-lines file recording every hand-off, shared by every process that sends. */
@@ -22,7 +22,7 @@ export const simulatorSettingsSchema = z.object({
   handoffDelayMs: z.number().int().min(0).default(0),
 });
 
-export type SimulatorSettings = z.input<typeof simulatorSettingsSchema>;
+type SimulatorSettings = z.output<typeof simulatorSettingsSchema>;
 
 type Outcome =
   | { accepted: false; reason: string }
@@ -42,11 +42,7 @@ const DELIVERED: Outcome = { accepted: true, status: "delivered", providerCode: 
  * hand-off is appended to a ledger so tests can prove no message was handed off twice.
  */
 export function createSimulator(settings: SimulatorSettings, context: ProviderContext): SmsProvider {
-  const parsed = simulatorSettingsSchema.safeParse(settings);
-  if (!parsed.success) {
-    throw new Error(`Invalid simulator settings:\n${z.prettifyError(parsed.error)}`);
-  }
-  const { dlrDelayMs, ledgerPath, handoffDelayMs } = parsed.data;
+  const { dlrDelayMs, ledgerPath, handoffDelayMs } = settings;
 
   // Opened once with O_APPEND: each write lands whole at the end of the file, even with
   // several processes appending at once, which read-modify-write could never promise.
