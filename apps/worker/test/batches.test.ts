@@ -320,15 +320,20 @@ describe("credits", () => {
   });
 
   it("reserve segments × recipients and refund what is not sent", async () => {
-    const { client } = await account({ credits: 100 });
-    // 161 GSM characters: two segments per message.
+    // 161 GSM characters: two segments per message, so three recipients reserve
+    // 6 credits, the invalid one included: 5 are not enough.
     const body = "x".repeat(161);
-    const { body: accepted } = await client.batches.create({
-      from: "ACME",
-      body,
-      recipients: ["+33612000001", "+33612000002", "invalid"],
-    });
-    expect((await client.account.get()).body.data.attributes.credits).toBeLessThanOrEqual(94);
+    const recipients = ["+33612000001", "+33612000002", "invalid"];
+    const { client: short } = await account({ credits: 5 });
+    const refused = await short.batches.create({ from: "ACME", body, recipients }).catch((error) => error);
+    expect(refused).toBeInstanceOf(SalvoApiError);
+    expect(refused).toMatchObject({ status: 402, code: "NOT_ENOUGH_CREDITS" });
+    expect((await short.account.get()).body.data.attributes.credits).toBe(5);
+
+    const { client } = await account({ credits: 100 });
+    const { body: accepted } = await client.batches.create({ from: "ACME", body, recipients });
+    // 6 reserved; a worker may already have judged the invalid number and refunded its 2.
+    expect([94, 96]).toContain((await client.account.get()).body.data.attributes.credits);
     const done = await client.batches.wait(accepted.data.batch_id, { timeoutMs: 20_000 });
     expect(done.attributes).toMatchObject({ segments: 2, cost: 4, sent: 2, invalid: 1 });
     expect((await client.account.get()).body.data.attributes.credits).toBe(96);
