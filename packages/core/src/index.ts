@@ -10,7 +10,7 @@ export {
   type JudgedStatus,
 } from "./batch-counters";
 export * from "./errors";
-export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events";
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {
   type FirstPositions,

@@ -1,16 +1,7 @@
-import {
-  BATCH_COUNTER_NAMES,
-  messageId,
-  NotEnoughCreditsError,
-  NotFoundError,
-  pageCount,
-  pageWindow,
-} from "@salvo/core";
-import type { Db } from "./client";
-import type { Batch, Message, MessageStatus } from "./generated/prisma/client";
-import type { Sql } from "./sql";
-
-export type { Batch, Message, MessageStatus };
+import { messageId, NotEnoughCreditsError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import { accountPage } from "./page";
+import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
+import { type Queryable, selectList } from "./sql";
 
 /** A recipient as the API received it: a number, or a number and the client's reference. */
 export type RawRecipient = string | [to: string, ref: string];
@@ -40,7 +31,7 @@ export interface NewBatch {
  * attempt stored it, see bindIdempotencyResource) is left as it is: nothing is
  * debited or written again.
  */
-export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
+export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<void> {
   const total = batch.recipients.length;
   const cost = batch.segments * total;
   const chunks: RawRecipient[][] = [];
@@ -94,13 +85,8 @@ export async function acceptBatch(sql: Sql, batch: NewBatch): Promise<void> {
   }
 }
 
-// Every column of `batches`, named as the Prisma model names them, so rows read
-// with `Sql` are `Batch` values. The counters' come from core's table (a
-// counter's name is its column and its field); the text is the same for the
-// life of a process, as a named prepared statement's must be.
-const BATCH_COLUMNS = `id, account_id AS "accountId", type, sender, body, country, segments, status,
-  ${BATCH_COUNTER_NAMES.join(", ")}, chunk_count AS "chunkCount", reserved, cost, single,
-  shorten_urls AS "shortenUrls", created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt"`;
+// The text is the same for the life of a process, as a named prepared statement's must be.
+const BATCH = selectList(BATCH_COLUMNS);
 
 /**
  * One of the account's batches; another account's id, or a single message's
@@ -108,10 +94,10 @@ const BATCH_COLUMNS = `id, account_id AS "accountId", type, sender, body, countr
  * named prepared statement: clients poll it many times a second, and it costs
  * the API and PostgreSQL less than Prisma's query.
  */
-export async function findBatch(sql: Sql, accountId: string, batchId: string): Promise<Batch> {
+export async function findBatch(sql: Queryable, accountId: string, batchId: string): Promise<Batch> {
   const { rows } = await sql.query<Batch>({
     name: "salvo-find-batch",
-    text: `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1 AND account_id = $2 AND NOT single`,
+    text: `SELECT ${BATCH} FROM batches WHERE id = $1 AND account_id = $2 AND NOT single`,
     values: [batchId, accountId],
   });
   const batch = rows[0];
@@ -120,39 +106,50 @@ export async function findBatch(sql: Sql, accountId: string, batchId: string): P
 }
 
 /** One page of the account's batches, newest first (single messages are not batches to the caller). */
-export async function listBatches(db: Db, accountId: string, page: number) {
-  const where = { accountId, single: false };
-  const [total, batches] = await db.$transaction([
-    db.batch.count({ where }),
-    db.batch.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      ...pageWindow(page),
-    }),
-  ]);
-  return { batches, pages: pageCount(total) };
+export async function listBatches(sql: Queryable, accountId: string, page: number) {
+  const { rows, pages } = await accountPage<Batch>(sql, {
+    table: "batches",
+    columns: BATCH,
+    where: "NOT single",
+    orderBy: "created_at DESC, id DESC",
+    accountId,
+    page,
+  });
+  return { batches: rows, pages };
 }
+
+const MESSAGE = selectList(MESSAGE_COLUMNS);
+const OF_STATUS = `batch_id = $1 AND ($2::"MessageStatus" IS NULL OR status = $2)`;
 
 /** One page of a batch's messages in recipient order, optionally of one status. */
 export async function listMessages(
-  db: Db,
+  sql: Queryable,
   accountId: string,
   batchId: string,
   options: { status?: MessageStatus; page: number },
 ) {
-  const batch = await db.batch.findFirst({
-    where: { id: batchId, accountId, single: false },
-    select: { id: true },
-  });
-  if (!batch) throw new NotFoundError(`No batch ${batchId}.`);
-  const where = { batchId: batch.id, ...(options.status ? { status: options.status } : {}) };
-  const [total, messages] = await db.$transaction([
-    db.message.count({ where }),
-    db.message.findMany({ where, orderBy: { idx: "asc" }, ...pageWindow(options.page) }),
+  const batch = await sql.query("SELECT 1 FROM batches WHERE id = $1 AND account_id = $2 AND NOT single", [
+    batchId,
+    accountId,
+  ]);
+  if (batch.rowCount === 0) throw new NotFoundError(`No batch ${batchId}.`);
+  const { skip, take } = pageWindow(options.page);
+  const status = options.status ?? null;
+  const [counted, listed] = await Promise.all([
+    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM messages WHERE ${OF_STATUS}`, [
+      batchId,
+      status,
+    ]),
+    sql.query<Message>(`SELECT ${MESSAGE} FROM messages WHERE ${OF_STATUS} ORDER BY idx LIMIT $3 OFFSET $4`, [
+      batchId,
+      status,
+      take,
+      skip,
+    ]),
   ]);
   return {
-    messages: messages.map((m) => ({ ...m, id: messageId(m.batchId, m.idx) })),
-    pages: pageCount(total),
+    messages: listed.rows.map((m) => ({ ...m, id: messageId(m.batchId, m.idx) })),
+    pages: pageCount(counted.rows[0]?.total ?? 0),
   };
 }
 
@@ -173,7 +170,7 @@ export interface SingleMessage {
  * account has no such single message. One read of primary keys: clients poll it.
  */
 export async function findSingleMessage(
-  sql: Sql,
+  sql: Queryable,
   accountId: string,
   batchId: string,
 ): Promise<SingleMessage | null> {
@@ -197,7 +194,7 @@ export async function findSingleMessage(
  * this is where a batch not yet due is left out (`AND send_at <= now()`), so
  * that nothing re-enqueues it early.
  */
-export async function stalledBatches(sql: Sql, idleMs: number, limit = 1_000): Promise<string[]> {
+export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM batches WHERE status <> 'completed' AND updated_at < now() - make_interval(secs => $1)
       ORDER BY updated_at LIMIT $2`,

@@ -1,7 +1,7 @@
 // Idempotency keys: a POST's first answer, kept per account and key for 24 hours
 // and replayed to retries. A key is claimed (a row `in_progress`) before the
 // request runs, so concurrent requests with one key run it once.
-import type { Sql, SqlClient } from "./sql";
+import type { Queryable } from "./sql";
 
 /** How long a key's answer is replayed; older keys are free again, and purged. */
 const KEY_LIFETIME = "interval '24 hours'";
@@ -46,7 +46,7 @@ export type IdempotencyClaim =
  * what it was creating, so the retry creates that same thing, once.
  */
 export async function claimIdempotencyKey(
-  sql: Sql,
+  sql: Queryable,
   claim: IdempotencyKeyRef & { request: string; fingerprint: string; lockMs: number },
 ): Promise<IdempotencyClaim> {
   // The row can vanish between the two statements (its request failed and
@@ -81,7 +81,7 @@ export async function claimIdempotencyKey(
 
 /** Stores the answer of a claimed key, to be replayed. False when the claim was taken over meanwhile. */
 export async function completeIdempotencyKey(
-  sql: Sql | SqlClient,
+  sql: Queryable,
   ref: IdempotencyKeyRef & { claimedAt: Date },
   answer: { statusCode: number; body: string | null; location: string | null },
 ): Promise<boolean> {
@@ -101,7 +101,7 @@ export async function completeIdempotencyKey(
  * taken over meanwhile.
  */
 export async function bindIdempotencyResource(
-  sql: Sql,
+  sql: Queryable,
   ref: IdempotencyKeyRef & { claimedAt: Date },
   resourceId: string,
 ): Promise<boolean> {
@@ -115,7 +115,7 @@ export async function bindIdempotencyResource(
 
 /** Frees a claimed key whose request failed, so that a retry runs it again. */
 export async function releaseIdempotencyKey(
-  sql: Sql,
+  sql: Queryable,
   ref: IdempotencyKeyRef & { claimedAt: Date },
 ): Promise<void> {
   await sql.query(
@@ -129,7 +129,7 @@ export async function releaseIdempotencyKey(
  * Deletes up to `limit` keys older than 24 hours, oldest first, and returns how
  * many. A key taken over meanwhile is new again, and kept.
  */
-export async function purgeExpiredIdempotencyKeys(sql: Sql, limit = 10_000): Promise<number> {
+export async function purgeExpiredIdempotencyKeys(sql: Queryable, limit = 10_000): Promise<number> {
   const { rowCount } = await sql.query(
     `DELETE FROM idempotency_keys k
       USING (SELECT account_id, key FROM idempotency_keys

@@ -1,66 +1,13 @@
-export {
-  type Account,
-  type AccountChanges,
-  type ApiToken,
-  acceptApiToken,
-  authenticateToken,
-  createAccount,
-  createApiToken,
-  findAccount,
-  findApiToken,
-  listAccounts,
-  listApiTokens,
-  revokeAccountApiToken,
-  revokeApiToken,
-  type TokenWithAccount,
-  updateAccount,
-} from "./accounts";
-export {
-  acceptBatch,
-  type Batch,
-  findBatch,
-  findSingleMessage,
-  listBatches,
-  listMessages,
-  type Message,
-  type MessageStatus,
-  type NewBatch,
-  type RawRecipient,
-  type SingleMessage,
-  stalledBatches,
-} from "./batches";
-export { closeDb, createDb, type Db } from "./client";
-export { eventFanOut, isoTimestamp, recordEvents } from "./events";
-export {
-  bindIdempotencyResource,
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  type IdempotencyClaim,
-  type IdempotencyRecord,
-  purgeExpiredIdempotencyKeys,
-  releaseIdempotencyKey,
-} from "./idempotency";
-export { findInstallation } from "./installation";
-export { addToList, listNumbers, type NumberList, removeFromList } from "./lists";
-export * from "./pipeline";
-export { type InboundMessage, listReplies, type Reply, receiveInbound } from "./replies";
+// packages/db: the store (repositories over one PostgreSQL pool), the rows it
+// reads, and the database's setup (migrations, the server). See store.ts.
+export type { AccountChanges } from "./accounts";
+export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
+export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
+export type { InboundMessage } from "./inbound";
+export type { NumberList } from "./number-lists";
+export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
+export type { Account, ApiToken, Batch, BatchStatus, BatchType, Message, MessageStatus } from "./rows";
 export { redactUrl } from "./server";
-export { createSql, inTransaction, type Sql, type SqlClient } from "./sql";
-export {
-  type AttemptVerdict,
-  createWebhook,
-  deleteWebhook,
-  type EventForDelivery,
-  enableWebhook,
-  failWebhookEvent,
-  findWebhook,
-  listWebhookAttempts,
-  listWebhooks,
-  loadEventForDelivery,
-  overdueWebhookEvents,
-  purgeSettledWebhookEvents,
-  recordWebhookAttempt,
-  resealWebhookSecrets,
-  type Webhook,
-  type WebhookAttempt,
-} from "./webhooks";
+export { createStore, type Repositories, type Store, type StoreOptions } from "./store";
+export type { Revoker, TokenWithAccount } from "./tokens";
+export type { AttemptVerdict, EventForDelivery, Webhook, WebhookAttempt } from "./webhooks";

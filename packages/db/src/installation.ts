@@ -1,4 +1,4 @@
-import type { Sql } from "./sql";
+import type { Queryable } from "./sql";
 
 // The row is made by the migration that created the table; one deleted by hand is made again.
 const FIND_INSTALLATION = `
@@ -13,7 +13,7 @@ const FIND_INSTALLATION = `
  * its database's name (a copy of a database, `CREATE DATABASE … TEMPLATE`, has
  * the same id under another name).
  */
-export async function findInstallation(sql: Sql): Promise<string> {
+export async function findInstallation(sql: Queryable): Promise<string> {
   const { rows } = await sql.query<{ id: string; database: string }>(FIND_INSTALLATION);
   const row = rows[0];
   if (!row) throw new Error("the installation table has no row and none could be made");

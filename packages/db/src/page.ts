@@ -1,22 +1,23 @@
 import { pageCount, pageWindow } from "@salvo/core";
-import type { Sql } from "./sql";
+import type { Queryable } from "./sql";
 
 /**
  * One page of an account's rows of `table` in `orderBy` order, with the number
- * of pages: the count and the page are read at once. `table`, `columns` and
- * `orderBy` are the caller's constants, never user input.
+ * of pages: the count and the page are read at once. `table`, `columns`, `where`
+ * and `orderBy` are the caller's constants, never user input.
  */
 export async function accountPage<T>(
-  sql: Sql,
-  query: { table: string; columns: string; orderBy: string; accountId: string; page: number },
+  sql: Queryable,
+  query: { table: string; columns: string; where?: string; orderBy: string; accountId: string; page: number },
 ): Promise<{ rows: T[]; pages: number }> {
   const { skip, take } = pageWindow(query.page);
+  const where = `account_id = $1${query.where ? ` AND ${query.where}` : ""}`;
   const [counted, listed] = await Promise.all([
-    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${query.table} WHERE account_id = $1`, [
+    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${query.table} WHERE ${where}`, [
       query.accountId,
     ]),
     sql.query(
-      `SELECT ${query.columns} FROM ${query.table} WHERE account_id = $1
+      `SELECT ${query.columns} FROM ${query.table} WHERE ${where}
         ORDER BY ${query.orderBy} LIMIT $2 OFFSET $3`,
       [query.accountId, take, skip],
     ),

@@ -4,8 +4,8 @@
 // account) in the same transaction, so counts always equal the message rows.
 import { BATCH_COUNTER_NAMES, JUDGED_STATUSES, type JudgedStatus, messageIdSql } from "@salvo/core";
 import type { RawRecipient } from "./batches";
-import { eventFanOut, isoTimestamp } from "./events";
-import type { Sql } from "./sql";
+import { eventFanOut, isoTimestamp } from "./outbox";
+import type { Queryable } from "./sql";
 
 export interface BatchForWork {
   id: string;
@@ -27,7 +27,7 @@ const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.c
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
-export async function loadBatchForWork(sql: Sql, batchId: string): Promise<BatchForWork | null> {
+export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {
   const { rows } = await sql.query(
     `SELECT ${BATCH_FOR_WORK} FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
     [batchId],
@@ -41,7 +41,7 @@ export async function loadBatchForWork(sql: Sql, batchId: string): Promise<Batch
  * are already written (a retried chunk skips them). Null when either is missing.
  */
 export async function loadChunkForSending(
-  sql: Sql,
+  sql: Queryable,
   batchId: string,
   chunk: number,
 ): Promise<{ batch: BatchForWork; chunk: StoredChunk; written: Set<number> } | null> {
@@ -65,7 +65,7 @@ export async function loadChunkForSending(
   };
 }
 
-export async function markBatchProcessing(sql: Sql, batchId: string): Promise<void> {
+export async function markBatchProcessing(sql: Queryable, batchId: string): Promise<void> {
   await sql.query(
     "UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'accepted'",
     [batchId],
@@ -85,7 +85,7 @@ export interface StoredChunk {
 
 /** Chunks of a batch, in order, from `fromChunk` on, at most `limit` of them. */
 export async function loadChunks(
-  sql: Sql,
+  sql: Queryable,
   batchId: string,
   fromChunk = 0,
   limit = 1_000_000,
@@ -120,7 +120,7 @@ function toStoredChunk(row: ChunkRow): StoredChunk {
 
 /** Stores the expansion's verdicts (E.164, invalid, duplicated) for several chunks at once. */
 export async function saveJudgments(
-  sql: Sql,
+  sql: Queryable,
   batchId: string,
   judged: { idx: number; judged: string[] }[],
 ): Promise<void> {
@@ -142,7 +142,7 @@ export async function saveJudgments(
 
 /** Which of these numbers are on the account's blacklist and NPAI list. */
 export async function listedNumbers(
-  sql: Sql,
+  sql: Queryable,
   accountId: string,
   numbers: string[],
 ): Promise<{ blacklisted: Set<string>; npai: Set<string> }> {
@@ -219,7 +219,7 @@ export interface JudgedMessage {
  * completed the batch.
  */
 export async function recordJudgedMessages(
-  sql: Sql,
+  sql: Queryable,
   batch: BatchForWork,
   messages: JudgedMessage[],
 ): Promise<string[]> {
@@ -254,7 +254,7 @@ export async function recordJudgedMessages(
  * marker of the run that owns it now).
  */
 export async function markInFlight(
-  sql: Sql,
+  sql: Queryable,
   batchId: string,
   chunk: number,
   positions: number[],
@@ -289,7 +289,7 @@ export interface HandoffOutcome {
  * the marker of the run that owns the chunk now, nor mark the chunk done under it.
  */
 export async function recordHandoffs(
-  sql: Sql,
+  sql: Queryable,
   batch: BatchForWork,
   chunk: number,
   outcomes: HandoffOutcome[],
@@ -338,7 +338,7 @@ export async function recordHandoffs(
 }
 
 /** Marks a chunk whose every message is final. */
-export async function markChunkDone(sql: Sql, batchId: string, chunk: number): Promise<void> {
+export async function markChunkDone(sql: Queryable, batchId: string, chunk: number): Promise<void> {
   await sql.query("UPDATE batch_chunks SET done = true WHERE batch_id = $1 AND idx = $2", [batchId, chunk]);
 }
 
@@ -394,7 +394,7 @@ export interface StoredReport {
  * found no message yet (to be retried) and the ids of the events written.
  */
 export async function applyDeliveryReports(
-  sql: Sql,
+  sql: Queryable,
   reports: StoredReport[],
 ): Promise<{ unmatched: StoredReport[]; events: string[] }> {
   const byBatch = new Map<string, StoredReport[]>();
@@ -448,7 +448,7 @@ const MAX_POSITION_GAP = 256;
  * are ignored.
  */
 async function applyReportRun(
-  sql: Sql,
+  sql: Queryable,
   batchId: string,
   run: StoredReport[],
 ): Promise<{ unmatched: StoredReport[]; events: string[] }> {

@@ -1,9 +1,11 @@
 import pg from "pg";
 
-/** A node-postgres pool for the set-based SQL of the hot paths (bulk inserts and updates). */
+/** The store's connection pool. Nothing outside packages/db sees it: apps take a Store. */
 export type Sql = pg.Pool;
-/** A connection taken from the pool (inside `inTransaction`). */
+/** A connection taken from the pool for a transaction. */
 export type SqlClient = pg.PoolClient;
+/** What a repository runs its queries on: the pool, or a transaction's connection. */
+export type Queryable = Sql | SqlClient;
 
 export function createSql(databaseUrl: string, options: { poolSize?: number; name?: string } = {}): Sql {
   const pool = new pg.Pool({
@@ -34,4 +36,23 @@ export async function inTransaction<T>(sql: Sql, fn: (client: SqlClient) => Prom
   } finally {
     client.release();
   }
+}
+
+/**
+ * A SELECT list naming each column as its field (`api_rate_limit AS "apiRateLimit"`),
+ * from a table's fields → columns map; `prefix` qualifies the columns (`t.`) and
+ * `as` prefixes the names (for two tables' rows read in one query).
+ */
+export function selectList(columns: Record<string, string>, options: { prefix?: string; as?: string } = {}) {
+  return Object.entries(columns)
+    .map(([field, column]) => `${options.prefix ?? ""}${column} AS "${options.as ?? ""}${field}"`)
+    .join(", ");
+}
+
+/**
+ * Runs `fn` atomically: in a transaction of its own on the pool, or as part of
+ * the transaction whose connection `sql` already is.
+ */
+export async function atomically<T>(sql: Queryable, fn: (client: Queryable) => Promise<T>): Promise<T> {
+  return sql instanceof pg.Pool ? inTransaction(sql, fn) : fn(sql);
 }

@@ -3,10 +3,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { closeDb, createDb, type Db } from "./client";
 import { migrateDatabase } from "./migrate";
 import { createDatabaseIfMissing, dropDatabase, withDatabase, withServer } from "./server";
-import { createSql, type Sql } from "./sql";
+import { createSql } from "./sql";
+import { createStore, type Store } from "./store";
 
 const migrationsDir = path.join(import.meta.dirname, "../../../prisma/migrations");
 
@@ -73,9 +73,13 @@ async function dropAbandonedTestDatabases(): Promise<void> {
 
 interface TestDatabase {
   url: string;
-  db: Db;
-  /** A small pool for the raw SQL of the hot paths. */
-  sql: Sql;
+  /** The store, as the apps use it. */
+  store: Store;
+  /**
+   * Runs one SQL statement and returns its rows: for a test to arrange a state
+   * the repositories have no write for, or to read what it asserts.
+   */
+  query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
   /** Disconnects and drops the database. */
   drop(): Promise<void>;
 }
@@ -89,14 +93,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const created = Math.floor(Date.now() / 1000);
   const url = withDatabase(testServerUrl, `salvo_test_${created}_${randomBytes(4).toString("hex")}`);
   await createDatabaseIfMissing(url, template);
-  const db = createDb(url, { poolSize: 5 });
-  const sql = createSql(url, { poolSize: 2, name: "salvo-test" });
+  const store = createStore(url, { poolSize: 5, name: "salvo-test" });
+  const sql = createSql(url, { poolSize: 2, name: "salvo-test-query" });
   return {
     url,
-    db,
-    sql,
+    store,
+    async query<T>(text: string, values?: unknown[]) {
+      return (await sql.query(text, values)).rows as T[];
+    },
     async drop() {
-      await Promise.all([closeDb(db), sql.end()]);
+      await Promise.all([store.close(), sql.end()]);
       await dropDatabase(url);
     },
   };

@@ -2,7 +2,7 @@
 // events.ts) and the log of every attempt.
 import { LimitReachedError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
 import { accountPage } from "./page";
-import { inTransaction, type Sql } from "./sql";
+import { atomically, type Queryable } from "./sql";
 
 /** The most webhooks one account may have. */
 const MAX_WEBHOOKS_PER_ACCOUNT = 20;
@@ -30,10 +30,10 @@ const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, enabled, di
  * request retried after its answer was lost) is returned as it was stored.
  */
 export async function createWebhook(
-  sql: Sql,
+  sql: Queryable,
   input: { id: string; accountId: string; url: string; events: string[]; secret: string },
 ): Promise<{ webhook: Webhook; secret: string }> {
-  return inTransaction(sql, async (client) => {
+  return atomically(sql, async (client) => {
     await client.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", [input.accountId]);
     // Created already under this id: an idempotent request retried after a crash
     // that lost its answer. It gets the webhook (and secret) the first attempt made.
@@ -69,7 +69,7 @@ export async function createWebhook(
  * A row changed meanwhile (deleted, or created with the new key) is left as it is.
  */
 export async function resealWebhookSecrets(
-  sql: Sql,
+  sql: Queryable,
   reseal: (stored: string, webhookId: string) => string | null,
 ): Promise<number> {
   let changed = 0;
@@ -97,7 +97,7 @@ export async function resealWebhookSecrets(
 }
 
 /** One page of an account's webhooks, newest first. */
-export async function listWebhooks(sql: Sql, accountId: string, page: number) {
+export async function listWebhooks(sql: Queryable, accountId: string, page: number) {
   const { rows, pages } = await accountPage<Webhook>(sql, {
     table: "webhooks",
     columns: WEBHOOK_COLUMNS,
@@ -109,7 +109,7 @@ export async function listWebhooks(sql: Sql, accountId: string, page: number) {
 }
 
 /** The account's webhook with this id; another account's is not found. */
-export async function findWebhook(sql: Sql, accountId: string, id: string): Promise<Webhook> {
+export async function findWebhook(sql: Queryable, accountId: string, id: string): Promise<Webhook> {
   const { rows } = await sql.query<Webhook>(
     `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND account_id = $2`,
     [id, accountId],
@@ -122,7 +122,7 @@ export async function findWebhook(sql: Sql, accountId: string, id: string): Prom
  * Deletes a webhook with its events and their attempts. Events still queued find
  * nothing to deliver when their turn comes.
  */
-export async function deleteWebhook(sql: Sql, accountId: string, id: string): Promise<void> {
+export async function deleteWebhook(sql: Queryable, accountId: string, id: string): Promise<void> {
   const { rowCount } = await sql.query("DELETE FROM webhooks WHERE id = $1 AND account_id = $2", [
     id,
     accountId,
@@ -131,7 +131,7 @@ export async function deleteWebhook(sql: Sql, accountId: string, id: string): Pr
 }
 
 /** Enables a webhook again (after it was disabled for failing): new events are delivered to it. */
-export async function enableWebhook(sql: Sql, accountId: string, id: string): Promise<Webhook> {
+export async function enableWebhook(sql: Queryable, accountId: string, id: string): Promise<Webhook> {
   const { rows } = await sql.query<Webhook>(
     `UPDATE webhooks SET enabled = true, disabled_reason = NULL, disabled_at = NULL, failing_since = NULL
       WHERE id = $1 AND account_id = $2 RETURNING ${WEBHOOK_COLUMNS}`,
@@ -154,7 +154,7 @@ export interface WebhookAttempt {
 }
 
 /** One page of a webhook's delivery attempts, newest first. */
-export async function listWebhookAttempts(sql: Sql, accountId: string, webhookId: string, page: number) {
+export async function listWebhookAttempts(sql: Queryable, accountId: string, webhookId: string, page: number) {
   await findWebhook(sql, accountId, webhookId);
   const { skip, take } = pageWindow(page);
   const [counted, listed] = await Promise.all([
@@ -188,7 +188,7 @@ export interface EventForDelivery {
 }
 
 /** The event and its webhook, or null when either is gone. */
-export async function loadEventForDelivery(sql: Sql, eventId: string): Promise<EventForDelivery | null> {
+export async function loadEventForDelivery(sql: Queryable, eventId: string): Promise<EventForDelivery | null> {
   const { rows } = await sql.query<EventForDelivery>(
     `SELECT e.id, e.type, e.payload, e.state, e.attempts, w.id AS "webhookId", w.url, w.secret, w.enabled
        FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id
@@ -199,7 +199,7 @@ export async function loadEventForDelivery(sql: Sql, eventId: string): Promise<E
 }
 
 /** Gives up on a pending event without an attempt (its webhook was disabled). */
-export async function failWebhookEvent(sql: Sql, eventId: string): Promise<void> {
+export async function failWebhookEvent(sql: Queryable, eventId: string): Promise<void> {
   await sql.query(
     "UPDATE webhook_events SET state = 'failed', updated_at = now() WHERE id = $1 AND state = 'pending'",
     [eventId],
@@ -238,8 +238,8 @@ export type AttemptVerdict =
  * row, the event's count and state, and the webhook's run of failures (set at
  * the first failure, cleared by any success; too long a run disables it).
  */
-export async function recordWebhookAttempt(sql: Sql, attempt: AttemptRecord): Promise<AttemptVerdict> {
-  return inTransaction(sql, async (client) => {
+export async function recordWebhookAttempt(sql: Queryable, attempt: AttemptRecord): Promise<AttemptVerdict> {
+  return atomically(sql, async (client) => {
     const { rows: events } = await client.query<{ attempts: number }>(
       `UPDATE webhook_events SET attempts = attempts + 1, updated_at = now()
         WHERE id = $1 AND state = 'pending' RETURNING attempts`,
@@ -316,7 +316,7 @@ function duration(ms: number): string {
  * probably lost (a Redis restart), or never enqueued (Redis was down when the
  * event was written). Oldest first.
  */
-export async function overdueWebhookEvents(sql: Sql, graceMs: number, limit = 1_000): Promise<string[]> {
+export async function overdueWebhookEvents(sql: Queryable, graceMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM webhook_events
       WHERE state = 'pending' AND next_attempt_at < now() - make_interval(secs => $1)
@@ -332,7 +332,7 @@ export async function overdueWebhookEvents(sql: Sql, graceMs: number, limit = 1_
  * Without it, every delivery report of every campaign would stay in
  * `webhook_events` for ever. Runs on the (state, next_attempt_at) index.
  */
-export async function purgeSettledWebhookEvents(sql: Sql, days: number, limit = 10_000): Promise<number> {
+export async function purgeSettledWebhookEvents(sql: Queryable, days: number, limit = 10_000): Promise<number> {
   const { rowCount } = await sql.query(
     `DELETE FROM webhook_events e
       USING (SELECT id FROM webhook_events

@@ -1,9 +1,10 @@
 import { InvalidParameterError, isStopKeyword, messageIdSql, newId, normalizePhoneNumber } from "@salvo/core";
-import { eventFanOut, isoTimestamp } from "./events";
+import { eventFanOut, isoTimestamp } from "./outbox";
 import { accountPage } from "./page";
-import type { Sql } from "./sql";
+import type { Queryable } from "./sql";
 
-export interface InboundMessage {
+/** An inbound message (MO) as received, before it is stored. */
+interface ReceivedMessage {
   /** The replying number, E.164. */
   from: string;
   /** The sender id or number the reply was sent to. */
@@ -13,7 +14,8 @@ export interface InboundMessage {
   stop: boolean;
 }
 
-export interface Reply {
+/** An inbound message (MO) as stored: a reply to a message sent, a STOP, or neither. */
+export interface InboundMessage {
   id: string;
   accountId: string | null;
   batchId: string | null;
@@ -36,8 +38,8 @@ const REPLY_COLUMNS = `id, account_id AS "accountId", batch_id AS "batchId", idx
  * written for the account's webhooks; their ids are returned to be enqueued. A
  * reply that answers no message is kept without an account.
  */
-async function recordReply(sql: Sql, inbound: InboundMessage): Promise<{ reply: Reply; events: string[] }> {
-  const { rows } = await sql.query<{ reply: Reply; events: string[] }>({
+async function recordReply(sql: Queryable, inbound: ReceivedMessage): Promise<{ reply: InboundMessage; events: string[] }> {
+  const { rows } = await sql.query<{ reply: InboundMessage; events: string[] }>({
     name: "salvo-record-reply",
     text: `WITH answered AS (
              SELECT m.account_id, m.batch_id, m.idx, b.single FROM messages m JOIN batches b ON b.id = m.batch_id
@@ -89,17 +91,17 @@ async function recordReply(sql: Sql, inbound: InboundMessage): Promise<{ reply: 
  * InvalidParameterError on `from`), and a stop keyword makes it a STOP. See recordReply.
  */
 export function receiveInbound(
-  sql: Sql,
+  sql: Queryable,
   received: { from: string; to: string; body: string },
-): Promise<{ reply: Reply; events: string[] }> {
+): Promise<{ reply: InboundMessage; events: string[] }> {
   const from = normalizePhoneNumber(received.from, undefined);
   if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
   return recordReply(sql, { from, to: received.to, body: received.body, stop: isStopKeyword(received.body) });
 }
 
 /** One page of the account's replies, newest first. */
-export async function listReplies(sql: Sql, accountId: string, page: number) {
-  const { rows, pages } = await accountPage<Reply>(sql, {
+export async function listReplies(sql: Queryable, accountId: string, page: number) {
+  const { rows, pages } = await accountPage<InboundMessage>(sql, {
     table: "replies",
     columns: REPLY_COLUMNS,
     orderBy: "received_at DESC, id DESC",

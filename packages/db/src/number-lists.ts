@@ -1,13 +1,13 @@
 import { NotFoundError } from "@salvo/core";
 import { accountPage } from "./page";
-import type { Sql, SqlClient } from "./sql";
+import type { Queryable } from "./sql";
 
 /** The account's number lists: `blacklist` (STOP, never send) and `npai` (numbers that do not exist). */
 export type NumberList = "blacklist" | "npai";
 
 /** Adds E.164 numbers to a list; numbers already there are kept as they were. Returns how many were new. */
 export async function addToList(
-  sql: Sql | SqlClient,
+  sql: Queryable,
   list: NumberList,
   accountId: string,
   numbers: string[],
@@ -20,7 +20,7 @@ export async function addToList(
 }
 
 /** One page of a list, newest first. */
-export async function listNumbers(sql: Sql, list: NumberList, accountId: string, page: number) {
+export async function listNumbers(sql: Queryable, list: NumberList, accountId: string, page: number) {
   const { rows, pages } = await accountPage<{ number: string; createdAt: Date }>(sql, {
     table: list,
     columns: `number, created_at AS "createdAt"`,
@@ -33,7 +33,7 @@ export async function listNumbers(sql: Sql, list: NumberList, accountId: string,
 
 /** Removes a number from a list; a number not on it is not found. */
 export async function removeFromList(
-  sql: Sql,
+  sql: Queryable,
   list: NumberList,
   accountId: string,
   number: string,

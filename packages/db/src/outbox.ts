@@ -4,7 +4,7 @@
 // The `webhooks` queue then delivers each row; a sweep re-enqueues any row whose
 // job was lost.
 import type { WebhookEventType } from "@salvo/core";
-import type { Sql, SqlClient } from "./sql";
+import type { Queryable } from "./sql";
 
 const NEW_EVENT_ID = `'evt_' || replace(gen_random_uuid()::text, '-', '')`;
 
@@ -31,7 +31,7 @@ export function eventFanOut(type: WebhookEventType, source: string): string {
 
 /** Writes events of one type for an account (see eventFanOut); returns the ids of the rows written. */
 export async function recordEvents(
-  sql: Sql | SqlClient,
+  sql: Queryable,
   accountId: string,
   type: WebhookEventType,
   data: object[],

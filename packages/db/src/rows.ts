@@ -1,0 +1,151 @@
+// The rows the store reads, as TypeScript sees them. prisma/schema.prisma is the
+// source of truth for the tables; these types name the columns repositories
+// read, and test/rows.test.ts fails when a table gains or loses a column that
+// its type does not follow.
+import { BATCH_COUNTER_NAMES, type BatchCounter } from "@salvo/core";
+
+export interface Account {
+  id: string;
+  name: string;
+  /** Prepaid balance, in credits (1 credit = 1 SMS segment). */
+  credits: number;
+  /** API requests per second allowed for this account. */
+  apiRateLimit: number;
+  /** Messages per second handed to providers for this account; null = unlimited. */
+  sendRateLimit: number | null;
+  /** ISO 3166 alpha-2 country used to read national-format numbers. */
+  defaultCountry: string;
+  floodMaxPerHour: number;
+  floodMaxSameBodyPerHour: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ACCOUNT_COLUMNS = {
+  id: "id",
+  name: "name",
+  credits: "credits",
+  apiRateLimit: "api_rate_limit",
+  sendRateLimit: "send_rate_limit",
+  defaultCountry: "default_country",
+  floodMaxPerHour: "flood_max_per_hour",
+  floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+} as const satisfies Record<keyof Account, string>;
+
+export interface ApiToken {
+  id: string;
+  accountId: string;
+  label: string;
+  /** SHA-256 of the token's secret, hex; the secret itself is never stored. */
+  secretHash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const API_TOKEN_COLUMNS = {
+  id: "id",
+  accountId: "account_id",
+  label: "label",
+  secretHash: "secret_hash",
+  createdAt: "created_at",
+  lastUsedAt: "last_used_at",
+  revokedAt: "revoked_at",
+} as const satisfies Record<keyof ApiToken, string>;
+
+export type BatchType = "transactional" | "marketing";
+export type BatchStatus = "accepted" | "processing" | "completed";
+
+export type Batch = {
+  id: string;
+  accountId: string;
+  type: BatchType;
+  sender: string;
+  body: string;
+  /** Country used to read national-format numbers; null = the account's default. */
+  country: string | null;
+  /** Segments per message: the cost of one message. */
+  segments: number;
+  status: BatchStatus;
+  chunkCount: number;
+  /** Credits taken from the account when the batch was accepted (segments × total). */
+  reserved: number;
+  /** Credits actually spent (segments of messages handed off). */
+  cost: number;
+  single: boolean;
+  shortenUrls: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+} & Record<BatchCounter, number>;
+
+export const BATCH_COLUMNS = {
+  id: "id",
+  accountId: "account_id",
+  type: "type",
+  sender: "sender",
+  body: "body",
+  country: "country",
+  segments: "segments",
+  status: "status",
+  // A counter's name is its column and its field.
+  ...(Object.fromEntries(BATCH_COUNTER_NAMES.map((name) => [name, name])) as Record<BatchCounter, string>),
+  chunkCount: "chunk_count",
+  reserved: "reserved",
+  cost: "cost",
+  single: "single",
+  shortenUrls: "shorten_urls",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  completedAt: "completed_at",
+} as const satisfies Record<keyof Batch, string>;
+
+export type MessageStatus =
+  | "sent"
+  | "delivered"
+  | "undelivered"
+  | "failed"
+  | "blacklisted"
+  | "duplicated"
+  | "invalid"
+  | "npai"
+  | "flooded";
+
+export interface Message {
+  batchId: string;
+  /** The recipient's position in its batch. */
+  idx: number;
+  accountId: string;
+  /** E.164 when valid; otherwise the number as received. */
+  to: string;
+  ref: string | null;
+  status: MessageStatus;
+  reason: string | null;
+  segments: number;
+  /** Credits spent: segments when handed off, else 0. */
+  cost: number;
+  createdAt: Date;
+  sentAt: Date | null;
+  /** When the delivery report arrived. */
+  doneAt: Date | null;
+  /** The provider's own status or error code from its delivery report. */
+  providerCode: string | null;
+}
+
+export const MESSAGE_COLUMNS = {
+  batchId: "batch_id",
+  idx: "idx",
+  accountId: "account_id",
+  to: '"to"',
+  ref: "ref",
+  status: "status",
+  reason: "reason",
+  segments: "segments",
+  cost: "cost",
+  createdAt: "created_at",
+  sentAt: "sent_at",
+  doneAt: "done_at",
+  providerCode: "provider_code",
+} as const satisfies Record<keyof Message, string>;

@@ -1,0 +1,185 @@
+// The store: every read and write of PostgreSQL, grouped in repositories. Apps,
+// the CLI and scheduled jobs take a Store; no pool, connection or row-mapping
+// detail leaves packages/db. Each repository runs its SQL on one node-postgres
+// pool, or, inside `transaction`, on that transaction's connection.
+import { createAccount, findAccount, listAccounts, updateAccount } from "./accounts";
+import { acceptBatch, findBatch, findSingleMessage, listBatches, listMessages, stalledBatches } from "./batches";
+import {
+  bindIdempotencyResource,
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  purgeExpiredIdempotencyKeys,
+  releaseIdempotencyKey,
+} from "./idempotency";
+import { listReplies, receiveInbound } from "./inbound";
+import { findInstallation } from "./installation";
+import { addToList, listNumbers, removeFromList } from "./number-lists";
+import { recordEvents } from "./outbox";
+import {
+  applyDeliveryReports,
+  listedNumbers,
+  loadBatchForWork,
+  loadChunkForSending,
+  loadChunks,
+  markBatchProcessing,
+  markChunkDone,
+  markInFlight,
+  recordHandoffs,
+  recordJudgedMessages,
+  saveJudgments,
+} from "./pipeline";
+import { createSql, inTransaction, type Queryable } from "./sql";
+import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
+import {
+  createWebhook,
+  deleteWebhook,
+  enableWebhook,
+  failWebhookEvent,
+  findWebhook,
+  listWebhookAttempts,
+  listWebhooks,
+  loadEventForDelivery,
+  overdueWebhookEvents,
+  purgeSettledWebhookEvents,
+  recordWebhookAttempt,
+  resealWebhookSecrets,
+} from "./webhooks";
+
+/** Drops a function's first argument: the queryable a repository binds. */
+type Bound<F> = F extends (sql: Queryable, ...rest: infer A) => infer R ? (...rest: A) => R : never;
+
+function bind<F extends (sql: Queryable, ...rest: never[]) => unknown>(sql: Queryable, fn: F): Bound<F> {
+  return ((...rest: never[]) => fn(sql, ...rest)) as Bound<F>;
+}
+
+/** The repositories, bound to the pool or to one transaction's connection. */
+function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) {
+  return {
+    accounts: {
+      create: bind(sql, createAccount),
+      find: bind(sql, findAccount),
+      list: bind(sql, listAccounts),
+      update: bind(sql, updateAccount),
+    },
+    tokens: {
+      create: bind(sql, createApiToken),
+      list: bind(sql, listApiTokens),
+      /** The token and its account, for the API's cache of tokens. */
+      find: bind(sql, findApiToken),
+      /** The account a found token grants for a secret, or null (see acceptApiToken). */
+      accept: (token: Parameters<typeof acceptApiToken>[1], secret: string) =>
+        acceptApiToken(sql, token, secret, later),
+      /** The account behind a token id and secret, or null. */
+      authenticate: async (tokenId: string, secret: string) =>
+        acceptApiToken(sql, await findApiToken(sql, tokenId), secret, later),
+      revoke: bind(sql, revokeApiToken),
+    },
+    batches: {
+      accept: bind(sql, acceptBatch),
+      find: bind(sql, findBatch),
+      list: bind(sql, listBatches),
+      listMessages: bind(sql, listMessages),
+      findSingleMessage: bind(sql, findSingleMessage),
+      stalled: bind(sql, stalledBatches),
+    },
+    /** What the worker reads and writes to judge, send and report a batch. */
+    pipeline: {
+      loadBatch: bind(sql, loadBatchForWork),
+      loadChunkForSending: bind(sql, loadChunkForSending),
+      markBatchProcessing: bind(sql, markBatchProcessing),
+      loadChunks: bind(sql, loadChunks),
+      saveJudgments: bind(sql, saveJudgments),
+      listedNumbers: bind(sql, listedNumbers),
+      recordJudgedMessages: bind(sql, recordJudgedMessages),
+      markInFlight: bind(sql, markInFlight),
+      recordHandoffs: bind(sql, recordHandoffs),
+      markChunkDone: bind(sql, markChunkDone),
+      applyDeliveryReports: bind(sql, applyDeliveryReports),
+    },
+    /** The blacklist (STOP) and NPAI lists. */
+    numberLists: {
+      add: bind(sql, addToList),
+      remove: bind(sql, removeFromList),
+      list: bind(sql, listNumbers),
+    },
+    webhooks: {
+      create: bind(sql, createWebhook),
+      list: bind(sql, listWebhooks),
+      find: bind(sql, findWebhook),
+      delete: bind(sql, deleteWebhook),
+      enable: bind(sql, enableWebhook),
+      listAttempts: bind(sql, listWebhookAttempts),
+      resealSecrets: bind(sql, resealWebhookSecrets),
+    },
+    /** Webhook events: written with what causes them (the outbox), then delivered. */
+    events: {
+      record: bind(sql, recordEvents),
+      loadForDelivery: bind(sql, loadEventForDelivery),
+      recordAttempt: bind(sql, recordWebhookAttempt),
+      fail: bind(sql, failWebhookEvent),
+      overdue: bind(sql, overdueWebhookEvents),
+      purgeSettled: bind(sql, purgeSettledWebhookEvents),
+    },
+    /** Inbound messages (MO): replies and STOPs. */
+    inbound: {
+      receive: bind(sql, receiveInbound),
+      list: bind(sql, listReplies),
+    },
+    idempotency: {
+      claim: bind(sql, claimIdempotencyKey),
+      complete: bind(sql, completeIdempotencyKey),
+      bindResource: bind(sql, bindIdempotencyResource),
+      release: bind(sql, releaseIdempotencyKey),
+      purgeExpired: bind(sql, purgeExpiredIdempotencyKeys),
+    },
+    installation: {
+      find: bind(sql, findInstallation),
+    },
+  };
+}
+
+/** The repositories as seen inside a transaction. */
+export type Repositories = ReturnType<typeof repositories>;
+
+export interface Store extends Repositories {
+  /**
+   * Runs `fn` with repositories on one connection, in one transaction: committed
+   * when it returns, rolled back when it throws.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Answers when PostgreSQL does (health checks). */
+  ping(): Promise<void>;
+  /** Waits for writes in the background (a token's last use), then closes the pool. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Connections in the pool (10 by default). */
+  poolSize?: number;
+  /** `application_name` of its connections, as `pg_stat_activity` shows them. */
+  name?: string;
+}
+
+/** A store on the database at `databaseUrl`, with a pool of its own. */
+export function createStore(databaseUrl: string, options: StoreOptions = {}): Store {
+  const pool = createSql(databaseUrl, options);
+  // Writes nobody awaits (a token's last use) are tracked, because closing while one
+  // is in flight leaves its connection checked out and the pool never finishes closing.
+  const background = new Set<Promise<unknown>>();
+  const later = (write: Promise<unknown>) => {
+    const tracked: Promise<unknown> = write.catch(() => {}).finally(() => background.delete(tracked));
+    background.add(tracked);
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    ...repositories(pool, later),
+    transaction: (fn) => inTransaction(pool, (client) => fn(repositories(client, later))),
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    close() {
+      closing ??= Promise.allSettled([...background]).then(() => pool.end());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { issueApiToken, LastTokenError, NotFoundError, pageCount, pageWindow, tokenSecretMatches } from "@salvo/core";
+import { ACCOUNT_COLUMNS, type Account, API_TOKEN_COLUMNS, type ApiToken } from "./rows";
+import { atomically, type Queryable, selectList } from "./sql";
+
+const TOKEN = selectList(API_TOKEN_COLUMNS);
+
+/** A token with its account: all that authenticating a request needs. */
+export type TokenWithAccount = ApiToken & { account: Account };
+
+/**
+ * Issues a new API token for an account, in one statement (so that the API can
+ * store its idempotent answer in the same transaction). The secret is returned
+ * once; only its hash is stored.
+ */
+export async function createApiToken(
+  sql: Queryable,
+  accountId: string,
+  label = "",
+): Promise<{ apiToken: ApiToken; token: string }> {
+  const issued = issueApiToken();
+  const { rows } = await sql.query<ApiToken>(
+    `INSERT INTO api_tokens (id, account_id, label, secret_hash)
+     SELECT $2, id, $3, $4 FROM accounts WHERE id = $1
+     RETURNING ${TOKEN}`,
+    [accountId, issued.id, label, issued.secretHash],
+  );
+  const apiToken = rows[0];
+  if (!apiToken) throw new NotFoundError(`No account ${accountId}.`);
+  return { apiToken, token: issued.token };
+}
+
+/** Who revokes a token: an operator (any token), or an account (its own, never its last live one). */
+export type Revoker = { operator: true } | { accountId: string };
+
+/**
+ * Revokes a token; revoking an already revoked one returns it as it is (the first
+ * time is kept). An account revokes only its own tokens (another account's id is
+ * not found), and never its last live one (LastTokenError: it would lock itself
+ * out). Its live tokens are locked first, so two requests revoking each other's
+ * (or their own) tokens at once run one after the other, and the second sees the
+ * first's revocation. An operator may revoke any token, the last one too.
+ */
+export async function revokeApiToken(sql: Queryable, tokenId: string, by: Revoker): Promise<ApiToken> {
+  const accountId = "accountId" in by ? by.accountId : null;
+  return await atomically(sql, async (tx) => {
+    const live = accountId
+      ? await tx.query<{ id: string }>(
+          "SELECT id FROM api_tokens WHERE account_id = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE",
+          [accountId],
+        )
+      : null;
+    const { rows } = await tx.query<ApiToken>(
+      `SELECT ${TOKEN} FROM api_tokens WHERE id = $1 AND ($2::text IS NULL OR account_id = $2)`,
+      [tokenId, accountId],
+    );
+    const token = rows[0];
+    if (!token) throw new NotFoundError(`No token ${tokenId}.`);
+    if (token.revokedAt) return token;
+    if (live && !live.rows.some((other) => other.id !== tokenId)) throw new LastTokenError();
+    const revoked = await tx.query<ApiToken>(
+      `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 RETURNING ${TOKEN}`,
+      [tokenId],
+    );
+    return revoked.rows[0] as ApiToken;
+  });
+}
+
+/** One page of an account's tokens, newest first. */
+export async function listApiTokens(sql: Queryable, accountId: string, page: number) {
+  const { skip, take } = pageWindow(page);
+  const { rows } = await sql.query<ApiToken & { total: number }>(
+    `SELECT ${TOKEN}, count(*) OVER ()::int AS total FROM api_tokens WHERE account_id = $1
+      ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+    [accountId, take, skip],
+  );
+  const total = rows[0]?.total ?? (skip > 0 ? await countTokens(sql, accountId) : 0);
+  return { tokens: rows.map(({ total: _, ...token }) => token), pages: pageCount(total) };
+}
+
+async function countTokens(sql: Queryable, accountId: string): Promise<number> {
+  const { rows } = await sql.query<{ total: number }>(
+    "SELECT count(*)::int AS total FROM api_tokens WHERE account_id = $1",
+    [accountId],
+  );
+  return rows[0]?.total ?? 0;
+}
+
+/** The token with this id and its account, or null when there is none. */
+export async function findApiToken(sql: Queryable, tokenId: string): Promise<TokenWithAccount | null> {
+  const { rows } = await sql.query<Record<string, unknown>>({
+    name: "salvo-find-api-token",
+    text: `SELECT ${selectList(API_TOKEN_COLUMNS, { prefix: "t." })},
+                  ${selectList(ACCOUNT_COLUMNS, { prefix: "a.", as: "account." })}
+             FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.id = $1`,
+    values: [tokenId],
+  });
+  const row = rows[0];
+  if (!row) return null;
+  const token: Record<string, unknown> = {};
+  const account: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) {
+    if (name.startsWith("account.")) account[name.slice("account.".length)] = value;
+    else token[name] = value;
+  }
+  return { ...(token as unknown as ApiToken), account: account as unknown as Account };
+}
+
+/** Writing last-used on every request would be a write per call; once a minute is enough. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * The account a found token grants for this secret, or null when the token is
+ * unknown, revoked or the secret is wrong. The comparison takes the same time in
+ * each case. Records the token's last use, at most once a minute, with `later`
+ * (a write nobody waits for; and on `token`, so a token kept in memory is not
+ * written again).
+ */
+export function acceptApiToken(
+  sql: Queryable,
+  token: TokenWithAccount | null,
+  secret: string,
+  later: (write: Promise<unknown>) => void,
+): Account | null {
+  const matches = tokenSecretMatches(secret, token?.secretHash);
+  if (!token || !matches || token.revokedAt) return null;
+  const now = Date.now();
+  if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    token.lastUsedAt = new Date(now);
+    // Not awaited: a slow write must not slow the request, and a lost one is harmless.
+    later(
+      sql.query(
+        `UPDATE api_tokens SET last_used_at = $2
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - make_interval(secs => $3))`,
+        [token.id, new Date(now), LAST_USED_RESOLUTION_MS / 1000],
+      ),
+    );
+  }
+  return token.account;
+}
