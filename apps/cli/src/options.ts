@@ -1,4 +1,4 @@
-import { closeDb, createDb, createSql, type Db, type Sql } from "@salvo/db";
+import { createStore, type Store } from "@salvo/db";
 import { InvalidArgumentError } from "commander";
 import { parseCliEnv } from "./env";
 
@@ -23,23 +23,13 @@ export function countryCode(value: string): string {
   return value.toUpperCase();
 }
 
-/** Runs an admin command with a database connection, closed afterwards. */
-export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb(parseCliEnv().DATABASE_URL, { poolSize: 2 });
+/** Runs an admin command with the store, closed afterwards. */
+export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = createStore(parseCliEnv().DATABASE_URL, { poolSize: 1, name: "salvo-cli" });
   try {
-    return await fn(db);
+    return await fn(store);
   } finally {
-    await closeDb(db);
-  }
-}
-
-/** Runs an admin command with a plain SQL connection, closed afterwards. */
-export async function withSql<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const sql = createSql(parseCliEnv().DATABASE_URL, { poolSize: 1, name: "salvo-cli" });
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end();
+    await store.close();
   }
 }
 

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { splitApiToken } from "@salvo/core";
-import { authenticateToken, createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { createSecretBox, generateWebhookSecret } from "@salvo/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,15 +61,17 @@ async function salvoJson(...args: string[]): Promise<Record<string, unknown>> {
 async function authenticate(token: string) {
   const parts = splitApiToken(token);
   if (!parts) throw new Error(`not a token: ${token}`);
-  return authenticateToken(testDb.db, parts.id, parts.secret);
+  return testDb.store.tokens.authenticate(parts.id, parts.secret);
 }
 
 /** Every row the admin commands can touch, to prove a failed command changed nothing. */
 async function everything() {
-  const accounts = await testDb.db.account.findMany({ orderBy: { id: "asc" } });
-  const tokens = await testDb.db.apiToken.findMany({ orderBy: { id: "asc" } });
+  const accounts = await testDb.query("SELECT * FROM accounts ORDER BY id");
   // last_used_at is written in the background by authentication, not by the CLI.
-  return { accounts, tokens: tokens.map(({ lastUsedAt: _, ...token }) => token) };
+  const tokens = await testDb.query(
+    "SELECT id, account_id, label, secret_hash, created_at, revoked_at FROM api_tokens ORDER BY id",
+  );
+  return { accounts, tokens };
 }
 
 describe("salvo accounts create", () => {
@@ -82,9 +83,9 @@ describe("salvo accounts create", () => {
     expect(Object.keys(printed).sort()).toEqual(["account_id", "token"]);
     expect(printed.account_id).toMatch(/^acc_/);
 
-    const account = await testDb.db.account.findUniqueOrThrow({ where: { id: printed.account_id } });
+    const account = await testDb.store.accounts.find(printed.account_id);
     expect(account).toMatchObject({ name: "X", credits: 5, apiRateLimit: 15, defaultCountry: "FR" });
-    expect((await authenticate(printed.token))?.id).toBe(account.id);
+    expect((await authenticate(printed.token))?.id).toBe(printed.account_id);
   });
 });
 
@@ -126,7 +127,7 @@ describe("salvo accounts update", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^api_rate_limit\s+3$/m);
-    const account = await testDb.db.account.findUniqueOrThrow({ where: { id: String(id) } });
+    const account = await testDb.store.accounts.find(String(id));
     expect(account).toMatchObject({ credits: 15, apiRateLimit: 3, name: "Up" });
   });
 
@@ -145,7 +146,7 @@ describe("salvo accounts update", () => {
     expect(run.stderr).toMatch(
       /INVALID_PARAMETER: adding -6 credits would take the balance \(5\) out of range/,
     );
-    const account = await testDb.db.account.findUniqueOrThrow({ where: { id: String(id) } });
+    const account = await testDb.store.accounts.find(String(id));
     expect(account).toMatchObject({ credits: 5, apiRateLimit: 15 });
   });
 });
@@ -214,15 +215,15 @@ describe("bad input", () => {
 
 describe("salvo webhooks seal-secrets", () => {
   it("seals secrets stored before keys were set, re-seals them after a rotation, and changes nothing twice", async () => {
-    const { account } = await createAccount(testDb.db, { name: "Sealing" });
+    const { account } = await testDb.store.accounts.create({ name: "Sealing" });
     const secret = generateWebhookSecret();
-    await testDb.sql.query(
+    await testDb.query(
       "INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ('whk_seal', $1, 'https://example.com/', '{mo}', $2)",
       [account.id, secret],
     );
     const stored = async () =>
-      (await testDb.sql.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = 'whk_seal'"))
-        .rows[0]?.secret as string;
+      (await testDb.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = 'whk_seal'"))[0]
+        ?.secret as string;
     const [older, newer] = [randomBytes(32), randomBytes(32)];
     const keys = (...list: Buffer[]) => ({
       WEBHOOK_SECRET_KEYS: list.map((k) => k.toString("base64")).join(","),
@@ -246,10 +247,10 @@ describe("salvo webhooks seal-secrets", () => {
   });
 
   it("refuses to run without WEBHOOK_SECRET_KEYS, changing nothing", async () => {
-    const before = (await testDb.sql.query("SELECT id, secret FROM webhooks ORDER BY id")).rows;
+    const before = await testDb.query("SELECT id, secret FROM webhooks ORDER BY id");
     const run = await salvoWith({ WEBHOOK_SECRET_KEYS: "" }, "webhooks", "seal-secrets");
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("WEBHOOK_SECRET_KEYS is not set");
-    expect((await testDb.sql.query("SELECT id, secret FROM webhooks ORDER BY id")).rows).toEqual(before);
+    expect(await testDb.query("SELECT id, secret FROM webhooks ORDER BY id")).toEqual(before);
   });
 });

@@ -120,8 +120,8 @@ describe("scripts/start.sh", () => {
     expect(at("Salvo is ready")).toBeLessThan(box);
     expect(token).toMatch(/^tok_\w+\.[\w-]+$/);
 
-    const demo = await testDb.db.account.findFirstOrThrow({ where: { name: "demo" } });
-    expect(demo.credits).toBe(100_000);
+    const demo = (await testDb.store.accounts.list()).find((account) => account.name === "demo");
+    expect(demo?.credits).toBe(100_000);
   });
 
   it("runs every ```sh example of the README, as written, with the demo account's token", () => {

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { InvalidParameterError } from "@salvo/core";
-import { receiveInbound, type Sql } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import { type Connector, openConnectors, type ProviderContext } from "@salvo/providers";
 import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
-import { dispatchEvents } from "./events";
+import { dispatchEvents } from "./dispatch-events";
 import { groupReports } from "./processors/deliveries";
 
 interface ConnectorDeps {
-  sql: Sql;
+  store: Pick<Store, "inbound">;
   deliveries: OpenQueue<"deliveries">;
   webhooks: OpenQueue<"webhooks">;
   logger: Logger;
@@ -32,7 +32,7 @@ export function defaultConnector(connectors: Connector[]): Connector {
 
 function connectorContext(
   connector: string,
-  { sql, deliveries, webhooks, logger }: ConnectorDeps,
+  { store, deliveries, webhooks, logger }: ConnectorDeps,
 ): ProviderContext {
   return {
     async reportDeliveries(reports, delayMs) {
@@ -47,7 +47,7 @@ function connectorContext(
     async reportInbound(messages) {
       for (const message of messages) {
         try {
-          const { events } = await receiveInbound(sql, message);
+          const { events } = await store.inbound.receive(message);
           await dispatchEvents({ webhooks, logger }, events);
         } catch (error) {
           // Nothing to retry: the provider handed in a number no one can answer.

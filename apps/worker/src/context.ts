@@ -1,15 +1,15 @@
-import type { Db, Sql } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import type { Connector } from "@salvo/providers";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
 import type { NumberNormalizer } from "./numbers/normalizer";
 
-/** What every processor works with: connections, queues, the connectors, settings. */
+/** What every processor works with: the store, Redis, queues, the connectors, settings. */
 export interface WorkContext {
   env: WorkerEnv;
-  db: Db;
-  sql: Sql;
+  /** Every read and write of PostgreSQL. */
+  store: Store;
   redis: RedisClient;
   logger: Logger;
   /** Every connector this worker holds, the default first. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closeDb, createDb, createSql, findInstallation } from "@salvo/db";
+import { createStore } from "@salvo/db";
 import {
   claimRedisPrefix,
   closeRedis,
@@ -37,8 +37,8 @@ export async function startWorker(
   options: { onFatal?: (error: Error) => void } = {},
 ): Promise<RunningWorker> {
   const id = randomUUID();
-  const db = createDb(env.DATABASE_URL, { poolSize: 2 });
-  const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-worker" });
+  // DATABASE_POOL_SIZE + 2: the connections a worker has always been allowed (README).
+  const store = createStore(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE + 2, name: "salvo-worker" });
   const redis = createRedis(env.REDIS_URL, {
     name: "salvo-worker",
     blocking: true,
@@ -48,7 +48,7 @@ export async function startWorker(
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
   // Before any queue is opened: another installation's jobs must never be taken.
   const claim = await claimRedisPrefix(redis, env.REDIS_PREFIX, {
-    identify: () => findInstallation(sql),
+    identify: () => store.installation.find(),
     onTaken: options.onFatal,
     logger,
   });
@@ -58,7 +58,7 @@ export async function startWorker(
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const maintenance = openQueue("maintenance", redis, env.REDIS_PREFIX);
-  const connectors = await startConnectors(env, { sql, deliveries, webhooks, logger });
+  const connectors = await startConnectors(env, { store, deliveries, webhooks, logger });
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS);
   const webhookSender = createWebhookSender({
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
@@ -68,8 +68,7 @@ export async function startWorker(
   const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
-    db,
-    sql,
+    store,
     redis,
     logger,
     connectors,
@@ -161,7 +160,7 @@ export async function startWorker(
         webhookSender.close(),
       ]);
       await redis.zrem(key, id).catch(() => {});
-      await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
+      await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info({ workerId: id }, "worker stopped");
     })();
     return closing;

@@ -1,8 +1,8 @@
 import { BATCH_TOTAL_PARTS, messageId, newId } from "@salvo/core";
-import { acceptBatch, createSql, type Sql, saveJudgments } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import { SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { messagesByStatus, type Stack, startStack } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -17,21 +17,27 @@ async function expectCountsMatchRows(batchId: string) {
   const a = body.data.attributes;
   expect(BATCH_TOTAL_PARTS.reduce((sum, key) => sum + a[key], 0)).toBe(a.total);
   expect(a.delivered + a.undelivered).toBeLessThanOrEqual(a.sent);
-  const rows = await stack.db.message.groupBy({ by: ["status"], where: { batchId }, _count: true });
-  const byStatus = Object.fromEntries(rows.map((r) => [r.status, r._count]));
+  const byStatus = await messagesByStatus(stack, batchId);
   expect((byStatus.sent ?? 0) + (byStatus.delivered ?? 0) + (byStatus.undelivered ?? 0)).toBe(a.sent);
   expect(byStatus.delivered ?? 0).toBe(a.delivered);
   expect(byStatus.undelivered ?? 0).toBe(a.undelivered);
   for (const key of ["failed", "blacklisted", "duplicated", "invalid", "npai", "flooded"] as const) {
     expect(byStatus[key] ?? 0, key).toBe(a[key]);
   }
-  const cost = await stack.db.message.aggregate({ where: { batchId }, _sum: { cost: true } });
-  expect(cost._sum.cost ?? 0).toBe(a.cost);
+  const [cost] = await stack.query<{ sum: number | null }>(
+    "SELECT sum(cost)::int AS sum FROM messages WHERE batch_id = $1",
+    [batchId],
+  );
+  expect(cost?.sum ?? 0).toBe(a.cost);
 }
 
 const tokens = new Map<string, string>();
 async function tokenOf(batchId: string): Promise<string> {
-  const batch = await stack.db.batch.findUniqueOrThrow({ where: { id: batchId } });
+  const [batch] = await stack.query<{ accountId: string }>(
+    'SELECT account_id AS "accountId" FROM batches WHERE id = $1',
+    [batchId],
+  );
+  if (!batch) throw new Error(`no batch ${batchId}`);
   return tokens.get(batch.accountId) as string;
 }
 async function account(options: { credits?: number } = {}) {
@@ -42,32 +48,27 @@ async function account(options: { credits?: number } = {}) {
 
 /**
  * Stores a batch as the API does before it enqueues it (no job: the reconciler
- * finds it), then lets `also` write more with the same connection.
+ * finds it), then lets `also` write more.
  */
 async function storeBatch(
   accountId: string,
   body: string,
   recipients: string[],
-  also?: (sql: Sql, id: string) => Promise<unknown>,
+  also?: (store: Store, id: string) => Promise<unknown>,
 ): Promise<string> {
   const id = newId("bat");
-  const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
-  try {
-    await acceptBatch(sql, {
-      id,
-      accountId,
-      type: "transactional",
-      sender: "ACME",
-      body,
-      country: "FR",
-      segments: 1,
-      recipients,
-      chunkSize: 10,
-    });
-    await also?.(sql, id);
-  } finally {
-    await sql.end();
-  }
+  await stack.store.batches.accept({
+    id,
+    accountId,
+    type: "transactional",
+    sender: "ACME",
+    body,
+    country: "FR",
+    segments: 1,
+    recipients,
+    chunkSize: 10,
+  });
+  await also?.(stack.store, id);
   return id;
 }
 
@@ -76,7 +77,7 @@ describe("a batch that mixes every case", () => {
     const { client, accountId } = await account({ credits: 1_000 });
     await client.blacklist.add(["+33611111111"]);
     await client.npai.add(["0622222222"]);
-    await stack.db.account.update({ where: { id: accountId }, data: { floodMaxPerHour: 2 } });
+    await stack.store.accounts.update(accountId, { floodMaxPerHour: 2 });
     // Two earlier batches reach +33633333333: a third message in the hour is flooded.
     for (const body of ["first", "second"]) {
       const { body: accepted } = await client.batches.create({
@@ -169,10 +170,7 @@ describe("message reasons", () => {
     const { client, accountId } = await account();
     await client.blacklist.add(["+33611111111"]);
     await client.npai.add(["+33622222222"]);
-    await stack.db.account.update({
-      where: { id: accountId },
-      data: { floodMaxPerHour: 2, floodMaxSameBodyPerHour: 1 },
-    });
+    await stack.store.accounts.update(accountId, { floodMaxPerHour: 2, floodMaxSameBodyPerHour: 1 });
     // +33633333333 gets two messages and +33644444444 one with the same body as the batch below.
     for (const [body, to] of [
       ["first", "+33633333333"],
@@ -240,7 +238,7 @@ describe("message reasons", () => {
       accountId,
       "old verdicts",
       ["+33612400021", "06 12 34 56 7", "06 12 40 00 21", "hello"],
-      (sql, id) => saveJudgments(sql, id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]),
+      (store, id) => store.pipeline.saveJudgments(id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]),
     );
     await client.batches.wait(id, { timeoutMs: 20_000 });
     const { body: page } = await client.batches.messages(id);
@@ -314,9 +312,13 @@ describe("credits", () => {
       expect(error).toBeInstanceOf(SalvoApiError);
       expect(error).toMatchObject({ status: 402, code: "NOT_ENOUGH_CREDITS" });
     }
-    const row = await stack.db.account.findUniqueOrThrow({ where: { id: accountId } });
-    expect(row.credits).toBe(0);
-    expect(await stack.db.batch.count({ where: { accountId } })).toBe(10);
+    const row = await stack.store.accounts.find(accountId);
+    expect(row?.credits).toBe(0);
+    const [batches] = await stack.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM batches WHERE account_id = $1",
+      [accountId],
+    );
+    expect(batches?.n).toBe(10);
   });
 
   it("reserve segments × recipients and refund what is not sent", async () => {

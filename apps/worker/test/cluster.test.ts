@@ -60,11 +60,8 @@ describe("on a Redis Cluster", () => {
     const limit = 1_000;
     const limited = await stack.newAccount({ credits: 20_000, apiRateLimit: 1_000 });
     const other = await stack.newAccount({ credits: 20_000, apiRateLimit: 1_000 });
-    await stack.db.account.update({
-      where: { id: limited.accountId },
-      data: { sendRateLimit: limit, floodMaxPerHour: 1 },
-    });
-    await stack.db.account.update({ where: { id: other.accountId }, data: { floodMaxPerHour: 1 } });
+    await stack.store.accounts.update(limited.accountId, { sendRateLimit: limit, floodMaxPerHour: 1 });
+    await stack.store.accounts.update(other.accountId, { floodMaxPerHour: 1 });
 
     // A first batch per account: its numbers get their one message of the hour.
     // (None ends in 97-99, which the simulator refuses or reports unknown: NPAI.)

@@ -23,23 +23,19 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
 describe("delivery reports and completed batches", () => {
   it("write a dlr event per report and one batch.completed per batch, for the webhooks that want them", async () => {
     const { client, accountId } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
-    await stack.db.webhook.create({
-      data: {
-        id: `whk_all_${accountId}`,
-        accountId,
-        url: "http://127.0.0.1:9/hook",
-        events: ["dlr", "batch.completed"],
-        secret: "whsec_x",
-      },
+    await stack.store.webhooks.create({
+      id: `whk_all_${accountId}`,
+      accountId,
+      url: "http://127.0.0.1:9/hook",
+      events: ["dlr", "batch.completed"],
+      secret: "whsec_x",
     });
-    await stack.db.webhook.create({
-      data: {
-        id: `whk_mo_${accountId}`,
-        accountId,
-        url: "http://127.0.0.1:9/mo",
-        events: ["mo"],
-        secret: "whsec_x",
-      },
+    await stack.store.webhooks.create({
+      id: `whk_mo_${accountId}`,
+      accountId,
+      url: "http://127.0.0.1:9/mo",
+      events: ["mo"],
+      secret: "whsec_x",
     });
     // 25 recipients over 3 chunks: delivered, undelivered (98, 99), refused at hand-off (97), invalid.
     const recipients = [
@@ -67,7 +63,12 @@ describe("delivery reports and completed batches", () => {
     });
 
     const events = await eventually(
-      () => stack.db.webhookEvent.findMany({ where: { accountId }, orderBy: { createdAt: "asc" } }),
+      () =>
+        stack.query<{ type: string; webhookId: string; state: string; payload: string }>(
+          `SELECT type, webhook_id AS "webhookId", state, payload FROM webhook_events
+            WHERE account_id = $1 ORDER BY created_at`,
+          [accountId],
+        ),
       (rows) => rows.filter((e) => e.type === "dlr").length === 22,
     );
     expect(events.every((e) => e.webhookId === `whk_all_${accountId}` && e.state === "pending")).toBe(true);
@@ -100,9 +101,10 @@ describe("delivery reports and completed batches", () => {
     expect(new Set(reports.map((r) => r.message_id)).size).toBe(22);
 
     // The provider's code is kept on the message too.
-    const message = await stack.db.message.findUniqueOrThrow({
-      where: { batchId_idx: { batchId, idx: 20 } },
-    });
+    const [message] = await stack.query(
+      `SELECT status, reason, provider_code AS "providerCode" FROM messages WHERE batch_id = $1 AND idx = 20`,
+      [batchId],
+    );
     expect(message).toMatchObject({ status: "undelivered", reason: "rejected", providerCode: "REJECTD" });
   });
 
@@ -113,6 +115,6 @@ describe("delivery reports and completed batches", () => {
       timeoutMs: 20_000,
       until: (b) => b.attributes.delivered === 1,
     });
-    expect(await stack.db.webhookEvent.count({ where: { accountId } })).toBe(0);
+    expect(await stack.query("SELECT id FROM webhook_events WHERE account_id = $1", [accountId])).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // through Redis, and a worker killed with SIGKILL in the middle of a batch.
 import type { ChildProcess } from "node:child_process";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { countMessages, messagesByStatus, type Stack, startStack } from "./stack";
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -36,8 +36,10 @@ async function killWithGroupInFlight(s: Stack, victim: ChildProcess, batchId: st
   for (let attempt = 0; attempt < 100; attempt++) {
     victim.kill("SIGSTOP");
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const [row] = await s.db.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM batch_chunks WHERE batch_id = ${batchId} AND cardinality(in_flight) > 0`;
+    const [row] = await s.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM batch_chunks WHERE batch_id = $1 AND cardinality(in_flight) > 0",
+      [batchId],
+    );
     if ((row?.n ?? 0) > 0) {
       victim.kill("SIGKILL");
       return;
@@ -60,7 +62,7 @@ describe("several worker processes", () => {
     stack = await startStack({ workers: 0 });
     const workers = [stack.spawnWorker(), stack.spawnWorker()];
     const { client, accountId } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
-    await stack.db.account.update({ where: { id: accountId }, data: { floodMaxPerHour: 3 } });
+    await stack.store.accounts.update(accountId, { floodMaxPerHour: 3 });
     const busy = "+33699999901";
     const ids = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
@@ -117,7 +119,7 @@ describe("several worker processes", () => {
     stack.spawnWorker();
     const slow = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
     const fast = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
-    await stack.db.account.update({ where: { id: slow.accountId }, data: { sendRateLimit: 50 } });
+    await stack.store.accounts.update(slow.accountId, { sendRateLimit: 50 });
     const slowBatches = await Promise.all(
       [0, 1].map(async (i) => {
         const { body } = await slow.client.batches.create({
@@ -171,7 +173,7 @@ describe("several worker processes", () => {
     expect(done.attributes.sent + done.attributes.failed).toBe(4_000);
     const handedOff = expectEachHandedOffOnce(stack);
     expect(handedOff.size).toBe(4_000);
-    const rows = await stack.db.message.count({ where: { batchId: body.data.batch_id } });
+    const rows = await countMessages(stack, body.data.batch_id);
     expect(rows).toBe(4_000);
   }, 120_000);
 });
@@ -241,7 +243,7 @@ describe("a worker stopped or frozen mid-chunk", () => {
     // Released between groups: nothing was left in flight for the next worker to settle.
     expect(stack.workerLogs.filter((line) => String(line.msg).startsWith("resumed a chunk"))).toEqual([]);
     expect(expectEachHandedOffOnce(stack).size).toBe(5_000);
-    expect(await stack.db.message.count({ where: { batchId: body.data.batch_id } })).toBe(5_000);
+    expect(await countMessages(stack, body.data.batch_id)).toBe(5_000);
   }, 90_000);
 
   it("frozen (SIGSTOP) past its lock: another worker takes its chunks over, and it sends nothing when it wakes", async () => {
@@ -278,8 +280,7 @@ describe("a worker stopped or frozen mid-chunk", () => {
 
     expect(stack.ledger()).toHaveLength(handedOff);
     expect(expectEachHandedOffOnce(stack).size).toBe(4_000);
-    const rows = await stack.db.message.groupBy({ by: ["status"], where: { batchId }, _count: true });
-    const byStatus = Object.fromEntries(rows.map((row) => [row.status, row._count]));
+    const byStatus = await messagesByStatus(stack, batchId);
     const after = (await client.batches.get(batchId)).body.data.attributes;
     expect((byStatus.sent ?? 0) + (byStatus.delivered ?? 0) + (byStatus.undelivered ?? 0)).toBe(after.sent);
     expect(byStatus.failed ?? 0).toBe(after.failed);

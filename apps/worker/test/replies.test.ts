@@ -1,7 +1,7 @@
 import { messageId } from "@salvo/core";
 import { SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { countReplies, type Stack, startStack } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -60,8 +60,11 @@ describe("replies (MO)", () => {
     const { body } = await client.simulator.inbound({ from: "+33699990001", to: "NOBODY", body: "STOP" });
     expect(body.data.attributes).toMatchObject({ account_matched: false, message_id: null, stop: true });
     expect((await client.replies.list()).body.data).toEqual([]);
-    const stored = await stack.db.reply.findUniqueOrThrow({ where: { id: body.data.id } });
-    expect(stored.accountId).toBeNull();
+    const stored = await stack.query<{ accountId: string | null }>(
+      'SELECT account_id AS "accountId" FROM replies WHERE id = $1',
+      [body.data.id],
+    );
+    expect(stored).toEqual([{ accountId: null }]);
   });
 
   it("refuse what a provider could not have sent, and store nothing", async () => {
@@ -75,7 +78,7 @@ describe("replies (MO)", () => {
       [{ from: "+33612345678", to: "ACME", body: "a\u0000b" }, "body"],
       [{ from: "+33612345678", to: "ACME", body: "hi", extra: 1 }, "extra"],
     ];
-    const before = await stack.db.reply.count();
+    const before = await countReplies(stack);
     for (const [message, field] of bad) {
       const error = await client
         .call("POST", "/v1/providers/simulator/inbound", message)
@@ -84,7 +87,7 @@ describe("replies (MO)", () => {
       expect((error as SalvoApiError).status).toBe(400);
       expect((error as SalvoApiError).field).toBe(field);
     }
-    expect(await stack.db.reply.count()).toBe(before);
+    expect(await countReplies(stack)).toBe(before);
   });
 });
 
@@ -128,14 +131,12 @@ describe("events for webhooks", () => {
   it("writes an mo event for every reply and a stop event for a STOP, to the webhooks that want them", async () => {
     const { client, accountId } = await account();
     const hook = async (id: string, events: string[]) =>
-      stack.db.webhook.create({
-        data: {
-          id: `${id}_${accountId}`,
-          accountId,
-          url: "http://127.0.0.1:9/hook",
-          events,
-          secret: "whsec_x",
-        },
+      stack.store.webhooks.create({
+        id: `${id}_${accountId}`,
+        accountId,
+        url: "http://127.0.0.1:9/hook",
+        events,
+        secret: "whsec_x",
       });
     await hook("whk_mo", ["mo"]);
     await hook("whk_both", ["mo", "stop"]);
@@ -145,10 +146,11 @@ describe("events for webhooks", () => {
     const hello = await client.simulator.inbound({ from: "+33612370001", to: "ACME", body: "hello" });
     const stop = await client.simulator.inbound({ from: "+33612370001", to: "ACME", body: "STOP" });
 
-    const events = await stack.db.webhookEvent.findMany({
-      where: { accountId, type: { in: ["mo", "stop"] } },
-      orderBy: [{ type: "asc" }, { webhookId: "asc" }, { createdAt: "asc" }],
-    });
+    const events = await stack.query<{ type: string; webhookId: string; payload: string }>(
+      `SELECT type, webhook_id AS "webhookId", payload FROM webhook_events
+        WHERE account_id = $1 AND type IN ('mo', 'stop') ORDER BY type, webhook_id, created_at`,
+      [accountId],
+    );
     expect(events.map((e) => [e.type, e.webhookId.split("_").slice(0, 2).join("_")])).toEqual([
       ["mo", "whk_both"],
       ["mo", "whk_both"],

@@ -3,7 +3,6 @@
 // the stalled-batch task finds a batch stored without a job. Real Redis and
 // PostgreSQL; RECONCILE_INTERVAL_MS is 1 s in the stack.
 import { newId } from "@salvo/core";
-import { acceptBatch, createSql } from "@salvo/db";
 import { CATALOG, closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,22 +44,17 @@ describe("scheduled jobs", () => {
     const { accountId, client } = await stack.newAccount({ credits: 100, apiRateLimit: 1_000 });
     // Stored as the API stores a batch when Redis is down: no job.
     const batchId = newId("bat");
-    const sql = createSql(stack.env.DATABASE_URL, { poolSize: 1 });
-    try {
-      await acceptBatch(sql, {
-        id: batchId,
-        accountId,
-        type: "transactional",
-        sender: "ACME",
-        body: "found by the scheduler",
-        country: "FR",
-        segments: 1,
-        recipients: ["+33612500001", "+33612500002"],
-        chunkSize: 10,
-      });
-    } finally {
-      await sql.end();
-    }
+    await stack.store.batches.accept({
+      id: batchId,
+      accountId,
+      type: "transactional",
+      sender: "ACME",
+      body: "found by the scheduler",
+      country: "FR",
+      segments: 1,
+      recipients: ["+33612500001", "+33612500002"],
+      chunkSize: 10,
+    });
 
     await Promise.all([stack.addWorker(), stack.addWorker()]);
     const schedulers = await maintenance.queue.getJobSchedulers();

@@ -84,14 +84,14 @@ describe("POST /v1/sms, then GET /v1/sms/:id", () => {
   });
 
   it("anti-flood counts single messages like any other", async () => {
-    await stack.db.account.update({ where: { id: accountId }, data: { floodMaxSameBodyPerHour: 1 } });
+    await stack.store.accounts.update(accountId, { floodMaxSameBodyPerHour: 1 });
     try {
       // The account's settings are cached by the API, but judged by the workers from PostgreSQL.
       expect((await sendAndWait(client, "+33612345633", settled)).status).toBe("delivered");
       const flooded = await sendAndWait(client, "+33612345633", settled);
       expect([flooded.status, flooded.statusReason]).toEqual(["flooded", "flooded_same_body"]);
     } finally {
-      await stack.db.account.update({ where: { id: accountId }, data: { floodMaxSameBodyPerHour: 6 } });
+      await stack.store.accounts.update(accountId, { floodMaxSameBodyPerHour: 6 });
     }
   });
 

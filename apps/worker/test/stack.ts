@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestApi, type TestApi } from "@salvo/api/testing";
+import type { Store } from "@salvo/db";
+import type { createTestDatabase } from "@salvo/db/testing";
 import { createLogger } from "@salvo/runtime";
 import { parseWorkerEnv, type WorkerEnv } from "../src/env";
 import { startWorker } from "../src/worker";
@@ -19,7 +21,13 @@ export interface LedgerLine {
   at: string;
 }
 
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
 export interface Stack extends TestApi {
+  /** The test database's store, as the apps use it. */
+  store: Store;
+  /** One SQL statement on the test database, for what no repository reads or writes. */
+  query: TestDatabase["query"];
   workerEnv: WorkerEnv;
   ledgerPath: string;
   /** Every hand-off the simulator saw, in order. */
@@ -36,6 +44,30 @@ export interface Stack extends TestApi {
 const workerMain = path.join(import.meta.dirname, "../src/main.ts");
 
 type Falsy = false | null | undefined;
+
+/** A batch's message rows counted by status (statuses without a row are absent). */
+export async function messagesByStatus(stack: Stack, batchId: string): Promise<Record<string, number>> {
+  const rows = await stack.query<{ status: string; n: number }>(
+    "SELECT status, count(*)::int AS n FROM messages WHERE batch_id = $1 GROUP BY status",
+    [batchId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
+
+/** How many message rows a batch has. */
+export async function countMessages(stack: Stack, batchId: string): Promise<number> {
+  const [row] = await stack.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM messages WHERE batch_id = $1",
+    [batchId],
+  );
+  return row?.n ?? 0;
+}
+
+/** How many received messages are stored, every account's and unassigned ones. */
+export async function countReplies(stack: Stack): Promise<number> {
+  const [row] = await stack.query<{ n: number }>("SELECT count(*)::int AS n FROM replies");
+  return row?.n ?? 0;
+}
 
 /** Polls `check` until it returns something truthy, and returns that; throws after `timeoutMs`. */
 export async function waitFor<T>(

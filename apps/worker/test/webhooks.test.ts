@@ -6,7 +6,6 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createSql, recordEvents, type Sql } from "@salvo/db";
 import { closeRedis, createRedis, enqueueWebhookEvents, openQueue } from "@salvo/queue";
 import { testRedisUrl } from "@salvo/queue/testing";
 import type { Salvo, WebhookAttemptData, WebhookEventType } from "@salvo/sdk";
@@ -76,22 +75,18 @@ async function startReceiver() {
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-/** What a test needs around one stack: a receiver, SQL to write events, the webhooks queue. */
+/** What a test needs around one stack: a receiver and the webhooks queue. */
 async function setUp(worker: Record<string, string>, api: Record<string, string> = {}) {
   const stack = await startStack({ api, worker: { LOG_LEVEL: "error", ...worker } });
   const receiver = await startReceiver();
-  const sql = createSql(stack.env.DATABASE_URL, { poolSize: 2, name: "webhooks-test" });
   const redis = createRedis(testRedisUrl, { blocking: true });
   const queue = openQueue("webhooks", redis, stack.env.REDIS_PREFIX);
   return {
     stack,
     receiver,
-    sql,
     queue,
     async tearDown() {
       await receiver.close();
-      // Before the stack drops the database under them.
-      await sql.end();
       await queue.close();
       await closeRedis(redis);
       await stack.stopAll();
@@ -119,8 +114,8 @@ async function subscribe(
 }
 
 /** Writes one event to the outbox, as its producer does, and returns its id (one webhook). */
-async function record(sql: Sql, who: Subscriber, type: WebhookEventType, data: object): Promise<string> {
-  const ids = await recordEvents(sql, who.accountId, type, [data]);
+async function record(stack: Stack, who: Subscriber, type: WebhookEventType, data: object): Promise<string> {
+  const ids = await stack.store.events.record(who.accountId, type, [data]);
   expect(ids).toHaveLength(1);
   return ids[0] as string;
 }
@@ -165,7 +160,7 @@ describe("delivery, retries and the sweep", () => {
 
   it("stores the secret sealed: the database never holds the one shown at creation", async () => {
     const who = await subscribe(t.stack, t.receiver, "/sealed");
-    const { rows } = await t.sql.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = $1", [
+    const rows = await t.stack.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = $1", [
       who.webhookId,
     ]);
     expect(rows[0]?.secret).toMatch(/^sealed:v1:[0-9a-f]{8}:/);
@@ -176,7 +171,7 @@ describe("delivery, retries and the sweep", () => {
     t.receiver.on("/flaky", (count, res) => res.writeHead(count <= 2 ? 500 : 200).end());
     const who = await subscribe(t.stack, t.receiver, "/flaky");
     const data = dlr(1);
-    const id = await record(t.sql, who, "dlr", data);
+    const id = await record(t.stack, who, "dlr", data);
     await enqueueWebhookEvents(t.queue, [id]);
 
     const requests = await waitFor("three requests", () => {
@@ -210,11 +205,11 @@ describe("delivery, retries and the sweep", () => {
     t.receiver.hang("/slow");
     const slow = await subscribe(t.stack, t.receiver, "/slow");
     const fast = await subscribe(t.stack, t.receiver, "/fast");
-    const slowId = await record(t.sql, slow, "mo", { reply_id: "rpl_1", body: "later" });
+    const slowId = await record(t.stack, slow, "mo", { reply_id: "rpl_1", body: "later" });
     await enqueueWebhookEvents(t.queue, [slowId]);
     await waitFor("the slow receiver to be waiting", () => t.receiver.to("/slow").length > 0);
 
-    const fastId = await record(t.sql, fast, "mo", { reply_id: "rpl_2", body: "now" });
+    const fastId = await record(t.stack, fast, "mo", { reply_id: "rpl_2", body: "now" });
     await enqueueWebhookEvents(t.queue, [fastId]);
     const [request] = await waitFor("the fast event", () => {
       const got = t.receiver.to("/fast");
@@ -241,7 +236,7 @@ describe("delivery, retries and the sweep", () => {
     let failing = true;
     t.receiver.on("/down", (_count, res) => res.writeHead(failing ? 503 : 204).end());
     const who = await subscribe(t.stack, t.receiver, "/down");
-    const id = await record(t.sql, who, "stop", { number: "+33612345678", reply_id: "rpl_3", at: "…" });
+    const id = await record(t.stack, who, "stop", { number: "+33612345678", reply_id: "rpl_3", at: "…" });
     await enqueueWebhookEvents(t.queue, [id]);
 
     const attempts = await waitFor("the event failed", async () => {
@@ -259,7 +254,7 @@ describe("delivery, retries and the sweep", () => {
     expect(failingSince.failing_since).not.toBeNull();
 
     failing = false;
-    const next = await record(t.sql, who, "stop", { number: "+33612345679", reply_id: "rpl_4", at: "…" });
+    const next = await record(t.stack, who, "stop", { number: "+33612345679", reply_id: "rpl_4", at: "…" });
     await enqueueWebhookEvents(t.queue, [next]);
     await waitFor(
       "the next event delivered",
@@ -270,7 +265,7 @@ describe("delivery, retries and the sweep", () => {
 
   it("does not deliver the queued events of a deleted webhook", async () => {
     const who = await subscribe(t.stack, t.receiver, "/deleted");
-    const id = await record(t.sql, who, "dlr", dlr(2));
+    const id = await record(t.stack, who, "dlr", dlr(2));
     // Queued for later, as after a failed attempt.
     await t.queue.queue.add("webhooks", { eventId: id }, { jobId: id, delay: 60_000 });
     await who.client.webhooks.delete(who.webhookId);
@@ -327,11 +322,11 @@ describe("delivery, retries and the sweep", () => {
   it("never posts an event unsigned when its secret was sealed with a key no longer listed: it stays pending", async () => {
     const who = await subscribe(t.stack, t.receiver, "/lost-key");
     const unknownKey = createSecretBox([randomBytes(32)]);
-    await t.sql.query("UPDATE webhooks SET secret = $2 WHERE id = $1", [
+    await t.stack.query("UPDATE webhooks SET secret = $2 WHERE id = $1", [
       who.webhookId,
       unknownKey.seal(who.secret, who.webhookId),
     ]);
-    const id = await record(t.sql, who, "mo", { reply_id: "rpl_x" });
+    const id = await record(t.stack, who, "mo", { reply_id: "rpl_x" });
     await enqueueWebhookEvents(t.queue, [id]);
 
     const failed = await waitFor("the attempt to fail", async () => {
@@ -340,7 +335,7 @@ describe("delivery, retries and the sweep", () => {
     });
     expect(failed).toContain("not in WEBHOOK_SECRET_KEYS");
     expect(t.receiver.to("/lost-key")).toEqual([]);
-    const { rows } = await t.sql.query<{ state: string }>("SELECT state FROM webhook_events WHERE id = $1", [
+    const rows = await t.stack.query<{ state: string }>("SELECT state FROM webhook_events WHERE id = $1", [
       id,
     ]);
     expect(rows[0]?.state).toBe("pending");
@@ -348,7 +343,7 @@ describe("delivery, retries and the sweep", () => {
 
   it("sends an outbox row whose job was lost (the sweep enqueues it)", async () => {
     const who = await subscribe(t.stack, t.receiver, "/swept");
-    const id = await record(t.sql, who, "batch.completed", { batch_id: "bat_x", total: 1 });
+    const id = await record(t.stack, who, "batch.completed", { batch_id: "bat_x", total: 1 });
     // Never enqueued, as when Redis was down at that moment.
     const [request] = await waitFor("the swept event", () => {
       const got = t.receiver.to("/swept");
@@ -377,7 +372,7 @@ describe("a webhook that fails for too long", () => {
   it("is disabled with the reason, its pending events failed, until enabled again", async () => {
     t.receiver.on("/broken", (_count, res) => res.writeHead(500).end());
     const who = await subscribe(t.stack, t.receiver, "/broken", ["dlr"]);
-    const ids = [await record(t.sql, who, "dlr", dlr(3)), await record(t.sql, who, "dlr", dlr(4))];
+    const ids = [await record(t.stack, who, "dlr", dlr(3)), await record(t.stack, who, "dlr", dlr(4))];
     await enqueueWebhookEvents(t.queue, ids.slice(0, 1));
 
     const webhook = await waitFor("the webhook disabled", async () => {
@@ -388,14 +383,14 @@ describe("a webhook that fails for too long", () => {
     expect(Date.parse(webhook.disabled_at ?? "")).not.toBeNaN();
     expect((await deliveries(who)).every((a) => a.attributes.event_state === "failed")).toBe(true);
     // The event never attempted was failed with the webhook.
-    const states = await t.sql.query("SELECT state FROM webhook_events WHERE id = ANY($1)", [ids]);
-    expect(states.rows).toEqual([{ state: "failed" }, { state: "failed" }]);
+    const states = await t.stack.query("SELECT state FROM webhook_events WHERE id = ANY($1)", [ids]);
+    expect(states).toEqual([{ state: "failed" }, { state: "failed" }]);
     // A disabled webhook gets no new events.
-    expect(await recordEvents(t.sql, who.accountId, "dlr", [dlr(5)])).toEqual([]);
+    expect(await t.stack.store.events.record(who.accountId, "dlr", [dlr(5)])).toEqual([]);
 
     t.receiver.on("/broken", (_count, res) => res.writeHead(200).end());
     expect((await who.client.webhooks.enable(who.webhookId)).body.data.attributes.status).toBe("enabled");
-    const id = await record(t.sql, who, "dlr", dlr(6));
+    const id = await record(t.stack, who, "dlr", dlr(6));
     await enqueueWebhookEvents(t.queue, [id]);
     await waitFor(
       "the new event delivered",

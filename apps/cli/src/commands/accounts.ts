@@ -1,7 +1,7 @@
 import { NotFoundError } from "@salvo/core";
-import { type Account, createAccount, findAccount, listAccounts, updateAccount } from "@salvo/db";
+import type { Account } from "@salvo/db";
 import { Command } from "commander";
-import { countryCode, print, wholeNumber, withDb } from "../options";
+import { countryCode, print, wholeNumber, withStore } from "../options";
 
 function accountRow(account: Account) {
   return {
@@ -36,8 +36,8 @@ export function accountsCommand(): Command {
         country?: string;
         json?: boolean;
       }) => {
-        const { account, token } = await withDb((db) =>
-          createAccount(db, {
+        const { account, token } = await withStore((store) =>
+          store.accounts.create({
             name: options.name,
             credits: options.credits,
             apiRateLimit: options.apiRateLimit,
@@ -54,7 +54,7 @@ export function accountsCommand(): Command {
     .description("list accounts, newest first")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
-      const rows = await withDb(listAccounts);
+      const rows = await withStore((store) => store.accounts.list());
       print(rows.map(accountRow), Boolean(options.json));
     });
 
@@ -63,7 +63,7 @@ export function accountsCommand(): Command {
     .description("show one account")
     .option("--json", "print JSON")
     .action(async (id: string, options: { json?: boolean }) => {
-      const account = await withDb((db) => findAccount(db, id));
+      const account = await withStore((store) => store.accounts.find(id));
       if (!account) throw new NotFoundError(`No account ${id}.`);
       print(accountRow(account), Boolean(options.json));
     });
@@ -114,8 +114,8 @@ export function accountsCommand(): Command {
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
-        const account = await withDb((db) =>
-          updateAccount(db, id, {
+        const account = await withStore((store) =>
+          store.accounts.update(id, {
             name: options.name,
             credits: options.credits,
             addCredits: options.addCredits,

@@ -1,6 +1,16 @@
-import { type ApiToken, createApiToken, revokeApiToken } from "@salvo/db";
+import type { ApiToken, Store } from "@salvo/db";
 import { Command } from "commander";
-import { print, withDb, withSql } from "../options";
+import { print, withStore } from "../options";
+
+/** Every token of an account, newest first: the store's pages, one after the other. */
+async function allTokens(store: Store, accountId: string): Promise<ApiToken[]> {
+  const first = await store.tokens.list(accountId, 1);
+  const tokens = [...first.tokens];
+  for (let page = 2; page <= first.pages; page++) {
+    tokens.push(...(await store.tokens.list(accountId, page)).tokens);
+  }
+  return tokens;
+}
 
 function tokenRow(token: ApiToken) {
   return {
@@ -23,7 +33,9 @@ export function tokensCommand(): Command {
     .option("--label <label>", "what the token is for", "")
     .option("--json", "print JSON")
     .action(async (options: { account: string; label: string; json?: boolean }) => {
-      const { apiToken, token } = await withSql((sql) => createApiToken(sql, options.account, options.label));
+      const { apiToken, token } = await withStore((store) =>
+        store.tokens.create(options.account, options.label),
+      );
       print({ token_id: apiToken.id, account_id: apiToken.accountId, token }, Boolean(options.json));
     });
 
@@ -33,9 +45,7 @@ export function tokensCommand(): Command {
     .requiredOption("--account <id>", "account id")
     .option("--json", "print JSON")
     .action(async (options: { account: string; json?: boolean }) => {
-      const rows = await withDb((db) =>
-        db.apiToken.findMany({ where: { accountId: options.account }, orderBy: { createdAt: "desc" } }),
-      );
+      const rows = await withStore((store) => allTokens(store, options.account));
       print(rows.map(tokenRow), Boolean(options.json));
     });
 
@@ -44,7 +54,8 @@ export function tokensCommand(): Command {
     .description("revoke a token: it stops working at once")
     .option("--json", "print JSON")
     .action(async (tokenId: string, options: { json?: boolean }) => {
-      print(tokenRow(await withDb((db) => revokeApiToken(db, tokenId))), Boolean(options.json));
+      const revoked = await withStore((store) => store.tokens.revoke(tokenId, { operator: true }));
+      print(tokenRow(revoked), Boolean(options.json));
     });
 
   return tokens;

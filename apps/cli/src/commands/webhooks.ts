@@ -1,8 +1,7 @@
-import { resealWebhookSecrets } from "@salvo/db";
 import { createSecretBox } from "@salvo/webhooks";
 import { Command } from "commander";
 import { parseCliEnv } from "../env";
-import { print, withSql } from "../options";
+import { print, withStore } from "../options";
 
 export function webhooksCommand(): Command {
   const webhooks = new Command("webhooks").description("administer every account's webhooks");
@@ -17,8 +16,8 @@ export function webhooksCommand(): Command {
       const keys = parseCliEnv().WEBHOOK_SECRET_KEYS;
       if (keys.length === 0) throw new Error("WEBHOOK_SECRET_KEYS is not set: there is no key to seal with");
       const box = createSecretBox(keys);
-      const resealed = await withSql((sql) =>
-        resealWebhookSecrets(sql, (stored, id) =>
+      const resealed = await withStore((store) =>
+        store.webhooks.resealSecrets((stored, id) =>
           box.isCurrent(stored) ? null : box.seal(box.open(stored, id), id),
         ),
       );

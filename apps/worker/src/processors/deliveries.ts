@@ -1,9 +1,9 @@
 import { parseMessageId } from "@salvo/core";
-import { applyDeliveryReports, type StoredReport } from "@salvo/db";
+import type { StoredReport } from "@salvo/db";
 import type { DeliveryReport } from "@salvo/providers";
 import type { Payload } from "@salvo/queue";
 import type { WorkContext } from "../context";
-import { dispatchEvents } from "../events";
+import { dispatchEvents } from "../dispatch-events";
 
 /** How often reports that found no message yet are retried (with growing delays) before being dropped. */
 const MAX_ATTEMPTS = 6;
@@ -36,7 +36,10 @@ export function groupReports(reports: DeliveryReport[], onForeign: (messageId: s
  * order, or before the hand-off is recorded: applying is idempotent, and reports
  * whose message is not written yet are put aside and retried a few times.
  */
-export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">): Promise<void> {
+export async function applyReports(
+  ctx: Pick<WorkContext, "store" | "deliveries" | "webhooks" | "logger">,
+  data: Payload<"deliveries">,
+): Promise<void> {
   const stored: StoredReport[] = data.groups.flatMap((group) =>
     group.entries.map(([idx, status, reason, providerCode]) => ({
       batchId: group.batchId,
@@ -47,7 +50,7 @@ export async function applyReports(ctx: WorkContext, data: Payload<"deliveries">
       at: new Date(group.at),
     })),
   );
-  const { unmatched, events } = await applyDeliveryReports(ctx.sql, stored);
+  const { unmatched, events } = await ctx.store.pipeline.applyDeliveryReports(stored);
   await dispatchEvents(ctx, events);
   if (unmatched.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {

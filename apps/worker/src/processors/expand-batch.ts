@@ -1,5 +1,4 @@
 import { type FirstPositions, judgeNumbers, rememberVerdicts } from "@salvo/core";
-import { loadBatchForWork, loadChunks, markBatchProcessing, saveJudgments } from "@salvo/db";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
@@ -24,14 +23,14 @@ const LOWEST_PRIORITY = 2_097_151;
  * resumes from the stored verdicts.
  */
 export async function expandBatch(
-  ctx: WorkContext,
+  ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping">,
   batchId: string,
   job: Job,
   token: string | undefined,
 ): Promise<void> {
-  const batch = await loadBatchForWork(ctx.sql, batchId);
+  const batch = await ctx.store.pipeline.loadBatch(batchId);
   if (!batch || batch.status === "completed") return;
-  await markBatchProcessing(ctx.sql, batchId);
+  await ctx.store.pipeline.markBatchProcessing(batchId);
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();
 
@@ -40,7 +39,7 @@ export async function expandBatch(
       ctx.logger.info({ batchId, fromChunk: from }, "released a batch's expansion on shutdown");
       await releaseJob(job, token);
     }
-    const chunks = await loadChunks(ctx.sql, batchId, from, CHUNKS_PER_STEP);
+    const chunks = await ctx.store.pipeline.loadChunks(batchId, from, CHUNKS_PER_STEP);
     if (chunks.length === 0) break;
     // Numbers are normalized off the main thread, a step at once; repeats are
     // found here, in order, so "earlier" stays exact across steps.
@@ -62,7 +61,7 @@ export async function expandBatch(
       fresh.push({ idx: chunk.idx, judged: judgeNumbers(numbers, next, count, chunk.firstIndex, seen) });
       next += count;
     }
-    await saveJudgments(ctx.sql, batchId, fresh);
+    await ctx.store.pipeline.saveJudgments(batchId, fresh);
     const pending = chunks.filter((chunk) => !chunk.done);
     if (pending.length > 0) {
       await ctx.chunks.addBulk(

@@ -1,9 +1,7 @@
 // Periodic upkeep, one BullMQ job scheduler per task (packages/queue's
 // CATALOG.maintenance.schedules). Each task reads what is to do from
 // PostgreSQL and may run on any worker, late or twice: nothing here needs a lock.
-import { purgeExpiredIdempotencyKeys, purgeSettledWebhookEvents, type Sql, stalledBatches } from "@salvo/db";
-import type { OpenQueue, ScheduledJobName } from "@salvo/queue";
-import type { Logger } from "@salvo/runtime";
+import type { ScheduledJobName } from "@salvo/queue";
 import { UnrecoverableError } from "bullmq";
 import type { WorkContext } from "../context";
 import { sweepWebhookEvents } from "./webhooks";
@@ -16,10 +14,10 @@ import { sweepWebhookEvents } from "./webhooks";
  * a batch that is in fact progressing costs nothing.
  */
 async function requeueStalledBatches(
-  { sql, batches, logger }: { sql: Sql; batches: OpenQueue<"batches">; logger: Logger },
+  { store, batches, logger }: Pick<WorkContext, "store" | "batches" | "logger">,
   idleMs: number,
 ) {
-  const stalled = await stalledBatches(sql, idleMs);
+  const stalled = await store.batches.stalled(idleMs);
   await batches.addBulk(stalled.map((batchId) => ({ data: { batchId }, opts: { jobId: batchId } })));
   if (stalled.length > 0)
     logger.info({ batches: stalled.length }, "re-enqueued batches without recent progress");
@@ -27,7 +25,7 @@ async function requeueStalledBatches(
 
 /** Pending webhook events overdue by more than `graceMs` whose job is gone get one again. */
 async function sweepOverdueWebhookEvents(
-  ctx: Pick<WorkContext, "sql" | "webhooks" | "logger">,
+  ctx: Pick<WorkContext, "store" | "webhooks" | "logger">,
   graceMs: number,
 ) {
   const events = await sweepWebhookEvents(ctx, graceMs);
@@ -35,14 +33,14 @@ async function sweepOverdueWebhookEvents(
 }
 
 /** Idempotency keys past their 24 hours are deleted. */
-async function purgeIdempotencyKeys({ sql, logger }: { sql: Sql; logger: Logger }) {
-  const keys = await purgeExpiredIdempotencyKeys(sql);
+async function purgeIdempotencyKeys({ store, logger }: Pick<WorkContext, "store" | "logger">) {
+  const keys = await store.idempotency.purgeExpired();
   if (keys > 0) logger.info({ keys }, "purged expired idempotency keys");
 }
 
 /** Webhook events settled more than `days` ago are deleted, with their attempts. */
-async function purgeWebhookEvents({ sql, logger }: { sql: Sql; logger: Logger }, days: number) {
-  const events = await purgeSettledWebhookEvents(sql, days);
+async function purgeWebhookEvents({ store, logger }: Pick<WorkContext, "store" | "logger">, days: number) {
+  const events = await store.events.purgeSettled(days);
   if (events > 0) logger.info({ events }, "purged webhook events past their retention");
 }
 
@@ -51,7 +49,10 @@ async function purgeWebhookEvents({ sql, logger }: { sql: Sql; logger: Logger },
  * RECONCILE_INTERVAL_MS, the tasks' period: a batch or event is only taken
  * once it has missed a whole run.
  */
-export function runScheduledJob(ctx: WorkContext, name: string): Promise<void> {
+export function runScheduledJob(
+  ctx: Pick<WorkContext, "env" | "store" | "batches" | "webhooks" | "logger">,
+  name: string,
+): Promise<void> {
   const graceMs = ctx.env.RECONCILE_INTERVAL_MS * 2;
   const tasks: Record<ScheduledJobName, () => Promise<void>> = {
     "requeue-stalled-batches": () => requeueStalledBatches(ctx, graceMs),

@@ -1,26 +1,21 @@
 import { createHash } from "node:crypto";
 import { floodedReason, judgeRecipient, listedStatus, messageId } from "@salvo/core";
-import {
-  type BatchForWork,
-  type HandoffOutcome,
-  type JudgedMessage,
-  listedNumbers,
-  loadChunkForSending,
-  markChunkDone,
-  markInFlight,
-  recordHandoffs,
-  recordJudgedMessages,
-  type StoredChunk,
-} from "@salvo/db";
+import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
 import { applyAntiFlood, waitForSendSlots } from "@salvo/limits";
 import { HandoffExpiredError } from "@salvo/providers";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
-import { dispatchEvents } from "../events";
+import { dispatchEvents } from "../dispatch-events";
 import { releaseJob } from "../release";
 
 /** Thrown when this worker may no longer hand off a chunk (its job lock is gone). */
 class LostChunkError extends Error {}
+
+/** What sending a chunk works with. */
+type ChunkContext = Pick<
+  WorkContext,
+  "store" | "redis" | "env" | "logger" | "provider" | "stopping" | "webhooks"
+>;
 
 /** A message cleared for hand-off, with what its row will need. */
 interface Sendable {
@@ -46,18 +41,18 @@ interface Sendable {
  * messages are recorded as sent).
  */
 export async function sendChunk(
-  ctx: WorkContext,
+  ctx: ChunkContext,
   data: { batchId: string; chunk: number },
   job: Job,
   token: string | undefined,
 ): Promise<void> {
-  const loaded = await loadChunkForSending(ctx.sql, data.batchId, data.chunk);
+  const loaded = await ctx.store.pipeline.loadChunkForSending(data.batchId, data.chunk);
   if (!loaded || loaded.chunk.done) return;
   const { batch, chunk, written } = loaded;
   if (!chunk.judged) throw new Error(`chunk ${data.chunk} of ${data.batchId} is not judged yet`);
 
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
-  await dispatchEvents(ctx, await recordJudgedMessages(ctx.sql, batch, judged));
+  await dispatchEvents(ctx, await ctx.store.pipeline.recordJudgedMessages(batch, judged));
 
   const inFlight = new Set(chunk.inFlight);
   const inDoubt = sendable.filter((m) => inFlight.has(m.idx));
@@ -70,7 +65,7 @@ export async function sendChunk(
 
   // The last group's record marks the chunk done; with nothing to send, this does.
   if (toSend.length > 0) await handOff(ctx, batch, chunk.idx, toSend, job, token);
-  else await markChunkDone(ctx.sql, batch.id, chunk.idx);
+  else await ctx.store.pipeline.markChunkDone(batch.id, chunk.idx);
 }
 
 /**
@@ -78,7 +73,7 @@ export async function sendChunk(
  * got are recorded with its answer; the others are returned, to be sent now.
  */
 async function settleInDoubt(
-  ctx: WorkContext,
+  ctx: ChunkContext,
   batch: BatchForWork,
   chunk: number,
   marker: number[],
@@ -96,7 +91,7 @@ async function settleInDoubt(
     // A provider that cannot tell: assume it got the message rather than risk sending it twice.
     else answered.push({ ...message, accepted: true });
   }
-  await dispatchEvents(ctx, await recordHandoffs(ctx.sql, batch, chunk, answered, { settles: marker }));
+  await dispatchEvents(ctx, await ctx.store.pipeline.recordHandoffs(batch, chunk, answered, { settles: marker }));
   ctx.logger.warn(
     { batchId: batch.id, chunk, inDoubt: inDoubt.length, resent: resend.length },
     "resumed a chunk that a previous run left in the middle of a hand-off",
@@ -105,7 +100,7 @@ async function settleInDoubt(
 }
 
 async function judge(
-  ctx: WorkContext,
+  ctx: ChunkContext,
   batch: BatchForWork,
   chunk: StoredChunk,
   written: Set<number>,
@@ -122,8 +117,7 @@ async function judge(
     else judged.push({ idx, ref, ...judgement });
   });
 
-  const lists = await listedNumbers(
-    ctx.sql,
+  const lists = await ctx.store.pipeline.listedNumbers(
     batch.accountId,
     candidates.map((c) => c.to),
   );
@@ -174,7 +168,7 @@ function bodyHash(body: string): string {
  * Redis) and wait until they come. After: record it.
  */
 async function handOff(
-  ctx: WorkContext,
+  ctx: ChunkContext,
   batch: BatchForWork,
   chunk: number,
   messages: Sendable[],
@@ -233,7 +227,7 @@ async function handOff(
     const group = messages.slice(i, i + groupSize);
     const checkedAt = Date.now();
     const positions = group.map((m) => m.idx);
-    const marked = (await ownsJob()) && (await markInFlight(ctx.sql, batch.id, chunk, positions));
+    const marked = (await ownsJob()) && (await ctx.store.pipeline.markInFlight(batch.id, chunk, positions));
     if (!marked) throw lost();
     // Paced last, just before the hand-off: the limits hold at the moment messages
     // reach the provider, not some round trips earlier.
@@ -260,8 +254,7 @@ async function handOff(
         throw error instanceof HandoffExpiredError ? lost() : error;
       });
     const byId = new Map(results.map((r) => [r.id, r]));
-    const events = await recordHandoffs(
-      ctx.sql,
+    const events = await ctx.store.pipeline.recordHandoffs(
       batch,
       chunk,
       group.map((message) => {

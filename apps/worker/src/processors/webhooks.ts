@@ -1,12 +1,6 @@
 // Delivers webhook events: one job per event (an outbox row), retried on a
 // schedule of about a day until the receiver answers 2xx. The event's row is the
 // truth: its state, its attempt count and when its next attempt is due.
-import {
-  failWebhookEvent,
-  loadEventForDelivery,
-  overdueWebhookEvents,
-  recordWebhookAttempt,
-} from "@salvo/db";
 import { enqueueWebhookEvents } from "@salvo/queue";
 import type { SecretBox, WebhookSender } from "@salvo/webhooks";
 import type { BackoffStrategy } from "bullmq";
@@ -45,15 +39,15 @@ export const webhookBackoff: BackoffStrategy = (attemptsMade, _type, error) =>
  * BullMQ retries after the schedule's delay (see webhookBackoff).
  */
 export async function deliverWebhookEvent(
-  ctx: WorkContext,
+  ctx: Pick<WorkContext, "store" | "env" | "logger">,
   delivery: { sender: WebhookSender; secrets: SecretBox },
   eventId: string,
 ) {
-  const event = await loadEventForDelivery(ctx.sql, eventId);
+  const event = await ctx.store.events.loadForDelivery(eventId);
   if (event?.state !== "pending") return;
   const log = { eventId, webhookId: event.webhookId, event: event.type };
   if (!event.enabled) {
-    await failWebhookEvent(ctx.sql, eventId);
+    await ctx.store.events.fail(eventId);
     ctx.logger.info(log, "webhook event failed: its webhook is disabled");
     return;
   }
@@ -72,7 +66,7 @@ export async function deliverWebhookEvent(
   });
   const nextDelay = schedule[event.attempts];
   const retryInMs = nextDelay === undefined ? 0 : jittered(nextDelay);
-  const verdict = await recordWebhookAttempt(ctx.sql, {
+  const verdict = await ctx.store.events.recordAttempt({
     eventId,
     webhookId: event.webhookId,
     attemptedAt,
@@ -120,10 +114,10 @@ export async function deliverWebhookEvent(
  * still exists, waiting or delayed, are left alone.
  */
 export async function sweepWebhookEvents(
-  ctx: Pick<WorkContext, "sql" | "webhooks">,
+  ctx: Pick<WorkContext, "store" | "webhooks">,
   graceMs: number,
 ): Promise<number> {
-  const overdue = await overdueWebhookEvents(ctx.sql, graceMs);
+  const overdue = await ctx.store.events.overdue(graceMs);
   const { queue } = ctx.webhooks;
   const states = await Promise.all(overdue.map((id) => queue.getJobState(id)));
   const lost: string[] = [];
