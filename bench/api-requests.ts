@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { deleteRedisKeys, testRedisUrl } from "@salvo/queue/testing";
 import { appNodeArgs, buildApps, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
@@ -39,7 +38,7 @@ const cleanUp = async () => {
 const release = cleanUpOnInterrupt(cleanUp);
 
 try {
-  const { token } = await createAccount(database.db, {
+  const { token } = await database.store.accounts.create({
     name: "bench-api",
     credits: 100_000_000,
     apiRateLimit: 1_000_000,

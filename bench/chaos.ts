@@ -18,10 +18,10 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { BATCH_COUNTER_NAMES, BATCH_COUNTERS, MESSAGE_STATUSES, messageId } from "@salvo/core";
-import { createSql, type Sql } from "@salvo/db";
 import { type Child, cleanUpOnInterrupt, freePort, waitFor } from "./lib/children";
 import { describeMachine, machineTable } from "./lib/machine";
 import { frenchMobiles } from "./lib/numbers";
+import { queryRows, withConnection } from "./lib/postgres";
 import { type PrivateServers, startPrivateServers } from "./lib/private-servers";
 import { type SalvoStack, startSalvoStack } from "./lib/salvo-stack";
 import { count, seconds, table } from "./lib/stats";
@@ -177,20 +177,20 @@ class Progress {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly databaseUrl: string,
     private readonly accountId: string,
   ) {}
 
   start() {
     const sample = async () => {
-      const { rows } = await this.sql.query(
+      const [row] = await queryRows<{ settled: number; open: number; batches: number }>(
+        this.databaseUrl,
         `SELECT coalesce(sum(total - pending), 0)::int AS settled, count(*)::int AS batches,
                 count(*) FILTER (WHERE status <> 'completed')::int AS open
            FROM batches WHERE account_id = $1`,
         [this.accountId],
       );
-      const row = rows[0] as { settled: number; open: number; batches: number };
-      this.samples.push({ at: Date.now(), ...row });
+      if (row) this.samples.push({ at: Date.now(), ...row });
     };
     this.timer = setInterval(() => void sample().catch(() => {}), 200);
   }
@@ -299,8 +299,7 @@ async function runScenario(name: ScenarioName, servers: PrivateServers): Promise
     },
   });
   const fleet = new Fleet(stack);
-  const sql = createSql(stack.databaseUrl, { poolSize: 2, name: "salvo-chaos" });
-  const progress = new Progress(sql, stack.big.accountId);
+  const progress = new Progress(stack.databaseUrl, stack.big.accountId);
   const faults: Fault[] = [];
   const t0 = Date.now();
   const fault = (what: string, downMs?: number) => {
@@ -376,13 +375,14 @@ async function runScenario(name: ScenarioName, servers: PrivateServers): Promise
       COMPLETION_TIMEOUT_MS,
       100,
     );
-    const { rows: last } = await sql.query(
+    const [last] = await queryRows<{ at: number }>(
+      stack.databaseUrl,
       "SELECT (extract(epoch FROM max(completed_at)) * 1000)::float8 AS at FROM batches WHERE account_id = $1",
       [stack.big.accountId],
     );
-    const completedAt = (last[0] as { at: number }).at;
+    const completedAt = (last as { at: number }).at;
     log(`[${name}] every batch completed; waiting for delivery reports and batch.completed webhooks`);
-    await settleReports(sql, stack.big.accountId);
+    await settleReports(stack.databaseUrl, stack.big.accountId);
     const batches = progress.latest?.batches ?? 0;
     await waitFor(
       "every batch.completed webhook",
@@ -391,17 +391,18 @@ async function runScenario(name: ScenarioName, servers: PrivateServers): Promise
       100,
     ).catch(() => {});
 
-    const check = await verify(sql, stack.big.accountId, ledgerPath, posts);
+    const check = await verify(stack.databaseUrl, stack.big.accountId, ledgerPath, posts);
     const webhooksMissing = batches - receiver.completed.size;
     if (webhooksMissing > 0)
       check.failures.push(`${webhooksMissing} batches' batch.completed webhook never arrived`);
     const firstFault = faults[0]?.at;
     const lastFault = faults.at(-1)?.at;
-    const mainDone = await sql.query(
+    const [mainDone] = await queryRows<{ s: number }>(
+      stack.databaseUrl,
       "SELECT extract(epoch FROM completed_at - created_at)::float AS s FROM batches WHERE id = $1",
       [main.batchId],
     );
-    const mainSeconds = (mainDone.rows[0] as { s: number }).s;
+    const mainSeconds = (mainDone as { s: number }).s;
     const figures: [string, string][] = [
       ...check.figures,
       [
@@ -470,7 +471,6 @@ async function runScenario(name: ScenarioName, servers: PrivateServers): Promise
   } finally {
     fleet.stop();
     progress.stop();
-    await sql.end();
     await stack.stop();
     await receiver.close();
   }
@@ -525,16 +525,17 @@ function streamPosts(stack: SalvoStack, posts: Post[]) {
 }
 
 /** Waits until delivery reports stop arriving (3 s without one; at most 30 s). */
-async function settleReports(sql: Sql, accountId: string) {
+async function settleReports(databaseUrl: string, accountId: string) {
   let last = -1;
   let since = Date.now();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && Date.now() - since < 3_000) {
-    const { rows } = await sql.query(
+    const [row] = await queryRows<{ n: number }>(
+      databaseUrl,
       "SELECT coalesce(sum(delivered + undelivered), 0)::int AS n FROM batches WHERE account_id = $1",
       [accountId],
     );
-    const n = (rows[0] as { n: number }).n;
+    const n = (row as { n: number }).n;
     if (n !== last) {
       last = n;
       since = Date.now();
@@ -566,12 +567,11 @@ const STATUSES = MESSAGE_STATUSES;
 const SENDABLE = ["sent", "delivered", "undelivered", "failed"];
 
 /** Every invariant, read from one snapshot of PostgreSQL and from the ledger. */
-async function verify(sql: Sql, accountId: string, ledgerPath: string, posts: Post[]) {
-  const client = await sql.connect();
-  let batches: BatchCheck[];
-  let credits: number;
-  let sendable: Set<string>;
-  try {
+async function verify(databaseUrl: string, accountId: string, ledgerPath: string, posts: Post[]) {
+  let batches: BatchCheck[] = [];
+  let credits = 0;
+  let sendable = new Set<string>();
+  await withConnection(databaseUrl, async (client) => {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const rows = STATUSES.map((s) => `count(*) FILTER (WHERE status = '${s}')::int AS ${s}_rows`).join(", ");
     batches = (
@@ -600,9 +600,7 @@ async function verify(sql: Sql, accountId: string, ledgerPath: string, posts: Po
       (messages.rows as { batch_id: string; idx: number }[]).map((m) => messageId(m.batch_id, m.idx)),
     );
     await client.query("COMMIT");
-  } finally {
-    client.release();
-  }
+  });
 
   const failures: string[] = [];
   const fail = (what: string) => {

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { closeDb, createDb } from "@salvo/db";
+import { createStore } from "@salvo/db";
 import { closeRedis, createRedis } from "@salvo/queue";
 import { startTestCluster } from "@salvo/queue/testing";
 import type { Salvo } from "@salvo/sdk";
@@ -201,14 +201,11 @@ async function limitedRun(settings: Settings, redis: RedisTarget, workers: numbe
     appEnv: { PROVIDER_MAX_MPS: String(settings.providerMps), SIMULATOR_LEDGER: ledgerPath },
   });
   try {
-    const db = createDb(stack.databaseUrl, { poolSize: 1 });
+    const store = createStore(stack.databaseUrl, { poolSize: 1, name: "salvo-bench" });
     try {
-      await db.account.update({
-        where: { id: stack.big.accountId },
-        data: { sendRateLimit: settings.accountMps },
-      });
+      await store.accounts.update(stack.big.accountId, { sendRateLimit: settings.accountMps });
     } finally {
-      await closeDb(db);
+      await store.close();
     }
     log(
       `${workers} worker(s): ${count(settings.limitedRecipients)} recipients from each of two accounts, provider ${count(settings.providerMps)}/s, one account ${count(settings.accountMps)}/s`,

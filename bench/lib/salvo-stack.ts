@@ -6,7 +6,7 @@
 // those started later with `startApp`), drops the database and deletes the keys.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { closeDb, createAccount, createDb, createSql } from "@salvo/db";
+import { createStore } from "@salvo/db";
 import { closeRedis, createRedis, type RedisClient } from "@salvo/queue";
 import { Salvo } from "@salvo/sdk";
 import {
@@ -18,6 +18,7 @@ import {
   startChild,
   waitFor,
 } from "./children";
+import { queryRows } from "./postgres";
 import { processes } from "./proc";
 import { Sampler } from "./sampler";
 import { count } from "./stats";
@@ -65,10 +66,8 @@ export async function startSalvoStack(options: {
   const databaseName = `salvo_bench_${suffix}`;
   const databaseUrl = withDatabase(options.databaseUrl, databaseName);
   const redisPrefix = `salvo-bench-${suffix}`;
-  const server = createSql(withDatabase(options.databaseUrl, "postgres"), {
-    poolSize: 1,
-    name: "salvo-bench",
-  });
+  // The server's own database: to drop the run's, and to read server-wide settings and counters.
+  const server = withDatabase(options.databaseUrl, "postgres");
   const cluster = options.redisClusterNodes !== undefined;
   const redis = createRedis(options.redisUrl, {
     blocking: true,
@@ -77,7 +76,7 @@ export async function startSalvoStack(options: {
     clusterNodes: options.redisClusterNodes,
   });
   // Undone in reverse order, whatever happened.
-  const cleanups: (() => Promise<unknown>)[] = [() => closeRedis(redis), () => server.end()];
+  const cleanups: (() => Promise<unknown>)[] = [() => closeRedis(redis)];
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -93,7 +92,7 @@ export async function startSalvoStack(options: {
   try {
     log(`database ${databaseName}: creating and migrating (pnpm db:migrate)`);
     cleanups.push(async () => {
-      await server.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      await queryRows(server, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
       log(`dropped database ${databaseName}`);
     });
     const migrate = startChild("migrate", "pnpm", ["--silent", "db:migrate"], {
@@ -107,12 +106,16 @@ export async function startSalvoStack(options: {
       const deleted = await deleteKeys(redis, redisPrefix);
       log(`deleted ${count(deleted)} Redis keys under ${redisPrefix}:`);
     });
-    const db = createDb(databaseUrl, { poolSize: 2 });
-    cleanups.push(() => closeDb(db));
+    const store = createStore(databaseUrl, { poolSize: 1, name: "salvo-bench" });
+    cleanups.push(() => store.close());
     // Credits for everything, and API limits far above what the benchmark asks
     // (the small account polls each of its batches every 50 ms).
-    const big = await createAccount(db, { name: "bench-big", credits: 50_000_000, apiRateLimit: 10_000 });
-    const small = await createAccount(db, { name: "bench-small", credits: 1_000_000, apiRateLimit: 10_000 });
+    const big = await store.accounts.create({ name: "bench-big", credits: 50_000_000, apiRateLimit: 10_000 });
+    const small = await store.accounts.create({
+      name: "bench-small",
+      credits: 1_000_000,
+      apiRateLimit: 10_000,
+    });
 
     const port = await freePort();
     const env = {
@@ -165,9 +168,10 @@ export async function startSalvoStack(options: {
     const redisPids = serverInfo
       .map((info) => Number(info.match(/^process_id:(\d+)/m)?.[1]))
       .filter(Number.isFinite);
-    const { rows } = await server.query("SHOW server_version");
+    const [version] = await queryRows<{ server_version: string }>(server, "SHOW server_version");
     // The settings that move write-heavy figures most, printed with them.
-    const settings = await server.query(
+    const [settings] = await queryRows<{ line: string }>(
+      server,
       `SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) AS line FROM pg_settings
         WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'autovacuum', 'max_wal_size')`,
     );
@@ -205,8 +209,8 @@ export async function startSalvoStack(options: {
       big: client(big),
       small: client(small),
       versions: {
-        PostgreSQL: String((rows[0] as { server_version: string }).server_version),
-        "PostgreSQL settings": String((settings.rows[0] as { line: string }).line),
+        PostgreSQL: String(version?.server_version),
+        "PostgreSQL settings": String(settings?.line),
         Redis: `${redisInfo.match(/^redis_version:(\S+)/m)?.[1] ?? "unknown"}${cluster ? `, a Redis Cluster of ${servers.length} primaries` : ""}`,
         "Redis settings": `appendonly=${(appendonly as string[])[1]} save="${(save as string[])[1]}"`,
       },
@@ -220,17 +224,22 @@ export async function startSalvoStack(options: {
   }
 }
 
-async function postgresCounters(server: ReturnType<typeof createSql>) {
-  const wal = await server.query("SELECT pg_current_wal_lsn() - '0/0' AS bytes");
+/** `server`: the URL of a database on the server (any: the counters are server-wide). */
+async function postgresCounters(server: string) {
+  const [wal] = await queryRows<{ bytes: string }>(server, "SELECT pg_current_wal_lsn() - '0/0' AS bytes");
   // pg_stat_bgwriter until PostgreSQL 16, pg_stat_checkpointer from 17.
-  const checkpoints = await server
-    .query("SELECT checkpoints_timed + checkpoints_req AS n FROM pg_stat_bgwriter")
-    .catch(() => server.query("SELECT num_timed + num_requested AS n FROM pg_stat_checkpointer"))
-    .catch(() => ({ rows: [{ n: Number.NaN }] }));
-  return {
-    walBytes: Number((wal.rows[0] as { bytes: string }).bytes),
-    checkpoints: Number((checkpoints.rows[0] as { n: string | number }).n),
-  };
+  const [checkpoints] = await queryRows<{ n: string | number }>(
+    server,
+    "SELECT checkpoints_timed + checkpoints_req AS n FROM pg_stat_bgwriter",
+  )
+    .catch(() =>
+      queryRows<{ n: string | number }>(
+        server,
+        "SELECT num_timed + num_requested AS n FROM pg_stat_checkpointer",
+      ),
+    )
+    .catch(() => [{ n: Number.NaN }]);
+  return { walBytes: Number(wal?.bytes), checkpoints: Number(checkpoints?.n) };
 }
 
 /**

@@ -4,8 +4,8 @@ import type { Store } from "@salvo/db";
 import { type Connector, openConnectors, type ProviderContext } from "@salvo/providers";
 import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
-import type { WorkerEnv } from "./env";
 import { dispatchEvents } from "./dispatch-events";
+import type { WorkerEnv } from "./env";
 import { groupReports } from "./processors/deliveries";
 
 interface ConnectorDeps {

@@ -238,7 +238,8 @@ describe("message reasons", () => {
       accountId,
       "old verdicts",
       ["+33612400021", "06 12 34 56 7", "06 12 40 00 21", "hello"],
-      (store, id) => store.pipeline.saveJudgments(id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]),
+      (store, id) =>
+        store.pipeline.saveJudgments(id, [{ idx: 0, judged: ["+33612400021", "!", "=+33612400021", "!"] }]),
     );
     await client.batches.wait(id, { timeoutMs: 20_000 });
     const { body: page } = await client.batches.messages(id);

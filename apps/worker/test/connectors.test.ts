@@ -98,9 +98,10 @@ it("sends a batch through the default connector of a provider registered in one 
     recipients.map((to, idx) => [to, true, messageId(batchId, idx)]),
   );
   expect((await client.blacklist.list()).body.data.map((e) => e.number).sort()).toEqual(recipients);
-  const events = await stack.query<{ type: string }>("SELECT type FROM webhook_events WHERE account_id = $1", [
-    accountId,
-  ]);
+  const events = await stack.query<{ type: string }>(
+    "SELECT type FROM webhook_events WHERE account_id = $1",
+    [accountId],
+  );
   expect(events.map((e) => e.type).sort()).toEqual(["mo", "mo", "mo", "stop", "stop", "stop"]);
   // A number no one can answer is refused (logged), not retried: the rest still goes in.
   const before = await countReplies(stack);

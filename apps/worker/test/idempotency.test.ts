@@ -73,9 +73,7 @@ describe("the reconciler", () => {
       [accountId],
     );
     // RECONCILE_INTERVAL_MS is 1 s in the stack.
-    await expect
-      .poll(() => countKeys(accountId, "old"), { timeout: 10_000 })
-      .toBe(0);
+    await expect.poll(() => countKeys(accountId, "old"), { timeout: 10_000 }).toBe(0);
     expect(await countKeys(accountId, "recent")).toBe(1);
   });
 });

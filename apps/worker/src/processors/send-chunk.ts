@@ -91,7 +91,10 @@ async function settleInDoubt(
     // A provider that cannot tell: assume it got the message rather than risk sending it twice.
     else answered.push({ ...message, accepted: true });
   }
-  await dispatchEvents(ctx, await ctx.store.pipeline.recordHandoffs(batch, chunk, answered, { settles: marker }));
+  await dispatchEvents(
+    ctx,
+    await ctx.store.pipeline.recordHandoffs(batch, chunk, answered, { settles: marker }),
+  );
   ctx.logger.warn(
     { batchId: batch.id, chunk, inDoubt: inDoubt.length, resent: resend.length },
     "resumed a chunk that a previous run left in the middle of a hand-off",
