@@ -14,9 +14,8 @@ FROM base AS build
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 RUN pnpm fetch
 COPY . .
-# --offline: everything was fetched above; generate needs no network either
-# (Prisma's Wasm engine, see PRISMA-OFFLINE.md).
-RUN pnpm install --offline --frozen-lockfile && pnpm db:generate \
+# --offline: everything was fetched above.
+RUN pnpm install --offline --frozen-lockfile \
   && pnpm --filter @salvo/api --filter @salvo/worker run build
 
 # The final stage leaves pnpm's store behind in the build stage.

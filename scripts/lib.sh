@@ -98,20 +98,6 @@ install_dependencies() {
   echo "$inputs" >"$INSTALL_STAMP"
 }
 
-# `pnpm db:generate`, unless the schema (and Prisma's version, in the lockfile)
-# is the one the client in packages/db/src/generated was generated from.
-GENERATE_STAMP=packages/db/src/generated/.salvo-schema
-generate_prisma_client() {
-  local inputs
-  inputs="$(hash_files prisma/schema.prisma packages/db/prisma.config.ts pnpm-lock.yaml)"
-  if [[ "$(cat "$GENERATE_STAMP" 2>/dev/null)" == "$inputs" ]]; then
-    echo "Skipped pnpm db:generate: prisma/schema.prisma is unchanged since the Prisma client was generated."
-    return 0
-  fi
-  run_pnpm db:generate
-  echo "$inputs" >"$GENERATE_STAMP"
-}
-
 # Runs a package's script from its package.json the way pnpm would (in its
 # folder, with the package's and the root's node_modules/.bin on PATH), without
 # pnpm: starting pnpm through npx costs seconds.

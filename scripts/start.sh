@@ -23,8 +23,7 @@ install_dependencies
 step "Checking PostgreSQL and Redis"
 ensure_services
 
-step "Prisma client and database"
-generate_prisma_client
+step "Database"
 run_package_script packages/db migrate
 
 step "Demo account"

@@ -20,9 +20,6 @@ install_dependencies
 step "Checking PostgreSQL and Redis"
 ensure_services
 
-step "Prisma client"
-generate_prisma_client
-
 # Lint and typecheck failures do not stop the run: the tests still tell what works.
 failed=()
 step "Lint"

@@ -180,7 +180,6 @@ describe("scripts/start.sh", () => {
     const output = second.output();
     for (const skipped of [
       "Skipped pnpm install",
-      "Skipped pnpm db:generate",
       "Database up to date",
       "apps/api: bundle up to date",
       "apps/worker: bundle up to date",

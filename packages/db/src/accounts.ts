@@ -12,7 +12,10 @@ interface NewAccount {
 }
 
 /** Creates an account and its first API token; the token is returned once, never stored. */
-export async function createAccount(sql: Queryable, input: NewAccount): Promise<{ account: Account; token: string }> {
+export async function createAccount(
+  sql: Queryable,
+  input: NewAccount,
+): Promise<{ account: Account; token: string }> {
   const issued = issueApiToken();
   const { rows } = await sql.query<Account>(
     `WITH account AS (
@@ -48,7 +51,9 @@ export async function findAccount(sql: Queryable, accountId: string): Promise<Ac
 
 /** Every account, newest first (for operators: the CLI). */
 export async function listAccounts(sql: Queryable): Promise<Account[]> {
-  const { rows } = await sql.query<Account>(`SELECT ${ACCOUNT} FROM accounts ORDER BY created_at DESC, id DESC`);
+  const { rows } = await sql.query<Account>(
+    `SELECT ${ACCOUNT} FROM accounts ORDER BY created_at DESC, id DESC`,
+  );
   return rows;
 }
 
@@ -112,7 +117,10 @@ export async function updateAccount(
     set.push(`credits = credits + $${values.length}`);
     within = `AND credits BETWEEN ${-Math.min(add, 0)} AND ${MAX_CREDITS - Math.max(add, 0)}`;
   }
-  const { rowCount } = await sql.query(`UPDATE accounts SET ${set.join(", ")} WHERE id = $1 ${within}`, values);
+  const { rowCount } = await sql.query(
+    `UPDATE accounts SET ${set.join(", ")} WHERE id = $1 ${within}`,
+    values,
+  );
   const account = await findAccount(sql, accountId);
   if (!account) throw new NotFoundError(`No account ${accountId}.`);
   if (rowCount === 0) {

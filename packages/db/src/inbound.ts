@@ -38,7 +38,10 @@ const REPLY_COLUMNS = `id, account_id AS "accountId", batch_id AS "batchId", idx
  * written for the account's webhooks; their ids are returned to be enqueued. A
  * reply that answers no message is kept without an account.
  */
-async function recordReply(sql: Queryable, inbound: ReceivedMessage): Promise<{ reply: InboundMessage; events: string[] }> {
+async function recordReply(
+  sql: Queryable,
+  inbound: ReceivedMessage,
+): Promise<{ reply: InboundMessage; events: string[] }> {
   const { rows } = await sql.query<{ reply: InboundMessage; events: string[] }>({
     name: "salvo-record-reply",
     text: `WITH answered AS (

@@ -3,7 +3,14 @@
 // detail leaves packages/db. Each repository runs its SQL on one node-postgres
 // pool, or, inside `transaction`, on that transaction's connection.
 import { createAccount, findAccount, listAccounts, updateAccount } from "./accounts";
-import { acceptBatch, findBatch, findSingleMessage, listBatches, listMessages, stalledBatches } from "./batches";
+import {
+  acceptBatch,
+  findBatch,
+  findSingleMessage,
+  listBatches,
+  listMessages,
+  stalledBatches,
+} from "./batches";
 import {
   bindIdempotencyResource,
   claimIdempotencyKey,

@@ -1,4 +1,11 @@
-import { issueApiToken, LastTokenError, NotFoundError, pageCount, pageWindow, tokenSecretMatches } from "@salvo/core";
+import {
+  issueApiToken,
+  LastTokenError,
+  NotFoundError,
+  pageCount,
+  pageWindow,
+  tokenSecretMatches,
+} from "@salvo/core";
 import { ACCOUNT_COLUMNS, type Account, API_TOKEN_COLUMNS, type ApiToken } from "./rows";
 import { atomically, type Queryable, selectList } from "./sql";
 

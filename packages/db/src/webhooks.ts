@@ -154,7 +154,12 @@ export interface WebhookAttempt {
 }
 
 /** One page of a webhook's delivery attempts, newest first. */
-export async function listWebhookAttempts(sql: Queryable, accountId: string, webhookId: string, page: number) {
+export async function listWebhookAttempts(
+  sql: Queryable,
+  accountId: string,
+  webhookId: string,
+  page: number,
+) {
   await findWebhook(sql, accountId, webhookId);
   const { skip, take } = pageWindow(page);
   const [counted, listed] = await Promise.all([
@@ -188,7 +193,10 @@ export interface EventForDelivery {
 }
 
 /** The event and its webhook, or null when either is gone. */
-export async function loadEventForDelivery(sql: Queryable, eventId: string): Promise<EventForDelivery | null> {
+export async function loadEventForDelivery(
+  sql: Queryable,
+  eventId: string,
+): Promise<EventForDelivery | null> {
   const { rows } = await sql.query<EventForDelivery>(
     `SELECT e.id, e.type, e.payload, e.state, e.attempts, w.id AS "webhookId", w.url, w.secret, w.enabled
        FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id
@@ -316,7 +324,11 @@ function duration(ms: number): string {
  * probably lost (a Redis restart), or never enqueued (Redis was down when the
  * event was written). Oldest first.
  */
-export async function overdueWebhookEvents(sql: Queryable, graceMs: number, limit = 1_000): Promise<string[]> {
+export async function overdueWebhookEvents(
+  sql: Queryable,
+  graceMs: number,
+  limit = 1_000,
+): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM webhook_events
       WHERE state = 'pending' AND next_attempt_at < now() - make_interval(secs => $1)
@@ -332,7 +344,11 @@ export async function overdueWebhookEvents(sql: Queryable, graceMs: number, limi
  * Without it, every delivery report of every campaign would stay in
  * `webhook_events` for ever. Runs on the (state, next_attempt_at) index.
  */
-export async function purgeSettledWebhookEvents(sql: Queryable, days: number, limit = 10_000): Promise<number> {
+export async function purgeSettledWebhookEvents(
+  sql: Queryable,
+  days: number,
+  limit = 10_000,
+): Promise<number> {
   const { rowCount } = await sql.query(
     `DELETE FROM webhook_events e
       USING (SELECT id FROM webhook_events

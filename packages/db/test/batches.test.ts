@@ -1,17 +1,20 @@
 import { NotEnoughCreditsError, NotFoundError, newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccount } from "../src/accounts";
-import { acceptBatch, findBatch, findSingleMessage } from "../src/batches";
-import type { Sql } from "../src/sql";
+import { BATCH_COLUMNS } from "../src/rows";
+import type { Store } from "../src/store";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
-let sql: Sql;
+let store: Store;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sql = testDb.sql;
+  store = testDb.store;
 });
+
+async function credits(accountId: string) {
+  return (await store.accounts.find(accountId))?.credits;
+}
 
 afterAll(async () => {
   await testDb?.drop();
@@ -19,7 +22,7 @@ afterAll(async () => {
 
 async function newBatch(accountId: string, recipients: number) {
   const id = newId("bat");
-  await acceptBatch(sql, {
+  await store.batches.accept({
     id,
     accountId,
     type: "marketing",
@@ -35,49 +38,67 @@ async function newBatch(accountId: string, recipients: number) {
 
 describe("acceptBatch", () => {
   it("takes the cost and stores the batch with its chunks", async () => {
-    const { account } = await createAccount(testDb.db, { name: "accept", credits: 100 });
+    const { account } = await store.accounts.create({ name: "accept", credits: 100 });
     const id = await newBatch(account.id, 25);
-    const stored = await testDb.db.batch.findUniqueOrThrow({ where: { id }, include: { chunks: true } });
+    const stored = await store.batches.find(account.id, id);
     expect(stored).toMatchObject({ total: 25, pending: 25, reserved: 50, chunkCount: 3, status: "accepted" });
-    expect(stored.chunks.map((c) => [c.idx, c.firstIndex])).toEqual([
+    const chunks = await testDb.query<{ idx: number; first_index: number }>(
+      "SELECT idx, first_index FROM batch_chunks WHERE batch_id = $1 ORDER BY idx",
+      [id],
+    );
+    expect(chunks.map((c) => [c.idx, c.first_index])).toEqual([
       [0, 0],
       [1, 10],
       [2, 20],
     ]);
-    expect((await testDb.db.account.findUniqueOrThrow({ where: { id: account.id } })).credits).toBe(50);
+    expect(await credits(account.id)).toBe(50);
   });
 
   it("writes nothing without enough credits", async () => {
-    const { account } = await createAccount(testDb.db, { name: "short", credits: 49 });
+    const { account } = await store.accounts.create({ name: "short", credits: 49 });
     await expect(newBatch(account.id, 25)).rejects.toBeInstanceOf(NotEnoughCreditsError);
-    expect(await testDb.db.batch.count({ where: { accountId: account.id } })).toBe(0);
-    expect((await testDb.db.account.findUniqueOrThrow({ where: { id: account.id } })).credits).toBe(49);
+    expect(await testDb.query("SELECT 1 FROM batches WHERE account_id = $1", [account.id])).toHaveLength(0);
+    expect(await credits(account.id)).toBe(49);
   });
 });
 
 describe("findBatch", () => {
-  it("reads every field Prisma reads, with the same types", async () => {
-    const { account } = await createAccount(testDb.db, { name: "find", credits: 100 });
+  it("reads every column of the batch, typed", async () => {
+    const { account } = await store.accounts.create({ name: "find", credits: 100 });
     const id = await newBatch(account.id, 3);
-    await testDb.db.batch.update({ where: { id }, data: { completedAt: new Date(), sent: 1 } });
-    expect(await findBatch(sql, account.id, id)).toEqual(
-      await testDb.db.batch.findUniqueOrThrow({ where: { id } }),
-    );
+    const completedAt = new Date("2026-12-01T10:00:00.123Z");
+    await testDb.query("UPDATE batches SET completed_at = $2, sent = 1 WHERE id = $1", [id, completedAt]);
+    const batch = await store.batches.find(account.id, id);
+    expect(Object.keys(batch).sort()).toEqual(Object.keys(BATCH_COLUMNS).sort());
+    expect(batch).toMatchObject({
+      id,
+      accountId: account.id,
+      type: "marketing",
+      sender: "ACME",
+      country: "FR",
+      segments: 2,
+      total: 3,
+      sent: 1,
+      single: false,
+      shortenUrls: false,
+      completedAt,
+    });
+    expect(batch.createdAt).toBeInstanceOf(Date);
   });
 
   it("does not find another account's batch", async () => {
-    const { account: owner } = await createAccount(testDb.db, { name: "owner", credits: 100 });
-    const { account: other } = await createAccount(testDb.db, { name: "other" });
+    const { account: owner } = await store.accounts.create({ name: "owner", credits: 100 });
+    const { account: other } = await store.accounts.create({ name: "other" });
     const id = await newBatch(owner.id, 1);
-    await expect(findBatch(sql, other.id, id)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(findBatch(sql, owner.id, "bat_nope")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.batches.find(other.id, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.batches.find(owner.id, "bat_nope")).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
 describe("single messages (POST /v1/sms)", () => {
   async function newSingle(accountId: string, to: string) {
     const id = newId("bat");
-    await acceptBatch(sql, {
+    await store.batches.accept({
       id,
       accountId,
       type: "transactional",
@@ -94,8 +115,8 @@ describe("single messages (POST /v1/sms)", () => {
   }
 
   it("are found as messages, with the number as sent, and never as batches", async () => {
-    const { account } = await createAccount(testDb.db, { name: "single", credits: 10 });
-    const { account: other } = await createAccount(testDb.db, { name: "other" });
+    const { account } = await store.accounts.create({ name: "single", credits: 10 });
+    const { account: other } = await store.accounts.create({ name: "other" });
     const id = await newSingle(account.id, "06 12 34 56 78");
     const single = {
       sender: "ACME",
@@ -104,25 +125,23 @@ describe("single messages (POST /v1/sms)", () => {
       type: "transactional",
       shortenUrls: true,
     };
-    expect(await findSingleMessage(sql, account.id, id)).toEqual({ ...single, status: null, reason: null });
-    await testDb.db.message.create({
-      data: {
-        batchId: id,
-        idx: 0,
-        accountId: account.id,
-        to: "+33612345678",
-        status: "failed",
-        reason: "x",
-        segments: 1,
-      },
+    expect(await store.batches.findSingleMessage(account.id, id)).toEqual({
+      ...single,
+      status: null,
+      reason: null,
     });
-    expect(await findSingleMessage(sql, account.id, id)).toEqual({
+    await testDb.query(
+      `INSERT INTO messages (batch_id, idx, account_id, "to", status, reason, segments)
+       VALUES ($1, 0, $2, '+33612345678', 'failed', 'x', 1)`,
+      [id, account.id],
+    );
+    expect(await store.batches.findSingleMessage(account.id, id)).toEqual({
       ...single,
       status: "failed",
       reason: "x",
     });
-    expect(await findSingleMessage(sql, other.id, id)).toBeNull();
-    await expect(findBatch(sql, account.id, id)).rejects.toBeInstanceOf(NotFoundError);
-    expect(await findSingleMessage(sql, account.id, await newBatch(account.id, 1))).toBeNull();
+    expect(await store.batches.findSingleMessage(other.id, id)).toBeNull();
+    await expect(store.batches.find(account.id, id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.batches.findSingleMessage(account.id, await newBatch(account.id, 1))).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import {
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
 } from "../src/idempotency";
-import type { Sql } from "../src/sql";
+import { createSql, type Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -16,13 +16,14 @@ let accountId: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sql = testDb.sql;
+  sql = createSql(testDb.url, { poolSize: 3, name: "salvo-test-db" });
   ({
     account: { id: accountId },
-  } = await createAccount(testDb.db, { name: "keys", credits: 0 }));
+  } = await createAccount(sql, { name: "keys", credits: 0 }));
 });
 
 afterAll(async () => {
+  await sql?.end();
   await testDb?.drop();
 });
 
@@ -87,7 +88,7 @@ describe("idempotency keys", () => {
 
   it("are per account", async () => {
     const key = newKey();
-    const { account: other } = await createAccount(testDb.db, { name: "other", credits: 0 });
+    const { account: other } = await createAccount(sql, { name: "other", credits: 0 });
     await claimed(key);
     expect((await claimIdempotencyKey(sql, { accountId: other.id, key, ...request })).claimed).toBe(true);
   });

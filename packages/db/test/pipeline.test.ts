@@ -11,7 +11,7 @@ import {
   recordHandoffs,
   type StoredReport,
 } from "../src/pipeline";
-import type { Sql } from "../src/sql";
+import { createSql, type Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -19,10 +19,11 @@ let sql: Sql;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sql = testDb.sql;
+  sql = createSql(testDb.url, { poolSize: 3, name: "salvo-test-db" });
 });
 
 afterAll(async () => {
+  await sql?.end();
   await testDb?.drop();
 });
 
@@ -31,7 +32,7 @@ const CHUNK = 1_000;
 
 /** A batch of TOTAL numbers whose every message is recorded as sent, except those in `unsent`. */
 async function sentBatch(unsent: Set<number>): Promise<BatchForWork> {
-  const { account } = await createAccount(testDb.db, { name: "reports", credits: TOTAL });
+  const { account } = await createAccount(sql, { name: "reports", credits: TOTAL });
   const id = newId("bat");
   const recipients = Array.from({ length: TOTAL }, (_, i) => `+3361${String(i).padStart(7, "0")}`);
   await acceptBatch(sql, {
@@ -182,7 +183,7 @@ describe("applyDeliveryReports", () => {
 
 describe("recordHandoffs and the in-flight marker", () => {
   it("clears the marker, and marks the chunk done, only while the marker is the one it settles", async () => {
-    const { account } = await createAccount(testDb.db, { name: "marker", credits: 100 });
+    const { account } = await createAccount(sql, { name: "marker", credits: 100 });
     const id = newId("bat");
     const recipients = Array.from({ length: 10 }, (_, i) => `+3361200000${i}`);
     await acceptBatch(sql, {

@@ -21,7 +21,7 @@ describe("createSql", () => {
     expect(pool.idleCount).toBe(1);
     // What a PostgreSQL restart does to every idle connection. Unheard, the pool's
     // "error" event would be an uncaught exception, ending this process.
-    await testDb.sql.query("SELECT pg_terminate_backend($1)", [rows[0]?.pid]);
+    await testDb.query("SELECT pg_terminate_backend($1)", [rows[0]?.pid]);
     const deadline = Date.now() + 5_000;
     while (pool.idleCount > 0) {
       if (Date.now() > deadline) throw new Error("the pool kept its dead connection");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
-import { recordEvents } from "../src/events";
-import type { Sql } from "../src/sql";
+import { recordEvents } from "../src/outbox";
+import { createSql, type Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 import { purgeSettledWebhookEvents } from "../src/webhooks";
 
@@ -10,16 +10,17 @@ let sql: Sql;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  sql = testDb.sql;
+  sql = createSql(testDb.url, { poolSize: 3, name: "salvo-test-db" });
 });
 
 afterAll(async () => {
+  await sql?.end();
   await testDb?.drop();
 });
 
 describe("purgeSettledWebhookEvents", () => {
   it("deletes delivered and failed events past the retention, with their attempts, and keeps the rest", async () => {
-    const { account } = await createAccount(testDb.db, { name: "retention", credits: 0 });
+    const { account } = await createAccount(sql, { name: "retention", credits: 0 });
     await sql.query(
       "INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ('whk_retention', $1, 'https://example.com/', '{mo}', 'whsec_x')",
       [account.id],
