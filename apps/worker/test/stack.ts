@@ -7,8 +7,6 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestApi, type TestApi } from "@salvo/api/testing";
-import type { Store } from "@salvo/db";
-import type { createTestDatabase } from "@salvo/db/testing";
 import { createLogger } from "@salvo/runtime";
 import { parseWorkerEnv, type WorkerEnv } from "../src/env";
 import { startWorker } from "../src/worker";
@@ -21,13 +19,7 @@ export interface LedgerLine {
   at: string;
 }
 
-type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
-
 export interface Stack extends TestApi {
-  /** The test database's store, as the apps use it. */
-  store: Store;
-  /** One SQL statement on the test database, for what no repository reads or writes. */
-  query: TestDatabase["query"];
   workerEnv: WorkerEnv;
   ledgerPath: string;
   /** Every hand-off the simulator saw, in order. */
