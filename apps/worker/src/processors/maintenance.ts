@@ -1,10 +1,16 @@
 // Periodic upkeep, one BullMQ job scheduler per task (packages/queue's
 // CATALOG.maintenance.schedules). Each task reads what is to do from
 // PostgreSQL and may run on any worker, late or twice: nothing here needs a lock.
+import type { Store } from "@salvo/db";
 import type { ScheduledJobName } from "@salvo/queue";
 import { UnrecoverableError } from "bullmq";
 import type { WorkContext } from "../context";
 import { sweepWebhookEvents } from "./webhooks";
+
+/** What a task uses: some of the worker's context, and of the store only repositories `R`. */
+type TaskDeps<K extends keyof WorkContext, R extends keyof Store> = Pick<WorkContext, K> & {
+  store: Pick<Store, R>;
+};
 
 /**
  * Nothing accepted is lost: every unfinished batch without progress for
@@ -14,7 +20,7 @@ import { sweepWebhookEvents } from "./webhooks";
  * a batch that is in fact progressing costs nothing.
  */
 async function requeueStalledBatches(
-  { store, batches, logger }: Pick<WorkContext, "store" | "batches" | "logger">,
+  { store, batches, logger }: TaskDeps<"batches" | "logger", "batches">,
   idleMs: number,
 ) {
   const stalled = await store.batches.stalled(idleMs);
@@ -24,22 +30,19 @@ async function requeueStalledBatches(
 }
 
 /** Pending webhook events overdue by more than `graceMs` whose job is gone get one again. */
-async function sweepOverdueWebhookEvents(
-  ctx: Pick<WorkContext, "store" | "webhooks" | "logger">,
-  graceMs: number,
-) {
+async function sweepOverdueWebhookEvents(ctx: TaskDeps<"webhooks" | "logger", "events">, graceMs: number) {
   const events = await sweepWebhookEvents(ctx, graceMs);
   if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
 }
 
 /** Idempotency keys past their 24 hours are deleted. */
-async function purgeIdempotencyKeys({ store, logger }: Pick<WorkContext, "store" | "logger">) {
+async function purgeIdempotencyKeys({ store, logger }: TaskDeps<"logger", "idempotency">) {
   const keys = await store.idempotency.purgeExpired();
   if (keys > 0) logger.info({ keys }, "purged expired idempotency keys");
 }
 
 /** Webhook events settled more than `days` ago are deleted, with their attempts. */
-async function purgeWebhookEvents({ store, logger }: Pick<WorkContext, "store" | "logger">, days: number) {
+async function purgeWebhookEvents({ store, logger }: TaskDeps<"logger", "events">, days: number) {
   const events = await store.events.purgeSettled(days);
   if (events > 0) logger.info({ events }, "purged webhook events past their retention");
 }
@@ -50,7 +53,7 @@ async function purgeWebhookEvents({ store, logger }: Pick<WorkContext, "store" |
  * once it has missed a whole run.
  */
 export function runScheduledJob(
-  ctx: Pick<WorkContext, "env" | "store" | "batches" | "webhooks" | "logger">,
+  ctx: TaskDeps<"env" | "batches" | "webhooks" | "logger", "batches" | "events" | "idempotency">,
   name: string,
 ): Promise<void> {
   const graceMs = ctx.env.RECONCILE_INTERVAL_MS * 2;

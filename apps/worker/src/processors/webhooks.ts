@@ -1,6 +1,7 @@
 // Delivers webhook events: one job per event (an outbox row), retried on a
 // schedule of about a day until the receiver answers 2xx. The event's row is the
 // truth: its state, its attempt count and when its next attempt is due.
+import type { Store } from "@salvo/db";
 import { enqueueWebhookEvents } from "@salvo/queue";
 import type { SecretBox, WebhookSender } from "@salvo/webhooks";
 import type { BackoffStrategy } from "bullmq";
@@ -39,7 +40,7 @@ export const webhookBackoff: BackoffStrategy = (attemptsMade, _type, error) =>
  * BullMQ retries after the schedule's delay (see webhookBackoff).
  */
 export async function deliverWebhookEvent(
-  ctx: Pick<WorkContext, "store" | "env" | "logger">,
+  ctx: Pick<WorkContext, "env" | "logger"> & { store: Pick<Store, "events"> },
   delivery: { sender: WebhookSender; secrets: SecretBox },
   eventId: string,
 ) {
@@ -114,7 +115,7 @@ export async function deliverWebhookEvent(
  * still exists, waiting or delayed, are left alone.
  */
 export async function sweepWebhookEvents(
-  ctx: Pick<WorkContext, "store" | "webhooks">,
+  ctx: Pick<WorkContext, "webhooks"> & { store: Pick<Store, "events"> },
   graceMs: number,
 ): Promise<number> {
   const overdue = await ctx.store.events.overdue(graceMs);
