@@ -39,3 +39,15 @@ export {
 } from "./phone";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { isStopKeyword } from "./stop-keywords";
+export {
+  isStorableText,
+  messageBody,
+  NUL,
+  newBatch,
+  newListedNumbers,
+  newSms,
+  newToken,
+  newWebhook,
+  type Recipient,
+  sender,
+} from "./requests";
