@@ -1,8 +1,8 @@
 // The bodies of the API's requests, as zod schemas: the API parses with them, the
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
-import { WEBHOOK_EVENT_TYPES } from "./webhook-events";
 import { isCountryCode } from "./phone";
+import { WEBHOOK_EVENT_TYPES } from "./webhook-events";
 
 /**
  * PostgreSQL text cannot hold U+0000 (no SMS carries it either): a text stored

@@ -9,7 +9,12 @@ import {
 import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { fingerprintBody, type IdempotencyOptions, idempotently, type RequestIdempotency } from "./idempotency";
+import {
+  fingerprintBody,
+  type IdempotencyOptions,
+  idempotently,
+  type RequestIdempotency,
+} from "./idempotency";
 import { answerFormat, notInXml, type Reply, sendReply, unXmlableChar } from "./reply";
 
 /** Small JSON bodies unless a route says otherwise (bulk routes raise it). */

@@ -25,7 +25,9 @@ export function numberListRoutes(store: Store, list: NumberList): Router {
       maxBodyBytes: 8 * 1024 * 1024,
       idempotent: true,
       handler: async ({ body, res, idempotency }) =>
-        numbersAdded(await addNumbers(list, accountOf(res), body.numbers, idempotency.answering(numbersAdded))),
+        numbersAdded(
+          await addNumbers(list, accountOf(res), body.numbers, idempotency.answering(numbersAdded)),
+        ),
     }),
   );
 

@@ -16,7 +16,8 @@ function replyResource(message: InboundMessage) {
       to: message.to,
       body: message.body,
       stop: message.stop,
-      message_id: message.batchId !== null && message.idx !== null ? messageId(message.batchId, message.idx) : null,
+      message_id:
+        message.batchId !== null && message.idx !== null ? messageId(message.batchId, message.idx) : null,
       batch_id: message.batchId,
       received_at: message.receivedAt.toISOString(),
     },
@@ -46,10 +47,7 @@ export function replyRoutes(store: Store): Router {
  * provider, not an account, calls it. The message is stored (and a STOP applied)
  * before the answer.
  */
-export function providerCallbackRoutes(
-  connectors: ConnectorConfig[],
-  deps: InboundDeps,
-): Router {
+export function providerCallbackRoutes(connectors: ConnectorConfig[], deps: InboundDeps): Router {
   const router = Router();
   for (const connector of connectors) {
     const { inboundSchema } = findProvider(connector.provider);

@@ -32,7 +32,11 @@ const tokenParams = z.object({ id: z.string().min(1).max(100).refine(isStorableT
 
 /** The answer to `POST /v1/tokens`. */
 function tokenCreated({ apiToken, token }: CreatedToken): Reply {
-  return { status: 201, body: createdToken(apiToken, token), headers: { Location: `/v1/tokens/${apiToken.id}` } };
+  return {
+    status: 201,
+    body: createdToken(apiToken, token),
+    headers: { Location: `/v1/tokens/${apiToken.id}` },
+  };
 }
 
 /** The account's own API tokens: list, create (the secret is shown once), revoke (never the last live one). */

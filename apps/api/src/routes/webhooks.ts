@@ -151,7 +151,11 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       params: webhookParams,
       query: pageQuery,
       handler: async ({ params, query, res }) => {
-        const { attempts, pages } = await store.webhooks.listAttempts(accountOf(res).id, params.id, query.page);
+        const { attempts, pages } = await store.webhooks.listAttempts(
+          accountOf(res).id,
+          params.id,
+          query.page,
+        );
         return { status: 200, body: paged(attempts.map(attemptResource), pages, query.page) };
       },
     }),

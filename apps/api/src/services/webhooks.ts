@@ -1,6 +1,11 @@
 import { InvalidParameterError, newId } from "@salvo/core";
 import type { Account, Store, Webhook } from "@salvo/db";
-import { checkDestination, DestinationRefusedError, generateWebhookSecret, type SecretBox } from "@salvo/webhooks";
+import {
+  checkDestination,
+  DestinationRefusedError,
+  generateWebhookSecret,
+  type SecretBox,
+} from "@salvo/webhooks";
 import type { Idempotency } from "./idempotency";
 
 export interface WebhookDeps {
