@@ -38,7 +38,6 @@ export {
 } from "./phone";
 export {
   isStorableText,
-  messageBody,
   NUL,
   newBatch,
   newListedNumbers,

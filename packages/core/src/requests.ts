@@ -84,7 +84,7 @@ export const sender = z
   .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits");
 
 /** A message text as sent: 1 to 1,600 characters, no NUL. */
-export const messageBody = z
+const messageBody = z
   .string()
   .min(1, "the message body is empty")
   .refine((body) => !body.includes(NUL), "the message body contains a NUL character")

@@ -1,5 +1,5 @@
 import { isStorableText, newWebhook } from "@salvo/core";
-import type { Store, Webhook, WebhookAttempt } from "@salvo/db";
+import type { Webhook, WebhookAttempt } from "@salvo/db";
 import { isWebhookSecret, webhookUrlProblem } from "@salvo/webhooks";
 import { Router } from "express";
 import { z } from "zod";

@@ -16,7 +16,7 @@ import { type BatchIntake, submitBatch } from "./batches";
 import type { Idempotency } from "./idempotency";
 
 /** A single message as requested (`POST /v1/sms`), parsed. */
-export type SmsRequest = z.output<typeof newSms>;
+type SmsRequest = z.output<typeof newSms>;
 
 /**
  * Sends one message: underneath, a batch of one (`single`), judged, limited and
