@@ -1,4 +1,4 @@
-import type { Db, Sql } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createSecretBox } from "@salvo/webhooks";
@@ -13,7 +13,7 @@ import { TokenCache } from "./http/token-cache";
 import { accountRoutes } from "./routes/account";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
-import { numberListRoutes } from "./routes/lists";
+import { numberListRoutes } from "./routes/number-lists";
 import { providerCallbackRoutes, replyRoutes } from "./routes/replies";
 import { sendRoutes } from "./routes/send";
 import { smsRoutes } from "./routes/sms";
@@ -22,8 +22,7 @@ import { webhookRoutes } from "./routes/webhooks";
 
 interface ApiDeps {
   env: ApiEnv;
-  db: Db;
-  sql: Sql;
+  store: Store;
   redis: RedisClient;
   batches: OpenQueue<"batches">;
   /** Delivery of webhook events (replies and STOPs are recorded by the API). */
@@ -36,8 +35,7 @@ interface ApiDeps {
 /** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
 export function createApp({
   env,
-  db,
-  sql,
+  store,
   redis,
   batches,
   webhooks,
@@ -51,37 +49,37 @@ export function createApp({
 
   app.use(requestLog(logger));
   app.use(answerOptions);
-  app.use(healthRoutes(db, redis, env.REDIS_PREFIX));
+  app.use(healthRoutes(store, redis, env.REDIS_PREFIX));
   // The connectors' callbacks: called by their providers, not by an account.
-  app.use("/v1/providers", providerCallbackRoutes(env.connectors, { sql, webhooks, logger }));
+  app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, logger }));
 
-  const tokens = new TokenCache(db, { ttlMs: env.AUTH_CACHE_MS });
-  const intake = { sql, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };
+  const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
+  const intake = { store, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };
   const v1 = express.Router();
   v1.use(
-    authenticate(db, tokens),
+    authenticate(store, tokens),
     throttle(redis, env.REDIS_PREFIX),
-    idempotencyKeys({ sql, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
+    idempotencyKeys({ store, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
   );
   v1.use(
-    accountRoutes(db),
-    tokenRoutes(db, sql, tokens),
-    batchRoutes({ ...intake, db, maxBodyBytes: env.MAX_BODY_BYTES }),
+    accountRoutes(store),
+    tokenRoutes(store, tokens),
+    batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES }),
     smsRoutes(intake),
     sendRoutes({
       ...intake,
-      db,
       maxBodyBytes: env.MAX_BODY_BYTES,
       timeoutMs: env.SEND_TIMEOUT_MS,
       stopping,
     }),
-    numberListRoutes(sql, "blacklist"),
-    numberListRoutes(sql, "npai"),
-    webhookRoutes(sql, {
+    numberListRoutes(store, "blacklist"),
+    numberListRoutes(store, "npai"),
+    webhookRoutes({
+      store,
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS),
     }),
-    replyRoutes(sql),
+    replyRoutes(store),
   );
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);

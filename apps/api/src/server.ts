@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeDb, createDb, createSql, findInstallation, redactUrl } from "@salvo/db";
+import { createStore, redactUrl } from "@salvo/db";
 import { claimRedisPrefix, closeRedis, createRedis, openQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
@@ -22,24 +22,25 @@ export async function startApi(
   logger: Logger,
   options: { onFatal?: (error: Error) => void } = {},
 ): Promise<RunningApi> {
-  const db = createDb(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
+  // One pool where there were two (Prisma's and the SQL one) of DATABASE_POOL_SIZE each:
+  // as many connections as before, for every query.
+  const store = createStore(env.DATABASE_URL, { poolSize: 2 * env.DATABASE_POOL_SIZE, name: "salvo-api" });
   const redis = createRedis(env.REDIS_URL, {
     name: "salvo-api",
     cluster: env.REDIS_CLUSTER,
     clusterNodes: env.REDIS_CLUSTER_NODES,
   });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
-  const sql = createSql(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-api" });
   // Refused (another installation's prefix): the start fails, and with it the process.
   const claim = await claimRedisPrefix(redis, env.REDIS_PREFIX, {
-    identify: () => findInstallation(sql),
+    identify: () => store.installation.find(),
     onTaken: options.onFatal,
     logger,
   });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const stopping = new AbortController();
-  const app = createApp({ env, db, sql, redis, batches, webhooks, logger, stopping: stopping.signal });
+  const app = createApp({ env, store, redis, batches, webhooks, logger, stopping: stopping.signal });
 
   // Slow clients (slow-loris) cannot hold connections open for ever: headers and
   // the whole request must arrive in time. Node checks those deadlines every
@@ -77,7 +78,7 @@ export async function startApi(
       clearInterval(reaper);
       clearTimeout(deadline);
       await Promise.allSettled([batches.close(), webhooks.close()]);
-      await Promise.allSettled([closeRedis(redis), closeDb(db), sql.end()]);
+      await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info("api stopped");
     })();
     return closing;

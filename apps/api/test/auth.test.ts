@@ -106,7 +106,7 @@ describe("authentication", () => {
   it("shows the account as stored now, though its token is in memory", async () => {
     const { client, accountId } = await t.newAccount({ credits: 10, apiRateLimit: 1_000 });
     expect((await client.account.get()).body.data.attributes.credits).toBe(10);
-    await t.db.account.update({ where: { id: accountId }, data: { credits: 7, name: "renamed" } });
+    await t.store.accounts.update(accountId, { credits: 7, name: "renamed" });
     expect((await client.account.get()).body.data.attributes).toMatchObject({ credits: 7, name: "renamed" });
   });
 
@@ -127,7 +127,8 @@ describe("authentication", () => {
 
 describe("revoking tokens", () => {
   const idOf = (token: string) => token.split(".")[0] as string;
-  const liveTokens = (accountId: string) => t.db.apiToken.count({ where: { accountId, revokedAt: null } });
+  const liveTokens = (accountId: string) =>
+    t.count("api_tokens", { account_id: accountId, revoked_at: null });
 
   it("refuses to revoke the account's last live token with 409 LAST_TOKEN, and revokes it once another exists", async () => {
     const { client, token, accountId } = await t.newAccount({ apiRateLimit: 1_000 });

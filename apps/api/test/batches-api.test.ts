@@ -2,11 +2,21 @@
 // here: every batch stays `accepted`, so what is checked is the envelope, the
 // rows and credits written (or not) and the job handed to the queue.
 import { MESSAGE_STATUSES } from "@salvo/core";
+import type { Account, Batch } from "@salvo/db";
 import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue";
 import { type NewBatch, type Salvo, SalvoApiError } from "@salvo/sdk";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credits, refusal, startTestApi, type TestApi } from "./harness";
+
+/** A stored chunk of a batch's recipients, as the tests read it. */
+interface BatchChunk {
+  idx: number;
+  firstIndex: number;
+  /** JSON, as received. */
+  recipients: string;
+  judged: string | null;
+}
 
 let t: TestApi;
 let redis: Redis;
@@ -39,9 +49,14 @@ async function postRaw(token: string, body: unknown) {
 /** Everything acceptance writes for an account: batch rows, chunk rows, credits, and queued jobs. */
 async function written(accountId: string) {
   const [batches, chunks, account, jobs] = await Promise.all([
-    t.db.batch.count({ where: { accountId } }),
-    t.db.batchChunk.count({ where: { batch: { accountId } } }),
-    t.db.account.findUniqueOrThrow({ where: { id: accountId } }),
+    t.count("batches", { account_id: accountId }),
+    t
+      .query<{ count: number }>(
+        "SELECT count(*)::int AS count FROM batch_chunks c JOIN batches b ON b.id = c.batch_id WHERE b.account_id = $1",
+        [accountId],
+      )
+      .then(([row]) => row?.count ?? 0),
+    t.row<Account>("accounts", { id: accountId }),
     queue.queue.count(),
   ]);
   return { batches, chunks, credits: account.credits, jobs };
@@ -180,7 +195,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
     });
     expect(answer.headers.get("location")).toBe(`/v1/batches/${id}`);
 
-    const row = await t.db.batch.findUniqueOrThrow({ where: { id } });
+    const row = await t.row<Batch>("batches", { id });
     expect(row).toMatchObject({
       accountId,
       status: "accepted",
@@ -195,7 +210,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
       chunkCount: 1,
       cost: 0,
     });
-    const chunks = await t.db.batchChunk.findMany({ where: { batchId: id } });
+    const chunks = await t.rows<BatchChunk>("batch_chunks", { batch_id: id });
     expect(chunks).toEqual([
       expect.objectContaining({
         idx: 0,
@@ -262,7 +277,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
         { to: "0612345681", ref: ref255 },
       ],
     });
-    const chunk = await t.db.batchChunk.findFirstOrThrow({ where: { batchId: body.data.batch_id } });
+    const chunk = await t.row<BatchChunk>("batch_chunks", { batch_id: body.data.batch_id });
     expect(JSON.parse(chunk.recipients)).toEqual([
       MOBILE,
       ["0612345679", "crm-42"],
@@ -301,7 +316,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
     const { client } = await t.newAccount({ ...FAST, credits: 100 });
     const { status, body } = await client.batches.create({ ...valid, ...batch });
     expect(status).toBe(202);
-    const row = await t.db.batch.findUniqueOrThrow({ where: { id: body.data.batch_id } });
+    const row = await t.row<Batch>("batches", { id: body.data.batch_id });
     expect(row).toMatchObject(stored);
   });
 
@@ -311,11 +326,11 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
     const { status, body } = await client.batches.create({ from: "ACME", body: "Sale", recipients });
     expect(status).toBe(202);
     const id = body.data.batch_id;
-    const row = await t.db.batch.findUniqueOrThrow({ where: { id } });
+    const row = await t.row<Batch>("batches", { id });
     const chunkSize = t.env.BATCH_CHUNK_SIZE;
     expect(row).toMatchObject({ total: 100_000, pending: 100_000, reserved: 100_000, status: "accepted" });
     expect(row.chunkCount).toBe(Math.ceil(100_000 / chunkSize));
-    const chunks = await t.db.batchChunk.findMany({ where: { batchId: id }, orderBy: { idx: "asc" } });
+    const chunks = await t.rows<BatchChunk>("batch_chunks", { batch_id: id }, "idx");
     expect(chunks).toHaveLength(row.chunkCount);
     chunks.forEach((chunk, i) => {
       expect(chunk.idx).toBe(i);
@@ -338,9 +353,9 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
     });
     expect(response.status).toBe(202);
     const { data } = (await response.json()) as { data: { batch_id: string } };
-    const row = await t.db.batch.findUniqueOrThrow({ where: { id: data.batch_id } });
+    const row = await t.row<Batch>("batches", { id: data.batch_id });
     expect(row).toMatchObject({ total: 1_000_000, reserved: 1_000_000 });
-    expect(await t.db.batchChunk.count({ where: { batchId: data.batch_id } })).toBe(row.chunkCount);
+    expect(await t.count("batch_chunks", { batch_id: data.batch_id })).toBe(row.chunkCount);
     expect((await written(accountId)).credits).toBe(0);
   });
 });
@@ -364,7 +379,7 @@ describe("credits: the full cost is reserved at acceptance", () => {
       body,
       recipients: Array.from({ length: recipients }, () => MOBILE),
     });
-    const row = await t.db.batch.findUniqueOrThrow({ where: { id: accepted.data.batch_id } });
+    const row = await t.row<Batch>("batches", { id: accepted.data.batch_id });
     expect(row).toMatchObject({ reserved: cost, segments: cost / recipients, cost: 0 });
     expect((await written(accountId)).credits).toBe(0);
     expect(await credits(client)).toBe(0);
@@ -380,11 +395,11 @@ describe("credits: the full cost is reserved at acceptance", () => {
     expect(await written(accountId)).toEqual(before);
     expect(await credits(client)).toBe(5);
 
-    await t.db.account.update({ where: { id: accountId }, data: { credits: { increment: 1 } } });
+    await t.store.accounts.update(accountId, { addCredits: 1 });
     const { status, body } = await client.batches.create(batch);
     expect(status).toBe(202);
     expect(await credits(client)).toBe(0);
-    const row = await t.db.batch.findUniqueOrThrow({ where: { id: body.data.batch_id } });
+    const row = await t.row<Batch>("batches", { id: body.data.batch_id });
     expect(row.reserved).toBe(6);
   });
 

@@ -57,13 +57,13 @@ describe("error envelope and request bodies", () => {
     ],
     ["deep nesting", JSON_TYPE, `${"[".repeat(100_000)}${"]".repeat(100_000)}`, 400, undefined],
   ])("answers %s with a 4xx envelope", async (_name, headers, body, status, code) => {
-    const before = await t.db.apiToken.count();
+    const before = await t.count("api_tokens");
     const answer = await raw("POST", "/v1/tokens", { headers, body });
     expect(answer.status).toBe(status);
     expect(answer.json?.error?.description).toEqual(expect.any(String));
     if (code) expect(answer.json?.error?.code).toBe(code);
     // A refused request changes nothing.
-    expect(await t.db.apiToken.count()).toBe(before);
+    expect(await t.count("api_tokens")).toBe(before);
   });
 
   it.each([
@@ -117,7 +117,7 @@ describe("error envelope and request bodies", () => {
         description: "The request body is not valid UTF-8.",
       });
     }
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
+    expect(await t.count("batches", { account_id: accountId })).toBe(0);
     expect((await client.account.get()).body.data.attributes.credits).toBe(50);
     // The same bodies in valid UTF-8 are taken: the bytes alone were at fault.
     const good = await raw("POST", "/v1/sms", {
@@ -363,15 +363,15 @@ describe("text in XML answers", () => {
 
   it("refuses a request whose answer would hold what XML cannot carry before doing anything", async () => {
     const { accountId, token: mine } = await t.newAccount({ credits: 10 });
-    const before = await t.db.batch.count({ where: { accountId } });
+    const before = await t.count("batches", { account_id: accountId });
     const answer = await send({ ...XML, authorization: `Bearer ${mine}` }, "a\u0001b");
     expect(answer.status).toBe(406);
     expect(parser.parse(answer.text).response.error).toMatchObject({
       code: "NOT_ACCEPTABLE",
       description: expect.stringContaining("The request body's body holds U+0001"),
     });
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(before);
-    expect((await t.db.account.findUniqueOrThrow({ where: { id: accountId } })).credits).toBe(10);
+    expect(await t.count("batches", { account_id: accountId })).toBe(before);
+    expect((await t.store.accounts.find(accountId))?.credits).toBe(10);
     // An unknown field whose name XML cannot carry: the 400 that would name it is a 406.
     const refused = await raw("POST", "/v1/tokens", {
       headers: { ...JSON_TYPE, ...XML },

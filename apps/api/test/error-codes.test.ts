@@ -155,7 +155,7 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     const headers = { "idempotency-key": "in-use-1" };
     const running = call("POST", "/v1/send", { headers, body: batch(1) });
     await expect
-      .poll(() => t.db.idempotencyKey.count({ where: { key: "in-use-1" } }), { timeout: 5_000, interval: 20 })
+      .poll(() => t.count("idempotency_keys", { key: "in-use-1" }), { timeout: 5_000, interval: 20 })
       .toBe(1);
     const second = await call("POST", "/v1/send", { headers, body: batch(1) });
     expect((await running).status).toBe(202);
@@ -175,11 +175,11 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
   },
   INTERNAL_ERROR: async () => {
     // A real fault on our side: a table the API reads is gone (in this file's own database).
-    await t.db.$executeRawUnsafe("ALTER TABLE batches RENAME TO batches_gone");
+    await t.query("ALTER TABLE batches RENAME TO batches_gone");
     try {
       return await call("GET", "/v1/batches");
     } finally {
-      await t.db.$executeRawUnsafe("ALTER TABLE batches_gone RENAME TO batches");
+      await t.query("ALTER TABLE batches_gone RENAME TO batches");
     }
   },
   NOT_READY: async () => {

@@ -33,9 +33,10 @@ beforeAll(async () => {
     LOG_LEVEL: "info",
   });
   ({ token } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
-  const rows = await t.db.$queryRaw<{ name: string }[]>`
-    SELECT tablename::text AS name FROM pg_tables
-     WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations' ORDER BY 1`;
+  const rows = await t.query<{ name: string }>(
+    `SELECT tablename::text AS name FROM pg_tables
+      WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations' ORDER BY 1`,
+  );
   tables = rows.map((r) => r.name);
 });
 afterAll(() => t?.stop());
@@ -181,7 +182,7 @@ beforeEach(() => {
 /** Rows of every table, and the credits of every account: what a refused request must leave as it was. */
 async function footprint(): Promise<string> {
   const counts = tables.map((name) => `(SELECT count(*) FROM "${name}")::int AS "${name}"`);
-  const rows = await t.db.$queryRawUnsafe<Record<string, unknown>[]>(
+  const rows = await t.query(
     `SELECT ${counts.join(", ")}, (SELECT coalesce(sum(credits), 0) FROM accounts)::text AS credits`,
   );
   return JSON.stringify(rows[0]);
@@ -476,7 +477,7 @@ const JSON_TYPE = { "content-type": "application/json" };
 
 describe("every endpoint is fuzzed", () => {
   it("lists every route the API serves", () => {
-    const app = createApp({ env: t.env, db: t.db, logger: { child: () => ({}) } } as never);
+    const app = createApp({ env: t.env, store: t.store, logger: { child: () => ({}) } } as never);
     const served = new Set<string>();
     const walk = (stack: Layer[], prefix: string) => {
       for (const layer of stack) {
@@ -1105,7 +1106,7 @@ describe("slow clients", () => {
   });
 
   it("cuts clients that send their body slowly, and writes nothing of it", async () => {
-    const before = await slow.db.apiToken.count();
+    const before = await slow.count("api_tokens");
     const body = JSON.stringify({ label: "slowly" });
     const exchanges = await servedWhile(
       Promise.all(
@@ -1124,7 +1125,7 @@ describe("slow clients", () => {
       expect(exchange.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
       expect(exchange.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + SLACK_MS);
     }
-    expect(await slow.db.apiToken.count()).toBe(before);
+    expect(await slow.count("api_tokens")).toBe(before);
   });
 
   it("cuts a chunked body past the limit that never ends", async () => {

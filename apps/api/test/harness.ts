@@ -1,7 +1,7 @@
 // Starts a real API (real HTTP, PostgreSQL and Redis) on a free port, with a
 // database and Redis prefix of its own, and hands out SDK clients as users.
 import { Writable } from "node:stream";
-import { createAccount, type Db } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
 import { createLogger } from "@salvo/runtime";
@@ -11,7 +11,16 @@ import { type RunningApi, startApi } from "../src/server";
 
 export interface TestApi {
   api: RunningApi;
-  db: Db;
+  /** The test database's store, as the apps use it. */
+  store: Store;
+  /** One SQL statement on the test database: for a state no repository writes, or what a test asserts. */
+  query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+  /** Rows of `table` whose columns equal `where`'s values (null: IS NULL). */
+  count(table: string, where?: Record<string, unknown>): Promise<number>;
+  /** Rows of `table` as `count` picks them, keys in camelCase as @salvo/db's row types name them. */
+  rows<T>(table: string, where?: Record<string, unknown>, orderBy?: string): Promise<T[]>;
+  /** The one row of `table` that `where` picks; throws when there is none. */
+  row<T>(table: string, where: Record<string, unknown>): Promise<T>;
   env: ApiEnv;
   /** Every log line the API wrote, raw. */
   logs: string[];
@@ -69,15 +78,43 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
   const started: RunningApi[] = [await startApi(env, logger)];
   const api = started[0] as RunningApi;
 
+  const selectRows = <T>(what: string, table: string, where: Record<string, unknown>, orderBy?: string) => {
+    const values: unknown[] = [];
+    const conditions = Object.entries(where).map(([column, value]) => {
+      if (value === null) return `${column} IS NULL`;
+      values.push(value);
+      return `${column} = $${values.length}`;
+    });
+    const filter = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
+    return database.query<T>(
+      `SELECT ${what} FROM ${table}${filter}${orderBy ? ` ORDER BY ${orderBy}` : ""}`,
+      values,
+    );
+  };
+
   const client = (token?: string, auth?: AuthStyle) => new Salvo({ baseUrl: api.url, token, auth });
   return {
     api,
-    db: database.db,
+    store: database.store,
+    query: database.query,
+    async count(table, where = {}) {
+      const [row] = await selectRows<{ count: number }>("count(*)::int AS count", table, where);
+      return row?.count ?? 0;
+    },
+    async rows<T>(table: string, where: Record<string, unknown> = {}, orderBy?: string) {
+      const rows = await selectRows<Record<string, unknown>>("*", table, where, orderBy);
+      return rows.map(camelCaseKeys) as T[];
+    },
+    async row<T>(table: string, where: Record<string, unknown>) {
+      const [row] = await selectRows<Record<string, unknown>>("*", table, where);
+      if (!row) throw new Error(`no row of ${table} where ${JSON.stringify(where)}`);
+      return camelCaseKeys(row) as T;
+    },
     env,
     logs,
     client,
     async newAccount(options = {}) {
-      const { account, token } = await createAccount(database.db, {
+      const { account, token } = await database.store.accounts.create({
         name: "test",
         credits: options.credits ?? 100,
         apiRateLimit: options.apiRateLimit,
@@ -95,4 +132,13 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
       await deleteRedisKeys(prefix);
     },
   };
+}
+
+function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [
+      key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+      value,
+    ]),
+  );
 }

@@ -3,6 +3,7 @@
 // do nothing again; another request with the key is a 409; concurrent requests
 // with one key run once. No worker runs here: batches stay `accepted`.
 import { createHash, randomBytes } from "node:crypto";
+import type { Account } from "@salvo/db";
 import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";
@@ -71,8 +72,8 @@ async function post(path: string, { key, token, body, accept }: Post) {
 /** What acceptance writes for an account: batches, credits, and the jobs queued. */
 async function written(accountId: string) {
   const [batches, account, jobs] = await Promise.all([
-    t.db.batch.count({ where: { accountId } }),
-    t.db.account.findUniqueOrThrow({ where: { id: accountId } }),
+    t.count("batches", { account_id: accountId }),
+    t.row<Account>("accounts", { id: accountId }),
     queue.queue.count(),
   ]);
   return { batches, credits: account.credits, jobs };
@@ -85,10 +86,12 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  * done, its key still claimed (and the claim abandoned), no answer.
  */
 async function loseAnswer(accountId: string, key: string) {
-  await t.db.$executeRaw`
-    UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
-           locked_until = now() - interval '1 second'
-     WHERE account_id = ${accountId} AND key = ${key}`;
+  await t.query(
+    `UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, body = NULL, location = NULL,
+            locked_until = now() - interval '1 second'
+      WHERE account_id = $1 AND key = $2`,
+    [accountId, key],
+  );
 }
 
 /** A key claimed by "another request" still running (or whose process died: `lockedForMs` < 0). */
@@ -99,10 +102,11 @@ async function claimAsAnotherRequest(
   body: unknown,
   lockedForMs = 60_000,
 ) {
-  await t.db.$executeRaw`
-    INSERT INTO idempotency_keys (account_id, key, request, fingerprint, locked_until)
-    VALUES (${accountId}, ${key}, ${`POST ${path}`}, ${sha256(JSON.stringify(body))},
-            now() + ${lockedForMs} * interval '1 millisecond')`;
+  await t.query(
+    `INSERT INTO idempotency_keys (account_id, key, request, fingerprint, locked_until)
+     VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')`,
+    [accountId, key, `POST ${path}`, sha256(JSON.stringify(body)), lockedForMs],
+  );
 }
 
 describe("Idempotency-Key on POST /v1/batches", () => {
@@ -231,7 +235,7 @@ describe("Idempotency-Key on POST /v1/batches", () => {
       body: '{"from":',
     });
     expect(unreadable.status).toBe(400);
-    expect(await t.db.idempotencyKey.count({ where: { accountId, key } })).toBe(0);
+    expect(await t.count("idempotency_keys", { account_id: accountId, key })).toBe(0);
 
     const right = await post("/v1/batches", { key, token, body: batch });
     expect([right.status, right.replayed]).toEqual([202, null]);
@@ -243,7 +247,7 @@ describe("Idempotency-Key on POST /v1/batches", () => {
     const key = newKey();
     const first = await post("/v1/batches", { key, token: poor.token, body: batch });
     expect([first.status, first.json.error?.code]).toEqual([402, "NOT_ENOUGH_CREDITS"]);
-    await t.db.account.update({ where: { id: poor.accountId }, data: { credits: 100 } });
+    await t.store.accounts.update(poor.accountId, { credits: 100 });
 
     const again = await post("/v1/batches", { key, token: poor.token, body: batch });
     expect([again.status, again.text, again.replayed]).toEqual([402, first.text, "true"]);
@@ -256,9 +260,11 @@ describe("Idempotency-Key on POST /v1/batches", () => {
   it("forgets a key after 24 hours: the request runs again", async () => {
     const key = newKey();
     const first = await post("/v1/batches", { key, token, body: batch });
-    await t.db.$executeRaw`
-      UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 second'
-       WHERE account_id = ${accountId} AND key = ${key}`;
+    await t.query(
+      `UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 second'
+        WHERE account_id = $1 AND key = $2`,
+      [accountId, key],
+    );
     const before = await written(accountId);
     const again = await post("/v1/batches", { key, token, body: batch });
     expect([again.status, again.replayed]).toEqual([202, null]);
@@ -274,10 +280,12 @@ describe("Idempotency-Key on POST /v1/batches", () => {
     const waiting = post("/v1/batches", { key, token, body: batch });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const stored = JSON.stringify({ data: { batch_id: "bat_elsewhere", type: "batches" } });
-    await t.db.$executeRaw`
-      UPDATE idempotency_keys SET state = 'done', status_code = 202, body = ${stored},
-             location = '/v1/batches/bat_elsewhere'
-       WHERE account_id = ${accountId} AND key = ${key}`;
+    await t.query(
+      `UPDATE idempotency_keys SET state = 'done', status_code = 202, body = $3,
+              location = '/v1/batches/bat_elsewhere'
+        WHERE account_id = $1 AND key = $2`,
+      [accountId, key, stored],
+    );
     const answer = await waiting;
     expect([answer.status, answer.text, answer.location, answer.replayed]).toEqual([
       202,
@@ -338,15 +346,15 @@ describe("Idempotency-Key on POST /v1/batches", () => {
     const key = newKey();
     const body = { numbers: ["+33612345678"] };
     // This file's own database: the blacklist is out of reach for a moment.
-    await t.db.$executeRawUnsafe("ALTER TABLE blacklist RENAME TO blacklist_away");
+    await t.query("ALTER TABLE blacklist RENAME TO blacklist_away");
     let failed: Awaited<ReturnType<typeof post>>;
     try {
       failed = await post("/v1/blacklist", { key, token, body });
     } finally {
-      await t.db.$executeRawUnsafe("ALTER TABLE blacklist_away RENAME TO blacklist");
+      await t.query("ALTER TABLE blacklist_away RENAME TO blacklist");
     }
     expect([failed.status, failed.json.error?.code]).toEqual([500, "INTERNAL_ERROR"]);
-    expect(await t.db.idempotencyKey.count({ where: { accountId, key } })).toBe(0);
+    expect(await t.count("idempotency_keys", { account_id: accountId, key })).toBe(0);
     const retried = await post("/v1/blacklist", { key, token, body });
     expect([retried.status, retried.replayed, retried.json.data]).toEqual([
       201,
@@ -420,11 +428,11 @@ describe("Idempotency-Key on the other POST routes", () => {
   }
 
   it("POST /v1/sms: the same message id, one batch", async () => {
-    const before = await t.db.batch.count({ where: { accountId } });
+    const before = await t.count("batches", { account_id: accountId });
     const { first, again } = await twice("/v1/sms", { from: "ACME", to: "0612345678", body: "Your code" });
     expect(first.status).toBe(202);
     expect(again.text).toBe(first.text);
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(before + 1);
+    expect(await t.count("batches", { account_id: accountId })).toBe(before + 1);
   });
 
   it("POST /v1/sms retried after a crash that left no answer: the same message, still one batch", async () => {
@@ -432,21 +440,21 @@ describe("Idempotency-Key on the other POST routes", () => {
     const sms = { from: "ACME", to: "0612345678", body: "Your code" };
     const first = await post("/v1/sms", { key, token, body: sms });
     await loseAnswer(accountId, key);
-    const before = await t.db.batch.count({ where: { accountId } });
+    const before = await t.count("batches", { account_id: accountId });
     const retry = await post("/v1/sms", { key, token, body: sms });
     expect([retry.status, retry.replayed, retry.json.id]).toEqual([202, null, first.json.id]);
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(before);
+    expect(await t.count("batches", { account_id: accountId })).toBe(before);
   });
 
   it("POST /v1/tokens: the same token, whose secret is never stored, so not shown again", async () => {
-    const before = await t.db.apiToken.count({ where: { accountId } });
+    const before = await t.count("api_tokens", { account_id: accountId });
     const { first, again } = await twice("/v1/tokens", { label: "ci" });
     const created = first.json.data as { id: string; attributes: { token: string | null } };
     expect(first.status).toBe(201);
     expect(created.attributes.token).toMatch(/^tok_.+\..+/);
     expect(again.json).toEqual({ data: { ...created, attributes: { ...created.attributes, token: null } } });
-    expect(await t.db.apiToken.count({ where: { accountId } })).toBe(before + 1);
-    const stored = await t.db.idempotencyKey.findMany({ where: { accountId } });
+    expect(await t.count("api_tokens", { account_id: accountId })).toBe(before + 1);
+    const stored = await t.rows("idempotency_keys", { account_id: accountId });
     expect(JSON.stringify(stored)).not.toContain((created.attributes.token as string).split(".")[1]);
   });
 
@@ -462,13 +470,13 @@ describe("Idempotency-Key on the other POST routes", () => {
   it("POST /v1/tokens, /v1/blacklist and /v1/npai store the write and its answer together: no answer, no write", async () => {
     // The answer cannot be stored (as if the process died before it was): the
     // write must be undone with it, so that the retry's answer is the only one.
-    await t.db.$executeRawUnsafe(`
+    await t.query(`
       CREATE FUNCTION refuse_answers() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.state = 'done' THEN RAISE EXCEPTION 'answer refused by the test'; END IF;
         RETURN NEW;
       END $$`);
-    await t.db.$executeRawUnsafe(
+    await t.query(
       "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answers()",
     );
     const requests = [
@@ -477,21 +485,21 @@ describe("Idempotency-Key on the other POST routes", () => {
       { path: "/v1/npai", body: { numbers: ["0612345613"] } },
     ].map((request) => ({ ...request, key: newKey() }));
     const state = async () => ({
-      tokens: await t.db.apiToken.count({ where: { accountId } }),
-      blacklist: await t.db.blacklistEntry.count({ where: { accountId } }),
-      npai: await t.db.npaiEntry.count({ where: { accountId } }),
+      tokens: await t.count("api_tokens", { account_id: accountId }),
+      blacklist: await t.count("blacklist", { account_id: accountId }),
+      npai: await t.count("npai", { account_id: accountId }),
     });
     const before = await state();
     try {
       for (const { path, body, key } of requests) {
         const failed = await post(path, { key, token, body });
         expect([failed.status, failed.json.error?.code]).toEqual([500, "INTERNAL_ERROR"]);
-        expect(await t.db.idempotencyKey.count({ where: { accountId, key } })).toBe(0);
+        expect(await t.count("idempotency_keys", { account_id: accountId, key })).toBe(0);
       }
       expect(await state()).toEqual(before);
     } finally {
-      await t.db.$executeRawUnsafe("DROP TRIGGER refuse_answers ON idempotency_keys");
-      await t.db.$executeRawUnsafe("DROP FUNCTION refuse_answers()");
+      await t.query("DROP TRIGGER refuse_answers ON idempotency_keys");
+      await t.query("DROP FUNCTION refuse_answers()");
     }
 
     for (const { path, body, key } of requests) {
@@ -508,16 +516,19 @@ describe("Idempotency-Key on the other POST routes", () => {
   });
 
   it("POST /v1/webhooks and /v1/webhooks/:id/enable: one webhook, the same answers", async () => {
-    const before = await t.db.webhook.count({ where: { accountId } });
+    const before = await t.count("webhooks", { account_id: accountId });
     const { first, again } = await twice("/v1/webhooks", { url: "http://127.0.0.1:9/hook", events: ["dlr"] });
     expect(first.status).toBe(201);
     expect(again.text).toBe(first.text);
     // Kept for replays sealed, like the webhook's own row (WEBHOOK_SECRET_KEYS is set here).
     const { secret } = (first.json.data as { attributes: { secret: string } }).attributes;
-    const kept = await t.db.idempotencyKey.findMany({ where: { accountId }, select: { body: true } });
+    const kept = await t.query<{ body: string | null }>(
+      "SELECT body FROM idempotency_keys WHERE account_id = $1",
+      [accountId],
+    );
     expect(kept.some((row) => row.body?.includes("sealed:v1:"))).toBe(true);
     expect(JSON.stringify(kept)).not.toContain(secret.slice("whsec_".length));
-    expect(await t.db.webhook.count({ where: { accountId } })).toBe(before + 1);
+    expect(await t.count("webhooks", { account_id: accountId })).toBe(before + 1);
 
     const { id } = first.json.data as { id: string };
     const enabled = await twice(`/v1/webhooks/${id}/enable`);
@@ -535,11 +546,11 @@ describe("Idempotency-Key on the other POST routes", () => {
     const first = await post("/v1/webhooks", { key, token, body: hook });
     expect(first.status).toBe(201);
     await loseAnswer(accountId, key);
-    const before = await t.db.webhook.count({ where: { accountId } });
+    const before = await t.count("webhooks", { account_id: accountId });
     const retry = await post("/v1/webhooks", { key, token, body: hook });
     expect([retry.status, retry.replayed, retry.location]).toEqual([201, null, first.location]);
     expect(retry.json.data).toEqual(first.json.data); // the same id and secret
-    expect(await t.db.webhook.count({ where: { accountId } })).toBe(before);
+    expect(await t.count("webhooks", { account_id: accountId })).toBe(before);
   });
 
   it("replays a 404 (no such webhook) like any refusal about the account", async () => {
@@ -569,7 +580,7 @@ describe("Idempotency-Key on POST /v1/send", () => {
       `/v1/batches/${first.json.ticket}`,
       "true",
     ]);
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(1);
+    expect(await t.count("batches", { account_id: accountId })).toBe(1);
 
     const reused = await post("/v1/send", { key, token, body: { ...batch, body: "Other" } });
     expect([reused.status, reused.json.status, reused.json.error?.code]).toEqual([
@@ -601,7 +612,7 @@ describe("the SDK", () => {
     const again = await client.batches.create(batch, { idempotencyKey: key });
     expect(again.body).toEqual(first.body);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(1);
+    expect(await t.count("batches", { account_id: accountId })).toBe(1);
     const sms = { from: "ACME", to: "0612345678", body: "Hi" };
     const smsKey = newKey();
     expect((await client.sms.send(sms, { idempotencyKey: smsKey })).body.id).toBe(

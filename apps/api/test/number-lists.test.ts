@@ -15,9 +15,9 @@ type List = "blacklist" | "npai";
 
 /** The numbers stored on an account's list, read from the database, sorted. */
 async function stored(list: List, accountId: string): Promise<string[]> {
-  const where = { where: { accountId }, select: { number: true } };
-  const rows =
-    list === "blacklist" ? await t.db.blacklistEntry.findMany(where) : await t.db.npaiEntry.findMany(where);
+  const rows = await t.query<{ number: string }>(`SELECT number FROM ${list} WHERE account_id = $1`, [
+    accountId,
+  ]);
   return rows.map((r) => r.number).sort();
 }
 

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import path from "node:path";
-import { createAccount } from "@salvo/db";
 import { createTestDatabase } from "@salvo/db/testing";
 import { closeRedis, createRedis, redisKey } from "@salvo/queue";
 import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
@@ -69,7 +68,7 @@ describe("API process", () => {
   });
 
   it("finishes a request in flight on SIGTERM, then exits 0", async () => {
-    const { token } = await createAccount(database.db, { name: "shutdown" });
+    const { token } = await database.store.accounts.create({ name: "shutdown" });
     const api: { child: ChildProcess; output: { stdout: string }; exited: Promise<number | null> } =
       startProcess({
         DATABASE_URL: database.url,
@@ -110,8 +109,8 @@ describe("API process", () => {
       // The token's first use is recorded once the server has authenticated the
       // request: from then on it is in flight, waiting for the rest of its body.
       waitForAsync(async () => {
-        const used = await database.db.apiToken.findFirst({ where: { lastUsedAt: { not: null } } });
-        return used !== null;
+        const used = await database.query("SELECT id FROM api_tokens WHERE last_used_at IS NOT NULL LIMIT 1");
+        return used.length > 0;
       }, "the request to be authenticated")
         .then(() => {
           api.child.kill("SIGTERM");

@@ -85,7 +85,7 @@ describe("POST /v1/send refuses with the error envelope and a numeric status", (
       status: http,
       body: { status, error: expect.objectContaining({ code }) },
     });
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
+    expect(await t.count("batches", { account_id: accountId })).toBe(0);
   });
 
   it("refuses more than 10,000 recipients with 413, pointing to POST /v1/batches (status -7)", async () => {
@@ -98,14 +98,14 @@ describe("POST /v1/send refuses with the error envelope and a numeric status", (
       -7,
     ]);
     expect(error.message).toContain("POST /v1/batches");
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
+    expect(await t.count("batches", { account_id: accountId })).toBe(0);
   });
 
   it("refuses a send the account cannot pay for (402, status -3), writing nothing", async () => {
     const { client: broke, accountId: brokeId } = await t.newAccount({ ...FAST, credits: 1 });
     const error = await refusal(broke.sendNow(valid));
     expect([error.status, error.code, error.numericStatus]).toEqual([402, "NOT_ENOUGH_CREDITS", -3]);
-    expect(await t.db.batch.count({ where: { accountId: brokeId } })).toBe(0);
+    expect(await t.count("batches", { account_id: brokeId })).toBe(0);
   });
 
   it("answers the throttle's 429 with status -99 and Retry-After", async () => {
@@ -172,11 +172,11 @@ describe("POST /v1/send stops waiting", () => {
         body: JSON.stringify(valid),
         signal: hangUp.signal,
       }).catch((error: Error) => error);
-      await until(async () => (await slow.db.batch.count({ where: { accountId } })) === 1);
+      await until(async () => (await slow.count("batches", { account_id: accountId })) === 1);
       hangUp.abort();
       expect(await request).toBeInstanceOf(Error);
       await until(() => slow.logs.some((line) => line.includes("the client went away")));
-      expect(await slow.db.batch.count({ where: { accountId } })).toBe(1);
+      expect(await slow.count("batches", { account_id: accountId })).toBe(1);
     } finally {
       await slow.stop();
     }
@@ -188,7 +188,7 @@ describe("POST /v1/send stops waiting", () => {
     try {
       const { client, accountId } = await slow.newAccount({ ...FAST, credits: 100 });
       const answer = client.sendNow(valid);
-      await until(async () => (await slow.db.batch.count({ where: { accountId } })) === 1);
+      await until(async () => (await slow.count("batches", { account_id: accountId })) === 1);
       stopped = slow.api.close();
       const { status, body } = await answer;
       expect([status, body.pending]).toEqual([202, 2]);

@@ -3,6 +3,7 @@
 // refused (and that they write nothing), the answer's shape, what acceptance
 // stores, and that a single message is invisible as a batch.
 import { parseMessageId } from "@salvo/core";
+import type { Batch } from "@salvo/db";
 import type { NewSms, Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credits, refusal, startTestApi, type TestApi } from "./harness";
@@ -84,7 +85,7 @@ describe("POST /v1/sms refuses only what is definitively invalid, writing nothin
       error: { code: "INVALID_PARAMETER", field },
     });
     expect(await credits(client)).toBe(before);
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
+    expect(await t.count("batches", { account_id: accountId })).toBe(0);
   });
 
   it.each([
@@ -113,14 +114,14 @@ describe("POST /v1/sms refuses only what is definitively invalid, writing nothin
     ["a form body", "from=APITEST", "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"],
   ])("%s: %i %s", async (_name, body, contentType, status, code) => {
     expect(await postRaw(token, body, contentType)).toMatchObject({ status, error: { code } });
-    expect(await t.db.batch.count({ where: { accountId } })).toBe(0);
+    expect(await t.count("batches", { account_id: accountId })).toBe(0);
   });
 
   it("refuses a message the account cannot pay for (402), like a batch", async () => {
     const { client: broke, accountId: brokeId } = await t.newAccount({ ...FAST, credits: 0 });
     const error = await refusal(broke.sms.send(valid));
     expect([error.status, error.code]).toEqual([402, "NOT_ENOUGH_CREDITS"]);
-    expect(await t.db.batch.count({ where: { accountId: brokeId } })).toBe(0);
+    expect(await t.count("batches", { account_id: brokeId })).toBe(0);
   });
 });
 
@@ -151,7 +152,7 @@ describe("POST /v1/sms accepts everything else, at once", () => {
     expect(headers.get("location")).toBe(`/v1/sms/${body.id}`);
 
     // Underneath, a batch of one, as asked, its cost reserved like any batch's.
-    const batch = await t.db.batch.findUniqueOrThrow({ where: { id: batchIdOf(body.id) } });
+    const batch = await t.row<Batch>("batches", { id: batchIdOf(body.id) });
     expect(batch).toMatchObject({
       accountId,
       single: true,
@@ -169,7 +170,7 @@ describe("POST /v1/sms accepts everything else, at once", () => {
   it("defaults to shortenUrls false and transactional", async () => {
     const { body } = await client.sms.send(valid);
     expect(body).toMatchObject({ shortenUrls: false, isTransactional: true });
-    const batch = await t.db.batch.findUniqueOrThrow({ where: { id: batchIdOf(body.id) } });
+    const batch = await t.row<Batch>("batches", { id: batchIdOf(body.id) });
     expect(batch).toMatchObject({ type: "transactional", shortenUrls: false });
   });
 
@@ -215,25 +216,29 @@ describe("GET /v1/sms/:id", () => {
   it("shows the message row's status and reason once there is one", async () => {
     const { body: sent } = await client.sms.send(valid);
     const { batchId, index } = parseMessageId(sent.id) as { batchId: string; index: number };
-    const batch = await t.db.batch.findUniqueOrThrow({ where: { id: batchId } });
+    const batch = await t.row<Batch>("batches", { id: batchId });
     const row = { batchId, idx: index, accountId: batch.accountId, to: "+590690112233", segments: 1 };
     // Written by hand: only the read side is under test here (the workers' tests send for real).
-    await t.db.message.create({ data: { ...row, status: "undelivered", reason: "unknown_subscriber" } });
+    await t.query(
+      `INSERT INTO messages (batch_id, idx, account_id, "to", segments, status, reason)
+       VALUES ($1, $2, $3, $4, $5, 'undelivered', 'unknown_subscriber')`,
+      [row.batchId, row.idx, row.accountId, row.to, row.segments],
+    );
+    const setStatus = (status: string) =>
+      t.query("UPDATE messages SET status = $3, reason = NULL WHERE batch_id = $1 AND idx = $2", [
+        batchId,
+        index,
+        status,
+      ]);
     expect((await client.sms.get(sent.id)).body).toMatchObject({
       ...valid,
       status: "undelivered",
       statusReason: "unknown_subscriber",
     });
-    await t.db.message.update({
-      where: { batchId_idx: { batchId, idx: index } },
-      data: { status: "delivered", reason: null },
-    });
+    await setStatus("delivered");
     expect((await client.sms.get(sent.id)).body).toMatchObject({ status: "delivered", statusReason: "" });
     // A status a single message cannot normally have still reads as finished.
-    await t.db.message.update({
-      where: { batchId_idx: { batchId, idx: index } },
-      data: { status: "invalid", reason: null },
-    });
+    await setStatus("invalid");
     expect((await client.sms.get(sent.id)).body).toMatchObject({ status: "failed", statusReason: "invalid" });
   });
 

@@ -45,7 +45,7 @@ describe("POST /v1/webhooks", () => {
     const { body: listed } = await client.webhooks.list();
     expect(listed.data.find((w) => w.id === data.id)?.attributes).not.toHaveProperty("secret");
     // Stored, to sign with.
-    const row = await t.db.webhook.findUniqueOrThrow({ where: { id: data.id } });
+    const row = await t.row<{ secret: string }>("webhooks", { id: data.id });
     expect(row.secret).toBe(data.attributes.secret);
   });
 
@@ -133,22 +133,19 @@ describe("GET, DELETE and enable", () => {
     expect(deleted.status).toBe(204);
     expect((await refusal(client.webhooks.get(id))).status).toBe(404);
     expect((await refusal(client.webhooks.delete(id))).status).toBe(404);
-    expect(await t.db.webhook.count({ where: { id } })).toBe(0);
+    expect(await t.count("webhooks", { id })).toBe(0);
   });
 
   it("re-enables a disabled webhook, forgetting why it was disabled", async () => {
     const { client } = await t.newAccount(FAST);
     const { id } = (await client.webhooks.create({ url: RECEIVER, events: ["dlr"] })).body.data;
     const since = new Date(Date.now() - 86_400_000);
-    await t.db.webhook.update({
-      where: { id },
-      data: {
-        enabled: false,
-        disabledReason: "failed every delivery",
-        disabledAt: new Date(),
-        failingSince: since,
-      },
-    });
+    await t.query(
+      `UPDATE webhooks SET enabled = false, disabled_reason = 'failed every delivery', disabled_at = now(),
+              failing_since = $2
+        WHERE id = $1`,
+      [id, since],
+    );
     expect((await client.webhooks.get(id)).body.data.attributes).toMatchObject({
       status: "disabled",
       disabled_reason: "failed every delivery",
@@ -188,31 +185,26 @@ describe("GET /v1/webhooks/:id/deliveries", () => {
     expect((await client.webhooks.deliveries(id)).body).toEqual({ data: [], page: { count: 0, number: 1 } });
 
     // Attempts as the workers record them (their tests deliver for real).
-    await t.db.webhookEvent.createMany({
-      data: [
-        { id: "evt_a", webhookId: id, accountId, type: "dlr", payload: "{}", state: "failed", attempts: 20 },
-        {
-          id: "evt_b",
-          webhookId: id,
-          accountId,
-          type: "mo",
-          payload: "{}",
-          state: "delivered",
-          attempts: 10,
-        },
-      ],
-    });
+    await t.query(
+      `INSERT INTO webhook_events (id, webhook_id, account_id, type, payload, state, attempts)
+       VALUES ('evt_a', $1, $2, 'dlr', '{}', 'failed', 20), ('evt_b', $1, $2, 'mo', '{}', 'delivered', 10)`,
+      [id, accountId],
+    );
     const start = Date.parse("2026-11-22T10:00:00.000Z");
-    await t.db.webhookAttempt.createMany({
-      data: Array.from({ length: 30 }, (_, i) => ({
-        eventId: i < 20 ? "evt_a" : "evt_b",
-        webhookId: id,
-        attemptedAt: new Date(start + i * 1_000),
-        statusCode: i === 29 ? 200 : i % 2 ? 500 : null,
-        durationMs: i,
-        error: i === 29 ? null : i % 2 ? "HTTP 500" : "timeout after 10000 ms",
-      })),
-    });
+    for (let i = 0; i < 30; i++) {
+      await t.query(
+        `INSERT INTO webhook_attempts (event_id, webhook_id, attempted_at, status_code, duration_ms, error)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          i < 20 ? "evt_a" : "evt_b",
+          id,
+          new Date(start + i * 1_000),
+          i === 29 ? 200 : i % 2 ? 500 : null,
+          i,
+          i === 29 ? null : i % 2 ? "HTTP 500" : "timeout after 10000 ms",
+        ],
+      );
+    }
 
     const first = (await client.webhooks.deliveries(id)).body;
     expect(first.page).toEqual({ count: 2, number: 1 });

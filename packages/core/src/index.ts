@@ -10,7 +10,6 @@ export {
   type JudgedStatus,
 } from "./batch-counters";
 export * from "./errors";
-export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {
   type FirstPositions,
@@ -37,5 +36,17 @@ export {
   isCountryCode,
   normalizePhoneNumber,
 } from "./phone";
+export {
+  isStorableText,
+  NUL,
+  newBatch,
+  newListedNumbers,
+  newSms,
+  newToken,
+  newWebhook,
+  type Recipient,
+  sender,
+} from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { isStopKeyword } from "./stop-keywords";
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";

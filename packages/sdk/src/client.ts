@@ -12,6 +12,7 @@ import type {
   MessageStatus,
   NewBatch,
   NewSms,
+  NewToken,
   NewWebhook,
   NumbersAdded,
   Page,
@@ -87,7 +88,7 @@ export class Salvo {
   readonly tokens = {
     list: (options: { page?: number } = {}) =>
       this.call<Page<TokenData>>("GET", `/v1/tokens${query({ page: options.page })}`),
-    create: (options: { label?: string } = {}, request: CreateOptions = {}) =>
+    create: (options: NewToken = {}, request: CreateOptions = {}) =>
       this.call<{ data: CreatedTokenData }>("POST", "/v1/tokens", options, keyHeader(request)),
     revoke: (id: string) => this.call<{ data: TokenData }>("DELETE", `/v1/tokens/${encodeURIComponent(id)}`),
   };

@@ -1,4 +1,7 @@
-// Wire types of Salvo's HTTP API, as a client receives them.
+// Wire types of Salvo's HTTP API, as a client receives them. Request types are
+// derived from the API's own schemas (type-only imports: nothing of them ships).
+import type { newBatch, newSms, newToken, newWebhook } from "@salvo/core";
+import type { z } from "zod";
 
 export interface ErrorBody {
   error: { code: string; description: string; field?: string };
@@ -48,27 +51,16 @@ export interface Health {
   checks?: Record<string, string>;
 }
 
-export type Recipient = string | { to: string; ref?: string };
+export type { Recipient } from "@salvo/core";
 
-export interface NewBatch {
-  from: string;
-  body: string;
-  recipients: Recipient[];
-  /** ISO 3166 alpha-2, for national-format numbers; default: the account's. */
-  country?: string;
-  type?: "transactional" | "marketing";
-}
+/** `POST /v1/batches` and `POST /v1/send` (see `newBatch` in @salvo/core). */
+export type NewBatch = z.input<typeof newBatch>;
 
-/** `POST /v1/sms`. */
-export interface NewSms {
-  from: string;
-  /** Any national (read with the account's default country) or international format. */
-  to: string;
-  body: string;
-  shortenUrls?: boolean;
-  /** Default true. */
-  isTransactional?: boolean;
-}
+/** `POST /v1/sms` (see `newSms` in @salvo/core); `isTransactional` defaults to true. */
+export type NewSms = z.input<typeof newSms>;
+
+/** `POST /v1/tokens`. */
+export type NewToken = z.input<typeof newToken>;
 
 export type SmsStatus =
   | "pending"
@@ -216,14 +208,8 @@ export interface InboundReplyData {
 /** What a webhook can subscribe to. */
 export type WebhookEventType = "dlr" | "mo" | "stop" | "batch.completed";
 
-/** `POST /v1/webhooks`. */
-export interface NewWebhook {
-  /** `https://` (or `http://`), at most 2,048 characters, on a public address. */
-  url: string;
-  events: WebhookEventType[];
-  /** A Standard Webhooks secret (`whsec_…`); one is generated when omitted. */
-  secret?: string;
-}
+/** `POST /v1/webhooks` (see `newWebhook` in @salvo/core). */
+export type NewWebhook = z.input<typeof newWebhook>;
 
 export interface WebhookData {
   id: string;

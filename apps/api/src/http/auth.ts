@@ -1,5 +1,5 @@
 import { isTokenId, splitApiToken, UnauthorizedError } from "@salvo/core";
-import { acceptApiToken, type Db } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import type { Request, RequestHandler } from "express";
 import type { TokenCache } from "./token-cache";
 
@@ -44,7 +44,7 @@ function readCredentials(req: Request): Credentials | null | undefined {
  * Tokens come from `tokens` (kept in memory for a few seconds); the secret is
  * checked on every request.
  */
-export function authenticate(db: Db, tokens: TokenCache): RequestHandler {
+export function authenticate(store: Store, tokens: TokenCache): RequestHandler {
   return async (req, res, next) => {
     const credentials = readCredentials(req);
     if (credentials === undefined) {
@@ -52,7 +52,7 @@ export function authenticate(db: Db, tokens: TokenCache): RequestHandler {
         "Authentication required: send `Authorization: Bearer <token>`, HTTP Basic, or X-API-KEY-ID and X-API-KEY-SECRET.",
       );
     }
-    const account = credentials && acceptApiToken(db, await tokens.get(credentials.id), credentials.secret);
+    const account = credentials && store.tokens.accept(await tokens.get(credentials.id), credentials.secret);
     if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
     res.locals.account = account;
     res.locals.tokenId = credentials.id;

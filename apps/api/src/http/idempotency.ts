@@ -7,18 +7,10 @@ import {
   InvalidParameterError,
   SalvoError,
 } from "@salvo/core";
-import {
-  bindIdempotencyResource,
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  type IdempotencyRecord,
-  inTransaction,
-  releaseIdempotencyKey,
-  type Sql,
-  type SqlClient,
-} from "@salvo/db";
+import type { IdempotencyRecord, Repositories, Store } from "@salvo/db";
 import type { Logger } from "@salvo/runtime";
 import type { Request, RequestHandler, Response } from "express";
+import type { Idempotency, IdempotentWrites } from "../services/idempotency";
 import { type ErrorEnvelope, errorEnvelope } from "./errors";
 import type { Reply } from "./reply";
 import { requestIdOf } from "./request-log";
@@ -39,7 +31,7 @@ const MAX_POLL_MS = 250;
 const NOT_STORED = new Set([400, 413, 415, 422]);
 
 interface IdempotencyDeps {
-  sql: Sql;
+  store: Store;
   logger: Logger;
   /** How long a request waits for another one with its key before answering 409 IDEMPOTENCY_KEY_IN_USE. */
   waitMs: number;
@@ -57,12 +49,18 @@ export interface IdempotencyOptions {
   replayedBody?: (body: unknown) => unknown;
 }
 
-/** A POST that came with an `Idempotency-Key`. */
+/** A request behind `idempotencyKeys`, with its `Idempotency-Key` if it is a POST that came with one. */
 interface KeyedRequest extends IdempotencyDeps {
-  key: string;
+  key: string | undefined;
   /** SHA-256 of the body's bytes, hex (set by `fingerprintBody` when the body is read). */
   fingerprint: string;
   requestId: string | undefined;
+}
+
+/** The idempotency handle a route gives the services it calls. */
+export interface RequestIdempotency extends Idempotency {
+  /** The handle for a service whose write this request answers with `answer(result)` (stored with the write). */
+  answering<T>(answer: (result: T) => Reply): IdempotentWrites<T>;
 }
 
 /**
@@ -73,16 +71,14 @@ interface KeyedRequest extends IdempotencyDeps {
 export function idempotencyKeys(deps: IdempotencyDeps): RequestHandler {
   return (req, res, next) => {
     const key = req.method === "POST" ? req.get("idempotency-key") : undefined;
-    if (key !== undefined) {
-      if (!VALID_KEY.test(key)) {
-        throw new InvalidParameterError(
-          "Idempotency-Key: expected 1 to 255 printable ASCII characters, e.g. a UUID.",
-          "Idempotency-Key",
-        );
-      }
-      const keyed: KeyedRequest = { ...deps, key, fingerprint: EMPTY_BODY, requestId: requestIdOf(res) };
-      res.locals.idempotency = keyed;
+    if (key !== undefined && !VALID_KEY.test(key)) {
+      throw new InvalidParameterError(
+        "Idempotency-Key: expected 1 to 255 printable ASCII characters, e.g. a UUID.",
+        "Idempotency-Key",
+      );
     }
+    const keyed: KeyedRequest = { ...deps, key, fingerprint: EMPTY_BODY, requestId: requestIdOf(res) };
+    res.locals.idempotency = keyed;
     next();
   };
 }
@@ -94,7 +90,7 @@ export function idempotencyKeys(deps: IdempotencyDeps): RequestHandler {
  */
 export function fingerprintBody(_req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   const keyed = (res as Response).locals.idempotency as KeyedRequest | undefined;
-  if (keyed) keyed.fingerprint = createHash("sha256").update(body).digest("hex");
+  if (keyed?.key !== undefined) keyed.fingerprint = createHash("sha256").update(body).digest("hex");
 }
 
 /**
@@ -106,21 +102,23 @@ export function fingerprintBody(_req: IncomingMessage, res: ServerResponse, body
  * IDEMPOTENCY_KEY_REUSED. While the first runs, others wait for its answer up to
  * `waitMs`, then answer 409 IDEMPOTENCY_KEY_IN_USE. 5xx answers (and refusals of
  * the request as written) free the key, so a retry runs again; so does a claim
- * still in progress after `lockMs` (its process died).
+ * still in progress after `lockMs` (its process died). `run` gets the handle
+ * its services bind ids and store answers with.
  */
 export async function idempotently(
   req: Request,
   res: Response,
   scope: IdempotencyOptions & { accountId: string },
-  run: () => Promise<Reply> | Reply,
+  run: (idempotency: RequestIdempotency) => Promise<Reply> | Reply,
 ): Promise<Reply> {
   const keyed = res.locals.idempotency as KeyedRequest | undefined;
-  if (!keyed) return run();
+  if (!keyed) throw new Error("idempotently() on a route without idempotencyKeys()");
+  if (keyed.key === undefined) return run(withoutKey(keyed.store));
   const ref = { accountId: scope.accountId, key: keyed.key };
   const request = `${req.method} ${req.originalUrl.split("?")[0]}`;
   const deadline = Date.now() + keyed.waitMs;
   for (let pause = FIRST_POLL_MS; ; pause = Math.min(MAX_POLL_MS, Math.ceil(pause * 1.5))) {
-    const claim = await claimIdempotencyKey(keyed.sql, {
+    const claim = await keyed.store.idempotency.claim({
       ...ref,
       request,
       fingerprint: keyed.fingerprint,
@@ -128,14 +126,13 @@ export async function idempotently(
     });
     if (claim.claimed) {
       const running: RunningClaim = {
-        sql: keyed.sql,
+        store: keyed.store,
         claim: { ...ref, claimedAt: claim.claimedAt },
         options: scope,
         resourceId: claim.resourceId,
         stored: false,
       };
-      res.locals.idempotencyClaim = running;
-      return runClaimed(keyed, running, run);
+      return runClaimed(keyed, running, () => run(underClaim(running)));
     }
     const { record } = claim;
     if (record.request !== request) {
@@ -161,58 +158,54 @@ export async function idempotently(
 
 type Claim = { accountId: string; key: string; claimedAt: Date };
 
-/** The claim a request runs under, for `idempotentId` and `idempotentWrite`. */
+/** The claim a request runs under, as its handle binds ids and stores answers. */
 interface RunningClaim {
-  sql: Sql;
+  store: Store;
   claim: Claim;
   options: IdempotencyOptions;
   resourceId: string | null;
-  /** The answer was stored with the write itself (`idempotentWrite`). */
+  /** The answer was stored with the write itself (see `underClaim`'s `write`). */
   stored: boolean;
 }
 
-/**
- * The id of what this request creates. Under an `Idempotency-Key`, it is bound
- * to the key before anything is created, and a retry that takes over an
- * abandoned claim (its process died, maybe after creating it) gets the same id
- * back: what it creates then exists already, and is not created twice. Without
- * a key, `make()`'s id.
- */
-export async function idempotentId(res: Response, make: () => string): Promise<string> {
-  const running = res.locals.idempotencyClaim as RunningClaim | undefined;
-  if (!running) return make();
-  if (running.resourceId !== null) return running.resourceId;
-  const id = make();
-  if (!(await bindIdempotencyResource(running.sql, running.claim, id))) throw new IdempotencyKeyInUseError();
-  running.resourceId = id;
-  return id;
+/** The handle of a request without a key: ids are made, writes run on their own. */
+function withoutKey(store: Store): RequestIdempotency {
+  const id = async (make: () => string) => make();
+  return { id, answering: () => ({ id, write: (write) => write(store) }) };
 }
 
-/**
- * Runs a route's write and, under an `Idempotency-Key`, stores its answer in
- * the same transaction: the write and its answer are committed together, so a
- * crash leaves both (a retry replays the answer) or neither (a retry writes).
- * For writes with no id of their own to bind (`idempotentId`): numbers added
- * to a list, a token whose secret exists only in its first answer. Without a
- * key, the write runs on its own.
- */
-export async function idempotentWrite(
-  res: Response,
-  sql: Sql,
-  write: (sql: Sql | SqlClient) => Promise<Reply>,
-): Promise<Reply> {
-  const running = res.locals.idempotencyClaim as RunningClaim | undefined;
-  if (!running) return write(sql);
-  const reply = await inTransaction(running.sql, async (client) => {
-    const written = await write(client);
-    if (!isStored(written.status)) return written;
-    if (!(await completeIdempotencyKey(client, running.claim, storedAnswer(written, running.options)))) {
-      throw new IdempotencyKeyInUseError(); // taken over meanwhile: this attempt's write is undone
+/** The handle of a request running under its claimed key. */
+function underClaim(running: RunningClaim): RequestIdempotency {
+  const id = async (make: () => string) => {
+    if (running.resourceId !== null) return running.resourceId;
+    const made = make();
+    if (!(await running.store.idempotency.bindResource(running.claim, made))) {
+      throw new IdempotencyKeyInUseError();
     }
-    return written;
-  });
-  running.stored = isStored(reply.status);
-  return reply;
+    running.resourceId = made;
+    return made;
+  };
+  return {
+    id,
+    answering: <T>(answer: (result: T) => Reply) => ({
+      id,
+      async write(write: (tx: Repositories) => Promise<T>): Promise<T> {
+        let stored = false;
+        const result = await running.store.transaction(async (tx) => {
+          const written = await write(tx);
+          const reply = answer(written);
+          stored = isStored(reply.status);
+          if (!stored) return written;
+          if (!(await tx.idempotency.complete(running.claim, storedAnswer(reply, running.options)))) {
+            throw new IdempotencyKeyInUseError(); // taken over meanwhile: this attempt's write is undone
+          }
+          return written;
+        });
+        running.stored = stored;
+        return result;
+      },
+    }),
+  };
 }
 
 async function runClaimed(keyed: KeyedRequest, running: RunningClaim, run: () => Promise<Reply> | Reply) {
@@ -259,11 +252,11 @@ function isStored(status: number): boolean {
 async function store(
   keyed: KeyedRequest,
   claim: Claim,
-  answer: Parameters<typeof completeIdempotencyKey>[2],
+  answer: Parameters<Store["idempotency"]["complete"]>[1],
 ) {
   const context = { requestId: keyed.requestId, accountId: claim.accountId };
   try {
-    if (!(await completeIdempotencyKey(keyed.sql, claim, answer))) {
+    if (!(await keyed.store.idempotency.complete(claim, answer))) {
       keyed.logger.warn(context, "idempotency key taken over while its request ran; answer not stored");
     }
   } catch (error) {
@@ -276,7 +269,7 @@ async function store(
 
 async function release(keyed: KeyedRequest, claim: Claim) {
   try {
-    await releaseIdempotencyKey(keyed.sql, claim);
+    await keyed.store.idempotency.release(claim);
   } catch (error) {
     keyed.logger.warn(
       { requestId: keyed.requestId, accountId: claim.accountId, err: (error as Error).message },

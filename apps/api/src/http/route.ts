@@ -9,7 +9,12 @@ import {
 import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { fingerprintBody, type IdempotencyOptions, idempotently } from "./idempotency";
+import {
+  fingerprintBody,
+  type IdempotencyOptions,
+  idempotently,
+  type RequestIdempotency,
+} from "./idempotency";
 import { answerFormat, notInXml, type Reply, sendReply, unXmlableChar } from "./reply";
 
 /** Small JSON bodies unless a route says otherwise (bulk routes raise it). */
@@ -19,6 +24,8 @@ interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The request's `Idempotency-Key`, as its services take it (routes declared `idempotent` only). */
+  idempotency: RequestIdempotency;
   req: Request;
   res: Response;
 }
@@ -53,15 +60,15 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
       ]
     : [];
   const handle: RequestHandler = async (req, res) => {
-    const input = {
+    const parsed = {
       params: parse(spec.params, req.params, "path"),
       query: parse(spec.query, req.query, "query string"),
       body: parse(spec.body, req.body, "request body"),
       req,
       res,
-    } as RouteInput<P, Q, B>;
+    } as Omit<RouteInput<P, Q, B>, "idempotency">;
     if (answerFormat(req) !== "application/json") refuseWhatXmlCannotCarry(req.body, "");
-    const run = () => spec.handler(input);
+    const run = (idempotency: RequestIdempotency) => spec.handler({ ...parsed, idempotency });
     const { idempotent } = spec;
     const reply = idempotent
       ? await idempotently(
@@ -70,11 +77,17 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
           { accountId: accountOf(res).id, ...(idempotent === true ? {} : idempotent) },
           run,
         )
-      : await run();
+      : await run(NOT_IDEMPOTENT);
     sendReply(req, res, reply);
   };
   return [...parseBody, handle];
 }
+
+// A route not declared `idempotent` has no key to honour: using one is a mistake in the route.
+const notIdempotent = (): never => {
+  throw new Error("an idempotency handle used by a route not declared idempotent");
+};
+const NOT_IDEMPOTENT: RequestIdempotency = { id: notIdempotent, answering: notIdempotent };
 
 // express.json reads a body past its limit to the end before answering 413 (to keep
 // the connection): a body announced past the limit is refused before a byte of it is

@@ -1,4 +1,4 @@
-import { type Db, findApiToken, type TokenWithAccount } from "@salvo/db";
+import type { Store, TokenWithAccount } from "@salvo/db";
 
 interface Entry {
   expiresAt: number;
@@ -16,12 +16,12 @@ interface Entry {
  */
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #db: Db;
+  readonly #store: Store;
   readonly #ttlMs: number;
   readonly #maxEntries: number;
 
-  constructor(db: Db, options: { ttlMs: number; maxEntries?: number }) {
-    this.#db = db;
+  constructor(store: Store, options: { ttlMs: number; maxEntries?: number }) {
+    this.#store = store;
     this.#ttlMs = options.ttlMs;
     this.#maxEntries = options.maxEntries ?? 10_000;
   }
@@ -31,7 +31,7 @@ export class TokenCache {
     const cached = this.#entries.get(tokenId);
     if (cached && cached.expiresAt > now) return cached.token;
     if (cached) this.#entries.delete(tokenId);
-    const token = findApiToken(this.#db, tokenId);
+    const token = this.#store.tokens.find(tokenId);
     if (this.#ttlMs <= 0) return token;
 
     const entry = { expiresAt: now + this.#ttlMs, token };

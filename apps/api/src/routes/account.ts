@@ -1,7 +1,7 @@
-import { UnauthorizedError } from "@salvo/core";
-import { type Account, type Db, findAccount } from "@salvo/db";
+import type { Account, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
+import { currentAccount } from "../services/account";
 
 /** An account as the API shows it. */
 function accountResource(account: Account) {
@@ -28,18 +28,15 @@ function accountResource(account: Account) {
   };
 }
 
-export function accountRoutes(db: Db): Router {
+export function accountRoutes(store: Store): Router {
   const router = Router();
   router.get(
     "/account",
     route({
-      handler: async ({ res }) => {
-        // Read now: the authenticated account may be a few seconds old (see TokenCache),
-        // and clients read their credits here right after spending them.
-        const account = await findAccount(db, accountOf(res).id);
-        if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
-        return { status: 200, body: accountResource(account) };
-      },
+      handler: async ({ res }) => ({
+        status: 200,
+        body: accountResource(await currentAccount(store, accountOf(res).id)),
+      }),
     }),
   );
   return router;

@@ -1,4 +1,4 @@
-import type { Db } from "@salvo/db";
+import type { Store } from "@salvo/db";
 import { countLiveWorkers, type RedisClient } from "@salvo/queue";
 import { Router } from "express";
 import { route } from "../http/route";
@@ -26,7 +26,7 @@ async function check(probe: () => Promise<unknown>): Promise<"ok" | string> {
 }
 
 /** `/healthz`: the process answers. `/readyz`: Redis and PostgreSQL answer too. No auth. */
-export function healthRoutes(db: Db, redis: RedisClient, redisPrefix: string): Router {
+export function healthRoutes(store: Store, redis: RedisClient, redisPrefix: string): Router {
   const router = Router();
   router.get("/healthz", route({ handler: () => ({ status: 200, body: { status: "ok" } }) }));
   router.get(
@@ -34,7 +34,7 @@ export function healthRoutes(db: Db, redis: RedisClient, redisPrefix: string): R
     route({
       handler: async () => {
         const [postgres, redisCheck] = await Promise.all([
-          check(() => db.$queryRaw`SELECT 1`),
+          check(() => store.ping()),
           check(() => redis.ping()),
         ]);
         // Workers are reported, not required: the API accepts work while none runs.

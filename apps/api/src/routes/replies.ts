@@ -1,38 +1,38 @@
 import { messageId } from "@salvo/core";
-import { listReplies, receiveInbound, type Sql, type Reply as StoredReply } from "@salvo/db";
+import type { InboundMessage, Store } from "@salvo/db";
 import { type ConnectorConfig, findProvider } from "@salvo/providers";
-import { enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
-import type { Logger } from "@salvo/runtime";
 import { Router } from "express";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
+import { type InboundDeps, receiveInbound } from "../services/inbound";
 
-/** A reply as the API shows it: what was received, and the message it answers. */
-function replyResource(reply: StoredReply) {
+/** An inbound message as the API shows it (a "reply"): what was received, and the message it answers. */
+function replyResource(message: InboundMessage) {
   return {
-    id: reply.id,
+    id: message.id,
     type: "replies",
     attributes: {
-      from: reply.from,
-      to: reply.to,
-      body: reply.body,
-      stop: reply.stop,
-      message_id: reply.batchId !== null && reply.idx !== null ? messageId(reply.batchId, reply.idx) : null,
-      batch_id: reply.batchId,
-      received_at: reply.receivedAt.toISOString(),
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      stop: message.stop,
+      message_id:
+        message.batchId !== null && message.idx !== null ? messageId(message.batchId, message.idx) : null,
+      batch_id: message.batchId,
+      received_at: message.receivedAt.toISOString(),
     },
   };
 }
 
 /** `GET /v1/replies`: the account's inbound messages (MO), STOPs included, newest first. */
-export function replyRoutes(sql: Sql): Router {
+export function replyRoutes(store: Store): Router {
   const router = Router();
   router.get(
     "/replies",
     route({
       query: pageQuery,
       handler: async ({ query, res }) => {
-        const { replies, pages } = await listReplies(sql, accountOf(res).id, query.page);
+        const { replies, pages } = await store.inbound.list(accountOf(res).id, query.page);
         return { status: 200, body: paged(replies.map(replyResource), pages, query.page) };
       },
     }),
@@ -47,10 +47,7 @@ export function replyRoutes(sql: Sql): Router {
  * provider, not an account, calls it. The message is stored (and a STOP applied)
  * before the answer.
  */
-export function providerCallbackRoutes(
-  connectors: ConnectorConfig[],
-  { sql, webhooks, logger }: { sql: Sql; webhooks: OpenQueue<"webhooks">; logger: Logger },
-): Router {
+export function providerCallbackRoutes(connectors: ConnectorConfig[], deps: InboundDeps): Router {
   const router = Router();
   for (const connector of connectors) {
     const { inboundSchema } = findProvider(connector.provider);
@@ -60,21 +57,14 @@ export function providerCallbackRoutes(
       route({
         body: inboundSchema,
         handler: async ({ body }) => {
-          const { reply, events } = await receiveInbound(sql, body);
-          // Stored with its events: if Redis is down, the workers' sweep enqueues them.
-          await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
-            logger.warn(
-              { events: events.length, err: error.message },
-              "webhook events not enqueued; the sweep will",
-            ),
-          );
-          const resource = replyResource(reply);
+          const message = await receiveInbound(deps, body);
+          const resource = replyResource(message);
           return {
             status: 202,
             body: {
               data: {
                 ...resource,
-                attributes: { ...resource.attributes, account_matched: reply.accountId !== null },
+                attributes: { ...resource.attributes, account_matched: message.accountId !== null },
               },
             },
           };

@@ -1,18 +1,12 @@
-import {
-  type ApiToken,
-  createApiToken,
-  type Db,
-  listApiTokens,
-  revokeAccountApiToken,
-  type Sql,
-} from "@salvo/db";
+import { isStorableText, newToken } from "@salvo/core";
+import type { ApiToken, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { idempotentWrite } from "../http/idempotency";
 import { paged, pageQuery } from "../http/pagination";
+import type { Reply } from "../http/reply";
 import { accountOf, route } from "../http/route";
-import { isStorableText } from "../http/text";
 import type { TokenCache } from "../http/token-cache";
+import { type CreatedToken, createToken, revokeToken } from "../services/tokens";
 
 /** The answer that creates a token: the only one that shows its secret (`token`). */
 function createdToken(apiToken: ApiToken, token: string | null) {
@@ -36,8 +30,17 @@ function tokenResource(token: ApiToken) {
 
 const tokenParams = z.object({ id: z.string().min(1).max(100).refine(isStorableText, "not a token id") });
 
+/** The answer to `POST /v1/tokens`. */
+function tokenCreated({ apiToken, token }: CreatedToken): Reply {
+  return {
+    status: 201,
+    body: createdToken(apiToken, token),
+    headers: { Location: `/v1/tokens/${apiToken.id}` },
+  };
+}
+
 /** The account's own API tokens: list, create (the secret is shown once), revoke (never the last live one). */
-export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
+export function tokenRoutes(store: Store, cache: TokenCache): Router {
   const router = Router();
 
   router.get(
@@ -45,7 +48,7 @@ export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
     route({
       query: pageQuery,
       handler: async ({ query, res }) => {
-        const { tokens, pages } = await listApiTokens(db, accountOf(res).id, query.page);
+        const { tokens, pages } = await store.tokens.list(accountOf(res).id, query.page);
         return { status: 200, body: paged(tokens.map(tokenResource), pages, query.page) };
       },
     }),
@@ -54,14 +57,7 @@ export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
   router.post(
     "/tokens",
     route({
-      body: z.strictObject({
-        label: z
-          .string()
-          .trim()
-          .max(100)
-          .refine(isStorableText, "text without NUL characters or unpaired surrogates")
-          .default(""),
-      }),
+      body: newToken,
       // Only a hash of the secret is ever stored: a replay shows the token without
       // it. The token and that answer are stored together, so a retry never makes
       // a second token.
@@ -71,15 +67,8 @@ export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
           return { data: { ...data, attributes: { ...data.attributes, token: null } } };
         },
       },
-      handler: ({ body, res }) =>
-        idempotentWrite(res, sql, async (tx) => {
-          const { apiToken, token } = await createApiToken(tx, accountOf(res).id, body.label);
-          return {
-            status: 201,
-            body: createdToken(apiToken, token),
-            headers: { Location: `/v1/tokens/${apiToken.id}` },
-          };
-        }),
+      handler: async ({ body, res, idempotency }) =>
+        tokenCreated(await createToken(accountOf(res).id, body.label, idempotency.answering(tokenCreated))),
     }),
   );
 
@@ -88,8 +77,7 @@ export function tokenRoutes(db: Db, sql: Sql, cache: TokenCache): Router {
     route({
       params: tokenParams,
       handler: async ({ params, res }) => {
-        // Never the account's last live token: it would lock the account out for good.
-        const token = await revokeAccountApiToken(db, params.id, accountOf(res).id);
+        const token = await revokeToken(store, accountOf(res).id, params.id);
         // Refused from the next request on, at least by this process.
         cache.evict(token.id);
         return { status: 200, body: { data: tokenResource(token) } };

@@ -1,31 +1,14 @@
-import { InvalidParameterError, newId, WEBHOOK_EVENT_TYPES } from "@salvo/core";
-import {
-  createWebhook,
-  deleteWebhook,
-  enableWebhook,
-  findWebhook,
-  listWebhookAttempts,
-  listWebhooks,
-  type Sql,
-  type Webhook,
-  type WebhookAttempt,
-} from "@salvo/db";
-import {
-  checkDestination,
-  DestinationRefusedError,
-  generateWebhookSecret,
-  isWebhookSecret,
-  type SecretBox,
-  webhookUrlProblem,
-} from "@salvo/webhooks";
+import { isStorableText, newWebhook } from "@salvo/core";
+import type { Webhook, WebhookAttempt } from "@salvo/db";
+import { isWebhookSecret, webhookUrlProblem } from "@salvo/webhooks";
 import { Router } from "express";
 import { z } from "zod";
-import { idempotentId } from "../http/idempotency";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
-import { isStorableText } from "../http/text";
+import { createWebhook, type WebhookDeps } from "../services/webhooks";
 
-const newWebhook = z.strictObject({
+/** `newWebhook` with @salvo/webhooks' rules for its URL and secret. */
+const webhookRequest = newWebhook.extend({
   // Stored as parsed (percent-encoded, lower-case host): what is posted to, and shown.
   url: z.string().transform((url, ctx) => {
     const problem = webhookUrlProblem(url);
@@ -33,10 +16,6 @@ const newWebhook = z.strictObject({
     ctx.addIssue({ code: "custom", message: problem });
     return z.NEVER;
   }),
-  events: z
-    .array(z.enum(WEBHOOK_EVENT_TYPES))
-    .min(1, `at least one of ${WEBHOOK_EVENT_TYPES.join(", ")}`)
-    .refine((events) => new Set(events).size === events.length, "each event type at most once"),
   secret: z
     .string()
     .refine(isWebhookSecret, "expected a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes")
@@ -93,42 +72,21 @@ function withSecret(body: unknown, change: (secret: string, webhookId: string) =
  * shown once, in the answer that creates the webhook. A URL must point at a
  * public address unless the operator allows private networks.
  */
-export function webhookRoutes(
-  sql: Sql,
-  options: { allowPrivateNetworks: boolean; secrets: SecretBox },
-): Router {
+export function webhookRoutes(deps: WebhookDeps): Router {
+  const { store, secrets } = deps;
   const router = Router();
 
   router.post(
     "/webhooks",
     route({
-      body: newWebhook,
+      body: webhookRequest,
       // Kept for replays with the secret sealed, as the webhook's own row keeps it.
       idempotent: {
-        storedBody: (body) => withSecret(body, (secret, id) => options.secrets.seal(secret, id)),
-        replayedBody: (body) => withSecret(body, (secret, id) => options.secrets.open(secret, id)),
+        storedBody: (body) => withSecret(body, (secret, id) => secrets.seal(secret, id)),
+        replayedBody: (body) => withSecret(body, (secret, id) => secrets.open(secret, id)),
       },
-      handler: async ({ body, res }) => {
-        const account = accountOf(res);
-        try {
-          await checkDestination(body.url, { allowPrivateNetworks: options.allowPrivateNetworks });
-        } catch (error) {
-          if (error instanceof DestinationRefusedError) {
-            throw new InvalidParameterError(`url: ${error.message}`, "url");
-          }
-          throw error;
-        }
-        const id = await idempotentId(res, () => newId("whk"));
-        // Stored sealed (WEBHOOK_SECRET_KEYS); a retry of a request that stored
-        // it already gets the webhook and secret its first attempt made.
-        const { webhook, secret: stored } = await createWebhook(sql, {
-          id,
-          accountId: account.id,
-          url: body.url,
-          events: body.events,
-          secret: options.secrets.seal(body.secret ?? generateWebhookSecret(), id),
-        });
-        const secret = options.secrets.open(stored, id);
+      handler: async ({ body, res, idempotency }) => {
+        const { webhook, secret } = await createWebhook(deps, accountOf(res), body, idempotency);
         const resource = webhookResource(webhook);
         return {
           status: 201,
@@ -147,7 +105,7 @@ export function webhookRoutes(
     route({
       query: pageQuery,
       handler: async ({ query, res }) => {
-        const { webhooks, pages } = await listWebhooks(sql, accountOf(res).id, query.page);
+        const { webhooks, pages } = await store.webhooks.list(accountOf(res).id, query.page);
         return { status: 200, body: paged(webhooks.map(webhookResource), pages, query.page) };
       },
     }),
@@ -158,7 +116,7 @@ export function webhookRoutes(
     route({
       params: webhookParams,
       handler: async ({ params, res }) => {
-        const resource = webhookResource(await findWebhook(sql, accountOf(res).id, params.id));
+        const resource = webhookResource(await store.webhooks.find(accountOf(res).id, params.id));
         return { status: 200, body: { data: resource, links: resource.links } };
       },
     }),
@@ -169,7 +127,7 @@ export function webhookRoutes(
     route({
       params: webhookParams,
       handler: async ({ params, res }) => {
-        await deleteWebhook(sql, accountOf(res).id, params.id);
+        await store.webhooks.delete(accountOf(res).id, params.id);
         return { status: 204 };
       },
     }),
@@ -181,7 +139,7 @@ export function webhookRoutes(
       params: webhookParams,
       idempotent: true,
       handler: async ({ params, res }) => {
-        const resource = webhookResource(await enableWebhook(sql, accountOf(res).id, params.id));
+        const resource = webhookResource(await store.webhooks.enable(accountOf(res).id, params.id));
         return { status: 200, body: { data: resource, links: resource.links } };
       },
     }),
@@ -193,7 +151,11 @@ export function webhookRoutes(
       params: webhookParams,
       query: pageQuery,
       handler: async ({ params, query, res }) => {
-        const { attempts, pages } = await listWebhookAttempts(sql, accountOf(res).id, params.id, query.page);
+        const { attempts, pages } = await store.webhooks.listAttempts(
+          accountOf(res).id,
+          params.id,
+          query.page,
+        );
         return { status: 200, body: paged(attempts.map(attemptResource), pages, query.page) };
       },
     }),

@@ -1,6 +1,5 @@
+import { NUL, sender } from "@salvo/core";
 import { z } from "zod";
-
-const NUL = "\u0000";
 
 /**
  * The body of the simulator's inbound callback (`POST /v1/providers/<connector>/inbound`),
@@ -8,9 +7,8 @@ const NUL = "\u0000";
  */
 export const simulatorInboundSchema = z.strictObject({
   from: z.string().min(1).max(64),
-  to: z
-    .string()
-    .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits"),
+  // The sender id or number replied to: what a batch's `from` may be.
+  to: sender,
   body: z
     .string()
     .max(1_600)

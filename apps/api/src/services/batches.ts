@@ -1,0 +1,55 @@
+import { type newBatch, newId, segmentCount } from "@salvo/core";
+import type { Account, NewBatch, Store } from "@salvo/db";
+import type { OpenQueue } from "@salvo/queue";
+import type { Logger } from "@salvo/runtime";
+import type { z } from "zod";
+import type { Idempotency } from "./idempotency";
+
+/** A batch as requested (`POST /v1/batches`, `POST /v1/send`), parsed. */
+export type BatchRequest = z.output<typeof newBatch>;
+
+/** What accepting a batch needs: where it is stored, and the queue that sends it. */
+export interface BatchIntake {
+  store: Store;
+  batches: OpenQueue<"batches">;
+  logger: Logger;
+  chunkSize: number;
+}
+
+/**
+ * Stores a batch (taking its credits) and enqueues its `batches` job. Once
+ * stored it is durable: if Redis is down the reconciler enqueues it later.
+ */
+export async function submitBatch(
+  { store, batches, logger, chunkSize }: BatchIntake,
+  batch: Omit<NewBatch, "chunkSize">,
+): Promise<void> {
+  await store.batches.accept({ ...batch, chunkSize });
+  await batches.add({ batchId: batch.id }, { jobId: batch.id }).catch((error: Error) => {
+    logger.warn(
+      { batchId: batch.id, err: error.message },
+      "batch stored but not enqueued; the reconciler will",
+    );
+  });
+}
+
+/** Accepts an account's batch: stored, its credits taken, enqueued. Returns its id. */
+export async function createBatch(
+  intake: BatchIntake,
+  account: Account,
+  request: BatchRequest,
+  idempotency: Idempotency,
+): Promise<string> {
+  const id = await idempotency.id(() => newId("bat"));
+  await submitBatch(intake, {
+    id,
+    accountId: account.id,
+    type: request.type,
+    sender: request.from,
+    body: request.body,
+    country: request.country ?? null,
+    segments: segmentCount(request.body),
+    recipients: request.recipients,
+  });
+  return id;
+}

@@ -1,0 +1,65 @@
+import {
+  INVALID_NUMBER_REASONS,
+  InvalidParameterError,
+  invalidNumberReason,
+  messageId,
+  NotFoundError,
+  newId,
+  type newSms,
+  normalizePhoneNumber,
+  parseMessageId,
+  segmentCount,
+} from "@salvo/core";
+import type { Account, SingleMessage, Store } from "@salvo/db";
+import type { z } from "zod";
+import { type BatchIntake, submitBatch } from "./batches";
+import type { Idempotency } from "./idempotency";
+
+/** A single message as requested (`POST /v1/sms`), parsed. */
+type SmsRequest = z.output<typeof newSms>;
+
+/**
+ * Sends one message: underneath, a batch of one (`single`), judged, limited and
+ * charged by the workers exactly like any batch message, and hidden from batch
+ * listings. Returns the message's id.
+ */
+export async function sendSms(
+  intake: BatchIntake,
+  account: Account,
+  request: SmsRequest,
+  idempotency: Idempotency,
+): Promise<string> {
+  // The only per-number check made while the client waits: a number that is not
+  // valid. Everything else (lists, anti-flood, limits) is the workers'.
+  if (normalizePhoneNumber(request.to, account.defaultCountry) === null) {
+    const reason = invalidNumberReason(request.to, account.defaultCountry);
+    throw new InvalidParameterError(
+      `to: not a valid phone number: ${INVALID_NUMBER_REASONS[reason]} (${reason}; a national number is read with country ${account.defaultCountry}).`,
+      "to",
+    );
+  }
+  const batchId = await idempotency.id(() => newId("bat"));
+  await submitBatch(intake, {
+    id: batchId,
+    accountId: account.id,
+    type: request.isTransactional ? "transactional" : "marketing",
+    sender: request.from,
+    body: request.body,
+    // The country the number was just checked with, so the worker reads it the same way.
+    country: account.defaultCountry,
+    segments: segmentCount(request.body),
+    recipients: [request.to],
+    single: true,
+    shortenUrls: request.shortenUrls,
+  });
+  return messageId(batchId, 0);
+}
+
+/** An account's single message by its id; NotFoundError when there is none. */
+export async function findSms(store: Store, accountId: string, id: string): Promise<SingleMessage> {
+  const parsed = parseMessageId(id);
+  const message =
+    parsed?.index === 0 ? await store.batches.findSingleMessage(accountId, parsed.batchId) : null;
+  if (!message) throw new NotFoundError(`No message ${id}.`);
+  return message;
+}

@@ -1,0 +1,147 @@
+// The bodies of the API's requests, as zod schemas: the API parses with them, the
+// SDK derives its request types from them (`z.input`), so the two cannot drift.
+import { z } from "zod";
+import { isCountryCode } from "./phone";
+import { WEBHOOK_EVENT_TYPES } from "./webhook-events";
+
+/**
+ * PostgreSQL text cannot hold U+0000 (no SMS carries it either): a text stored
+ * verbatim is refused with it, rather than failing a query with a 500.
+ */
+export const NUL = "\u0000";
+
+/**
+ * Whether PostgreSQL can store a text as it is: no NUL and no unpaired UTF-16
+ * surrogate (JSON can carry one, UTF-8 cannot; node-postgres would silently turn
+ * it into U+FFFD). Values stored or looked up verbatim are checked with it.
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes(NUL) && !/\p{Surrogate}/u.test(text);
+}
+
+const MAX_RECIPIENTS = 1_000_000;
+const MAX_REF_LENGTH = 255;
+const MAX_LISTED_NUMBERS = 100_000;
+
+/** A recipient as a client writes it: a number, or a number with the client's own reference. */
+export type Recipient = string | { to: string; ref?: string };
+/** A recipient as parsed: the number, or the number and its reference. */
+type ParsedRecipient = string | [to: string, ref: string];
+
+/**
+ * Recipients are checked for shape only (a string, or `{to, ref?}`): whether a
+ * number is valid is for the workers to judge and count, never a reason to refuse
+ * the batch. A plain loop rather than a zod union: it runs up to a million times
+ * while the client waits.
+ */
+const recipients = z
+  .array(z.unknown())
+  .min(1, "at least one recipient is required")
+  .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients per batch`)
+  .transform((list, ctx) => {
+    const out: ParsedRecipient[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (typeof item === "string") {
+        out[i] = item;
+        continue;
+      }
+      if (item && typeof item === "object" && !Array.isArray(item)) {
+        const { to, ref, ...rest } = item as Record<string, unknown>;
+        const extra = Object.keys(rest)[0];
+        const problem =
+          typeof to !== "string"
+            ? { path: [i, "to"], message: "expected a phone number string" }
+            : ref !== undefined &&
+                (typeof ref !== "string" || ref.length > MAX_REF_LENGTH || ref.includes(NUL))
+              ? {
+                  path: [i, "ref"],
+                  message: `expected a string of at most ${MAX_REF_LENGTH} characters, without NUL`,
+                }
+              : extra !== undefined
+                ? { path: [i, extra], message: "unknown field" }
+                : null;
+        if (!problem) {
+          out[i] = ref === undefined ? (to as string) : [to as string, ref as string];
+          continue;
+        }
+        ctx.addIssue({ code: "custom", ...problem });
+        return z.NEVER;
+      }
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: 'expected "number" or {"to": "number", "ref": "…"}',
+      });
+      return z.NEVER;
+    }
+    return out;
+  }) as unknown as z.ZodType<ParsedRecipient[], Recipient[]>; // what the loop accepts, for clients' types
+
+/** A sender id: 1 to 11 letters and digits, or a number of up to 15 digits. */
+export const sender = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits");
+
+/** A message text as sent: 1 to 1,600 characters, no NUL. */
+const messageBody = z
+  .string()
+  .min(1, "the message body is empty")
+  .refine((body) => !body.includes(NUL), "the message body contains a NUL character")
+  .refine((body) => [...body].length <= 1_600, "at most 1,600 characters");
+
+/** The body of `POST /v1/batches` (and of `POST /v1/send`). */
+export const newBatch = z.strictObject({
+  from: sender,
+  body: messageBody,
+  recipients,
+  /** ISO 3166 alpha-2, for national-format numbers; default: the account's. */
+  country: z
+    .string()
+    .transform((code) => code.toUpperCase())
+    .refine(isCountryCode, "expected an ISO 3166 alpha-2 country code, e.g. FR")
+    .optional(),
+  type: z.enum(["transactional", "marketing"]).default("transactional"),
+});
+
+/** The body of `POST /v1/sms`: one message. */
+export const newSms = z.strictObject({
+  from: sender,
+  /** Any national (read with the account's default country) or international format. */
+  to: z.string(),
+  body: messageBody,
+  shortenUrls: z.boolean().default(false),
+  // As a batch's `type`: transactional unless said otherwise.
+  isTransactional: z.boolean().default(true),
+});
+
+/** The body of `POST /v1/blacklist` and `POST /v1/npai`. */
+export const newListedNumbers = z.strictObject({
+  numbers: z.array(z.string()).min(1).max(MAX_LISTED_NUMBERS),
+});
+
+/** The body of `POST /v1/tokens`. */
+export const newToken = z.strictObject({
+  label: z
+    .string()
+    .trim()
+    .max(100)
+    .refine(isStorableText, "text without NUL characters or unpaired surrogates")
+    .default(""),
+});
+
+/**
+ * The body of `POST /v1/webhooks`, as far as it can be checked without the
+ * network or secrets: the API extends `url` and `secret` with @salvo/webhooks'
+ * rules (a URL it may post to, a Standard Webhooks secret).
+ */
+export const newWebhook = z.strictObject({
+  /** `https://` (or `http://`), at most 2,048 characters, on a public address. */
+  url: z.string(),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .min(1, `at least one of ${WEBHOOK_EVENT_TYPES.join(", ")}`)
+    .refine((events) => new Set(events).size === events.length, "each event type at most once"),
+  /** A Standard Webhooks secret (`whsec_…`); one is generated when omitted. */
+  secret: z.string().optional(),
+});
