@@ -2,7 +2,7 @@
 // source of truth for the tables; these types name the columns repositories
 // read, and test/rows.test.ts fails when a table gains or loses a column that
 // its type does not follow.
-import { BATCH_COUNTER_NAMES, type BatchCounter } from "@salvo/core";
+import { BATCH_COUNTER_NAMES, type BatchCounter, type MessageStatus } from "@salvo/core";
 
 export interface Account {
   id: string;
@@ -102,16 +102,7 @@ export const BATCH_COLUMNS = {
   completedAt: "completed_at",
 } as const satisfies Record<keyof Batch, string>;
 
-export type MessageStatus =
-  | "sent"
-  | "delivered"
-  | "undelivered"
-  | "failed"
-  | "blacklisted"
-  | "duplicated"
-  | "invalid"
-  | "npai"
-  | "flooded";
+export type { MessageStatus };
 
 export interface Message {
   batchId: string;
