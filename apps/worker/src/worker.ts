@@ -37,8 +37,7 @@ export async function startWorker(
   options: { onFatal?: (error: Error) => void } = {},
 ): Promise<RunningWorker> {
   const id = randomUUID();
-  // DATABASE_POOL_SIZE + 2: what README (PgBouncer sizing) counts for a worker, as its two pools held.
-  const store = createStore(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE + 2, name: "salvo-worker" });
+  const store = createStore(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE, name: "salvo-worker" });
   const redis = createRedis(env.REDIS_URL, {
     name: "salvo-worker",
     blocking: true,
