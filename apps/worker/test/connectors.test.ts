@@ -11,7 +11,7 @@ import {
 } from "@salvo/providers";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
-import { countReplies, type Stack, startStack, waitFor } from "./stack";
+import { countReplies, type Stack, startStack, subscribe, waitFor } from "./stack";
 
 const handedOff = new Map<string, OutboundMessage[]>();
 /** Per connector (by its label): a handset's SMS reaching the provider, as an SMPP deliver_sm would. */
@@ -72,13 +72,7 @@ afterAll(() => stack.stopAll());
 
 it("sends a batch through the default connector of a provider registered in one line, and takes its replies", async () => {
   const { client, accountId } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
-  await stack.store.webhooks.create({
-    id: `whk_${accountId}`,
-    accountId,
-    url: "http://127.0.0.1:9/hook",
-    events: ["mo", "stop"],
-    secret: "whsec_x",
-  });
+  await subscribe(stack, accountId, "hook", ["mo", "stop"]);
   const recipients = ["+33612370001", "+33612370002", "+33612370003"];
   const { body } = await client.batches.create({ from: "ECHO", body: "please reply", recipients });
   const batchId = body.data.batch_id;

@@ -1,6 +1,6 @@
 import { messageId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, subscribe } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -23,20 +23,8 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
 describe("delivery reports and completed batches", () => {
   it("write a dlr event per report and one batch.completed per batch, for the webhooks that want them", async () => {
     const { client, accountId } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
-    await stack.store.webhooks.create({
-      id: `whk_all_${accountId}`,
-      accountId,
-      url: "http://127.0.0.1:9/hook",
-      events: ["dlr", "batch.completed"],
-      secret: "whsec_x",
-    });
-    await stack.store.webhooks.create({
-      id: `whk_mo_${accountId}`,
-      accountId,
-      url: "http://127.0.0.1:9/mo",
-      events: ["mo"],
-      secret: "whsec_x",
-    });
+    await subscribe(stack, accountId, "all", ["dlr", "batch.completed"]);
+    await subscribe(stack, accountId, "mo", ["mo"]);
     // 25 recipients over 3 chunks: delivered, undelivered (98, 99), refused at hand-off (97), invalid.
     const recipients = [
       ...Array.from({ length: 20 }, (_, i) => `+336123800${String(i).padStart(2, "0")}`),

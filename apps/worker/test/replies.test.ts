@@ -1,7 +1,7 @@
 import { messageId } from "@salvo/core";
 import { SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countReplies, type Stack, startStack } from "./stack";
+import { countReplies, type Stack, startStack, subscribe } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -130,17 +130,9 @@ describe("STOP", () => {
 describe("events for webhooks", () => {
   it("writes an mo event for every reply and a stop event for a STOP, to the webhooks that want them", async () => {
     const { client, accountId } = await account();
-    const hook = async (id: string, events: string[]) =>
-      stack.store.webhooks.create({
-        id: `${id}_${accountId}`,
-        accountId,
-        url: "http://127.0.0.1:9/hook",
-        events,
-        secret: "whsec_x",
-      });
-    await hook("whk_mo", ["mo"]);
-    await hook("whk_both", ["mo", "stop"]);
-    await hook("whk_dlr", ["dlr"]);
+    await subscribe(stack, accountId, "mo", ["mo"]);
+    await subscribe(stack, accountId, "both", ["mo", "stop"]);
+    await subscribe(stack, accountId, "dlr", ["dlr"]);
     const batch = await sendAndWait(client, "ACME", ["+33612370001"]);
 
     const hello = await client.simulator.inbound({ from: "+33612370001", to: "ACME", body: "hello" });

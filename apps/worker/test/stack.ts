@@ -46,6 +46,20 @@ export async function messagesByStatus(stack: Stack, batchId: string): Promise<R
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
+/**
+ * A webhook of the account's for `events`, written straight to the store (its
+ * URL goes nowhere: these tests read the events written, not their delivery).
+ */
+export async function subscribe(stack: Stack, accountId: string, name: string, events: string[]) {
+  await stack.store.webhooks.create({
+    id: `whk_${name}_${accountId}`,
+    accountId,
+    url: `http://127.0.0.1:9/${name}`,
+    events,
+    secret: "whsec_x",
+  });
+}
+
 /** How many message rows a batch has. */
 export async function countMessages(stack: Stack, batchId: string): Promise<number> {
   const [row] = await stack.query<{ n: number }>(
