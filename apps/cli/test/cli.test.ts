@@ -58,6 +58,19 @@ async function salvoJson(...args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(run.stdout);
 }
 
+/** `salvo accounts create --json`: the new account's id and its first token. */
+async function createAccount(name: string, ...options: string[]) {
+  const { account_id: id, token } = await salvoJson(
+    "accounts",
+    "create",
+    "--name",
+    name,
+    ...options,
+    "--json",
+  );
+  return { id: String(id), token: String(token) };
+}
+
 async function authenticate(token: string) {
   const parts = splitApiToken(token);
   if (!parts) throw new Error(`not a token: ${token}`);
@@ -91,14 +104,8 @@ describe("salvo accounts create", () => {
 
 describe("salvo tokens", () => {
   it("creates a token that works and revokes it so it no longer does", async () => {
-    const { account_id: accountId, token: firstToken } = await salvoJson(
-      "accounts",
-      "create",
-      "--name",
-      "Tokens",
-      "--json",
-    );
-    const created = await salvoJson("tokens", "create", "--account", String(accountId), "--json");
+    const { id: accountId, token: firstToken } = await createAccount("Tokens");
+    const created = await salvoJson("tokens", "create", "--account", accountId, "--json");
     expect(created).toMatchObject({ account_id: accountId });
     expect(String(created.token).startsWith(`${created.token_id}.`)).toBe(true);
     expect((await authenticate(String(created.token)))?.id).toBe(accountId);
@@ -108,45 +115,29 @@ describe("salvo tokens", () => {
     expect(revoked.revoked_at).toEqual(expect.any(String));
     expect(await authenticate(String(created.token))).toBeNull();
     // The account's other token is untouched.
-    expect((await authenticate(String(firstToken)))?.id).toBe(accountId);
+    expect((await authenticate(firstToken))?.id).toBe(accountId);
   });
 });
 
 describe("salvo accounts update", () => {
   it("changes the limits and adds credits", async () => {
-    const { account_id: id } = await salvoJson(
-      "accounts",
-      "create",
-      "--name",
-      "Up",
-      "--credits",
-      "5",
-      "--json",
-    );
-    const run = await salvo("accounts", "update", String(id), "--api-rate-limit", "3", "--add-credits", "10");
+    const { id } = await createAccount("Up", "--credits", "5");
+    const run = await salvo("accounts", "update", id, "--api-rate-limit", "3", "--add-credits", "10");
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^api_rate_limit\s+3$/m);
-    const account = await testDb.store.accounts.find(String(id));
+    const account = await testDb.store.accounts.find(id);
     expect(account).toMatchObject({ credits: 15, apiRateLimit: 3, name: "Up" });
   });
 
   it("refuses to take the balance below 0, naming it, and changes nothing", async () => {
-    const { account_id: id } = await salvoJson(
-      "accounts",
-      "create",
-      "--name",
-      "Low",
-      "--credits",
-      "5",
-      "--json",
-    );
-    const run = await salvo("accounts", "update", String(id), "--add-credits", "-6", "--api-rate-limit", "3");
+    const { id } = await createAccount("Low", "--credits", "5");
+    const run = await salvo("accounts", "update", id, "--add-credits", "-6", "--api-rate-limit", "3");
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /INVALID_PARAMETER: adding -6 credits would take the balance \(5\) out of range/,
     );
-    const account = await testDb.store.accounts.find(String(id));
+    const account = await testDb.store.accounts.find(id);
     expect(account).toMatchObject({ credits: 5, apiRateLimit: 15 });
   });
 });
@@ -155,7 +146,7 @@ describe("bad input", () => {
   let accountId = "";
 
   beforeAll(async () => {
-    accountId = String((await salvoJson("accounts", "create", "--name", "Bad input", "--json")).account_id);
+    accountId = (await createAccount("Bad input")).id;
   });
 
   it.each([

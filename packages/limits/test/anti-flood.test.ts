@@ -1,23 +1,12 @@
 import { fileURLToPath } from "node:url";
-import { closeRedis, createRedis } from "@salvo/queue";
-import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testRedisUrl, useTestRedis } from "@salvo/queue/testing";
+import { describe, expect, it } from "vitest";
 import { applyAntiFlood, floodKey, locate } from "../src/anti-flood";
 import { runClients } from "./fixtures/clients";
 import type { FloodResult, FloodTask } from "./fixtures/flood-client";
 
-const prefix = testRedisPrefix();
-let redis: Redis;
-
-beforeAll(() => {
-  redis = createRedis(testRedisUrl, { blocking: true });
-});
-
-afterAll(async () => {
-  await deleteRedisKeys(prefix);
-  await closeRedis(redis);
-});
+const local = useTestRedis();
+const { prefix } = local;
 
 const SECOND = 1_000;
 const HOUR = 3_600 * SECOND;
@@ -64,7 +53,7 @@ function floodRules({
   maxSameBodyPerHour = 6,
 }: Send) {
   const numbers = typeof to === "string" ? [to] : to;
-  return applyAntiFlood(redis, prefix, {
+  return applyAntiFlood(local.redis, prefix, {
     accountId,
     now: at,
     maxPerHour,
@@ -224,11 +213,11 @@ describe("applyAntiFlood", () => {
       const key = floodKey(prefix, accountId, Math.floor(t0 / HOUR), locate(number).shard);
       // The account is the hash tag: one call's keys share a Redis Cluster slot.
       expect(key.startsWith(`${prefix}:flood:{${accountId}}:`)).toBe(true);
-      expect(await redis.object("ENCODING", key)).toBe("listpack");
+      expect(await local.redis.object("ENCODING", key)).toBe("listpack");
       // One 8-byte record.
-      expect(await redis.hstrlen(key, locate(number).field)).toBe(8);
+      expect(await local.redis.hstrlen(key, locate(number).field)).toBe(8);
       // The bucket is read until the end of the next hour: 10 min + 1 h (+ 1 min margin).
-      expect(await redis.ttl(key)).toBe(70 * 60 + 60);
+      expect(await local.redis.ttl(key)).toBe(70 * 60 + 60);
     }
   });
 

@@ -1,20 +1,13 @@
 // The limits' scripts on a real Redis Cluster of three primaries (local
 // redis-server processes): every call's keys must be in one slot, or Redis
 // answers CROSSSLOT and the call fails; and the keys spread over the nodes.
-import { startTestCluster, type TestCluster, testRedisPrefix } from "@salvo/queue/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestCluster } from "@salvo/queue/testing";
+import { describe, expect, it } from "vitest";
 import { applyAntiFlood } from "../src/anti-flood";
 import { reserveSendSlots } from "../src/send-limiter";
 
-const prefix = testRedisPrefix();
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster(3);
-});
-afterAll(() => cluster?.stop());
-
-/** The nodes holding keys of this file that start with `start` (after the prefix). */
-const nodesWith = (start: string) => cluster.nodesWith(prefix, start);
+const local = useTestCluster(3);
+const { prefix, nodesWith } = local;
 
 describe("on a Redis Cluster", () => {
   it("applies anti-flood in one call per account, accounts spread over the nodes", async () => {
@@ -24,7 +17,7 @@ describe("on a Redis Cluster", () => {
     for (const accountId of accounts) {
       const flooded: boolean[] = [];
       for (let call = 0; call < 3; call++) {
-        const answer = await applyAntiFlood(cluster.client, prefix, {
+        const answer = await applyAntiFlood(local.cluster.client, prefix, {
           accountId,
           now: Date.now(),
           maxPerHour: 2,
@@ -50,8 +43,8 @@ describe("on a Redis Cluster", () => {
       { key: "provider:simulator", perSecond: 100 },
       { key: "account:acc_1", perSecond: 10 },
     ];
-    expect(await reserveSendSlots(cluster.client, prefix, limits, 5)).toBe(0);
-    const wait = await reserveSendSlots(cluster.client, prefix, limits, 5);
+    expect(await reserveSendSlots(local.cluster.client, prefix, limits, 5)).toBe(0);
+    const wait = await reserveSendSlots(local.cluster.client, prefix, limits, 5);
     expect(wait).toBeGreaterThan(400);
     expect(wait).toBeLessThanOrEqual(500);
   });

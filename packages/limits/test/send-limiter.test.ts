@@ -1,24 +1,14 @@
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { closeRedis, createRedis } from "@salvo/queue";
-import { deleteRedisKeys, testRedisPrefix, testRedisUrl } from "@salvo/queue/testing";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedis } from "@salvo/queue";
+import { testRedisUrl, useTestRedis } from "@salvo/queue/testing";
+import { describe, expect, it } from "vitest";
 import { reserveSendSlots, sendLimitKey, waitForSendSlots } from "../src/send-limiter";
 import { runClients } from "./fixtures/clients";
 import type { SendLimiterResult, SendLimiterTask } from "./fixtures/send-limiter-client";
 
-const prefix = testRedisPrefix();
-let redis: Redis;
-
-beforeAll(() => {
-  redis = createRedis(testRedisUrl, { blocking: true });
-});
-
-afterAll(async () => {
-  await deleteRedisKeys(prefix);
-  await closeRedis(redis);
-});
+const local = useTestRedis();
+const { prefix } = local;
 
 let limits = 0;
 /** A limit key of its own per test. */
@@ -28,7 +18,7 @@ function newKey(): string {
 }
 
 async function tat(key: string): Promise<number> {
-  return Number(await redis.get(sendLimitKey(prefix, key)));
+  return Number(await local.redis.get(sendLimitKey(prefix, key)));
 }
 
 describe("reserveSendSlots", () => {
@@ -37,7 +27,7 @@ describe("reserveSendSlots", () => {
     const started = performance.now();
     const tats: number[] = [];
     for (let k = 0; k < 5; k++) {
-      const wait = await reserveSendSlots(redis, prefix, [{ key, perSecond: 10 }], 2);
+      const wait = await reserveSendSlots(local.redis, prefix, [{ key, perSecond: 10 }], 2);
       const elapsed = performance.now() - started;
       // The k-th group starts k × 200 ms after the first, on Redis's clock, which has
       // moved on by at most the time elapsed here.
@@ -51,10 +41,10 @@ describe("reserveSendSlots", () => {
   it("lets the stricter of two limits decide, and moves both", async () => {
     const provider = { key: newKey(), perSecond: 100 };
     const account = { key: newKey(), perSecond: 10 };
-    expect(await reserveSendSlots(redis, prefix, [provider, account], 5)).toBe(0);
+    expect(await reserveSendSlots(local.redis, prefix, [provider, account], 5)).toBe(0);
     const accountTat = await tat(account.key);
     // The account's 10/s schedules the next group 500 ms later, whatever the provider's 100/s allows.
-    const wait = await reserveSendSlots(redis, prefix, [provider, account], 5);
+    const wait = await reserveSendSlots(local.redis, prefix, [provider, account], 5);
     expect(wait).toBeGreaterThan(400);
     expect(wait).toBeLessThanOrEqual(500);
     expect(await tat(provider.key)).toBeCloseTo(accountTat + 50, 2);
@@ -63,8 +53,8 @@ describe("reserveSendSlots", () => {
 
   it("lets a limit's key expire a second after its schedule has passed", async () => {
     const key = newKey();
-    await reserveSendSlots(redis, prefix, [{ key, perSecond: 5 }], 1);
-    const ttl = await redis.pttl(sendLimitKey(prefix, key));
+    await reserveSendSlots(local.redis, prefix, [{ key, perSecond: 5 }], 1);
+    const ttl = await local.redis.pttl(sendLimitKey(prefix, key));
     expect(ttl).toBeGreaterThan(1_000);
     expect(ttl).toBeLessThanOrEqual(1_201);
   });
@@ -77,11 +67,11 @@ describe("reserveSendSlots", () => {
 
   it("refuses a bad count, rate or a key given twice", async () => {
     const limit = { key: newKey(), perSecond: 10 };
-    await expect(reserveSendSlots(redis, prefix, [limit], 0)).rejects.toThrow(RangeError);
-    await expect(reserveSendSlots(redis, prefix, [{ ...limit, perSecond: 0 }], 1)).rejects.toThrow(
+    await expect(reserveSendSlots(local.redis, prefix, [limit], 0)).rejects.toThrow(RangeError);
+    await expect(reserveSendSlots(local.redis, prefix, [{ ...limit, perSecond: 0 }], 1)).rejects.toThrow(
       RangeError,
     );
-    await expect(reserveSendSlots(redis, prefix, [limit, limit], 1)).rejects.toThrow(RangeError);
+    await expect(reserveSendSlots(local.redis, prefix, [limit, limit], 1)).rejects.toThrow(RangeError);
   });
 
   it("holds every one-second window within 5% of the rate across three processes", async () => {
@@ -105,16 +95,16 @@ describe("reserveSendSlots", () => {
 describe("waitForSendSlots", () => {
   /** Redis's clock now, in ms. */
   async function redisNow(): Promise<number> {
-    const [seconds, micros] = await redis.time();
+    const [seconds, micros] = await local.redis.time();
     return Number(seconds) * 1_000 + Number(micros) / 1_000;
   }
 
   it("waits for its slot and books it once when woken on time", async () => {
     const limit = { key: newKey(), perSecond: 100 };
-    await reserveSendSlots(redis, prefix, [limit], 5);
+    await reserveSendSlots(local.redis, prefix, [limit], 5);
     const before = await tat(limit.key);
     const started = performance.now();
-    await waitForSendSlots(redis, prefix, [limit], 5);
+    await waitForSendSlots(local.redis, prefix, [limit], 5);
     // Its slot began where the first group's 50 ms ended.
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
     expect(await tat(limit.key)).toBeCloseTo(before + 50, 2);
@@ -123,7 +113,7 @@ describe("waitForSendSlots", () => {
   it("gives up a slot it was woken too late for and books again", async () => {
     const limit = { key: newKey(), perSecond: 100 };
     const start = await redisNow();
-    const waiting = waitForSendSlots(redis, prefix, [limit], 5);
+    const waiting = waitForSendSlots(local.redis, prefix, [limit], 5);
     // The event loop is busy for 200 ms: the answer, with a slot free at once, is
     // read only then, 150 ms later than the group's own 50 ms of schedule allow.
     const busyUntil = performance.now() + 200;
@@ -135,7 +125,7 @@ describe("waitForSendSlots", () => {
 
   it("sends anyway after its last rebooking", async () => {
     const limit = { key: newKey(), perSecond: 100 };
-    const waiting = waitForSendSlots(redis, prefix, [limit], 5, 0);
+    const waiting = waitForSendSlots(local.redis, prefix, [limit], 5, 0);
     const start = await redisNow();
     const busyUntil = performance.now() + 200;
     while (performance.now() < busyUntil) {}

@@ -5,7 +5,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createRedis, type RedisClient } from "./redis";
+import { afterAll, beforeAll } from "vitest";
+import { closeRedis, createRedis, type RedisClient } from "./redis";
 
 /** The Redis tests run against: REDIS_URL's, or the local default. */
 export const testRedisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -35,6 +36,58 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * For one test file: a Redis connection opened before its tests and closed after
+ * them, and a key prefix of its own whose keys are deleted then.
+ */
+export function useTestRedis(): { readonly prefix: string; readonly redis: RedisClient } {
+  const prefix = testRedisPrefix();
+  let redis: RedisClient | undefined;
+  beforeAll(() => {
+    redis = createRedis(testRedisUrl, { blocking: true });
+  });
+  afterAll(async () => {
+    await deleteRedisKeys(prefix);
+    if (redis) await closeRedis(redis);
+  });
+  return {
+    prefix,
+    get redis() {
+      if (!redis) throw new Error("useTestRedis(): the connection exists only while the file's tests run");
+      return redis;
+    },
+  };
+}
+
+/**
+ * For one test file: a cluster of `primaries` started before its tests and stopped
+ * after them, a key prefix of its own, and the nodes holding its keys.
+ */
+export function useTestCluster(primaries = 3): {
+  readonly prefix: string;
+  readonly cluster: TestCluster;
+  /** The nodes holding keys of this file that start with `start` (after the prefix). */
+  nodesWith(start: string): Promise<string[]>;
+} {
+  const prefix = testRedisPrefix();
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startTestCluster(primaries);
+  });
+  afterAll(() => cluster?.stop());
+  const started = () => {
+    if (!cluster) throw new Error("useTestCluster(): the cluster runs only while the file's tests run");
+    return cluster;
+  };
+  return {
+    prefix,
+    get cluster() {
+      return started();
+    },
+    nodesWith: (start) => started().nodesWith(prefix, start),
+  };
 }
 
 /** A throwaway Redis Cluster of local redis-server processes (primaries only, nothing saved). */

@@ -2,29 +2,22 @@
 // redis-server processes): every call's keys must be in one slot, or Redis
 // answers CROSSSLOT and the call fails; and the keys spread over the nodes.
 // The limits' scripts: packages/limits/test/cluster.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openQueue, startConsumer } from "../src/catalog";
-import { startTestCluster, type TestCluster, testRedisPrefix } from "../src/testing";
+import { useTestCluster } from "../src/testing";
 
-const prefix = testRedisPrefix();
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster(3);
-});
-afterAll(() => cluster?.stop());
-
-/** The nodes holding keys of this file that start with `start` (after the prefix). */
-const nodesWith = (start: string) => cluster.nodesWith(prefix, start);
+const local = useTestCluster(3);
+const { prefix, nodesWith } = local;
 
 describe("on a Redis Cluster", () => {
   it("is a real cluster: a script across two slots is refused", async () => {
-    const answer = cluster.client.call("eval", ["return 1", 2, "{a}:x", "{b}:x"]);
+    const answer = local.cluster.client.call("eval", ["return 1", 2, "{a}:x", "{b}:x"]);
     await expect(answer).rejects.toThrow(/CROSSSLOT/);
   });
 
   it("runs BullMQ queues, each in its own slot, on several nodes", async () => {
-    const batches = openQueue("batches", cluster.client, prefix);
-    const chunks = openQueue("chunks", cluster.client, prefix);
+    const batches = openQueue("batches", local.cluster.client, prefix);
+    const chunks = openQueue("chunks", local.cluster.client, prefix);
     const taken: string[] = [];
     let done: () => void = () => {};
     const all = new Promise<void>((resolve) => {
@@ -36,7 +29,7 @@ describe("on a Redis Cluster", () => {
       if (taken.length === expected) done();
     };
     const consumers = [
-      startConsumer("batches", cluster.client, prefix, async (data) => {
+      startConsumer("batches", local.cluster.client, prefix, async (data) => {
         // Expanding a batch enqueues its chunks, as the worker does.
         await chunks.addBulk(
           Array.from({ length: 20 }, (_, chunk) => ({
@@ -46,7 +39,7 @@ describe("on a Redis Cluster", () => {
         );
         await take(data.batchId);
       }),
-      startConsumer("chunks", cluster.client, prefix, (data) => take(`${data.batchId}-${data.chunk}`), {
+      startConsumer("chunks", local.cluster.client, prefix, (data) => take(`${data.batchId}-${data.chunk}`), {
         concurrency: 4,
       }),
     ];

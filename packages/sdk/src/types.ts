@@ -1,6 +1,15 @@
 // Wire types of Salvo's HTTP API, as a client receives them. Request types are
-// derived from the API's own schemas (type-only imports: nothing of them ships).
-import type { newBatch, newSms, newToken, newWebhook } from "@salvo/core";
+// derived from the API's own schemas, counters and statuses from core's tables
+// (type-only imports: nothing of them ships).
+import type {
+  BATCH_TOTAL_PARTS,
+  BatchCounter as CoreBatchCounter,
+  MessageStatus as CoreMessageStatus,
+  newBatch,
+  newSms,
+  newToken,
+  newWebhook,
+} from "@salvo/core";
 import type { z } from "zod";
 
 export interface ErrorBody {
@@ -86,23 +95,11 @@ export interface Sms {
   statusReason: string;
 }
 
-/**
- * A batch's counters. The SDK stands alone (no dependency on Salvo's packages):
- * these are written out as the API names them, and test/counters.test.ts checks
- * at typecheck that they are the counters of core's table (`BATCH_COUNTERS`).
- */
-export type BatchCounter = BatchTotalPart | "total" | "delivered" | "undelivered";
+/** A batch's counters: those of core's table (`BATCH_COUNTERS`), as the API names them. */
+export type BatchCounter = CoreBatchCounter;
 
 /** The counters that always add up to `total` (delivery reports split `sent` into delivered and undelivered). */
-export type BatchTotalPart =
-  | "pending"
-  | "sent"
-  | "failed"
-  | "blacklisted"
-  | "duplicated"
-  | "invalid"
-  | "npai"
-  | "flooded";
+export type BatchTotalPart = (typeof BATCH_TOTAL_PARTS)[number];
 
 /** `POST /v1/send`'s answer: 200 once every message is judged and handed off, 202 (with `pending`) on timeout. */
 export interface SendResult extends Record<"total" | Exclude<BatchTotalPart, "pending">, number> {
@@ -139,16 +136,7 @@ export interface BatchData {
   links: { self: string };
 }
 
-export type MessageStatus =
-  | "sent"
-  | "delivered"
-  | "undelivered"
-  | "failed"
-  | "blacklisted"
-  | "duplicated"
-  | "invalid"
-  | "npai"
-  | "flooded";
+export type MessageStatus = CoreMessageStatus;
 
 export interface MessageData {
   id: string;
