@@ -290,3 +290,40 @@ ensure_one() {
   warn "$name was started but did not answer on $host:$port within ${SERVICE_WAIT_SECONDS}s"
   return 1
 }
+
+# The real peers the connectors' tests talk to: Kannel (bearerbox, smsbox and its
+# fakesmsc) and Net::SMPP's example SMSC. Installed from Debian's packages when
+# missing and this user may (root, or sudo without a password); otherwise the
+# tests that need them say why they skip.
+TEST_PEER_PACKAGES=(kannel kannel-extras libnet-smpp-perl)
+ensure_test_peers() {
+  local missing=() package
+  for package in "${TEST_PEER_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if ((${#missing[@]} == 0)); then
+    echo "Kannel and the SMPP test SMSC are installed."
+    return 0
+  fi
+  local as_root=()
+  if ((EUID != 0)); then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as_root=(sudo -n)
+    else
+      echo "Not installing ${missing[*]} (needs root): the tests that need them will say they skip."
+      return 0
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "Not installing ${missing[*]}: no apt-get here; the tests that need them will say they skip."
+    return 0
+  fi
+  echo "Installing ${missing[*]} (apt-get)…"
+  "${as_root[@]}" apt-get update -qq >/dev/null 2>&1 || true
+  if ! DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null; then
+    echo "apt-get could not install ${missing[*]}: the tests that need them will say they skip."
+  fi
+  # Debian starts bearerbox and smsbox as a service on install: the tests run their own.
+  if command -v service >/dev/null 2>&1; then "${as_root[@]}" service kannel stop >/dev/null 2>&1 || true; fi
+}

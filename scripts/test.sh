@@ -20,6 +20,9 @@ install_dependencies
 step "Checking PostgreSQL and Redis"
 ensure_services
 
+step "Test peers (Kannel, an SMPP SMSC)"
+ensure_test_peers
+
 # Lint and typecheck failures do not stop the run: the tests still tell what works.
 failed=()
 step "Lint"

@@ -217,6 +217,8 @@ function asConnector(config: ConnectorConfig, provider: SmsProvider): Connector 
     close: () => provider.close(),
   };
   if (config.maxMps !== undefined) connector.maxMps = config.maxMps;
+  const state = provider.state?.bind(provider);
+  if (state) connector.state = () => state();
   const received = provider.received?.bind(provider);
   if (received) connector.received = (ids): Promise<Map<string, HandoffResult>> => received(ids);
   return connector;

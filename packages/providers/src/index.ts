@@ -18,6 +18,7 @@ export {
   type OutboundMessage,
   type ProviderContext,
   type ProviderDefinition,
+  type ProviderState,
   type SendOptions,
   type SmsProvider,
 } from "./provider";

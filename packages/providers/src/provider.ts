@@ -13,12 +13,29 @@ export interface OutboundMessage {
 /** What the provider said at hand-off, for one message. */
 export interface HandoffResult {
   id: string;
-  /** false: refused at hand-off (the message is `failed` and its credits refunded). */
+  /**
+   * true: handed off (the message is `sent`). false: not handed off; with
+   * `temporary`, the provider did not take it (throttled, queue full, no live
+   * link) and it may be offered again, here later or to the next connector of
+   * its route; without, it was refused for good (`failed`, credits refunded).
+   */
   accepted: boolean;
+  /** With `accepted: false`: nothing was handed off and the message may be offered again. */
+  temporary?: boolean;
   /** The provider's own id for the message, when it has one. */
   providerMessageId?: string;
   /** Why it was refused, e.g. `rejected_by_provider`. */
   reason?: string;
+  /** The provider's raw error code for a refusal (e.g. an SMPP `command_status`), kept for support. */
+  providerCode?: string;
+}
+
+/** A connector's live state, for routing (a connector that is not `up` is skipped) and for operators. */
+export interface ProviderState {
+  /** It can take messages now (e.g. at least one SMPP bind is up). */
+  up: boolean;
+  /** Provider-specific figures: binds up, window in use, errors in the last minute… */
+  detail?: Record<string, string | number | boolean | null>;
 }
 
 /** A delivery report (DLR), in Salvo's terms whatever the provider's protocol. */
@@ -88,6 +105,9 @@ export interface SmsProvider {
    * neither lost nor sent twice. Providers that cannot tell leave it undefined.
    */
   received?(ids: string[]): Promise<Map<string, HandoffResult>>;
+  /** Its live state; a provider without one is always up. */
+  state?(): ProviderState;
+  /** Stops taking messages, lets those in flight finish (an SMPP window drains), then disconnects. */
   close(): Promise<void>;
 }
 
