@@ -18,7 +18,7 @@ export interface BatchIntake {
 
 /**
  * Stores a batch (taking its credits) and enqueues its `batches` job. Once
- * stored it is durable: if Redis is down the reconciler enqueues it later.
+ * stored it is durable: if Redis is down, the scheduled `requeue-stalled-batches` job enqueues it later.
  */
 export async function submitBatch(
   { store, batches, logger, chunkSize }: BatchIntake,
@@ -28,7 +28,7 @@ export async function submitBatch(
   await batches.add({ batchId: batch.id }, { jobId: batch.id }).catch((error: Error) => {
     logger.warn(
       { batchId: batch.id, err: error.message },
-      "batch stored but not enqueued; the reconciler will",
+      "batch stored but not enqueued; the requeue-stalled-batches job will",
     );
   });
 }

@@ -14,7 +14,7 @@ const LOWEST_PRIORITY = 2_097_151;
  * rules and the verdicts' format are `@salvo/core`'s `judge.ts`) and enqueues a job per chunk.
  * Runs in one place per batch, so "earlier" is exact across chunk boundaries.
  * Idempotent: verdicts already stored are reused and chunks already done are
- * skipped, so a retry (or the reconciler) can run it again at any time.
+ * skipped, so a retry (or the requeue-stalled-batches job) can run it again at any time.
  *
  * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
  * chunks go ahead of a big batch's later ones instead of waiting behind them.
