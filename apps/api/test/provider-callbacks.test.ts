@@ -58,7 +58,7 @@ describe("the DLR callback", () => {
   });
 
   it("refuses a call without the signature, or signed for another message, before reading it", async () => {
-    for (const query of [
+    for (const query of <Record<string, string>[]>[
       { id: ID, type: "1" },
       { id: ID, sig: sig(`${ID}0`), type: "1" },
       { id: ID, sig: "", type: "nonsense" },

@@ -244,7 +244,9 @@ get-url = "${options.getUrl}"
         ]);
         // fakesmsc stays connected after its last message: stopped once bearerbox counts it.
         try {
-          await until("bearerbox to receive the MO", async () => ((await received()) > before ? true : undefined));
+          await until("bearerbox to receive the MO", async () =>
+            (await received()) > before ? true : undefined,
+          );
         } finally {
           await mo.stop();
         }
