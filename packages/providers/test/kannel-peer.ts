@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-interface Programs {
+export interface KannelPrograms {
   bearerbox: string;
   smsbox: string;
   fakesmsc: string;
@@ -29,7 +29,7 @@ function findProgram(name: string): string | undefined {
 }
 
 /** Kannel's three programs, or why they cannot run here (the test prints it and skips). */
-export function findKannel(): Programs | { missing: string } {
+export function findKannel(): KannelPrograms | { missing: string } {
   const bearerbox = findProgram("bearerbox");
   const smsbox = findProgram("smsbox");
   const fakesmsc = findProgram("fakesmsc");
@@ -130,7 +130,10 @@ export interface KannelPeerOptions {
 }
 
 /** Starts bearerbox (two fake SMSCs: one for MT, one for MO), smsbox and the MT fakesmsc. */
-export async function startKannel(programs: Programs, options: KannelPeerOptions = {}): Promise<KannelPeer> {
+export async function startKannel(
+  programs: KannelPrograms,
+  options: KannelPeerOptions = {},
+): Promise<KannelPeer> {
   const dir = mkdtempSync(path.join(tmpdir(), "salvo-kannel-"));
   const [adminPort, smsboxPort, mtPort, moPort] = await Promise.all([
     freePort(),
