@@ -165,6 +165,26 @@ describe.skipIf("missing" in kannel)("the kannel provider against a real smsbox"
     expect(kannelProvider.state?.()).toMatchObject({ up: true, detail: { errorsLastMinute: 0 } });
   });
 
+  it("keeps at most `concurrency` sendsms calls in flight across concurrent sends", async () => {
+    const shared = provider({ concurrency: 3, dlrMask: 0 });
+    const before = peer.received.length;
+    let most = 0;
+    let sampling = true;
+    const sample = () => {
+      most = Math.max(most, Number(shared.state?.().detail?.inFlight ?? 0));
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    const groups = [0, 1].map((group) =>
+      Array.from({ length: 30 }, (_, n) => message(100 + group * 30 + n, `concurrent ${group}`)),
+    );
+    const results = await Promise.all(groups.map((group) => shared.send(group)));
+    sampling = false;
+    expect(results.flat().every((result) => result.accepted)).toBe(true);
+    expect(most).toBe(3);
+    await until("fakesmsc to receive the 60", () => (peer.received.length >= before + 60 ? true : undefined));
+  });
+
   it("maps smsbox's refusal of its credentials to failed, with smsbox's answer as the code", async () => {
     const [result] = await provider({ password: "wrong" }).send([message(10, "hi")]);
     expect(result).toEqual({

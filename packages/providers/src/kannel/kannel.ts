@@ -66,7 +66,20 @@ export function createKannel(settings: KannelSettings, context: ProviderContext)
   let lastAnswerAt: number | undefined;
   let reachable = true;
   let closed = false;
+  // sendsms calls in flight, across every send() of this connector in this process.
   let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (inFlight < settings.concurrency) inFlight++;
+    // Handed over by `release` without leaving the count, so no newcomer slips in between.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  };
+  const sending = new Set<Promise<unknown>>();
 
   function sendsmsUrl(message: OutboundMessage): string {
     const url = new URL(settings.sendsmsUrl);
@@ -134,29 +147,29 @@ export function createKannel(settings: KannelSettings, context: ProviderContext)
     name: "kannel",
     async send(messages: OutboundMessage[], options: SendOptions = {}): Promise<HandoffResult[]> {
       if (closed) throw new Error("the kannel connector is closed");
-      const results: HandoffResult[] = new Array(messages.length);
+      // Every message waits for a slot, then checks notAfter: the wait may be long
+      // when other chunks are sending through this connector too.
       let started = 0;
-      let next = 0;
-      const lane = async () => {
-        for (let i = next++; i < messages.length; i = next++) {
-          const message = messages[i]!;
-          if (options.notAfter !== undefined && Date.now() > options.notAfter) {
-            // The claim on these messages may have passed on: hand nothing more off.
-            results[i] = { id: message.id, accepted: false, temporary: true, reason: "handoff_expired" };
-            continue;
-          }
-          started++;
-          inFlight++;
+      const all = Promise.all(
+        messages.map(async (message): Promise<HandoffResult> => {
+          await slot();
           try {
-            results[i] = await sendOne(message);
+            if (options.notAfter !== undefined && Date.now() > options.notAfter) {
+              // The claim on these messages may have passed on: hand nothing more off.
+              return { id: message.id, accepted: false, temporary: true, reason: "handoff_expired" };
+            }
+            started++;
+            return await sendOne(message);
           } finally {
-            inFlight--;
+            release();
           }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(settings.concurrency, messages.length) }, lane));
-      if (started === 0 && messages.length > 0)
+        }),
+      );
+      sending.add(all);
+      const results = await all.finally(() => sending.delete(all));
+      if (started === 0 && messages.length > 0) {
         throw new HandoffExpiredError("notAfter passed before the first sendsms call");
+      }
       return results;
     },
     state(): ProviderState {
@@ -172,6 +185,7 @@ export function createKannel(settings: KannelSettings, context: ProviderContext)
     },
     async close() {
       closed = true;
+      await Promise.allSettled(sending);
     },
   };
 }
