@@ -2,10 +2,11 @@
 // receives what bearerbox sends to it) on 127.0.0.1, fed through smsbox's
 // `sendsms` HTTP interface, 100 recipients per request and then 1 per request,
 // with bounded concurrency. Throughput counts what fakesmsc received.
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { KannelPrograms } from "@salvo/providers/testing";
 import { type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuTable, Sampler } from "./lib/sampler";
@@ -43,45 +44,7 @@ export interface KannelResults {
   report: string;
 }
 
-interface Programs {
-  bearerbox: string;
-  smsbox: string;
-  fakesmsc: string;
-}
-
-const SEARCH_PATH = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/lib/kannel/test"];
-
-function findProgram(name: string): string | undefined {
-  for (const dir of SEARCH_PATH) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Kannel's three programs, or why the comparison cannot run here. */
-export function findKannel(): Programs | { missing: string } {
-  const bearerbox = findProgram("bearerbox");
-  const smsbox = findProgram("smsbox");
-  const fakesmsc = findProgram("fakesmsc");
-  if (!bearerbox || !smsbox) {
-    return { missing: "bearerbox/smsbox not found (Debian: apt-get install kannel)" };
-  }
-  if (!fakesmsc) {
-    return {
-      missing:
-        "fakesmsc, Kannel's test SMSC, not found on PATH nor in /usr/lib/kannel/test (Debian: apt-get install kannel-extras)",
-    };
-  }
-  return { bearerbox, smsbox, fakesmsc };
-}
-
-export async function benchKannel(programs: Programs, options: KannelOptions): Promise<KannelResults> {
+export async function benchKannel(programs: KannelPrograms, options: KannelOptions): Promise<KannelResults> {
   const kannel = await startKannel(programs, options.log);
   const sockets = Math.max(options.batchedConcurrency, options.singleConcurrency);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
@@ -187,7 +150,7 @@ interface RunningKannel {
   stop(): Promise<void>;
 }
 
-async function startKannel(programs: Programs, log: (line: string) => void): Promise<RunningKannel> {
+async function startKannel(programs: KannelPrograms, log: (line: string) => void): Promise<RunningKannel> {
   const dir = mkdtempSync(path.join(tmpdir(), "salvo-bench-kannel-"));
   const [adminPort, smsboxPort, smscPort, sendsmsPort] = [
     await freePort(),

@@ -2,7 +2,8 @@
 // its targets, side by side. Prints each benchmark's figures as tables, then one
 // table of targets saying which are met. See bench/README.md.
 import { parseArgs } from "node:util";
-import { benchKannel, findKannel, type KannelResults } from "./kannel";
+import { findKannel } from "@salvo/providers/testing";
+import { benchKannel, type KannelResults } from "./kannel";
 import { describeMachine, machineTable } from "./lib/machine";
 import { count, megabytes, ms, seconds, table } from "./lib/stats";
 import { benchSalvo, type SalvoResults } from "./salvo";

@@ -14,7 +14,8 @@ import { accountRoutes } from "./routes/account";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/number-lists";
-import { providerCallbackRoutes, replyRoutes } from "./routes/replies";
+import { providerCallbackRoutes } from "./routes/providers";
+import { replyRoutes } from "./routes/replies";
 import { sendRoutes } from "./routes/send";
 import { smsRoutes } from "./routes/sms";
 import { tokenRoutes } from "./routes/tokens";
@@ -27,6 +28,8 @@ interface ApiDeps {
   batches: OpenQueue<"batches">;
   /** Delivery of webhook events (replies and STOPs are recorded by the API). */
   webhooks: OpenQueue<"webhooks">;
+  /** Delivery reports that providers call in (DLR callbacks), applied by the workers. */
+  deliveries: OpenQueue<"deliveries">;
   logger: Logger;
   /** Aborted when the API starts shutting down (requests waiting on a batch answer at once). */
   stopping?: AbortSignal;
@@ -39,6 +42,7 @@ export function createApp({
   redis,
   batches,
   webhooks,
+  deliveries,
   logger,
   stopping,
 }: ApiDeps): express.Express {
@@ -51,7 +55,7 @@ export function createApp({
   app.use(answerOptions);
   app.use(healthRoutes(store, redis, env.REDIS_PREFIX));
   // The connectors' callbacks: called by their providers, not by an account.
-  app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, logger }));
+  app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, deliveries, logger }));
 
   const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
   const intake = { store, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };

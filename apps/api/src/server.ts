@@ -39,8 +39,18 @@ export async function startApi(
   });
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
+  const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
   const stopping = new AbortController();
-  const app = createApp({ env, store, redis, batches, webhooks, logger, stopping: stopping.signal });
+  const app = createApp({
+    env,
+    store,
+    redis,
+    batches,
+    webhooks,
+    deliveries,
+    logger,
+    stopping: stopping.signal,
+  });
 
   // Slow clients (slow-loris) cannot hold connections open for ever: headers and
   // the whole request must arrive in time. Node checks those deadlines every
@@ -77,7 +87,7 @@ export async function startApi(
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await Promise.allSettled([batches.close(), webhooks.close()]);
+      await Promise.allSettled([batches.close(), webhooks.close(), deliveries.close()]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info("api stopped");
     })();

@@ -1,12 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { InvalidParameterError } from "@salvo/core";
 import type { Store } from "@salvo/db";
 import { type Connector, openConnectors, type ProviderContext } from "@salvo/providers";
-import type { OpenQueue } from "@salvo/queue";
+import { enqueueDeliveryReports, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { dispatchEvents } from "./dispatch-events";
 import type { WorkerEnv } from "./env";
-import { groupReports } from "./processors/deliveries";
 
 interface ConnectorDeps {
   store: Pick<Store, "inbound">;
@@ -35,13 +33,13 @@ function connectorContext(
   { store, deliveries, webhooks, logger }: ConnectorDeps,
 ): ProviderContext {
   return {
-    async reportDeliveries(reports, delayMs) {
-      const groups = groupReports(reports, (messageId) =>
-        logger.warn({ connector, messageId }, "delivery report for an id that is not Salvo's; ignored"),
-      );
-      if (groups.length > 0) {
-        await deliveries.add({ groups, attempt: 0 }, { jobId: `dlr-${randomUUID()}`, delay: delayMs });
-      }
+    connector,
+    reportDeliveries(reports, delayMs) {
+      return enqueueDeliveryReports(deliveries, reports, {
+        delayMs,
+        onForeign: (messageId) =>
+          logger.warn({ connector, messageId }, "delivery report for an id that is not Salvo's; ignored"),
+      });
     },
     // What the API's inbound callbacks do, from a connection this worker holds.
     async reportInbound(messages) {

@@ -62,6 +62,11 @@ export interface InboundMessage {
 /** What a provider needs from Salvo: ways to hand delivery reports and received messages back. */
 export interface ProviderContext {
   /**
+   * The connector's name, which names its callback paths in the API
+   * (`/v1/providers/<connector>/…`); absent outside a connector.
+   */
+  readonly connector?: string;
+  /**
    * Delivers reports to Salvo's DLR path, after `delayMs` (durably: the reports
    * survive a crash of the process that scheduled them).
    */
@@ -123,6 +128,27 @@ export interface ProviderDefinition<Settings = unknown> {
   /** Async so that providers holding a connection (an SMPP bind) fail at boot, not at the first send. */
   create(settings: Settings, context: ProviderContext): SmsProvider | Promise<SmsProvider>;
   readonly inboundSchema?: z.ZodType<InboundMessage>;
+  /** When its upstream calls Salvo with GET (or POST) and query-string parameters, as Kannel does. */
+  readonly callbacks?: ProviderCallbacks<Settings>;
+}
+
+/** A callback's query-string parameters, as Express parses them. */
+export type CallbackQuery = Record<string, unknown>;
+
+/**
+ * Callbacks an upstream makes with query-string parameters: the API mounts
+ * `GET` and `POST /v1/providers/<connector>/dlr` (with `deliveryReports`) and
+ * `…/inbound` (with `inbound`; a provider has this or `inboundSchema`, not both),
+ * checks `authenticate` first (401 otherwise), then parses the query (400 naming
+ * the field it refuses).
+ */
+export interface ProviderCallbacks<Settings> {
+  /** Whether the call comes from this connector's upstream (a secret it carries, compared in constant time). */
+  authenticate(settings: Settings, call: { path: "dlr" | "inbound"; query: CallbackQuery }): boolean;
+  /** A DLR callback's query → the reports it carries; none: acknowledged, nothing to apply (an interim notice). */
+  readonly deliveryReports?: z.ZodType<DeliveryReport[]>;
+  /** An MO callback's query → the message received. */
+  readonly inbound?: z.ZodType<InboundMessage>;
 }
 
 /** Types a provider's definition (its `create` gets its own settings' type). */

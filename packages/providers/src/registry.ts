@@ -1,9 +1,11 @@
+import { kannel } from "./kannel";
 import type { ProviderDefinition } from "./provider";
 import { simulator } from "./simulator";
 
 /** Every provider a connector can use. Adding one: its folder, and one line here. */
 const BUILT_IN: ProviderDefinition[] = [
   simulator,
+  kannel,
   // http, smpp
 ];
 

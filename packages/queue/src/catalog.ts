@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { parseMessageId } from "@salvo/core";
 import { type Job, Queue, type QueueOptions, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import { z } from "zod";
 import { hashTag, redisKey } from "./keys";
@@ -313,4 +315,48 @@ export function startConsumers(
  */
 export function enqueueWebhookEvents(queue: OpenQueue<"webhooks">, eventIds: string[]) {
   return queue.addBulk(eventIds.map((eventId) => ({ data: { eventId }, opts: { jobId: eventId } })));
+}
+
+/** A delivery report as a provider hands it in (`DeliveryReport` in @salvo/providers). */
+interface ReportToEnqueue {
+  messageId: string;
+  status: "delivered" | "undelivered";
+  reason?: string;
+  providerCode?: string;
+  at: Date;
+}
+
+type ReportGroup = z.output<typeof deliveryReportsJob>["groups"][number];
+
+/**
+ * Enqueues delivery reports for the `deliveries` queue, grouped by batch and time,
+ * to be applied after `delayMs`; ids that are not Salvo's go to `onForeign`, not
+ * to the queue. Workers' providers and the API's DLR callbacks both go through it.
+ */
+export async function enqueueDeliveryReports(
+  queue: OpenQueue<"deliveries">,
+  reports: ReportToEnqueue[],
+  { delayMs = 0, onForeign }: { delayMs?: number; onForeign: (messageId: string) => void },
+): Promise<void> {
+  const groups = new Map<string, ReportGroup>();
+  for (const report of reports) {
+    const id = parseMessageId(report.messageId);
+    if (!id) {
+      onForeign(report.messageId);
+      continue;
+    }
+    const at = report.at.getTime();
+    const key = `${id.batchId}@${at}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { batchId: id.batchId, at, entries: [] };
+      groups.set(key, group);
+    }
+    group.entries.push([id.index, report.status, report.reason ?? null, report.providerCode ?? null]);
+  }
+  if (groups.size === 0) return;
+  await queue.add(
+    { groups: [...groups.values()], attempt: 0 },
+    { jobId: `dlr-${randomUUID()}`, delay: delayMs },
+  );
 }

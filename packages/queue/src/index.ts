@@ -2,6 +2,7 @@ export {
   CATALOG,
   type CatalogSettings,
   deliveryReportsJob,
+  enqueueDeliveryReports,
   enqueueWebhookEvents,
   expandBatchJob,
   JOB_LOCK_MS,

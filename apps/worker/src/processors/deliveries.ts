@@ -1,35 +1,10 @@
-import { parseMessageId } from "@salvo/core";
 import type { StoredReport } from "@salvo/db";
-import type { DeliveryReport } from "@salvo/providers";
 import type { Payload } from "@salvo/queue";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
 
 /** How often reports that found no message yet are retried (with growing delays) before being dropped. */
 const MAX_ATTEMPTS = 6;
-
-type Group = Payload<"deliveries">["groups"][number];
-
-/** Groups provider reports by batch and time for the `deliveries` queue; ids that are not Salvo's are dropped. */
-export function groupReports(reports: DeliveryReport[], onForeign: (messageId: string) => void): Group[] {
-  const groups = new Map<string, Group>();
-  for (const report of reports) {
-    const id = parseMessageId(report.messageId);
-    if (!id) {
-      onForeign(report.messageId);
-      continue;
-    }
-    const at = report.at.getTime();
-    const key = `${id.batchId}@${at}`;
-    let group = groups.get(key);
-    if (!group) {
-      group = { batchId: id.batchId, at, entries: [] };
-      groups.set(key, group);
-    }
-    group.entries.push([id.index, report.status, report.reason ?? null, report.providerCode ?? null]);
-  }
-  return [...groups.values()];
-}
 
 /**
  * Applies a group of delivery reports in bulk. Reports can arrive twice, out of

@@ -1,0 +1,268 @@
+// Kannel 1.4.5 as a real peer for tests: bearerbox, smsbox and fakesmsc (Kannel's
+// test SMSC) on 127.0.0.1 with a generated configuration, as Kannel's own test
+// scripts run them (bench/kannel.ts starts the same three for the benchmark).
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export interface KannelPrograms {
+  bearerbox: string;
+  smsbox: string;
+  fakesmsc: string;
+}
+
+const SEARCH_PATH = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/lib/kannel/test"];
+
+function findProgram(name: string): string | undefined {
+  for (const dir of SEARCH_PATH) {
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Kannel's three programs, or why they cannot run here (the test prints it and skips). */
+export function findKannel(): KannelPrograms | { missing: string } {
+  const bearerbox = findProgram("bearerbox");
+  const smsbox = findProgram("smsbox");
+  const fakesmsc = findProgram("fakesmsc");
+  if (!bearerbox || !smsbox)
+    return { missing: "bearerbox/smsbox not found (Debian: apt-get install kannel)" };
+  if (!fakesmsc)
+    return { missing: "fakesmsc not found in /usr/lib/kannel/test (Debian: apt-get install kannel-extras)" };
+  return { bearerbox, smsbox, fakesmsc };
+}
+
+/** A TCP port nobody listens on right now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A running process whose output lines are kept (the last ones explain a failure). */
+interface Child {
+  process: ChildProcess;
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+function start(command: string, args: string[], onLine?: (line: string) => void): Child {
+  const child = spawn(command, args, { env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() ?? "";
+      for (const line of parts) {
+        onLine?.(line);
+        lines.push(line);
+        if (lines.length > 200) lines.shift();
+      }
+    });
+  }
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    process: child,
+    lines,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface KannelPeer {
+  version: string;
+  /** smsbox's sendsms interface, and its sendsms-user. */
+  sendsmsUrl: string;
+  username: string;
+  password: string;
+  /** The smsc-id of the fakesmsc that receives what is sent (the MO one is not routed to). */
+  smsc: string;
+  /**
+   * What fakesmsc received, one line per SMS as it prints them:
+   * `<from> <to> text <text>` (or `data <urlencoded>`, or `udh <udh> <data>` for a part).
+   */
+  received: string[];
+  /**
+   * An SMS from a handset, as an SMSC hands it to bearerbox: a second fakesmsc sends
+   * it and exits; smsbox's sms-service then calls its get-url. Resolves when sent.
+   */
+  sendMo(from: string, to: string, text: string): Promise<void>;
+  /** The last lines of each program's output, to explain a failure. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface KannelPeerOptions {
+  /** The sms-service's get-url (Kannel's escapes: `%p` from, `%P` to, `%a` the text); none: no service. */
+  getUrl?: string;
+  /** smsbox's sendsms port, when the caller must know it before Kannel starts. */
+  sendsmsPort?: number;
+}
+
+/** Starts bearerbox (two fake SMSCs: one for MT, one for MO), smsbox and the MT fakesmsc. */
+export async function startKannel(
+  programs: KannelPrograms,
+  options: KannelPeerOptions = {},
+): Promise<KannelPeer> {
+  const dir = mkdtempSync(path.join(tmpdir(), "salvo-kannel-"));
+  const [adminPort, smsboxPort, mtPort, moPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const sendsmsPort = options.sendsmsPort ?? (await freePort());
+  const password = "kannel-test";
+  // `allowed-smsc-id` keeps MT traffic off the MO connection. The sendsms-user lets
+  // smsbox split long messages into up to 10 concatenated parts (UDH); the service
+  // answers nothing to the handset (max-messages 0): Salvo's answer is for Kannel.
+  const config = `
+group = core
+admin-port = ${adminPort}
+admin-interface = 127.0.0.1
+admin-password = ${password}
+admin-allow-ip = "127.0.0.1"
+smsbox-port = ${smsboxPort}
+smsbox-interface = 127.0.0.1
+box-allow-ip = "127.0.0.1"
+dlr-storage = internal
+
+group = smsc
+smsc = fake
+smsc-id = fake
+allowed-smsc-id = fake
+port = ${mtPort}
+our-host = 127.0.0.1
+connect-allow-ip = "127.0.0.1"
+
+group = smsc
+smsc = fake
+smsc-id = mo
+allowed-smsc-id = mo
+port = ${moPort}
+our-host = 127.0.0.1
+connect-allow-ip = "127.0.0.1"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = ${smsboxPort}
+sendsms-port = ${sendsmsPort}
+sendsms-interface = 127.0.0.1
+
+group = sendsms-user
+username = salvo
+password = ${password}
+concatenation = true
+max-messages = 10
+${
+  options.getUrl === undefined
+    ? ""
+    : `
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+get-url = "${options.getUrl}"
+`
+}`;
+  const configPath = path.join(dir, "kannel.conf");
+  writeFileSync(configPath, config);
+  const children: Child[] = [];
+  const received: string[] = [];
+  const stop = async () => {
+    for (const child of children.reverse()) await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const status = () =>
+    fetch(`http://127.0.0.1:${adminPort}/status.txt?password=${password}`)
+      .then((r) => r.text())
+      .catch(() => "");
+  // status.txt's line for the MO connection: `FAKE:<port> (online 3s, rcvd: sms 1 …`.
+  const moReceived = new RegExp(`FAKE:${moPort} \\([^,]*, rcvd: sms (\\d+)`);
+  try {
+    children.push(start(programs.bearerbox, ["-v", "1", configPath]));
+    const version = await until("bearerbox's admin interface", async () => {
+      return (await status()).match(/bearerbox version `([^']+)'/)?.[1];
+    });
+    // fakesmsc prints `Got message <n>: <<from> <to> <type> …>` for each SMS bearerbox sends it.
+    const fakesmsc = start(
+      programs.fakesmsc,
+      ["-H", "127.0.0.1", "-r", String(mtPort), "-m", "0", "0 0 text unused"],
+      (line) => {
+        const message = line.match(/Got message \d+: <(.*)>$/)?.[1];
+        if (message !== undefined) received.push(message);
+      },
+    );
+    children.push(fakesmsc);
+    await until("fakesmsc to connect", async () =>
+      new RegExp(`FAKE:${mtPort} \\(online`).test(await status()) ? true : undefined,
+    );
+    children.push(start(programs.smsbox, ["-v", "1", configPath]));
+    await until("smsbox to connect", async () =>
+      /smsbox:.*on-line/.test(await status()) ? true : undefined,
+    );
+    return {
+      version,
+      sendsmsUrl: `http://127.0.0.1:${sendsmsPort}/cgi-bin/sendsms`,
+      username: "salvo",
+      password,
+      smsc: "fake",
+      received,
+      async sendMo(from, to, text) {
+        const received = async () => Number((await status()).match(moReceived)?.[1] ?? Number.NaN);
+        const before = await received();
+        const mo = start(programs.fakesmsc, [
+          ...["-H", "127.0.0.1", "-r", String(moPort), "-i", "0", "-m", "1"],
+          `${from} ${to} text ${text}`,
+        ]);
+        // fakesmsc stays connected after its last message: stopped once bearerbox counts it.
+        try {
+          await until("bearerbox to receive the MO", async () =>
+            (await received()) > before ? true : undefined,
+          );
+        } finally {
+          await mo.stop();
+        }
+      },
+      logs: () =>
+        children
+          .map((child) => `${child.process.spawnfile}:\n${child.lines.slice(-30).join("\n")}`)
+          .join("\n\n"),
+      stop,
+    };
+  } catch (error) {
+    const logs = children.map((child) => child.lines.slice(-20).join("\n")).join("\n---\n");
+    await stop();
+    throw new Error(`${(error as Error).message}\n${logs}`);
+  }
+}
