@@ -127,9 +127,13 @@ export function connectorOrder(route: Route, random: () => number = Math.random)
   for (const tier of route.tiers) {
     const left = [...tier];
     while (left.length > 1) {
-      let draw = random() * left.reduce((sum, m) => sum + m.weight, 0);
-      const index = left.findIndex((m) => (draw -= m.weight) < 0);
-      const [picked] = left.splice(index === -1 ? left.length - 1 : index, 1);
+      const draw = random() * left.reduce((sum, m) => sum + m.weight, 0);
+      let index = 0;
+      for (let below = 0; index < left.length - 1; index++) {
+        below += left[index]?.weight ?? 0;
+        if (draw < below) break;
+      }
+      const [picked] = left.splice(index, 1);
       if (picked) order.push(picked.connector);
     }
     if (left[0]) order.push(left[0].connector);
