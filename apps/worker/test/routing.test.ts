@@ -170,6 +170,15 @@ it("waits while every connector of the route is down, failing nothing, and compl
   const states = await readConnectorStates(redis, stack.env.REDIS_PREFIX, ["primary", "spare", "vip"]);
   expect(states.primary).toMatchObject({ state: "down", workers: 1, workersUp: 0, detail: { binds: 0 } });
   expect(states.vip).toMatchObject({ state: "up", workers: 1, workersUp: 1, detail: { binds: 1 } });
+  // /readyz reports them, and stays ready: a connector down is waited for, not a fault of the API.
+  const { status, body } = await stack
+    .client()
+    .call<{ status: string; connectors: Record<string, unknown> }>("GET", "/readyz");
+  expect(status).toBe(200);
+  expect(body.status).toBe("ready");
+  expect(body.connectors.primary).toMatchObject({ state: "down", workersUp: 0, detail: { binds: 0 } });
+  expect(body.connectors.spare).toMatchObject({ state: "down" });
+  expect(body.connectors.be).toMatchObject({ state: "up", workers: 1, sentLastMinute: 0 });
 
   link("spare").up = true;
   const done = await client.batches.wait(batchId, { timeoutMs: 20_000 });
