@@ -53,7 +53,14 @@ export function createApp({
 
   app.use(requestLog(logger));
   app.use(answerOptions);
-  app.use(healthRoutes(store, redis, env.REDIS_PREFIX));
+  app.use(
+    healthRoutes(
+      store,
+      redis,
+      env.REDIS_PREFIX,
+      env.connectors.map((c) => c.name),
+    ),
+  );
   // The connectors' callbacks: called by their providers, not by an account.
   app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, deliveries, logger }));
 

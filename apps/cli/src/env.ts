@@ -1,4 +1,5 @@
-import { commonEnv, parseEnv } from "@salvo/runtime";
+import { connectorEnv, routingOf } from "@salvo/providers";
+import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
 
 /** The CLI's settings: the database for admin commands, the API for client commands. */
@@ -13,4 +14,24 @@ type CliEnv = z.infer<typeof schema>;
 
 export function parseCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   return parseEnv(schema, source);
+}
+
+/**
+ * What `salvo connectors` and `salvo routes` read: the workers' connector settings
+ * (the same SALVO_CONNECTORS or file) and the Redis where workers publish their state.
+ * Apart from parseCliEnv so that a bad connector setting only stops these commands.
+ */
+const routingSchema = z
+  .object({
+    DATABASE_URL: commonEnv.DATABASE_URL,
+    REDIS_URL: commonEnv.REDIS_URL,
+    REDIS_CLUSTER: commonEnv.REDIS_CLUSTER,
+    REDIS_CLUSTER_NODES: commonEnv.REDIS_CLUSTER_NODES,
+    REDIS_PREFIX: commonEnv.REDIS_PREFIX,
+    ...connectorEnv,
+  })
+  .transform((env, issues) => ({ ...withDefaultRedisPrefix(env), ...routingOf(env, issues) }));
+
+export function parseRoutingEnv(source: NodeJS.ProcessEnv = process.env): z.infer<typeof routingSchema> {
+  return parseEnv(routingSchema, source);
 }

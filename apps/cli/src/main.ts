@@ -6,6 +6,7 @@ import { SalvoApiError } from "@salvo/sdk";
 import { Command, CommanderError } from "commander";
 import { accountsCommand } from "./commands/accounts";
 import { clientCommands } from "./commands/client";
+import { connectorsCommands } from "./commands/connectors";
 import { tokensCommand } from "./commands/tokens";
 import { webhooksCommand } from "./commands/webhooks";
 
@@ -16,6 +17,7 @@ const program = new Command("salvo")
 program.addCommand(accountsCommand());
 program.addCommand(tokensCommand());
 program.addCommand(webhooksCommand());
+for (const command of connectorsCommands()) program.addCommand(command);
 for (const command of clientCommands()) program.addCommand(command);
 
 try {

@@ -18,16 +18,6 @@ export function startConnectors(env: WorkerEnv, deps: ConnectorDeps): Promise<Co
   return openConnectors(env.connectors, (connector) => connectorContext(connector, deps));
 }
 
-/**
- * The connector every batch is sent through, for now the first configured. Routing
- * between connectors (by account, sender or destination) replaces this choice.
- */
-export function defaultConnector(connectors: Connector[]): Connector {
-  const first = connectors[0];
-  if (!first) throw new Error("no connector is configured");
-  return first;
-}
-
 function connectorContext(
   connector: string,
   { store, deliveries, webhooks, logger }: ConnectorDeps,

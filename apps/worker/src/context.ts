@@ -4,6 +4,7 @@ import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
 import type { NumberNormalizer } from "./numbers/normalizer";
+import type { Router } from "./routing";
 
 /** What every processor works with: the store, Redis, queues, the connectors, settings. */
 export interface WorkContext {
@@ -14,8 +15,8 @@ export interface WorkContext {
   logger: Logger;
   /** Every connector this worker holds, the default first. */
   connectors: Connector[];
-  /** The connector batches are sent through (see defaultConnector); its name keys its rate limit. */
-  provider: Connector;
+  /** Chooses each message's connectors (its route) and knows their state. */
+  router: Router;
   batches: OpenQueue<"batches">;
   chunks: OpenQueue<"chunks">;
   deliveries: OpenQueue<"deliveries">;

@@ -1,4 +1,4 @@
-import { connectorEnv, connectorsOf } from "@salvo/providers";
+import { connectorEnv, routingOf } from "@salvo/providers";
 import { JOB_LOCK_MS } from "@salvo/queue";
 import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
@@ -27,6 +27,13 @@ const schema = z
     HANDOFF_GROUP_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
     /** The connectors (SALVO_CONNECTORS, or today's SMS_PROVIDER and SIMULATOR_* settings). */
     ...connectorEnv,
+    /**
+     * How long a chunk waits (as a delayed job, not counted as an attempt) when every
+     * connector of a message's route is down or refused it for now, before it tries again.
+     */
+    CONNECTOR_WAIT_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+    /** How often each worker publishes its connectors' live state to Redis (see readConnectorStates). */
+    CONNECTOR_STATE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     /** How often unfinished batches without recent progress are re-enqueued. */
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
     /** Webhook events one worker process posts at once: each may wait on a slow receiver, so many. */
@@ -53,7 +60,7 @@ const schema = z
     HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   })
-  .transform((env, issues) => ({ ...withDefaultRedisPrefix(env), connectors: connectorsOf(env, issues) }));
+  .transform((env, issues) => ({ ...withDefaultRedisPrefix(env), ...routingOf(env, issues) }));
 
 export type WorkerEnv = z.infer<typeof schema>;
 

@@ -5,12 +5,13 @@ import {
   closeRedis,
   createRedis,
   openQueue,
+  publishConnectorStates,
   startConsumers,
   workersKey,
 } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
-import { defaultConnector, startConnectors } from "./connectors";
+import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
 import { createNumberNormalizer } from "./numbers/normalizer";
@@ -19,6 +20,7 @@ import { expandBatch } from "./processors/expand-batch";
 import { runScheduledJob } from "./processors/maintenance";
 import { sendChunk } from "./processors/send-chunk";
 import { deliverWebhookEvent, webhookBackoff } from "./processors/webhooks";
+import { createRouter } from "./routing";
 
 interface RunningWorker {
   id: string;
@@ -71,7 +73,7 @@ export async function startWorker(
     redis,
     logger,
     connectors,
-    provider: defaultConnector(connectors),
+    router: createRouter(connectors, env.routes, logger),
     batches,
     chunks,
     deliveries,
@@ -130,6 +132,18 @@ export async function startWorker(
     beat();
     restoreSchedulers();
   }, env.HEARTBEAT_INTERVAL_MS);
+  // Each worker's own view of its connectors (a link is this process's), for /readyz
+  // and `salvo connectors`; it lapses with the worker.
+  const publishStates = () =>
+    publishConnectorStates(
+      redis,
+      env.REDIS_PREFIX,
+      id,
+      ctx.router.states(),
+      env.CONNECTOR_STATE_INTERVAL_MS * 3,
+    ).catch((error: Error) => logger.warn({ err: error.message }, "connector states not published"));
+  await publishStates();
+  const statePublisher = setInterval(publishStates, env.CONNECTOR_STATE_INTERVAL_MS);
   logger.info(
     { workerId: id, connectors: connectors.map((connector) => `${connector.name} (${connector.provider})`) },
     "worker started",
@@ -140,6 +154,7 @@ export async function startWorker(
     closing ??= (async () => {
       claim.stop();
       clearInterval(heartbeat);
+      clearInterval(statePublisher);
       // Closing first stops taking jobs; then the jobs in hand are told to stop:
       // chunks and expansions give back what is left between two steps (their
       // job returns to the queue at once, for another worker), the others finish.

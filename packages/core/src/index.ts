@@ -30,6 +30,7 @@ export {
 } from "./message-status";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
 export {
+  countryOfNumber,
   INVALID_NUMBER_REASONS,
   type InvalidNumberReason,
   invalidNumberReason,

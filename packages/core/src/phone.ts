@@ -296,3 +296,9 @@ interface NumberingPlan {
 export function isCountryCode(code: string): boolean {
   return isSupportedCountry(code);
 }
+
+/** The region (ISO 3166 alpha-2) an E.164 number belongs to, e.g. `FR` for +33612345678; undefined when unknown. */
+export function countryOfNumber(e164: string): string | undefined {
+  if (e164.length > MAX_INPUT_LENGTH) return undefined;
+  return parsePhoneNumberFromString(e164, WITHOUT_COUNTRY)?.country;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { HandoffResult, ProviderContext, SmsProvider } from "./provider";
 import { findProvider } from "./registry";
+import { checkRoutes, defaultRoute, type Route, routeSchema } from "./routes";
 
 /** One connector as configured: a provider, its settings, and its own rate limit. */
 export interface ConnectorConfig {
@@ -34,11 +35,20 @@ const connectorSchema = z.strictObject({
 
 const connectorListSchema = z.array(connectorSchema).min(1, "at least one connector");
 
+/** The configuration with routes: connectors, and the routes that choose among them. */
+const routedSchema = z.strictObject({
+  connectors: connectorListSchema,
+  routes: z.array(routeSchema).min(1, "at least one route (the default), or leave routes out").optional(),
+});
+
 /** The settings that configure connectors, for an app's env schema (worker and API alike). */
 export const connectorEnv = {
-  /** A JSON array of connectors; the first is the default. */
+  /**
+   * A JSON array of connectors (routed in order: the first primary, the others its
+   * failover), or an object `{connectors: [...], routes: [...]}` (docs/providers.md).
+   */
   SALVO_CONNECTORS: z.string().min(1).optional(),
-  /** …or a JSON file holding that array. */
+  /** …or a JSON file holding either. */
   SALVO_CONNECTORS_FILE: z.string().min(1).optional(),
   // Without either, these build the one connector Salvo had before connectors.
   SMS_PROVIDER: z.string().min(1).default("simulator"),
@@ -53,19 +63,46 @@ export const connectorEnv = {
 
 type ConnectorEnv = z.output<z.ZodObject<typeof connectorEnv>>;
 
+/** The connectors an env configures and the routes between them. */
+export interface Routing {
+  connectors: ConnectorConfig[];
+  /** In order, the last the default (see routeFor). */
+  routes: Route[];
+}
+
 /**
  * The connectors an env configures, each checked against its provider's
  * settingsSchema; for use in the env schema's transform, so that a bad one is
  * reported with the other bad settings, naming the connector and the field.
  */
 export function connectorsOf(env: ConnectorEnv, issues: z.core.$RefinementCtx): ConnectorConfig[] {
+  return routingOf(env, issues).connectors;
+}
+
+/** connectorsOf, with the routes (checked against the connectors' names, each problem naming the route). */
+export function routingOf(env: ConnectorEnv, issues: z.core.$RefinementCtx): Routing {
+  const connectors = configuredConnectors(env, issues);
+  const names = connectors.configs.map((c) => c.name);
+  if (connectors.routes === undefined)
+    return { connectors: connectors.configs, routes: [defaultRoute(names)] };
+  const routes = checkRoutes(connectors.routes, new Set(names), (path, message) =>
+    issues.addIssue({ code: "custom", path: [connectors.variable, "routes", ...path], message }),
+  );
+  return { connectors: connectors.configs, routes };
+}
+
+function configuredConnectors(
+  env: ConnectorEnv,
+  issues: z.core.$RefinementCtx,
+): { configs: ConnectorConfig[]; variable: string; routes?: z.output<typeof routeSchema>[] } {
+  const none = { configs: [], variable: "SALVO_CONNECTORS" };
   if (env.SALVO_CONNECTORS !== undefined && env.SALVO_CONNECTORS_FILE !== undefined) {
     issues.addIssue({
       code: "custom",
       path: ["SALVO_CONNECTORS_FILE"],
       message: "set SALVO_CONNECTORS or SALVO_CONNECTORS_FILE, not both",
     });
-    return [];
+    return none;
   }
   const [variable, text] =
     env.SALVO_CONNECTORS !== undefined
@@ -73,31 +110,37 @@ export function connectorsOf(env: ConnectorEnv, issues: z.core.$RefinementCtx): 
       : env.SALVO_CONNECTORS_FILE !== undefined
         ? ["SALVO_CONNECTORS_FILE", readConfigFile(env.SALVO_CONNECTORS_FILE, issues)]
         : [undefined, undefined];
-  if (variable === undefined) return [legacyConnector(env, issues)];
-  if (text === undefined) return [];
+  if (variable === undefined) return { configs: [legacyConnector(env, issues)], variable: "SMS_PROVIDER" };
+  if (text === undefined) return none;
 
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     issues.addIssue({ code: "custom", path: [variable], message: `not JSON: ${(error as Error).message}` });
-    return [];
+    return none;
   }
-  const parsed = connectorListSchema.safeParse(json);
+  // Today's array, or the object with routes.
+  const parsed = Array.isArray(json)
+    ? connectorListSchema.transform((connectors) => ({ connectors, routes: undefined })).safeParse(json)
+    : routedSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      issues.addIssue({
-        code: "custom",
-        path: [variable, ...describePath(json, issue.path)],
-        message: issue.message,
-      });
+      const [head, ...tail] = issue.path;
+      const path = Array.isArray(json)
+        ? describePath(json, issue.path)
+        : head === "connectors" || head === "routes"
+          ? [head, ...describePath((json as Record<string, unknown>)[head], tail)]
+          : issue.path.map(String);
+      issues.addIssue({ code: "custom", path: [variable, ...path], message: issue.message });
     }
-    return [];
+    return { configs: [], variable };
   }
   const seen = new Set<string>();
   const configs: ConnectorConfig[] = [];
-  for (const [index, entry] of parsed.data.entries()) {
-    const at = [variable, entry.name];
+  const at0 = Array.isArray(json) ? [variable] : [variable, "connectors"];
+  for (const [index, entry] of parsed.data.connectors.entries()) {
+    const at = [...at0, entry.name];
     if (seen.has(entry.name)) {
       issues.addIssue({
         code: "custom",
@@ -110,7 +153,7 @@ export function connectorsOf(env: ConnectorEnv, issues: z.core.$RefinementCtx): 
     const config = checkedConfig(entry, at, issues);
     if (config) configs.push(config);
   }
-  return configs;
+  return { configs, variable, ...(parsed.data.routes ? { routes: parsed.data.routes } : {}) };
 }
 
 /** Today's env (`SMS_PROVIDER`, `SIMULATOR_*`, `PROVIDER_MAX_MPS`), as one connector named after its provider. */
@@ -173,7 +216,7 @@ function readConfigFile(path: string, issues: z.core.$RefinementCtx): string | u
   }
 }
 
-/** An issue's path with each connector's index replaced by its name, when it has one. */
+/** An issue's path with each connector's (or route's) index replaced by its name, when it has one. */
 function describePath(json: unknown, path: PropertyKey[]): string[] {
   const [index, ...rest] = path;
   const entry = Array.isArray(json) && typeof index === "number" ? (json[index] as unknown) : undefined;

@@ -8,6 +8,8 @@ export {
   connectorEnv,
   connectorsOf,
   openConnectors,
+  type Routing,
+  routingOf,
 } from "./connectors";
 export {
   type DeliveryReport,
@@ -23,6 +25,7 @@ export {
   type SmsProvider,
 } from "./provider";
 export { findProvider, registerProvider } from "./registry";
+export { connectorOrder, type Route, routeFor } from "./routes";
 
 /**
  * One provider, outside any connector: `name` picks it, the other fields are its

@@ -16,6 +16,12 @@ export {
   startConsumers,
   webhookEventJob,
 } from "./catalog";
+export {
+  type ConnectorState,
+  type PublishedConnectorState,
+  publishConnectorStates,
+  readConnectorStates,
+} from "./connector-states";
 export { hashTag, redisKey, workersKey } from "./keys";
 export { luaScript, runScript } from "./lua";
 export { claimRedisPrefix, PREFIX_CLAIM_TTL_MS, PrefixTakenError } from "./prefix-claim";

@@ -9,7 +9,8 @@
  *   <prefix>:flood:{<account>}:<hour>:<shard>   anti-flood: one account, every hour and shard
  *   <prefix>:{send-limit}:<limit>        rate-limit schedules (limits may be reserved together)
  *   <prefix>:api-throttle:<rate>:<account>, <prefix>:workers,
- *   <prefix>:installation (which installation owns the prefix)   one key a call
+ *   <prefix>:installation (which installation owns the prefix),
+ *   <prefix>:connector-state:<connector>:<worker> (a worker's view of a connector)   one key a call
  *
  * A prefix with a tag of its own (`{salvo}`) wins over these: every key then
  * hashes to that one slot, which works on a cluster but puts all of Salvo on

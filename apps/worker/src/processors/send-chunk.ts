@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import { floodedReason, judgeRecipient, listedStatus, messageId } from "@salvo/core";
 import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
 import { applyAntiFlood, waitForSendSlots } from "@salvo/limits";
 import { HandoffExpiredError } from "@salvo/providers";
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
 import { releaseJob } from "../release";
@@ -14,7 +15,7 @@ class LostChunkError extends Error {}
 /** What sending a chunk works with. */
 type ChunkContext = Pick<
   WorkContext,
-  "store" | "redis" | "env" | "logger" | "provider" | "stopping" | "webhooks"
+  "store" | "redis" | "env" | "logger" | "router" | "connectors" | "stopping" | "webhooks"
 >;
 
 /** A message cleared for hand-off, with what its row will need. */
@@ -69,8 +70,11 @@ export async function sendChunk(
 }
 
 /**
- * Messages a dead run handed off without recording the outcome: those the provider
- * got are recorded with its answer; the others are returned, to be sent now.
+ * Messages a dead run handed off without recording the outcome: those a connector
+ * got are recorded with its answer; the others are returned, to be sent now. The
+ * marker does not say which connector the group went to, so every connector that
+ * can tell is asked; a message none of them got is sent again only when every
+ * connector can tell (one that cannot may have it).
  */
 async function settleInDoubt(
   ctx: ChunkContext,
@@ -79,16 +83,20 @@ async function settleInDoubt(
   marker: number[],
   inDoubt: Sendable[],
 ) {
-  const received = ctx.provider.received
-    ? await ctx.provider.received(inDoubt.map((m) => messageId(batch.id, m.idx)))
-    : null;
+  const ids = inDoubt.map((m) => messageId(batch.id, m.idx));
+  const connectors = ctx.connectors;
+  const answers = await Promise.all(connectors.map((c) => c.received?.(ids)));
+  const everyCanTell = answers.every((answer) => answer !== undefined);
   const answered: HandoffOutcome[] = [];
   const resend: Sendable[] = [];
   for (const message of inDoubt) {
-    const answer = received?.get(messageId(batch.id, message.idx));
+    const id = messageId(batch.id, message.idx);
+    const answer = answers
+      .map((received) => received?.get(id))
+      .find((a) => a !== undefined && !(a.accepted === false && a.temporary));
     if (answer) answered.push({ ...message, accepted: answer.accepted, reason: answer.reason });
-    else if (received) resend.push(message);
-    // A provider that cannot tell: assume it got the message rather than risk sending it twice.
+    else if (everyCanTell) resend.push(message);
+    // A connector that cannot tell: assume it got the message rather than risk sending it twice.
     else answered.push({ ...message, accepted: true });
   }
   await dispatchEvents(
@@ -161,14 +169,28 @@ function bodyHash(body: string): string {
   return hash;
 }
 
+/** A message on its way, with the connectors its route offers it to and the one it is at. */
+interface Routed extends Sendable {
+  route: string;
+  order: string[];
+  /** Index in `order` of the connector it is offered to next. */
+  at: number;
+}
+
 /**
- * Hands messages to the provider group by group. Before each group: give the
- * job back if the worker is stopping (between groups nothing is in flight, so
- * the next run resumes cleanly); make sure this run still owns the chunk (the
- * job lock), so a worker that was frozen and replaced never sends what its
- * replacement now owns; mark the group in flight; reserve the group's slots in
- * every rate limit (provider-wide and the account's, shared by all workers in
- * Redis) and wait until they come. After: record it.
+ * Hands messages to their connectors group by group. Each message is offered to
+ * the first connector of its route that is up; one that refuses it for now
+ * (`temporary`) offers it to the next. When a route has no connector left for a
+ * message, the chunk waits (see waitForConnectors) and starts its routes over.
+ *
+ * Before each group: give the job back if the worker is stopping (between groups
+ * nothing is in flight, so the next run resumes cleanly); make sure this run
+ * still owns the chunk (the job lock), so a worker that was frozen and replaced
+ * never sends what its replacement now owns; mark the group in flight; reserve
+ * the group's slots in every rate limit (the connector's and the account's,
+ * shared by all workers in Redis) and wait until they come. After: record what
+ * was taken or refused for good, and clear the marker; messages refused for now
+ * have no row and are free to go to the next connector (they were not handed off).
  */
 async function handOff(
   ctx: ChunkContext,
@@ -178,32 +200,6 @@ async function handOff(
   job: Job,
   token: string | undefined,
 ): Promise<void> {
-  // The account's own limit is waited for first and the provider's only then, so an
-  // account with a low limit never books provider slots far ahead of others.
-  const accountLimit = batch.sendRateLimit
-    ? [{ key: `account:${batch.accountId}`, perSecond: batch.sendRateLimit }]
-    : [];
-  const providerLimit = ctx.provider.maxMps
-    ? [{ key: `provider:${ctx.provider.name}`, perSecond: ctx.provider.maxMps }]
-    : [];
-  // Small groups under a limit keep every one-second window within 5% of it: at
-  // most one group sent late (waitForSendSlots books again beyond its own length)
-  // and one that begins in the window run over a second's worth, 1/40 each.
-  const strictest = Math.min(...[...accountLimit, ...providerLimit].map((l) => l.perSecond));
-  const groupSize = Number.isFinite(strictest)
-    ? Math.max(1, Math.min(ctx.env.HANDOFF_GROUP_SIZE, Math.floor(strictest / 40)))
-    : ctx.env.HANDOFF_GROUP_SIZE;
-  const pace = (limits: typeof accountLimit, count: number) =>
-    waitForSendSlots(ctx.redis, ctx.env.REDIS_PREFIX, limits, count);
-  // Then the provider's together with a second schedule of the account's, of the
-  // moments its groups really go: waits for the provider that vary with other
-  // accounts' traffic would otherwise bunch the account's groups up, over its limit.
-  const [account, provider] = [accountLimit[0], providerLimit[0]];
-  const handOffLimits =
-    account && provider
-      ? [provider, { key: `account-sent:${batch.accountId}`, perSecond: account.perSecond }]
-      : providerLimit;
-
   const lockMs = ctx.env.JOB_LOCK_MS;
   // When the lock was last renewed (the time the renewal was asked for: it holds
   // at least lockMs from then). Without a token (no lock) there is no deadline.
@@ -219,31 +215,125 @@ async function handOff(
     ctx.logger.warn({ batchId: batch.id, chunk }, "lost a chunk's lock; leaving it to its new owner");
     return new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
   };
+  const route = (m: Sendable): Routed => ({ ...m, ...ctx.router.orderFor(batch.accountId, m.to), at: 0 });
+
+  let pending = messages.map(route);
+  while (pending.length > 0) {
+    const groups = new Map<string, Routed[]>();
+    const waiting: Routed[] = [];
+    const usable = new Map<string, boolean>();
+    for (const message of pending) {
+      while (message.at < message.order.length) {
+        const name = message.order[message.at] as string;
+        if (!usable.has(name)) usable.set(name, ctx.router.usable(name));
+        if (usable.get(name)) break;
+        message.at++;
+      }
+      const name = message.order[message.at];
+      if (name === undefined) waiting.push(message);
+      else groups.set(name, [...(groups.get(name) ?? []), message]);
+    }
+    if (groups.size === 0) {
+      for (const name of new Set(waiting.map((m) => m.route))) ctx.router.stuck(name);
+      await waitForConnectors(ctx, batch, chunk, waiting.length, job, token);
+      if (!(await ownsJob())) throw lost();
+      pending = waiting.map(route);
+      continue;
+    }
+    const refused: Routed[] = [];
+    const lastGroup = [...groups.keys()].at(-1);
+    for (const [name, group] of groups) {
+      // Only a group after which nothing is left to send may mark the chunk done.
+      const last = name === lastGroup && waiting.length === 0 && refused.length === 0;
+      const run = { job, token, ownsJob, lost, renewedAt: () => renewedAt, last };
+      refused.push(...(await offer(ctx, batch, chunk, name, group, run)));
+    }
+    for (const message of refused) message.at++;
+    pending = [...refused, ...waiting];
+  }
+}
+
+/** What offering one connector its messages needs from the hand-off around it. */
+interface OfferRun {
+  job: Job;
+  token: string | undefined;
+  ownsJob: () => Promise<boolean>;
+  lost: () => LostChunkError;
+  renewedAt: () => number | undefined;
+  /** Nothing else is left to send: the group that leaves nothing behind marks the chunk done. */
+  last: boolean;
+}
+
+/** Offers messages to one connector, in groups under its rate limit; returns those it refused for now. */
+async function offer(
+  ctx: ChunkContext,
+  batch: BatchForWork,
+  chunk: number,
+  name: string,
+  messages: Routed[],
+  run: OfferRun,
+): Promise<Routed[]> {
+  const connector = ctx.router.connector(name);
+  // The account's own limit is waited for first and the connector's only then, so an
+  // account with a low limit never books connector slots far ahead of others.
+  const accountLimit = batch.sendRateLimit
+    ? [{ key: `account:${batch.accountId}`, perSecond: batch.sendRateLimit }]
+    : [];
+  const providerLimit = connector.maxMps
+    ? [{ key: `provider:${connector.name}`, perSecond: connector.maxMps }]
+    : [];
+  // Small groups under a limit keep every one-second window within 5% of it: at
+  // most one group sent late (waitForSendSlots books again beyond its own length)
+  // and one that begins in the window run over a second's worth, 1/40 each.
+  const strictest = Math.min(...[...accountLimit, ...providerLimit].map((l) => l.perSecond));
+  const groupSize = Number.isFinite(strictest)
+    ? Math.max(1, Math.min(ctx.env.HANDOFF_GROUP_SIZE, Math.floor(strictest / 40)))
+    : ctx.env.HANDOFF_GROUP_SIZE;
+  const pace = (limits: typeof accountLimit, count: number) =>
+    waitForSendSlots(ctx.redis, ctx.env.REDIS_PREFIX, limits, count);
+  // Then the connector's together with a second schedule of the account's, of the
+  // moments its groups really go: waits for the connector that vary with other
+  // accounts' traffic would otherwise bunch the account's groups up, over its limit.
+  const [account, provider] = [accountLimit[0], providerLimit[0]];
+  const handOffLimits =
+    account && provider
+      ? [provider, { key: `account-sent:${batch.accountId}`, perSecond: account.perSecond }]
+      : providerLimit;
+
+  const lockMs = ctx.env.JOB_LOCK_MS;
+  const refused: Routed[] = [];
   for (let i = 0; i < messages.length; i += groupSize) {
-    if (ctx.stopping.aborted && token) {
+    if (ctx.stopping.aborted && run.token) {
       ctx.logger.info(
         { batchId: batch.id, chunk, left: messages.length - i },
         "released a chunk on shutdown",
       );
-      await releaseJob(job, token);
+      await releaseJob(run.job, run.token);
+    }
+    // Down since the last group: what is left goes to the next connector of its route.
+    if (i > 0 && !ctx.router.usable(name)) {
+      refused.push(...messages.slice(i));
+      break;
     }
     const group = messages.slice(i, i + groupSize);
     const checkedAt = Date.now();
     const positions = group.map((m) => m.idx);
-    const marked = (await ownsJob()) && (await ctx.store.pipeline.markInFlight(batch.id, chunk, positions));
-    if (!marked) throw lost();
+    const marked =
+      (await run.ownsJob()) && (await ctx.store.pipeline.markInFlight(batch.id, chunk, positions));
+    if (!marked) throw run.lost();
     // Paced last, just before the hand-off: the limits hold at the moment messages
-    // reach the provider, not some round trips earlier.
+    // reach the connector, not some round trips earlier.
     await pace(accountLimit, group.length);
     await pace(handOffLimits, group.length);
     // Frozen (SIGSTOP, a long pause) or paced for long since the lock check: the
     // lock may have lapsed meanwhile and the chunk passed to another worker.
-    if (Date.now() - checkedAt > lockMs / 3 && !(await ownsJob())) throw lost();
-    // Frozen during the call itself, after the last check: the provider refuses to
+    if (Date.now() - checkedAt > lockMs / 3 && !(await run.ownsJob())) throw run.lost();
+    // Frozen during the call itself, after the last check: the connector refuses to
     // hand off once the lock may have passed to another worker (a third of it is
     // kept as a margin). The group stays in flight; its next owner settles it.
+    const renewedAt = run.renewedAt();
     const notAfter = renewedAt === undefined ? undefined : renewedAt + (lockMs * 2) / 3;
-    const results = await ctx.provider
+    const results = await connector
       .send(
         group.map((m) => ({
           id: messageId(batch.id, m.idx),
@@ -254,22 +344,55 @@ async function handOff(
         { notAfter },
       )
       .catch((error: Error) => {
-        throw error instanceof HandoffExpiredError ? lost() : error;
+        throw error instanceof HandoffExpiredError ? run.lost() : error;
       });
     const byId = new Map(results.map((r) => [r.id, r]));
-    const events = await ctx.store.pipeline.recordHandoffs(
-      batch,
-      chunk,
-      group.map((message) => {
-        const result = byId.get(messageId(batch.id, message.idx));
-        return {
-          ...message,
+    const outcomes: HandoffOutcome[] = [];
+    const temporary: Routed[] = [];
+    for (const message of group) {
+      const result = byId.get(messageId(batch.id, message.idx));
+      if (result && !result.accepted && result.temporary) temporary.push(message);
+      else
+        outcomes.push({
+          idx: message.idx,
+          to: message.to,
+          ref: message.ref,
           accepted: result?.accepted ?? false,
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
-        };
-      }),
-      { chunkDone: i + groupSize >= messages.length, settles: positions },
-    );
+        });
+    }
+    refused.push(...temporary);
+    ctx.router.count(name, outcomes.filter((o) => o.accepted).length, temporary.length);
+    // Refused for now: no row, and the marker is cleared all the same (they were
+    // not handed off), so a later group may take them to another connector.
+    const chunkDone = run.last && i + groupSize >= messages.length && refused.length === 0;
+    const events = await ctx.store.pipeline.recordHandoffs(batch, chunk, outcomes, {
+      chunkDone,
+      settles: positions,
+    });
     await dispatchEvents(ctx, events);
   }
+  return refused;
+}
+
+/**
+ * Every connector of some messages' routes is down or refused them for now: the
+ * job is moved to the delayed set for CONNECTOR_WAIT_MS (not an attempt: nothing
+ * failed) and its next run starts their routes over. Nothing is in flight here.
+ * Without a job lock (a direct call), waits in place instead.
+ */
+async function waitForConnectors(
+  ctx: ChunkContext,
+  batch: BatchForWork,
+  chunk: number,
+  waiting: number,
+  job: Job,
+  token: string | undefined,
+): Promise<void> {
+  ctx.logger.debug({ batchId: batch.id, chunk, waiting }, "no connector takes these messages now; waiting");
+  if (token) {
+    await job.moveToDelayed(Date.now() + ctx.env.CONNECTOR_WAIT_MS, token);
+    throw new DelayedError();
+  }
+  await setTimeout(ctx.env.CONNECTOR_WAIT_MS);
 }
