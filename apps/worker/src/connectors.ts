@@ -36,11 +36,14 @@ function connectorContext(
 ): ProviderContext {
   return {
     async reportDeliveries(reports, delayMs) {
-      const groups = groupReports(reports, (messageId) =>
+      const { groups, byProviderId } = groupReports(reports, connector, (messageId) =>
         logger.warn({ connector, messageId }, "delivery report for an id that is not Salvo's; ignored"),
       );
-      if (groups.length > 0) {
-        await deliveries.add({ groups, attempt: 0 }, { jobId: `dlr-${randomUUID()}`, delay: delayMs });
+      if (groups.length > 0 || byProviderId.length > 0) {
+        await deliveries.add(
+          { groups, byProviderId, attempt: 0 },
+          { jobId: `dlr-${randomUUID()}`, delay: delayMs },
+        );
       }
     },
     // What the API's inbound callbacks do, from a connection this worker holds.

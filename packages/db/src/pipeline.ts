@@ -272,6 +272,8 @@ export interface HandoffOutcome {
   ref: string | null;
   accepted: boolean;
   reason?: string;
+  /** The provider's id for an accepted message, recorded when `recordHandoffs` is given a connector. */
+  providerMessageId?: string;
 }
 
 /**
@@ -287,14 +289,19 @@ export interface HandoffOutcome {
  * the marker is cleared and the chunk marked done only while it is still that
  * one. A run that lost the chunk while frozen, and records late, must not clear
  * the marker of the run that owns the chunk now, nor mark the chunk done under it.
+ *
+ * `connector`, for a connector whose reports name the provider's id: each accepted
+ * message's `providerMessageId` is recorded under it (an id the SMSC reuses points
+ * to its latest message).
  */
 export async function recordHandoffs(
   sql: Queryable,
   batch: BatchForWork,
   chunk: number,
   outcomes: HandoffOutcome[],
-  options: { chunkDone?: boolean; settles?: number[] } = {},
+  options: { chunkDone?: boolean; settles?: number[]; connector?: string } = {},
 ): Promise<string[]> {
+  const identified = options.connector === undefined ? [] : outcomes.filter((o) => o.providerMessageId);
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-handoffs",
     text: `WITH inserted AS (${INSERT_MESSAGES}),
@@ -315,6 +322,10 @@ export async function recordHandoffs(
            ), chunk AS (
              UPDATE batch_chunks SET in_flight = '{}', done = done OR $11
               WHERE batch_id = $1 AND idx = $10 AND in_flight = $12::int[]
+           ), provider_ids AS (
+             INSERT INTO provider_message_ids (connector, provider_message_id, batch_id, idx)
+             SELECT $13::text, u.id, $1, u.idx FROM unnest($14::int[], $15::text[]) AS u(idx, id)
+             ON CONFLICT (connector, provider_message_id) DO UPDATE SET batch_id = EXCLUDED.batch_id, idx = EXCLUDED.idx
            ), events AS (${COMPLETED_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
     values: [
@@ -332,6 +343,9 @@ export async function recordHandoffs(
       chunk,
       options.chunkDone ?? false,
       options.settles ?? [],
+      options.connector ?? "",
+      identified.map((o) => o.idx),
+      identified.map((o) => o.providerMessageId),
     ],
   });
   return rows[0]?.events ?? [];
@@ -372,6 +386,27 @@ function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolea
     rows.map((r) => r.reason),
     handedOff,
   ];
+}
+
+/**
+ * The messages that `connector` knows by these provider ids, as a map from the id
+ * (as asked) to the message's batch and position; ids not recorded are absent.
+ */
+export async function findProviderMessages(
+  sql: Queryable,
+  connector: string,
+  providerMessageIds: string[],
+): Promise<Map<string, { batchId: string; idx: number }>> {
+  const found = new Map<string, { batchId: string; idx: number }>();
+  if (providerMessageIds.length === 0) return found;
+  const { rows } = await sql.query<{ provider_message_id: string; batch_id: string; idx: number }>({
+    name: "salvo-find-provider-messages",
+    text: `SELECT provider_message_id, batch_id, idx FROM provider_message_ids
+            WHERE connector = $1 AND provider_message_id = ANY($2::text[])`,
+    values: [connector, providerMessageIds],
+  });
+  for (const row of rows) found.set(row.provider_message_id, { batchId: row.batch_id, idx: row.idx });
+  return found;
 }
 
 export interface StoredReport {

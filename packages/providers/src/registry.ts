@@ -1,11 +1,9 @@
 import type { ProviderDefinition } from "./provider";
 import { simulator } from "./simulator";
+import { smpp } from "./smpp";
 
 /** Every provider a connector can use. Adding one: its folder, and one line here. */
-const BUILT_IN: ProviderDefinition[] = [
-  simulator,
-  // http, smpp
-];
+const BUILT_IN: ProviderDefinition[] = [simulator, smpp];
 
 const registry = new Map<string, ProviderDefinition>();
 

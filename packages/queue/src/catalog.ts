@@ -45,6 +45,27 @@ export const deliveryReportsJob = z.object({
       ),
     }),
   ),
+  /**
+   * Reports that name the provider's id instead of Salvo's (SMPP receipts), by
+   * connector and time, each entry `[ids, status, reason, provider's code]`: the id
+   * as the report wrote it, then other spellings of it (hex ↔ decimal).
+   */
+  byProviderId: z
+    .array(
+      z.object({
+        connector: z.string(),
+        at: z.number(),
+        entries: z.array(
+          z.tuple([
+            z.array(z.string()).min(1),
+            z.enum(["delivered", "undelivered"]),
+            z.string().nullable(),
+            z.string().nullable(),
+          ]),
+        ),
+      }),
+    )
+    .default([]),
   /** How many times these reports found no message yet (they are retried briefly). */
   attempt: z.number().int().min(0).default(0),
 });

@@ -8,27 +8,50 @@ import { dispatchEvents } from "../dispatch-events";
 /** How often reports that found no message yet are retried (with growing delays) before being dropped. */
 const MAX_ATTEMPTS = 6;
 
-type Group = Payload<"deliveries">["groups"][number];
+type Payload_ = Payload<"deliveries">;
+type Group = Payload_["groups"][number];
+type ProviderGroup = Payload_["byProviderId"][number];
 
-/** Groups provider reports by batch and time for the `deliveries` queue; ids that are not Salvo's are dropped. */
-export function groupReports(reports: DeliveryReport[], onForeign: (messageId: string) => void): Group[] {
+/**
+ * Groups a connector's reports for the `deliveries` queue: by batch and time those
+ * naming Salvo's id (ids that are not Salvo's are dropped), by time those naming
+ * the provider's id, which the job resolves to messages.
+ */
+export function groupReports(
+  reports: DeliveryReport[],
+  connector: string,
+  onForeign: (messageId: string) => void,
+): Pick<Payload_, "groups" | "byProviderId"> {
   const groups = new Map<string, Group>();
+  const byProviderId = new Map<number, ProviderGroup>();
   for (const report of reports) {
+    const at = report.at.getTime();
+    const reason = report.reason ?? null;
+    const providerCode = report.providerCode ?? null;
+    if (report.messageId === undefined) {
+      let group = byProviderId.get(at);
+      if (!group) {
+        group = { connector, at, entries: [] };
+        byProviderId.set(at, group);
+      }
+      const ids = [report.providerMessageId, ...(report.equivalentIds ?? [])];
+      group.entries.push([ids, report.status, reason, providerCode]);
+      continue;
+    }
     const id = parseMessageId(report.messageId);
     if (!id) {
       onForeign(report.messageId);
       continue;
     }
-    const at = report.at.getTime();
     const key = `${id.batchId}@${at}`;
     let group = groups.get(key);
     if (!group) {
       group = { batchId: id.batchId, at, entries: [] };
       groups.set(key, group);
     }
-    group.entries.push([id.index, report.status, report.reason ?? null, report.providerCode ?? null]);
+    group.entries.push([id.index, report.status, reason, providerCode]);
   }
-  return [...groups.values()];
+  return { groups: [...groups.values()], byProviderId: [...byProviderId.values()] };
 }
 
 /**
@@ -50,16 +73,35 @@ export async function applyReports(
       at: new Date(group.at),
     })),
   );
+  // Reports by the provider's id: found by any spelling of it; those not recorded
+  // yet (a receipt faster than the submit's answer) wait with the unmatched ones.
+  const waiting: ProviderGroup[] = [];
+  for (const group of data.byProviderId) {
+    const found = await ctx.store.pipeline.findProviderMessages(
+      group.connector,
+      group.entries.flatMap(([ids]) => ids),
+    );
+    const entries: ProviderGroup["entries"] = [];
+    for (const entry of group.entries) {
+      const [ids, status, reason, providerCode] = entry;
+      const message = ids.map((id) => found.get(id)).find((m) => m !== undefined);
+      if (message) stored.push({ ...message, status, reason, providerCode, at: new Date(group.at) });
+      else entries.push(entry);
+    }
+    if (entries.length > 0) waiting.push({ ...group, entries });
+  }
   const { unmatched, events } = await ctx.store.pipeline.applyDeliveryReports(stored);
   await dispatchEvents(ctx, events);
-  if (unmatched.length === 0) return;
+  if (unmatched.length === 0 && waiting.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {
     ctx.logger.warn(
-      { count: unmatched.length },
+      { count: unmatched.length + waiting.reduce((n, group) => n + group.entries.length, 0) },
       "delivery reports for unknown messages dropped after retries",
     );
     return;
   }
+  // A provider id is recorded in the statement that writes its message, so only
+  // reports by Salvo's id can find no message once resolved.
   const retry = new Set(unmatched.map((u) => `${u.batchId}:${u.idx}`));
   const groups = data.groups
     .map((group) => ({
@@ -68,7 +110,7 @@ export async function applyReports(
     }))
     .filter((group) => group.entries.length > 0);
   await ctx.deliveries.add(
-    { groups, attempt: data.attempt + 1 },
+    { groups, byProviderId: waiting, attempt: data.attempt + 1 },
     { jobId: `retry-${crypto.randomUUID()}`, delay: 500 * 2 ** data.attempt },
   );
 }

@@ -266,9 +266,15 @@ async function handOff(
           ...message,
           accepted: result?.accepted ?? false,
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
+          providerMessageId: result?.accepted ? result.providerMessageId : undefined,
         };
       }),
-      { chunkDone: i + groupSize >= messages.length, settles: positions },
+      {
+        chunkDone: i + groupSize >= messages.length,
+        settles: positions,
+        // Only where reports need it: the simulator's reports carry Salvo's id.
+        ...(ctx.provider.reportsByProviderId ? { connector: ctx.provider.name } : {}),
+      },
     );
     await dispatchEvents(ctx, events);
   }
