@@ -394,7 +394,8 @@ function unbind(link: Link, timeoutMs: number): Promise<void> {
     session.once("close", () => resolve());
     const force = setTimeout(() => session.destroy(), timeoutMs);
     force.unref();
-    if (!link.bound || !session.unbind({}, () => session.close())) session.destroy();
+    // After unbind_resp the session is over: nothing more to read, no need to wait for the peer.
+    if (!link.bound || !session.unbind({}, () => session.destroy())) session.destroy();
   });
 }
 
