@@ -226,7 +226,7 @@ export async function recordJudgedMessages(
   if (messages.length === 0) return [];
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-judged",
-    text: `WITH inserted AS (${INSERT_MESSAGES}),
+    text: `WITH inserted AS (${insertMessages()}),
            counts AS (
              SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
@@ -272,6 +272,8 @@ export interface HandoffOutcome {
   ref: string | null;
   accepted: boolean;
   reason?: string;
+  /** The provider's raw code for a refusal (an SMPP `command_status`), kept in `provider_code`. */
+  providerCode?: string;
   /** The provider's id for an accepted message, recorded when `recordHandoffs` is given a connector. */
   providerMessageId?: string;
 }
@@ -304,7 +306,7 @@ export async function recordHandoffs(
   const identified = options.connector === undefined ? [] : outcomes.filter((o) => o.providerMessageId);
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-handoffs",
-    text: `WITH inserted AS (${INSERT_MESSAGES}),
+    text: `WITH inserted AS (${insertMessages("$16::text[]")}),
            counts AS (
              SELECT count(*)::int AS settled, count(*) FILTER (WHERE status = 'sent')::int AS sent,
                     count(*) FILTER (WHERE status = 'failed')::int AS failed
@@ -346,6 +348,7 @@ export async function recordHandoffs(
       options.connector ?? "",
       identified.map((o) => o.idx),
       identified.map((o) => o.providerMessageId),
+      outcomes.map((o) => o.providerCode ?? null),
     ],
   });
   return rows[0]?.events ?? [];
@@ -364,13 +367,16 @@ interface MessageRow {
   reason: string | null;
 }
 
-// Inserts message rows from arrays ($4-$8, see insertValues); rows that already
-// exist are left alone. RETURNING gives the status of each row this call inserted:
-// the only ones to count.
-const INSERT_MESSAGES = `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
+// Inserts message rows from arrays ($4-$8, see insertValues, and the provider's
+// codes from `codes`, a parameter of the caller's); rows that already exist are
+// left alone. RETURNING gives the status of each row this call inserted: the only
+// ones to count.
+const insertMessages = (codes = "NULL::text[]") =>
+  `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
-            CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END
-       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(idx, "to", ref, status, reason)
+            CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END, u.provider_code
+       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes})
+              AS u(idx, "to", ref, status, reason, provider_code)
      ON CONFLICT (batch_id, idx) DO NOTHING
      RETURNING status`;
 

@@ -227,7 +227,7 @@ describe("recordHandoffs and the in-flight marker", () => {
 });
 
 describe("provider message ids", () => {
-  it("are recorded for accepted messages when a connector is named, and found per connector", async () => {
+  it("are recorded for accepted messages when a connector is named, and found per connector; refusals keep their code", async () => {
     const { account } = await createAccount(sql, { name: "provider-ids", credits: 10 });
     const id = newId("bat");
     const recipients = ["+33612000001", "+33612000002", "+33612000003"];
@@ -252,7 +252,18 @@ describe("provider message ids", () => {
     });
     // Without a connector (the simulator's path) nothing is recorded.
     await recordHandoffs(sql, batch, 0, [outcome(0, "sim-x")]);
-    await recordHandoffs(sql, batch, 0, [outcome(1, "1A2B"), outcome(2)], { connector: "smsc-a" });
+    await recordHandoffs(sql, batch, 0, [outcome(1, "1A2B"), { ...outcome(2), providerCode: "0x0000000b" }], {
+      connector: "smsc-a",
+    });
+    const { rows } = await sql.query(
+      "SELECT idx, status, provider_code FROM messages WHERE batch_id = $1 ORDER BY idx",
+      [id],
+    );
+    expect(rows).toEqual([
+      { idx: 0, status: "sent", provider_code: null },
+      { idx: 1, status: "sent", provider_code: null },
+      { idx: 2, status: "failed", provider_code: "0x0000000b" },
+    ]);
 
     expect(await findProviderMessages(sql, "smsc-a", ["1A2B", "6699", "sim-x"])).toEqual(
       new Map([["1A2B", { batchId: id, idx: 1 }]]),

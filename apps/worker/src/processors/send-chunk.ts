@@ -267,6 +267,7 @@ async function handOff(
           accepted: result?.accepted ?? false,
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
           providerMessageId: result?.accepted ? result.providerMessageId : undefined,
+          providerCode: result?.providerCode,
         };
       }),
       {
