@@ -1,7 +1,8 @@
 // A batch sent end to end (API, worker, Redis, PostgreSQL) through an SMPP connector
 // bound to the scripted test SMSC over TCP: receipts name only the SMSC's ids, in a
 // spelling other than the submit_sm_resp's, one before its submit_sm_resp, and the
-// batch ends with every message delivered or undelivered as its receipt says.
+// batch ends with every message delivered or undelivered as its receipt says, or
+// failed with the SMPP code the SMSC refused it with.
 import { TestSmsc } from "@salvo/providers/test-smsc";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Stack, startStack, waitFor } from "./stack";

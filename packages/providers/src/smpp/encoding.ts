@@ -3,13 +3,13 @@ import { messageEncoding } from "@salvo/core";
 import smpp from "smpp";
 
 /** The SMPP data_coding values Salvo sends: the SMSC's default alphabet (GSM 03.38) and UCS-2. */
-export const DATA_CODING = { gsm7: 0, ucs2: 8 } as const;
+const DATA_CODING = { gsm7: 0, ucs2: 8 } as const;
 
 /** esm_class bit telling that short_message starts with a user data header. */
 export const ESM_UDH_INDICATOR = 0x40;
 
 /** A message body as it goes on the wire: its data_coding and its octets, whole or in parts. */
-export interface EncodedBody {
+interface EncodedBody {
   dataCoding: number;
   /** The whole body, for one submit_sm (`message_payload`) or a message that fits one part. */
   octets: Buffer;

@@ -1,7 +1,7 @@
 import type { DeliveryReport } from "../provider";
 
 /** A delivery receipt read from a deliver_sm, before it is matched to a message. */
-export interface Receipt {
+interface Receipt {
   /** The SMSC's message id, as the receipt writes it. */
   providerMessageId: string;
   /** DELIVRD, UNDELIV, EXPIRED, … (from `stat:` or the message_state TLV). */
