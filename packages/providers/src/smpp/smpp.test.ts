@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { messages, recordingContext } from "../../test/helpers";
-import { createProvider, type DeliveryReport, type ProviderContext, type SmsProvider } from "../index";
+import {
+  createProvider,
+  type DeliveryReport,
+  HandoffExpiredError,
+  type ProviderContext,
+  type SmsProvider,
+} from "../index";
 import { TestSmsc } from "./test-smsc";
 
 let smsc: TestSmsc;
@@ -182,6 +188,26 @@ describe("smpp submit", () => {
     expect(smsc.binds).toHaveLength(2);
     await expect.poll(() => provider.state!().up).toBe(true);
     expect(await provider.send(one("after"))).toMatchObject([{ accepted: true }]);
+  });
+
+  it("keeps the link up with enquire_link, and rebinds when one goes unanswered", async () => {
+    const provider = await connect({ enquireLinkSeconds: 1, responseTimeoutMs: 300 });
+    await smsc.waitFor(() => smsc.enquireLinks === 1, 3_000);
+    expect(smsc.binds).toHaveLength(1);
+    smsc.answerEnquireLink = false;
+    await smsc.waitFor(() => smsc.binds.length === 2, 5_000);
+    await expect.poll(() => provider.state!().up).toBe(true);
+  });
+
+  it("hands nothing off once notAfter has passed, and frees the window", async () => {
+    const provider = await connect({ window: 2 });
+    await expect(provider.send(messages("late", 4), { notAfter: Date.now() - 1 })).rejects.toThrow(
+      HandoffExpiredError,
+    );
+    expect(smsc.submits).toEqual([]);
+    expect(provider.state!().detail?.windowInUse).toBe(0);
+    expect(await provider.send(messages("on-time", 4), { notAfter: Date.now() + 5_000 })).toHaveLength(4);
+    expect(smsc.submits).toHaveLength(4);
   });
 
   it("answers temporary while no bind is up", async () => {

@@ -163,8 +163,11 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
     const timer = setInterval(() => {
       // A link that does not answer its enquire_link is dead even if TCP has not noticed.
       const deadline = setTimeout(() => session.destroy(), settings.responseTimeoutMs);
-      session.enquire_link({}, () => clearTimeout(deadline));
       link.timers.push(deadline);
+      session.enquire_link({}, () => {
+        clearTimeout(deadline);
+        link.timers = link.timers.filter((t) => t !== deadline);
+      });
     }, settings.enquireLinkSeconds * 1_000);
     link.timers.push(timer);
   }
@@ -282,13 +285,12 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
 
   async function sendAll(messages: OutboundMessage[], options: SendOptions): Promise<HandoffResult[]> {
     let handedOff = false;
-    const beforeLeaving = () => {
-      if (options.notAfter !== undefined && Date.now() > options.notAfter) {
-        if (!handedOff) throw new HandoffExpiredError("the hand-off deadline passed before any submit_sm");
-        return false;
-      }
+    /** Checked just before a message's first submit_sm: `expired` when nothing of this call has left yet. */
+    const deadline = (): "go" | "late" | "expired" => {
+      if (options.notAfter !== undefined && Date.now() > options.notAfter)
+        return handedOff ? "late" : "expired";
       handedOff = true;
-      return true;
+      return "go";
     };
 
     const sendOne = async (message: OutboundMessage): Promise<HandoffResult> => {
@@ -304,9 +306,12 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       // The first part decides: refused, nothing went and the message can go again.
       const link = await acquire();
       if (!link) return { id: message.id, accepted: false, temporary: true, reason: "no_bind" };
-      if (!beforeLeaving()) {
+      const verdict = deadline();
+      if (verdict !== "go") {
         link.inFlight--;
         wakeSlotWaiters();
+        if (verdict === "expired")
+          throw new HandoffExpiredError("the hand-off deadline passed before any submit_sm");
         return { id: message.id, accepted: false, temporary: true, reason: "handoff_expired" };
       }
       const first = await submit(link, pdus[0]!);

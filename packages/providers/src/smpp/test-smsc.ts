@@ -64,6 +64,9 @@ export class TestSmsc {
   /** deliver_sm_resp statuses received, in order. */
   readonly deliverAnswers: number[] = [];
   refuseBinds = false;
+  /** false: enquire_link goes unanswered, as on a link that is dead beyond TCP. */
+  answerEnquireLink = true;
+  enquireLinks = 0;
   idStyle: "uuid" | "decimal" | "hex" = "decimal";
   answer: (submit: ReceivedSubmit) => SubmitAnswer = () => ({});
   /** Submits received but not answered yet (omitted or delayed). */
@@ -189,7 +192,11 @@ export class TestSmsc {
         this.changed();
       });
     }
-    session.on("enquire_link", (pdu: smpp.PDU) => session.send(pdu.response()));
+    session.on("enquire_link", (pdu: smpp.PDU) => {
+      this.enquireLinks++;
+      if (this.answerEnquireLink) session.send(pdu.response());
+      this.changed();
+    });
     session.on("unbind", (pdu: smpp.PDU) => {
       this.unbinds++;
       this.bound.delete(session);
