@@ -62,6 +62,22 @@ describe("smpp bind", () => {
     expect(smsc.binds.map((bind) => bind.command).sort()).toEqual(["bind_receiver", "bind_transmitter"]);
   });
 
+  it("starts down when the SMSC cannot be reached, and binds once it can", async () => {
+    const gone = await TestSmsc.start();
+    const port = gone.port;
+    await gone.close();
+    const provider = await connect({ port });
+    expect(provider.state!().up).toBe(false);
+    const later = await TestSmsc.start(port);
+    try {
+      await later.waitFor(() => later.boundSessions === 1);
+      await expect.poll(() => provider.state!().up).toBe(true);
+    } finally {
+      await provider.close();
+      await later.close();
+    }
+  });
+
   it("fails at boot when the SMSC refuses the bind", async () => {
     smsc.refuseBinds = true;
     await expect(connect()).rejects.toThrow(/bind refused with command_status 0x0000000e/);

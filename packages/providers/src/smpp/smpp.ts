@@ -119,12 +119,16 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
         settled = true;
         settle(refusal);
       };
+      // A host that never answers (packets dropped) would hold the boot for the OS's long timeout.
+      const connectTimer = setTimeout(() => session.destroy(), settings.responseTimeoutMs);
       session.on("error", () => noteError());
       session.on("close", () => {
+        clearTimeout(connectTimer);
         dropped(link, session);
         done("connection closed before the bind");
       });
       session.on("connect", () => {
+        clearTimeout(connectTimer);
         const bind = {
           system_id: settings.systemId,
           password: settings.password,

@@ -81,10 +81,10 @@ export class TestSmsc {
     this.server = smpp.createServer({}, (session) => this.serve(session));
   }
 
-  /** Listens on a free local port. */
-  static async start(): Promise<TestSmsc> {
+  /** Listens on `port`, by default a free one. */
+  static async start(port = 0): Promise<TestSmsc> {
     const smsc = new TestSmsc();
-    await new Promise<void>((resolve) => smsc.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => smsc.server.listen(port, "127.0.0.1", resolve));
     return smsc;
   }
 
