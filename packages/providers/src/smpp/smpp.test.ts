@@ -172,6 +172,15 @@ describe("smpp submit", () => {
     expect(provider.state!().detail?.errorsLastMinute).toBe(2);
   });
 
+  it("slows down after a throttling answer before the next submit_sm", async () => {
+    smsc.answer = () => ({ status: smsc.submits.length === 0 ? 0x58 : 0 });
+    const provider = await connect();
+    expect(await provider.send(one("first"))).toMatchObject([{ accepted: false, temporary: true }]);
+    expect(await provider.send(one("again"))).toMatchObject([{ accepted: true }]);
+    const [throttled, next] = smsc.submits;
+    expect(next!.at - throttled!.at).toBeGreaterThanOrEqual(180);
+  });
+
   it("refuses for good on a permanent error, with the command_status", async () => {
     smsc.answer = (submit) => ({ status: submit.to.endsWith("01") ? 0x0b : 0x45 });
     const provider = await connect();

@@ -16,6 +16,8 @@ export interface ReceivedSubmit {
   /** The concatenation UDH's reference, part count and part number, for a part of a long message. */
   part?: { reference: number; total: number; number: number };
   payload: boolean;
+  /** When it arrived (epoch ms). */
+  at: number;
   /** The message_id it answered, when it answered ESME_ROK. */
   messageId?: string;
 }
@@ -247,6 +249,7 @@ function readSubmit(systemId: string, pdu: smpp.PDU): ReceivedSubmit {
     esmClass: pdu.esm_class ?? 0,
     text: String(decoded.message),
     payload,
+    at: Date.now(),
   };
   if (header && header[0] === 0x00)
     submit.part = { reference: header[2]!, total: header[3]!, number: header[4]! };
