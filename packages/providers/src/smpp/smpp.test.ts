@@ -235,6 +235,14 @@ describe("smpp submit", () => {
     expect(smsc.submits).toHaveLength(4);
   });
 
+  it("drops a session that receives a malformed PDU and rebinds", async () => {
+    const provider = await connect();
+    smsc.sendMalformed();
+    await smsc.waitFor(() => smsc.binds.length === 2 && smsc.boundSessions === 1);
+    await expect.poll(() => provider.state!().up).toBe(true);
+    expect(await provider.send(one("after"))).toMatchObject([{ accepted: true }]);
+  });
+
   it("answers temporary while no bind is up", async () => {
     const provider = await connect({ reconnectMinMs: 5_000, reconnectMaxMs: 5_000 });
     smsc.dropAll();

@@ -121,7 +121,12 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       };
       // A host that never answers (packets dropped) would hold the boot for the OS's long timeout.
       const connectTimer = setTimeout(() => session.destroy(), settings.responseTimeoutMs);
-      session.on("error", () => noteError());
+      // Socket errors end in `close` anyway; a PDU node-smpp cannot parse leaves its
+      // reader stuck, so the session is dropped and rebound either way.
+      session.on("error", () => {
+        noteError();
+        session.destroy();
+      });
       session.on("close", () => {
         clearTimeout(connectTimer);
         dropped(link, session);

@@ -121,6 +121,11 @@ export class TestSmsc {
     for (const session of this.server.sessions) session.destroy();
   }
 
+  /** Writes a malformed PDU (a command_length beyond any PDU) on every bound session. */
+  sendMalformed(): void {
+    for (const session of this.bound) session.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 5]));
+  }
+
   /** Sends a delivery receipt for `messageId`; resolves with the deliver_sm_resp's status. */
   receipt(messageId: string, options: ReceiptOptions): Promise<number> {
     const idIn = options.idIn ?? "text";
