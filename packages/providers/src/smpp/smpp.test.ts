@@ -117,7 +117,8 @@ describe("smpp submit", () => {
 
   it("cuts a long message into UDH parts that share a reference; the first part's id is the message's", async () => {
     const provider = await connect();
-    const body = "x".repeat(152) + "€" + "y".repeat(200); // the escape pair must not straddle parts
+    // The escape pair of € must not straddle two parts.
+    const body = `${"x".repeat(152)}€${"y".repeat(200)}`;
     const [result] = await provider.send(one(body));
     expect(smsc.submits).toHaveLength(3);
     const parts = smsc.submits.map((submit) => submit.part);
