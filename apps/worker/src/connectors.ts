@@ -27,6 +27,7 @@ function connectorContext(
     reportDeliveries(reports, delayMs) {
       return enqueueDeliveryReports(deliveries, reports, {
         delayMs,
+        connector,
         onForeign: (messageId) =>
           logger.warn({ connector, messageId }, "delivery report for an id that is not Salvo's; ignored"),
       });

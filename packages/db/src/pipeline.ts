@@ -226,7 +226,7 @@ export async function recordJudgedMessages(
   if (messages.length === 0) return [];
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-judged",
-    text: `WITH inserted AS (${INSERT_MESSAGES}),
+    text: `WITH inserted AS (${insertMessages()}),
            counts AS (
              SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
@@ -272,6 +272,10 @@ export interface HandoffOutcome {
   ref: string | null;
   accepted: boolean;
   reason?: string;
+  /** The provider's raw code for a refusal (an SMPP `command_status`), kept in `provider_code`. */
+  providerCode?: string;
+  /** The provider's id for an accepted message, recorded when `recordHandoffs` is given a connector. */
+  providerMessageId?: string;
 }
 
 /**
@@ -287,17 +291,22 @@ export interface HandoffOutcome {
  * the marker is cleared and the chunk marked done only while it is still that
  * one. A run that lost the chunk while frozen, and records late, must not clear
  * the marker of the run that owns the chunk now, nor mark the chunk done under it.
+ *
+ * `connector`, for a connector whose reports name the provider's id: each accepted
+ * message's `providerMessageId` is recorded under it (an id the SMSC reuses points
+ * to its latest message).
  */
 export async function recordHandoffs(
   sql: Queryable,
   batch: BatchForWork,
   chunk: number,
   outcomes: HandoffOutcome[],
-  options: { chunkDone?: boolean; settles?: number[] } = {},
+  options: { chunkDone?: boolean; settles?: number[]; connector?: string } = {},
 ): Promise<string[]> {
+  const identified = options.connector === undefined ? [] : outcomes.filter((o) => o.providerMessageId);
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-handoffs",
-    text: `WITH inserted AS (${INSERT_MESSAGES}),
+    text: `WITH inserted AS (${insertMessages("$16::text[]")}),
            counts AS (
              SELECT count(*)::int AS settled, count(*) FILTER (WHERE status = 'sent')::int AS sent,
                     count(*) FILTER (WHERE status = 'failed')::int AS failed
@@ -315,6 +324,10 @@ export async function recordHandoffs(
            ), chunk AS (
              UPDATE batch_chunks SET in_flight = '{}', done = done OR $11
               WHERE batch_id = $1 AND idx = $10 AND in_flight = $12::int[]
+           ), provider_ids AS (
+             INSERT INTO provider_message_ids (connector, provider_message_id, batch_id, idx)
+             SELECT $13::text, u.id, $1, u.idx FROM unnest($14::int[], $15::text[]) AS u(idx, id)
+             ON CONFLICT (connector, provider_message_id) DO UPDATE SET batch_id = EXCLUDED.batch_id, idx = EXCLUDED.idx
            ), events AS (${COMPLETED_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
     values: [
@@ -332,6 +345,10 @@ export async function recordHandoffs(
       chunk,
       options.chunkDone ?? false,
       options.settles ?? [],
+      options.connector ?? "",
+      identified.map((o) => o.idx),
+      identified.map((o) => o.providerMessageId),
+      outcomes.map((o) => o.providerCode ?? null),
     ],
   });
   return rows[0]?.events ?? [];
@@ -350,13 +367,16 @@ interface MessageRow {
   reason: string | null;
 }
 
-// Inserts message rows from arrays ($4-$8, see insertValues); rows that already
-// exist are left alone. RETURNING gives the status of each row this call inserted:
-// the only ones to count.
-const INSERT_MESSAGES = `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at)
+// Inserts message rows from arrays ($4-$8, see insertValues, and the provider's
+// codes from `codes`, a parameter of the caller's); rows that already exist are
+// left alone. RETURNING gives the status of each row this call inserted: the only
+// ones to count.
+const insertMessages = (codes = "NULL::text[]") =>
+  `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
-            CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END
-       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(idx, "to", ref, status, reason)
+            CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END, u.provider_code
+       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes})
+              AS u(idx, "to", ref, status, reason, provider_code)
      ON CONFLICT (batch_id, idx) DO NOTHING
      RETURNING status`;
 
@@ -372,6 +392,27 @@ function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolea
     rows.map((r) => r.reason),
     handedOff,
   ];
+}
+
+/**
+ * The messages that `connector` knows by these provider ids, as a map from the id
+ * (as asked) to the message's batch and position; ids not recorded are absent.
+ */
+export async function findProviderMessages(
+  sql: Queryable,
+  connector: string,
+  providerMessageIds: string[],
+): Promise<Map<string, { batchId: string; idx: number }>> {
+  const found = new Map<string, { batchId: string; idx: number }>();
+  if (providerMessageIds.length === 0) return found;
+  const { rows } = await sql.query<{ provider_message_id: string; batch_id: string; idx: number }>({
+    name: "salvo-find-provider-messages",
+    text: `SELECT provider_message_id, batch_id, idx FROM provider_message_ids
+            WHERE connector = $1 AND provider_message_id = ANY($2::text[])`,
+    values: [connector, providerMessageIds],
+  });
+  for (const row of rows) found.set(row.provider_message_id, { batchId: row.batch_id, idx: row.idx });
+  return found;
 }
 
 export interface StoredReport {

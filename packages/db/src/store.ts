@@ -24,6 +24,7 @@ import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
 import {
   applyDeliveryReports,
+  findProviderMessages,
   listedNumbers,
   loadBatchForWork,
   loadChunkForSending,
@@ -102,6 +103,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       recordHandoffs: bind(sql, recordHandoffs),
       markChunkDone: bind(sql, markChunkDone),
       applyDeliveryReports: bind(sql, applyDeliveryReports),
+      findProviderMessages: bind(sql, findProviderMessages),
     },
     /** The blacklist (STOP) and NPAI lists. */
     numberLists: {

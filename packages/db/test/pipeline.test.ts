@@ -5,6 +5,7 @@ import { acceptBatch } from "../src/batches";
 import {
   applyDeliveryReports,
   type BatchForWork,
+  findProviderMessages,
   loadBatchForWork,
   loadChunks,
   markInFlight,
@@ -222,5 +223,53 @@ describe("recordHandoffs and the in-flight marker", () => {
     expect(await chunk()).toMatchObject({ inFlight: [], done: true });
     const { rows } = await sql.query("SELECT status, pending, sent, cost FROM batches WHERE id = $1", [id]);
     expect(rows[0]).toEqual({ status: "completed", pending: 0, sent: 10, cost: 10 });
+  });
+});
+
+describe("provider message ids", () => {
+  it("are recorded for accepted messages when a connector is named, and found per connector; refusals keep their code", async () => {
+    const { account } = await createAccount(sql, { name: "provider-ids", credits: 10 });
+    const id = newId("bat");
+    const recipients = ["+33612000001", "+33612000002", "+33612000003"];
+    await acceptBatch(sql, {
+      id,
+      accountId: account.id,
+      type: "transactional",
+      sender: "ACME",
+      body: "Hello",
+      country: null,
+      segments: 1,
+      recipients,
+      chunkSize: 10,
+    });
+    const batch = (await loadBatchForWork(sql, id))!;
+    const outcome = (idx: number, providerMessageId?: string) => ({
+      idx,
+      to: recipients[idx]!,
+      ref: null,
+      accepted: providerMessageId !== undefined,
+      providerMessageId,
+    });
+    // Without a connector (the simulator's path) nothing is recorded.
+    await recordHandoffs(sql, batch, 0, [outcome(0, "sim-x")]);
+    await recordHandoffs(sql, batch, 0, [outcome(1, "1A2B"), { ...outcome(2), providerCode: "0x0000000b" }], {
+      connector: "smsc-a",
+    });
+    const { rows } = await sql.query(
+      "SELECT idx, status, provider_code FROM messages WHERE batch_id = $1 ORDER BY idx",
+      [id],
+    );
+    expect(rows).toEqual([
+      { idx: 0, status: "sent", provider_code: null },
+      { idx: 1, status: "sent", provider_code: null },
+      { idx: 2, status: "failed", provider_code: "0x0000000b" },
+    ]);
+
+    expect(await findProviderMessages(sql, "smsc-a", ["1A2B", "6699", "sim-x"])).toEqual(
+      new Map([["1A2B", { batchId: id, idx: 1 }]]),
+    );
+    expect((await findProviderMessages(sql, "smsc-b", ["1A2B"])).size).toBe(0);
+    expect((await findProviderMessages(sql, "simulator", ["sim-x"])).size).toBe(0);
+    expect((await findProviderMessages(sql, "smsc-a", [])).size).toBe(0);
   });
 });

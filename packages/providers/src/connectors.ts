@@ -22,6 +22,8 @@ export interface ConnectorConfig {
 export interface Connector extends SmsProvider {
   readonly provider: string;
   readonly maxMps?: number;
+  /** Its provider's reports name the provider's id: record it for each accepted message. */
+  readonly reportsByProviderId?: boolean;
 }
 
 const connectorSchema = z.strictObject({
@@ -243,7 +245,7 @@ export async function openConnectors(
       const definition = findProvider(config.provider);
       // Settings were parsed by connectorsOf, at boot.
       const provider = await definition.create(config.settings, contextOf(config.name));
-      open.push(asConnector(config, provider));
+      open.push(asConnector(config, provider, definition.reportsByProviderId === true));
     }
   } catch (error) {
     await Promise.allSettled(open.map((connector) => connector.close()));
@@ -252,7 +254,11 @@ export async function openConnectors(
   return open;
 }
 
-function asConnector(config: ConnectorConfig, provider: SmsProvider): Connector {
+function asConnector(
+  config: ConnectorConfig,
+  provider: SmsProvider,
+  reportsByProviderId: boolean,
+): Connector {
   const connector: { -readonly [K in keyof Connector]: Connector[K] } = {
     name: config.name,
     provider: config.provider,
@@ -260,6 +266,7 @@ function asConnector(config: ConnectorConfig, provider: SmsProvider): Connector 
     close: () => provider.close(),
   };
   if (config.maxMps !== undefined) connector.maxMps = config.maxMps;
+  if (reportsByProviderId) connector.reportsByProviderId = true;
   const state = provider.state?.bind(provider);
   if (state) connector.state = () => state();
   const received = provider.received?.bind(provider);

@@ -38,17 +38,29 @@ export interface ProviderState {
   detail?: Record<string, string | number | boolean | null>;
 }
 
+/**
+ * Which message a report is about: Salvo's id, or, for providers whose reports name
+ * only their own id (SMPP receipts), the provider's id recorded at hand-off.
+ */
+type ReportedMessage =
+  | { /** Salvo's message id. */ messageId: string; providerMessageId?: undefined }
+  | {
+      messageId?: undefined;
+      /** The provider's id as its report writes it (the connector reporting it scopes it). */
+      providerMessageId: string;
+      /** Other spellings of the same id the provider may have used at hand-off (hex ↔ decimal). */
+      equivalentIds?: string[];
+    };
+
 /** A delivery report (DLR), in Salvo's terms whatever the provider's protocol. */
-export interface DeliveryReport {
-  /** Salvo's message id. */
-  messageId: string;
+export type DeliveryReport = ReportedMessage & {
   status: "delivered" | "undelivered";
   /** For `undelivered`: `unknown_subscriber`, `rejected`, `expired`, `network_error`, … */
   reason?: string;
   /** The provider's raw status or error code, kept for support. */
   providerCode?: string;
   at: Date;
-}
+};
 
 /** An SMS received by the provider (MO): a reply, or a STOP. */
 export interface InboundMessage {
@@ -130,6 +142,11 @@ export interface ProviderDefinition<Settings = unknown> {
   readonly inboundSchema?: z.ZodType<InboundMessage>;
   /** When its upstream calls Salvo with GET (or POST) and query-string parameters, as Kannel does. */
   readonly callbacks?: ProviderCallbacks<Settings>;
+  /**
+   * Its delivery reports name the provider's message id, not Salvo's: workers then
+   * record each accepted message's `providerMessageId` so reports can be matched.
+   */
+  readonly reportsByProviderId?: boolean;
 }
 
 /** A callback's query-string parameters, as Express parses them. */

@@ -1,13 +1,10 @@
 import { kannel } from "./kannel";
 import type { ProviderDefinition } from "./provider";
 import { simulator } from "./simulator";
+import { smpp } from "./smpp";
 
 /** Every provider a connector can use. Adding one: its folder, and one line here. */
-const BUILT_IN: ProviderDefinition[] = [
-  simulator,
-  kannel,
-  // http, smpp
-];
+const BUILT_IN: ProviderDefinition[] = [simulator, kannel, smpp];
 
 const registry = new Map<string, ProviderDefinition>();
 

@@ -35,7 +35,7 @@ describe("connectors", () => {
       },
     ]);
     expect(() => connectors({ SMS_PROVIDER: "twilio" })).toThrow(
-      /^SMS_PROVIDER\.provider: Unknown SMS provider "twilio": expected one of simulator, kannel\.$/,
+      /^SMS_PROVIDER\.provider: Unknown SMS provider "twilio": expected one of simulator, kannel, smpp\.$/,
     );
   });
 

@@ -13,7 +13,7 @@ describe("createProvider", () => {
     // As the worker would pass it from SMS_PROVIDER, before any type could vouch for it.
     const settings = { name } as unknown as { name: string };
     await expect(createProvider(settings, recordingContext())).rejects.toThrow(
-      /^Unknown SMS provider .*: expected one of simulator, kannel\.$/,
+      /^Unknown SMS provider .*: expected one of simulator, kannel, smpp\.$/,
     );
   });
 });

@@ -47,6 +47,27 @@ export const deliveryReportsJob = z.object({
       ),
     }),
   ),
+  /**
+   * Reports that name the provider's id instead of Salvo's (SMPP receipts), by
+   * connector and time, each entry `[ids, status, reason, provider's code]`: the id
+   * as the report wrote it, then other spellings of it (hex ↔ decimal).
+   */
+  byProviderId: z
+    .array(
+      z.object({
+        connector: z.string(),
+        at: z.number(),
+        entries: z.array(
+          z.tuple([
+            z.array(z.string()).min(1),
+            z.enum(["delivered", "undelivered"]),
+            z.string().nullable(),
+            z.string().nullable(),
+          ]),
+        ),
+      }),
+    )
+    .default([]),
   /** How many times these reports found no message yet (they are retried briefly). */
   attempt: z.number().int().min(0).default(0),
 });
@@ -317,46 +338,75 @@ export function enqueueWebhookEvents(queue: OpenQueue<"webhooks">, eventIds: str
   return queue.addBulk(eventIds.map((eventId) => ({ data: { eventId }, opts: { jobId: eventId } })));
 }
 
-/** A delivery report as a provider hands it in (`DeliveryReport` in @salvo/providers). */
-interface ReportToEnqueue {
-  messageId: string;
+/**
+ * A delivery report as a provider hands it in (`DeliveryReport` in
+ * @salvo/providers): naming Salvo's message id, or the provider's own (with other
+ * spellings of it) for connectors that report by it.
+ */
+type ReportToEnqueue = {
   status: "delivered" | "undelivered";
   reason?: string;
   providerCode?: string;
   at: Date;
-}
+} & (
+  | { messageId: string; providerMessageId?: undefined; equivalentIds?: undefined }
+  | { messageId?: undefined; providerMessageId: string; equivalentIds?: string[] }
+);
 
-type ReportGroup = z.output<typeof deliveryReportsJob>["groups"][number];
+type ReportsJob = z.output<typeof deliveryReportsJob>;
 
 /**
- * Enqueues delivery reports for the `deliveries` queue, grouped by batch and time,
- * to be applied after `delayMs`; ids that are not Salvo's go to `onForeign`, not
- * to the queue. Workers' providers and the API's DLR callbacks both go through it.
+ * Enqueues delivery reports for the `deliveries` queue, to be applied after
+ * `delayMs`: those naming Salvo's id grouped by batch and time (ids that are not
+ * Salvo's go to `onForeign`, not to the queue), those naming the provider's id by
+ * time under `connector`, which the job resolves to messages. Workers' providers
+ * and the API's DLR callbacks both go through it.
  */
 export async function enqueueDeliveryReports(
   queue: OpenQueue<"deliveries">,
   reports: ReportToEnqueue[],
-  { delayMs = 0, onForeign }: { delayMs?: number; onForeign: (messageId: string) => void },
+  {
+    delayMs = 0,
+    connector,
+    onForeign,
+  }: { delayMs?: number; connector?: string; onForeign: (messageId: string) => void },
 ): Promise<void> {
-  const groups = new Map<string, ReportGroup>();
+  const groups = new Map<string, ReportsJob["groups"][number]>();
+  const byProviderId = new Map<number, ReportsJob["byProviderId"][number]>();
   for (const report of reports) {
+    const at = report.at.getTime();
+    const reason = report.reason ?? null;
+    const providerCode = report.providerCode ?? null;
+    if (report.messageId === undefined) {
+      if (connector === undefined) {
+        onForeign(report.providerMessageId);
+        continue;
+      }
+      let group = byProviderId.get(at);
+      if (!group) {
+        group = { connector, at, entries: [] };
+        byProviderId.set(at, group);
+      }
+      const ids = [report.providerMessageId, ...(report.equivalentIds ?? [])];
+      group.entries.push([ids, report.status, reason, providerCode]);
+      continue;
+    }
     const id = parseMessageId(report.messageId);
     if (!id) {
       onForeign(report.messageId);
       continue;
     }
-    const at = report.at.getTime();
     const key = `${id.batchId}@${at}`;
     let group = groups.get(key);
     if (!group) {
       group = { batchId: id.batchId, at, entries: [] };
       groups.set(key, group);
     }
-    group.entries.push([id.index, report.status, report.reason ?? null, report.providerCode ?? null]);
+    group.entries.push([id.index, report.status, reason, providerCode]);
   }
-  if (groups.size === 0) return;
+  if (groups.size === 0 && byProviderId.size === 0) return;
   await queue.add(
-    { groups: [...groups.values()], attempt: 0 },
+    { groups: [...groups.values()], byProviderId: [...byProviderId.values()], attempt: 0 },
     { jobId: `dlr-${randomUUID()}`, delay: delayMs },
   );
 }

@@ -3,6 +3,8 @@ import type { Payload } from "@salvo/queue";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
 
+type ProviderGroup = Payload<"deliveries">["byProviderId"][number];
+
 /** How often reports that found no message yet are retried (with growing delays) before being dropped. */
 const MAX_ATTEMPTS = 6;
 
@@ -25,16 +27,35 @@ export async function applyReports(
       at: new Date(group.at),
     })),
   );
+  // Reports by the provider's id: found by any spelling of it; those not recorded
+  // yet (a receipt faster than the submit's answer) wait with the unmatched ones.
+  const waiting: ProviderGroup[] = [];
+  for (const group of data.byProviderId) {
+    const found = await ctx.store.pipeline.findProviderMessages(
+      group.connector,
+      group.entries.flatMap(([ids]) => ids),
+    );
+    const entries: ProviderGroup["entries"] = [];
+    for (const entry of group.entries) {
+      const [ids, status, reason, providerCode] = entry;
+      const message = ids.map((id) => found.get(id)).find((m) => m !== undefined);
+      if (message) stored.push({ ...message, status, reason, providerCode, at: new Date(group.at) });
+      else entries.push(entry);
+    }
+    if (entries.length > 0) waiting.push({ ...group, entries });
+  }
   const { unmatched, events } = await ctx.store.pipeline.applyDeliveryReports(stored);
   await dispatchEvents(ctx, events);
-  if (unmatched.length === 0) return;
+  if (unmatched.length === 0 && waiting.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {
     ctx.logger.warn(
-      { count: unmatched.length },
+      { count: unmatched.length + waiting.reduce((n, group) => n + group.entries.length, 0) },
       "delivery reports for unknown messages dropped after retries",
     );
     return;
   }
+  // A provider id is recorded in the statement that writes its message, so only
+  // reports by Salvo's id can find no message once resolved.
   const retry = new Set(unmatched.map((u) => `${u.batchId}:${u.idx}`));
   const groups = data.groups
     .map((group) => ({
@@ -43,7 +64,7 @@ export async function applyReports(
     }))
     .filter((group) => group.entries.length > 0);
   await ctx.deliveries.add(
-    { groups, attempt: data.attempt + 1 },
+    { groups, byProviderId: waiting, attempt: data.attempt + 1 },
     { jobId: `retry-${crypto.randomUUID()}`, delay: 500 * 2 ** data.attempt },
   );
 }

@@ -359,6 +359,8 @@ async function offer(
           ref: message.ref,
           accepted: result?.accepted ?? false,
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
+          providerMessageId: result?.accepted ? result.providerMessageId : undefined,
+          providerCode: result?.providerCode,
         });
     }
     refused.push(...temporary);
@@ -369,6 +371,8 @@ async function offer(
     const events = await ctx.store.pipeline.recordHandoffs(batch, chunk, outcomes, {
       chunkDone,
       settles: positions,
+      // Only where reports need it: the simulator's reports carry Salvo's id.
+      ...(connector.reportsByProviderId ? { connector: connector.name } : {}),
     });
     await dispatchEvents(ctx, events);
   }

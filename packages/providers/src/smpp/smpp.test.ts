@@ -1,0 +1,355 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { messages, recordingContext } from "../../test/helpers";
+import {
+  createProvider,
+  type DeliveryReport,
+  HandoffExpiredError,
+  type ProviderContext,
+  type SmsProvider,
+} from "../index";
+import { TestSmsc } from "./test-smsc";
+
+let smsc: TestSmsc;
+const open: SmsProvider[] = [];
+
+beforeEach(async () => {
+  smsc = await TestSmsc.start();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((provider) => provider.close()));
+  await smsc.close();
+});
+
+async function connect(
+  settings: Record<string, unknown> = {},
+  context: ProviderContext = recordingContext(),
+): Promise<SmsProvider> {
+  const provider = await createProvider(
+    {
+      name: "smpp",
+      host: "127.0.0.1",
+      port: smsc.port,
+      systemId: "salvo",
+      password: "secret",
+      reconnectMinMs: 20,
+      reconnectMaxMs: 200,
+      responseTimeoutMs: 1_000,
+      ...settings,
+    },
+    context,
+  );
+  open.push(provider);
+  return provider;
+}
+
+const one = (body: string, from = "Salvo") => [{ id: "m-1", to: "+33612345678", from, body }];
+
+describe("smpp bind", () => {
+  it("binds as a transceiver with its credentials and reports its state", async () => {
+    const provider = await connect({ binds: 2, window: 5 });
+    expect(smsc.binds).toEqual([
+      { command: "bind_transceiver", systemId: "salvo", password: "secret" },
+      { command: "bind_transceiver", systemId: "salvo", password: "secret" },
+    ]);
+    expect(provider.state!()).toEqual({
+      up: true,
+      detail: { bindsUp: 2, binds: 2, windowInUse: 0, window: 10, errorsLastMinute: 0 },
+    });
+  });
+
+  it("binds a transmitter and a receiver in transmitter+receiver mode", async () => {
+    await connect({ bindMode: "transmitter+receiver" });
+    expect(smsc.binds.map((bind) => bind.command).sort()).toEqual(["bind_receiver", "bind_transmitter"]);
+  });
+
+  it("starts down when the SMSC cannot be reached, and binds once it can", async () => {
+    const gone = await TestSmsc.start();
+    const port = gone.port;
+    await gone.close();
+    const provider = await connect({ port });
+    expect(provider.state!().up).toBe(false);
+    const later = await TestSmsc.start(port);
+    try {
+      await later.waitFor(() => later.boundSessions === 1);
+      await expect.poll(() => provider.state!().up).toBe(true);
+    } finally {
+      await provider.close();
+      await later.close();
+    }
+  });
+
+  it("fails at boot when the SMSC refuses the bind", async () => {
+    smsc.refuseBinds = true;
+    await expect(connect()).rejects.toThrow(/bind refused with command_status 0x0000000e/);
+  });
+
+  it("refuses a password longer than 8 characters with a clear message", async () => {
+    await expect(connect({ password: "toolongpw" })).rejects.toThrow(/passwords are at most 8 characters/);
+  });
+});
+
+describe("smpp submit", () => {
+  it("sends a GSM-7 body (extension characters included) as data_coding 0 with TON/NPI by sender", async () => {
+    const provider = await connect();
+    const results = await provider.send([
+      ...one("Price: 5€ [promo] {ok}"),
+      { id: "m-2", to: "+33612345679", from: "33612345000", body: "Hi" },
+    ]);
+    expect(results).toEqual([
+      { id: "m-1", accepted: true, providerMessageId: smsc.submits[0]!.messageId },
+      { id: "m-2", accepted: true, providerMessageId: smsc.submits[1]!.messageId },
+    ]);
+    expect(smsc.submits[0]).toMatchObject({
+      to: "33612345678",
+      from: "Salvo",
+      sourceTon: 5,
+      dataCoding: 0,
+      text: "Price: 5€ [promo] {ok}",
+    });
+    expect(smsc.submits[1]).toMatchObject({ from: "33612345000", sourceTon: 1, text: "Hi" });
+  });
+
+  it("sends a non-GSM body as UCS-2, data_coding 8", async () => {
+    const provider = await connect();
+    await provider.send(one("Привет 🎉"));
+    expect(smsc.submits).toMatchObject([{ dataCoding: 8, text: "Привет 🎉", esmClass: 0 }]);
+  });
+
+  it("cuts a long message into UDH parts that share a reference; the first part's id is the message's", async () => {
+    const provider = await connect();
+    // The escape pair of € must not straddle two parts.
+    const body = `${"x".repeat(152)}€${"y".repeat(200)}`;
+    const [result] = await provider.send(one(body));
+    expect(smsc.submits).toHaveLength(3);
+    const parts = smsc.submits.map((submit) => submit.part);
+    expect(parts.map((part) => [part?.total, part?.number])).toEqual([
+      [3, 1],
+      [3, 2],
+      [3, 3],
+    ]);
+    expect(new Set(parts.map((part) => part?.reference)).size).toBe(1);
+    expect(smsc.submits.every((submit) => submit.esmClass === 0x40)).toBe(true);
+    expect(smsc.submits.map((submit) => submit.text).join("")).toBe(body);
+    expect(smsc.submits[0]!.text).toBe("x".repeat(152));
+    expect(result).toEqual({ id: "m-1", accepted: true, providerMessageId: smsc.submits[0]!.messageId });
+  });
+
+  it("cuts a long UCS-2 message at 67 units, never inside a surrogate pair", async () => {
+    const provider = await connect();
+    const body = `${"é".repeat(50)}${"🎉".repeat(30)}`; // not GSM: é is, 🎉 is not
+    await provider.send(one(body));
+    expect(smsc.submits.map((submit) => submit.text).join("")).toBe(body);
+    expect(smsc.submits.every((submit) => submit.dataCoding === 8)).toBe(true);
+    expect(smsc.submits.length).toBe(2);
+  });
+
+  it("sends a long message as one submit_sm with message_payload when asked", async () => {
+    const provider = await connect({ longMessages: "payload" });
+    const body = "z".repeat(400);
+    await provider.send(one(body));
+    expect(smsc.submits).toMatchObject([{ payload: true, text: body, esmClass: 0 }]);
+  });
+
+  it("keeps at most `window` submit_sm outstanding per bind", async () => {
+    smsc.answer = () => ({ delayMs: 30 });
+    const provider = await connect({ binds: 2, window: 3 });
+    const results = await provider.send(messages("w", 20));
+    expect(results.every((result) => result.accepted)).toBe(true);
+    expect(smsc.submits).toHaveLength(20);
+    expect(smsc.maxOutstanding).toBe(6);
+    expect(provider.state!().detail?.windowInUse).toBe(0);
+  });
+
+  it("answers throttled and queue-full as temporary, keeping the code", async () => {
+    let n = 0;
+    smsc.answer = () => ({ status: [0x58, 0x14, 0][n++ % 3] });
+    const provider = await connect();
+    const results = await provider.send(messages("t", 3));
+    expect(results).toEqual([
+      { id: "t-0", accepted: false, temporary: true, reason: "throttled", providerCode: "0x00000058" },
+      { id: "t-1", accepted: false, temporary: true, reason: "throttled", providerCode: "0x00000014" },
+      { id: "t-2", accepted: true, providerMessageId: expect.any(String) },
+    ]);
+    expect(provider.state!().detail?.errorsLastMinute).toBe(2);
+  });
+
+  it("slows down after a throttling answer before the next submit_sm", async () => {
+    smsc.answer = () => ({ status: smsc.submits.length === 0 ? 0x58 : 0 });
+    const provider = await connect();
+    expect(await provider.send(one("first"))).toMatchObject([{ accepted: false, temporary: true }]);
+    expect(await provider.send(one("again"))).toMatchObject([{ accepted: true }]);
+    const [throttled, next] = smsc.submits;
+    expect(next!.at - throttled!.at).toBeGreaterThanOrEqual(180);
+  });
+
+  it("refuses for good on a permanent error, with the command_status", async () => {
+    smsc.answer = (submit) => ({ status: submit.to.endsWith("01") ? 0x0b : 0x45 });
+    const provider = await connect();
+    const results = await provider.send([
+      { id: "d", to: "+33600000001", from: "Salvo", body: "x" },
+      { id: "o", to: "+33600000002", from: "Salvo", body: "x" },
+    ]);
+    expect(results).toEqual([
+      { id: "d", accepted: false, reason: "invalid_destination", providerCode: "0x0000000b" },
+      { id: "o", accepted: false, reason: "rejected_by_provider", providerCode: "0x00000045" },
+    ]);
+  });
+
+  it("records a message without an answer in time as sent (in doubt), without an id", async () => {
+    smsc.answer = () => ({ omit: true });
+    const provider = await connect({ responseTimeoutMs: 200 });
+    expect(await provider.send(one("Hi"))).toEqual([{ id: "m-1", accepted: true }]);
+  });
+
+  it("rebinds by itself after the link drops mid-window, and marks nothing failed", async () => {
+    smsc.answer = (submit) => (submit.to.endsWith("00") && smsc.submits.length < 3 ? { omit: true } : {});
+    const provider = await connect({ window: 5 });
+    const sending = provider.send(messages("drop", 3));
+    await smsc.waitFor(() => smsc.submits.length === 3);
+    smsc.dropAll();
+    const results = await sending;
+    // Out on the wire when the link fell: in doubt, so sent, never refused nor offered twice.
+    expect(results.every((result) => result.accepted)).toBe(true);
+    await smsc.waitFor(() => smsc.boundSessions === 1);
+    expect(smsc.binds).toHaveLength(2);
+    await expect.poll(() => provider.state!().up).toBe(true);
+    expect(await provider.send(one("after"))).toMatchObject([{ accepted: true }]);
+  });
+
+  it("keeps the link up with enquire_link, and rebinds when one goes unanswered", async () => {
+    const provider = await connect({ enquireLinkSeconds: 1, responseTimeoutMs: 300 });
+    await smsc.waitFor(() => smsc.enquireLinks === 1, 3_000);
+    expect(smsc.binds).toHaveLength(1);
+    smsc.answerEnquireLink = false;
+    await smsc.waitFor(() => smsc.binds.length === 2, 5_000);
+    await expect.poll(() => provider.state!().up).toBe(true);
+  });
+
+  it("hands nothing off once notAfter has passed, and frees the window", async () => {
+    const provider = await connect({ window: 2 });
+    await expect(provider.send(messages("late", 4), { notAfter: Date.now() - 1 })).rejects.toThrow(
+      HandoffExpiredError,
+    );
+    expect(smsc.submits).toEqual([]);
+    expect(provider.state!().detail?.windowInUse).toBe(0);
+    expect(await provider.send(messages("on-time", 4), { notAfter: Date.now() + 5_000 })).toHaveLength(4);
+    expect(smsc.submits).toHaveLength(4);
+  });
+
+  it("drops a session that receives a malformed PDU and rebinds", async () => {
+    const provider = await connect();
+    smsc.sendMalformed();
+    await smsc.waitFor(() => smsc.binds.length === 2 && smsc.boundSessions === 1);
+    await expect.poll(() => provider.state!().up).toBe(true);
+    expect(await provider.send(one("after"))).toMatchObject([{ accepted: true }]);
+  });
+
+  it("answers temporary while no bind is up", async () => {
+    const provider = await connect({ reconnectMinMs: 5_000, reconnectMaxMs: 5_000 });
+    smsc.dropAll();
+    await expect.poll(() => provider.state!().up).toBe(false);
+    expect(await provider.send(one("Hi"))).toEqual([
+      { id: "m-1", accepted: false, temporary: true, reason: "no_bind" },
+    ]);
+  });
+
+  it("close() waits for the window to drain, then unbinds", async () => {
+    smsc.answer = () => ({ delayMs: 150 });
+    const provider = await connect();
+    const sending = provider.send(messages("c", 2));
+    await smsc.waitFor(() => smsc.submits.length === 2);
+    await provider.close();
+    await expect(sending).resolves.toMatchObject([{ accepted: true }, { accepted: true }]);
+    expect(smsc.unbinds).toBe(1);
+    await expect(provider.send(one("late"))).rejects.toThrow(/closed/);
+  });
+});
+
+describe("smpp deliver_sm", () => {
+  async function receiptsFor(idStyle: TestSmsc["idStyle"], send: (id: string) => Promise<number>) {
+    smsc.idStyle = idStyle;
+    const context = recordingContext();
+    const provider = await connect({ npaiErrorCodes: ["001"] }, context);
+    await provider.send(one("Hi"));
+    expect(await send(smsc.submits[0]!.messageId!)).toBe(0);
+    return context.calls.flatMap((call) => call.reports);
+  }
+
+  it.each([
+    { idStyle: "decimal", idIn: "text", text: "full" },
+    { idIn: "tlv", idStyle: "uuid", text: "full" },
+    { idIn: "both", idStyle: "hex", text: "short" },
+    { idIn: "text", idStyle: "uuid", text: "short" },
+  ] as const)(
+    "reads a DELIVRD receipt: id in $idIn, $idStyle ids, $text text",
+    async ({ idStyle, idIn, text }) => {
+      const reports = await receiptsFor(idStyle, (id) => smsc.receipt(id, { stat: "DELIVRD", idIn, text }));
+      expect(reports).toEqual([
+        {
+          providerMessageId: smsc.submits[0]!.messageId,
+          equivalentIds: expect.any(Array),
+          status: "delivered",
+          // A receipt with only TLVs has no err: code.
+          providerCode: idIn === "tlv" ? "DELIVRD" : "DELIVRD:000",
+          at: expect.any(Date),
+        },
+      ]);
+    },
+  );
+
+  it.each([
+    ["UNDELIV", "002", "undelivered"],
+    ["UNDELIV", "001", "unknown_subscriber"],
+    ["EXPIRED", "000", "expired"],
+    ["REJECTD", "000", "rejected"],
+    ["DELETED", "000", "deleted"],
+    ["UNKNOWN", "000", "unknown"],
+  ])("maps stat %s err %s to undelivered, reason %s", async (stat, err, reason) => {
+    const reports = await receiptsFor("decimal", (id) => smsc.receipt(id, { stat, err }));
+    expect(reports).toMatchObject([{ status: "undelivered", reason, providerCode: `${stat}:${err}` }]);
+  });
+
+  it("ignores an intermediate ACCEPTD receipt and applies the final one", async () => {
+    const reports = await receiptsFor("decimal", async (id) => {
+      await smsc.receipt(id, { stat: "ACCEPTD" });
+      return smsc.receipt(id, { stat: "DELIVRD" });
+    });
+    expect(reports).toMatchObject([{ status: "delivered" }]);
+  });
+
+  it("gives the hex and decimal spellings of a receipt's id", async () => {
+    const reports = await receiptsFor("decimal", (id) =>
+      smsc.receipt(id, { stat: "DELIVRD", writtenId: Number(id).toString(16).toUpperCase() }),
+    );
+    const report = reports[0] as Extract<DeliveryReport, { providerMessageId: string }>;
+    expect(report.equivalentIds).toContain(smsc.submits[0]!.messageId);
+  });
+
+  it("hands a received message to reportInbound", async () => {
+    const context = recordingContext();
+    await connect({}, context);
+    expect(await smsc.mo("33612345678", "Salvo", "STOP")).toBe(0);
+    expect(context.inbound).toEqual([{ from: "33612345678", to: "Salvo", body: "STOP" }]);
+  });
+
+  it("answers deliver_sm only once Salvo holds it, and asks for a resend when it could not", async () => {
+    let release!: () => void;
+    let fail = false;
+    const context: ProviderContext = {
+      reportDeliveries: async () => {},
+      reportInbound: () =>
+        fail
+          ? Promise.reject(new Error("database down"))
+          : new Promise<void>((resolve) => (release = resolve)),
+    };
+    await connect({}, context);
+    const answered = smsc.mo("33612345678", "Salvo", "Hello");
+    await expect.poll(() => release).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(smsc.deliverAnswers).toEqual([]);
+    release();
+    expect(await answered).toBe(0);
+    fail = true;
+    expect(await smsc.mo("33612345678", "Salvo", "Again")).toBe(0x64);
+  });
+});
