@@ -29,6 +29,9 @@ export function createRouter(connectors: Connector[], routes: Route[], logger: L
       route.name,
       route.tiers.flat().map((m) => m.connector),
     );
+  const fixedOrders = new Map<Route, string[]>();
+  for (const route of routes)
+    if (route.tiers.every((tier) => tier.length === 1)) fixedOrders.set(route, connectorOrder(route));
   // One bucket a second: [second, sent, temporary].
   const recent = new Map<string, [number, number, number][]>();
 
@@ -55,7 +58,8 @@ export function createRouter(connectors: Connector[], routes: Route[], logger: L
     },
     orderFor(accountId, to) {
       const route = routeFor(routes, accountId, to);
-      return { route: route.name, order: connectorOrder(route) };
+      // A route without a weighted tier has one order: drawn once, shared (never changed).
+      return { route: route.name, order: fixedOrders.get(route) ?? connectorOrder(route) };
     },
     usable,
     stuck(route) {

@@ -231,7 +231,11 @@ async function handOff(
       }
       const name = message.order[message.at];
       if (name === undefined) waiting.push(message);
-      else groups.set(name, [...(groups.get(name) ?? []), message]);
+      else {
+        const group = groups.get(name);
+        if (group) group.push(message);
+        else groups.set(name, [message]);
+      }
     }
     if (groups.size === 0) {
       for (const name of new Set(waiting.map((m) => m.route))) ctx.router.stuck(name);
