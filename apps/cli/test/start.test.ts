@@ -90,7 +90,8 @@ beforeAll(async () => {
   port = await freePort();
   first = start();
   // A first start may install, generate and build: minutes on a busy machine.
-  await printed(first, "Try it, in another terminal", 240_000);
+  // The box's last line: the token line before it has arrived too (each is its own write).
+  await printed(first, "--watch", 240_000);
   token = /TOKEN=(tok_\S+)/.exec(first.output())?.[1] ?? "";
 }, 300_000);
 
