@@ -160,26 +160,33 @@ describe("smpp submit", () => {
     expect(provider.state!().detail?.windowInUse).toBe(0);
   });
 
-  it("answers throttled and queue-full as temporary, keeping the code", async () => {
+  it("submits a throttled message again on the same connector once the pause is over", async () => {
+    // Throttled, then queue full, then accepted: one message, three submit_sm, accepted once.
+    smsc.answer = () => ({ status: [0x58, 0x14][smsc.submits.length] ?? 0 });
+    const provider = await connect();
+    expect(await provider.send(one("again"))).toEqual([
+      { id: "m-1", accepted: true, providerMessageId: expect.any(String) },
+    ]);
+    expect(smsc.submits.map((submit) => submit.messageId !== undefined)).toEqual([false, false, true]);
+    expect(provider.state!().detail?.errorsLastMinute).toBe(2);
+    // The connector paused before each new submit_sm (200 ms, then doubled).
+    const [throttled, full, accepted] = smsc.submits;
+    expect(full!.at - throttled!.at).toBeGreaterThanOrEqual(180);
+    expect(accepted!.at - full!.at).toBeGreaterThanOrEqual(380);
+  });
+
+  it("refuses for now, keeping the code, once a message stays throttled past throttleRetries", async () => {
     let n = 0;
     smsc.answer = () => ({ status: [0x58, 0x14, 0][n++ % 3] });
-    const provider = await connect();
+    const provider = await connect({ throttleRetries: 0 });
     const results = await provider.send(messages("t", 3));
     expect(results).toEqual([
       { id: "t-0", accepted: false, temporary: true, reason: "throttled", providerCode: "0x00000058" },
       { id: "t-1", accepted: false, temporary: true, reason: "throttled", providerCode: "0x00000014" },
       { id: "t-2", accepted: true, providerMessageId: expect.any(String) },
     ]);
+    expect(smsc.submits).toHaveLength(3);
     expect(provider.state!().detail?.errorsLastMinute).toBe(2);
-  });
-
-  it("slows down after a throttling answer before the next submit_sm", async () => {
-    smsc.answer = () => ({ status: smsc.submits.length === 0 ? 0x58 : 0 });
-    const provider = await connect();
-    expect(await provider.send(one("first"))).toMatchObject([{ accepted: false, temporary: true }]);
-    expect(await provider.send(one("again"))).toMatchObject([{ accepted: true }]);
-    const [throttled, next] = smsc.submits;
-    expect(next!.at - throttled!.at).toBeGreaterThanOrEqual(180);
   });
 
   it("refuses for good on a permanent error, with the command_status", async () => {

@@ -41,6 +41,8 @@ export const smppSettingsSchema = z.strictObject({
   responseTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** Receipt `err:` codes this SMSC uses for an unknown subscriber (the number goes on the NPAI list). */
   npaiErrorCodes: z.array(z.string().min(1)).default([]),
+  /** Times a throttled message is submitted again on this connector before it is refused for now (failover). */
+  throttleRetries: z.number().int().min(0).max(20).default(3),
   reconnectMinMs: z.number().int().min(10).default(1_000),
   reconnectMaxMs: z.number().int().min(10).default(60_000),
 });
@@ -313,25 +315,34 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
             : body.parts.map((part) => ({ ...base, esm_class: ESM_UDH_INDICATOR, short_message: part }));
 
       // The first part decides: refused, nothing went and the message can go again.
-      const link = await acquire();
-      if (!link) return { id: message.id, accepted: false, temporary: true, reason: "no_bind" };
-      const verdict = deadline();
-      if (verdict !== "go") {
-        link.inFlight--;
-        wakeSlotWaiters();
-        if (verdict === "expired")
-          throw new HandoffExpiredError("the hand-off deadline passed before any submit_sm");
-        return { id: message.id, accepted: false, temporary: true, reason: "handoff_expired" };
+      let first: SubmitOutcome;
+      for (let attempt = 0; ; attempt++) {
+        const link = await acquire();
+        if (!link) return { id: message.id, accepted: false, temporary: true, reason: "no_bind" };
+        const verdict = deadline();
+        if (verdict !== "go") {
+          link.inFlight--;
+          wakeSlotWaiters();
+          if (verdict === "expired")
+            throw new HandoffExpiredError("the hand-off deadline passed before any submit_sm");
+          return { id: message.id, accepted: false, temporary: true, reason: "handoff_expired" };
+        }
+        first = await submit(link, pdus[0]!);
+        if (first === "no_link")
+          return { id: message.id, accepted: false, temporary: true, reason: "no_bind" };
+        if (first === "no_answer" || !isThrottling(first.status)) break;
+        // Throttled: nothing went. The same message goes again on this connector once
+        // the pause is over; only after `throttleRetries` is it refused for now (failover).
+        noteError();
+        throttled();
+        if (attempt >= settings.throttleRetries) {
+          const providerCode = hex(first.status);
+          return { id: message.id, accepted: false, temporary: true, reason: "throttled", providerCode };
+        }
       }
-      const first = await submit(link, pdus[0]!);
-      if (first === "no_link") return { id: message.id, accepted: false, temporary: true, reason: "no_bind" };
       if (first !== "no_answer" && first.status !== ESME_ROK) {
         noteError();
         const providerCode = hex(first.status);
-        if (first.status === ESME_RTHROTTLED || first.status === ESME_RMSGQFUL) {
-          throttled();
-          return { id: message.id, accepted: false, temporary: true, reason: "throttled", providerCode };
-        }
         return { id: message.id, accepted: false, reason: refusalReason(first.status), providerCode };
       }
       if (first !== "no_answer") throttlePause = 0;
@@ -350,7 +361,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
         const outcome = await submit(link, pdu);
         if (typeof outcome === "string" || outcome.status === ESME_ROK) return;
         noteError();
-        if (outcome.status !== ESME_RTHROTTLED && outcome.status !== ESME_RMSGQFUL) return;
+        if (!isThrottling(outcome.status)) return;
         throttled();
       }
     };
@@ -411,6 +422,10 @@ function unbind(link: Link, timeoutMs: number): Promise<void> {
     // After unbind_resp the session is over: nothing more to read, no need to wait for the peer.
     if (!link.bound || !session.unbind({}, () => session.destroy())) session.destroy();
   });
+}
+
+function isThrottling(status: number): boolean {
+  return status === ESME_RTHROTTLED || status === ESME_RMSGQFUL;
 }
 
 function refusalReason(status: number): string {
