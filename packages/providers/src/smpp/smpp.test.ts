@@ -232,6 +232,21 @@ describe("smpp submit", () => {
     await expect.poll(() => provider.state!().up).toBe(true);
   });
 
+  it("keeps a session alive with enquire_link where the SMSC ends idle ones, and rebinds one it ended", async () => {
+    smsc.dropIdleAfterMs = 1_500;
+    const kept = await connect({ enquireLinkSeconds: 1 });
+    await smsc.waitFor(() => smsc.enquireLinks >= 3, 6_000);
+    expect(smsc.idleDrops).toBe(0);
+    expect(await kept.send(one("still bound"))).toMatchObject([{ accepted: true }]);
+    // Without enquire_link in time, the SMSC ends the session: the connector binds again by itself.
+    const idle = await connect({ enquireLinkSeconds: 60 });
+    await smsc.waitFor(() => smsc.idleDrops === 1 && smsc.boundSessions === 2, 6_000);
+    smsc.dropIdleAfterMs = undefined;
+    await expect.poll(() => idle.state!().up).toBe(true);
+    expect(await idle.send(one("rebound"))).toMatchObject([{ accepted: true }]);
+    expect(smsc.binds).toHaveLength(3);
+  });
+
   it("hands nothing off once notAfter has passed, and frees the window", async () => {
     const provider = await connect({ window: 2 });
     await expect(provider.send(messages("late", 4), { notAfter: Date.now() - 1 })).rejects.toThrow(

@@ -69,6 +69,10 @@ export class TestSmsc {
   /** false: enquire_link goes unanswered, as on a link that is dead beyond TCP. */
   answerEnquireLink = true;
   enquireLinks = 0;
+  /** Ends a session that sent no PDU for this long, as SMSCs do with sessions left without enquire_link. */
+  dropIdleAfterMs: number | undefined;
+  /** Sessions ended for being idle. */
+  idleDrops = 0;
   idStyle: "uuid" | "decimal" | "hex" = "decimal";
   answer: (submit: ReceivedSubmit) => SubmitAnswer = () => ({});
   /** Submits received but not answered yet (omitted or delayed). */
@@ -180,8 +184,18 @@ export class TestSmsc {
   private serve(session: smpp.Session): void {
     let systemId = "";
     session.socket.setNoDelay(true);
+    let lastPdu = Date.now();
+    session.on("pdu", () => {
+      lastPdu = Date.now();
+    });
+    const idleCheck = setInterval(() => {
+      if (this.dropIdleAfterMs === undefined || Date.now() - lastPdu < this.dropIdleAfterMs) return;
+      this.idleDrops++;
+      session.destroy();
+    }, 50);
     session.on("error", () => {});
     session.on("close", () => {
+      clearInterval(idleCheck);
       this.bound.delete(session);
       this.changed();
     });
