@@ -116,11 +116,13 @@ describe("smpp validity period", () => {
     expect(provider.validityMs).toBe(3_600_000);
   });
 
-  it("awaits no receipt when none is asked for", async () => {
-    const provider = await connect({ registeredDelivery: 0 });
-    await provider.send(one("Hi"));
+  it("awaits no receipt when none is asked for, or only on failure", async () => {
+    for (const registeredDelivery of [0, 2]) {
+      const provider = await connect({ registeredDelivery });
+      expect(provider.validityMs).toBeUndefined();
+    }
+    await open[0]!.send(one("Hi"));
     expect(smsc.submits[0]?.validitySeconds).toBe(172_800);
-    expect(provider.validityMs).toBeUndefined();
   });
 });
 

@@ -383,10 +383,10 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
 
   return {
     name: "smpp",
-    // Without a final receipt asked for (registered_delivery bits 0-1), none is awaited.
-    ...((settings.registeredDelivery & 0x03) !== 0
-      ? { validityMs: settings.validityPeriodSeconds * 1_000 }
-      : {}),
+    // A final receipt is awaited only when asked for whatever the outcome (registered_delivery
+    // bits 0-1 = 1): with 2, on failure only, silence may mean delivered.
+    validityMs:
+      (settings.registeredDelivery & 0x03) === 1 ? settings.validityPeriodSeconds * 1_000 : undefined,
     async send(messages, options = {}) {
       if (closing) throw new Error("the SMPP provider is closed");
       const sending = sendAll(messages, options);
