@@ -118,11 +118,17 @@ it("settles a message accepted but never reported on as undelivered, expired, on
   await subscribe(stack, accountId, "expiry", ["dlr"]);
   smsc.answer = () => ({});
   const [silent, reported] = ["+33612390001", "+33612390002"];
-  const { body: created } = await client.batches.create({ from: "Salvo", body: "Hi", recipients: [silent, reported] });
+  const { body: created } = await client.batches.create({
+    from: "Salvo",
+    body: "Hi",
+    recipients: [silent, reported],
+  });
   const batchId = created.data.batch_id;
   const batch = async () => (await client.batches.get(batchId)).body.data.attributes;
   await waitFor("both messages sent", async () => (await batch()).pending === 0);
-  const submits = smsc.submits.filter((submit) => submit.to === silent.slice(1) || submit.to === reported.slice(1));
+  const submits = smsc.submits.filter(
+    (submit) => submit.to === silent.slice(1) || submit.to === reported.slice(1),
+  );
   expect(submits.map((submit) => submit.validitySeconds)).toEqual([3_600, 3_600]);
   // Salvo stops waiting when the SMSC stops trying: the hand-off plus the validity period.
   const deadlines = await stack.query<{ idx: number; validity: string }>(

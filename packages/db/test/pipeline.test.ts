@@ -309,13 +309,17 @@ describe("expireUnreported", () => {
       providerCode: "DELIVRD",
       at: new Date(),
     });
-    await applyDeliveryReports(sql, Array.from({ length: 10 }, (_, idx) => receipt(idx + 10)));
+    await applyDeliveryReports(
+      sql,
+      Array.from({ length: 10 }, (_, idx) => receipt(idx + 10)),
+    );
     expect(await expireUnreported(sql, 0, 10_000)).toEqual({ swept: 0, expired: 0, events: [] });
 
     // The validity period runs out (an hour ago); within the grace, nothing moves yet.
-    await sql.query("UPDATE receipt_deadlines SET expires_at = expires_at - interval '1 hour' WHERE batch_id = $1", [
-      batch.id,
-    ]);
+    await sql.query(
+      "UPDATE receipt_deadlines SET expires_at = expires_at - interval '1 hour' WHERE batch_id = $1",
+      [batch.id],
+    );
     expect((await expireUnreported(sql, 7_200_000, 10_000)).swept).toBe(0);
     // Two sweeps at once share the rows (SKIP LOCKED), a third takes the rest.
     const runs = [...(await Promise.all([expireUnreported(sql, 0, 2_000), expireUnreported(sql, 0, 2_000)]))];
