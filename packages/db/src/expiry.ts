@@ -49,6 +49,8 @@ export async function expireUnreported(
         // When the upstream gave up on it, not when Salvo noticed.
         at: row.expires_at,
       }));
+    // Batches in one order in every sweep: two at once then lock their counters in that order, never crosswise.
+    reports.sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
     const { events } = await applyDeliveryReports(tx, reports);
     return { swept: rows.length, expired: reports.length, events };
   });
