@@ -36,6 +36,12 @@ const schema = z
     CONNECTOR_STATE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     /** How often unfinished batches without recent progress are re-enqueued. */
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+    /**
+     * How long past its connector's validity period a message without a final
+     * report waits before it is settled `undelivered`, reason `expired`: room for
+     * a receipt the SMSC sends as the period ends, and for clocks that disagree.
+     */
+    EXPIRY_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
     /** Webhook events one worker process posts at once: each may wait on a slow receiver, so many. */
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
     /** The longest one webhook attempt may take, from connecting to reading the answer. */

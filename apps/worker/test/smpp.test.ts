@@ -2,13 +2,18 @@
 // bound to the scripted test SMSC over TCP: receipts name only the SMSC's ids, in a
 // spelling other than the submit_sm_resp's, one before its submit_sm_resp, and the
 // batch ends with every message delivered or undelivered as its receipt says, or
-// failed with the SMPP code the SMSC refused it with.
+// failed with the SMPP code the SMSC refused it with. A message the SMSC accepted
+// and never reported on is settled `undelivered`, reason `expired`, once its
+// validity period has run out.
 import { TestSmsc } from "@salvo/providers/test-smsc";
+import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Stack, startStack, waitFor } from "./stack";
+import { type Stack, startStack, subscribe, waitFor } from "./stack";
 
 let smsc: TestSmsc;
 let stack: Stack;
+let redis: RedisClient;
+let deliveries: OpenQueue<"deliveries">;
 
 beforeAll(async () => {
   smsc = await TestSmsc.start();
@@ -24,15 +29,20 @@ beforeAll(async () => {
         password: "secret",
         window: 4,
         npaiErrorCodes: ["001"],
+        validityPeriodSeconds: 3_600,
       },
     },
   ]);
   stack = await startStack({
     api: { SALVO_CONNECTORS: connectors },
-    worker: { SALVO_CONNECTORS: connectors },
+    worker: { SALVO_CONNECTORS: connectors, EXPIRY_GRACE_MS: "0" },
   });
+  redis = createRedis(stack.env.REDIS_URL);
+  deliveries = openQueue("deliveries", redis, stack.env.REDIS_PREFIX);
 });
 afterAll(async () => {
+  await deliveries?.close();
+  if (redis) await closeRedis(redis);
   await stack?.stopAll();
   await smsc?.close();
 });
@@ -101,4 +111,74 @@ it("sends a batch over SMPP, keeps a refusal's SMPP code, and applies the receip
   expect(npai).toEqual([{ number: "+33612380003" }]);
   // Every receipt was answered only once applied: all ESME_ROK.
   expect(smsc.deliverAnswers).toEqual([0, 0, 0, 0, 0, 0]);
+});
+
+it("settles a message accepted but never reported on as undelivered, expired, once its validity has run out", async () => {
+  const { client, accountId } = await stack.newAccount({ credits: 100, apiRateLimit: 1_000 });
+  await subscribe(stack, accountId, "expiry", ["dlr"]);
+  smsc.answer = () => ({});
+  const [silent, reported] = ["+33612390001", "+33612390002"];
+  const { body: created } = await client.batches.create({
+    from: "Salvo",
+    body: "Hi",
+    recipients: [silent, reported],
+  });
+  const batchId = created.data.batch_id;
+  const batch = async () => (await client.batches.get(batchId)).body.data.attributes;
+  await waitFor("both messages sent", async () => (await batch()).pending === 0);
+  const submits = smsc.submits.filter(
+    (submit) => submit.to === silent.slice(1) || submit.to === reported.slice(1),
+  );
+  expect(submits.map((submit) => submit.validitySeconds)).toEqual([3_600, 3_600]);
+  // Salvo stops waiting when the SMSC stops trying: the hand-off plus the validity period.
+  const deadlines = await stack.query<{ idx: number; validity: string }>(
+    `SELECT d.idx, (d.expires_at - m.sent_at)::text AS validity
+       FROM receipt_deadlines d JOIN messages m USING (batch_id, idx) WHERE d.batch_id = $1 ORDER BY d.idx`,
+    [batchId],
+  );
+  expect(deadlines).toEqual([
+    { idx: 0, validity: "01:00:00" },
+    { idx: 1, validity: "01:00:00" },
+  ]);
+  const idOf = (to: string) => submits.find((submit) => submit.to === to.slice(1))!.messageId!;
+  expect(await smsc.receipt(idOf(reported), { stat: "DELIVRD" })).toBe(0);
+  await waitFor("the receipt applied", async () => (await batch()).delivered === 1);
+
+  // The hour passes (the deadlines are moved back by it) and the sweep, with no grace, settles the silent one.
+  await stack.query(
+    "UPDATE receipt_deadlines SET expires_at = expires_at - interval '1 hour 1 second' WHERE batch_id = $1",
+    [batchId],
+  );
+  const expired = await waitFor("the silent message expired", async () => {
+    const attributes = await batch();
+    return attributes.undelivered === 1 ? attributes : undefined;
+  });
+  expect(expired).toMatchObject({ total: 2, sent: 2, delivered: 1, undelivered: 1, pending: 0 });
+  const messages = () =>
+    stack.query<{ to: string; status: string; reason: string | null }>(
+      `SELECT "to", status, reason FROM messages WHERE batch_id = $1 ORDER BY idx`,
+      [batchId],
+    );
+  const settled = [
+    { to: silent, status: "undelivered", reason: "expired" },
+    { to: reported, status: "delivered", reason: null },
+  ];
+  expect(await messages()).toEqual(settled);
+  const events = () =>
+    stack.query<{ payload: string }>(
+      "SELECT payload FROM webhook_events WHERE account_id = $1 AND type = 'dlr' ORDER BY created_at, id",
+      [accountId],
+    );
+  expect((await events()).map((event) => JSON.parse(event.payload).data.reason)).toEqual([null, "expired"]);
+  expect(await stack.count("receipt_deadlines", { batch_id: batchId })).toBe(0);
+
+  // The receipt the SMSC finally sends changes nothing: no count, no event.
+  expect(await smsc.receipt(idOf(silent), { stat: "DELIVRD" })).toBe(0);
+  await waitFor("the late receipt's job done", async () => {
+    const counts = await deliveries.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+    return Object.values(counts).every((n) => n === 0);
+  });
+  expect(await batch()).toMatchObject({ sent: 2, delivered: 1, undelivered: 1 });
+  expect(await messages()).toEqual(settled);
+  expect(await events()).toHaveLength(2);
 });

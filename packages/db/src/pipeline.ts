@@ -295,13 +295,17 @@ export interface HandoffOutcome {
  * `connector`, for a connector whose reports name the provider's id: each accepted
  * message's `providerMessageId` is recorded under it (an id the SMSC reuses points
  * to its latest message).
+ *
+ * `validityMs`, for a connector that awaits a final report of each message: every
+ * message this call records as `sent` (with a provider id or in doubt) gets its
+ * deadline, its hand-off time plus this (see expireUnreported).
  */
 export async function recordHandoffs(
   sql: Queryable,
   batch: BatchForWork,
   chunk: number,
   outcomes: HandoffOutcome[],
-  options: { chunkDone?: boolean; settles?: number[]; connector?: string } = {},
+  options: { chunkDone?: boolean; settles?: number[]; connector?: string; validityMs?: number } = {},
 ): Promise<string[]> {
   const identified = options.connector === undefined ? [] : outcomes.filter((o) => o.providerMessageId);
   const { rows } = await sql.query<{ events: string[] }>({
@@ -328,6 +332,10 @@ export async function recordHandoffs(
              INSERT INTO provider_message_ids (connector, provider_message_id, batch_id, idx)
              SELECT $13::text, u.id, $1, u.idx FROM unnest($14::int[], $15::text[]) AS u(idx, id)
              ON CONFLICT (connector, provider_message_id) DO UPDATE SET batch_id = EXCLUDED.batch_id, idx = EXCLUDED.idx
+           ), deadlines AS (
+             INSERT INTO receipt_deadlines (expires_at, batch_id, idx)
+             SELECT now() + $17::int * interval '1 millisecond', $1, i.idx FROM inserted i
+              WHERE i.status = 'sent' AND $17::int IS NOT NULL
            ), events AS (${COMPLETED_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
     values: [
@@ -349,6 +357,7 @@ export async function recordHandoffs(
       identified.map((o) => o.idx),
       identified.map((o) => o.providerMessageId),
       outcomes.map((o) => o.providerCode ?? null),
+      options.validityMs ?? null,
     ],
   });
   return rows[0]?.events ?? [];
@@ -369,8 +378,8 @@ interface MessageRow {
 
 // Inserts message rows from arrays ($4-$8, see insertValues, and the provider's
 // codes from `codes`, a parameter of the caller's); rows that already exist are
-// left alone. RETURNING gives the status of each row this call inserted: the only
-// ones to count.
+// left alone. RETURNING gives the position and status of each row this call
+// inserted: the only ones to count.
 const insertMessages = (codes = "NULL::text[]") =>
   `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
@@ -378,7 +387,7 @@ const insertMessages = (codes = "NULL::text[]") =>
        FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes})
               AS u(idx, "to", ref, status, reason, provider_code)
      ON CONFLICT (batch_id, idx) DO NOTHING
-     RETURNING status`;
+     RETURNING idx, status`;
 
 function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolean): unknown[] {
   return [

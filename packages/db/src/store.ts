@@ -11,6 +11,7 @@ import {
   listMessages,
   stalledBatches,
 } from "./batches";
+import { expireUnreported } from "./expiry";
 import {
   bindIdempotencyResource,
   claimIdempotencyKey,
@@ -104,6 +105,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       markChunkDone: bind(sql, markChunkDone),
       applyDeliveryReports: bind(sql, applyDeliveryReports),
       findProviderMessages: bind(sql, findProviderMessages),
+      expireUnreported: bind(sql, expireUnreported),
     },
     /** The blacklist (STOP) and NPAI lists. */
     numberLists: {

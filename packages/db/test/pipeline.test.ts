@@ -2,6 +2,7 @@ import { newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
 import { acceptBatch } from "../src/batches";
+import { expireUnreported } from "../src/expiry";
 import {
   applyDeliveryReports,
   type BatchForWork,
@@ -31,8 +32,11 @@ afterAll(async () => {
 const TOTAL = 5_000;
 const CHUNK = 1_000;
 
-/** A batch of TOTAL numbers whose every message is recorded as sent, except those in `unsent`. */
-async function sentBatch(unsent: Set<number>): Promise<BatchForWork> {
+/**
+ * A batch of TOTAL numbers whose every message is recorded as sent, except those
+ * in `unsent`, handed to a connector with `validityMs` when given.
+ */
+async function sentBatch(unsent: Set<number>, validityMs?: number): Promise<BatchForWork> {
   const { account } = await createAccount(sql, { name: "reports", credits: TOTAL });
   const id = newId("bat");
   const recipients = Array.from({ length: TOTAL }, (_, i) => `+3361${String(i).padStart(7, "0")}`);
@@ -54,7 +58,7 @@ async function sentBatch(unsent: Set<number>): Promise<BatchForWork> {
     for (let idx = chunk * CHUNK; idx < (chunk + 1) * CHUNK; idx++) {
       if (!unsent.has(idx)) outcomes.push({ idx, to: recipients[idx] as string, ref: null, accepted: true });
     }
-    await recordHandoffs(sql, batch, chunk, outcomes);
+    await recordHandoffs(sql, batch, chunk, outcomes, { validityMs });
   }
   return batch;
 }
@@ -271,5 +275,78 @@ describe("provider message ids", () => {
     expect((await findProviderMessages(sql, "smsc-b", ["1A2B"])).size).toBe(0);
     expect((await findProviderMessages(sql, "simulator", ["sim-x"])).size).toBe(0);
     expect((await findProviderMessages(sql, "smsc-a", [])).size).toBe(0);
+  });
+});
+
+describe("expireUnreported", () => {
+  it("settles messages still sent past their deadline as undelivered, expired, once, whatever comes after", async () => {
+    const batch = await sentBatch(new Set([3]), 60_000);
+    await sql.query(
+      "INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ($1, $2, 'https://example.com/', '{dlr}', 'whsec_x')",
+      [`whk_${batch.id}`, batch.accountId],
+    );
+    // Every message sent has a deadline, its hand-off plus the validity; a retried record adds none.
+    const deadlines = async () =>
+      (
+        await sql.query(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE d.expires_at - m.sent_at <> interval '60 seconds')::int AS off
+             FROM receipt_deadlines d JOIN messages m USING (batch_id, idx) WHERE d.batch_id = $1`,
+          [batch.id],
+        )
+      ).rows[0];
+    expect(await deadlines()).toEqual({ n: TOTAL - 1, off: 0 });
+    await recordHandoffs(sql, batch, 0, [{ idx: 0, to: "+33610000000", ref: null, accepted: true }], {
+      validityMs: 60_000,
+    });
+    expect((await deadlines()).n).toBe(TOTAL - 1);
+
+    // Ten got their receipt in time.
+    const receipt = (idx: number): StoredReport => ({
+      batchId: batch.id,
+      idx,
+      status: "delivered",
+      reason: null,
+      providerCode: "DELIVRD",
+      at: new Date(),
+    });
+    await applyDeliveryReports(
+      sql,
+      Array.from({ length: 10 }, (_, idx) => receipt(idx + 10)),
+    );
+    expect(await expireUnreported(sql, 0, 10_000)).toEqual({ swept: 0, expired: 0, events: [] });
+
+    // The validity period runs out (an hour ago); within the grace, nothing moves yet.
+    await sql.query(
+      "UPDATE receipt_deadlines SET expires_at = expires_at - interval '1 hour' WHERE batch_id = $1",
+      [batch.id],
+    );
+    expect((await expireUnreported(sql, 7_200_000, 10_000)).swept).toBe(0);
+    // Two sweeps at once share the rows (SKIP LOCKED), a third takes the rest.
+    const runs = [...(await Promise.all([expireUnreported(sql, 0, 2_000), expireUnreported(sql, 0, 2_000)]))];
+    runs.push(await expireUnreported(sql, 0, 2_000));
+    expect(runs.map((run) => run.swept).sort()).toEqual([2_000, 2_000, TOTAL - 1 - 4_000].sort());
+    expect(runs.reduce((n, run) => n + run.expired, 0)).toBe(TOTAL - 1 - 10);
+    expect(runs.flatMap((run) => run.events)).toHaveLength(TOTAL - 1 - 10);
+    expect(await deadlines()).toEqual({ n: 0, off: 0 });
+    const expected = {
+      sent: TOTAL - 1,
+      delivered: 10,
+      undelivered: TOTAL - 11,
+      delivered_rows: 10,
+      undelivered_rows: TOTAL - 11,
+    };
+    expect(await counts(batch.id)).toEqual(expected);
+    const { rows } = await sql.query(
+      `SELECT count(*)::int AS n FROM messages
+        WHERE batch_id = $1 AND status = 'undelivered' AND reason = 'expired' AND provider_code IS NULL
+          AND done_at = sent_at + interval '60 seconds' - interval '1 hour'`,
+      [batch.id],
+    );
+    expect(rows[0].n).toBe(TOTAL - 11);
+
+    // A receipt after the expiry changes nothing.
+    const late = await applyDeliveryReports(sql, [receipt(0), receipt(4_999)]);
+    expect(late).toEqual({ unmatched: [], events: [] });
+    expect(await counts(batch.id)).toEqual(expected);
   });
 });

@@ -267,6 +267,7 @@ function asConnector(
   };
   if (config.maxMps !== undefined) connector.maxMps = config.maxMps;
   if (reportsByProviderId) connector.reportsByProviderId = true;
+  if (provider.validityMs !== undefined) connector.validityMs = provider.validityMs;
   const state = provider.state?.bind(provider);
   if (state) connector.state = () => state();
   const received = provider.received?.bind(provider);

@@ -124,6 +124,13 @@ export interface SmsProvider {
   received?(ids: string[]): Promise<Map<string, HandoffResult>>;
   /** Its live state; a provider without one is always up. */
   state?(): ProviderState;
+  /**
+   * Set by a provider that asks its upstream for a final report of every message
+   * and tells it how long to keep trying (SMPP's validity_period): past this long
+   * after its hand-off (and the worker's EXPIRY_GRACE_MS), a message still `sent`
+   * will never hear more and is settled `undelivered`, reason `expired`.
+   */
+  readonly validityMs?: number;
   /** Stops taking messages, lets those in flight finish (an SMPP window drains), then disconnects. */
   close(): Promise<void>;
 }

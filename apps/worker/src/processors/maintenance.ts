@@ -5,6 +5,7 @@ import type { Store } from "@salvo/db";
 import type { ScheduledJobName } from "@salvo/queue";
 import { UnrecoverableError } from "bullmq";
 import type { WorkContext } from "../context";
+import { dispatchEvents } from "../dispatch-events";
 import { sweepWebhookEvents } from "./webhooks";
 
 /** What a task uses: some of the worker's context, and of the store only repositories `R`. */
@@ -47,13 +48,41 @@ async function purgeWebhookEvents({ store, logger }: TaskDeps<"logger", "events"
   if (events > 0) logger.info({ events }, "purged webhook events past their retention");
 }
 
+/** Receipt deadlines taken in one transaction, and most such slices in one run (the rest wait for the next). */
+const EXPIRY_SLICE = 10_000;
+const EXPIRY_SLICES_PER_RUN = 10;
+
+/**
+ * Messages handed to a connector that awaits a final report of each (SMPP with
+ * receipts asked for), still `sent` once its validity period and `graceMs` have
+ * passed since their hand-off, are settled `undelivered`, reason `expired`, as a
+ * receipt would settle them (counters, `dlr` webhooks); a receipt arriving later
+ * changes nothing.
+ */
+async function expireUnreportedMessages(
+  { store, webhooks, logger, stopping }: TaskDeps<"webhooks" | "logger" | "stopping", "pipeline">,
+  graceMs: number,
+) {
+  let expired = 0;
+  for (let slice = 0; slice < EXPIRY_SLICES_PER_RUN && !stopping.aborted; slice++) {
+    const result = await store.pipeline.expireUnreported(graceMs, EXPIRY_SLICE);
+    await dispatchEvents({ webhooks, logger }, result.events);
+    expired += result.expired;
+    if (result.swept < EXPIRY_SLICE) break;
+  }
+  if (expired > 0) logger.info({ messages: expired }, "messages without a final report expired");
+}
+
 /**
  * Runs the scheduled job of that name. Grace periods are two of the worker's
  * RECONCILE_INTERVAL_MS, the tasks' period: a batch or event is only taken
  * once it has missed a whole run.
  */
 export function runScheduledJob(
-  ctx: TaskDeps<"env" | "batches" | "webhooks" | "logger", "batches" | "events" | "idempotency">,
+  ctx: TaskDeps<
+    "env" | "batches" | "webhooks" | "logger" | "stopping",
+    "batches" | "events" | "idempotency" | "pipeline"
+  >,
   name: string,
 ): Promise<void> {
   const graceMs = ctx.env.RECONCILE_INTERVAL_MS * 2;
@@ -62,6 +91,7 @@ export function runScheduledJob(
     "sweep-webhook-events": () => sweepOverdueWebhookEvents(ctx, graceMs),
     "purge-idempotency-keys": () => purgeIdempotencyKeys(ctx),
     "purge-webhook-events": () => purgeWebhookEvents(ctx, ctx.env.WEBHOOK_RETENTION_DAYS),
+    "expire-unreported-messages": () => expireUnreportedMessages(ctx, ctx.env.EXPIRY_GRACE_MS),
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.

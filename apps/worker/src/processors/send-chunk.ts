@@ -99,9 +99,13 @@ async function settleInDoubt(
     // A connector that cannot tell: assume it got the message rather than risk sending it twice.
     else answered.push({ ...message, accepted: true });
   }
+  // Any connector may have it: one that awaits a final report gives it a deadline
+  // (the longest of theirs); had another taken it, its report comes well before.
+  const validities = connectors.flatMap((c) => (c.validityMs === undefined ? [] : [c.validityMs]));
+  const validityMs = validities.length > 0 ? Math.max(...validities) : undefined;
   await dispatchEvents(
     ctx,
-    await ctx.store.pipeline.recordHandoffs(batch, chunk, answered, { settles: marker }),
+    await ctx.store.pipeline.recordHandoffs(batch, chunk, answered, { settles: marker, validityMs }),
   );
   ctx.logger.warn(
     { batchId: batch.id, chunk, inDoubt: inDoubt.length, resent: resend.length },
@@ -377,6 +381,7 @@ async function offer(
       settles: positions,
       // Only where reports need it: the simulator's reports carry Salvo's id.
       ...(connector.reportsByProviderId ? { connector: connector.name } : {}),
+      validityMs: connector.validityMs,
     });
     await dispatchEvents(ctx, events);
   }

@@ -165,6 +165,19 @@ describe.skipIf("missing" in kannel)("the kannel provider against a real smsbox"
     expect(kannelProvider.state?.()).toMatchObject({ up: true, detail: { errorsLastMinute: 0 } });
   });
 
+  it("asks smsbox for a validity in minutes, and awaits final DLRs that long when it asks for both", async () => {
+    const expiring = provider({ validityMinutes: 90, dlrMask: 3 });
+    expect(expiring.validityMs).toBe(5_400_000);
+    const before = peer.received.length;
+    expect(await expiring.send([message(20, "valid for 90 minutes")])).toEqual([
+      { id: message(20, "").id, accepted: true },
+    ]);
+    await until("fakesmsc to receive it", () => (peer.received.length > before ? true : undefined));
+    // Delivered ones are never reported with 2 alone; nothing is awaited without a validity.
+    expect(provider({ validityMinutes: 90, dlrMask: 2 }).validityMs).toBeUndefined();
+    expect(provider({ dlrMask: 3 }).validityMs).toBeUndefined();
+  });
+
   it("keeps at most `concurrency` sendsms calls in flight across concurrent sends", async () => {
     const shared = provider({ concurrency: 3, dlrMask: 0 });
     const before = peer.received.length;

@@ -40,6 +40,13 @@ export const kannelSettingsSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** sendsms calls in flight at once, per worker process. */
   concurrency: z.number().int().min(1).max(256).default(8),
+  /**
+   * sendsms `validity`: how many minutes the SMSC keeps trying; none: the SMSC's
+   * default. With both final DLRs asked for (`dlrMask` bits 1 and 2), a message
+   * still without one this long after its hand-off (and EXPIRY_GRACE_MS) is
+   * settled `undelivered`, reason `expired`.
+   */
+  validityMinutes: z.number().int().min(1).max(10_080, "at most 7 days").optional(),
 });
 
 type KannelSettings = z.output<typeof kannelSettingsSchema>;
@@ -93,6 +100,7 @@ export function createKannel(settings: KannelSettings, context: ProviderContext)
     // As Salvo counts parts: GSM 03.38 (7-bit) or UCS-2; Kannel converts from `charset`.
     query.set("coding", messageEncoding(message.body) === "gsm7" ? "0" : "2");
     if (settings.smsc !== undefined) query.set("smsc", settings.smsc);
+    if (settings.validityMinutes !== undefined) query.set("validity", String(settings.validityMinutes));
     if (settings.dlrMask > 0) {
       query.set("dlr-mask", String(settings.dlrMask));
       // Kannel fills in %d (the DLR type) and %A (the SMSC's reply) when it calls back.
@@ -145,6 +153,10 @@ export function createKannel(settings: KannelSettings, context: ProviderContext)
 
   return {
     name: "kannel",
+    validityMs:
+      settings.validityMinutes !== undefined && (settings.dlrMask & 0x03) === 0x03
+        ? settings.validityMinutes * 60_000
+        : undefined,
     async send(messages: OutboundMessage[], options: SendOptions = {}): Promise<HandoffResult[]> {
       if (closed) throw new Error("the kannel connector is closed");
       // Every message waits for a slot, then checks notAfter: the wait may be long

@@ -27,6 +27,8 @@ declare module "smpp" {
       destination_addr?: string;
       esm_class?: number;
       registered_delivery?: number;
+      /** Sent as SMPP writes it (`000002000000000R`); received, node-smpp decodes it to a Date. */
+      validity_period?: string | Date;
       data_coding?: number;
       short_message?: Buffer | string | DecodedMessage;
       message_payload?: Buffer | string | DecodedMessage;

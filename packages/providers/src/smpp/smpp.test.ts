@@ -7,6 +7,7 @@ import {
   type ProviderContext,
   type SmsProvider,
 } from "../index";
+import { relativeTime, smppSettingsSchema } from "./smpp";
 import { TestSmsc } from "./test-smsc";
 
 let smsc: TestSmsc;
@@ -85,6 +86,43 @@ describe("smpp bind", () => {
 
   it("refuses a password longer than 8 characters with a clear message", async () => {
     await expect(connect({ password: "toolongpw" })).rejects.toThrow(/passwords are at most 8 characters/);
+  });
+});
+
+describe("smpp validity period", () => {
+  it.each([
+    [60, "000000000100000R"],
+    [90_061, "000001010101000R"],
+    [172_800, "000002000000000R"],
+    [604_799, "000006235959000R"],
+    [604_800, "000007000000000R"],
+  ])("writes %i s as the relative time %s", (seconds, written) => {
+    expect(relativeTime(seconds)).toBe(written);
+  });
+
+  it("defaults to 48 hours and keeps to 60 s .. 7 days", () => {
+    const base = { host: "smsc", systemId: "salvo", password: "secret" };
+    expect(smppSettingsSchema.parse(base).validityPeriodSeconds).toBe(172_800);
+    expect(smppSettingsSchema.safeParse({ ...base, validityPeriodSeconds: 59 }).success).toBe(false);
+    expect(smppSettingsSchema.safeParse({ ...base, validityPeriodSeconds: 604_801 }).error?.issues).toEqual([
+      expect.objectContaining({ path: ["validityPeriodSeconds"], message: "at most 7 days" }),
+    ]);
+  });
+
+  it("sends it in every submit_sm, and gives it as the wait for a final receipt", async () => {
+    const provider = await connect({ validityPeriodSeconds: 3_600 });
+    await provider.send(one(`Long ${"x".repeat(170)}`));
+    expect(smsc.submits.map((submit) => submit.validitySeconds)).toEqual([3_600, 3_600]);
+    expect(provider.validityMs).toBe(3_600_000);
+  });
+
+  it("awaits no receipt when none is asked for, or only on failure", async () => {
+    for (const registeredDelivery of [0, 2]) {
+      const provider = await connect({ registeredDelivery });
+      expect(provider.validityMs).toBeUndefined();
+    }
+    await open[0]!.send(one("Hi"));
+    expect(smsc.submits[0]?.validitySeconds).toBe(172_800);
   });
 });
 

@@ -13,6 +13,9 @@ import {
 import { ESM_UDH_INDICATOR, encodeBody } from "./encoding";
 import { parseReceipt, receiptReport } from "./receipts";
 
+/** The longest validity_period asked: SMSCs cap theirs at a few days anyway. */
+const MAX_VALIDITY_SECONDS = 7 * 86_400;
+
 const tonNpi = z.strictObject({ ton: z.number().int().min(0).max(6), npi: z.number().int().min(0).max(18) });
 
 /** An SMPP connector's `settings`. */
@@ -34,6 +37,17 @@ export const smppSettingsSchema = z.strictObject({
   destination: tonNpi.default({ ton: 1, npi: 1 }),
   /** registered_delivery: 1 asks for a final receipt. */
   registeredDelivery: z.number().int().min(0).max(0x1f).default(1),
+  /**
+   * validity_period of every submit_sm: how long the SMSC keeps trying. With
+   * receipts asked for, a message still without its final receipt this long after
+   * its hand-off (and EXPIRY_GRACE_MS) is settled `undelivered`, reason `expired`.
+   */
+  validityPeriodSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(MAX_VALIDITY_SECONDS, "at most 7 days")
+    .default(172_800),
   /** How a message longer than one SMS goes: concatenated parts with a UDH, or one submit_sm with message_payload. */
   longMessages: z.enum(["udh", "payload"]).default("udh"),
   enquireLinkSeconds: z.number().min(1).max(3_600).default(30),
@@ -90,6 +104,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       links.push({ role, bound: false, inFlight: 0, attempts: 0, pending: new Set(), timers: [] });
     }
   }
+  const validity = relativeTime(settings.validityPeriodSeconds);
   let closing = false;
   let reference = 0;
   let throttledUntil = 0;
@@ -289,6 +304,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       dest_addr_npi: settings.destination.npi,
       destination_addr: message.to.replace(/^\+/, ""),
       registered_delivery: settings.registeredDelivery,
+      validity_period: validity,
     };
   }
 
@@ -378,6 +394,10 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
 
   return {
     name: "smpp",
+    // A final receipt is awaited only when asked for whatever the outcome (registered_delivery
+    // bits 0-1 = 1): with 2, on failure only, silence may mean delivered.
+    validityMs:
+      (settings.registeredDelivery & 0x03) === 1 ? settings.validityPeriodSeconds * 1_000 : undefined,
     async send(messages, options = {}) {
       if (closing) throw new Error("the SMPP provider is closed");
       const sending = sendAll(messages, options);
@@ -426,6 +446,16 @@ function unbind(link: Link, timeoutMs: number): Promise<void> {
 
 function isThrottling(status: number): boolean {
   return status === ESME_RTHROTTLED || status === ESME_RMSGQFUL;
+}
+
+/**
+ * A duration as an SMPP 3.4 relative time (§7.1.1), `YYMMDDhhmmss000R`: days,
+ * hours, minutes and seconds (never months or years: 7 days at most is asked).
+ */
+export function relativeTime(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const fields = [0, 0, days, Math.floor(seconds / 3_600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
+  return `${fields.map((n) => String(n).padStart(2, "0")).join("")}000R`;
 }
 
 function refusalReason(status: number): string {

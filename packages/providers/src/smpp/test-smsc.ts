@@ -16,6 +16,11 @@ export interface ReceivedSubmit {
   /** The concatenation UDH's reference, part count and part number, for a part of a long message. */
   part?: { reference: number; total: number; number: number };
   payload: boolean;
+  /**
+   * Its validity_period, in whole seconds from its arrival: node-smpp decodes a
+   * relative time to the date it ends, counted from when it read the PDU.
+   */
+  validitySeconds?: number;
   /** When it arrived (epoch ms). */
   at: number;
   /** The message_id it answered, when it answered ESME_ROK. */
@@ -270,6 +275,8 @@ function readSubmit(systemId: string, pdu: smpp.PDU): ReceivedSubmit {
     payload,
     at: Date.now(),
   };
+  if (pdu.validity_period instanceof Date)
+    submit.validitySeconds = Math.round((pdu.validity_period.getTime() - submit.at) / 1_000);
   if (header && header[0] === 0x00)
     submit.part = { reference: header[2]!, total: header[3]!, number: header[4]! };
   return submit;
