@@ -150,6 +150,7 @@ describe.skipIf("missing" in kannel)("TestSmsc with Kannel's bearerbox as its SM
     ["uuid-both", "uuid", { stat: "UNDELIV", idIn: "both", text: "short" }, "2"],
     ["expired-text", "decimal", { stat: "EXPIRED", idIn: "text" }, "2"],
     ["expired-tlv", "decimal", { stat: "EXPIRED", idIn: "tlv" }, "34"],
+    ["deleted-tlv", "decimal", { stat: "DELETED", idIn: "tlv" }, "2"],
   ])(
     "matches a receipt (%s ids, as written) to its message and calls the dlr-url",
     async (ref, style, receipt, type) => {
