@@ -1,8 +1,10 @@
 // Child processes the benchmarks start: their last output lines are kept to
 // explain a failure, and stopping one waits for it to exit (bounded).
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
+
+// One freePort for the tests and the benchmarks.
+export { freePort } from "@salvo/providers/testing";
 
 export interface Child {
   name: string;
@@ -101,18 +103,6 @@ export function buildApps(): Promise<void> {
 export function appNodeArgs(): string[] {
   const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   return [...extra, "dist/main.js"];
-}
-
-/** A TCP port nobody listens on right now, on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 /** Polls `check` every `everyMs` until it returns a value (not undefined); throws after `timeoutMs`. */

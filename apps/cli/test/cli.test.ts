@@ -1,12 +1,9 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { splitApiToken } from "@salvo/core";
 import { createTestDatabase } from "@salvo/db/testing";
 import { createSecretBox, generateWebhookSecret } from "@salvo/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const bin = path.join(import.meta.dirname, "../bin/salvo.mjs");
+import { type Run, runSalvo } from "./run-salvo";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -18,12 +15,6 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real `salvo` command against the test database. */
 function salvo(...args: string[]): Promise<Run> {
   return salvoWith({}, ...args);
@@ -31,23 +22,7 @@ function salvo(...args: string[]): Promise<Run> {
 
 /** `salvo` with more environment variables. */
 function salvoWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATABASE_URL: testDb.url, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 20_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runSalvo({ DATABASE_URL: testDb.url, ...env }, ...args);
 }
 
 /** Runs a command that must succeed and returns what it printed as JSON. */

@@ -1,13 +1,11 @@
 // `salvo connectors` and `salvo routes`: the workers' configuration read from the
 // same env, with the live state a worker published to Redis (here published as a
 // worker does, with its heartbeat, by the functions the worker uses).
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { publishConnectorStates, workersKey } from "@salvo/queue";
 import { testRedisUrl, useTestRedis } from "@salvo/queue/testing";
 import { beforeAll, expect, it } from "vitest";
+import { type Run, runSalvo } from "./run-salvo";
 
-const bin = path.join(import.meta.dirname, "../bin/salvo.mjs");
 const test = useTestRedis();
 
 const config = {
@@ -26,29 +24,18 @@ const config = {
   ],
 };
 
-function salvo(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: {
-        ...process.env,
-        REDIS_URL: testRedisUrl,
-        REDIS_PREFIX: test.prefix,
-        SALVO_CONNECTORS: JSON.stringify(config),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 20_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function salvo(...args: string[]): Promise<Run> {
+  return salvoWith({}, ...args);
+}
+
+/** `salvo` on this file's Redis prefix, with `config` unless `env` says otherwise. */
+function salvoWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  const base = {
+    REDIS_URL: testRedisUrl,
+    REDIS_PREFIX: test.prefix,
+    SALVO_CONNECTORS: JSON.stringify(config),
+  };
+  return runSalvo({ ...base, ...env }, ...args);
 }
 
 beforeAll(async () => {
@@ -150,22 +137,10 @@ it("salvo routes prints the routes in the order they are tried, tiers and weight
 });
 
 it("refuses a configuration with a bad route, naming it", async () => {
-  const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, "routes"], {
-      env: {
-        ...process.env,
-        REDIS_URL: testRedisUrl,
-        REDIS_PREFIX: test.prefix,
-        SALVO_CONNECTORS: JSON.stringify({ ...config, routes: [{ name: "default", connectors: ["nope"] }] }),
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
+  const run = await salvoWith(
+    { SALVO_CONNECTORS: JSON.stringify({ ...config, routes: [{ name: "default", connectors: ["nope"] }] }) },
+    "routes",
+  );
   expect(run.code).toBe(1);
   expect(run.stderr).toContain("SALVO_CONNECTORS.routes.default.connectors.0: no connector is named nope");
 });

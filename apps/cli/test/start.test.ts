@@ -4,10 +4,10 @@
 // worker that dies on its own.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTestDatabase } from "@salvo/db/testing";
+import { freePort } from "@salvo/providers/testing";
 import { deleteRedisKeys, testRedisPrefix } from "@salvo/queue/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -22,15 +22,6 @@ interface Start {
   child: ChildProcess;
   output(): string;
   exit: Promise<number | null>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 /** Runs scripts/start.sh as a user would, stdout and stderr in one stream. */

@@ -32,14 +32,10 @@ afterAll(async () => {
 const TOTAL = 5_000;
 const CHUNK = 1_000;
 
-/**
- * A batch of TOTAL numbers whose every message is recorded as sent, except those
- * in `unsent`, handed to a connector with `validityMs` when given.
- */
-async function sentBatch(unsent: Set<number>, validityMs?: number): Promise<BatchForWork> {
-  const { account } = await createAccount(sql, { name: "reports", credits: TOTAL });
+/** A one-segment "Hello" batch to `recipients`, accepted for a new account, as a worker loads it. */
+async function acceptedBatch(name: string, recipients: string[], chunkSize: number): Promise<BatchForWork> {
+  const { account } = await createAccount(sql, { name, credits: recipients.length });
   const id = newId("bat");
-  const recipients = Array.from({ length: TOTAL }, (_, i) => `+3361${String(i).padStart(7, "0")}`);
   await acceptBatch(sql, {
     id,
     accountId: account.id,
@@ -49,10 +45,20 @@ async function sentBatch(unsent: Set<number>, validityMs?: number): Promise<Batc
     country: null,
     segments: 1,
     recipients,
-    chunkSize: CHUNK,
+    chunkSize,
   });
   const batch = await loadBatchForWork(sql, id);
   if (!batch) throw new Error("batch not stored");
+  return batch;
+}
+
+/**
+ * A batch of TOTAL numbers whose every message is recorded as sent, except those
+ * in `unsent`, handed to a connector with `validityMs` when given.
+ */
+async function sentBatch(unsent: Set<number>, validityMs?: number): Promise<BatchForWork> {
+  const recipients = Array.from({ length: TOTAL }, (_, i) => `+3361${String(i).padStart(7, "0")}`);
+  const batch = await acceptedBatch("reports", recipients, CHUNK);
   for (let chunk = 0; chunk * CHUNK < TOTAL; chunk++) {
     const outcomes = [];
     for (let idx = chunk * CHUNK; idx < (chunk + 1) * CHUNK; idx++) {
@@ -188,21 +194,9 @@ describe("applyDeliveryReports", () => {
 
 describe("recordHandoffs and the in-flight marker", () => {
   it("clears the marker, and marks the chunk done, only while the marker is the one it settles", async () => {
-    const { account } = await createAccount(sql, { name: "marker", credits: 100 });
-    const id = newId("bat");
     const recipients = Array.from({ length: 10 }, (_, i) => `+3361200000${i}`);
-    await acceptBatch(sql, {
-      id,
-      accountId: account.id,
-      type: "transactional",
-      sender: "ACME",
-      body: "Hello",
-      country: null,
-      segments: 1,
-      recipients,
-      chunkSize: 10,
-    });
-    const batch = (await loadBatchForWork(sql, id)) as BatchForWork;
+    const batch = await acceptedBatch("marker", recipients, 10);
+    const id = batch.id;
     const outcome = (idx: number) => ({ idx, to: recipients[idx] as string, ref: null, accepted: true });
     const chunk = async () => (await loadChunks(sql, id))[0];
 
@@ -232,21 +226,9 @@ describe("recordHandoffs and the in-flight marker", () => {
 
 describe("provider message ids", () => {
   it("are recorded for accepted messages when a connector is named, and found per connector; refusals keep their code", async () => {
-    const { account } = await createAccount(sql, { name: "provider-ids", credits: 10 });
-    const id = newId("bat");
     const recipients = ["+33612000001", "+33612000002", "+33612000003"];
-    await acceptBatch(sql, {
-      id,
-      accountId: account.id,
-      type: "transactional",
-      sender: "ACME",
-      body: "Hello",
-      country: null,
-      segments: 1,
-      recipients,
-      chunkSize: 10,
-    });
-    const batch = (await loadBatchForWork(sql, id))!;
+    const batch = await acceptedBatch("provider-ids", recipients, 10);
+    const id = batch.id;
     const outcome = (idx: number, providerMessageId?: string) => ({
       idx,
       to: recipients[idx]!,

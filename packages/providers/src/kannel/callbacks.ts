@@ -33,20 +33,29 @@ export function authenticateCallback(
 
 /**
  * Kannel's DLR types (`%d`, the dlr-mask bits): 1 delivered, 2 undelivered to the
- * handset, 4 buffered at the SMSC, 8 accepted by the SMSC, 16 rejected by the SMSC.
+ * handset, 4 buffered at the SMSC, 8 accepted by the SMSC, 16 rejected by the SMSC;
+ * 34 (DLR_EXPIRED, 0x20 | 2) is what Kannel 1.4.5's SMPP client reports for a receipt
+ * whose `message_state` TLV says EXPIRED (a `stat:EXPIRED` text gives 2).
  */
-const DLR_TYPES = { 1: "DELIVRD", 2: "UNDELIV", 4: "BUFFERED", 8: "SMSC_ACK", 16: "SMSC_NACK" } as const;
+const DLR_TYPES = {
+  1: "DELIVRD",
+  2: "UNDELIV",
+  4: "BUFFERED",
+  8: "SMSC_ACK",
+  16: "SMSC_NACK",
+  34: "EXPIRED",
+} as const;
 
 /**
  * The dlr-url's query (`id`, `sig`, `type=%d`, `reply=%A`) → the report it carries:
- * 1 delivered; 2 undelivered and 16 (the SMSC refused the message after Kannel took
- * it) undelivered, with the SMSC's reply as the provider code; 4 and 8 are interim
+ * 1 delivered; 2 undelivered, 16 (the SMSC refused the message after Kannel took
+ * it) and 34 (expired) undelivered, with the SMSC's reply as the provider code; 4 and 8 are interim
  * (the message is `sent` already): acknowledged, nothing applied.
  */
 export const kannelDlrSchema = z
   .object({
     id: z.string().min(1).max(64),
-    type: z.enum(["1", "2", "4", "8", "16"], "a Kannel DLR type: 1, 2, 4, 8 or 16"),
+    type: z.enum(["1", "2", "4", "8", "16", "34"], "a Kannel DLR type: 1, 2, 4, 8, 16 or 34"),
     // %A: the SMSC's DLR text, e.g. `id:… stat:UNDELIV err:001`; kept for support.
     reply: z.string().max(1_000).optional(),
   })
@@ -56,7 +65,7 @@ export const kannelDlrSchema = z
     const providerCode = reply ? `${DLR_TYPES[code]} ${reply}`.slice(0, 200) : DLR_TYPES[code];
     const at = new Date();
     if (code === 1) return [{ messageId: id, status: "delivered", providerCode, at }];
-    const reason = code === 16 ? "rejected" : undeliveredReason(reply);
+    const reason = code === 16 ? "rejected" : code === 34 ? "expired" : undeliveredReason(reply);
     return [{ messageId: id, status: "undelivered", reason, providerCode, at }];
   });
 

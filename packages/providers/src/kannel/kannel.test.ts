@@ -18,6 +18,7 @@ describe("Kannel's callbacks", () => {
     ["2", "id:1 stat:EXPIRED err:000", [{ status: "undelivered", reason: "expired" }]],
     ["2", "id:1 stat:UNDELIV err:001", [{ status: "undelivered", reason: "network_error" }]],
     ["16", "NACK/0x0000000b/Invalid Destination Address", [{ status: "undelivered", reason: "rejected" }]],
+    ["34", undefined, [{ status: "undelivered", reason: "expired", providerCode: "EXPIRED" }]],
     ["4", undefined, []],
     ["8", "ACK/", []],
   ])("DLR type %s (reply %s)", (type, reply, expected) => {

@@ -3,10 +3,11 @@
 // sends no receipts, and prints one line per PDU it reads.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, connect as tcpConnect } from "node:net";
+import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { recordingContext, tempDir } from "../../test/helpers";
+import { freePort } from "../../test/kannel-peer";
 import { createProvider } from "../index";
 
 const SCRIPT = "/usr/share/doc/libnet-smpp-perl/examples/smsc.pl";
@@ -20,15 +21,6 @@ if (unavailable) console.warn(`Skipping the Net::SMPP SMSC test: ${unavailable}`
 let smsc: ChildProcess | undefined;
 let port = 0;
 let output = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function accepting(): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 /// <reference path="./smpp-lib.d.ts" />
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { messageEncoding } from "@salvo/core";
 import smpp from "smpp";
 
 /** One submit_sm as the test SMSC received it. */
@@ -158,9 +159,20 @@ export class TestSmsc {
     return this.deliver(fields);
   }
 
-  /** Sends a received message (MO); resolves with the deliver_sm_resp's status. */
+  /**
+   * Sends a received message (MO), GSM 03.38 as data_coding 0 or else UCS-2; resolves
+   * with the deliver_sm_resp's status. (node-smpp left to choose would label GSM 03.38
+   * octets data_coding 1, IA5, which a client such as Kannel reads as ASCII: `é` lost.)
+   */
   mo(from: string, to: string, text: string): Promise<number> {
-    return this.deliver({ source_addr: from, destination_addr: to, esm_class: 0, short_message: text });
+    const data_coding = messageEncoding(text) === "gsm7" ? 0 : 8;
+    return this.deliver({
+      source_addr: from,
+      destination_addr: to,
+      esm_class: 0,
+      data_coding,
+      short_message: text,
+    });
   }
 
   async close(): Promise<void> {
