@@ -160,7 +160,7 @@ export const CATALOG = {
     attempts: 1,
     backoff: exponential,
     // One slot per scheduled job, so a long purge never delays the others.
-    concurrency: 4,
+    concurrency: 5,
     lockMs: "JOB_LOCK_MS",
     // Each is safe to run at any time, on any worker, twice: they read what is
     // to do from PostgreSQL (and BullMQ's job ids make re-enqueueing harmless).
@@ -173,6 +173,8 @@ export const CATALOG = {
       "purge-idempotency-keys": { every: "RECONCILE_INTERVAL_MS" },
       /** Webhook events settled longer ago than WEBHOOK_RETENTION_DAYS are deleted. */
       "purge-webhook-events": { every: "RECONCILE_INTERVAL_MS" },
+      /** Parts of long inbound messages completed over an hour ago, or never completed in 24 hours, are deleted. */
+      "purge-inbound-parts": { every: "RECONCILE_INTERVAL_MS" },
     },
   },
 } as const satisfies Record<QueueName, CatalogEntry>;

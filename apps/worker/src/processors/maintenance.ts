@@ -47,13 +47,19 @@ async function purgeWebhookEvents({ store, logger }: TaskDeps<"logger", "events"
   if (events > 0) logger.info({ events }, "purged webhook events past their retention");
 }
 
+/** Parts of long inbound messages past their keeping (see purgeInboundParts in packages/db) are deleted. */
+async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound">) {
+  const parts = await store.inbound.purgeParts();
+  if (parts > 0) logger.info({ parts }, "purged parts of long inbound messages");
+}
+
 /**
  * Runs the scheduled job of that name. Grace periods are two of the worker's
  * RECONCILE_INTERVAL_MS, the tasks' period: a batch or event is only taken
  * once it has missed a whole run.
  */
 export function runScheduledJob(
-  ctx: TaskDeps<"env" | "batches" | "webhooks" | "logger", "batches" | "events" | "idempotency">,
+  ctx: TaskDeps<"env" | "batches" | "webhooks" | "logger", "batches" | "events" | "idempotency" | "inbound">,
   name: string,
 ): Promise<void> {
   const graceMs = ctx.env.RECONCILE_INTERVAL_MS * 2;
@@ -62,6 +68,7 @@ export function runScheduledJob(
     "sweep-webhook-events": () => sweepOverdueWebhookEvents(ctx, graceMs),
     "purge-idempotency-keys": () => purgeIdempotencyKeys(ctx),
     "purge-webhook-events": () => purgeWebhookEvents(ctx, ctx.env.WEBHOOK_RETENTION_DAYS),
+    "purge-inbound-parts": () => purgeInboundParts(ctx),
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.
