@@ -124,7 +124,7 @@ const INCOMPLETE_PARTS_KEPT = "interval '24 hours'";
  * (a resend, before or after completion) changes nothing. Resolves with null
  * while parts are missing.
  */
-export function receiveInboundPart(
+export async function receiveInboundPart(
   sql: Queryable,
   received: { connector: string; from: string; to: string; body: string; part: InboundPart },
 ): Promise<{ reply: InboundMessage; events: string[] } | null> {
