@@ -98,7 +98,7 @@ describe("scheduled jobs", () => {
     for (const task of TASKS) expect(await maintenance.queue.removeJobScheduler(task)).toBe(true);
     await waitFor(
       "the schedulers again",
-      async () => (await maintenance.queue.getJobSchedulersCount()) === 4,
+      async () => (await maintenance.queue.getJobSchedulersCount()) === TASKS.length,
     );
     const schedulers = await maintenance.queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual(TASKS);
