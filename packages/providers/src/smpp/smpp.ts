@@ -154,7 +154,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       });
       session.on("close", () => {
         clearTimeout(connectTimer);
-        if (!bound) failed(error ?? "connection closed before the bind");
+        if (!bound && !closing) failed(error ?? "connection closed before the bind");
         dropped(link, session);
         done(`connection closed before the bind${error ? ` (${error})` : ""}`);
       });
@@ -508,7 +508,7 @@ function partOf(pdu: smpp.PDU, field: smpp.PduFields["short_message"]): InboundM
 }
 
 /**
- * A text field as node-smpp decoded it by data_coding (0 GSM 03.38 unpacked, 1 IA5,
+ * A text field as node-smpp decoded it by data_coding (0 and 1 as GSM 03.38 unpacked,
  * 3 Latin-1, 8 UCS-2 big-endian), without its UDH; an undecoded one (binary) as Latin-1.
  */
 function textOf(field: smpp.PduFields["short_message"]): string {
