@@ -32,12 +32,18 @@ function connectorContext(
           logger.warn({ connector, messageId }, "delivery report for an id that is not Salvo's; ignored"),
       });
     },
+    problem(description) {
+      logger.warn({ connector, err: description }, "connector problem");
+    },
     // What the API's inbound callbacks do, from a connection this worker holds.
     async reportInbound(messages) {
-      for (const message of messages) {
+      for (const { part, ...message } of messages) {
         try {
-          const { events } = await store.inbound.receive(message);
-          await dispatchEvents({ webhooks, logger }, events);
+          const received = part
+            ? await store.inbound.receivePart({ connector, ...message, part })
+            : await store.inbound.receive(message);
+          // A part while others are missing: held, nothing to tell yet.
+          if (received) await dispatchEvents({ webhooks, logger }, received.events);
         } catch (error) {
           // Nothing to retry: the provider handed in a number no one can answer.
           if (!(error instanceof InvalidParameterError)) throw error;

@@ -1,7 +1,7 @@
 import { InvalidParameterError, isStopKeyword, messageIdSql, newId, normalizePhoneNumber } from "@salvo/core";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import { accountPage } from "./page";
-import type { Queryable } from "./sql";
+import { atomically, type Queryable } from "./sql";
 
 /** An inbound message (MO) as received, before it is stored. */
 interface ReceivedMessage {
@@ -100,6 +100,76 @@ export function receiveInbound(
   const from = normalizePhoneNumber(received.from, undefined);
   if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
   return recordReply(sql, { from, to: received.to, body: received.body, stop: isStopKeyword(received.body) });
+}
+
+/** Where a part of a long inbound message belongs: the concatenation its UDH or SAR TLVs carry. */
+interface InboundPart {
+  reference: number;
+  total: number;
+  /** From 1 to total. */
+  number: number;
+}
+
+/** How long a completed message's parts stay as the marker that makes a resent part change nothing. */
+const COMPLETED_PARTS_KEPT = "interval '1 hour'";
+/** How long the parts of a message that never completes are held. */
+const INCOMPLETE_PARTS_KEPT = "interval '24 hours'";
+
+/**
+ * Holds one part of a long message received through `connector`, and once every
+ * part is in, records the message with its parts' texts joined in order (see
+ * receiveInbound) in the same transaction. Parts of one message are taken one at
+ * a time (a transaction-scoped advisory lock), so when the last two arrive at once
+ * on two binds or workers exactly one of them completes it. A part already held
+ * (a resend, before or after completion) changes nothing. Resolves with null
+ * while parts are missing.
+ */
+export async function receiveInboundPart(
+  sql: Queryable,
+  received: { connector: string; from: string; to: string; body: string; part: InboundPart },
+): Promise<{ reply: InboundMessage; events: string[] } | null> {
+  const from = normalizePhoneNumber(received.from, undefined);
+  if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
+  const { connector, to, body, part } = received;
+  const group = [connector, from, to, part.reference, part.total];
+  const sameGroup = `connector = $1 AND "from" = $2 AND "to" = $3 AND reference = $4 AND total = $5`;
+  return atomically(sql, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [JSON.stringify(group)]);
+    const inserted = await tx.query(
+      `INSERT INTO inbound_parts (connector, "from", "to", reference, total, number, body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [...group, part.number, body],
+    );
+    // Held already: nothing new, whether the message is complete or not.
+    if (inserted.rowCount === 0) return null;
+    const { rows } = await tx.query<{ parts: number; text: string }>(
+      `SELECT count(*)::int AS parts, string_agg(body, '' ORDER BY number) AS text
+         FROM inbound_parts WHERE ${sameGroup} AND completed_at IS NULL`,
+      group,
+    );
+    const held = rows[0];
+    if (!held || held.parts < part.total) return null;
+    await tx.query(`UPDATE inbound_parts SET body = '', completed_at = now() WHERE ${sameGroup}`, group);
+    return recordReply(tx, { from, to, body: held.text, stop: isStopKeyword(held.text) });
+  });
+}
+
+/**
+ * Deletes the parts of messages completed more than an hour ago (a resend of one
+ * of their parts after that would be held as a new message's, and swept) and of
+ * messages still incomplete after 24 hours.
+ */
+export async function purgeInboundParts(sql: Queryable, limit = 10_000): Promise<number> {
+  const { rowCount } = await sql.query(
+    `DELETE FROM inbound_parts p
+      USING (SELECT connector, "from", "to", reference, total, number FROM inbound_parts
+              WHERE completed_at < now() - ${COMPLETED_PARTS_KEPT} OR received_at < now() - ${INCOMPLETE_PARTS_KEPT}
+              LIMIT $1) old
+      WHERE (p.connector, p."from", p."to", p.reference, p.total, p.number)
+          = (old.connector, old."from", old."to", old.reference, old.total, old.number)`,
+    [limit],
+  );
+  return rowCount ?? 0;
 }
 
 /** One page of the account's replies, newest first. */

@@ -19,7 +19,7 @@ import {
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
 } from "./idempotency";
-import { listReplies, receiveInbound } from "./inbound";
+import { listReplies, purgeInboundParts, receiveInbound, receiveInboundPart } from "./inbound";
 import { findInstallation } from "./installation";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
@@ -134,6 +134,9 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     /** Inbound messages (MO): replies and STOPs. */
     inbound: {
       receive: bind(sql, receiveInbound),
+      /** A part of a long message: held until every part is in, then received as one. */
+      receivePart: bind(sql, receiveInboundPart),
+      purgeParts: bind(sql, purgeInboundParts),
       list: bind(sql, listReplies),
     },
     idempotency: {

@@ -69,6 +69,12 @@ export interface InboundMessage {
   /** The sender id or number it was sent to. */
   to: string;
   body: string;
+  /**
+   * For one part of a long message (concatenated SMS) that the provider does not
+   * join itself: Salvo holds it until every part is in, then records the message
+   * once, with the parts' texts joined in order.
+   */
+  part?: { reference: number; total: number; number: number };
 }
 
 /** What a provider needs from Salvo: ways to hand delivery reports and received messages back. */
@@ -86,9 +92,14 @@ export interface ProviderContext {
   /**
    * Records received messages (MO) as the API's callbacks do: each is stored, a STOP
    * blacklists its sender, and webhook events are written. Resolves once they are
-   * stored, so a provider acknowledges them to its upstream only then.
+   * stored (a part, once held), so a provider acknowledges them to its upstream only then.
    */
   reportInbound(messages: InboundMessage[]): Promise<void>;
+  /**
+   * Tells operators of a problem the provider cannot report through a send (a
+   * connection that fails its TLS handshake, a bind refused): the worker logs it.
+   */
+  problem?(description: string): void;
 }
 
 /** How one `send` call may be made. */

@@ -160,7 +160,7 @@ export const CATALOG = {
     attempts: 1,
     backoff: exponential,
     // One slot per scheduled job, so a long purge never delays the others.
-    concurrency: 5,
+    concurrency: 6,
     lockMs: "JOB_LOCK_MS",
     // Each is safe to run at any time, on any worker, twice: they read what is
     // to do from PostgreSQL (and BullMQ's job ids make re-enqueueing harmless).
@@ -175,6 +175,8 @@ export const CATALOG = {
       "purge-webhook-events": { every: "RECONCILE_INTERVAL_MS" },
       /** Messages still `sent` past their connector's validity period and EXPIRY_GRACE_MS become `undelivered` (`expired`). */
       "expire-unreported-messages": { every: "RECONCILE_INTERVAL_MS" },
+      /** Parts of long inbound messages completed over an hour ago, or never completed in 24 hours, are deleted. */
+      "purge-inbound-parts": { every: "RECONCILE_INTERVAL_MS" },
     },
   },
 } as const satisfies Record<QueueName, CatalogEntry>;

@@ -73,6 +73,12 @@ async function expireUnreportedMessages(
   if (expired > 0) logger.info({ messages: expired }, "messages without a final report expired");
 }
 
+/** Parts of long inbound messages past their keeping (see purgeInboundParts in packages/db) are deleted. */
+async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound">) {
+  const parts = await store.inbound.purgeParts();
+  if (parts > 0) logger.info({ parts }, "purged parts of long inbound messages");
+}
+
 /**
  * Runs the scheduled job of that name. Grace periods are two of the worker's
  * RECONCILE_INTERVAL_MS, the tasks' period: a batch or event is only taken
@@ -81,7 +87,7 @@ async function expireUnreportedMessages(
 export function runScheduledJob(
   ctx: TaskDeps<
     "env" | "batches" | "webhooks" | "logger" | "stopping",
-    "batches" | "events" | "idempotency" | "pipeline"
+    "batches" | "events" | "idempotency" | "pipeline" | "inbound"
   >,
   name: string,
 ): Promise<void> {
@@ -92,6 +98,7 @@ export function runScheduledJob(
     "purge-idempotency-keys": () => purgeIdempotencyKeys(ctx),
     "purge-webhook-events": () => purgeWebhookEvents(ctx, ctx.env.WEBHOOK_RETENTION_DAYS),
     "expire-unreported-messages": () => expireUnreportedMessages(ctx, ctx.env.EXPIRY_GRACE_MS),
+    "purge-inbound-parts": () => purgeInboundParts(ctx),
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.

@@ -2,6 +2,7 @@
 declare module "smpp" {
   import type { EventEmitter } from "node:events";
   import type { Server as NetServer, Socket } from "node:net";
+  import type { ConnectionOptions, TlsOptions } from "node:tls";
 
   namespace smpp {
     /** A decoded text field: node-smpp decodes `short_message` and `message_payload` by `data_coding`. */
@@ -35,6 +36,9 @@ declare module "smpp" {
       message_id?: string;
       receipted_message_id?: string;
       message_state?: number;
+      sar_msg_ref_num?: number;
+      sar_total_segments?: number;
+      sar_segment_seqnum?: number;
     }
 
     interface PDU extends PduFields {
@@ -66,13 +70,10 @@ declare module "smpp" {
       sessions: Session[];
     }
 
-    function connect(options: {
-      host: string;
-      port: number;
-      tls?: boolean;
-      rejectUnauthorized?: boolean;
-    }): Session;
-    function createServer(options: Record<string, never>, listener: (session: Session) => void): Server;
+    /** With `tls`, the options go to `tls.connect` as they are (ca, servername, rejectUnauthorized…). */
+    function connect(options: { host: string; port: number; tls?: boolean } & ConnectionOptions): Session;
+    /** With `key` and `cert`, a TLS server (`tls.createServer` options). */
+    function createServer(options: TlsOptions, listener: (session: Session) => void): Server;
 
     const PDU: new (command: string, options?: PduFields) => PDU;
     const gsmCoder: { encode(text: string, table: number): Buffer };

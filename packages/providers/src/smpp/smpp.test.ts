@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { messages, recordingContext } from "../../test/helpers";
+import { messages, recordingContext, tempDir } from "../../test/helpers";
 import {
   createProvider,
   type DeliveryReport,
@@ -8,7 +8,7 @@ import {
   type SmsProvider,
 } from "../index";
 import { relativeTime, smppSettingsSchema } from "./smpp";
-import { TestSmsc } from "./test-smsc";
+import { longMo, TestSmsc, testCertificate } from "./test-smsc";
 
 let smsc: TestSmsc;
 const open: SmsProvider[] = [];
@@ -54,7 +54,7 @@ describe("smpp bind", () => {
     ]);
     expect(provider.state!()).toEqual({
       up: true,
-      detail: { bindsUp: 2, binds: 2, windowInUse: 0, window: 10, errorsLastMinute: 0 },
+      detail: { bindsUp: 2, binds: 2, windowInUse: 0, window: 10, errorsLastMinute: 0, lastError: null },
     });
   });
 
@@ -411,5 +411,146 @@ describe("smpp deliver_sm", () => {
     expect(await answered).toBe(0);
     fail = true;
     expect(await smsc.mo("33612345678", "Salvo", "Again")).toBe(0x64);
+  });
+});
+
+describe("smpp long MO", () => {
+  it.each([
+    { concatenation: "udh8", dataCoding: 0, parts: ["Hello [world] ", "costs 5€, ", "ok?"] },
+    { concatenation: "udh16", dataCoding: 3, parts: ["Café ", "crème ", "brûlée"] },
+    // The emoji's surrogate pair is split between the first two parts.
+    { concatenation: "sar", dataCoding: 8, parts: ["Привет \ud83d", "\ude00 世界", "!"] },
+    { concatenation: "udh8", dataCoding: 8, parts: ["日本語の", "返信"] },
+  ] as const)(
+    "hands each part ($concatenation, data_coding $dataCoding) with its place, decoded",
+    async ({ concatenation, dataCoding, parts }) => {
+      const context = recordingContext();
+      await connect({}, context);
+      const reference = concatenation === "udh16" ? 0x1234 : 0x42;
+      const pdus = longMo("33612345678", "Salvo", [...parts], { concatenation, reference, dataCoding });
+      // Out of order: the place comes from the part, not from arrival.
+      for (const pdu of [...pdus].reverse()) expect(await smsc.deliverSm(pdu)).toBe(0);
+      const received = [...context.inbound].sort((a, b) => a.part!.number - b.part!.number);
+      expect(received).toEqual(
+        parts.map((body, i) => ({
+          from: "33612345678",
+          to: "Salvo",
+          body,
+          part: { reference, total: parts.length, number: i + 1 },
+        })),
+      );
+      expect(received.map((part) => part.body).join("")).toBe(parts.join(""));
+    },
+  );
+
+  it("takes a one-part concatenated message, or a part numbered beyond its count, as a whole message", async () => {
+    const context = recordingContext();
+    await connect({}, context);
+    const [single] = longMo("33612345678", "Salvo", ["Yes"], {
+      concatenation: "udh8",
+      reference: 7,
+      dataCoding: 0,
+    });
+    expect(await smsc.deliverSm(single!)).toBe(0);
+    expect(
+      await smsc.deliverSm({
+        ...single!,
+        esm_class: 0,
+        sar_msg_ref_num: 1,
+        sar_total_segments: 2,
+        sar_segment_seqnum: 3,
+        short_message: "No",
+      }),
+    ).toBe(0);
+    expect(context.inbound).toEqual([
+      { from: "33612345678", to: "Salvo", body: "Yes" },
+      { from: "33612345678", to: "Salvo", body: "No" },
+    ]);
+  });
+});
+
+describe("smpp over TLS", () => {
+  const certificate = testCertificate(tempDir());
+  let secure: TestSmsc;
+  beforeEach(async () => {
+    secure = await TestSmsc.start(0, { tls: certificate });
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((provider) => provider.close()));
+    await secure.close();
+  });
+
+  it("binds trusting the SMSC's CA, sends, and applies the receipt", async () => {
+    const context = recordingContext();
+    const provider = await connect(
+      { port: secure.port, tls: true, tlsCaFile: certificate.certFile },
+      context,
+    );
+    expect(provider.state!().up).toBe(true);
+    const [result] = await provider.send(one("Over TLS"));
+    expect(result).toMatchObject({ accepted: true, providerMessageId: secure.submits[0]!.messageId });
+    expect(secure.submits[0]!.text).toBe("Over TLS");
+    expect(await secure.receipt(secure.submits[0]!.messageId!, { stat: "DELIVRD" })).toBe(0);
+    expect(context.calls.flatMap((call) => call.reports)).toMatchObject([{ status: "delivered" }]);
+  });
+
+  it("checks the certificate against tlsServername", async () => {
+    const wrong = connect({
+      port: secure.port,
+      tls: true,
+      tlsCaFile: certificate.certFile,
+      tlsServername: "smsc.example.net",
+    });
+    const provider = await wrong;
+    expect(provider.state!()).toMatchObject({
+      up: false,
+      detail: { lastError: expect.stringContaining("ERR_TLS_CERT_ALTNAME_INVALID") },
+    });
+  });
+
+  it("stays down, saying why, when the certificate is not trusted; never binds without verifying", async () => {
+    const problems: string[] = [];
+    const provider = await connect(
+      { port: secure.port, tls: true },
+      { ...recordingContext(), problem: (description) => problems.push(description) },
+    );
+    expect(provider.state!()).toMatchObject({
+      up: false,
+      detail: { bindsUp: 0, lastError: expect.stringContaining("SELF_SIGNED") },
+    });
+    expect(secure.binds).toEqual([]);
+    // Logged once, not at every reconnection.
+    await expect.poll(() => (provider.state!().detail?.errorsLastMinute as number) >= 3).toBe(true);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^SMPP 127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT: self[- ]signed certificate$/,
+    );
+    expect((await provider.send(one("Hi")))[0]).toMatchObject({
+      accepted: false,
+      temporary: true,
+      reason: "no_bind",
+    });
+  });
+
+  it("binds to an untrusted certificate only when tlsRejectUnauthorized is false", async () => {
+    const provider = await connect({ port: secure.port, tls: true, tlsRejectUnauthorized: false });
+    expect(provider.state!().up).toBe(true);
+  });
+
+  it("fails cleanly when plain TCP meets the TLS port", async () => {
+    const problems: string[] = [];
+    const provider = await connect(
+      { port: secure.port },
+      { ...recordingContext(), problem: (description) => problems.push(description) },
+    );
+    expect(provider.state!().up).toBe(false);
+    expect(secure.binds).toEqual([]);
+    expect(problems.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("refuses to open with a CA file that cannot be read", async () => {
+    await expect(connect({ port: secure.port, tls: true, tlsCaFile: "/nonexistent/ca.pem" })).rejects.toThrow(
+      /tlsCaFile \/nonexistent\/ca\.pem: ENOENT/,
+    );
   });
 });

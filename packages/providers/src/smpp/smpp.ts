@@ -1,9 +1,12 @@
 /// <reference path="./smpp-lib.d.ts" />
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
 import smpp from "smpp";
 import { z } from "zod";
 import {
   HandoffExpiredError,
   type HandoffResult,
+  type InboundMessage,
   type OutboundMessage,
   type ProviderContext,
   type ProviderState,
@@ -23,6 +26,15 @@ export const smppSettingsSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65_535).default(2775),
   tls: z.boolean().default(false),
+  /**
+   * With `tls`: a PEM file of the CA certificates to trust instead of the system's
+   * (an SMSC with a private CA or a self-signed certificate). Read when the connector opens.
+   */
+  tlsCaFile: z.string().min(1).optional(),
+  /** With `tls`: the name the SMSC's certificate must carry (and SNI), when it is not `host`. */
+  tlsServername: z.string().min(1).optional(),
+  /** With `tls`: false accepts any certificate, which anyone on the path can forge. Unsafe; for tests only. */
+  tlsRejectUnauthorized: z.boolean().default(true),
   systemId: z.string().min(1).max(15, "system_id is at most 15 characters in SMPP 3.4"),
   password: z.string().max(8, "SMPP 3.4 passwords are at most 8 characters: the SMSC would cut or refuse it"),
   systemType: z.string().max(12).default(""),
@@ -111,7 +123,16 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
   let throttlePause = 0;
   const errorTimes: number[] = [];
   const slotWaiters: (() => void)[] = [];
+  const tls = tlsOptions(settings);
+  /** Why the last connection or bind failed, until a bind succeeds; logged once each time it changes. */
+  let lastError: string | null = null;
   const firstAttempts: Promise<string | undefined>[] = links.map((link) => open(link));
+
+  function failed(problem: string): void {
+    if (problem === lastError) return;
+    lastError = problem;
+    context.problem?.(`SMPP ${settings.host}:${settings.port}: ${problem}`);
+  }
 
   function noteError(): void {
     const now = Date.now();
@@ -126,7 +147,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
   /** Connects and binds `link`; resolves with the refusal when the SMSC refused the bind. */
   function open(link: Link): Promise<string | undefined> {
     return new Promise((settle) => {
-      const session = smpp.connect({ host: settings.host, port: settings.port, tls: settings.tls });
+      const session = smpp.connect({ host: settings.host, port: settings.port, ...tls });
       link.session = session;
       // Submits are small PDUs sent back to back: Nagle would hold them for the previous ACK.
       session.socket.setNoDelay(true);
@@ -138,18 +159,24 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       };
       // A host that never answers (packets dropped) would hold the boot for the OS's long timeout.
       const connectTimer = setTimeout(() => session.destroy(), settings.responseTimeoutMs);
+      /** Why this attempt failed, before any bind. */
+      let error: string | undefined;
+      let bound = false;
       // Socket errors end in `close` anyway; a PDU node-smpp cannot parse leaves its
       // reader stuck, so the session is dropped and rebound either way.
-      session.on("error", () => {
+      session.on("error", (cause: NodeJS.ErrnoException) => {
         noteError();
+        error ??= cause.code ? `${cause.code}: ${cause.message}` : cause.message;
         session.destroy();
       });
       session.on("close", () => {
         clearTimeout(connectTimer);
+        if (!bound && !closing) failed(error ?? "connection closed before the bind");
         dropped(link, session);
-        done("connection closed before the bind");
+        done(`connection closed before the bind${error ? ` (${error})` : ""}`);
       });
-      session.on("connect", () => {
+      // Over TLS the bind waits for the handshake, so a certificate refused fails it before any PDU.
+      session.on(settings.tls ? "secureConnect" : "connect", () => {
         clearTimeout(connectTimer);
         const bind = {
           system_id: settings.systemId,
@@ -161,12 +188,15 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
           clearTimeout(bindTimer);
           if (pdu.command_status !== ESME_ROK) {
             noteError();
-            done(`bind refused with command_status ${hex(pdu.command_status)}`);
+            error = `bind refused with command_status ${hex(pdu.command_status)}`;
+            done(error);
             session.destroy();
             return;
           }
+          bound = true;
           link.bound = true;
           link.attempts = 0;
+          lastError = null;
           keepAlive(link, session);
           wakeSlotWaiters();
           done();
@@ -241,9 +271,14 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       return;
     }
     if (type !== 0) return; // SME and user acknowledgements: nothing for Salvo.
-    await context.reportInbound([
-      { from: pdu.source_addr ?? "", to: pdu.destination_addr ?? "", body: text },
-    ]);
+    const message: InboundMessage = {
+      from: pdu.source_addr ?? "",
+      to: pdu.destination_addr ?? "",
+      body: text,
+    };
+    // A part of a long message is held by Salvo, which joins the parts once all are in.
+    const part = partOf(pdu, textOf(pdu.message_payload) ? pdu.message_payload : pdu.short_message);
+    await context.reportInbound([part ? { ...message, part } : message]);
   }
 
   /** A window slot on a bound sending link, waiting for one; undefined when no link is bound. */
@@ -419,6 +454,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
           windowInUse: sending.reduce((sum, link) => sum + link.inFlight, 0),
           window: sending.length * settings.window,
           errorsLastMinute: errorTimes.filter((at) => at >= now - 60_000).length,
+          lastError,
         },
       };
     },
@@ -468,6 +504,58 @@ function hex(status: number): string {
   return `0x${status.toString(16).padStart(8, "0")}`;
 }
 
+/** node-smpp's connection options for TLS: the CA file read now, so a wrong path fails the connector's opening. */
+function tlsOptions(settings: SmppSettings): { tls: boolean } & ConnectionOptions {
+  if (!settings.tls) return { tls: false };
+  let ca: string | undefined;
+  if (settings.tlsCaFile !== undefined) {
+    try {
+      ca = readFileSync(settings.tlsCaFile, "utf8");
+    } catch (error) {
+      throw new Error(`SMPP tlsCaFile ${settings.tlsCaFile}: ${(error as Error).message}`);
+    }
+  }
+  return {
+    tls: true,
+    rejectUnauthorized: settings.tlsRejectUnauthorized,
+    ...(ca === undefined ? {} : { ca }),
+    ...(settings.tlsServername === undefined ? {} : { servername: settings.tlsServername }),
+  };
+}
+
+const IE_CONCAT_8 = 0x00;
+const IE_CONCAT_16 = 0x08;
+
+/**
+ * Where a deliver_sm stands in a long message: from the concatenation element of
+ * the UDH of its text field (8- or 16-bit reference; node-smpp splits the UDH off
+ * when esm_class has UDHI), else from the SAR TLVs. A "long" message of one part,
+ * or a part numbered outside its count, is taken as a whole message.
+ */
+function partOf(pdu: smpp.PDU, field: smpp.PduFields["short_message"]): InboundMessage["part"] {
+  let part: InboundMessage["part"];
+  const udh = typeof field === "object" && !Buffer.isBuffer(field) ? (field.udh ?? []) : [];
+  for (const element of udh) {
+    if (element[0] === IE_CONCAT_8 && element.length >= 5)
+      part = { reference: element[2]!, total: element[3]!, number: element[4]! };
+    else if (element[0] === IE_CONCAT_16 && element.length >= 6)
+      part = { reference: element.readUInt16BE(2), total: element[4]!, number: element[5]! };
+  }
+  if (
+    !part &&
+    pdu.sar_msg_ref_num !== undefined &&
+    pdu.sar_total_segments !== undefined &&
+    pdu.sar_segment_seqnum !== undefined
+  )
+    part = { reference: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, number: pdu.sar_segment_seqnum };
+  if (!part || part.total < 2 || part.number < 1 || part.number > part.total) return undefined;
+  return part;
+}
+
+/**
+ * A text field as node-smpp decoded it by data_coding (0 and 1 as GSM 03.38 unpacked,
+ * 3 Latin-1, 8 UCS-2 big-endian), without its UDH; an undecoded one (binary) as Latin-1.
+ */
 function textOf(field: smpp.PduFields["short_message"]): string {
   if (field === undefined) return "";
   if (typeof field === "string") return field;

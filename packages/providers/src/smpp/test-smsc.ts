@@ -1,6 +1,9 @@
 /// <reference path="./smpp-lib.d.ts" />
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { messageEncoding } from "@salvo/core";
 import smpp from "smpp";
 
@@ -89,13 +92,16 @@ export class TestSmsc {
   private readonly server: smpp.Server;
   private readonly bound = new Set<smpp.Session>();
 
-  private constructor() {
-    this.server = smpp.createServer({}, (session) => this.serve(session));
+  private constructor(tls?: TestCertificate) {
+    // With a key and certificate node-smpp makes a TLS server (tls.createServer).
+    this.server = smpp.createServer(tls ? { key: tls.key, cert: tls.cert } : {}, (session) =>
+      this.serve(session),
+    );
   }
 
-  /** Listens on `port`, by default a free one. */
-  static async start(port = 0): Promise<TestSmsc> {
-    const smsc = new TestSmsc();
+  /** Listens on `port`, by default a free one; over TLS with `tls`'s key and certificate. */
+  static async start(port = 0, options: { tls?: TestCertificate } = {}): Promise<TestSmsc> {
+    const smsc = new TestSmsc(options.tls);
     await new Promise<void>((resolve) => smsc.server.listen(port, "127.0.0.1", resolve));
     return smsc;
   }
@@ -180,8 +186,16 @@ export class TestSmsc {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  private deliver(fields: smpp.PduFields): Promise<number> {
-    const session = [...this.bound].find((s) => this.receives.get(s));
+  /**
+   * Sends a deliver_sm (e.g. a part from longMo) on the `bind`th bound session that
+   * receives, in bind order; resolves with the deliver_sm_resp's status.
+   */
+  deliverSm(fields: smpp.PduFields, bind = 0): Promise<number> {
+    return this.deliver(fields, bind);
+  }
+
+  private deliver(fields: smpp.PduFields, bind = 0): Promise<number> {
+    const session = [...this.bound].filter((s) => this.receives.get(s))[bind];
     if (!session) return Promise.reject(new Error("no bind of the test SMSC can receive"));
     return new Promise((resolve) => {
       session.deliver_sm(fields, (pdu) => {
@@ -292,4 +306,67 @@ function readSubmit(systemId: string, pdu: smpp.PDU): ReceivedSubmit {
   if (header && header[0] === 0x00)
     submit.part = { reference: header[2]!, total: header[3]!, number: header[4]! };
   return submit;
+}
+
+/** How the parts of a long MO say they belong together: a UDH with an 8- or 16-bit reference, or the SAR TLVs. */
+type Concatenation = "udh8" | "udh16" | "sar";
+
+/**
+ * The deliver_sm of a long MO, one per text of `parts` in order, each marked as
+ * `concatenation` says and its text encoded by `dataCoding` (0 GSM 03.38 unpacked,
+ * 3 Latin-1, 8 UCS-2 code unit by code unit, so a part may end inside a surrogate pair).
+ */
+export function longMo(
+  from: string,
+  to: string,
+  parts: string[],
+  options: { concatenation: Concatenation; reference: number; dataCoding: 0 | 3 | 8 },
+): smpp.PduFields[] {
+  const { concatenation, reference, dataCoding } = options;
+  const total = parts.length;
+  return parts.map((text, i) => {
+    const octets =
+      dataCoding === 0
+        ? smpp.gsmCoder.encode(text, 0)
+        : dataCoding === 3
+          ? Buffer.from(text, "latin1")
+          : Buffer.from(text, "utf16le").swap16();
+    const fields: smpp.PduFields = { source_addr: from, destination_addr: to, data_coding: dataCoding };
+    if (concatenation === "sar") {
+      fields.sar_msg_ref_num = reference;
+      fields.sar_total_segments = total;
+      fields.sar_segment_seqnum = i + 1;
+      return { ...fields, esm_class: 0, short_message: octets };
+    }
+    const udh =
+      concatenation === "udh8"
+        ? Buffer.from([5, 0x00, 3, reference & 0xff, total, i + 1])
+        : Buffer.from([6, 0x08, 4, (reference >> 8) & 0xff, reference & 0xff, total, i + 1]);
+    return { ...fields, esm_class: 0x40, short_message: Buffer.concat([udh, octets]) };
+  });
+}
+
+/** A throwaway key and self-signed certificate for TLS tests, valid for 127.0.0.1 and localhost. */
+export interface TestCertificate {
+  key: string;
+  /** PEM; also the CA a client must trust. */
+  cert: string;
+  /** Where the certificate is written, for settings that take a file. */
+  certFile: string;
+}
+
+/** Makes a TestCertificate in `dir` with the openssl binary. */
+export function testCertificate(dir: string): TestCertificate {
+  const keyFile = join(dir, "smsc-key.pem");
+  const certFile = join(dir, "smsc-cert.pem");
+  execFileSync(
+    "openssl",
+    [
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
+      ["-keyout", keyFile, "-out", certFile, "-subj", "/CN=test-smsc"],
+      ["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+    ].flat(),
+    { stdio: "ignore" },
+  );
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
 }
