@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { TestSmsc } from "../src/smpp/test-smsc";
 
-/** One line of the SMSC's log: it started, a bind it took, or a submit_sm it took. */
+/** One line of the SMSC's log: it started, a bind it took (written within 50 ms), or a submit_sm it took. */
 export type SmscLogLine =
   | { kind: "start" }
   | { kind: "bind"; systemId: string }
@@ -34,10 +34,14 @@ export function spawnSmsc(logPath: string, port = 0): Promise<SmscProcess> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
     child.once("exit", (code, signal) => reject(new Error(`the test SMSC exited (${code ?? signal})`)));
+    // Its one line of output, once it listens: the port.
+    let output = "";
     child.stdout.setEncoding("utf8");
-    child.stdout.once("data", (line: string) => {
+    child.stdout.on("data", (chunk: string) => {
+      output += chunk;
+      if (!output.endsWith("\n")) return;
       resolve({
-        port: Number(line.trim()),
+        port: Number(output.trim()),
         async kill() {
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
           await exited;
