@@ -310,7 +310,13 @@ password = ${password}
       15_000,
       100,
     );
-    return { version, sendsmsUrl: `http://127.0.0.1:${sendsmsPort}/cgi-bin/sendsms`, bearerbox, smsbox, stop };
+    return {
+      version,
+      sendsmsUrl: `http://127.0.0.1:${sendsmsPort}/cgi-bin/sendsms`,
+      bearerbox,
+      smsbox,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -29,10 +29,7 @@ function now(): string {
   const at = Date.now();
   if (at - stampAt >= 1_000) {
     stampAt = at;
-    stamp = new Date(at)
-      .toISOString()
-      .replace(/[-:T]/g, "")
-      .slice(2, 12);
+    stamp = new Date(at).toISOString().replace(/[-:T]/g, "").slice(2, 12);
   }
   return stamp;
 }

@@ -98,17 +98,22 @@ interface CountingChild {
 async function startCounting(name: string, script: string): Promise<CountingChild> {
   let port: number | undefined;
   const counting: Partial<CountingChild> & { counts: number[] } = { counts: [] };
-  const child = startChild(name, process.execPath, ["--import", "tsx", path.join(import.meta.dirname, script)], {
-    cwd: path.join(import.meta.dirname, ".."),
-    env: { PATH: process.env.PATH },
-    onLine: (line) => {
-      const [word, ...numbers] = line.split(" ");
-      if (word === "listening") port = Number(numbers[0]);
-      if (word !== "counts") return;
-      counting.counts = numbers.map(Number);
-      counting.onCounts?.();
+  const child = startChild(
+    name,
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, script)],
+    {
+      cwd: path.join(import.meta.dirname, ".."),
+      env: { PATH: process.env.PATH },
+      onLine: (line) => {
+        const [word, ...numbers] = line.split(" ");
+        if (word === "listening") port = Number(numbers[0]);
+        if (word !== "counts") return;
+        counting.counts = numbers.map(Number);
+        counting.onCounts?.();
+      },
     },
-  });
+  );
   counting.child = child;
   counting.port = await waitFor(`${name} to listen`, () => port, 15_000);
   return counting as CountingChild;
@@ -189,7 +194,9 @@ async function runSalvo(options: Options): Promise<Run> {
         onPoll: (a) => {
           if (performance.now() - logged < 5_000) return;
           logged = performance.now();
-          log(`  sent ${count(a.sent)}, delivered ${count(a.delivered)} (sink: ${sinkCounts(sink).submits - WARM_UP})`);
+          log(
+            `  sent ${count(a.sent)}, delivered ${count(a.delivered)} (sink: ${sinkCounts(sink).submits - WARM_UP})`,
+          );
         },
       });
       const finished = performance.now();
@@ -286,15 +293,23 @@ instances = ${options.binds}
     await waitFor("the warm-up's DLRs", () => (dlrs() >= WARM_UP ? true : undefined), 120_000, 50);
 
     const before = sampler.mark();
-    log(`Kannel: ${count(options.messages)} recipients, 100 per sendsms request, ${options.concurrency} in flight`);
+    log(
+      `Kannel: ${count(options.messages)} recipients, 100 per sendsms request, ${options.concurrency} in flight`,
+    );
     const started = performance.now();
     let logged = performance.now();
     const progress = setInterval(() => {
       if (performance.now() - logged < 5_000) return;
       logged = performance.now();
-      log(`  sink accepted ${count(sinkCounts(sink).submits - WARM_UP)}, dlr-url called ${count(dlrs() - WARM_UP)}`);
+      log(
+        `  sink accepted ${count(sinkCounts(sink).submits - WARM_UP)}, dlr-url called ${count(dlrs() - WARM_UP)}`,
+      );
     }, 500);
-    const pushed = await push(target, agent, mode(`${count(options.messages)}`, options.messages, 10_000_000));
+    const pushed = await push(
+      target,
+      agent,
+      mode(`${count(options.messages)}`, options.messages, 10_000_000),
+    );
     const submitsSeconds = pushed.seconds;
     await waitFor(
       "every DLR at the dlr-url",

@@ -2,6 +2,7 @@
 import smpp from "smpp";
 import { z } from "zod";
 import {
+  type DeliveryReport,
   HandoffExpiredError,
   type HandoffResult,
   type OutboundMessage,
@@ -55,6 +56,8 @@ const ESME_RX_T_APPN = 0x64;
 const ESM_MESSAGE_TYPE = 0x3c;
 const ESM_DELIVERY_RECEIPT = 0x04;
 const ESM_INTERMEDIATE = 0x20;
+/** Most receipts handed to Salvo in one call (one `deliveries` job). */
+const RECEIPTS_PER_HANDOFF = 1_000;
 /** How long the connector holds new submits after a throttling answer, doubling while they repeat. */
 const THROTTLE_PAUSE_MS = { min: 200, max: 10_000 };
 
@@ -95,6 +98,14 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
   const errorTimes: number[] = [];
   const slotWaiters: (() => void)[] = [];
   const firstAttempts: Promise<string | undefined>[] = links.map((link) => open(link));
+  /**
+   * Receipts not yet handed to Salvo, each with its deliver_sm's answer. They go
+   * together, one call at a time: those that arrive while one is in flight (or in
+   * the same read from the socket) make the next call, so a burst of receipts
+   * costs a few calls rather than one each.
+   */
+  let receipts: { report: DeliveryReport; held: (error?: unknown) => void }[] = [];
+  let handingReceipts = false;
 
   function noteError(): void {
     const now = Date.now();
@@ -220,13 +231,39 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
         messageState: pdu.message_state,
       });
       const report = receipt && receiptReport(receipt, settings.npaiErrorCodes, new Date());
-      if (report) await context.reportDeliveries([report], 0);
+      if (report) await handReceipt(report);
       return;
     }
     if (type !== 0) return; // SME and user acknowledgements: nothing for Salvo.
     await context.reportInbound([
       { from: pdu.source_addr ?? "", to: pdu.destination_addr ?? "", body: text },
     ]);
+  }
+
+  /** Resolves once Salvo holds `report` (handed with the receipts around it); rejects if it could not. */
+  function handReceipt(report: DeliveryReport): Promise<void> {
+    return new Promise((resolve, reject) => {
+      receipts.push({ report, held: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (receipts.length === 1 && !handingReceipts) setImmediate(handReceipts);
+    });
+  }
+
+  async function handReceipts(): Promise<void> {
+    handingReceipts = true;
+    while (receipts.length > 0) {
+      const taken = receipts.slice(0, RECEIPTS_PER_HANDOFF);
+      receipts = receipts.slice(taken.length);
+      try {
+        await context.reportDeliveries(
+          taken.map((r) => r.report),
+          0,
+        );
+        for (const r of taken) r.held();
+      } catch (error) {
+        for (const r of taken) r.held(error);
+      }
+    }
+    handingReceipts = false;
   }
 
   /** A window slot on a bound sending link, waiting for one; undefined when no link is bound. */
