@@ -102,9 +102,12 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
    * Receipts not yet handed to Salvo, each with its deliver_sm's answer. They go
    * together, one call at a time: those that arrive while one is in flight (or in
    * the same read from the socket) make the next call, so a burst of receipts
-   * costs a few calls rather than one each.
+   * costs a few calls rather than one each. They share one time, when the first
+   * of them arrived (milliseconds apart): the `deliveries` job groups reports by
+   * time, and each group is one lookup of the SMSC's ids.
    */
   let receipts: { report: DeliveryReport; held: (error?: unknown) => void }[] = [];
+  let receiptsAt: Date | undefined;
   let handingReceipts = false;
 
   function noteError(): void {
@@ -242,6 +245,8 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
 
   /** Resolves once Salvo holds `report` (handed with the receipts around it); rejects if it could not. */
   function handReceipt(report: DeliveryReport): Promise<void> {
+    receiptsAt ??= report.at;
+    report.at = receiptsAt;
     return new Promise((resolve, reject) => {
       receipts.push({ report, held: (error) => (error === undefined ? resolve() : reject(error)) });
       if (receipts.length === 1 && !handingReceipts) setImmediate(handReceipts);
@@ -253,6 +258,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
     while (receipts.length > 0) {
       const taken = receipts.slice(0, RECEIPTS_PER_HANDOFF);
       receipts = receipts.slice(taken.length);
+      receiptsAt = undefined;
       try {
         await context.reportDeliveries(
           taken.map((r) => r.report),
