@@ -139,7 +139,7 @@ export async function benchKannel(programs: KannelPrograms, options: KannelOptio
 }
 
 /** Where Kannel's messages go and how many have arrived: what `push` needs. */
-export interface KannelTarget {
+interface KannelTarget {
   sendsmsUrl: string;
   /** How many messages the SMSC has received so far, and a hook called when that grows. */
   received(): number;
@@ -155,7 +155,7 @@ interface RunningKannel extends KannelTarget {
 }
 
 /** Kannel with an SMSC connection of the caller's (`group = smsc`, connected to a peer of its own). */
-export interface KannelWithSmsc {
+interface KannelWithSmsc {
   version: string;
   sendsmsUrl: string;
   bearerbox: Child;

@@ -20,7 +20,7 @@ import { jsonBody, pollBatch, postBatch } from "./salvo";
 
 const USAGE = `Usage: pnpm bench:smpp [-- options]
 
-  --messages N            recipients sent by each system (default 1000000, or BENCH_SMPP_MESSAGES)
+  --messages N            recipients sent by each system (default 1000000)
   --only salvo|kannel     run one system (default: both, Salvo first)
   --binds N               SMPP binds (transceivers) of each system (default 2)
   --window N              submit_sm outstanding per bind, each system (default 100)
@@ -47,7 +47,7 @@ function options(): Options {
   const { values } = parseArgs({
     args: process.argv.slice(2).filter((arg) => arg !== "--"),
     options: {
-      messages: { type: "string", default: process.env.BENCH_SMPP_MESSAGES ?? "1000000" },
+      messages: { type: "string", default: "1000000" },
       only: { type: "string" },
       binds: { type: "string", default: "2" },
       window: { type: "string", default: "100" },
