@@ -138,19 +138,96 @@ export async function benchKannel(programs: KannelPrograms, options: KannelOptio
   }
 }
 
-interface RunningKannel {
+/** Where Kannel's messages go and how many have arrived: what `push` needs. */
+interface KannelTarget {
+  sendsmsUrl: string;
+  /** How many messages the SMSC has received so far, and a hook called when that grows. */
+  received(): number;
+  onReceived(listener: (() => void) | undefined): void;
+}
+
+interface RunningKannel extends KannelTarget {
+  version: string;
+  bearerbox: Child;
+  smsbox: Child;
+  fakesmsc: Child;
+  stop(): Promise<void>;
+}
+
+/** Kannel with an SMSC connection of the caller's (`group = smsc`, connected to a peer of its own). */
+interface KannelWithSmsc {
   version: string;
   sendsmsUrl: string;
   bearerbox: Child;
   smsbox: Child;
-  fakesmsc: Child;
-  /** How many messages fakesmsc has received so far, and a hook called on each. */
-  received(): number;
-  onReceived(listener: (() => void) | undefined): void;
   stop(): Promise<void>;
 }
 
 async function startKannel(programs: KannelPrograms, log: (line: string) => void): Promise<RunningKannel> {
+  let received = 0;
+  let listener: (() => void) | undefined;
+  let fakesmsc: Child | undefined;
+  const kannel = await startKannelWithSmsc(programs, {
+    smsc: (smscPort) => `
+group = smsc
+smsc = fake
+smsc-id = fake
+port = ${smscPort}
+our-host = 127.0.0.1
+connect-allow-ip = "127.0.0.1"
+`,
+    // As in Kannel's test scripts, fakesmsc plays the SMSC: it connects to bearerbox's
+    // fake SMSC port and prints each message it is sent. `-m 0`: it originates none.
+    startSmsc: (smscPort, env) => {
+      fakesmsc = startChild(
+        "fakesmsc",
+        programs.fakesmsc,
+        ["-H", "127.0.0.1", "-r", String(smscPort), "-i", "0", "-m", "0", "0 0 text unused"],
+        {
+          env,
+          onLine: (line) => {
+            if (line.includes("Got message ")) {
+              received++;
+              listener?.();
+            }
+          },
+        },
+      );
+      return fakesmsc;
+    },
+    online: (status) => /FAKE:\d+ \(online/.test(status),
+  });
+  log(
+    `Kannel ${kannel.version} running: bearerbox ${kannel.bearerbox.pid}, smsbox ${kannel.smsbox.pid}, fakesmsc ${fakesmsc?.pid}`,
+  );
+  return {
+    ...kannel,
+    fakesmsc: fakesmsc as Child,
+    received: () => received,
+    onReceived: (next) => {
+      listener = next;
+    },
+  };
+}
+
+/**
+ * Starts bearerbox with the SMSC connection `smsc` writes (given a free port for
+ * it), then the SMSC peer `startSmsc` starts, if any, waits until bearerbox's
+ * status.txt says it is `online`, then starts smsbox with a `sendsms` user
+ * (bench/bench).
+ */
+export async function startKannelWithSmsc(
+  programs: KannelPrograms,
+  options: {
+    smsc: (smscPort: number) => string;
+    startSmsc?: (smscPort: number, env: Record<string, string | undefined>) => Child;
+    online: (status: string) => boolean;
+    /** Lines for the `group = smsbox` (e.g. its HTTP client settings). */
+    smsbox?: string;
+    onBearerboxLine?: (line: string) => void;
+    onSmsboxLine?: (line: string) => void;
+  },
+): Promise<KannelWithSmsc> {
   const dir = mkdtempSync(path.join(tmpdir(), "salvo-bench-kannel-"));
   const [adminPort, smsboxPort, smscPort, sendsmsPort] = [
     await freePort(),
@@ -170,19 +247,13 @@ smsbox-port = ${smsboxPort}
 smsbox-interface = 127.0.0.1
 box-allow-ip = "127.0.0.1"
 dlr-storage = internal
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = ${smscPort}
-our-host = 127.0.0.1
-connect-allow-ip = "127.0.0.1"
-
+${options.smsc(smscPort)}
 group = smsbox
 bearerbox-host = 127.0.0.1
 bearerbox-port = ${smsboxPort}
 sendsms-port = ${sendsmsPort}
 sendsms-interface = 127.0.0.1
+${options.smsbox ?? ""}
 
 group = sendsms-user
 username = bench
@@ -204,7 +275,10 @@ password = ${password}
   const release = cleanUpOnInterrupt(stop);
 
   try {
-    const bearerbox = startChild("bearerbox", programs.bearerbox, ["-v", "2", configPath], { env });
+    const bearerbox = startChild("bearerbox", programs.bearerbox, ["-v", "2", configPath], {
+      env,
+      onLine: options.onBearerboxLine,
+    });
     children.push(bearerbox);
     const status = () =>
       fetch(`http://127.0.0.1:${adminPort}/status.txt?password=${password}`)
@@ -217,33 +291,18 @@ password = ${password}
       100,
     );
 
-    // As in Kannel's test scripts, fakesmsc plays the SMSC: it connects to bearerbox's
-    // fake SMSC port and prints each message it is sent. `-m 0`: it originates none.
-    let received = 0;
-    let listener: (() => void) | undefined;
-    const fakesmsc = startChild(
-      "fakesmsc",
-      programs.fakesmsc,
-      ["-H", "127.0.0.1", "-r", String(smscPort), "-i", "0", "-m", "0", "0 0 text unused"],
-      {
-        env,
-        onLine: (line) => {
-          if (line.includes("Got message ")) {
-            received++;
-            listener?.();
-          }
-        },
-      },
-    );
-    children.push(fakesmsc);
+    if (options.startSmsc) children.push(options.startSmsc(smscPort, env));
     await waitFor(
-      "fakesmsc to connect",
-      async () => (/FAKE:\d+ \(online/.test(await status()) ? true : undefined),
+      "the SMSC connection to be online",
+      async () => (options.online(await status()) ? true : undefined),
       15_000,
       100,
     );
 
-    const smsbox = startChild("smsbox", programs.smsbox, ["-v", "2", configPath], { env });
+    const smsbox = startChild("smsbox", programs.smsbox, ["-v", "2", configPath], {
+      env,
+      onLine: options.onSmsboxLine,
+    });
     children.push(smsbox);
     await waitFor(
       "smsbox to connect",
@@ -251,20 +310,11 @@ password = ${password}
       15_000,
       100,
     );
-    log(
-      `Kannel ${version} running: bearerbox ${bearerbox.pid}, smsbox ${smsbox.pid}, fakesmsc ${fakesmsc.pid}`,
-    );
-
     return {
       version,
       sendsmsUrl: `http://127.0.0.1:${sendsmsPort}/cgi-bin/sendsms`,
       bearerbox,
       smsbox,
-      fakesmsc,
-      received: () => received,
-      onReceived: (next) => {
-        listener = next;
-      },
       stop,
     };
   } catch (error) {
@@ -275,13 +325,23 @@ password = ${password}
 
 /**
  * Sends `messages` through sendsms, `perRequest` recipients per request and
- * `concurrency` requests in flight, and waits until fakesmsc has received them all.
+ * `concurrency` requests in flight, and waits until the SMSC has received them all.
  * The time runs from the first request to the last message received.
  */
-async function push(
-  kannel: RunningKannel,
+export async function push(
+  kannel: KannelTarget,
   agent: Agent,
-  mode: { name: string; messages: number; perRequest: number; concurrency: number; from: number },
+  mode: {
+    name: string;
+    messages: number;
+    perRequest: number;
+    concurrency: number;
+    from: number;
+    /** More sendsms parameters, already encoded: `&dlr-mask=1…`. */
+    query?: string;
+    /** How long to wait, after the last request, for the SMSC to receive them all (60 s). */
+    drainMs?: number;
+  },
 ): Promise<KannelMode> {
   const target = kannel.received() + mode.messages;
   const requests = Math.ceil(mode.messages / mode.perRequest);
@@ -306,7 +366,7 @@ async function push(
         .map(encodeURIComponent)
         .join("+");
       const answer = await get(
-        `${kannel.sendsmsUrl}?username=bench&password=bench&from=SALVO&to=${to}&text=${text}`,
+        `${kannel.sendsmsUrl}?username=bench&password=bench&from=SALVO&to=${to}&text=${text}${mode.query ?? ""}`,
         agent,
       ).catch((error: Error) => ({ status: 0, body: error.message, reused: true }));
       if (!answer.reused) connections++;
@@ -315,7 +375,7 @@ async function push(
     }
   };
   await Promise.all(Array.from({ length: mode.concurrency }, client));
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, mode.drainMs ?? 60_000).unref());
   await Promise.race([allReceived, timeout]);
   kannel.onReceived(undefined);
   const received = kannel.received() - (target - mode.messages);

@@ -88,7 +88,7 @@ export async function benchSalvo(options: SalvoOptions): Promise<SalvoResults> {
   }
 }
 
-const jsonBody = (recipients: string[]) => JSON.stringify({ from: SENDER, body: BODY, recipients });
+export const jsonBody = (recipients: string[]) => JSON.stringify({ from: SENDER, body: BODY, recipients });
 
 async function timePosts(stack: SalvoStack, options: SalvoOptions, takeNumbers: (n: number) => string[]) {
   stack.sampler.phase(`${count(options.postSize)}-recipient POSTs`);
@@ -371,7 +371,7 @@ function timeline(sampler: Sampler, big: Awaited<ReturnType<typeof sendBigBatch>
 }
 
 /** POSTs a prepared JSON body as the big account; the time covers sending it and reading the answer. */
-async function postBatch(
+export async function postBatch(
   stack: SalvoStack,
   body: string,
   timeoutMs = 60_000,
@@ -394,7 +394,7 @@ async function postBatch(
 }
 
 /** Polls a batch until `until` holds (by default: it is completed) and returns its attributes. */
-function pollBatch(
+export function pollBatch(
   client: Salvo,
   id: string,
   options: {

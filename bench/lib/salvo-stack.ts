@@ -20,7 +20,7 @@ import {
 } from "./children";
 import { queryRows } from "./postgres";
 import { processes } from "./proc";
-import { Sampler } from "./sampler";
+import { type ProcessGroup, Sampler } from "./sampler";
 import { count } from "./stats";
 
 const root = path.join(import.meta.dirname, "../..");
@@ -60,6 +60,8 @@ export async function startSalvoStack(options: {
   appEnv?: Record<string, string>;
   /** Each line the API and the workers write. */
   onAppLine?(app: "api" | "worker", line: string): void;
+  /** More processes for the sampler (e.g. a peer the workers send to). */
+  sampled?: ProcessGroup[];
 }): Promise<SalvoStack> {
   const { log } = options;
   const suffix = randomBytes(4).toString("hex");
@@ -185,6 +187,7 @@ export async function startSalvoStack(options: {
         { name: "worker", pids: () => [worker.pid], rss: true },
         ...postgresGroups(databaseName),
         { name: "redis-server", pids: () => redisPids },
+        ...(options.sampled ?? []),
         { name: "bench (this process)", pids: () => [process.pid] },
       ],
       redis,

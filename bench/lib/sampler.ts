@@ -6,7 +6,7 @@ import type { RedisClient } from "@salvo/queue";
 import { cpuSeconds, machineCpu, rssBytes } from "./proc";
 import { table } from "./stats";
 
-interface ProcessGroup {
+export interface ProcessGroup {
   name: string;
   /** The group's processes now (asked at every sample: processes come and go). */
   pids(): number[];

@@ -385,6 +385,39 @@ describe("smpp deliver_sm", () => {
     expect(report.equivalentIds).toContain(smsc.submits[0]!.messageId);
   });
 
+  it("hands receipts that arrive together in one call, answering each once it is held", async () => {
+    const calls: DeliveryReport[][] = [];
+    let release!: () => void;
+    let fail = false;
+    const context: ProviderContext = {
+      reportDeliveries: (reports) => {
+        calls.push(reports);
+        if (fail) return Promise.reject(new Error("Redis down"));
+        // The first call is held until released: the receipts meanwhile make the next one.
+        return calls.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+      },
+      reportInbound: async () => {},
+    };
+    const provider = await connect({ window: 10 }, context);
+    await provider.send(messages("r", 10));
+    const answers = smsc.submits.map((submit) => smsc.receipt(submit.messageId!, { stat: "DELIVRD" }));
+    await expect.poll(() => release).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(smsc.deliverAnswers).toEqual([]);
+    release();
+    expect(await Promise.all(answers)).toEqual(Array(10).fill(0));
+    expect(calls.length).toBeLessThan(10);
+    expect(calls.flat().map((report) => "providerMessageId" in report && report.providerMessageId)).toEqual(
+      smsc.submits.map((submit) => submit.messageId),
+    );
+    // Not held: every deliver_sm of the call is answered with a resend request.
+    fail = true;
+    const resent = smsc.submits
+      .slice(0, 3)
+      .map((submit) => smsc.receipt(submit.messageId!, { stat: "DELIVRD" }));
+    expect(await Promise.all(resent)).toEqual([0x64, 0x64, 0x64]);
+  });
+
   it("hands a received message to reportInbound", async () => {
     const context = recordingContext();
     await connect({}, context);

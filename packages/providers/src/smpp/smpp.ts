@@ -4,6 +4,7 @@ import type { ConnectionOptions } from "node:tls";
 import smpp from "smpp";
 import { z } from "zod";
 import {
+  type DeliveryReport,
   HandoffExpiredError,
   type HandoffResult,
   type InboundMessage,
@@ -83,6 +84,8 @@ const ESME_RX_T_APPN = 0x64;
 const ESM_MESSAGE_TYPE = 0x3c;
 const ESM_DELIVERY_RECEIPT = 0x04;
 const ESM_INTERMEDIATE = 0x20;
+/** Most receipts handed to Salvo in one call (one `deliveries` job). */
+const RECEIPTS_PER_HANDOFF = 1_000;
 /** How long the connector holds new submits after a throttling answer, doubling while they repeat. */
 const THROTTLE_PAUSE_MS = { min: 200, max: 10_000 };
 
@@ -127,6 +130,17 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
   /** Why the last connection or bind failed, until a bind succeeds; logged once each time it changes. */
   let lastError: string | null = null;
   const firstAttempts: Promise<string | undefined>[] = links.map((link) => open(link));
+  /**
+   * Receipts not yet handed to Salvo, each with its deliver_sm's answer. They go
+   * together, one call at a time: those that arrive while one is in flight (or in
+   * the same read from the socket) make the next call, so a burst of receipts
+   * costs a few calls rather than one each. They share one time, when the first
+   * of them arrived (milliseconds apart): the `deliveries` job groups reports by
+   * time, and each group is one lookup of the SMSC's ids.
+   */
+  let receipts: { report: DeliveryReport; held: (error?: unknown) => void }[] = [];
+  let receiptsAt: Date | undefined;
+  let handingReceipts = false;
 
   function failed(problem: string): void {
     if (problem === lastError) return;
@@ -267,7 +281,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
         messageState: pdu.message_state,
       });
       const report = receipt && receiptReport(receipt, settings.npaiErrorCodes, new Date());
-      if (report) await context.reportDeliveries([report], 0);
+      if (report) await handReceipt(report);
       return;
     }
     if (type !== 0) return; // SME and user acknowledgements: nothing for Salvo.
@@ -279,6 +293,35 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
     // A part of a long message is held by Salvo, which joins the parts once all are in.
     const part = partOf(pdu, textOf(pdu.message_payload) ? pdu.message_payload : pdu.short_message);
     await context.reportInbound([part ? { ...message, part } : message]);
+  }
+
+  /** Resolves once Salvo holds `report` (handed with the receipts around it); rejects if it could not. */
+  function handReceipt(report: DeliveryReport): Promise<void> {
+    receiptsAt ??= report.at;
+    report.at = receiptsAt;
+    return new Promise((resolve, reject) => {
+      receipts.push({ report, held: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (receipts.length === 1 && !handingReceipts) setImmediate(handReceipts);
+    });
+  }
+
+  async function handReceipts(): Promise<void> {
+    handingReceipts = true;
+    while (receipts.length > 0) {
+      const taken = receipts.slice(0, RECEIPTS_PER_HANDOFF);
+      receipts = receipts.slice(taken.length);
+      receiptsAt = undefined;
+      try {
+        await context.reportDeliveries(
+          taken.map((r) => r.report),
+          0,
+        );
+        for (const r of taken) r.held();
+      } catch (error) {
+        for (const r of taken) r.held(error);
+      }
+    }
+    handingReceipts = false;
   }
 
   /** A window slot on a bound sending link, waiting for one; undefined when no link is bound. */
