@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { KannelPrograms } from "@salvo/providers/testing";
+import { type KannelPrograms, kannelBoxesConfig } from "@salvo/providers/testing";
 import { type Child, cleanUpOnInterrupt, freePort, startChild, waitFor } from "./lib/children";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuTable, Sampler } from "./lib/sampler";
@@ -237,24 +237,12 @@ export async function startKannelWithSmsc(
   ];
   const password = "bench";
   // Everything on loopback; no DLR storage beyond memory, no message store.
-  const config = `
-group = core
-admin-port = ${adminPort}
-admin-interface = 127.0.0.1
-admin-password = ${password}
-admin-allow-ip = "127.0.0.1"
-smsbox-port = ${smsboxPort}
-smsbox-interface = 127.0.0.1
-box-allow-ip = "127.0.0.1"
-dlr-storage = internal
-${options.smsc(smscPort)}
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = ${smsboxPort}
-sendsms-port = ${sendsmsPort}
-sendsms-interface = 127.0.0.1
-${options.smsbox ?? ""}
-
+  const config = `${kannelBoxesConfig({
+    ports: { admin: adminPort, smsbox: smsboxPort, sendsms: sendsmsPort },
+    password,
+    smsc: options.smsc(smscPort),
+    smsbox: options.smsbox,
+  })}
 group = sendsms-user
 username = bench
 password = ${password}

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { findKannel } from "@salvo/providers/testing";
 import { benchKannel, type KannelResults } from "./kannel";
+import { integerOption, log, out, systemsToRun } from "./lib/cli";
 import { describeMachine, machineTable } from "./lib/machine";
 import { count, megabytes, ms, seconds, table } from "./lib/stats";
 import { benchSalvo, type SalvoResults } from "./salvo";
@@ -53,30 +54,17 @@ function options() {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (values.only !== undefined && values.only !== "salvo" && values.only !== "kannel") {
-    throw new Error(`--only takes salvo or kannel, not ${values.only}\n\n${USAGE}`);
-  }
-  const integer = (name: string, value: string, min = 1) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} takes an integer ≥ ${min}, not ${value}`);
-    return n;
-  };
   return {
-    salvo: values.only !== "kannel",
-    kannel: values.only !== "salvo",
-    recipients: integer("recipients", values.recipients),
-    streamRate: integer("stream-rate", values["stream-rate"], 0),
-    kannelBatched: integer("kannel-batched", values["kannel-batched"]),
-    kannelSingle: integer("kannel-single", values["kannel-single"]),
+    ...systemsToRun(values.only, USAGE),
+    recipients: integerOption("recipients", values.recipients),
+    streamRate: integerOption("stream-rate", values["stream-rate"], 0),
+    kannelBatched: integerOption("kannel-batched", values["kannel-batched"]),
+    kannelSingle: integerOption("kannel-single", values["kannel-single"]),
     databaseUrl: values["database-url"],
     redisUrl: values["redis-url"],
   };
 }
 
-const out = (text = "") => process.stdout.write(`${text}\n`);
-const startedAt = performance.now();
-const log = (line: string) =>
-  out(`  · ${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s  ${line}`);
 const yes = (met: boolean) => (met ? "yes" : "**NO**");
 
 function salvoTargets(s: SalvoResults, recipients: number): string[][] {

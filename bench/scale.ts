@@ -20,6 +20,7 @@ import { closeRedis, createRedis } from "@salvo/queue";
 import { startTestCluster } from "@salvo/queue/testing";
 import type { Salvo } from "@salvo/sdk";
 import { cleanUpOnInterrupt } from "./lib/children";
+import { integerOption, log, out } from "./lib/cli";
 import { describeMachine, type Machine, machineTable } from "./lib/machine";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuSeconds, machineCpu } from "./lib/proc";
@@ -63,18 +64,12 @@ function options() {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const integer = (name: string, value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${name} takes an integer ≥ 1, not ${value}\n\n${USAGE}`);
-    return n;
-  };
   return {
-    workers: values.workers.split(",").map((n) => integer("workers", n.trim())),
-    recipients: integer("recipients", values.recipients),
-    providerMps: integer("provider-mps", values["provider-mps"]),
-    accountMps: integer("account-mps", values["account-mps"]),
-    limitedRecipients: integer("limited-recipients", values["limited-recipients"]),
+    workers: values.workers.split(",").map((n) => integerOption("workers", n.trim())),
+    recipients: integerOption("recipients", values.recipients),
+    providerMps: integerOption("provider-mps", values["provider-mps"]),
+    accountMps: integerOption("account-mps", values["account-mps"]),
+    limitedRecipients: integerOption("limited-recipients", values["limited-recipients"]),
     redisCluster: values["redis-cluster"],
     databaseUrl: values["database-url"],
     redisUrl: values["redis-url"],
@@ -88,11 +83,6 @@ interface RedisTarget {
   url: string;
   clusterNodes?: string[];
 }
-
-const out = (text = "") => process.stdout.write(`${text}\n`);
-const startedAt = performance.now();
-const log = (line: string) =>
-  out(`  · ${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s  ${line}`);
 
 /** Numbers never repeat across batches, so anti-flood never fires and every message is sent. */
 let nextNumber = 0;

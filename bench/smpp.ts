@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { findKannel, type KannelPrograms } from "@salvo/providers/testing";
 import { push, startKannelWithSmsc } from "./kannel";
 import { type Child, cleanUpOnInterrupt, startChild, waitFor } from "./lib/children";
+import { integerOption, log, out, systemsToRun } from "./lib/cli";
 import { describeMachine, machineTable } from "./lib/machine";
 import { frenchMobiles } from "./lib/numbers";
 import { startSalvoStack } from "./lib/salvo-stack";
@@ -61,30 +62,16 @@ function options(): Options {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (values.only !== undefined && values.only !== "salvo" && values.only !== "kannel") {
-    throw new Error(`--only takes salvo or kannel, not ${values.only}\n\n${USAGE}`);
-  }
-  const integer = (name: string, value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes an integer ≥ 1, not ${value}`);
-    return n;
-  };
   return {
-    messages: integer("messages", values.messages),
-    salvo: values.only !== "kannel",
-    kannel: values.only !== "salvo",
-    binds: integer("binds", values.binds),
-    window: integer("window", values.window),
-    concurrency: integer("concurrency", values.concurrency),
+    messages: integerOption("messages", values.messages),
+    ...systemsToRun(values.only, USAGE),
+    binds: integerOption("binds", values.binds),
+    window: integerOption("window", values.window),
+    concurrency: integerOption("concurrency", values.concurrency),
     databaseUrl: values["database-url"],
     redisUrl: values["redis-url"],
   };
 }
-
-const out = (text = "") => process.stdout.write(`${text}\n`);
-const startedAt = performance.now();
-const log = (line: string) =>
-  out(`  · ${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s  ${line}`);
 
 /** A child that writes `listening <port>`, then `counts <n> <n>…` lines. */
 interface CountingChild {

@@ -263,6 +263,43 @@ ${smsc.msgIdType === undefined ? "" : `msg-id-type = ${smsc.msgIdType}`}
 }
 
 /**
+ * Kannel's `core` group (admin interface and the smsbox link on loopback, DLRs
+ * kept in memory), then `smsc`'s SMSC groups, then the `smsbox` group with its
+ * sendsms interface: the configuration both the tests' peer and the benchmark
+ * (bench/kannel.ts) start from, before their own sendsms-user and services.
+ */
+export function kannelBoxesConfig(options: {
+  ports: { admin: number; smsbox: number; sendsms: number };
+  password: string;
+  /** More lines for the core group. */
+  core?: string;
+  smsc: string;
+  /** More lines for the smsbox group. */
+  smsbox?: string;
+}): string {
+  const { ports, password } = options;
+  return `
+group = core
+admin-port = ${ports.admin}
+admin-interface = 127.0.0.1
+admin-password = ${password}
+admin-allow-ip = "127.0.0.1"
+smsbox-port = ${ports.smsbox}
+smsbox-interface = 127.0.0.1
+box-allow-ip = "127.0.0.1"
+dlr-storage = internal
+${options.core ?? ""}
+${options.smsc}
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = ${ports.smsbox}
+sendsms-port = ${ports.sendsms}
+sendsms-interface = 127.0.0.1
+${options.smsbox ?? ""}
+`;
+}
+
+/**
  * bearerbox with `smscConfig`'s SMSC groups, then `connect` (whatever bearerbox's
  * SMSCs need before traffic), then smsbox; stops all of it when a step fails.
  */
@@ -280,24 +317,12 @@ async function startGateway(
   // sms-resend-freq: 1 second, not Kannel's default 60. The sendsms-user lets smsbox
   // split long messages into up to 10 concatenated parts (UDH); the service answers
   // nothing to the handset (max-messages 0): Salvo's answer is for Kannel.
-  const config = `
-group = core
-admin-port = ${adminPort}
-admin-interface = 127.0.0.1
-admin-password = ${password}
-admin-allow-ip = "127.0.0.1"
-smsbox-port = ${smsboxPort}
-smsbox-interface = 127.0.0.1
-box-allow-ip = "127.0.0.1"
-dlr-storage = internal
-sms-resend-freq = 1
-${smscConfig}
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = ${smsboxPort}
-sendsms-port = ${sendsmsPort}
-sendsms-interface = 127.0.0.1
-
+  const config = `${kannelBoxesConfig({
+    ports: { admin: adminPort, smsbox: smsboxPort, sendsms: sendsmsPort },
+    password,
+    core: "sms-resend-freq = 1",
+    smsc: smscConfig,
+  })}
 group = sendsms-user
 username = salvo
 password = ${password}
