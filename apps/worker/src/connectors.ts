@@ -22,6 +22,11 @@ function connectorContext(
   connector: string,
   { store, deliveries, webhooks, logger }: ConnectorDeps,
 ): ProviderContext {
+  /** A one-part message, recorded once per resend window when it has one (a resend is null). */
+  const receiveWhole = (message: { from: string; to: string; body: string }, windowMs = 0) =>
+    windowMs > 0
+      ? store.inbound.receiveOnce({ connector, ...message, windowMs })
+      : store.inbound.receive(message);
   return {
     connector,
     reportDeliveries(reports, delayMs) {
@@ -37,12 +42,12 @@ function connectorContext(
     },
     // What the API's inbound callbacks do, from a connection this worker holds.
     async reportInbound(messages) {
-      for (const { part, ...message } of messages) {
+      for (const { part, resendWindowMs, ...message } of messages) {
         try {
           const received = part
             ? await store.inbound.receivePart({ connector, ...message, part })
-            : await store.inbound.receive(message);
-          // A part while others are missing: held, nothing to tell yet.
+            : await receiveWhole(message, resendWindowMs);
+          // A part while others are missing, or a resend: nothing to tell.
           if (received) await dispatchEvents({ webhooks, logger }, received.events);
         } catch (error) {
           // Nothing to retry: the provider handed in a number no one can answer.

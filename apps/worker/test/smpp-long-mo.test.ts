@@ -2,10 +2,12 @@
 // parts over a connector's two binds, out of order, one part twice at once and again
 // after completion; the worker holds each part before its deliver_sm_resp and records
 // exactly one reply with the whole text, matched to the message it answers. A STOP
-// in two parts puts the number on the blacklist.
+// in two parts puts the number on the blacklist. A one-part MO the SMSC resends (its
+// deliver_sm_resp lost; again on the same bind, then on both at once) is recorded
+// once: one reply, one `mo` event.
 import { longMo, TestSmsc } from "@salvo/providers/test-smsc";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, subscribe } from "./stack";
 
 let smsc: TestSmsc;
 let stack: Stack;
@@ -85,5 +87,32 @@ it("takes a STOP sent in two parts (SAR TLVs, GSM) as a STOP", async () => {
   const { body: page } = await client.replies.list();
   expect(page.data.map((reply) => [reply.attributes.body, reply.attributes.stop])).toEqual([
     ["STOP SMS", true],
+  ]);
+});
+
+it("records a one-part MO the SMSC resends once, with one mo event", async () => {
+  const { client, accountId, batchId } = await accountThatSent(["+33612390003"]);
+  await subscribe(stack, accountId, "hook", ["mo", "stop"]);
+  const mo = { source_addr: "33612390003", destination_addr: "ACME", esm_class: 0, data_coding: 0 };
+  expect(await smsc.deliverSm({ ...mo, short_message: "Oui, à lundi" })).toBe(0);
+  // The SMSC did not get that answer: it sends the message again, then on both binds at once.
+  expect(await smsc.deliverSm({ ...mo, short_message: "Oui, à lundi" })).toBe(0);
+  expect(
+    await Promise.all([0, 1].map((bind) => smsc.deliverSm({ ...mo, short_message: "Oui, à lundi" }, bind))),
+  ).toEqual([0, 0]);
+  const { body: page } = await client.replies.list();
+  expect(page.data.map((reply) => reply.attributes)).toEqual([
+    expect.objectContaining({ from: "+33612390003", to: "ACME", body: "Oui, à lundi", batch_id: batchId }),
+  ]);
+  const events = await stack.query<{ type: string }>(
+    "SELECT type FROM webhook_events WHERE account_id = $1",
+    [accountId],
+  );
+  expect(events.map((event) => event.type)).toEqual(["mo"]);
+  // Another text from the same handset is a new message.
+  expect(await smsc.deliverSm({ ...mo, short_message: "Et mardi ?" })).toBe(0);
+  expect((await client.replies.list()).body.data.map((reply) => reply.attributes.body)).toEqual([
+    "Et mardi ?",
+    "Oui, à lundi",
   ]);
 });

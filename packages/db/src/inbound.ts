@@ -97,9 +97,44 @@ export function receiveInbound(
   sql: Queryable,
   received: { from: string; to: string; body: string },
 ): Promise<{ reply: InboundMessage; events: string[] }> {
-  const from = normalizePhoneNumber(received.from, undefined);
-  if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
+  const from = senderNumber(received.from);
   return recordReply(sql, { from, to: received.to, body: received.body, stop: isStopKeyword(received.body) });
+}
+
+/** The sender's number in E.164, else InvalidParameterError on `from`. */
+function senderNumber(received: string): string {
+  const from = normalizePhoneNumber(received, undefined);
+  if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
+  return from;
+}
+
+/**
+ * Records a one-part message received through `connector` (see receiveInbound) unless
+ * the same sender, recipient and text was recorded through it within the last
+ * `windowMs`: that is the upstream's resend of a message its protocol gives no id
+ * (SMPP), and changes nothing (null). The fingerprint (a SHA-256 of the text, not the
+ * text) is written in the reply's transaction, so a crash cannot keep one without the
+ * other, and its key makes exactly one of two copies arriving at once record it.
+ */
+export async function receiveInboundOnce(
+  sql: Queryable,
+  received: { connector: string; from: string; to: string; body: string; windowMs: number },
+): Promise<{ reply: InboundMessage; events: string[] } | null> {
+  const from = senderNumber(received.from);
+  const { connector, to, body, windowMs } = received;
+  return atomically(sql, async (tx) => {
+    // A copy still in flight holds the key's lock until it commits (then this one
+    // updates nothing) or rolls back (then this one inserts).
+    const fresh = await tx.query(
+      `INSERT INTO inbound_fingerprints AS f (connector, "from", "to", body_hash, expires_at)
+       VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8')), now() + $5 * interval '1 millisecond')
+       ON CONFLICT (connector, "from", "to", body_hash) DO UPDATE SET expires_at = excluded.expires_at
+       WHERE f.expires_at <= now()`,
+      [connector, from, to, body, windowMs],
+    );
+    if (fresh.rowCount === 0) return null;
+    return recordReply(tx, { from, to, body, stop: isStopKeyword(body) });
+  });
 }
 
 /** Where a part of a long inbound message belongs: the concatenation its UDH or SAR TLVs carry. */
@@ -128,8 +163,7 @@ export async function receiveInboundPart(
   sql: Queryable,
   received: { connector: string; from: string; to: string; body: string; part: InboundPart },
 ): Promise<{ reply: InboundMessage; events: string[] } | null> {
-  const from = normalizePhoneNumber(received.from, undefined);
-  if (!from) throw new InvalidParameterError("from: not a valid international phone number", "from");
+  const from = senderNumber(received.from);
   const { connector, to, body, part } = received;
   const group = [connector, from, to, part.reference, part.total];
   const sameGroup = `connector = $1 AND "from" = $2 AND "to" = $3 AND reference = $4 AND total = $5`;
@@ -167,6 +201,19 @@ export async function purgeInboundParts(sql: Queryable, limit = 10_000): Promise
               LIMIT $1) old
       WHERE (p.connector, p."from", p."to", p.reference, p.total, p.number)
           = (old.connector, old."from", old."to", old.reference, old.total, old.number)`,
+    [limit],
+  );
+  return rowCount ?? 0;
+}
+
+/** Deletes the fingerprints of one-part messages whose resend window has ended (see receiveInboundOnce). */
+export async function purgeInboundFingerprints(sql: Queryable, limit = 10_000): Promise<number> {
+  const { rowCount } = await sql.query(
+    `DELETE FROM inbound_fingerprints f
+      USING (SELECT connector, "from", "to", body_hash FROM inbound_fingerprints
+              WHERE expires_at <= now() LIMIT $1) old
+      WHERE (f.connector, f."from", f."to", f.body_hash) = (old.connector, old."from", old."to", old.body_hash)
+        AND f.expires_at <= now()`,
     [limit],
   );
   return rowCount ?? 0;

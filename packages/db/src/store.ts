@@ -19,7 +19,14 @@ import {
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
 } from "./idempotency";
-import { listReplies, purgeInboundParts, receiveInbound, receiveInboundPart } from "./inbound";
+import {
+  listReplies,
+  purgeInboundFingerprints,
+  purgeInboundParts,
+  receiveInbound,
+  receiveInboundOnce,
+  receiveInboundPart,
+} from "./inbound";
 import { findInstallation } from "./installation";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
@@ -136,7 +143,10 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       receive: bind(sql, receiveInbound),
       /** A part of a long message: held until every part is in, then received as one. */
       receivePart: bind(sql, receiveInboundPart),
+      /** A one-part message of a protocol that gives it no id: a resend within the window changes nothing. */
+      receiveOnce: bind(sql, receiveInboundOnce),
       purgeParts: bind(sql, purgeInboundParts),
+      purgeFingerprints: bind(sql, purgeInboundFingerprints),
       list: bind(sql, listReplies),
     },
     idempotency: {

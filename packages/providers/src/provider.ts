@@ -75,6 +75,13 @@ export interface InboundMessage {
    * once, with the parts' texts joined in order.
    */
   part?: { reference: number; total: number; number: number };
+  /**
+   * For a one-part message of a protocol that gives it no id (SMPP): the same text
+   * from the same sender to the same recipient, recorded through the same connector
+   * within this many milliseconds, is the upstream's resend and changes nothing.
+   * Absent: every message is recorded.
+   */
+  resendWindowMs?: number;
 }
 
 /** What a provider needs from Salvo: ways to hand delivery reports and received messages back. */

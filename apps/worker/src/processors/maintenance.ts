@@ -73,10 +73,16 @@ async function expireUnreportedMessages(
   if (expired > 0) logger.info({ messages: expired }, "messages without a final report expired");
 }
 
-/** Parts of long inbound messages past their keeping (see purgeInboundParts in packages/db) are deleted. */
+/**
+ * Parts of long inbound messages past their keeping, and fingerprints of one-part ones
+ * past their resend window, are deleted (see purgeInboundParts and
+ * purgeInboundFingerprints in packages/db).
+ */
 async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound">) {
   const parts = await store.inbound.purgeParts();
   if (parts > 0) logger.info({ parts }, "purged parts of long inbound messages");
+  const fingerprints = await store.inbound.purgeFingerprints();
+  if (fingerprints > 0) logger.info({ fingerprints }, "purged fingerprints of inbound messages");
 }
 
 /**

@@ -418,11 +418,20 @@ describe("smpp deliver_sm", () => {
     expect(await Promise.all(resent)).toEqual([0x64, 0x64, 0x64]);
   });
 
-  it("hands a received message to reportInbound", async () => {
+  it("hands a received message to reportInbound, with the connector's resend window", async () => {
     const context = recordingContext();
     await connect({}, context);
     expect(await smsc.mo("33612345678", "Salvo", "STOP")).toBe(0);
-    expect(context.inbound).toEqual([{ from: "33612345678", to: "Salvo", body: "STOP" }]);
+    expect(context.inbound).toEqual([
+      { from: "33612345678", to: "Salvo", body: "STOP", resendWindowMs: 600_000 },
+    ]);
+  });
+
+  it("hands it without a resend window when moResendWindowSeconds is 0", async () => {
+    const context = recordingContext();
+    await connect({ moResendWindowSeconds: 0 }, context);
+    expect(await smsc.mo("33612345678", "Salvo", "Oui")).toBe(0);
+    expect(context.inbound).toEqual([{ from: "33612345678", to: "Salvo", body: "Oui" }]);
   });
 
   it("answers deliver_sm only once Salvo holds it, and asks for a resend when it could not", async () => {
@@ -496,8 +505,8 @@ describe("smpp long MO", () => {
       }),
     ).toBe(0);
     expect(context.inbound).toEqual([
-      { from: "33612345678", to: "Salvo", body: "Yes" },
-      { from: "33612345678", to: "Salvo", body: "No" },
+      { from: "33612345678", to: "Salvo", body: "Yes", resendWindowMs: 600_000 },
+      { from: "33612345678", to: "Salvo", body: "No", resendWindowMs: 600_000 },
     ]);
   });
 });

@@ -68,6 +68,12 @@ export const smppSettingsSchema = z.strictObject({
   responseTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** Receipt `err:` codes this SMSC uses for an unknown subscriber (the number goes on the NPAI list). */
   npaiErrorCodes: z.array(z.string().min(1)).default([]),
+  /**
+   * A one-part MO with the same sender, recipient and text as one recorded through
+   * this connector within this many seconds is the SMSC's resend (SMPP gives an MO
+   * no id) and changes nothing; 0 records every one.
+   */
+  moResendWindowSeconds: z.number().int().min(0).max(86_400).default(600),
   /** Times a throttled message is submitted again on this connector before it is refused for now (failover). */
   throttleRetries: z.number().int().min(0).max(20).default(3),
   reconnectMinMs: z.number().int().min(10).default(1_000),
@@ -292,7 +298,9 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
     };
     // A part of a long message is held by Salvo, which joins the parts once all are in.
     const part = partOf(pdu, textOf(pdu.message_payload) ? pdu.message_payload : pdu.short_message);
-    await context.reportInbound([part ? { ...message, part } : message]);
+    if (part) return context.reportInbound([{ ...message, part }]);
+    const window = settings.moResendWindowSeconds;
+    await context.reportInbound([window > 0 ? { ...message, resendWindowMs: window * 1_000 } : message]);
   }
 
   /** Resolves once Salvo holds `report` (handed with the receipts around it); rejects if it could not. */
