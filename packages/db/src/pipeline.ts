@@ -414,8 +414,10 @@ export async function findProviderMessages(
 ): Promise<Map<string, { batchId: string; idx: number }>> {
   const found = new Map<string, { batchId: string; idx: number }>();
   if (providerMessageIds.length === 0) return found;
+  // Unnamed, so planned for each call: a prepared statement's generic plan, made
+  // while the table was small (or never analyzed), reads every id of the connector
+  // and filters, a scan that grows with the table (bench/RESULTS.md, bench:smpp).
   const { rows } = await sql.query<{ provider_message_id: string; batch_id: string; idx: number }>({
-    name: "salvo-find-provider-messages",
     text: `SELECT provider_message_id, batch_id, idx FROM provider_message_ids
             WHERE connector = $1 AND provider_message_id = ANY($2::text[])`,
     values: [connector, providerMessageIds],
