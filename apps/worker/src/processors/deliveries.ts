@@ -31,10 +31,19 @@ export async function applyReports(
   // yet (a receipt faster than the submit's answer) wait with the unmatched ones.
   const waiting: ProviderGroup[] = [];
   for (const group of data.byProviderId) {
+    // The id as the receipt wrote it first; its other spellings only for those it missed.
     const found = await ctx.store.pipeline.findProviderMessages(
       group.connector,
-      group.entries.flatMap(([ids]) => ids),
+      group.entries.map(([ids]) => ids[0] ?? ""),
     );
+    const missed = group.entries.filter(([ids]) => !found.has(ids[0] ?? ""));
+    if (missed.length > 0) {
+      const others = await ctx.store.pipeline.findProviderMessages(
+        group.connector,
+        missed.flatMap(([ids]) => ids.slice(1)),
+      );
+      for (const [id, message] of others) found.set(id, message);
+    }
     const entries: ProviderGroup["entries"] = [];
     for (const entry of group.entries) {
       const [ids, status, reason, providerCode] = entry;
