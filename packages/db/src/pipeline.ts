@@ -414,12 +414,19 @@ export async function findProviderMessages(
 ): Promise<Map<string, { batchId: string; idx: number }>> {
   const found = new Map<string, { batchId: string; idx: number }>();
   if (providerMessageIds.length === 0) return found;
-  // Unnamed, so planned for each call: a prepared statement's generic plan, made
-  // while the table was small (or never analyzed), reads every id of the connector
-  // and filters, a scan that grows with the table (bench/RESULTS.md, bench:smpp).
+  // One primary-key probe per id, whatever the statistics say: written as
+  // `provider_message_id = ANY($2)`, a table never analyzed (autovacuum off, or not
+  // yet run on a young table) is planned as a scan of every id of the connector,
+  // a cost that grows with the table (bench/RESULTS.md, bench:smpp).
   const { rows } = await sql.query<{ provider_message_id: string; batch_id: string; idx: number }>({
-    text: `SELECT provider_message_id, batch_id, idx FROM provider_message_ids
-            WHERE connector = $1 AND provider_message_id = ANY($2::text[])`,
+    name: "salvo-find-provider-messages",
+    text: `SELECT p.provider_message_id, p.batch_id, p.idx
+             FROM unnest($2::text[]) AS wanted(id)
+             CROSS JOIN LATERAL (
+               SELECT provider_message_id, batch_id, idx FROM provider_message_ids
+                WHERE connector = $1 AND provider_message_id = wanted.id
+                LIMIT 1
+             ) p`,
     values: [connector, providerMessageIds],
   });
   for (const row of rows) found.set(row.provider_message_id, { batchId: row.batch_id, idx: row.idx });

@@ -366,6 +366,14 @@ type ReportsJob = z.output<typeof deliveryReportsJob>;
  * time under `connector`, which the job resolves to messages. Workers' providers
  * and the API's DLR callbacks both go through it.
  */
+/**
+ * How long reports by a provider's id wait before their first try. An SMSC sends
+ * a receipt the moment its submit_sm is answered, while the worker records the
+ * provider's id once its whole group is answered: tried at once, nearly every
+ * receipt would miss and go round the retries (a lookup and a job more each).
+ */
+const PROVIDER_ID_REPORT_DELAY_MS = 1_000;
+
 export async function enqueueDeliveryReports(
   queue: OpenQueue<"deliveries">,
   reports: ReportToEnqueue[],
@@ -411,6 +419,9 @@ export async function enqueueDeliveryReports(
   if (groups.size === 0 && byProviderId.size === 0) return;
   await queue.add(
     { groups: [...groups.values()], byProviderId: [...byProviderId.values()], attempt: 0 },
-    { jobId: `dlr-${randomUUID()}`, delay: delayMs },
+    {
+      jobId: `dlr-${randomUUID()}`,
+      delay: byProviderId.size > 0 ? Math.max(delayMs, PROVIDER_ID_REPORT_DELAY_MS) : delayMs,
+    },
   );
 }
