@@ -31,8 +31,7 @@ const GSM_ESCAPE = 0x1b;
  * SMS, each part headed by an 8-bit-reference concatenation UDH.
  */
 export function encodeBody(body: string, reference: number): EncodedBody {
-  const encoding = messageEncoding(body);
-  const octets = encoding === "gsm7" ? smpp.gsmCoder.encode(body, 0) : Buffer.from(body, "utf16le").swap16();
+  const { encoding, octets } = encodeText(body);
   const single = encoding === "gsm7" ? GSM_SINGLE : SINGLE_OCTETS;
   const dataCoding = DATA_CODING[encoding];
   if (octets.length <= single) return { dataCoding, octets, parts: [octets] };
@@ -52,6 +51,18 @@ export function encodeBody(body: string, reference: number): EncodedBody {
     Buffer.concat([Buffer.from([5, 0x00, 3, reference & 0xff, slices.length, n + 1]), slice]),
   );
   return { dataCoding, octets, parts };
+}
+
+let lastText: { body: string; encoding: "gsm7" | "ucs2"; octets: Buffer } | undefined;
+
+/** The body's alphabet and octets; the messages of a batch share their body, so the last is kept. */
+function encodeText(body: string): { encoding: "gsm7" | "ucs2"; octets: Buffer } {
+  if (lastText?.body !== body) {
+    const encoding = messageEncoding(body);
+    const octets = encoding === "gsm7" ? smpp.gsmCoder.encode(body, 0) : Buffer.from(body, "utf16le").swap16();
+    lastText = { body, encoding, octets };
+  }
+  return lastText;
 }
 
 function isHighSurrogate(octets: Buffer, at: number): boolean {

@@ -274,6 +274,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       noteError();
       status = ESME_RX_T_APPN;
     }
+    coalesceWrites(session);
     session.send(pdu.response({ command_status: status }));
   }
 
@@ -368,6 +369,7 @@ export async function createSmpp(settings: SmppSettings, context: ProviderContex
       };
       link.pending.add(settle);
       const timer = setTimeout(() => settle("no_answer"), settings.responseTimeoutMs);
+      coalesceWrites(session);
       const written = session.submit_sm(fields, (pdu) =>
         settle({ status: pdu.command_status, messageId: pdu.message_id ?? "" }),
       );
@@ -528,6 +530,23 @@ function unbind(link: Link, timeoutMs: number): Promise<void> {
     force.unref();
     // After unbind_resp the session is over: nothing more to read, no need to wait for the peer.
     if (!link.bound || !session.unbind({}, () => session.destroy())) session.destroy();
+  });
+}
+
+const coalescing = new WeakSet<smpp.Session>();
+
+/**
+ * Holds the session's writes until the running tick's promise jobs are done, so
+ * the PDUs sent in one go (submit_sm into a window that just opened, the answers
+ * to receipts held together) leave in one write instead of one system call each.
+ */
+function coalesceWrites(session: smpp.Session): void {
+  if (coalescing.has(session)) return;
+  coalescing.add(session);
+  session.socket.cork();
+  process.nextTick(() => {
+    coalescing.delete(session);
+    session.socket.uncork();
   });
 }
 
