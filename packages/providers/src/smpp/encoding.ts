@@ -59,7 +59,8 @@ let lastText: { body: string; encoding: "gsm7" | "ucs2"; octets: Buffer } | unde
 function encodeText(body: string): { encoding: "gsm7" | "ucs2"; octets: Buffer } {
   if (lastText?.body !== body) {
     const encoding = messageEncoding(body);
-    const octets = encoding === "gsm7" ? smpp.gsmCoder.encode(body, 0) : Buffer.from(body, "utf16le").swap16();
+    const octets =
+      encoding === "gsm7" ? smpp.gsmCoder.encode(body, 0) : Buffer.from(body, "utf16le").swap16();
     lastText = { body, encoding, octets };
   }
   return lastText;
