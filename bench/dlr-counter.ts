@@ -7,6 +7,7 @@
 //   pnpm bench:dlr-counter -- [port]        (default: a free port)
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { reportCounts } from "./lib/cli";
 
 let requests = 0;
 let delivered = 0;
@@ -22,17 +23,4 @@ server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 });
 
-let last = "";
-setInterval(() => {
-  const line = `counts ${requests} ${delivered}`;
-  if (line === last) return;
-  last = line;
-  process.stdout.write(`${line}\n`);
-}, 100);
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    process.stdout.write(`counts ${requests} ${delivered}\n`);
-    process.exit(0);
-  });
-}
+reportCounts(() => [requests, delivered]);

@@ -1,10 +1,9 @@
 // `pnpm bench`: Kannel where it is installed, then Salvo's batch pipeline against
 // its targets, side by side. Prints each benchmark's figures as tables, then one
 // table of targets saying which are met. See bench/README.md.
-import { parseArgs } from "node:util";
 import { findKannel } from "@salvo/providers/testing";
 import { benchKannel, type KannelResults } from "./kannel";
-import { integerOption, log, out, systemsToRun } from "./lib/cli";
+import { commandLine, integerOption, log, out, systemsToRun } from "./lib/cli";
 import { describeMachine, machineTable } from "./lib/machine";
 import { count, megabytes, ms, seconds, table } from "./lib/stats";
 import { benchSalvo, type SalvoResults } from "./salvo";
@@ -36,32 +35,24 @@ const LIMITS = {
 };
 
 function options() {
-  const { values } = parseArgs({
-    // `pnpm bench -- --only kannel` passes the "--" along.
-    args: process.argv.slice(2).filter((arg) => arg !== "--"),
-    options: {
+  const { values, databaseUrl, redisUrl } = commandLine(
+    {
       only: { type: "string" },
       recipients: { type: "string", default: "1000000" },
       "stream-rate": { type: "string", default: "20" },
       "kannel-batched": { type: "string", default: "200000" },
       "kannel-single": { type: "string", default: "50000" },
-      "database-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
-      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+    USAGE,
+  );
   return {
     ...systemsToRun(values.only, USAGE),
     recipients: integerOption("recipients", values.recipients),
     streamRate: integerOption("stream-rate", values["stream-rate"], 0),
     kannelBatched: integerOption("kannel-batched", values["kannel-batched"]),
     kannelSingle: integerOption("kannel-single", values["kannel-single"]),
-    databaseUrl: values["database-url"],
-    redisUrl: values["redis-url"],
+    databaseUrl,
+    redisUrl,
   };
 }
 

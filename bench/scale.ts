@@ -14,13 +14,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createStore } from "@salvo/db";
 import { closeRedis, createRedis } from "@salvo/queue";
 import { startTestCluster } from "@salvo/queue/testing";
 import type { Salvo } from "@salvo/sdk";
 import { cleanUpOnInterrupt } from "./lib/children";
-import { integerOption, log, out } from "./lib/cli";
+import { commandLine, integerOption, log, out } from "./lib/cli";
 import { describeMachine, type Machine, machineTable } from "./lib/machine";
 import { frenchMobiles } from "./lib/numbers";
 import { cpuSeconds, machineCpu } from "./lib/proc";
@@ -46,24 +45,17 @@ const USAGE = `Usage: pnpm bench:scale [-- options]
 const TOLERANCE = 0.05;
 
 function options() {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== "--"),
-    options: {
+  const { values, databaseUrl, redisUrl } = commandLine(
+    {
       workers: { type: "string", default: "1,2,4" },
       recipients: { type: "string", default: "200000" },
       "provider-mps": { type: "string", default: "2000" },
       "account-mps": { type: "string", default: "1000" },
       "limited-recipients": { type: "string", default: "15000" },
       "redis-cluster": { type: "boolean", default: false },
-      "database-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
-      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+    USAGE,
+  );
   return {
     workers: values.workers.split(",").map((n) => integerOption("workers", n.trim())),
     recipients: integerOption("recipients", values.recipients),
@@ -71,8 +63,8 @@ function options() {
     accountMps: integerOption("account-mps", values["account-mps"]),
     limitedRecipients: integerOption("limited-recipients", values["limited-recipients"]),
     redisCluster: values["redis-cluster"],
-    databaseUrl: values["database-url"],
-    redisUrl: values["redis-url"],
+    databaseUrl,
+    redisUrl,
   };
 }
 

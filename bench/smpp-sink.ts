@@ -12,6 +12,7 @@
 /// <reference path="../packages/providers/src/smpp/smpp-lib.d.ts" />
 import type { AddressInfo } from "node:net";
 import smpp from "smpp";
+import { reportCounts } from "./lib/cli";
 
 const DELIVRD = 2; // message_state
 
@@ -89,17 +90,4 @@ server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 });
 
-let last = "";
-setInterval(() => {
-  const line = `counts ${submits} ${receipts} ${receiptAnswers} ${receivers.length}`;
-  if (line === last) return;
-  last = line;
-  process.stdout.write(`${line}\n`);
-}, 100);
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    process.stdout.write(`counts ${submits} ${receipts} ${receiptAnswers} ${receivers.length}\n`);
-    process.exit(0);
-  });
-}
+reportCounts(() => [submits, receipts, receiptAnswers, receivers.length]);

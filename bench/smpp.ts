@@ -7,11 +7,10 @@
 // bench/README.md.
 import { Agent } from "node:http";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { findKannel, type KannelPrograms } from "@salvo/providers/testing";
 import { push, startKannelWithSmsc } from "./kannel";
 import { type Child, cleanUpOnInterrupt, startChild, waitFor } from "./lib/children";
-import { integerOption, log, out, systemsToRun } from "./lib/cli";
+import { commandLine, integerOption, log, out, systemsToRun } from "./lib/cli";
 import { describeMachine, machineTable } from "./lib/machine";
 import { frenchMobiles } from "./lib/numbers";
 import { startSalvoStack } from "./lib/salvo-stack";
@@ -45,31 +44,24 @@ interface Options {
 }
 
 function options(): Options {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== "--"),
-    options: {
+  const { values, databaseUrl, redisUrl } = commandLine(
+    {
       messages: { type: "string", default: "1000000" },
       only: { type: "string" },
       binds: { type: "string", default: "2" },
       window: { type: "string", default: "100" },
       concurrency: { type: "string", default: "32" },
-      "database-url": { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
-      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+    USAGE,
+  );
   return {
     messages: integerOption("messages", values.messages),
     ...systemsToRun(values.only, USAGE),
     binds: integerOption("binds", values.binds),
     window: integerOption("window", values.window),
     concurrency: integerOption("concurrency", values.concurrency),
-    databaseUrl: values["database-url"],
-    redisUrl: values["redis-url"],
+    databaseUrl,
+    redisUrl,
   };
 }
 
