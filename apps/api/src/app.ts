@@ -18,6 +18,7 @@ import { providerCallbackRoutes } from "./routes/providers";
 import { replyRoutes } from "./routes/replies";
 import { sendRoutes } from "./routes/send";
 import { smsRoutes } from "./routes/sms";
+import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
 import { webhookRoutes } from "./routes/webhooks";
 
@@ -75,6 +76,7 @@ export function createApp({
   v1.use(
     accountRoutes(store),
     tokenRoutes(store, tokens),
+    subAccountRoutes(store, tokens),
     batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES }),
     smsRoutes(intake),
     sendRoutes({

@@ -45,6 +45,13 @@ export class NotEnoughCreditsError extends SalvoError {
   }
 }
 
+/** A sub-account's token on the sub-account routes: sub-accounts are one level deep, they own none. */
+export class SubAccountsNotAllowedError extends SalvoError {
+  constructor(description = "A sub-account cannot own or manage sub-accounts: use its parent account's token.") {
+    super("SUBACCOUNTS_NOT_ALLOWED", 403, description);
+  }
+}
+
 export class NotFoundError extends SalvoError {
   constructor(description = "Not found.") {
     super("NOT_FOUND", 404, description);

@@ -38,11 +38,13 @@ export {
   normalizePhoneNumber,
 } from "./phone";
 export {
+  creditTransfer,
   isStorableText,
   NUL,
   newBatch,
   newListedNumbers,
   newSms,
+  newSubAccount,
   newToken,
   newWebhook,
   type Recipient,

@@ -145,3 +145,27 @@ export const newWebhook = z.strictObject({
   /** A Standard Webhooks secret (`whsec_…`); one is generated when omitted. */
   secret: z.string().optional(),
 });
+
+/** The most credits a balance may hold (PostgreSQL's integer). */
+const MAX_CREDITS = 2_147_483_647;
+
+/** The body of `POST /v1/subaccounts`: `credits` are moved from the parent. */
+export const newSubAccount = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine(isStorableText, "text without NUL characters or unpaired surrogates"),
+  credits: z.number().int().min(0).max(MAX_CREDITS).default(0),
+});
+
+/** The body of `POST /v1/subaccounts/:id/credits`: positive moves credits in, negative back to the parent. */
+export const creditTransfer = z.strictObject({
+  amount: z
+    .number()
+    .int()
+    .min(-MAX_CREDITS)
+    .max(MAX_CREDITS)
+    .refine((amount) => amount !== 0, "a non-zero whole number of credits"),
+});

@@ -58,7 +58,7 @@ export async function listAccounts(sql: Queryable): Promise<Account[]> {
 }
 
 /** The most credits an account may hold: PostgreSQL's integer. */
-const MAX_CREDITS = 2_147_483_647;
+export const MAX_CREDITS = 2_147_483_647;
 
 function checkedCredits(credits: number): number {
   if (!Number.isSafeInteger(credits) || credits < 0 || credits > MAX_CREDITS) {

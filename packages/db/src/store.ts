@@ -45,6 +45,7 @@ import {
   saveJudgments,
 } from "./pipeline";
 import { createSql, inTransaction, type Queryable } from "./sql";
+import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
 import {
   createWebhook,
@@ -76,6 +77,13 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       find: bind(sql, findAccount),
       list: bind(sql, listAccounts),
       update: bind(sql, updateAccount),
+    },
+    /** Accounts owned by another (one level), and the credits moved between them. */
+    subAccounts: {
+      create: bind(sql, createSubAccount),
+      find: bind(sql, findSubAccount),
+      list: bind(sql, listSubAccounts),
+      transferCredits: bind(sql, transferCredits),
     },
     tokens: {
       create: bind(sql, createApiToken),

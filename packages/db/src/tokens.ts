@@ -36,8 +36,11 @@ export async function createApiToken(
   return { apiToken, token: issued.token };
 }
 
-/** Who revokes a token: an operator (any token), or an account (its own, never its last live one). */
-export type Revoker = { operator: true } | { accountId: string };
+/**
+ * Who revokes a token: an operator (any token), or an account (its own, never its
+ * last live one; `lastToo`: the last one too, when a parent revokes its sub-account's).
+ */
+export type Revoker = { operator: true } | { accountId: string; lastToo?: boolean };
 
 /**
  * Revokes a token; revoking an already revoked one returns it as it is (the first
@@ -49,8 +52,9 @@ export type Revoker = { operator: true } | { accountId: string };
  */
 export async function revokeApiToken(sql: Queryable, tokenId: string, by: Revoker): Promise<ApiToken> {
   const accountId = "accountId" in by ? by.accountId : null;
+  const keepOne = "accountId" in by && !by.lastToo;
   return await atomically(sql, async (tx) => {
-    const live = accountId
+    const live = keepOne
       ? await tx.query<{ id: string }>(
           "SELECT id FROM api_tokens WHERE account_id = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE",
           [accountId],

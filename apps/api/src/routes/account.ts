@@ -4,7 +4,7 @@ import { accountOf, route } from "../http/route";
 import { currentAccount } from "../services/account";
 
 /** An account as the API shows it. */
-function accountResource(account: Account) {
+export function accountResource(account: Account) {
   return {
     data: {
       id: account.id,
@@ -12,6 +12,8 @@ function accountResource(account: Account) {
       attributes: {
         name: account.name,
         credits: account.credits,
+        /** The account that owns this one (a sub-account), or null. */
+        parent_id: account.parentId,
         default_country: account.defaultCountry,
         limits: {
           api_requests_per_second: account.apiRateLimit,

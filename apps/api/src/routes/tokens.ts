@@ -9,12 +9,12 @@ import type { TokenCache } from "../http/token-cache";
 import { type CreatedToken, createToken, revokeToken } from "../services/tokens";
 
 /** The answer that creates a token: the only one that shows its secret (`token`). */
-function createdToken(apiToken: ApiToken, token: string | null) {
+export function createdToken(apiToken: ApiToken, token: string | null) {
   const resource = tokenResource(apiToken);
   return { data: { ...resource, attributes: { ...resource.attributes, token } } };
 }
 
-function tokenResource(token: ApiToken) {
+export function tokenResource(token: ApiToken) {
   return {
     id: token.id,
     type: "tokens",
