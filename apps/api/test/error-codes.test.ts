@@ -125,6 +125,12 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     const poor = await t.newAccount({ credits: 0 });
     return call("POST", "/v1/sms", { token: poor.token, body: sms() });
   },
+  SUBACCOUNT_FORBIDDEN: async () => {
+    const { client } = await t.newAccount();
+    const sub = await client.subaccounts.create({ name: "Shop" });
+    const made = await client.subaccounts.tokens.create(sub.body.data.id);
+    return call("GET", "/v1/subaccounts", { token: made.body.data.attributes.token });
+  },
   NOT_FOUND: () => call("GET", "/v1/batches/bat_01JD3ZZZZZZZZZZZZZZZZZZZZZ"),
   METHOD_NOT_ALLOWED: () => call("PUT", "/v1/account"),
   NOT_ACCEPTABLE: () =>

@@ -94,6 +94,35 @@ describe("salvo tokens", () => {
   });
 });
 
+describe("salvo accounts list and show: sub-accounts", () => {
+  it("show each account's parent, a parent's sub-accounts, and list one parent's only", async () => {
+    const { id: parentId } = await createAccount("Reseller", "--credits", "100");
+    const first = await testDb.store.subAccounts.create(parentId, { name: "Shop A", credits: 10 });
+    const second = await testDb.store.subAccounts.create(parentId, { name: "Shop B", credits: 20 });
+
+    const listed = await salvoJson("accounts", "list", "--parent", parentId, "--json");
+    expect(listed).toMatchObject([
+      { id: second.id, parent_id: parentId, credits: 20 },
+      { id: first.id, parent_id: parentId, credits: 10 },
+    ]);
+    const all = (await salvoJson("accounts", "list", "--json")) as unknown as {
+      id: string;
+      parent_id: string | null;
+    }[];
+    expect(all.find((row) => row.id === parentId)?.parent_id).toBeNull();
+    expect(all.find((row) => row.id === first.id)?.parent_id).toBe(parentId);
+
+    expect(await salvoJson("accounts", "show", parentId, "--json")).toMatchObject({
+      parent_id: null,
+      credits: 70,
+      sub_accounts: [second.id, first.id],
+    });
+    const shown = await salvo("accounts", "show", first.id);
+    expect(shown.stdout).toMatch(new RegExp(`^parent_id\\s+${parentId}$`, "m"));
+    expect(shown.stdout).toMatch(/^sub_accounts\s+-$/m);
+  });
+});
+
 describe("salvo accounts update", () => {
   it("changes the limits and adds credits", async () => {
     const { id } = await createAccount("Up", "--credits", "5");

@@ -46,9 +46,11 @@ export class NotEnoughCreditsError extends SalvoError {
 }
 
 /** A sub-account's token on the sub-account routes: sub-accounts are one level deep, they own none. */
-export class SubAccountsNotAllowedError extends SalvoError {
-  constructor(description = "A sub-account cannot own or manage sub-accounts: use its parent account's token.") {
-    super("SUBACCOUNTS_NOT_ALLOWED", 403, description);
+export class SubAccountForbiddenError extends SalvoError {
+  constructor(
+    description = "A sub-account cannot own or manage sub-accounts: use its parent account's token.",
+  ) {
+    super("SUBACCOUNT_FORBIDDEN", 403, description);
   }
 }
 

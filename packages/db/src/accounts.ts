@@ -49,10 +49,11 @@ export async function findAccount(sql: Queryable, accountId: string): Promise<Ac
   return rows[0] ?? null;
 }
 
-/** Every account, newest first (for operators: the CLI). */
-export async function listAccounts(sql: Queryable): Promise<Account[]> {
+/** Every account, newest first (for operators: the CLI); with `parentId`, that account's sub-accounts only. */
+export async function listAccounts(sql: Queryable, filter: { parentId?: string } = {}): Promise<Account[]> {
   const { rows } = await sql.query<Account>(
-    `SELECT ${ACCOUNT} FROM accounts ORDER BY created_at DESC, id DESC`,
+    `SELECT ${ACCOUNT} FROM accounts WHERE ($1::text IS NULL OR parent_id = $1) ORDER BY created_at DESC, id DESC`,
+    [filter.parentId ?? null],
   );
   return rows;
 }

@@ -8,7 +8,7 @@ export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
 export type { Account, ApiToken, Batch, BatchStatus, BatchType, Message, MessageStatus } from "./rows";
 export { redactUrl } from "./server";
-export type { SubAccount } from "./subaccounts";
 export { createStore, type Repositories, type Store, type StoreOptions } from "./store";
+export type { SubAccount } from "./subaccounts";
 export type { Revoker, TokenWithAccount } from "./tokens";
 export type { AttemptVerdict, EventForDelivery, Webhook, WebhookAttempt } from "./webhooks";

@@ -9,7 +9,7 @@ import {
   newId,
   pageCount,
   pageWindow,
-  SubAccountsNotAllowedError,
+  SubAccountForbiddenError,
 } from "@salvo/core";
 import { findAccount, MAX_CREDITS } from "./accounts";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
@@ -49,7 +49,7 @@ interface NewSubAccount {
  * statement: the parent is debited only if it has them (NotEnoughCreditsError
  * otherwise, and nothing is written). Its settings (default country, rate limits,
  * anti-flood limits) are copied from the parent as they are now. A sub-account
- * cannot own one (SubAccountsNotAllowedError). No token is made: the parent
+ * cannot own one (SubAccountForbiddenError). No token is made: the parent
  * creates them (createApiToken).
  */
 export async function createSubAccount(
@@ -75,7 +75,7 @@ export async function createSubAccount(
   if (created) return (await findSubAccount(sql, parentId, created.id)) as SubAccount;
   const parent = await findAccount(sql, parentId);
   if (!parent) throw new NotFoundError(`No account ${parentId}.`);
-  if (parent.parentId !== null) throw new SubAccountsNotAllowedError();
+  if (parent.parentId !== null) throw new SubAccountForbiddenError();
   throw new NotEnoughCreditsError(
     `Moving ${input.credits} credits to the new sub-account needs them; the account has ${parent.credits}.`,
   );

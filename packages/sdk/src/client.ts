@@ -4,6 +4,7 @@ import type {
   BatchData,
   CreatedTokenData,
   CreatedWebhookData,
+  CreditTransfer,
   ErrorBody,
   Health,
   InboundReplyData,
@@ -12,6 +13,7 @@ import type {
   MessageStatus,
   NewBatch,
   NewSms,
+  NewSubAccount,
   NewToken,
   NewWebhook,
   NumbersAdded,
@@ -19,6 +21,8 @@ import type {
   ReplyData,
   SendResult,
   Sms,
+  SubAccountData,
+  SubAccountTransfer,
   TokenData,
   WebhookAttemptData,
   WebhookData,
@@ -91,6 +95,45 @@ export class Salvo {
     create: (options: NewToken = {}, request: CreateOptions = {}) =>
       this.call<{ data: CreatedTokenData }>("POST", "/v1/tokens", options, keyHeader(request)),
     revoke: (id: string) => this.call<{ data: TokenData }>("DELETE", `/v1/tokens/${encodeURIComponent(id)}`),
+  };
+
+  /** Accounts this one owns (one level deep), their credits and their tokens. */
+  readonly subaccounts = {
+    /** Creates a sub-account, moving `credits` from this account. */
+    create: (subAccount: NewSubAccount, request: CreateOptions = {}) =>
+      this.call<{ data: SubAccountData }>("POST", "/v1/subaccounts", subAccount, keyHeader(request)),
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<SubAccountData>>("GET", `/v1/subaccounts${query({ page: options.page })}`),
+    get: (id: string) =>
+      this.call<{ data: SubAccountData }>("GET", `/v1/subaccounts/${encodeURIComponent(id)}`),
+    /** Moves `amount` credits to the sub-account (negative: back to this account). */
+    transfer: (id: string, amount: CreditTransfer["amount"], request: CreateOptions = {}) =>
+      this.call<SubAccountTransfer>(
+        "POST",
+        `/v1/subaccounts/${encodeURIComponent(id)}/credits`,
+        { amount },
+        keyHeader(request),
+      ),
+    tokens: {
+      list: (id: string, options: { page?: number } = {}) =>
+        this.call<Page<TokenData>>(
+          "GET",
+          `/v1/subaccounts/${encodeURIComponent(id)}/tokens${query({ page: options.page })}`,
+        ),
+      /** The answer carries the full token, shown only this once. */
+      create: (id: string, options: NewToken = {}, request: CreateOptions = {}) =>
+        this.call<{ data: CreatedTokenData }>(
+          "POST",
+          `/v1/subaccounts/${encodeURIComponent(id)}/tokens`,
+          options,
+          keyHeader(request),
+        ),
+      revoke: (id: string, tokenId: string) =>
+        this.call<{ data: TokenData }>(
+          "DELETE",
+          `/v1/subaccounts/${encodeURIComponent(id)}/tokens/${encodeURIComponent(tokenId)}`,
+        ),
+    },
   };
 
   readonly batches = {

@@ -5,8 +5,10 @@ import type {
   BATCH_TOTAL_PARTS,
   BatchCounter as CoreBatchCounter,
   MessageStatus as CoreMessageStatus,
+  creditTransfer,
   newBatch,
   newSms,
+  newSubAccount,
   newToken,
   newWebhook,
 } from "@salvo/core";
@@ -26,6 +28,8 @@ export interface Page<T> {
 export interface AccountAttributes {
   name: string;
   credits: number;
+  /** The account that owns this one (a sub-account), or null. */
+  parent_id: string | null;
   default_country: string;
   limits: {
     api_requests_per_second: number;
@@ -53,6 +57,28 @@ export interface CreatedTokenData extends TokenData {
    * a replay of that answer (`Idempotent-Replayed: true`), as only its hash is stored.
    */
   attributes: TokenData["attributes"] & { token: string | null };
+}
+
+/** The body of `POST /v1/subaccounts`. */
+export type NewSubAccount = z.input<typeof newSubAccount>;
+
+/** The body of `POST /v1/subaccounts/:id/credits`. */
+export type CreditTransfer = z.input<typeof creditTransfer>;
+
+export interface SubAccountData {
+  id: string;
+  type: "subaccounts";
+  attributes: AccountAttributes & {
+    /** Credits spent (`cost` of its batches) by calendar month, in UTC. */
+    usage: { time_zone: "UTC"; this_month: number; previous_month: number };
+  };
+  links: { self: string; tokens: string };
+}
+
+/** The answer of `POST /v1/subaccounts/:id/credits`: the sub-account, and the parent's balance after. */
+export interface SubAccountTransfer {
+  data: SubAccountData;
+  meta: { parent_credits: number };
 }
 
 export interface Health {

@@ -36,7 +36,10 @@ function subAccountResource(sub: SubAccount) {
 
 /** A sub-account's token, linked under its sub-account. */
 function subTokenResource(token: ApiToken) {
-  return { ...tokenResource(token), links: { self: `/v1/subaccounts/${token.accountId}/tokens/${token.id}` } };
+  return {
+    ...tokenResource(token),
+    links: { self: `/v1/subaccounts/${token.accountId}/tokens/${token.id}` },
+  };
 }
 
 const id = (what: string) => z.string().min(1).max(100).refine(isStorableText, `not a ${what} id`);
@@ -49,7 +52,10 @@ function subAccountCreated(sub: SubAccount): Reply {
 }
 
 function transferred({ parent, subAccount }: Transfer): Reply {
-  return { status: 200, body: { data: subAccountResource(subAccount), meta: { parent_credits: parent.credits } } };
+  return {
+    status: 200,
+    body: { data: subAccountResource(subAccount), meta: { parent_credits: parent.credits } },
+  };
 }
 
 function subTokenCreated({ apiToken, token }: CreatedToken): Reply {
@@ -60,7 +66,7 @@ function subTokenCreated({ apiToken, token }: CreatedToken): Reply {
 
 /**
  * `/v1/subaccounts`: the accounts this one owns (one level: a sub-account's token
- * is refused here with 403 SUBACCOUNTS_NOT_ALLOWED), the credits moved to and
+ * is refused here with 403 SUBACCOUNT_FORBIDDEN), the credits moved to and
  * from them, and their tokens. Another account's sub-account answers 404.
  */
 export function subAccountRoutes(store: Store, cache: TokenCache): Router {

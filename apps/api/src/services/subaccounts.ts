@@ -1,4 +1,4 @@
-import { NotFoundError, SubAccountsNotAllowedError } from "@salvo/core";
+import { NotFoundError, SubAccountForbiddenError } from "@salvo/core";
 import type { Account, ApiToken, Repositories, Store, SubAccount } from "@salvo/db";
 import type { IdempotentWrites } from "./idempotency";
 import type { CreatedToken } from "./tokens";
@@ -11,7 +11,7 @@ export interface Transfer {
 
 /** The account, as the owner of sub-accounts: a sub-account owns none (one level). */
 function parentId(account: Account): string {
-  if (account.parentId !== null) throw new SubAccountsNotAllowedError();
+  if (account.parentId !== null) throw new SubAccountForbiddenError();
   return account.id;
 }
 
@@ -66,7 +66,12 @@ export function createSubAccountToken(
 }
 
 /** One page of a sub-account's tokens. */
-export async function listSubAccountTokens(store: Store, parent: Account, subAccountId: string, page: number) {
+export async function listSubAccountTokens(
+  store: Store,
+  parent: Account,
+  subAccountId: string,
+  page: number,
+) {
   await findSubAccount(store, parent, subAccountId);
   return store.tokens.list(subAccountId, page);
 }

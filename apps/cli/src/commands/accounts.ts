@@ -8,6 +8,8 @@ function accountRow(account: Account) {
     id: account.id,
     name: account.name,
     credits: account.credits,
+    /** The account that owns it (a sub-account), or "-" for a top-level account. */
+    parent_id: account.parentId,
     api_rate_limit: account.apiRateLimit,
     send_rate_limit: account.sendRateLimit,
     default_country: account.defaultCountry,
@@ -51,21 +53,29 @@ export function accountsCommand(): Command {
 
   accounts
     .command("list")
-    .description("list accounts, newest first")
+    .description("list accounts, newest first, each with its parent (parent_id) when it is a sub-account")
+    .option("--parent <id>", "only the sub-accounts of this account")
     .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }) => {
-      const rows = await withStore((store) => store.accounts.list());
+    .action(async (options: { parent?: string; json?: boolean }) => {
+      const rows = await withStore((store) => store.accounts.list({ parentId: options.parent }));
       print(rows.map(accountRow), Boolean(options.json));
     });
 
   accounts
     .command("show <id>")
-    .description("show one account")
+    .description("show one account, with its parent (parent_id) and the ids of its sub-accounts")
     .option("--json", "print JSON")
     .action(async (id: string, options: { json?: boolean }) => {
-      const account = await withStore((store) => store.accounts.find(id));
+      const { account, subAccounts } = await withStore(async (store) => ({
+        account: await store.accounts.find(id),
+        subAccounts: await store.accounts.list({ parentId: id }),
+      }));
       if (!account) throw new NotFoundError(`No account ${id}.`);
-      print(accountRow(account), Boolean(options.json));
+      const ids = subAccounts.map((sub) => sub.id);
+      print(
+        { ...accountRow(account), sub_accounts: options.json ? ids : ids.join(", ") || null },
+        Boolean(options.json),
+      );
     });
 
   accounts
