@@ -116,11 +116,13 @@ async function countSubAccounts(sql: Queryable, parentId: string): Promise<numbe
 
 /**
  * Moves `amount` credits from the parent to its sub-account (negative: back to
- * the parent). Both rows are locked in id order (the same order for every
- * transfer, so concurrent ones never deadlock), checked, then changed: neither
- * balance goes below zero (NotEnoughCreditsError) nor above 2^31-1
- * (InvalidParameterError), and their sum is kept. Sends debit one account row
- * in one statement, so they wait for the lock and see the balance it leaves.
+ * the parent). Both rows are locked in id order, the same for every transfer,
+ * so concurrent ones never deadlock (NO KEY UPDATE, the lock an UPDATE takes:
+ * inserting a batch, which only key-shares its account, is not held up), then
+ * checked and changed: neither balance goes below zero (NotEnoughCreditsError)
+ * nor above 2^31-1 (InvalidParameterError), and their sum is kept. Sends debit
+ * one account row in one statement, so they wait for the lock and see the
+ * balance it leaves.
  */
 export async function transferCredits(
   sql: Queryable,
@@ -130,7 +132,7 @@ export async function transferCredits(
 ): Promise<{ parent: Account; subAccount: SubAccount }> {
   return await atomically(sql, async (tx) => {
     const { rows } = await tx.query<{ id: string; credits: number }>(
-      `SELECT id, credits FROM accounts WHERE id = $1 OR (id = $2 AND parent_id = $1) ORDER BY id FOR UPDATE`,
+      `SELECT id, credits FROM accounts WHERE id = $1 OR (id = $2 AND parent_id = $1) ORDER BY id FOR NO KEY UPDATE`,
       [parentId, subAccountId],
     );
     const parent = rows.find((row) => row.id === parentId);
