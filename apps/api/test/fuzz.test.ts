@@ -32,7 +32,9 @@ beforeAll(async () => {
     MAX_BODY_BYTES: String(BULK_BODY_BYTES),
     LOG_LEVEL: "info",
   });
-  ({ token } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
+  let accountId: string;
+  ({ token, accountId } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
+  subAccountId = (await t.store.subAccounts.create(accountId, { name: "Fuzz", credits: 1_000 })).id;
   const rows = await t.query<{ name: string }>(
     `SELECT tablename::text AS name FROM pg_tables
       WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations' ORDER BY 1`,
@@ -44,7 +46,7 @@ afterAll(() => t?.stop());
 // ---------------------------------------------------------------------------
 // Every endpoint, with what its body takes.
 
-type FieldKind = "string" | "array" | "boolean";
+type FieldKind = "string" | "array" | "boolean" | "integer";
 
 interface Endpoint {
   method: "GET" | "POST" | "DELETE";
@@ -55,7 +57,12 @@ interface Endpoint {
   paged?: boolean;
   /** A valid body, and the kind of every field the body may have. */
   body?: { valid: Record<string, unknown>; fields: Record<string, FieldKind> };
+  /** Where its bodies are sent, when its path takes an id: one of the account's own (set in beforeAll). */
+  at?: () => string;
 }
+
+/** A sub-account of the fuzzing account, for the routes under `/v1/subaccounts/:id`. */
+let subAccountId = "";
 
 // A message body and phone number that must never reach a log line.
 const MARKER_BODY = "fuzz-marker-body-7f3a";
@@ -133,6 +140,30 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/v1/webhooks/:id/enable", auth: true },
   { method: "GET", path: "/v1/webhooks/:id/deliveries", auth: true, paged: true },
   { method: "GET", path: "/v1/replies", auth: true, paged: true },
+  {
+    method: "POST",
+    path: "/v1/subaccounts",
+    auth: true,
+    body: { valid: { name: "Shop", credits: 1 }, fields: { name: "string", credits: "integer" } },
+  },
+  { method: "GET", path: "/v1/subaccounts", auth: true, paged: true },
+  { method: "GET", path: "/v1/subaccounts/:id", auth: true },
+  {
+    method: "POST",
+    path: "/v1/subaccounts/:id/credits",
+    auth: true,
+    body: { valid: { amount: 1 }, fields: { amount: "integer" } },
+    at: () => `/v1/subaccounts/${subAccountId}/credits`,
+  },
+  { method: "GET", path: "/v1/subaccounts/:id/tokens", auth: true, paged: true },
+  {
+    method: "POST",
+    path: "/v1/subaccounts/:id/tokens",
+    auth: true,
+    body: { valid: { label: "shop" }, fields: { label: "string" } },
+    at: () => `/v1/subaccounts/${subAccountId}/tokens`,
+  },
+  { method: "DELETE", path: "/v1/subaccounts/:id/tokens/:tokenId", auth: true },
 ];
 
 const withBody = ENDPOINTS.filter((e) => e.body !== undefined);
@@ -417,6 +448,15 @@ function wrongValue(kind: FieldKind): fc.Arbitrary<unknown> {
         fc.constant(null),
         fc.array(fc.boolean(), { minLength: 1 }),
       );
+    case "integer":
+      return fc.oneof(
+        nastyString,
+        fc.constantFrom("1", "10", 0.5, -1.25, 1e-7, 1.0000001),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.integer(), { minLength: 1 }),
+        fc.object(),
+      );
   }
 }
 
@@ -508,7 +548,13 @@ describe("bodies", () => {
     endpoint: Endpoint,
     body: string | Uint8Array,
     extra: { status?: number; refused?: boolean } = {},
-  ) => probe(endpoint.method, endpoint.path, { auth: endpoint.auth, headers: JSON_TYPE, body, ...extra });
+  ) =>
+    probe(endpoint.method, endpoint.at?.() ?? endpoint.path, {
+      auth: endpoint.auth,
+      headers: JSON_TYPE,
+      body,
+      ...extra,
+    });
 
   it.each(withBody.map((e) => [e.path, e] as const))(
     "%s refuses a field of the wrong type with 400",
@@ -614,11 +660,15 @@ describe("bodies", () => {
 
   it.each(withBody.map((e) => [e.path, e] as const))("%s answers an empty body", async (_, endpoint) => {
     for (const headers of [JSON_TYPE, {}]) {
-      const answer = await probe(endpoint.method, endpoint.path, { auth: endpoint.auth, headers, body: "" });
-      // Nothing sent reads as `{}`: only a route whose every field is optional takes it.
-      if (endpoint.path !== "/v1/tokens") expect(answer.status).toBe(400);
+      const answer = await probe(endpoint.method, endpoint.at?.() ?? endpoint.path, {
+        auth: endpoint.auth,
+        headers,
+        body: "",
+      });
+      // Nothing sent reads as `{}`: only a route whose every field is optional (a token's label) takes it.
+      if (!endpoint.path.endsWith("/tokens")) expect(answer.status).toBe(400);
     }
-    await send(endpoint, "{}", endpoint.path === "/v1/tokens" ? {} : { status: 400 });
+    await send(endpoint, "{}", endpoint.path.endsWith("/tokens") ? {} : { status: 400 });
   });
 
   it.each(withBody.map((e) => [e.path, e] as const))(
