@@ -49,5 +49,14 @@ export {
   sender,
 } from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
+export {
+  FRENCH_MARKETING_HOURS,
+  frenchPublicHolidays,
+  isWithinSendingHours,
+  nextSendingOpening,
+  type SendingHours,
+  sendingHoursSchema,
+  sendingWindowAt,
+} from "./sending-hours";
 export { isStopKeyword } from "./stop-keywords";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";
