@@ -57,6 +57,7 @@ export {
   type SendingHours,
   sendingHoursSchema,
   sendingWindowAt,
+  withOptOutMention,
 } from "./sending-hours";
 export { isStopKeyword } from "./stop-keywords";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";

@@ -126,3 +126,21 @@ export function isWithinSendingHours(at: Date, hours: SendingHours): boolean {
 export function nextSendingOpening(at: Date, hours: SendingHours): Date {
   return sendingWindowAt(at, hours).open;
 }
+
+/** Where a body asks for the opt-out mention itself (SMSFactor's placeholder). */
+const STOP_PLACEHOLDER = /<-stop->/gi;
+/** A mention already written: STOP, then within a few words a French short code (3xxxx). */
+const WRITTEN_MENTION = /\bstop\b[^\n]{0,16}?\b3\d{4}\b/i;
+
+/**
+ * A marketing body with the account's opt-out mention (e.g. `STOP au 36180`):
+ * in place of each `<-stop->`, else kept as it is when it already has one (STOP
+ * and a short code, or the mention itself), else on a line of its own at the end.
+ * It is part of the message: counted in segments and cost.
+ */
+export function withOptOutMention(body: string, mention: string): string {
+  if (mention === "") return body;
+  if (STOP_PLACEHOLDER.test(body)) return body.replace(STOP_PLACEHOLDER, mention);
+  if (WRITTEN_MENTION.test(body) || body.toLowerCase().includes(mention.toLowerCase())) return body;
+  return `${body}\n${mention}`;
+}

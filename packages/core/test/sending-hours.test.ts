@@ -8,6 +8,7 @@ import {
   type SendingHours,
   sendingHoursSchema,
   sendingWindowAt,
+  withOptOutMention,
 } from "../src/sending-hours";
 
 describe("easterSunday", () => {
@@ -128,5 +129,41 @@ describe("an account's own hours", () => {
     expect(bad({ windows: [{ days: [1, 1], from: "09:00", to: "18:00" }] })).toBe(false);
     expect(bad({ windows: [{ days: [1], from: "9:00", to: "18:00" }] })).toBe(false);
     expect(bad({ holidays: "US" })).toBe(false);
+  });
+});
+
+describe("withOptOutMention", () => {
+  const mention = "STOP au 36180";
+
+  it("appends the mention on a line of its own", () => {
+    expect(withOptOutMention("Soldes -50% ce week-end", mention)).toBe(
+      "Soldes -50% ce week-end\nSTOP au 36180",
+    );
+  });
+
+  it("puts it in place of each <-stop->", () => {
+    expect(withOptOutMention("Soldes ! <-stop->", mention)).toBe("Soldes ! STOP au 36180");
+    expect(withOptOutMention("A <-STOP-> B <-stop->", mention)).toBe("A STOP au 36180 B STOP au 36180");
+  });
+
+  it("keeps a body that already has one", () => {
+    for (const body of [
+      "Promo. STOP au 36180",
+      "Promo\nStop SMS 36111",
+      "Promo, stop: 36229",
+      "promo stop au 36180",
+    ]) {
+      expect(withOptOutMention(body, mention)).toBe(body);
+    }
+  });
+
+  it("appends when STOP is only a word of the text", () => {
+    expect(withOptOutMention("Ne manquez pas notre stop-trottoir", mention)).toBe(
+      "Ne manquez pas notre stop-trottoir\nSTOP au 36180",
+    );
+  });
+
+  it("changes nothing without a mention", () => {
+    expect(withOptOutMention("Promo <-stop->", "")).toBe("Promo <-stop->");
   });
 });
