@@ -33,7 +33,10 @@ function accountResource(account: Account) {
 /** The account's balance alerts as the API shows them. */
 function balanceAlertsResource(account: Account) {
   return {
-    data: { type: "balance_alerts", attributes: { thresholds: account.balanceAlerts, credits: account.credits } },
+    data: {
+      type: "balance_alerts",
+      attributes: { thresholds: account.balanceAlerts, credits: account.credits },
+    },
     links: { self: "/v1/account/balance-alerts" },
   };
 }

@@ -30,7 +30,10 @@ export async function submitBatch(
   const events = await store.batches.accept({ ...batch, chunkSize });
   if (events.length > 0) {
     await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
-      logger.warn({ events: events.length, err: error.message }, "webhook events not enqueued; the sweep will"),
+      logger.warn(
+        { events: events.length, err: error.message },
+        "webhook events not enqueued; the sweep will",
+      ),
     );
   }
   await batches.add({ batchId: batch.id }, { jobId: batch.id }).catch((error: Error) => {
