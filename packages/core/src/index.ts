@@ -38,6 +38,7 @@ export {
   normalizePhoneNumber,
 } from "./phone";
 export {
+  balanceAlerts,
   isStorableText,
   NUL,
   newBatch,

@@ -17,6 +17,8 @@ export interface Account {
   defaultCountry: string;
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
+  /** Balance alerts: thresholds, distinct, highest first (see balance.ts). */
+  balanceAlerts: number[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +32,7 @@ export const ACCOUNT_COLUMNS = {
   defaultCountry: "default_country",
   floodMaxPerHour: "flood_max_per_hour",
   floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
+  balanceAlerts: "balance_alerts",
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const satisfies Record<keyof Account, string>;
