@@ -66,7 +66,7 @@ export function createApp({
   app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, deliveries, logger }));
 
   const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
-  const intake = { store, batches, logger, chunkSize: env.BATCH_CHUNK_SIZE };
+  const intake = { store, batches, webhooks, logger, chunkSize: env.BATCH_CHUNK_SIZE };
   const v1 = express.Router();
   v1.use(
     authenticate(store, tokens),

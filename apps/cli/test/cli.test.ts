@@ -134,6 +134,21 @@ describe("salvo accounts update", () => {
     expect(account).toMatchObject({ credits: 15, apiRateLimit: 3, name: "Up" });
   });
 
+  it("sets and clears balance alerts, and refuses thresholds the API would", async () => {
+    const { id } = await createAccount("Alerts", "--credits", "5");
+    const run = await salvo("accounts", "update", id, "--balance-alerts", "100,500");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^balance_alerts\s+500,100$/m);
+    expect((await testDb.store.accounts.find(id))?.balanceAlerts).toEqual([500, 100]);
+    for (const bad of ["-1", "1.5", "5,5", "a", Array.from({ length: 11 }, (_, i) => i).join(",")]) {
+      const refused = await salvo("accounts", "update", id, `--balance-alerts=${bad}`);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/balance-alerts/);
+    }
+    await salvo("accounts", "update", id, "--balance-alerts", "none");
+    expect((await testDb.store.accounts.find(id))?.balanceAlerts).toEqual([]);
+  });
+
   it("refuses to take the balance below 0, naming it, and changes nothing", async () => {
     const { id } = await createAccount("Low", "--credits", "5");
     const run = await salvo("accounts", "update", id, "--add-credits", "-6", "--api-rate-limit", "3");

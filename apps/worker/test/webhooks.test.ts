@@ -294,6 +294,21 @@ describe("delivery, retries and the sweep", () => {
     expect(reports.map((e) => e.data.status).sort()).toEqual(["delivered", "undelivered"]);
   });
 
+  it("posts balance.low when a batch takes the balance across a threshold", async () => {
+    const who = await subscribe(t.stack, t.receiver, "/balance", ["balance.low"]); // 1,000 credits
+    await who.client.account.setBalanceAlerts({ thresholds: [999] });
+    await who.client.batches.create({ from: "ACME", body: "Hello", recipients: ["+33612345603"] });
+    const [request] = await waitFor(
+      "the alert",
+      () => t.receiver.to("/balance").length > 0 && t.receiver.to("/balance"),
+    );
+    expect(verified(who, request as Received)).toEqual({
+      type: "balance.low",
+      timestamp: expect.any(String),
+      data: { account_id: who.accountId, threshold: 999, balance: 999, at: expect.any(String) },
+    });
+  });
+
   it("posts a reply and a STOP, each signed, once each", async () => {
     const who = await subscribe(t.stack, t.receiver, "/replies", ["mo", "stop"]);
     const sent = await who.client.batches.create({ from: "SHOP", body: "Hi", recipients: ["+33612345602"] });

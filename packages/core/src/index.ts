@@ -38,6 +38,7 @@ export {
   normalizePhoneNumber,
 } from "./phone";
 export {
+  balanceAlerts,
   creditTransfer,
   isStorableText,
   NUL,
@@ -51,5 +52,15 @@ export {
   sender,
 } from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
+export {
+  FRENCH_MARKETING_HOURS,
+  frenchPublicHolidays,
+  isWithinSendingHours,
+  nextSendingOpening,
+  type SendingHours,
+  sendingHoursSchema,
+  sendingWindowAt,
+  withOptOutMention,
+} from "./sending-hours";
 export { isStopKeyword } from "./stop-keywords";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";

@@ -130,6 +130,17 @@ export const newToken = z.strictObject({
     .default(""),
 });
 
+/** The most balance alerts an account may set. */
+const MAX_BALANCE_ALERTS = 10;
+
+/** The body of `PUT /v1/account/balance-alerts`: thresholds in credits; an empty list: no alerts. */
+export const balanceAlerts = z.strictObject({
+  thresholds: z
+    .array(z.number().int("expected a whole number of credits").min(0).max(2_147_483_647))
+    .max(MAX_BALANCE_ALERTS, `at most ${MAX_BALANCE_ALERTS} thresholds`)
+    .refine((thresholds) => new Set(thresholds).size === thresholds.length, "each threshold at most once"),
+});
+
 /**
  * The body of `POST /v1/webhooks`, as far as it can be checked without the
  * network or secrets: the API extends `url` and `secret` with @salvo/webhooks'

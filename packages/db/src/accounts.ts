@@ -1,4 +1,5 @@
 import { InvalidParameterError, issueApiToken, NotFoundError, newId } from "@salvo/core";
+import { creditsChange } from "./balance";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
 import { type Queryable, selectList } from "./sql";
 
@@ -89,7 +90,9 @@ type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;
  * Changes an account and returns it as stored. Credits added or removed keep the
  * balance within 0..2^31-1, checked and changed in one statement, so concurrent
  * changes (and sends) cannot take it out of range; a change that would is refused
- * with InvalidParameterError and changes nothing.
+ * with InvalidParameterError and changes nothing. Credits removed may cross the
+ * account's balance alerts: their events are written with the change (see
+ * creditsChange) and delivered once the workers' sweep finds them.
  */
 export async function updateAccount(
   sql: Queryable,
@@ -101,30 +104,33 @@ export async function updateAccount(
     throw new InvalidParameterError("set credits or add credits, not both", "credits");
   }
   const values: unknown[] = [accountId];
-  const set = ["updated_at = now()"];
+  const also: string[] = [];
   for (const [field, value] of Object.entries(settings) as [Setting, unknown][]) {
     if (value === undefined) continue;
     values.push(value);
-    set.push(`${ACCOUNT_COLUMNS[field]} = $${values.length}`);
+    also.push(`${ACCOUNT_COLUMNS[field]} = $${values.length}`);
   }
+  let balance = "a.credits";
+  let where: string | undefined;
   if (credits !== undefined) {
     values.push(checkedCredits(credits));
-    set.push(`credits = $${values.length}`);
+    balance = `$${values.length}::int`;
   }
   const add = addCredits ?? 0;
-  let within = "";
   if (add !== 0) {
     values.push(add);
-    set.push(`credits = credits + $${values.length}`);
-    within = `AND credits BETWEEN ${-Math.min(add, 0)} AND ${MAX_CREDITS - Math.max(add, 0)}`;
+    balance = `a.credits + $${values.length}::int`;
+    where = `a.credits BETWEEN ${-Math.min(add, 0)} AND ${MAX_CREDITS - Math.max(add, 0)}`;
   }
-  const { rowCount } = await sql.query(
-    `UPDATE accounts SET ${set.join(", ")} WHERE id = $1 ${within}`,
+  // Removing credits is a debit like a batch's: it may cross a balance alert.
+  const { rows } = await sql.query<{ changed: number }>(
+    `WITH ${creditsChange("changed", { account: "$1", credits: balance, also, where })}
+     SELECT count(*)::int AS changed FROM changed`,
     values,
   );
   const account = await findAccount(sql, accountId);
   if (!account) throw new NotFoundError(`No account ${accountId}.`);
-  if (rowCount === 0) {
+  if (rows[0]?.changed !== 1) {
     throw new InvalidParameterError(
       `adding ${add} credits would take the balance (${account.credits}) out of range`,
       "credits",

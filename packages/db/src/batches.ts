@@ -1,4 +1,5 @@
 import { messageId, NotEnoughCreditsError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import { creditsChange } from "./balance";
 import { accountPage } from "./page";
 import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
 import { type Queryable, selectList } from "./sql";
@@ -21,6 +22,13 @@ export interface NewBatch {
   shortenUrls?: boolean;
 }
 
+// The debit of a batch's cost ($10), unless it is stored already (`existing`).
+const DEBIT = creditsChange("debited", {
+  account: "$2",
+  credits: "a.credits - $10",
+  where: "a.credits >= $10 AND NOT EXISTS (SELECT 1 FROM existing)",
+});
+
 /**
  * Stores a batch and its raw recipients, after taking its full cost (segments ×
  * recipients) from the account's credits. The credit check and the debit are one
@@ -29,9 +37,10 @@ export interface NewBatch {
  * transaction) does it all: the request waits for one round trip, not five.
  * A batch whose id exists already (an idempotent request retried after its first
  * attempt stored it, see bindIdempotencyResource) is left as it is: nothing is
- * debited or written again.
+ * debited or written again. Returns the ids of the `balance.low` events the
+ * debit wrote (see creditsChange).
  */
-export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<void> {
+export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<string[]> {
   const total = batch.recipients.length;
   const cost = batch.segments * total;
   const chunks: RawRecipient[][] = [];
@@ -45,23 +54,21 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<void
   // held 150 MB of heap for a million recipients; this one is 17 MB, flat.)
   // Data-modifying CTEs all run to completion; the batch and its chunks are
   // inserted only when the debit returned the account's row.
-  const { rows } = await sql.query<{ debited: number; existed: boolean }>({
+  const { rows } = await sql.query<{ debited: number; existed: boolean; events: string[] }>({
     name: "salvo-accept-batch",
     text: `WITH existing AS (
              SELECT id FROM batches WHERE id = $1 AND account_id = $2
-           ), debited AS (
-             UPDATE accounts SET credits = credits - $10, updated_at = now()
-              WHERE id = $2 AND credits >= $10 AND NOT EXISTS (SELECT 1 FROM existing) RETURNING id
-           ), batch AS (
+           ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
                                   single, shorten_urls)
-             SELECT $1, debited.id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14 FROM debited RETURNING id
+             SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14 FROM debited RETURNING id
            ), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
              SELECT batch.id, c.n - 1, (c.n - 1) * $12, c.recipients::text
                FROM batch, json_array_elements($11::json) WITH ORDINALITY AS c(recipients, n)
            )
-           SELECT (SELECT count(*)::int FROM debited) AS debited, EXISTS (SELECT 1 FROM existing) AS existed`,
+           SELECT (SELECT count(*)::int FROM debited) AS debited, EXISTS (SELECT 1 FROM existing) AS existed,
+                  ARRAY(SELECT id FROM debited_alerts) AS events`,
     values: [
       batch.id,
       batch.accountId,
@@ -79,10 +86,11 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<void
       batch.shortenUrls ?? false,
     ],
   });
-  if (rows[0]?.existed) return;
+  if (rows[0]?.existed) return [];
   if (rows[0]?.debited !== 1) {
     throw new NotEnoughCreditsError(`This batch costs ${cost} credits; the account does not have them.`);
   }
+  return rows[0].events;
 }
 
 // The text is the same for the life of a process, as a named prepared statement's must be.

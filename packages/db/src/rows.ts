@@ -17,6 +17,8 @@ export interface Account {
   defaultCountry: string;
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
+  /** Balance alerts: thresholds, distinct, highest first (see balance.ts). */
+  balanceAlerts: number[];
   /** The account that owns this one (a sub-account); null for a top-level account. */
   parentId: string | null;
   createdAt: Date;
@@ -32,6 +34,7 @@ export const ACCOUNT_COLUMNS = {
   defaultCountry: "default_country",
   floodMaxPerHour: "flood_max_per_hour",
   floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
+  balanceAlerts: "balance_alerts",
   parentId: "parent_id",
   createdAt: "created_at",
   updatedAt: "updated_at",

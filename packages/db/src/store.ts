@@ -3,6 +3,7 @@
 // detail leaves packages/db. Each repository runs its SQL on one node-postgres
 // pool, or, inside `transaction`, on that transaction's connection.
 import { createAccount, findAccount, listAccounts, updateAccount } from "./accounts";
+import { setBalanceAlerts } from "./balance";
 import {
   acceptBatch,
   findBatch,
@@ -77,6 +78,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       find: bind(sql, findAccount),
       list: bind(sql, listAccounts),
       update: bind(sql, updateAccount),
+      setBalanceAlerts: bind(sql, setBalanceAlerts),
     },
     /** Accounts owned by another (one level), and the credits moved between them. */
     subAccounts: {

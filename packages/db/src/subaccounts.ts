@@ -12,6 +12,7 @@ import {
   SubAccountForbiddenError,
 } from "@salvo/core";
 import { findAccount, MAX_CREDITS } from "./accounts";
+import { creditsChange } from "./balance";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
 import { atomically, type Queryable, selectList } from "./sql";
 
@@ -48,7 +49,9 @@ interface NewSubAccount {
  * Creates a sub-account of `parentId`, moving `credits` from the parent, in one
  * statement: the parent is debited only if it has them (NotEnoughCreditsError
  * otherwise, and nothing is written). Its settings (default country, rate limits,
- * anti-flood limits) are copied from the parent as they are now. A sub-account
+ * anti-flood limits) are copied from the parent as they are now; balance alerts
+ * are not (thresholds fit one balance, and go to the sub-account's own webhooks,
+ * which it has none of yet). The debit raises the parent's alerts. A sub-account
  * cannot own one (SubAccountForbiddenError). No token is made: the parent
  * creates them (createApiToken).
  */
@@ -57,17 +60,19 @@ export async function createSubAccount(
   parentId: string,
   input: NewSubAccount,
 ): Promise<SubAccount> {
+  // The debit goes through creditsChange, so that it raises the parent's balance alerts.
+  const debit = creditsChange("debited", {
+    account: "$1",
+    credits: "a.credits - $3::int",
+    where: "a.parent_id IS NULL AND a.credits >= $3::int",
+  });
   const { rows } = await sql.query<{ id: string }>(
-    `WITH parent AS (
-       UPDATE accounts SET credits = credits - $3, updated_at = now()
-        WHERE id = $1 AND parent_id IS NULL AND credits >= $3
-       RETURNING *
-     )
+    `WITH ${debit}
      INSERT INTO accounts (id, name, credits, api_rate_limit, send_rate_limit, default_country,
                            flood_max_per_hour, flood_max_same_body_per_hour, parent_id, updated_at)
-     SELECT $2, $4, $3, api_rate_limit, send_rate_limit, default_country,
-            flood_max_per_hour, flood_max_same_body_per_hour, id, now()
-       FROM parent
+     SELECT $2, $4, $3, p.api_rate_limit, p.send_rate_limit, p.default_country,
+            p.flood_max_per_hour, p.flood_max_same_body_per_hour, p.id, now()
+       FROM debited d JOIN accounts p ON p.id = d.account_id
      RETURNING id`,
     [parentId, newId("acc"), input.credits, input.name],
   );
@@ -117,12 +122,12 @@ async function countSubAccounts(sql: Queryable, parentId: string): Promise<numbe
 /**
  * Moves `amount` credits from the parent to its sub-account (negative: back to
  * the parent). Both rows are locked in id order, the same for every transfer,
- * so concurrent ones never deadlock (NO KEY UPDATE, the lock an UPDATE takes:
- * inserting a batch, which only key-shares its account, is not held up), then
- * checked and changed: neither balance goes below zero (NotEnoughCreditsError)
- * nor above 2^31-1 (InvalidParameterError), and their sum is kept. Sends debit
- * one account row in one statement, so they wait for the lock and see the
- * balance it leaves.
+ * so concurrent ones never deadlock (and FOR UPDATE, as creditsChange locks
+ * them: no lock is upgraded), then checked and changed: neither balance goes
+ * below zero (NotEnoughCreditsError) nor above 2^31-1 (InvalidParameterError),
+ * and their sum is kept. The side giving the credits raises its balance alerts
+ * (see balance.ts). Sends debit one account row in one statement, so they wait
+ * for the lock and see the balance it leaves.
  */
 export async function transferCredits(
   sql: Queryable,
@@ -132,7 +137,7 @@ export async function transferCredits(
 ): Promise<{ parent: Account; subAccount: SubAccount }> {
   return await atomically(sql, async (tx) => {
     const { rows } = await tx.query<{ id: string; credits: number }>(
-      `SELECT id, credits FROM accounts WHERE id = $1 OR (id = $2 AND parent_id = $1) ORDER BY id FOR NO KEY UPDATE`,
+      `SELECT id, credits FROM accounts WHERE id = $1 OR (id = $2 AND parent_id = $1) ORDER BY id FOR UPDATE`,
       [parentId, subAccountId],
     );
     const parent = rows.find((row) => row.id === parentId);
@@ -150,11 +155,12 @@ export async function transferCredits(
         "amount",
       );
     }
+    // Both changes through creditsChange: the side giving the credits may cross its balance alerts.
     await tx.query(
-      `UPDATE accounts SET credits = credits + CASE WHEN id = $1 THEN -$3::int ELSE $3::int END,
-              updated_at = now()
-        WHERE id IN ($1, $2)`,
-      [parentId, subAccountId, amount],
+      `WITH ${creditsChange("giver", { account: "$1", credits: "a.credits - $3::int" })},
+            ${creditsChange("taker", { account: "$2", credits: "a.credits + $3::int" })}
+       SELECT (SELECT count(*) FROM giver) + (SELECT count(*) FROM taker) AS changed`,
+      [from.id, to.id, moved],
     );
     return {
       parent: (await findAccount(tx, parentId)) as Account,

@@ -1,5 +1,7 @@
 import type {
   AccountResource,
+  BalanceAlerts,
+  BalanceAlertsResource,
   BatchAccepted,
   BatchData,
   CreatedTokenData,
@@ -87,6 +89,11 @@ export interface Answer<T> {
 export class Salvo {
   readonly account = {
     get: () => this.call<AccountResource>("GET", "/v1/account"),
+    /** The balance thresholds below which a `balance.low` event is sent. */
+    balanceAlerts: () => this.call<BalanceAlertsResource>("GET", "/v1/account/balance-alerts"),
+    /** Replaces the balance thresholds (at most 10, each once; `[]`: none). */
+    setBalanceAlerts: (alerts: BalanceAlerts) =>
+      this.call<BalanceAlertsResource>("PUT", "/v1/account/balance-alerts", alerts),
   };
 
   readonly tokens = {

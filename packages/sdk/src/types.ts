@@ -3,6 +3,7 @@
 // (type-only imports: nothing of them ships).
 import type {
   BATCH_TOTAL_PARTS,
+  balanceAlerts,
   BatchCounter as CoreBatchCounter,
   MessageStatus as CoreMessageStatus,
   creditTransfer,
@@ -36,11 +37,22 @@ export interface AccountAttributes {
     messages_per_second: number | null;
     anti_flood: { max_per_recipient_per_hour: number; max_same_body_per_recipient_per_hour: number };
   };
+  /** Balance alert thresholds, highest first (see `GET /v1/account/balance-alerts`). */
+  balance_alerts: number[];
   created_at: string;
 }
 
 export interface AccountResource {
   data: { id: string; type: "accounts"; attributes: AccountAttributes };
+  links: { self: string };
+}
+
+/** `PUT /v1/account/balance-alerts` (see `balanceAlerts` in @salvo/core). */
+export type BalanceAlerts = z.input<typeof balanceAlerts>;
+
+/** The account's balance alerts: thresholds in credits, highest first, and the balance now. */
+export interface BalanceAlertsResource {
+  data: { type: "balance_alerts"; attributes: { thresholds: number[]; credits: number } };
   links: { self: string };
 }
 
@@ -220,7 +232,7 @@ export interface InboundReplyData {
 }
 
 /** What a webhook can subscribe to. */
-export type WebhookEventType = "dlr" | "mo" | "stop" | "batch.completed";
+export type WebhookEventType = "dlr" | "mo" | "stop" | "batch.completed" | "balance.low";
 
 /** `POST /v1/webhooks` (see `newWebhook` in @salvo/core). */
 export type NewWebhook = z.input<typeof newWebhook>;

@@ -1,7 +1,8 @@
+import { balanceAlerts } from "@salvo/core";
 import type { Account, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
-import { currentAccount } from "../services/account";
+import { currentAccount, setBalanceAlerts } from "../services/account";
 
 /** An account as the API shows it. */
 export function accountResource(account: Account) {
@@ -23,10 +24,22 @@ export function accountResource(account: Account) {
             max_same_body_per_recipient_per_hour: account.floodMaxSameBodyPerHour,
           },
         },
+        balance_alerts: account.balanceAlerts,
         created_at: account.createdAt.toISOString(),
       },
     },
     links: { self: "/v1/account" },
+  };
+}
+
+/** The account's balance alerts as the API shows them. */
+function balanceAlertsResource(account: Account) {
+  return {
+    data: {
+      type: "balance_alerts",
+      attributes: { thresholds: account.balanceAlerts, credits: account.credits },
+    },
+    links: { self: "/v1/account/balance-alerts" },
   };
 }
 
@@ -38,6 +51,26 @@ export function accountRoutes(store: Store): Router {
       handler: async ({ res }) => ({
         status: 200,
         body: accountResource(await currentAccount(store, accountOf(res).id)),
+      }),
+    }),
+  );
+  router.get(
+    "/account/balance-alerts",
+    route({
+      handler: async ({ res }) => ({
+        status: 200,
+        body: balanceAlertsResource(await currentAccount(store, accountOf(res).id)),
+      }),
+    }),
+  );
+  // PUT: the whole list is replaced, so repeating the request changes nothing more.
+  router.put(
+    "/account/balance-alerts",
+    route({
+      body: balanceAlerts,
+      handler: async ({ body, res }) => ({
+        status: 200,
+        body: balanceAlertsResource(await setBalanceAlerts(store, accountOf(res).id, body.thresholds)),
       }),
     }),
   );

@@ -10,3 +10,14 @@ export async function currentAccount(store: Store, accountId: string): Promise<A
   if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
   return account;
 }
+
+/** Replaces the account's balance alerts (see balance.ts in @salvo/db) and returns the account. */
+export async function setBalanceAlerts(
+  store: Store,
+  accountId: string,
+  thresholds: number[],
+): Promise<Account> {
+  const account = await store.accounts.setBalanceAlerts(accountId, thresholds);
+  if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
+  return account;
+}

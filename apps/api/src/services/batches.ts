@@ -1,6 +1,6 @@
 import { type newBatch, newId, segmentCount } from "@salvo/core";
 import type { Account, NewBatch, Store } from "@salvo/db";
-import type { OpenQueue } from "@salvo/queue";
+import { enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
@@ -8,23 +8,34 @@ import type { Idempotency } from "./idempotency";
 /** A batch as requested (`POST /v1/batches`, `POST /v1/send`), parsed. */
 export type BatchRequest = z.output<typeof newBatch>;
 
-/** What accepting a batch needs: where it is stored, and the queue that sends it. */
+/** What accepting a batch needs: where it is stored, the queue that sends it, and the one of its events. */
 export interface BatchIntake {
   store: Store;
   batches: OpenQueue<"batches">;
+  webhooks: OpenQueue<"webhooks">;
   logger: Logger;
   chunkSize: number;
 }
 
 /**
- * Stores a batch (taking its credits) and enqueues its `batches` job. Once
- * stored it is durable: if Redis is down, the scheduled `requeue-stalled-batches` job enqueues it later.
+ * Stores a batch (taking its credits) and enqueues its `batches` job, and the
+ * `balance.low` events its debit wrote. Once stored it is durable: if Redis is
+ * down, the scheduled `requeue-stalled-batches` job enqueues it later, and the
+ * workers' sweep its events.
  */
 export async function submitBatch(
-  { store, batches, logger, chunkSize }: BatchIntake,
+  { store, batches, webhooks, logger, chunkSize }: BatchIntake,
   batch: Omit<NewBatch, "chunkSize">,
 ): Promise<void> {
-  await store.batches.accept({ ...batch, chunkSize });
+  const events = await store.batches.accept({ ...batch, chunkSize });
+  if (events.length > 0) {
+    await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
+      logger.warn(
+        { events: events.length, err: error.message },
+        "webhook events not enqueued; the sweep will",
+      ),
+    );
+  }
   await batches.add({ batchId: batch.id }, { jobId: batch.id }).catch((error: Error) => {
     logger.warn(
       { batchId: batch.id, err: error.message },

@@ -1,7 +1,20 @@
-import { NotFoundError } from "@salvo/core";
+import { balanceAlerts, NotFoundError } from "@salvo/core";
 import type { Account } from "@salvo/db";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
+
+/** Commander parser for balance alert thresholds: `500,100`, or `none`; the API's rules. */
+function thresholds(value: string): number[] {
+  const list =
+    value === "none" ? [] : value.split(",").map((n) => (/^\d+$/.test(n.trim()) ? Number(n) : Number.NaN));
+  const parsed = balanceAlerts.safeParse({ thresholds: list });
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `expected "none" or up to 10 distinct whole numbers of credits, comma-separated (${parsed.error.issues[0]?.message})`,
+    );
+  }
+  return parsed.data.thresholds;
+}
 
 function accountRow(account: Account) {
   return {
@@ -15,6 +28,7 @@ function accountRow(account: Account) {
     default_country: account.defaultCountry,
     flood_max_per_hour: account.floodMaxPerHour,
     flood_max_same_body_per_hour: account.floodMaxSameBodyPerHour,
+    balance_alerts: account.balanceAlerts,
     created_at: account.createdAt.toISOString(),
   };
 }
@@ -105,6 +119,11 @@ export function accountsCommand(): Command {
       "anti-flood: same-body messages per recipient per hour",
       wholeNumber(1, 100_000),
     )
+    .option(
+      "--balance-alerts <list>",
+      'balance alert thresholds, e.g. 500,100 ("none": no alerts); see docs/api.md',
+      thresholds,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -118,14 +137,17 @@ export function accountsCommand(): Command {
           country?: string;
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
+          balanceAlerts?: number[];
           json?: boolean;
         },
       ) => {
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
-        const account = await withStore((store) =>
-          store.accounts.update(id, {
+        // Credits removed may cross balance alerts: their events are written with the
+        // change, and the workers' sweep posts them.
+        const account = await withStore(async (store) => {
+          const updated = await store.accounts.update(id, {
             name: options.name,
             credits: options.credits,
             addCredits: options.addCredits,
@@ -134,8 +156,10 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
-          }),
-        );
+          });
+          if (options.balanceAlerts === undefined) return updated;
+          return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;
+        });
         print(accountRow(account), Boolean(options.json));
       },
     );

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import {
+  easterSunday,
+  FRENCH_MARKETING_HOURS,
+  frenchPublicHolidays,
+  isWithinSendingHours,
+  nextSendingOpening,
+  type SendingHours,
+  sendingHoursSchema,
+  sendingWindowAt,
+  withOptOutMention,
+} from "../src/sending-hours";
+
+describe("easterSunday", () => {
+  it.each([
+    [2024, 3, 31],
+    [2025, 4, 20],
+    [2026, 4, 5],
+    [2027, 3, 28],
+    [2028, 4, 16],
+    [2038, 4, 25],
+    [2285, 3, 22],
+  ])("%i: %i/%i", (year, month, day) => {
+    expect(easterSunday(year)).toEqual({ month, day });
+  });
+});
+
+describe("frenchPublicHolidays", () => {
+  it("lists the eleven holidays, the moving ones from Easter", () => {
+    expect(frenchPublicHolidays(2026)).toEqual([
+      "2026-01-01",
+      "2026-04-06", // Easter Monday
+      "2026-05-01",
+      "2026-05-08",
+      "2026-05-14", // Ascension
+      "2026-05-25", // Whit Monday
+      "2026-07-14",
+      "2026-08-15",
+      "2026-11-01",
+      "2026-11-11",
+      "2026-12-25",
+    ]);
+    // Ascension on 1 May's day in 2008: still eleven entries, one date twice.
+    expect(frenchPublicHolidays(2008)).toContain("2008-05-01");
+    expect(
+      frenchPublicHolidays(2027).filter((d) => ["2027-03-29", "2027-05-06", "2027-05-17"].includes(d)),
+    ).toHaveLength(3);
+  });
+});
+
+const paris = (iso: string) => new Date(`${iso}+01:00`); // winter time
+const parisSummer = (iso: string) => new Date(`${iso}+02:00`);
+
+describe("French marketing hours", () => {
+  const hours = FRENCH_MARKETING_HOURS;
+
+  it("are open 08:00–20:00 Monday to Saturday, Paris time", () => {
+    expect(isWithinSendingHours(paris("2026-12-07T08:00:00"), hours)).toBe(true); // Monday
+    expect(isWithinSendingHours(paris("2026-12-07T19:59:59"), hours)).toBe(true);
+    expect(isWithinSendingHours(paris("2026-12-07T20:00:00"), hours)).toBe(false);
+    expect(isWithinSendingHours(paris("2026-12-07T07:59:59"), hours)).toBe(false);
+    expect(isWithinSendingHours(paris("2026-12-12T12:00:00"), hours)).toBe(true); // Saturday
+    expect(isWithinSendingHours(paris("2026-12-13T12:00:00"), hours)).toBe(false); // Sunday
+  });
+
+  it("open next at 08:00 the next working day, skipping Sundays and holidays", () => {
+    // Saturday evening → Monday 08:00.
+    expect(nextSendingOpening(paris("2026-12-12T21:00:00"), hours)).toEqual(paris("2026-12-14T08:00:00"));
+    // Christmas Eve evening (Thursday) → Saturday 26th (25th is a holiday).
+    expect(nextSendingOpening(paris("2026-12-24T20:30:00"), hours)).toEqual(paris("2026-12-26T08:00:00"));
+    // Easter weekend 2026: Saturday evening → Sunday → Easter Monday → Tuesday 7 April.
+    expect(nextSendingOpening(parisSummer("2026-04-04T20:00:00"), hours)).toEqual(
+      parisSummer("2026-04-07T08:00:00"),
+    );
+    // Ascension (Thursday 14 May 2026) and Whit Monday (25 May).
+    expect(isWithinSendingHours(parisSummer("2026-05-14T10:00:00"), hours)).toBe(false);
+    expect(nextSendingOpening(parisSummer("2026-05-24T09:00:00"), hours)).toEqual(
+      parisSummer("2026-05-26T08:00:00"),
+    );
+    // Early morning the same day.
+    expect(nextSendingOpening(paris("2026-12-07T06:15:00"), hours)).toEqual(paris("2026-12-07T08:00:00"));
+  });
+
+  it("give the window's end while open", () => {
+    const at = paris("2026-12-07T10:00:00");
+    expect(sendingWindowAt(at, hours)).toEqual({ open: at, closes: paris("2026-12-07T20:00:00") });
+  });
+
+  it("follow the time zone across daylight saving changes", () => {
+    // 29 March 2026, clocks go forward in Paris; Monday 30th opens at 08:00 summer time.
+    expect(nextSendingOpening(paris("2026-03-28T20:00:00"), hours)).toEqual(
+      parisSummer("2026-03-30T08:00:00"),
+    );
+    // 20:00 in Paris is 19:00 UTC in winter, 18:00 UTC in summer.
+    expect(isWithinSendingHours(new Date("2026-07-01T18:30:00Z"), hours)).toBe(false);
+    expect(isWithinSendingHours(new Date("2026-12-01T18:30:00Z"), hours)).toBe(true);
+  });
+});
+
+describe("an account's own hours", () => {
+  const hours: SendingHours = {
+    time_zone: "America/New_York",
+    windows: [
+      { days: [1, 2, 3, 4, 5], from: "09:00", to: "12:00" },
+      { days: [1, 2, 3, 4, 5], from: "14:00", to: "18:00" },
+      { days: [7], from: "00:00", to: "24:00" },
+    ],
+    holidays: "none",
+  };
+
+  it("take several windows a day and a whole day", () => {
+    const ny = (iso: string) => new Date(`${iso}-05:00`);
+    expect(nextSendingOpening(ny("2026-12-07T12:30:00"), hours)).toEqual(ny("2026-12-07T14:00:00"));
+    expect(isWithinSendingHours(ny("2026-12-13T03:00:00"), hours)).toBe(true); // Sunday
+    expect(sendingWindowAt(ny("2026-12-13T03:00:00"), hours).closes).toEqual(ny("2026-12-14T00:00:00"));
+    // French holidays do not apply: Christmas is a Friday like any other.
+    expect(isWithinSendingHours(ny("2026-12-25T10:00:00"), hours)).toBe(true);
+  });
+
+  it("are validated", () => {
+    expect(sendingHoursSchema.safeParse(hours).success).toBe(true);
+    const bad = (change: Record<string, unknown>) =>
+      sendingHoursSchema.safeParse({ ...hours, ...change }).success;
+    expect(bad({ time_zone: "Mars/Olympus" })).toBe(false);
+    expect(bad({ windows: [] })).toBe(false);
+    expect(bad({ windows: [{ days: [1], from: "18:00", to: "09:00" }] })).toBe(false);
+    expect(bad({ windows: [{ days: [], from: "09:00", to: "18:00" }] })).toBe(false);
+    expect(bad({ windows: [{ days: [8], from: "09:00", to: "18:00" }] })).toBe(false);
+    expect(bad({ windows: [{ days: [1, 1], from: "09:00", to: "18:00" }] })).toBe(false);
+    expect(bad({ windows: [{ days: [1], from: "9:00", to: "18:00" }] })).toBe(false);
+    expect(bad({ holidays: "US" })).toBe(false);
+  });
+});
+
+describe("withOptOutMention", () => {
+  const mention = "STOP au 36180";
+
+  it("appends the mention on a line of its own", () => {
+    expect(withOptOutMention("Soldes -50% ce week-end", mention)).toBe(
+      "Soldes -50% ce week-end\nSTOP au 36180",
+    );
+  });
+
+  it("puts it in place of each <-stop->", () => {
+    expect(withOptOutMention("Soldes ! <-stop->", mention)).toBe("Soldes ! STOP au 36180");
+    expect(withOptOutMention("A <-STOP-> B <-stop->", mention)).toBe("A STOP au 36180 B STOP au 36180");
+  });
+
+  it("keeps a body that already has one", () => {
+    for (const body of [
+      "Promo. STOP au 36180",
+      "Promo\nStop SMS 36111",
+      "Promo, stop: 36229",
+      "promo stop au 36180",
+    ]) {
+      expect(withOptOutMention(body, mention)).toBe(body);
+    }
+  });
+
+  it("appends when STOP is only a word of the text", () => {
+    expect(withOptOutMention("Ne manquez pas notre stop-trottoir", mention)).toBe(
+      "Ne manquez pas notre stop-trottoir\nSTOP au 36180",
+    );
+  });
+
+  it("changes nothing without a mention", () => {
+    expect(withOptOutMention("Promo <-stop->", "")).toBe("Promo <-stop->");
+  });
+});
