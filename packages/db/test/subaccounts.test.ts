@@ -1,6 +1,7 @@
 // The sub-accounts repository on a real PostgreSQL: usage counted by calendar
 // month in UTC whatever the session's time zone, and transfers that keep the sum
 // of two balances under concurrent batches (the API's tests cover the routes).
+import { newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSql } from "../src/sql";
 import { createStore, type Store } from "../src/store";
@@ -68,6 +69,41 @@ describe("usage", () => {
     } finally {
       await Promise.all([kiritimati.close(), sql.end()]);
     }
+  });
+});
+
+describe("balance alerts", () => {
+  /** The thresholds of the account's `balance.low` events, oldest first. */
+  async function crossed(accountId: string): Promise<number[]> {
+    const rows = await testDb.query<{ payload: string }>(
+      "SELECT payload FROM webhook_events WHERE account_id = $1 AND type = 'balance.low' ORDER BY created_at, id",
+      [accountId],
+    );
+    return rows.map((row) => (JSON.parse(row.payload) as { data: { threshold: number } }).data.threshold);
+  }
+
+  it("are raised by the side giving credits: the parent at creation and transfers in, the sub-account moving them back", async () => {
+    /** Subscribes a webhook of the account to `balance.low`: events are written for subscribers only. */
+    const subscribe = (accountId: string) =>
+      store.webhooks.create({
+        id: newId("whk"),
+        accountId,
+        url: "https://example.com/events",
+        events: ["balance.low"],
+        secret: "sealed",
+      });
+    const { account: parent } = await store.accounts.create({ name: "Reseller", credits: 1_000 });
+    await store.accounts.setBalanceAlerts(parent.id, [500, 100]);
+    await subscribe(parent.id);
+    const sub = await store.subAccounts.create(parent.id, { name: "Shop", credits: 600 }); // 1,000 → 400: crosses 500
+    expect(sub.balanceAlerts).toEqual([]);
+    await store.accounts.setBalanceAlerts(sub.id, [50]);
+    await subscribe(sub.id);
+    await store.subAccounts.transferCredits(parent.id, sub.id, 1); // 400 → 399: nothing more
+    await store.subAccounts.transferCredits(parent.id, sub.id, 300); // 399 → 99: crosses 100
+    await store.subAccounts.transferCredits(parent.id, sub.id, -860); // sub 901 → 41: crosses 50
+    expect(await crossed(parent.id)).toEqual([500, 100]);
+    expect(await crossed(sub.id)).toEqual([50]);
   });
 });
 
