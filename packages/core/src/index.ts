@@ -42,12 +42,14 @@ export {
   NUL,
   newBatch,
   newListedNumbers,
+  newSender,
   newSms,
   newToken,
   newWebhook,
   type Recipient,
   sender,
 } from "./requests";
+export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { isStopKeyword } from "./stop-keywords";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";

@@ -2,9 +2,10 @@ import type { Account, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
 import { currentAccount } from "../services/account";
+import { requiresRegisteredSender } from "../services/senders";
 
 /** An account as the API shows it. */
-function accountResource(account: Account) {
+function accountResource(account: Account, requireRegisteredSenderByDefault: boolean) {
   return {
     data: {
       id: account.id,
@@ -21,6 +22,7 @@ function accountResource(account: Account) {
             max_same_body_per_recipient_per_hour: account.floodMaxSameBodyPerHour,
           },
         },
+        require_registered_sender: requiresRegisteredSender(account, requireRegisteredSenderByDefault),
         created_at: account.createdAt.toISOString(),
       },
     },
@@ -28,14 +30,18 @@ function accountResource(account: Account) {
   };
 }
 
-export function accountRoutes(store: Store): Router {
+/** `GET /v1/account`; `requireRegisteredSenderByDefault` is the install's REQUIRE_REGISTERED_SENDER. */
+export function accountRoutes(store: Store, requireRegisteredSenderByDefault: boolean): Router {
   const router = Router();
   router.get(
     "/account",
     route({
       handler: async ({ res }) => ({
         status: 200,
-        body: accountResource(await currentAccount(store, accountOf(res).id)),
+        body: accountResource(
+          await currentAccount(store, accountOf(res).id),
+          requireRegisteredSenderByDefault,
+        ),
       }),
     }),
   );

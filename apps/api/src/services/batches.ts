@@ -4,6 +4,7 @@ import type { OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
+import { checkSender } from "./senders";
 
 /** A batch as requested (`POST /v1/batches`, `POST /v1/send`), parsed. */
 export type BatchRequest = z.output<typeof newBatch>;
@@ -14,6 +15,8 @@ export interface BatchIntake {
   batches: OpenQueue<"batches">;
   logger: Logger;
   chunkSize: number;
+  /** The install's default for accounts without a `require_registered_sender` of their own. */
+  requireRegisteredSender: boolean;
 }
 
 /**
@@ -40,6 +43,7 @@ export async function createBatch(
   request: BatchRequest,
   idempotency: Idempotency,
 ): Promise<string> {
+  await checkSender(intake, account, request.from, "from");
   const id = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id,
