@@ -5,7 +5,9 @@ import type {
   BATCH_TOTAL_PARTS,
   BatchCounter as CoreBatchCounter,
   MessageStatus as CoreMessageStatus,
+  SenderState as CoreSenderState,
   newBatch,
+  newSender,
   newSms,
   newToken,
   newWebhook,
@@ -32,6 +34,8 @@ export interface AccountAttributes {
     messages_per_second: number | null;
     anti_flood: { max_per_recipient_per_hour: number; max_same_body_per_recipient_per_hour: number };
   };
+  /** Sends only from approved senders (`SENDER_NOT_ALLOWED` otherwise). */
+  require_registered_sender: boolean;
   created_at: string;
 }
 
@@ -234,5 +238,24 @@ export interface WebhookAttemptData {
     duration_ms: number;
     error: string | null;
     attempted_at: string;
+  };
+}
+
+/** `POST /v1/senders`: a sender id to register. */
+export type NewSender = z.input<typeof newSender>;
+
+/** `pending` until an operator decides: `approved`, or `refused` with a `reason`. */
+export type SenderState = CoreSenderState;
+
+export interface SenderData {
+  id: string;
+  type: "senders";
+  attributes: {
+    sender: string;
+    state: SenderState;
+    /** The operator's reason, when refused; null otherwise. */
+    reason: string | null;
+    created_at: string;
+    decided_at: string | null;
   };
 }

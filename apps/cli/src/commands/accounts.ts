@@ -1,6 +1,6 @@
 import { NotFoundError } from "@salvo/core";
 import type { Account } from "@salvo/db";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
 
 function accountRow(account: Account) {
@@ -13,8 +13,17 @@ function accountRow(account: Account) {
     default_country: account.defaultCountry,
     flood_max_per_hour: account.floodMaxPerHour,
     flood_max_same_body_per_hour: account.floodMaxSameBodyPerHour,
+    // null: the API's REQUIRE_REGISTERED_SENDER decides.
+    require_registered_sender: account.requireRegisteredSender ?? "default",
     created_at: account.createdAt.toISOString(),
   };
+}
+
+/** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
+function onOffDefault(value: string): boolean | null {
+  const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
+  if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
+  return choices[value] as boolean | null;
 }
 
 export function accountsCommand(): Command {
@@ -95,6 +104,11 @@ export function accountsCommand(): Command {
       "anti-flood: same-body messages per recipient per hour",
       wholeNumber(1, 100_000),
     )
+    .option(
+      "--require-registered-sender <on|off|default>",
+      "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
+      onOffDefault,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -108,6 +122,7 @@ export function accountsCommand(): Command {
           country?: string;
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
+          requireRegisteredSender?: boolean | null;
           json?: boolean;
         },
       ) => {
@@ -124,6 +139,7 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
+            requireRegisteredSender: options.requireRegisteredSender,
           }),
         );
         print(accountRow(account), Boolean(options.json));
