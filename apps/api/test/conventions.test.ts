@@ -398,6 +398,7 @@ describe("account", () => {
             messages_per_second: null,
             anti_flood: { max_per_recipient_per_hour: 20, max_same_body_per_recipient_per_hour: 6 },
           },
+          require_registered_sender: false,
           created_at: expect.any(String),
         },
       },

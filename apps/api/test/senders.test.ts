@@ -211,3 +211,42 @@ describe.each(Object.entries(SENDS))("%s with require_registered_sender", (_rout
     expect(await t.count("batches", { account_id: accountId })).toBe(3);
   });
 });
+
+describe("REQUIRE_REGISTERED_SENDER=true (the install's default)", () => {
+  let strict: TestApi;
+  beforeAll(async () => {
+    strict = await startTestApi({ REQUIRE_REGISTERED_SENDER: "true", AUTH_CACHE_MS: "0" });
+  });
+  afterAll(() => strict?.stop());
+
+  it("holds accounts without a setting of their own to it; an account set off is not", async () => {
+    const held = await strict.newAccount(FAST);
+    expect((await held.client.account.get()).body.data.attributes.require_registered_sender).toBe(true);
+    const error = await refusal(held.client.sms.send({ from: "ACME", to: NUMBER, body: "hello" }));
+    expect([error.status, error.code, error.field]).toEqual([400, "SENDER_NOT_ALLOWED", "from"]);
+    expect(await strict.count("batches", { account_id: held.accountId })).toBe(0);
+
+    const free = await strict.newAccount(FAST);
+    const run = await runSalvo(
+      { DATABASE_URL: strict.env.DATABASE_URL },
+      "accounts",
+      "update",
+      free.accountId,
+      "--require-registered-sender",
+      "off",
+      "--json",
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({ require_registered_sender: false });
+    expect((await free.client.account.get()).body.data.attributes.require_registered_sender).toBe(false);
+    expect((await free.client.sms.send({ from: "ACME", to: NUMBER, body: "hello" })).status).toBe(202);
+  });
+
+  it("refuses a setting other than on, off or default, changing nothing", async () => {
+    const { accountId } = await strict.newAccount(FAST);
+    const env = { DATABASE_URL: strict.env.DATABASE_URL };
+    const run = await runSalvo(env, "accounts", "update", accountId, "--require-registered-sender", "yes");
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("expected on, off or default");
+    expect((await strict.store.accounts.find(accountId))?.requireRegisteredSender).toBeNull();
+  });
+});
