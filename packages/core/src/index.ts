@@ -49,7 +49,7 @@ export {
   type Recipient,
   sender,
 } from "./requests";
-export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
+export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export { isStopKeyword } from "./stop-keywords";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";

@@ -35,4 +35,3 @@ export function senderProblem(sender: string): string | null {
     return "a sender name has letters A-Z and digits only (no spaces, punctuation or accents), as the send routes' from";
   return null;
 }
-

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_COLUMNS, API_TOKEN_COLUMNS, BATCH_COLUMNS, MESSAGE_COLUMNS, SENDER_COLUMNS } from "../src/rows";
+import {
+  ACCOUNT_COLUMNS,
+  API_TOKEN_COLUMNS,
+  BATCH_COLUMNS,
+  MESSAGE_COLUMNS,
+  SENDER_COLUMNS,
+} from "../src/rows";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;

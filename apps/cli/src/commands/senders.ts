@@ -16,7 +16,9 @@ function senderRow(sender: Sender) {
 
 /** `salvo senders`: the operator's side of sender registration (accounts ask with POST /v1/senders). */
 export function sendersCommand(): Command {
-  const senders = new Command("senders").description("list, approve and refuse the sender ids accounts ask for");
+  const senders = new Command("senders").description(
+    "list, approve and refuse the sender ids accounts ask for",
+  );
 
   senders
     .command("list")
