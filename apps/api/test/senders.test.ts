@@ -118,6 +118,9 @@ describe("salvo senders", () => {
     const good = (await a.client.senders.request({ sender: "GOOD" })).body.data;
     const bad = (await a.client.senders.request({ sender: "BANK" })).body.data;
     const other = (await b.client.senders.request({ sender: "OTHER" })).body.data;
+    const hook = { url: "http://127.0.0.1:9/hook", events: ["sender.approved", "sender.refused"] as const };
+    const webhook = (await a.client.webhooks.create({ ...hook, events: [...hook.events] })).body.data;
+    await b.client.webhooks.create({ ...hook, events: [...hook.events] });
 
     const pendingOfA = await salvo("senders", "list", "--pending", "--account", a.accountId);
     expect(pendingOfA.map((s: { id: string }) => s.id)).toEqual([good.id, bad.id]);
@@ -139,6 +142,24 @@ describe("salvo senders", () => {
     expect(seen.GOOD).toMatchObject({ state: "approved", reason: null });
     expect(seen.BANK).toMatchObject({ state: "refused", reason });
     expect(seen.GOOD?.decided_at).not.toBeNull();
+
+    // One event per decision, for the account's webhook only, written with the decision.
+    const events = await t.rows<{ webhookId: string; type: string; payload: string; state: string }>(
+      "webhook_events",
+      { account_id: a.accountId },
+      "created_at, id",
+    );
+    expect(events.map((e) => [e.webhookId, e.type, e.state])).toEqual([
+      [webhook.id, "sender.approved", "pending"],
+      [webhook.id, "sender.refused", "pending"],
+    ]);
+    const refusedEvent = JSON.parse(events[1]?.payload ?? "{}");
+    expect(refusedEvent).toEqual({
+      type: "sender.refused",
+      timestamp: expect.any(String),
+      data: { id: bad.id, sender: "BANK", state: "refused", reason, decided_at: seen.BANK?.decided_at },
+    });
+    expect(await t.count("webhook_events", { account_id: b.accountId })).toBe(0);
   });
 
   it("refuses an unknown id and an empty reason, changing nothing", async () => {

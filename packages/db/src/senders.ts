@@ -1,4 +1,5 @@
 import { NotFoundError, newId, type SenderState } from "@salvo/core";
+import { eventFanOut, isoTimestamp } from "./outbox";
 import { accountPage } from "./page";
 import { SENDER_COLUMNS, type Sender } from "./rows";
 import { type Queryable, selectList } from "./sql";
@@ -91,14 +92,26 @@ export async function listAllSenders(
   return rows;
 }
 
-/** An operator's decision on a sender (a new one replaces the last); returns it as stored. */
+/**
+ * An operator's decision on a sender (a new one replaces the last); returns it
+ * as stored. Its `sender.approved` or `sender.refused` event is written in the
+ * same statement, for the account's webhooks that subscribe to it.
+ */
 export async function decideSender(
   sql: Queryable,
   id: string,
   decision: { state: "approved" } | { state: "refused"; reason: string },
 ): Promise<Sender> {
   const { rows } = await sql.query<Sender>(
-    `UPDATE senders SET state = $2, reason = $3, decided_at = now() WHERE id = $1 RETURNING ${SENDER}`,
+    `WITH decided AS (
+       UPDATE senders SET state = $2, reason = $3, decided_at = now() WHERE id = $1 RETURNING *
+     ), source AS (
+       SELECT account_id, json_build_object(
+                'id', id, 'sender', sender, 'state', state, 'reason', reason,
+                'decided_at', ${isoTimestamp("decided_at")}) AS data
+         FROM decided
+     ), written AS (${eventFanOut(`sender.${decision.state}`, "source")})
+     SELECT ${SENDER} FROM decided`,
     [id, decision.state, decision.state === "refused" ? decision.reason : null],
   );
   if (!rows[0]) throw new NotFoundError(`No sender ${id}.`);

@@ -25,6 +25,9 @@ function migrationsHash(): string {
   return hash.digest("hex").slice(0, 12);
 }
 
+/** A template of another migration set is dropped once it is this old (see migratedTemplate). */
+const STALE_TEMPLATE_SECONDS = 24 * 3600;
+
 /**
  * The name of a database holding every migration, built with `prisma migrate
  * deploy` the first time (under an advisory lock, so parallel test files wait for
@@ -41,12 +44,20 @@ export async function migratedTemplate(): Promise<string> {
       await dropDatabase(testServerUrl, building);
       await migrateDatabase(withDatabase(testServerUrl, building), { quiet: true });
       await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
-      // Templates of older migration sets are of no further use.
-      const stale = await client.query(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'salvo\\_tpl\\_%' AND datname <> $1",
+      await client.query(`COMMENT ON DATABASE ${name} IS 'built ${Math.floor(Date.now() / 1000)}'`);
+      // Templates of other migration sets are of no further use once they are old:
+      // a younger one may be another checkout's (a branch with a new migration)
+      // whose tests are copying it right now.
+      const others = await client.query(
+        `SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database
+          WHERE datname LIKE 'salvo\\_tpl\\_%' AND datname <> $1`,
         [name],
       );
-      for (const row of stale.rows as { datname: string }[]) await dropDatabase(testServerUrl, row.datname);
+      const cutoff = Date.now() / 1000 - STALE_TEMPLATE_SECONDS;
+      for (const row of others.rows as { datname: string; comment: string | null }[]) {
+        const built = Number(/^built (\d+)$/.exec(row.comment ?? "")?.[1] ?? 0);
+        if (built < cutoff) await dropDatabase(testServerUrl, row.datname);
+      }
     } finally {
       await client.query("SELECT pg_advisory_unlock(hashtext('salvo_test_template'))");
     }

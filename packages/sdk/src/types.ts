@@ -198,7 +198,13 @@ export interface InboundReplyData {
 }
 
 /** What a webhook can subscribe to. */
-export type WebhookEventType = "dlr" | "mo" | "stop" | "batch.completed";
+export type WebhookEventType =
+  | "dlr"
+  | "mo"
+  | "stop"
+  | "batch.completed"
+  | "sender.approved"
+  | "sender.refused";
 
 /** `POST /v1/webhooks` (see `newWebhook` in @salvo/core). */
 export type NewWebhook = z.input<typeof newWebhook>;
