@@ -133,6 +133,14 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/v1/webhooks/:id/enable", auth: true },
   { method: "GET", path: "/v1/webhooks/:id/deliveries", auth: true, paged: true },
   { method: "GET", path: "/v1/replies", auth: true, paged: true },
+  {
+    method: "POST",
+    path: "/v1/senders",
+    auth: true,
+    body: { valid: { sender: "ACME" }, fields: { sender: "string" } },
+  },
+  { method: "GET", path: "/v1/senders", auth: true, paged: true },
+  { method: "DELETE", path: "/v1/senders/:id", auth: true },
 ];
 
 const withBody = ENDPOINTS.filter((e) => e.body !== undefined);
