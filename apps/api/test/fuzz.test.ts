@@ -47,7 +47,7 @@ afterAll(() => t?.stop());
 type FieldKind = "string" | "array" | "boolean";
 
 interface Endpoint {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** As registered, `:name` for a path parameter. */
   path: string;
   auth: boolean;
@@ -82,6 +82,13 @@ const ENDPOINTS: Endpoint[] = [
     },
   },
   { method: "GET", path: "/v1/account", auth: true },
+  { method: "GET", path: "/v1/account/balance-alerts", auth: true },
+  {
+    method: "PUT",
+    path: "/v1/account/balance-alerts",
+    auth: true,
+    body: { valid: { thresholds: [500, 100] }, fields: { thresholds: "array" } },
+  },
   { method: "GET", path: "/v1/tokens", auth: true, paged: true },
   {
     method: "POST",
@@ -133,6 +140,14 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/v1/webhooks/:id/enable", auth: true },
   { method: "GET", path: "/v1/webhooks/:id/deliveries", auth: true, paged: true },
   { method: "GET", path: "/v1/replies", auth: true, paged: true },
+  {
+    method: "POST",
+    path: "/v1/senders",
+    auth: true,
+    body: { valid: { sender: "ACME" }, fields: { sender: "string" } },
+  },
+  { method: "GET", path: "/v1/senders", auth: true, paged: true },
+  { method: "DELETE", path: "/v1/senders/:id", auth: true },
 ];
 
 const withBody = ENDPOINTS.filter((e) => e.body !== undefined);
@@ -937,7 +952,7 @@ describe("request limits", () => {
       // 10 GB announced and never sent: refused on the announcement alone.
       const declared = await rawConnection(t.api.url, (socket) => {
         socket.write(
-          `POST ${endpoint.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          `${endpoint.method} ${endpoint.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
             `Content-Type: application/json\r\nContent-Length: ${10 * 1024 ** 3}\r\n\r\n{"x":"`,
         );
       });

@@ -43,6 +43,7 @@ export {
   NUL,
   newBatch,
   newListedNumbers,
+  newSender,
   newSms,
   newToken,
   newWebhook,
@@ -50,6 +51,7 @@ export {
   sender,
 } from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
+export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export {
   FRENCH_MARKETING_HOURS,
   frenchPublicHolidays,
