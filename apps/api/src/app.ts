@@ -17,6 +17,7 @@ import { numberListRoutes } from "./routes/number-lists";
 import { providerCallbackRoutes } from "./routes/providers";
 import { replyRoutes } from "./routes/replies";
 import { sendRoutes } from "./routes/send";
+import { senderRoutes } from "./routes/senders";
 import { smsRoutes } from "./routes/sms";
 import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
@@ -66,7 +67,14 @@ export function createApp({
   app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, deliveries, logger }));
 
   const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
-  const intake = { store, batches, webhooks, logger, chunkSize: env.BATCH_CHUNK_SIZE };
+  const intake = {
+    store,
+    batches,
+    webhooks,
+    logger,
+    chunkSize: env.BATCH_CHUNK_SIZE,
+    requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
+  };
   const v1 = express.Router();
   v1.use(
     authenticate(store, tokens),
@@ -74,9 +82,9 @@ export function createApp({
     idempotencyKeys({ store, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
   );
   v1.use(
-    accountRoutes(store),
+    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER),
     tokenRoutes(store, tokens),
-    subAccountRoutes(store, tokens),
+    subAccountRoutes(store, tokens, env.REQUIRE_REGISTERED_SENDER),
     batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES }),
     smsRoutes(intake),
     sendRoutes({
@@ -93,6 +101,7 @@ export function createApp({
       secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS),
     }),
     replyRoutes(store),
+    senderRoutes(store),
   );
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);

@@ -36,6 +36,11 @@ const schema = z.object({
   SEND_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(120_000),
   /** How long a request waits for another one with its Idempotency-Key to finish, before answering 409. */
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Whether accounts send from approved senders only (POST /v1/senders), unless an
+   * account's own setting says otherwise. Off by default: registration is recommended, not required.
+   */
+  REQUIRE_REGISTERED_SENDER: z.stringbool().default(false),
   /** The workers' connectors: the API takes their providers' callbacks at /v1/providers/<connector>/…. */
   ...connectorEnv,
 });

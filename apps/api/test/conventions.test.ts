@@ -399,6 +399,7 @@ describe("account", () => {
             anti_flood: { max_per_recipient_per_hour: 20, max_same_body_per_recipient_per_hour: 6 },
           },
           balance_alerts: [],
+          require_registered_sender: false,
           created_at: expect.any(String),
         },
       },

@@ -120,6 +120,11 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     expect(good.status).toBe(201);
     return path;
   },
+  SENDER_NOT_ALLOWED: async () => {
+    const strict = await t.newAccount();
+    await t.store.accounts.update(strict.accountId, { requireRegisteredSender: true });
+    return call("POST", "/v1/sms", { token: strict.token, body: sms() });
+  },
   UNAUTHORIZED: () => call("GET", "/v1/account", { token: null }),
   NOT_ENOUGH_CREDITS: async () => {
     const poor = await t.newAccount({ credits: 0 });

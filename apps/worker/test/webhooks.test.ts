@@ -372,6 +372,23 @@ describe("delivery, retries and the sweep", () => {
     );
     expect(t.receiver.to("/swept")).toHaveLength(1);
   });
+
+  it("posts an operator's decision on a sender (written by the CLI, never enqueued: the sweep sends it)", async () => {
+    const who = await subscribe(t.stack, t.receiver, "/senders", ["sender.approved", "sender.refused"]);
+    const sender = (await who.client.senders.request({ sender: "ACME" })).body.data;
+    await t.stack.store.senders.decide(sender.id, { state: "approved" });
+    const [request] = await waitFor("the sender.approved event", () => {
+      const got = t.receiver.to("/senders");
+      return got.length > 0 && got;
+    });
+    const event = verified(who, request as Received);
+    expect(event).toMatchObject({
+      type: "sender.approved",
+      data: { id: sender.id, sender: "ACME", state: "approved", reason: null },
+    });
+    const listed = (await who.client.senders.list()).body.data[0];
+    expect(event.data.decided_at).toBe(listed?.attributes.decided_at);
+  });
 });
 
 describe("a webhook that fails for too long", () => {

@@ -39,6 +39,18 @@ export class BadRequestError extends SalvoError {
   }
 }
 
+/** The account requires registered senders, and this one is not approved for it. */
+export class SenderNotAllowedError extends SalvoError {
+  constructor(sender: string, field: string) {
+    super(
+      "SENDER_NOT_ALLOWED",
+      400,
+      `${field}: ${JSON.stringify(sender)} is not an approved sender of this account, which sends from approved senders only (register it with POST /v1/senders).`,
+      field,
+    );
+  }
+}
+
 export class NotEnoughCreditsError extends SalvoError {
   constructor(description = "The account does not have enough credits.") {
     super("NOT_ENOUGH_CREDITS", 402, description);

@@ -44,6 +44,7 @@ export {
   NUL,
   newBatch,
   newListedNumbers,
+  newSender,
   newSms,
   newSubAccount,
   newToken,
@@ -52,6 +53,7 @@ export {
   sender,
 } from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
+export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export {
   FRENCH_MARKETING_HOURS,
   frenchPublicHolidays,

@@ -2,6 +2,7 @@
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
 import { isCountryCode } from "./phone";
+import { senderProblem } from "./senders";
 import { WEBHOOK_EVENT_TYPES } from "./webhook-events";
 
 /**
@@ -82,6 +83,14 @@ const recipients = z
 export const sender = z
   .string()
   .regex(/^(?:[A-Za-z0-9]{1,11}|\+?[0-9]{1,15})$/, "1 to 11 letters and digits, or up to 15 digits");
+
+/** The body of `POST /v1/senders`: a sender id to register (see `senderProblem`). */
+export const newSender = z.strictObject({
+  sender: z.string().superRefine((text, ctx) => {
+    const problem = senderProblem(text);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+});
 
 /** A message text as sent: 1 to 1,600 characters, no NUL. */
 const messageBody = z

@@ -82,6 +82,8 @@ export interface AccountChanges {
   defaultCountry?: string;
   floodMaxPerHour?: number;
   floodMaxSameBodyPerHour?: number;
+  /** Only approved senders may send; null: the install's default. */
+  requireRegisteredSender?: boolean | null;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;

@@ -6,7 +6,16 @@ export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
 export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
-export type { Account, ApiToken, Batch, BatchStatus, BatchType, Message, MessageStatus } from "./rows";
+export type {
+  Account,
+  ApiToken,
+  Batch,
+  BatchStatus,
+  BatchType,
+  Message,
+  MessageStatus,
+  Sender,
+} from "./rows";
 export { redactUrl } from "./server";
 export { createStore, type Repositories, type Store, type StoreOptions } from "./store";
 export type { SubAccount } from "./subaccounts";

@@ -2,7 +2,7 @@
 // source of truth for the tables; these types name the columns repositories
 // read, and test/rows.test.ts fails when a table gains or loses a column that
 // its type does not follow.
-import { BATCH_COUNTER_NAMES, type BatchCounter, type MessageStatus } from "@salvo/core";
+import { BATCH_COUNTER_NAMES, type BatchCounter, type MessageStatus, type SenderState } from "@salvo/core";
 
 export interface Account {
   id: string;
@@ -19,6 +19,8 @@ export interface Account {
   floodMaxSameBodyPerHour: number;
   /** Balance alerts: thresholds, distinct, highest first (see balance.ts). */
   balanceAlerts: number[];
+  /** Only approved senders may send; null: the install's default (REQUIRE_REGISTERED_SENDER). */
+  requireRegisteredSender: boolean | null;
   /** The account that owns this one (a sub-account); null for a top-level account. */
   parentId: string | null;
   createdAt: Date;
@@ -35,6 +37,7 @@ export const ACCOUNT_COLUMNS = {
   floodMaxPerHour: "flood_max_per_hour",
   floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
   balanceAlerts: "balance_alerts",
+  requireRegisteredSender: "require_registered_sender",
   parentId: "parent_id",
   createdAt: "created_at",
   updatedAt: "updated_at",
@@ -146,3 +149,25 @@ export const MESSAGE_COLUMNS = {
   doneAt: "done_at",
   providerCode: "provider_code",
 } as const satisfies Record<keyof Message, string>;
+
+/** A sender id an account asked to register, and what an operator decided. */
+export interface Sender {
+  id: string;
+  accountId: string;
+  sender: string;
+  state: SenderState;
+  /** Why an operator refused it; null otherwise. */
+  reason: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+export const SENDER_COLUMNS = {
+  id: "id",
+  accountId: "account_id",
+  sender: "sender",
+  state: "state",
+  reason: "reason",
+  createdAt: "created_at",
+  decidedAt: "decided_at",
+} as const satisfies Record<keyof Sender, string>;

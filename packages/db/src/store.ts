@@ -45,6 +45,14 @@ import {
   recordJudgedMessages,
   saveJudgments,
 } from "./pipeline";
+import {
+  decideSender,
+  deleteSender,
+  isApprovedSender,
+  listAllSenders,
+  listSenders,
+  requestSender,
+} from "./senders";
 import { createSql, inTransaction, type Queryable } from "./sql";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
@@ -129,6 +137,15 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       add: bind(sql, addToList),
       remove: bind(sql, removeFromList),
       list: bind(sql, listNumbers),
+    },
+    /** Sender ids accounts asked to register, and operators' decisions. */
+    senders: {
+      request: bind(sql, requestSender),
+      list: bind(sql, listSenders),
+      delete: bind(sql, deleteSender),
+      isApproved: bind(sql, isApprovedSender),
+      listAll: bind(sql, listAllSenders),
+      decide: bind(sql, decideSender),
     },
     webhooks: {
       create: bind(sql, createWebhook),

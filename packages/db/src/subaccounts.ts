@@ -49,7 +49,7 @@ interface NewSubAccount {
  * Creates a sub-account of `parentId`, moving `credits` from the parent, in one
  * statement: the parent is debited only if it has them (NotEnoughCreditsError
  * otherwise, and nothing is written). Its settings (default country, rate limits,
- * anti-flood limits) are copied from the parent as they are now; balance alerts
+ * anti-flood limits, require_registered_sender) are copied from the parent as they are now; balance alerts
  * are not (thresholds fit one balance, and go to the sub-account's own webhooks,
  * which it has none of yet). The debit raises the parent's alerts. A sub-account
  * cannot own one (SubAccountForbiddenError). No token is made: the parent
@@ -69,9 +69,10 @@ export async function createSubAccount(
   const { rows } = await sql.query<{ id: string }>(
     `WITH ${debit}
      INSERT INTO accounts (id, name, credits, api_rate_limit, send_rate_limit, default_country,
-                           flood_max_per_hour, flood_max_same_body_per_hour, parent_id, updated_at)
+                           flood_max_per_hour, flood_max_same_body_per_hour, require_registered_sender,
+                           parent_id, updated_at)
      SELECT $2, $4, $3, p.api_rate_limit, p.send_rate_limit, p.default_country,
-            p.flood_max_per_hour, p.flood_max_same_body_per_hour, p.id, now()
+            p.flood_max_per_hour, p.flood_max_same_body_per_hour, p.require_registered_sender, p.id, now()
        FROM debited d JOIN accounts p ON p.id = d.account_id
      RETURNING id`,
     [parentId, newId("acc"), input.credits, input.name],

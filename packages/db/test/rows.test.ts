@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_COLUMNS, API_TOKEN_COLUMNS, BATCH_COLUMNS, MESSAGE_COLUMNS } from "../src/rows";
+import {
+  ACCOUNT_COLUMNS,
+  API_TOKEN_COLUMNS,
+  BATCH_COLUMNS,
+  MESSAGE_COLUMNS,
+  SENDER_COLUMNS,
+} from "../src/rows";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -20,6 +26,7 @@ describe.each([
   ["api_tokens", API_TOKEN_COLUMNS],
   ["batches", BATCH_COLUMNS],
   ["messages", MESSAGE_COLUMNS],
+  ["senders", SENDER_COLUMNS],
 ])("the row type of %s", (table, columns) => {
   it("names every column of the migrated table, and no other", async () => {
     const rows = await testDb.query<{ column_name: string }>(

@@ -14,6 +14,7 @@ import type {
   MessageData,
   MessageStatus,
   NewBatch,
+  NewSender,
   NewSms,
   NewSubAccount,
   NewToken,
@@ -21,6 +22,7 @@ import type {
   NumbersAdded,
   Page,
   ReplyData,
+  SenderData,
   SendResult,
   Sms,
   SubAccountData,
@@ -234,6 +236,16 @@ export class Salvo {
         "GET",
         `/v1/webhooks/${encodeURIComponent(id)}/deliveries${query({ page: options.page })}`,
       ),
+  };
+
+  readonly senders = {
+    /** `POST /v1/senders`: 201 with a new `pending` sender, or 200 with the one already asked for. */
+    request: (sender: NewSender, request: CreateOptions = {}) =>
+      this.call<{ data: SenderData }>("POST", "/v1/senders", sender, keyHeader(request)),
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<SenderData>>("GET", `/v1/senders${query({ page: options.page })}`),
+    /** `DELETE /v1/senders/:id`: withdraws it, whatever its state. */
+    delete: (id: string) => this.call<undefined>("DELETE", `/v1/senders/${encodeURIComponent(id)}`),
   };
 
   readonly replies = {

@@ -6,8 +6,10 @@ import type {
   balanceAlerts,
   BatchCounter as CoreBatchCounter,
   MessageStatus as CoreMessageStatus,
+  SenderState as CoreSenderState,
   creditTransfer,
   newBatch,
+  newSender,
   newSms,
   newSubAccount,
   newToken,
@@ -39,6 +41,8 @@ export interface AccountAttributes {
   };
   /** Balance alert thresholds, highest first (see `GET /v1/account/balance-alerts`). */
   balance_alerts: number[];
+  /** Sends only from approved senders (`SENDER_NOT_ALLOWED` otherwise). */
+  require_registered_sender: boolean;
   created_at: string;
 }
 
@@ -232,7 +236,14 @@ export interface InboundReplyData {
 }
 
 /** What a webhook can subscribe to. */
-export type WebhookEventType = "dlr" | "mo" | "stop" | "batch.completed" | "balance.low";
+export type WebhookEventType =
+  | "dlr"
+  | "mo"
+  | "stop"
+  | "batch.completed"
+  | "balance.low"
+  | "sender.approved"
+  | "sender.refused";
 
 /** `POST /v1/webhooks` (see `newWebhook` in @salvo/core). */
 export type NewWebhook = z.input<typeof newWebhook>;
@@ -272,5 +283,24 @@ export interface WebhookAttemptData {
     duration_ms: number;
     error: string | null;
     attempted_at: string;
+  };
+}
+
+/** `POST /v1/senders`: a sender id to register. */
+export type NewSender = z.input<typeof newSender>;
+
+/** `pending` until an operator decides: `approved`, or `refused` with a `reason`. */
+export type SenderState = CoreSenderState;
+
+export interface SenderData {
+  id: string;
+  type: "senders";
+  attributes: {
+    sender: string;
+    state: SenderState;
+    /** The operator's reason, when refused; null otherwise. */
+    reason: string | null;
+    created_at: string;
+    decided_at: string | null;
   };
 }

@@ -3,9 +3,10 @@ import type { Account, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
 import { currentAccount, setBalanceAlerts } from "../services/account";
+import { requiresRegisteredSender } from "../services/senders";
 
 /** An account as the API shows it. */
-export function accountResource(account: Account) {
+export function accountResource(account: Account, requireRegisteredSenderByDefault: boolean) {
   return {
     data: {
       id: account.id,
@@ -25,6 +26,7 @@ export function accountResource(account: Account) {
           },
         },
         balance_alerts: account.balanceAlerts,
+        require_registered_sender: requiresRegisteredSender(account, requireRegisteredSenderByDefault),
         created_at: account.createdAt.toISOString(),
       },
     },
@@ -43,14 +45,21 @@ function balanceAlertsResource(account: Account) {
   };
 }
 
-export function accountRoutes(store: Store): Router {
+/**
+ * `GET /v1/account` and its balance alerts; `requireRegisteredSenderByDefault` is
+ * the install's REQUIRE_REGISTERED_SENDER.
+ */
+export function accountRoutes(store: Store, requireRegisteredSenderByDefault: boolean): Router {
   const router = Router();
   router.get(
     "/account",
     route({
       handler: async ({ res }) => ({
         status: 200,
-        body: accountResource(await currentAccount(store, accountOf(res).id)),
+        body: accountResource(
+          await currentAccount(store, accountOf(res).id),
+          requireRegisteredSenderByDefault,
+        ),
       }),
     }),
   );

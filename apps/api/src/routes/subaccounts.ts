@@ -20,9 +20,13 @@ import type { CreatedToken } from "../services/tokens";
 import { accountResource } from "./account";
 import { createdToken, tokenResource } from "./tokens";
 
-/** A sub-account as its parent sees it: the account's attributes, and its usage by calendar month (UTC). */
-function subAccountResource(sub: SubAccount) {
-  const { data } = accountResource(sub);
+/**
+ * A sub-account as its parent sees it: the account's attributes, and its usage
+ * by calendar month (UTC). `requireRegisteredSenderByDefault`: the install's
+ * REQUIRE_REGISTERED_SENDER.
+ */
+function subAccountData(sub: SubAccount, requireRegisteredSenderByDefault: boolean) {
+  const { data } = accountResource(sub, requireRegisteredSenderByDefault);
   return {
     id: sub.id,
     type: "subaccounts",
@@ -46,18 +50,6 @@ const id = (what: string) => z.string().min(1).max(100).refine(isStorableText, `
 const subAccountParams = z.object({ id: id("sub-account") });
 const subTokenParams = z.object({ id: id("sub-account"), tokenId: id("token") });
 
-function subAccountCreated(sub: SubAccount): Reply {
-  const resource = subAccountResource(sub);
-  return { status: 201, body: { data: resource }, headers: { Location: resource.links.self } };
-}
-
-function transferred({ parent, subAccount }: Transfer): Reply {
-  return {
-    status: 200,
-    body: { data: subAccountResource(subAccount), meta: { parent_credits: parent.credits } },
-  };
-}
-
 function subTokenCreated({ apiToken, token }: CreatedToken): Reply {
   const { data } = createdToken(apiToken, token);
   const links = subTokenResource(apiToken).links;
@@ -69,8 +61,21 @@ function subTokenCreated({ apiToken, token }: CreatedToken): Reply {
  * is refused here with 403 SUBACCOUNT_FORBIDDEN), the credits moved to and
  * from them, and their tokens. Another account's sub-account answers 404.
  */
-export function subAccountRoutes(store: Store, cache: TokenCache): Router {
+export function subAccountRoutes(
+  store: Store,
+  cache: TokenCache,
+  requireRegisteredSenderByDefault: boolean,
+): Router {
   const router = Router();
+  const subAccountResource = (sub: SubAccount) => subAccountData(sub, requireRegisteredSenderByDefault);
+  const subAccountCreated = (sub: SubAccount): Reply => {
+    const shown = subAccountResource(sub);
+    return { status: 201, body: { data: shown }, headers: { Location: shown.links.self } };
+  };
+  const transferred = ({ parent, subAccount }: Transfer): Reply => ({
+    status: 200,
+    body: { data: subAccountResource(subAccount), meta: { parent_credits: parent.credits } },
+  });
 
   router.post(
     "/subaccounts",

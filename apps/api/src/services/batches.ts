@@ -4,6 +4,7 @@ import { enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
+import { checkSender } from "./senders";
 
 /** A batch as requested (`POST /v1/batches`, `POST /v1/send`), parsed. */
 export type BatchRequest = z.output<typeof newBatch>;
@@ -15,6 +16,8 @@ export interface BatchIntake {
   webhooks: OpenQueue<"webhooks">;
   logger: Logger;
   chunkSize: number;
+  /** The install's default for accounts without a `require_registered_sender` of their own. */
+  requireRegisteredSender: boolean;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function createBatch(
   request: BatchRequest,
   idempotency: Idempotency,
 ): Promise<string> {
+  await checkSender(intake, account, request.from, "from");
   const id = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id,

@@ -14,6 +14,7 @@ import type { Account, SingleMessage, Store } from "@salvo/db";
 import type { z } from "zod";
 import { type BatchIntake, submitBatch } from "./batches";
 import type { Idempotency } from "./idempotency";
+import { checkSender } from "./senders";
 
 /** A single message as requested (`POST /v1/sms`), parsed. */
 type SmsRequest = z.output<typeof newSms>;
@@ -38,6 +39,7 @@ export async function sendSms(
       "to",
     );
   }
+  await checkSender(intake, account, request.from, "from");
   const batchId = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id: batchId,

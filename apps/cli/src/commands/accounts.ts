@@ -29,8 +29,17 @@ function accountRow(account: Account) {
     flood_max_per_hour: account.floodMaxPerHour,
     flood_max_same_body_per_hour: account.floodMaxSameBodyPerHour,
     balance_alerts: account.balanceAlerts,
+    // null: the API's REQUIRE_REGISTERED_SENDER decides.
+    require_registered_sender: account.requireRegisteredSender ?? "default",
     created_at: account.createdAt.toISOString(),
   };
+}
+
+/** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
+function onOffDefault(value: string): boolean | null {
+  const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
+  if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
+  return choices[value] as boolean | null;
 }
 
 export function accountsCommand(): Command {
@@ -124,6 +133,11 @@ export function accountsCommand(): Command {
       'balance alert thresholds, e.g. 500,100 ("none": no alerts); see docs/api.md',
       thresholds,
     )
+    .option(
+      "--require-registered-sender <on|off|default>",
+      "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
+      onOffDefault,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -138,6 +152,7 @@ export function accountsCommand(): Command {
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
+          requireRegisteredSender?: boolean | null;
           json?: boolean;
         },
       ) => {
@@ -156,6 +171,7 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
+            requireRegisteredSender: options.requireRegisteredSender,
           });
           if (options.balanceAlerts === undefined) return updated;
           return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;
