@@ -392,6 +392,7 @@ describe("account", () => {
         attributes: {
           name: "test",
           credits: 42,
+          parent_id: null,
           default_country: "FR",
           limits: {
             api_requests_per_second: 7,
