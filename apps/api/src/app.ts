@@ -74,6 +74,9 @@ export function createApp({
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
     requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
+    // For simulations: the anti-flood counters, read.
+    redis,
+    redisPrefix: env.REDIS_PREFIX,
   };
   const v1 = express.Router();
   v1.use(

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { hashTag, luaScript, type RedisClient, redisKey, runScript } from "@salvo/queue";
 
 /** One message weighed against the anti-flood limits. */
@@ -55,7 +56,8 @@ const E164 = /^\+[1-9]\d{1,14}$/;
  *
  * KEYS: the current bucket's shards (1..n), then the same shards of the previous bucket.
  * ARGV: n, now (s), bucket start (s), max per hour, max same body per hour, body tag,
- *       TTL (s), then per recipient: its shard's position in KEYS, field, key tag.
+ *       TTL (s), write ("1" counts and blocks; "0" only reads: a simulation), then per
+ *       recipient: its shard's position in KEYS, field, key tag.
  * Returns one character per recipient: "0" may be sent, else flooded by the
  * rule: "1" too many messages an hour, "2" too many with the same body. A block
  * written before records kept the rule (zero) reads as "1".
@@ -68,6 +70,7 @@ local maxPerHour = tonumber(ARGV[4])
 local maxSameBody = tonumber(ARGV[5])
 local bodyTag = ARGV[6]
 local ttl = ARGV[7]
+local write = ARGV[8] == "1"
 local since = now - ${HOUR}
 local offset = now - bucketStart
 local high, low = math.floor(offset / 256), offset % 256
@@ -96,7 +99,7 @@ end
 
 local flags = {}
 local written = {}
-for i = 8, #ARGV, 3 do
+for i = 9, #ARGV, 3 do
   local k, field, keyTag = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2]
   local current = redis.call("HGET", KEYS[k], field) or ""
   local previous = redis.call("HGET", KEYS[shardCount + k], field) or ""
@@ -110,9 +113,11 @@ for i = 8, #ARGV, 3 do
     flag = tostring(blocked)
   elseif count >= maxPerHour or same >= maxSameBody then
     if count >= maxPerHour then flag = "1" else flag = "2" end
-    redis.call("HSET", KEYS[k], field, current .. blocks[flag])
-    written[k] = true
-  else
+    if write then
+      redis.call("HSET", KEYS[k], field, current .. blocks[flag])
+      written[k] = true
+    end
+  elseif write then
     redis.call("HSET", KEYS[k], field, current .. stamp .. keyTag)
     written[k] = true
   end
@@ -133,10 +138,34 @@ export type FloodRule = "count" | "same_body";
  * (a number blocked earlier keeps the rule that blocked it). Messages that may
  * be sent are counted; flooded ones are not.
  */
-export async function applyAntiFlood(
+export function applyAntiFlood(
   redis: RedisClient,
   prefix: string,
   input: AntiFloodInput,
+): Promise<(FloodRule | null)[]> {
+  return antiFlood(redis, prefix, input, true);
+}
+
+/**
+ * What `applyAntiFlood` would answer now for these messages, without counting or
+ * blocking anything (a simulation): the account's counters stay as they are.
+ * A number appearing once in `recipients` gets the answer `applyAntiFlood` would
+ * give it; repeats are not weighed against each other (a batch's repeats are
+ * `duplicated` before anti-flood).
+ */
+export function peekAntiFlood(
+  redis: RedisClient,
+  prefix: string,
+  input: AntiFloodInput,
+): Promise<(FloodRule | null)[]> {
+  return antiFlood(redis, prefix, input, false);
+}
+
+async function antiFlood(
+  redis: RedisClient,
+  prefix: string,
+  input: AntiFloodInput,
+  write: boolean,
 ): Promise<(FloodRule | null)[]> {
   const { accountId, now, maxPerHour, maxSameBodyPerHour, bodyHash, recipients } = input;
   if (!Number.isFinite(now) || now < 0) throw new RangeError("anti-flood: now must be a time in ms");
@@ -177,6 +206,7 @@ export async function applyAntiFlood(
     maxSameBodyPerHour,
     tag(bodyHash),
     ttl,
+    write ? "1" : "0",
     ...perRecipient,
   ]);
   if (typeof flags !== "string" || flags.length !== recipients.length) {
@@ -226,4 +256,17 @@ function fnv1a(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
+}
+
+const bodyHashes = new Map<string, string>();
+
+/** The short hash of a message body that `AntiFloodInput.bodyHash` takes (the same in every process). */
+export function floodBodyHash(body: string): string {
+  let hash = bodyHashes.get(body);
+  if (!hash) {
+    hash = createHash("sha256").update(body).digest("hex").slice(0, 8);
+    if (bodyHashes.size > 1_000) bodyHashes.clear();
+    bodyHashes.set(body, hash);
+  }
+  return hash;
 }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 import { type BatchIntake, createBatch } from "../services/batches";
+import { type SimulateDeps, simulateBatch } from "../services/simulate";
 
 /** A batch as the API shows it: its counts, always summing to `total`. */
 function batchResource(batch: Batch) {
@@ -33,7 +34,7 @@ const batchParams = z.object({
     .refine((id) => !id.includes(NUL), "not a batch id"),
 });
 
-interface BatchDeps extends BatchIntake {
+interface BatchDeps extends BatchIntake, SimulateDeps {
   maxBodyBytes: number;
 }
 
@@ -53,6 +54,42 @@ export function batchRoutes(deps: BatchDeps): Router {
           status: 202,
           body: { data: { batch_id: id, type: "batches" }, links: { self: `/v1/batches/${id}` } },
           headers: { Location: `/v1/batches/${id}` },
+        };
+      },
+    }),
+  );
+
+  // Same body, checks and errors as POST /batches; nothing stored, taken or sent
+  // (an Idempotency-Key is ignored: there is nothing to replay).
+  router.post(
+    "/batches/simulate",
+    route({
+      body: newBatch,
+      maxBodyBytes,
+      handler: async ({ body, res }) => {
+        const s = await simulateBatch(deps, accountOf(res), body);
+        return {
+          status: 200,
+          body: {
+            data: {
+              type: "batch_simulations",
+              attributes: {
+                total: s.total,
+                sent: s.sent,
+                invalid: s.invalid,
+                duplicated: s.duplicated,
+                blacklisted: s.blacklisted,
+                npai: s.npai,
+                flooded: s.flooded,
+                segments: s.segments,
+                cost: s.cost,
+                reserved: s.reserved,
+                credits: s.credits,
+                credits_after: s.creditsAfter,
+                enough_credits: s.enoughCredits,
+              },
+            },
+          },
         };
       },
     }),

@@ -3,7 +3,8 @@ import type { Batch } from "@salvo/db";
 import { Router } from "express";
 import { requestIdOf } from "../http/request-log";
 import { accountOf, route } from "../http/route";
-import { type SendDeps, sendAndWait } from "../services/send";
+import { checkSendSize, type SendDeps, sendAndWait } from "../services/send";
+import { type SimulateDeps, simulateBatch } from "../services/simulate";
 
 /**
  * The counts `/v1/send` answers: `total` and its parts but `pending` (added when
@@ -27,7 +28,7 @@ function sendResult(batch: Batch, credits: number) {
  * in the envelope of classic SMS APIs (`"status": 1`; errors carry a negative
  * `status`, see `numericErrorStatus`). Underneath it is an ordinary batch.
  */
-export function sendRoutes(deps: SendDeps & { maxBodyBytes: number }): Router {
+export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: number }): Router {
   const router = Router();
 
   router.post(
@@ -72,6 +73,39 @@ export function sendRoutes(deps: SendDeps & { maxBodyBytes: number }): Router {
           };
         }
         return { status: 200, body: { status: 1, message: "OK", ...sendResult(batch, credits) } };
+      },
+    }),
+  );
+
+  // What POST /send would answer now, without `ticket` (nothing is stored, taken
+  // or sent; an Idempotency-Key is ignored). `credits`: the balance it would leave.
+  router.post(
+    "/send/simulate",
+    route({
+      body: newBatch,
+      maxBodyBytes: deps.maxBodyBytes,
+      handler: async ({ body, res }) => {
+        checkSendSize(body);
+        const s = await simulateBatch(deps, accountOf(res), body);
+        return {
+          status: 200,
+          body: {
+            status: 1,
+            message: "OK",
+            cost: s.cost,
+            credits: s.creditsAfter,
+            total: s.total,
+            sent: s.sent,
+            failed: 0,
+            blacklisted: s.blacklisted,
+            duplicated: s.duplicated,
+            invalid: s.invalid,
+            npai: s.npai,
+            flooded: s.flooded,
+            segments: s.segments,
+            enough_credits: s.enoughCredits,
+          },
+        };
       },
     }),
   );

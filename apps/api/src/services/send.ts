@@ -36,6 +36,15 @@ async function waitForBatch(store: Store, accountId: string, batchId: string, si
   return batch;
 }
 
+/** Refuses a batch too big for `POST /v1/send` (and its simulation). */
+export function checkSendSize(request: BatchRequest): void {
+  if (request.recipients.length > MAX_SEND_RECIPIENTS) {
+    throw new TooManyRecipientsError(
+      `POST /v1/send takes at most ${MAX_SEND_RECIPIENTS.toLocaleString("en")} recipients; send more with POST /v1/batches and poll GET /v1/batches/:id.`,
+    );
+  }
+}
+
 /**
  * Sends a batch of up to 10,000 recipients and waits until every message has
  * been judged and handed off (or `timeoutMs`, or `clientGone`): the batch as
@@ -49,11 +58,7 @@ export async function sendAndWait(
   idempotency: Idempotency,
   clientGone: AbortSignal,
 ): Promise<{ batch: Batch; credits: number }> {
-  if (request.recipients.length > MAX_SEND_RECIPIENTS) {
-    throw new TooManyRecipientsError(
-      `POST /v1/send takes at most ${MAX_SEND_RECIPIENTS.toLocaleString("en")} recipients; send more with POST /v1/batches and poll GET /v1/batches/:id.`,
-    );
-  }
+  checkSendSize(request);
   const id = await createBatch(deps, account, request, idempotency);
   const signals = [clientGone, AbortSignal.timeout(deps.timeoutMs)];
   if (deps.stopping) signals.push(deps.stopping);

@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
 import { floodedReason, judgeRecipient, listedStatus, messageId } from "@salvo/core";
 import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
-import { applyAntiFlood, waitForSendSlots } from "@salvo/limits";
+import { applyAntiFlood, floodBodyHash, waitForSendSlots } from "@salvo/limits";
 import { HandoffExpiredError } from "@salvo/providers";
 import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
@@ -150,7 +149,7 @@ async function judge(
       now: Date.now(),
       maxPerHour: batch.floodMaxPerHour,
       maxSameBodyPerHour: batch.floodMaxSameBodyPerHour,
-      bodyHash: bodyHash(batch.body),
+      bodyHash: floodBodyHash(batch.body),
       recipients: allowed.map((m) => ({ number: m.to, messageKey: `${batch.id}:${m.idx}` })),
     });
     allowed.forEach((message, i) => {
@@ -160,17 +159,6 @@ async function judge(
     });
   }
   return { judged, sendable };
-}
-
-const bodyHashes = new Map<string, string>();
-function bodyHash(body: string): string {
-  let hash = bodyHashes.get(body);
-  if (!hash) {
-    hash = createHash("sha256").update(body).digest("hex").slice(0, 8);
-    if (bodyHashes.size > 1_000) bodyHashes.clear();
-    bodyHashes.set(body, hash);
-  }
-  return hash;
 }
 
 /** A message on its way, with the connectors its route offers it to and the one it is at. */
