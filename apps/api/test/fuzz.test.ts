@@ -105,6 +105,7 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: "DELETE", path: "/v1/tokens/:id", auth: true },
   { method: "POST", path: "/v1/batches", auth: true, body: batchBody },
+  { method: "POST", path: "/v1/batches/simulate", auth: true, body: batchBody },
   { method: "GET", path: "/v1/batches", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id", auth: true },
   { method: "GET", path: "/v1/batches/:id/messages", auth: true, paged: true },
@@ -125,6 +126,7 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: "GET", path: "/v1/sms/:id", auth: true },
   { method: "POST", path: "/v1/send", auth: true, body: batchBody },
+  { method: "POST", path: "/v1/send/simulate", auth: true, body: batchBody },
   { method: "POST", path: "/v1/blacklist", auth: true, body: numbersBody },
   { method: "GET", path: "/v1/blacklist", auth: true, paged: true },
   { method: "DELETE", path: "/v1/blacklist/:number", auth: true },
@@ -180,6 +182,9 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: "DELETE", path: "/v1/subaccounts/:id/tokens/:tokenId", auth: true },
 ];
+
+/** Routes that take a batch, and MAX_BODY_BYTES rather than the 1 MiB limit. */
+const BULK_PATHS = new Set(["/v1/batches", "/v1/send", "/v1/batches/simulate", "/v1/send/simulate"]);
 
 const withBody = ENDPOINTS.filter((e) => e.body !== undefined);
 const withParams = ENDPOINTS.filter((e) => e.path.includes("/:"));
@@ -708,7 +713,7 @@ describe("bodies", () => {
     "%s answers a 10 MB string in any field",
     async (_, endpoint) => {
       const huge = "9".repeat(10 * 1024 * 1024);
-      const bulk = endpoint.path === "/v1/batches" || endpoint.path === "/v1/send";
+      const bulk = BULK_PATHS.has(endpoint.path);
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...Object.keys(endpoint.body!.fields)),
@@ -986,12 +991,11 @@ const statusOf = (received: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(receive
 describe("request limits", () => {
   it("answers a body past the limit with 413, without reading it, on every route that takes one", async () => {
     for (const endpoint of withBody) {
-      const limit =
-        endpoint.path === "/v1/batches" || endpoint.path === "/v1/send"
-          ? BULK_BODY_BYTES
-          : endpoint.path === "/v1/blacklist" || endpoint.path === "/v1/npai"
-            ? 8 * 1024 * 1024
-            : 1024 * 1024;
+      const limit = BULK_PATHS.has(endpoint.path)
+        ? BULK_BODY_BYTES
+        : endpoint.path === "/v1/blacklist" || endpoint.path === "/v1/npai"
+          ? 8 * 1024 * 1024
+          : 1024 * 1024;
       // One byte too many, sent.
       const over = `{"x":"${"a".repeat(limit - 7)}"}`;
       await probe(endpoint.method, endpoint.path, {

@@ -4,6 +4,7 @@ import type {
   BalanceAlertsResource,
   BatchAccepted,
   BatchData,
+  BatchSimulation,
   CreatedTokenData,
   CreatedWebhookData,
   CreditTransfer,
@@ -24,6 +25,7 @@ import type {
   ReplyData,
   SenderData,
   SendResult,
+  SendSimulation,
   Sms,
   SubAccountData,
   SubAccountTransfer,
@@ -148,6 +150,9 @@ export class Salvo {
   readonly batches = {
     create: (batch: NewBatch, request: CreateOptions = {}) =>
       this.call<BatchAccepted>("POST", "/v1/batches", batch, keyHeader(request)),
+    /** `POST /v1/batches/simulate`: what `create` would give now; nothing stored, taken or sent. */
+    simulate: (batch: NewBatch) =>
+      this.call<{ data: BatchSimulation }>("POST", "/v1/batches/simulate", batch),
     get: (id: string) => this.call<{ data: BatchData }>("GET", `/v1/batches/${encodeURIComponent(id)}`),
     list: (options: { page?: number } = {}) =>
       this.call<Page<BatchData>>("GET", `/v1/batches${query({ page: options.page })}`),
@@ -209,6 +214,11 @@ export class Salvo {
    */
   sendNow(batch: NewBatch, options: { timeoutMs?: number } & CreateOptions = {}) {
     return this.call<SendResult>("POST", "/v1/send", batch, keyHeader(options), options.timeoutMs ?? 150_000);
+  }
+
+  /** `POST /v1/send/simulate`: what `sendNow` would answer now, without `ticket`; nothing stored, taken or sent. */
+  simulateSend(batch: NewBatch) {
+    return this.call<SendSimulation>("POST", "/v1/send/simulate", batch);
   }
 
   readonly blacklist = this.numberList("blacklist");

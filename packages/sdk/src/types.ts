@@ -156,6 +156,36 @@ export interface SendResult extends Record<"total" | Exclude<BatchTotalPart, "pe
   pending?: number;
 }
 
+/** What sending a batch now would give (`POST /v1/batches/simulate`): nothing is stored, taken or sent. */
+export interface BatchSimulation {
+  type: "batch_simulations";
+  attributes: Record<
+    "total" | "sent" | "invalid" | "duplicated" | "blacklisted" | "npai" | "flooded",
+    number
+  > & {
+    /** Segments per message. */
+    segments: number;
+    /** segments × sent. */
+    cost: number;
+    /** segments × total: what accepting the batch would take first (the unsent refunded after). */
+    reserved: number;
+    /** The balance now. */
+    credits: number;
+    /** credits − cost. */
+    credits_after: number;
+    /** Whether credits ≥ reserved: without, the real request is refused (402). */
+    enough_credits: boolean;
+  };
+}
+
+/** `POST /v1/send/simulate`'s answer: `POST /v1/send`'s without `ticket` (nothing is stored, taken or sent). */
+export interface SendSimulation extends Omit<SendResult, "ticket" | "pending"> {
+  /** The balance the send would leave. */
+  credits: number;
+  segments: number;
+  enough_credits: boolean;
+}
+
 export interface BatchAccepted {
   data: { batch_id: string; type: "batches" };
   links: { self: string };

@@ -58,10 +58,13 @@ export interface Simulation {
  */
 export async function simulateBatch(
   deps: SimulateDeps,
-  account: Account,
+  authenticated: Account,
   request: BatchRequest,
 ): Promise<Simulation> {
-  await checkSender(deps, account, request.from, "from");
+  await checkSender(deps, authenticated, request.from, "from");
+  // Read now, as the workers read it: the authenticated account may be cached
+  // (AUTH_CACHE_MS), its credits and anti-flood limits older than they are.
+  const account = (await deps.store.accounts.find(authenticated.id)) ?? authenticated;
   const country = request.country ?? account.defaultCountry;
   const bodyHash = floodBodyHash(request.body);
   const now = Date.now();
