@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { testRedisUrl, useTestRedis } from "@salvo/queue/testing";
 import { describe, expect, it } from "vitest";
-import { applyAntiFlood, floodKey, locate } from "../src/anti-flood";
+import { applyAntiFlood, floodKey, locate, peekAntiFlood } from "../src/anti-flood";
 import { runClients } from "./fixtures/clients";
 import type { FloodResult, FloodTask } from "./fixtures/flood-client";
 
@@ -72,6 +72,30 @@ async function history(accountId: string, to: string, from: number, count: numbe
 
 const alice = "+33612345678";
 const bob = "+447911123456";
+
+describe("peekAntiFlood", () => {
+  it("answers what applyAntiFlood would, counting and blocking nothing", async () => {
+    const accountId = newAccount();
+    await history(accountId, alice, t0, 20);
+    const keys = async () => (await local.redis.keys(`${prefix}:flood:*`)).sort();
+    const dump = async () =>
+      Promise.all((await keys()).map(async (key) => [key, await local.redis.hgetallBuffer(key)]));
+    const before = await dump();
+    const peek = (at: number) =>
+      peekAntiFlood(local.redis, prefix, {
+        accountId,
+        now: at,
+        maxPerHour: 20,
+        maxSameBodyPerHour: 6,
+        bodyHash: "body-a",
+        recipients: [alice, bob].map((number) => ({ number, messageKey: nextMessageKey() })),
+      });
+    // Peeked again and again: the same answer, nothing written (alice is not blocked, bob not counted).
+    for (let i = 0; i < 3; i++) expect(await peek(t0 + 30 * SECOND)).toEqual(["count", null]);
+    expect(await dump()).toEqual(before);
+    expect(await floodRules({ accountId, at: t0 + 30 * SECOND, to: [alice, bob] })).toEqual(["count", null]);
+  });
+});
 
 describe("applyAntiFlood", () => {
   it("lets 20 messages an hour through to a number, then floods", async () => {
