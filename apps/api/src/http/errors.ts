@@ -84,7 +84,7 @@ export const answerOptions: RequestHandler = (req, res, next) => {
 };
 
 interface Layer {
-  match(path: string): { path: string } | false;
+  match(path: string): { path: string; keys?: string[] } | false;
   route?: { methods: Record<string, boolean> };
   handle?: { stack?: Layer[] };
 }
@@ -94,12 +94,16 @@ interface Layer {
  * answers it), and any route implies OPTIONS (answerOptions). None: no such path.
  */
 function allowedMethods(app: Application, path: string): string[] {
-  const methods = new Set<string>();
+  // A route of a fixed path (`/batches/simulate`) shadows those whose parameter
+  // the same path fills (`/batches/:id`): only its methods are allowed.
+  const exact = new Set<string>();
+  const parameterised = new Set<string>();
   const walk = (stack: Layer[], rest: string) => {
     for (const layer of stack) {
       const matched = layer.match(rest);
       if (!matched) continue;
       if (layer.route) {
+        const methods = (matched.keys?.length ?? 0) > 0 ? parameterised : exact;
         for (const method of Object.keys(layer.route.methods)) {
           if (method !== "_all") methods.add(method.toUpperCase());
         }
@@ -111,6 +115,7 @@ function allowedMethods(app: Application, path: string): string[] {
     }
   };
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack, path);
+  const methods = exact.size > 0 ? exact : parameterised;
   if (methods.size > 0) methods.add("OPTIONS");
   return [...methods].sort();
 }

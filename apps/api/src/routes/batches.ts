@@ -95,6 +95,12 @@ export function batchRoutes(deps: BatchDeps): Router {
     }),
   );
 
+  // No batch is called "simulate": another method on that path is not GET
+  // /batches/:id but a 405 (see notFound).
+  router.use("/batches/simulate", (req, _res, next) => {
+    next(req.path === "/" && req.method !== "POST" ? "router" : undefined);
+  });
+
   router.get(
     "/batches",
     route({
