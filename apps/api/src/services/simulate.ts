@@ -26,7 +26,7 @@ export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegist
 }
 
 /** What sending a batch now would give. */
-export interface Simulation {
+interface Simulation {
   total: number;
   invalid: number;
   duplicated: number;
