@@ -179,3 +179,56 @@ describe("POST /v1/send", () => {
     expect(sent).toMatchObject({ total: 6, sent: 2, failed: 1, blacklisted: 1, duplicated: 1, invalid: 1 });
   });
 });
+
+describe("POST /v1/send/simulate and POST /v1/batches/simulate", () => {
+  it("foresee the counts the real send then gets, anti-flood included, without moving them", async () => {
+    const { client, accountId } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
+    await stack.store.accounts.update(accountId, { floodMaxSameBodyPerHour: 1 });
+    await client.blacklist.add(["+33677777771"]);
+    await client.npai.add(["+33677777772"]);
+    const body = "Simulated first";
+    // One message already counted for …73: a second with the same body is flooded.
+    await client.sendNow({ from: "ACME", body, recipients: ["+33677777773"] });
+    const input = {
+      from: "ACME",
+      body,
+      recipients: [
+        "+33677777771", // blacklisted
+        "06 77 77 77 72", // npai
+        "+33677777773", // flooded
+        "+33677777774",
+        "0677777774", // duplicated
+        "+33677777797", // refused by the provider: failed, foreseen as sent
+        "nope", // invalid
+        ...Array.from({ length: 20 }, (_, i) => `+336780000${String(i).padStart(2, "0")}`),
+      ],
+    };
+    const before = await credits(client);
+    const { body: batchSimulation } = await client.batches.simulate(input);
+    const { body: simulated } = await client.simulateSend(input);
+    // Simulated twice: nothing counted, the same answer.
+    const { credits_after, reserved, credits: now, ...counts } = batchSimulation.data.attributes;
+    expect([now, credits_after, reserved]).toEqual([before, simulated.credits, 27]);
+    expect(simulated).toMatchObject(counts);
+    expect(await credits(client)).toBe(before);
+
+    const { body: real } = await client.sendNow(input);
+    expect(simulated).toEqual({
+      status: 1,
+      message: "OK",
+      cost: real.cost + real.failed, // the refused message is refunded
+      credits: real.credits - real.failed,
+      total: real.total,
+      sent: real.sent + real.failed,
+      failed: 0,
+      blacklisted: real.blacklisted,
+      duplicated: real.duplicated,
+      invalid: real.invalid,
+      npai: real.npai,
+      flooded: real.flooded,
+      segments: 1,
+      enough_credits: true,
+    });
+    expect(real).toMatchObject({ total: 27, sent: 21, failed: 1, flooded: 1, duplicated: 1, invalid: 1 });
+  });
+});
