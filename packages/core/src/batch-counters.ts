@@ -3,7 +3,8 @@ import type { MessageStatus } from "./message-status";
 /**
  * A batch's counters, one line each, in the order the API shows them. A
  * counter's name is its column (`batches.<name>`), its Prisma field and its API
- * attribute: one lower-case word. Every other list of counters (SQL column
+ * attribute: lower-case words joined by `_` (as SMSFactor's send response
+ * names `not_allowed` and `country_limit`). Every other list of counters (SQL column
  * lists, the API's batch resource and `/v1/send` answer, the SDK's types,
  * bench/chaos.ts's checks) is derived from this table.
  *
@@ -13,7 +14,8 @@ import type { MessageStatus } from "./message-status";
  *   recipients that have no row yet: 0 once the batch is done).
  * - `set`: the write that moves it: `acceptance` (the batch is stored),
  *   `judging` (a message refused before any hand-off), `hand-off` (the
- *   provider's answer), `report` (a delivery report).
+ *   provider's answer), `report` (a delivery report), `withdrawal` (messages not handed off,
+ *   taken back: the account cancelled the batch, or an operator rejected it).
  */
 export const BATCH_COUNTERS = {
   total: { part: false, rows: null, set: "acceptance" },
@@ -27,13 +29,17 @@ export const BATCH_COUNTERS = {
   invalid: { part: true, rows: ["invalid"], set: "judging" },
   npai: { part: true, rows: ["npai"], set: "judging" },
   flooded: { part: true, rows: ["flooded"], set: "judging" },
+  not_allowed: { part: true, rows: ["not_allowed"], set: "judging" },
+  country_limit: { part: true, rows: ["country_limit"], set: "judging" },
+  canceled: { part: true, rows: ["canceled"], set: "withdrawal" },
+  rejected: { part: true, rows: ["rejected"], set: "withdrawal" },
 } as const satisfies Record<
   string,
   {
     part: boolean;
     /** null: every row (`total`). */
     rows: readonly MessageStatus[] | null;
-    set: "acceptance" | "judging" | "hand-off" | "report";
+    set: "acceptance" | "judging" | "hand-off" | "report" | "withdrawal";
   }
 >;
 

@@ -9,6 +9,12 @@ export {
   JUDGED_STATUSES,
   type JudgedStatus,
 } from "./batch-counters";
+export {
+  BATCH_STATUSES,
+  type BatchStatus,
+  FINAL_BATCH_STATUSES,
+  isFinalBatchStatus,
+} from "./batch-status";
 export * from "./errors";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {

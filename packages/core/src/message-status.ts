@@ -9,6 +9,10 @@ export const MESSAGE_STATUSES = [
   "invalid",
   "npai",
   "flooded",
+  "not_allowed",
+  "country_limit",
+  "canceled",
+  "rejected",
 ] as const;
 
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];

@@ -9,8 +9,8 @@ import {
 import { MESSAGE_STATUSES } from "../src/message-status";
 
 describe("batch counters", () => {
-  it("name a column, a row field and an API attribute alike: one lower-case word", () => {
-    for (const name of BATCH_COUNTER_NAMES) expect(name).toMatch(/^[a-z]+$/);
+  it("name a column, a row field and an API attribute alike: lower-case words joined by _", () => {
+    for (const name of BATCH_COUNTER_NAMES) expect(name).toMatch(/^[a-z]+(_[a-z]+)*$/);
   });
 
   it("are, in the API's order, total, pending, then one per message status", () => {
@@ -29,7 +29,15 @@ describe("batch counters", () => {
   });
 
   it("judged statuses are the messages refused before any hand-off", () => {
-    expect(JUDGED_STATUSES).toEqual(["blacklisted", "duplicated", "invalid", "npai", "flooded"]);
+    expect(JUDGED_STATUSES).toEqual([
+      "blacklisted",
+      "duplicated",
+      "invalid",
+      "npai",
+      "flooded",
+      "not_allowed",
+      "country_limit",
+    ]);
   });
 
   it("batchCounts takes every counter of a row, in the table's order, and nothing else", () => {

@@ -198,13 +198,16 @@ export async function findSingleMessage(
 /**
  * Up to `limit` unfinished batches whose row has not changed for `idleMs` (their
  * job lost, never enqueued, or stuck behind a crash), the longest idle first.
- * Every unfinished batch is due at once today; when batches get a send time,
- * this is where a batch not yet due is left out (`AND send_at <= now()`), so
- * that nothing re-enqueues it early.
+ * Only batches a worker should be working on are due: `accepted`, `processing`,
+ * `paused` (its jobs wait for the next opening) and a `scheduled` one whose
+ * `send_at` has come. A batch held for moderation, or scheduled later, is left
+ * out, so that nothing re-enqueues it early.
  */
 export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
-    `SELECT id FROM batches WHERE status <> 'completed' AND updated_at < now() - make_interval(secs => $1)
+    `SELECT id FROM batches
+      WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now()))
+        AND updated_at < now() - make_interval(secs => $1)
       ORDER BY updated_at LIMIT $2`,
     [Math.max(1, idleMs / 1000), limit],
   );

@@ -2,7 +2,13 @@
 // reported in a few statements, never one round trip per message. Every write
 // that changes a message's status updates its batch's counters (and refunds the
 // account) in the same transaction, so counts always equal the message rows.
-import { BATCH_COUNTER_NAMES, JUDGED_STATUSES, type JudgedStatus, messageIdSql } from "@salvo/core";
+import {
+  BATCH_COUNTER_NAMES,
+  type BatchStatus,
+  JUDGED_STATUSES,
+  type JudgedStatus,
+  messageIdSql,
+} from "@salvo/core";
 import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import type { Queryable } from "./sql";
@@ -14,7 +20,7 @@ export interface BatchForWork {
   body: string;
   country: string | null;
   segments: number;
-  status: "accepted" | "processing" | "completed";
+  status: BatchStatus;
   defaultCountry: string;
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;

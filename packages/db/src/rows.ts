@@ -2,7 +2,13 @@
 // source of truth for the tables; these types name the columns repositories
 // read, and test/rows.test.ts fails when a table gains or loses a column that
 // its type does not follow.
-import { BATCH_COUNTER_NAMES, type BatchCounter, type MessageStatus, type SenderState } from "@salvo/core";
+import {
+  BATCH_COUNTER_NAMES,
+  type BatchCounter,
+  type BatchStatus,
+  type MessageStatus,
+  type SenderState,
+} from "@salvo/core";
 
 export interface Account {
   id: string;
@@ -65,7 +71,7 @@ export const API_TOKEN_COLUMNS = {
 } as const satisfies Record<keyof ApiToken, string>;
 
 export type BatchType = "transactional" | "marketing";
-export type BatchStatus = "accepted" | "processing" | "completed";
+export type { BatchStatus };
 
 export type Batch = {
   id: string;
@@ -88,6 +94,8 @@ export type Batch = {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** When a scheduled batch starts; null = as soon as accepted. */
+  sendAt: Date | null;
 } & Record<BatchCounter, number>;
 
 export const BATCH_COLUMNS = {
@@ -109,6 +117,7 @@ export const BATCH_COLUMNS = {
   createdAt: "created_at",
   updatedAt: "updated_at",
   completedAt: "completed_at",
+  sendAt: "send_at",
 } as const satisfies Record<keyof Batch, string>;
 
 export type { MessageStatus };

@@ -5,6 +5,7 @@ import type {
   BatchAccepted,
   BatchData,
   BatchSimulation,
+  BatchStatus,
   CreatedTokenData,
   CreatedWebhookData,
   CreditTransfer,
@@ -33,6 +34,9 @@ import type {
   WebhookAttemptData,
   WebhookData,
 } from "./types";
+
+/** The statuses a batch ends in (core's FINAL_BATCH_STATUSES; the SDK ships no code of core's). */
+const FINAL_STATUSES: readonly BatchStatus[] = ["completed", "canceled", "rejected"];
 
 /** How the client presents its token; all three are accepted by the API. */
 export type AuthStyle = "bearer" | "basic" | "api-key-headers";
@@ -162,7 +166,7 @@ export class Salvo {
         `/v1/batches/${encodeURIComponent(id)}/messages${query({ page: options.page, status: options.status })}`,
       ),
     /**
-     * Polls a batch until it is `completed` (or `until` says so) and returns it;
+     * Polls a batch until it ends (`completed`, `canceled` or `rejected`, or `until` says so) and returns it;
      * throws after `timeoutMs`.
      */
     wait: async (
@@ -170,7 +174,7 @@ export class Salvo {
       options: { timeoutMs?: number; intervalMs?: number; until?: (batch: BatchData) => boolean } = {},
     ): Promise<BatchData> => {
       const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-      const done = options.until ?? ((batch: BatchData) => batch.attributes.status === "completed");
+      const done = options.until ?? ((batch: BatchData) => FINAL_STATUSES.includes(batch.attributes.status));
       for (;;) {
         const { body } = await this.batches.get(id);
         if (done(body.data)) return body.data;

@@ -5,6 +5,7 @@ import type {
   BATCH_TOTAL_PARTS,
   balanceAlerts,
   BatchCounter as CoreBatchCounter,
+  BatchStatus as CoreBatchStatus,
   MessageStatus as CoreMessageStatus,
   SenderState as CoreSenderState,
   creditTransfer,
@@ -192,7 +193,7 @@ export interface BatchAccepted {
 }
 
 export interface BatchAttributes extends Record<BatchCounter, number> {
-  status: "accepted" | "processing" | "completed";
+  status: BatchStatus;
   cost: number;
   from: string;
   type: "transactional" | "marketing";
@@ -209,6 +210,9 @@ export interface BatchData {
 }
 
 export type MessageStatus = CoreMessageStatus;
+
+/** A batch's status (docs/api.md, "Batch statuses"). */
+export type BatchStatus = CoreBatchStatus;
 
 export interface MessageData {
   id: string;

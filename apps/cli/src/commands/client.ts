@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { MESSAGE_STATUSES } from "@salvo/core";
+import { isFinalBatchStatus, MESSAGE_STATUSES } from "@salvo/core";
 import { type BatchData, Salvo } from "@salvo/sdk";
 import { Command } from "commander";
 import { parseCliEnv } from "../env";
@@ -33,7 +33,7 @@ async function watch(salvo: Salvo, id: string, intervalMs: number): Promise<Batc
         process.stdout.write(live ? `\r\x1b[2K${line}` : `${line}\n`);
         last = line;
       }
-      return current.attributes.status === "completed";
+      return isFinalBatchStatus(current.attributes.status);
     },
   });
   if (live) process.stdout.write("\n");

@@ -1,4 +1,4 @@
-import { type FirstPositions, judgeNumbers, rememberVerdicts } from "@salvo/core";
+import { type FirstPositions, isFinalBatchStatus, judgeNumbers, rememberVerdicts } from "@salvo/core";
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
@@ -29,7 +29,7 @@ export async function expandBatch(
   token: string | undefined,
 ): Promise<void> {
   const batch = await ctx.store.pipeline.loadBatch(batchId);
-  if (!batch || batch.status === "completed") return;
+  if (!batch || isFinalBatchStatus(batch.status)) return;
   await ctx.store.pipeline.markBatchProcessing(batchId);
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();
