@@ -164,23 +164,56 @@ describe("POST /v1/batches/simulate", () => {
     expect([error.status, error.code]).toEqual([402, "NOT_ENOUGH_CREDITS"]);
   });
 
-  it("judges 100,000 recipients", async () => {
-    const { client: big } = await t.newAccount({ ...FAST, credits: 1_000_000 });
-    const recipients = Array.from({ length: 100_000 }, (_, i) =>
-      i % 10 === 9 ? "bad" : i % 10 === 8 ? mobile(i - 1) : mobile(i),
+  it("judges 1,000,000 recipients in its threads, answering other requests meanwhile", async () => {
+    const { client: big, accountId } = await t.newAccount({ ...FAST, credits: 1_000_000 });
+    // Each ten recipients: eight numbers (one written nationally), a repeat of
+    // the national one as E.164, and a number too short to be one.
+    const recipients = Array.from({ length: 1_000_000 }, (_, i) =>
+      i % 10 === 9
+        ? "12"
+        : i % 10 === 8
+          ? mobile(i - 1)
+          : i % 10 === 7
+            ? `061${String(i).padStart(7, "0")}`
+            : mobile(i),
     );
-    const { status, body: answer } = await big.batches.simulate({ from: "ACME", body: "Hi", recipients });
+    // The simulation's first anti-flood read (its keys name the account) says
+    // its judging has begun: 99 slices of 10,000 numbers are still to come.
+    const monitor = createRedis(testRedisUrl);
+    const feed = await monitor.monitor();
+    const judging = new Promise<void>((resolve) =>
+      feed.on("monitor", (_time: string, args: string[]) => {
+        if (args.some((arg) => arg.includes(accountId))) resolve();
+      }),
+    );
+    const finished: string[] = [];
+    const simulation = big.batches.simulate({ from: "ACME", body: "Hi", recipients }).finally(() => {
+      finished.push("simulation");
+    });
+    try {
+      await Promise.race([judging, simulation]);
+    } finally {
+      feed.disconnect();
+      await closeRedis(monitor);
+    }
+    await big.account.get();
+    finished.push("account");
+
+    const { status, body: answer } = await simulation;
+    expect(finished).toEqual(["account", "simulation"]);
     expect(status).toBe(200);
     expect(answer.data.attributes).toMatchObject({
-      total: 100_000,
-      invalid: 10_000,
-      duplicated: 10_000,
-      sent: 80_000,
+      total: 1_000_000,
+      invalid: 100_000,
+      duplicated: 100_000,
+      sent: 800_000,
       flooded: 0,
-      cost: 80_000,
-      credits_after: 920_000,
+      cost: 800_000,
+      reserved: 1_000_000,
+      credits_after: 200_000,
+      enough_credits: true,
     });
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("POST /v1/send/simulate", () => {
