@@ -67,7 +67,7 @@ export function createNumberNormalizer(threads: number, options: NormalizerOptio
   // `pnpm build` bundles this package's src/thread.ts as a second entry).
   const extension = extname(fileURLToPath(import.meta.url));
   const open = () => {
-    const opened = new Piscina<NormalizeTask, string[]>({
+    const pool = new Piscina<NormalizeTask, string[]>({
       filename: fileURLToPath(new URL(`./thread${extension}`, import.meta.url)),
       minThreads: options.idleTimeoutMs === undefined ? threads : 0,
       maxThreads: threads,
@@ -79,34 +79,33 @@ export function createNumberNormalizer(threads: number, options: NormalizerOptio
       // refused in a thread. A thread loads TypeScript only through tsx.
       execArgv: extension === ".ts" ? ["--import", "tsx"] : [],
     });
-    // A thread that fails while it holds no task: piscina emits it, and an
-    // unheard 'error' would end the process.
-    opened.on("error", () => {
-      if (pool === opened) broken = true;
-    });
-    return opened;
+    // A thread that fails without a task, as when it cannot start: piscina emits
+    // it (unheard, it would end the process), starts no other, and the lists
+    // waiting for one would wait for ever. They are refused at once instead.
+    const failed = new AbortController();
+    pool.on("error", (error: Error) => failed.abort(error));
+    return { pool, failed, replace: false };
   };
-  let pool = open();
-  let broken = false;
+  let current = open();
   let closed = false;
 
   const run = async (task: NormalizeTask): Promise<string[]> => {
     if (closed) throw new NormalizerUnavailableError("closed");
-    // piscina does not start again a thread that failed as it started (tasks
-    // would then queue for ever): after any failure the next list gets a new
-    // pool, and the old one finishes the lists it holds.
-    if (broken) {
-      const old = pool;
-      pool = open();
-      broken = false;
-      void old.close().catch(() => {});
+    // After a failure the next list gets a new pool (piscina does not start
+    // again threads that fail as they start); the old one finishes what it holds.
+    if (current.replace || current.failed.signal.aborted) {
+      const old = current;
+      current = open();
+      void old.pool.close().catch(() => {});
     }
-    const current = pool;
+    const opened = current;
     try {
-      return await current.run(task, { signal: AbortSignal.timeout(TASK_TIMEOUT_MS) });
+      const signal = AbortSignal.any([opened.failed.signal, AbortSignal.timeout(TASK_TIMEOUT_MS)]);
+      return await opened.pool.run(task, { signal });
     } catch (error) {
-      if (pool === current) broken = true;
-      throw new NormalizerUnavailableError((error as Error).message, { cause: error });
+      opened.replace = true;
+      const cause = (opened.failed.signal.reason as Error | undefined) ?? (error as Error);
+      throw new NormalizerUnavailableError(cause.message, { cause });
     }
   };
   return {
@@ -116,7 +115,7 @@ export function createNumberNormalizer(threads: number, options: NormalizerOptio
         : run({ numbers: bounded(numbers), country }),
     close: () => {
       closed = true;
-      return pool.destroy();
+      return current.pool.destroy();
     },
   };
 }

@@ -89,23 +89,29 @@ describe("a normalizer that cannot judge", () => {
     await expect(normalizer.normalize(many, "FR")).rejects.toBeInstanceOf(NormalizerUnavailableError);
   });
 
-  it("refuses lists whose thread cannot start, rather than holding them, then judges again once it can", async () => {
-    // Run from a folder where tsx cannot be found, a thread fails as it starts
-    // (as a bundle shipped without its thread file would).
-    const cwd = process.cwd();
-    process.chdir(tmpdir());
-    const normalizer = createNumberNormalizer(1);
-    try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        await expect(normalizer.normalize(many, "FR")).rejects.toThrow(
-          /number-judging threads are unavailable: .*tsx/,
-        );
+  it.each([
+    ["threads started at once", {}],
+    ["threads started by the first big list", { idleTimeoutMs: 60_000 }],
+  ])(
+    "%s: refuses lists while no thread can start, rather than holding them, then judges again",
+    async (_name, options) => {
+      // Run from a folder where tsx cannot be found, a thread fails as it starts
+      // (as a bundle shipped without its thread file would).
+      const cwd = process.cwd();
+      process.chdir(tmpdir());
+      const normalizer = createNumberNormalizer(1, options);
+      try {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          await expect(normalizer.normalize(many, "FR")).rejects.toThrow(
+            /number-judging threads are unavailable: .*tsx/,
+          );
+        }
+        process.chdir(cwd);
+        expect(await normalizer.normalize(many, "FR")).toHaveLength(many.length);
+      } finally {
+        process.chdir(cwd);
+        await normalizer.close();
       }
-      process.chdir(cwd);
-      expect(await normalizer.normalize(many, "FR")).toHaveLength(many.length);
-    } finally {
-      process.chdir(cwd);
-      await normalizer.close();
-    }
-  });
+    },
+  );
 });
