@@ -251,6 +251,8 @@ describe("when the API's number-judging threads cannot start", () => {
       const error = await refusal(client.batches.simulate(big));
       expect([error.status, error.code]).toEqual([503, "NOT_READY"]);
       expect(error.message).toMatch(/cannot judge numbers right now/);
+      // The operator's log says why.
+      expect(own.logs.some((line) => line.includes("simulation refused") && line.includes("tsx"))).toBe(true);
       // A small one is judged on the API's own thread, as ever.
       const small = await client.batches.simulate({ ...big, recipients: big.recipients.slice(0, 10) });
       expect(small.body.data.attributes.sent).toBe(10);

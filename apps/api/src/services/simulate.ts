@@ -10,18 +10,20 @@ import { checkSender } from "./senders";
 const SLICE = 10_000;
 
 /** Each number in E.164, or why it is invalid, from the threads the workers' normalizer uses too. */
-async function normalize(numbers: NumberNormalizer, raw: string[], country: string): Promise<string[]> {
+async function normalize(deps: SimulateDeps, raw: string[], country: string): Promise<string[]> {
   try {
-    return await numbers.normalize(raw, country);
+    return await deps.numbers.normalize(raw, country);
   } catch (error) {
     if (!(error instanceof NormalizerUnavailableError)) throw error;
+    // The client hears "retry later"; the operator needs the reason.
+    deps.logger.warn({ err: error.message }, "simulation refused: number-judging threads unavailable");
     throw new NotReadyError(
       "The API cannot judge numbers right now (its number-judging threads do not answer): retry later.",
     );
   }
 }
 
-export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender"> {
+export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger"> {
   redis: RedisClient;
   redisPrefix: string;
   /** The API's pool of number-judging threads: a million numbers take seconds of CPU, kept off the event loop. */
@@ -79,7 +81,7 @@ export async function simulateBatch(
     const raw = recipients
       .slice(from, from + SLICE)
       .map((recipient) => (typeof recipient === "string" ? recipient : recipient[0]));
-    const normalized = await normalize(deps.numbers, raw, country);
+    const normalized = await normalize(deps, raw, country);
     const verdicts = judgeNumbers(normalized, 0, raw.length, from, seen);
     const valid: string[] = [];
     for (const verdict of verdicts) {
