@@ -49,9 +49,10 @@ interface NormalizerOptions {
  * otherwise fill the thread's small heap and end it.
  */
 function bounded(numbers: string[]): string[] {
-  const limit = MAX_INPUT_LENGTH + 1;
-  return numbers.some((number) => number.length > limit)
-    ? numbers.map((number) => (number.length > limit ? number.slice(0, limit) : number))
+  // Stored lists may hold a non-string, which the thread judges invalid.
+  const tooLong = (number: unknown) => typeof number === "string" && number.length > MAX_INPUT_LENGTH + 1;
+  return numbers.some(tooLong)
+    ? numbers.map((number) => (tooLong(number) ? number.slice(0, MAX_INPUT_LENGTH + 1) : number))
     : numbers;
 }
 

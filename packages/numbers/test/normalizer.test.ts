@@ -67,6 +67,13 @@ describe("the number normalizer", () => {
     const long = Array(100_000).fill("6".repeat(10_000));
     expect(new Set(await threaded.normalize(long, "FR"))).toEqual(new Set(["too_long"]));
     expect(await threaded.normalize(many, "FR")).toHaveLength(many.length);
+    // A stored list may hold what is not a string: judged invalid, not a failure.
+    const mixed = [...long.slice(0, 2_500), null, 33_612_345_678] as unknown as string[];
+    expect((await threaded.normalize(mixed, "FR")).slice(-3)).toEqual([
+      "too_long",
+      "not_a_number",
+      "not_a_number",
+    ]);
   });
 
   it("starts its threads on the first big list when told to, and stops them when idle", async () => {
