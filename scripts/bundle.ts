@@ -3,10 +3,11 @@
 // tsx's loader (a thread of its own, in every process and worker thread) an app
 // takes about 50 MB less memory. Third-party packages are bundled too (pnpm's
 // strict layout would not let an app resolve its packages' dependencies at run
-// time), except piscina, which starts its threads from its own files: it is a
-// direct dependency of the app that uses it, so Node finds it from dist/. More
-// entries (a worker thread's file) land next to main.js under their own names:
-// dist/<name>.js. The source map is written beside it; run with
+// time), except piscina, which starts its threads from its own files: an app
+// that bundles @salvo/numbers lists it as its own dependency (used only at run
+// time, hence knip.json), so Node finds it from dist/. More entries (a worker
+// thread's file, ../../packages/numbers/src/thread.ts) land next to main.js
+// under their own names: dist/<name>.js. The source map is written beside it; run with
 // NODE_OPTIONS=--enable-source-maps to have stack traces point at the sources
 // (it costs about 60 MB of memory, hence not the default).
 //

@@ -1,4 +1,5 @@
 import type { Store } from "@salvo/db";
+import type { NumberNormalizer } from "@salvo/numbers";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createSecretBox } from "@salvo/webhooks";
@@ -32,6 +33,8 @@ interface ApiDeps {
   webhooks: OpenQueue<"webhooks">;
   /** Delivery reports that providers call in (DLR callbacks), applied by the workers. */
   deliveries: OpenQueue<"deliveries">;
+  /** The number-judging threads of simulations. */
+  numbers: NumberNormalizer;
   logger: Logger;
   /** Aborted when the API starts shutting down (requests waiting on a batch answer at once). */
   stopping?: AbortSignal;
@@ -45,6 +48,7 @@ export function createApp({
   batches,
   webhooks,
   deliveries,
+  numbers,
   logger,
   stopping,
 }: ApiDeps): express.Express {
@@ -74,9 +78,10 @@ export function createApp({
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
     requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
-    // For simulations: the anti-flood counters, read.
+    // For simulations: the anti-flood counters, read; the number-judging threads.
     redis,
     redisPrefix: env.REDIS_PREFIX,
+    numbers,
   };
   const v1 = express.Router();
   v1.use(

@@ -15,6 +15,14 @@ const schema = z.object({
     .int()
     .min(1_024)
     .default(64 * 1024 * 1024),
+  /**
+   * Threads that judge simulations' numbers (libphonenumber), as a worker's
+   * NORMALIZE_THREADS judge batches': started by a simulation of 2,000 recipients
+   * or more, stopped after a minute without one. 0, as for a worker, judges them
+   * on the main thread: the event loop then stalls tens of milliseconds per
+   * 10,000 numbers.
+   */
+  NORMALIZE_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   /** Recipients per chunk: the unit a worker judges and sends at once. */
   BATCH_CHUNK_SIZE: z.coerce.number().int().min(10).max(10_000).default(1_000),
   /**

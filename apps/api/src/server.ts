@@ -1,15 +1,19 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createStore, redactUrl } from "@salvo/db";
+import { createNumberNormalizer } from "@salvo/numbers";
 import { claimRedisPrefix, closeRedis, createRedis, openQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
 
+/** How long the API's number-judging threads stay up without a simulation to judge. */
+const NORMALIZE_IDLE_MS = 60_000;
+
 export interface RunningApi {
   url: string;
   port: number;
-  /** Stops taking connections, lets requests in flight finish (bounded), then closes Redis and PostgreSQL. */
+  /** Stops taking connections, lets requests in flight finish (bounded), then closes the number-judging threads, Redis and PostgreSQL. */
   close(): Promise<void>;
 }
 
@@ -40,6 +44,9 @@ export async function startApi(
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
+  // The API judges big lists rarely (simulations): its threads start when one
+  // comes and stop when idle, rather than holding memory all day.
+  const numbers = createNumberNormalizer(env.NORMALIZE_THREADS, { idleTimeoutMs: NORMALIZE_IDLE_MS });
   const stopping = new AbortController();
   const app = createApp({
     env,
@@ -48,6 +55,7 @@ export async function startApi(
     batches,
     webhooks,
     deliveries,
+    numbers,
     logger,
     stopping: stopping.signal,
   });
@@ -87,7 +95,7 @@ export async function startApi(
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await Promise.allSettled([batches.close(), webhooks.close(), deliveries.close()]);
+      await Promise.allSettled([batches.close(), webhooks.close(), deliveries.close(), numbers.close()]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info("api stopped");
     })();

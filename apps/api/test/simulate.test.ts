@@ -1,10 +1,12 @@
 // POST /v1/batches/simulate and POST /v1/send/simulate: what sending now would
 // give, judged as the workers judge (the anti-flood script's answers are checked
 // against the real script), with nothing stored, taken, enqueued or counted.
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { applyAntiFlood, floodBodyHash } from "@salvo/limits";
 import { closeRedis, createRedis, type RedisClient } from "@salvo/queue";
 import { testRedisUrl } from "@salvo/queue/testing";
-import type { NewBatch, Salvo, SalvoApiError } from "@salvo/sdk";
+import { type NewBatch, Salvo, type SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refusal, startTestApi, type TestApi } from "./harness";
 
@@ -46,6 +48,26 @@ async function redisState(): Promise<Record<string, unknown>> {
     state[key] = type === "hash" ? await redis.hgetall(key) : type;
   }
   return state;
+}
+
+/**
+ * Resolves once Redis runs a command naming `text`: Redis's MONITOR, read raw on
+ * a connection of its own (ioredis's monitor mode can misread its first lines).
+ */
+function redisCommandNaming(text: string): { seen: Promise<void>; stop(): void } {
+  const { hostname, port } = new URL(testRedisUrl);
+  const socket = connect(Number(port || 6379), hostname);
+  socket.on("error", () => {});
+  socket.write("MONITOR\r\n");
+  let tail = "";
+  const seen = new Promise<void>((resolve) => {
+    socket.on("data", (chunk: Buffer) => {
+      const received = tail + chunk.toString("latin1");
+      if (received.includes(text)) resolve();
+      tail = received.slice(-text.length);
+    });
+  });
+  return { seen, stop: () => socket.destroy() };
 }
 
 /** Floods numbers `flooded` for `accountId`: limits of 1 an hour, one message already counted each. */
@@ -164,23 +186,84 @@ describe("POST /v1/batches/simulate", () => {
     expect([error.status, error.code]).toEqual([402, "NOT_ENOUGH_CREDITS"]);
   });
 
-  it("judges 100,000 recipients", async () => {
-    const { client: big } = await t.newAccount({ ...FAST, credits: 1_000_000 });
-    const recipients = Array.from({ length: 100_000 }, (_, i) =>
-      i % 10 === 9 ? "bad" : i % 10 === 8 ? mobile(i - 1) : mobile(i),
+  it("judges 1,000,000 recipients in its threads, answering other requests meanwhile", async () => {
+    const { token, accountId } = await t.newAccount({ ...FAST, credits: 1_000_000 });
+    // Seconds of judging, more on a machine busy with other test files.
+    const big = new Salvo({ baseUrl: t.api.url, token, timeoutMs: 240_000 });
+    // Each ten recipients: eight numbers (one written nationally), a repeat of
+    // the national one as E.164, and a number too short to be one.
+    const recipients = Array.from({ length: 1_000_000 }, (_, i) =>
+      i % 10 === 9
+        ? "12"
+        : i % 10 === 8
+          ? mobile(i - 1)
+          : i % 10 === 7
+            ? `061${String(i).padStart(7, "0")}`
+            : mobile(i),
     );
-    const { status, body: answer } = await big.batches.simulate({ from: "ACME", body: "Hi", recipients });
+    // The simulation's first anti-flood read (its keys name the account) says
+    // its judging has begun: 99 slices of 10,000 numbers are still to come.
+    const judging = redisCommandNaming(accountId);
+    const finished: string[] = [];
+    const simulation = big.batches.simulate({ from: "ACME", body: "Hi", recipients }).finally(() => {
+      finished.push("simulation");
+    });
+    try {
+      await Promise.race([judging.seen, simulation]);
+    } finally {
+      judging.stop();
+    }
+    await big.account.get();
+    finished.push("account");
+
+    const { status, body: answer } = await simulation;
+    expect(finished).toEqual(["account", "simulation"]);
     expect(status).toBe(200);
     expect(answer.data.attributes).toMatchObject({
-      total: 100_000,
-      invalid: 10_000,
-      duplicated: 10_000,
-      sent: 80_000,
+      total: 1_000_000,
+      invalid: 100_000,
+      duplicated: 100_000,
+      sent: 800_000,
       flooded: 0,
-      cost: 80_000,
-      credits_after: 920_000,
+      cost: 800_000,
+      reserved: 1_000_000,
+      credits_after: 200_000,
+      enough_credits: true,
     });
-  }, 120_000);
+  }, 300_000);
+});
+
+describe("when the API's number-judging threads cannot start", () => {
+  it("a big simulation answers 503 NOT_READY at once, and is judged again once they can", async () => {
+    // An API of its own, whose threads are not started yet. From a folder where
+    // tsx cannot be found, a thread fails as it starts (as a bundle shipped
+    // without its thread file would).
+    const own = await startTestApi();
+    const cwd = process.cwd();
+    try {
+      const { client } = await own.newAccount({ ...FAST, credits: 10_000 });
+      const big: NewBatch = {
+        from: "ACME",
+        body: "Hi",
+        recipients: Array.from({ length: 2_500 }, (_, i) => mobile(i)),
+      };
+      process.chdir(tmpdir());
+      const error = await refusal(client.batches.simulate(big));
+      expect([error.status, error.code]).toEqual([503, "NOT_READY"]);
+      expect(error.message).toMatch(/cannot judge numbers right now/);
+      // The operator's log says why.
+      expect(own.logs.some((line) => line.includes("simulation refused") && line.includes("tsx"))).toBe(true);
+      // A small one is judged on the API's own thread, as ever.
+      const small = await client.batches.simulate({ ...big, recipients: big.recipients.slice(0, 10) });
+      expect(small.body.data.attributes.sent).toBe(10);
+      process.chdir(cwd);
+      const again = await client.batches.simulate(big);
+      expect(again.body.data.attributes).toMatchObject({ total: 2_500, sent: 2_500 });
+    } finally {
+      process.chdir(cwd);
+      await own.stop();
+    }
+  });
 });
 
 describe("POST /v1/send/simulate", () => {

@@ -1,9 +1,9 @@
 import type { Store } from "@salvo/db";
+import type { NumberNormalizer } from "@salvo/numbers";
 import type { Connector } from "@salvo/providers";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
-import type { NumberNormalizer } from "./numbers/normalizer";
 import type { Router } from "./routing";
 
 /** What every processor works with: the store, Redis, queues, the connectors, settings. */

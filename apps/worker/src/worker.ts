@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createStore } from "@salvo/db";
+import { createNumberNormalizer } from "@salvo/numbers";
 import {
   claimRedisPrefix,
   closeRedis,
@@ -14,7 +15,6 @@ import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
-import { createNumberNormalizer } from "./numbers/normalizer";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { runScheduledJob } from "./processors/maintenance";

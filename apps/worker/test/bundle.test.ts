@@ -1,8 +1,10 @@
 // What `pnpm start` and the Docker image run: the apps bundled by `pnpm build`
-// (scripts/bundle.ts) and started with plain node. The bundled worker judges a
-// big list in its worker thread (dist/thread.js) and sends it; the bundled API
-// takes the batch and reports the worker.
+// (scripts/bundle.ts) and started with plain node. The bundled API judges a
+// big list's simulation in its worker thread (dist/thread.js, from
+// packages/numbers) and takes the batch; the bundled worker judges it in its own
+// and sends it.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,9 +14,11 @@ const apps = path.join(import.meta.dirname, "../..");
 /** More than the normalizer judges inline, so the thread does it. */
 const RECIPIENTS = 2_500;
 
-/** Runs an app's `pnpm build` (without pnpm: the script it names). */
-function build(app: string, entries: string[]) {
-  const built = spawnSync(process.execPath, ["--import", "tsx", "../../scripts/bundle.ts", ...entries], {
+/** Runs an app's `pnpm build` (without pnpm: the script it names, `tsx ../../scripts/bundle.ts <entries>`). */
+function build(app: string) {
+  const script: string = JSON.parse(readFileSync(path.join(apps, app, "package.json"), "utf8")).scripts.build;
+  const [, bundler, ...entries] = script.split(" ");
+  const built = spawnSync(process.execPath, ["--import", "tsx", bundler as string, ...entries], {
     cwd: path.join(apps, app),
     encoding: "utf8",
   });
@@ -32,9 +36,9 @@ afterAll(async () => {
   await stack?.stopAll();
 });
 
-it("runs the bundled API and worker with plain node: a batch is judged in the thread and sent", async () => {
-  const workerMain = build("worker", ["src/main.ts", "src/numbers/thread.ts"]);
-  const apiMain = build("api", ["src/main.ts"]);
+it("runs the bundled API and worker with plain node: a big list is judged in their threads and sent", async () => {
+  const workerMain = build("worker");
+  const apiMain = build("api");
   const worker = stack.spawnWorker({ NORMALIZE_THREADS: "1" }, workerMain);
 
   api = spawn(process.execPath, [apiMain], {
@@ -70,6 +74,8 @@ it("runs the bundled API and worker with plain node: a batch is judged in the th
   const { token } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
   const client = new Salvo({ baseUrl, token });
   const recipients = Array.from({ length: RECIPIENTS }, (_, i) => `06${String(10_000_000 + i)}`);
+  const { body: simulated } = await client.batches.simulate({ from: "ACME", body: "Bundled", recipients });
+  expect(simulated.data.attributes).toMatchObject({ total: RECIPIENTS, sent: RECIPIENTS, invalid: 0 });
   const { body } = await client.batches.create({ from: "ACME", body: "Bundled", recipients });
   const done = await client.batches.wait(body.data.batch_id, { timeoutMs: 60_000 });
   // Every number valid and handed off once (the simulator then reports some as

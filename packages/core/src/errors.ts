@@ -151,3 +151,10 @@ export class OverLimitError extends SalvoError {
     super("OVER_LIMIT", 429, description);
   }
 }
+
+/** What the request needs cannot answer now (a simulation's number-judging threads); retrying later may succeed. */
+export class NotReadyError extends SalvoError {
+  constructor(description: string) {
+    super("NOT_READY", 503, description);
+  }
+}

@@ -41,6 +41,7 @@ export {
   type InvalidNumberReason,
   invalidNumberReason,
   isCountryCode,
+  MAX_INPUT_LENGTH,
   normalizePhoneNumber,
 } from "./phone";
 export {

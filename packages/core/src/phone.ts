@@ -13,8 +13,9 @@ import examples from "libphonenumber-js/mobile/examples";
 /**
  * No real number, however punctuated, comes near 64 characters; refusing longer
  * input before parsing keeps a hostile 10 KB "number" as cheap as a short one.
+ * Longer input is judged on its length alone (`too_long`).
  */
-const MAX_INPUT_LENGTH = 64;
+export const MAX_INPUT_LENGTH = 64;
 
 // Parse the whole text as a number (`extract: false`): the library's default
 // hunts for a number inside free text, which would accept "abc0612345678".

@@ -7,6 +7,7 @@ import {
   LimitReachedError,
   NotEnoughCreditsError,
   NotFoundError,
+  NotReadyError,
   OverLimitError,
   PayloadTooLargeError,
   SalvoError,
@@ -27,6 +28,7 @@ describe("service errors", () => {
     [new PayloadTooLargeError(), "PayloadTooLargeError", "PAYLOAD_TOO_LARGE", 413],
     [new UnsupportedMediaTypeError(), "UnsupportedMediaTypeError", "UNSUPPORTED_MEDIA_TYPE", 415],
     [new OverLimitError(3), "OverLimitError", "OVER_LIMIT", 429],
+    [new NotReadyError("Retry later."), "NotReadyError", "NOT_READY", 503],
   ] as const)("%s is %s: code %s, status %i", (error, name, code, status) => {
     expect(error).toBeInstanceOf(SalvoError);
     expect(error).toBeInstanceOf(Error);

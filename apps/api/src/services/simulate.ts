@@ -1,43 +1,33 @@
-import { setImmediate as yieldToLoop } from "node:timers/promises";
-import {
-  type FirstPositions,
-  invalidNumberReason,
-  judgeNumbers,
-  listedStatus,
-  normalizePhoneNumber,
-  segmentCount,
-} from "@salvo/core";
+import { type FirstPositions, judgeNumbers, listedStatus, NotReadyError, segmentCount } from "@salvo/core";
 import type { Account } from "@salvo/db";
 import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
+import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/numbers";
 import type { RedisClient } from "@salvo/queue";
 import type { BatchIntake, BatchRequest } from "./batches";
 import { checkSender } from "./senders";
 
-/** Recipients per list and anti-flood query. */
+/** Recipients per list and anti-flood query, and per trip to the normalizer's threads. */
 const SLICE = 10_000;
 
-/**
- * Numbers normalized between two turns of the event loop: a million numbers
- * through libphonenumber take seconds of CPU (about 5 µs each), which must not
- * stall the API's other requests; 2,000 hold it about 10 ms.
- */
-const NORMALIZE_STEP = 2_000;
-
-/** Each number in E.164, or why it is invalid (as the workers' normalizer answers), yielding between steps. */
-async function normalizeYielding(numbers: string[], country: string): Promise<string[]> {
-  const normalized: string[] = [];
-  for (let from = 0; from < numbers.length; from += NORMALIZE_STEP) {
-    await yieldToLoop();
-    for (const number of numbers.slice(from, from + NORMALIZE_STEP)) {
-      normalized.push(normalizePhoneNumber(number, country) ?? invalidNumberReason(number, country));
-    }
+/** Each number in E.164, or why it is invalid, from the threads the workers' normalizer uses too. */
+async function normalize(deps: SimulateDeps, raw: string[], country: string): Promise<string[]> {
+  try {
+    return await deps.numbers.normalize(raw, country);
+  } catch (error) {
+    if (!(error instanceof NormalizerUnavailableError)) throw error;
+    // The client hears "retry later"; the operator needs the reason.
+    deps.logger.warn({ err: error.message }, "simulation refused: number-judging threads unavailable");
+    throw new NotReadyError(
+      "The API cannot judge numbers right now (its number-judging threads do not answer): retry later.",
+    );
   }
-  return normalized;
 }
 
-export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender"> {
+export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger"> {
   redis: RedisClient;
   redisPrefix: string;
+  /** The API's pool of number-judging threads: a million numbers take seconds of CPU, kept off the event loop. */
+  numbers: NumberNormalizer;
 }
 
 /** What sending a batch now would give. */
@@ -68,9 +58,8 @@ interface Simulation {
  * Judges a batch as the workers would now — validity, repeats, the account's
  * lists, the anti-flood counters as they stand (read, never moved) — and stores,
  * takes, enqueues and sends nothing. The sender is checked as `POST /v1/batches`
- * checks it. Done in slices of SLICE recipients, normalized NORMALIZE_STEP at a
- * time, yielding to the event loop between steps (the API has no worker-thread
- * normalizer; the workers' is theirs).
+ * checks it. Done in slices of SLICE recipients, each normalized in a worker
+ * thread as the workers do it (`@salvo/numbers`), then judged here in order.
  */
 export async function simulateBatch(
   deps: SimulateDeps,
@@ -92,7 +81,7 @@ export async function simulateBatch(
     const raw = recipients
       .slice(from, from + SLICE)
       .map((recipient) => (typeof recipient === "string" ? recipient : recipient[0]));
-    const normalized = await normalizeYielding(raw, country);
+    const normalized = await normalize(deps, raw, country);
     const verdicts = judgeNumbers(normalized, 0, raw.length, from, seen);
     const valid: string[] = [];
     for (const verdict of verdicts) {
