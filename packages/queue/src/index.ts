@@ -3,6 +3,7 @@ export {
   type CatalogSettings,
   deliveryReportsJob,
   enqueueDeliveryReports,
+  enqueueBatch,
   enqueueWebhookEvents,
   expandBatchJob,
   JOB_LOCK_MS,

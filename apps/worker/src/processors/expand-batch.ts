@@ -1,5 +1,5 @@
 import { type FirstPositions, isFinalBatchStatus, judgeNumbers, rememberVerdicts } from "@salvo/core";
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
 
@@ -21,6 +21,11 @@ const LOWEST_PRIORITY = 2_097_151;
  *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
+ *
+ * A scheduled batch starts only once its `send_at` has come by PostgreSQL's
+ * clock (markBatchProcessing, a guarded UPDATE that one of racing workers wins):
+ * a job that runs early (enqueued by hand, a worker's clock ahead) moves itself
+ * back to the delayed set until then, having judged and sent nothing.
  */
 export async function expandBatch(
   ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping">,
@@ -30,7 +35,13 @@ export async function expandBatch(
 ): Promise<void> {
   const batch = await ctx.store.pipeline.loadBatch(batchId);
   if (!batch || isFinalBatchStatus(batch.status)) return;
-  await ctx.store.pipeline.markBatchProcessing(batchId);
+  const start = await ctx.store.pipeline.markBatchProcessing(batchId);
+  if (start?.status === "scheduled" && start.waitMs > 0) {
+    ctx.logger.info({ batchId, waitMs: start.waitMs }, "a scheduled batch's job ran early; delayed again");
+    if (!token) return;
+    await job.moveToDelayed(Date.now() + start.waitMs, token);
+    throw new DelayedError();
+  }
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();
 
