@@ -140,6 +140,10 @@ describe("POST /v1/send", () => {
       invalid: a.invalid,
       npai: a.npai,
       flooded: a.flooded,
+      not_allowed: a.not_allowed,
+      country_limit: a.country_limit,
+      canceled: a.canceled,
+      rejected: a.rejected,
     });
     expect(body).toMatchObject({
       total: 35,
