@@ -263,7 +263,11 @@ export async function recordJudgedMessages(
   if (messages.length === 0) return [];
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-judged",
-    text: `WITH inserted AS (${insertMessages()}),
+    // The batch's row is locked first: a cancel (which holds it while it writes
+    // `canceled` rows) and this write then never wait for each other's rows.
+    text: `WITH locked AS (
+             SELECT 1 FROM batches WHERE id = $1 FOR NO KEY UPDATE
+           ), inserted AS (${insertMessages("NULL::text[]", "WHERE EXISTS (SELECT 1 FROM locked)")}),
            counts AS (
              SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
@@ -349,7 +353,7 @@ export async function withdrawMessages(
     name: "salvo-withdraw-messages",
     text: `WITH batch AS (
              SELECT id, account_id, segments, status FROM batches
-              WHERE id = $1 AND status IN ('canceled', 'rejected')
+              WHERE id = $1 AND status IN ('canceled', 'rejected') FOR NO KEY UPDATE
            ), chunks AS (
              SELECT c.idx, c.first_index, c.recipients, c.judged, c.in_flight FROM batch_chunks c
               WHERE c.batch_id = $1 AND NOT c.done AND ($2::int IS NULL OR c.idx = $2)
@@ -366,6 +370,11 @@ export async function withdrawMessages(
                     ROWS FROM (json_array_elements(c.recipients::json), json_array_elements_text(c.judged::json))
                       WITH ORDINALITY AS e(recipient, verdict, n)
               WHERE e.recipient IS NOT NULL AND c.first_index + e.n::int - 1 <> ALL (c.in_flight)
+                -- Rows already written are left out, not merely skipped by ON CONFLICT: its
+                -- check would wait for a delivery report updating one, which waits for
+                -- the batch's row this holds (a deadlock).
+                AND NOT EXISTS (SELECT 1 FROM messages m
+                                 WHERE m.batch_id = $1 AND m.idx = c.first_index + e.n::int - 1)
              ON CONFLICT (batch_id, idx) DO NOTHING
              RETURNING idx
            ), counts AS (
@@ -502,13 +511,15 @@ interface MessageRow {
 // Inserts message rows from arrays ($4-$8, see insertValues, and the provider's
 // codes from `codes`, a parameter of the caller's); rows that already exist are
 // left alone. RETURNING gives the position and status of each row this call
-// inserted: the only ones to count.
-const insertMessages = (codes = "NULL::text[]") =>
+// inserted: the only ones to count. `where` may hold the rows back until a
+// condition (such as a lock) is met.
+const insertMessages = (codes = "NULL::text[]", where = "") =>
   `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
             CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END, u.provider_code
        FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes})
               AS u(idx, "to", ref, status, reason, provider_code)
+     ${where}
      ON CONFLICT (batch_id, idx) DO NOTHING
      RETURNING idx, status`;
 
