@@ -2,14 +2,13 @@
 // before send_at (even when its job is forced early, or the sweep runs), a start
 // once with two workers, and cancels that never both send and cancel a message.
 import { BATCH_TOTAL_PARTS, parseMessageId } from "@salvo/core";
-import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue";
+import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import type { Salvo } from "@salvo/sdk";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messagesByStatus, type Stack, startStack, subscribe, waitFor } from "./stack";
 
 let stack: Stack;
-let redis: Redis;
+let redis: RedisClient;
 let queue: OpenQueue<"batches">;
 beforeAll(async () => {
   // Small chunks handed off in small groups to a slow upstream: a cancel lands
@@ -200,7 +199,11 @@ describe("POST /v1/batches/:id/cancel with workers running", () => {
         return written.length > 0 ? written : null;
       });
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ status: final.attributes.status, canceled: a.canceled, sent: a.sent });
+      expect(events[0]).toMatchObject({
+        status: final.attributes.status,
+        canceled: a.canceled,
+        sent: a.sent,
+      });
     }
   });
 });

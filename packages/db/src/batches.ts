@@ -3,11 +3,15 @@ import {
   type BatchStatus,
   isFinalBatchStatus,
   messageId,
-  NotEnoughCreditsError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+  NotEnoughCreditsError,
+  NotFoundError,
+  pageCount,
+  pageWindow,
+} from "@salvo/core";
 import { creditsChange } from "./balance";
 import { accountPage } from "./page";
-import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
 import { withdrawMessages } from "./pipeline";
+import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
 import { atomically, type Queryable, selectList } from "./sql";
 
 /** A recipient as the API received it: a number, or a number and the client's reference. */

@@ -9,8 +9,8 @@ import {
   type JudgedStatus,
   messageIdSql,
 } from "@salvo/core";
-import type { RawRecipient } from "./batches";
 import { creditsChange } from "./balance";
+import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import type { Queryable } from "./sql";
 

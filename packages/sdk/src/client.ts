@@ -160,7 +160,10 @@ export class Salvo {
     get: (id: string) => this.call<{ data: BatchData }>("GET", `/v1/batches/${encodeURIComponent(id)}`),
     /** The account's batches, newest first; `status` keeps those in that status (e.g. `scheduled`). */
     list: (options: { page?: number; status?: BatchStatus } = {}) =>
-      this.call<Page<BatchData>>("GET", `/v1/batches${query({ page: options.page, status: options.status })}`),
+      this.call<Page<BatchData>>(
+        "GET",
+        `/v1/batches${query({ page: options.page, status: options.status })}`,
+      ),
     /**
      * `POST /v1/batches/:id/cancel`: what is not handed off yet ends `canceled` and is
      * refunded; the batch with its counts after the cancel. 409 BATCH_NOT_CANCELABLE when it is over.

@@ -107,7 +107,11 @@ export function batchRoutes(deps: BatchDeps): Router {
     route({
       query: pageQuery.extend({ status: z.enum(BATCH_STATUSES).optional() }),
       handler: async ({ query, res }) => {
-        const { batches: list, pages } = await store.batches.list(accountOf(res).id, query.page, query.status);
+        const { batches: list, pages } = await store.batches.list(
+          accountOf(res).id,
+          query.page,
+          query.status,
+        );
         return { status: 200, body: paged(list.map(batchResource), pages, query.page) };
       },
     }),

@@ -83,7 +83,10 @@ export async function cancelBatch(
   const { batch, events } = await store.batches.cancel(accountId, batchId);
   if (events.length > 0) {
     await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
-      logger.warn({ events: events.length, err: error.message }, "webhook events not enqueued; the sweep will"),
+      logger.warn(
+        { events: events.length, err: error.message },
+        "webhook events not enqueued; the sweep will",
+      ),
     );
   }
   logger.info({ batchId, pending: batch.pending, canceled: batch.canceled }, "batch canceled");
