@@ -207,3 +207,39 @@ describe("POST /v1/batches/:id/cancel with workers running", () => {
     }
   });
 });
+
+describe("the salvo CLI", () => {
+  /** Runs `salvo <args>` as the account of `token`; what it printed. */
+  async function salvo(token: string, ...args: string[]): Promise<string> {
+    const { execFile } = await import("node:child_process");
+    const path = await import("node:path");
+    const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+    return new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [cli, ...args],
+        { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+  }
+
+  it("schedules a batch (send --send-at), lists it (batches --status scheduled) and cancels it", async () => {
+    const { client, token } = await stack.newAccount({ credits: 100, apiRateLimit: 1_000 });
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const [to1, to2] = numbers(2) as [string, string];
+    const id = (
+      await salvo(token, "send", "--from", "ACME", "--body", "later", "--to", to1, to2, "--send-at", sendAt)
+    ).trim();
+    expect(id).toMatch(/^bat_/);
+
+    const listed = await salvo(token, "batches", "--status", "scheduled");
+    expect(listed).toContain(`${id} scheduled 0/2`);
+    expect(listed).toContain(`send at ${sendAt}`);
+
+    expect(await salvo(token, "cancel", id)).toContain(`${id} canceled 2/2 (100%) canceled 2`);
+    expect((await client.account.get()).body.data.attributes.credits).toBe(100);
+    expect(await salvo(token, "batches", "--status", "scheduled")).not.toContain(id);
+  });
+});
