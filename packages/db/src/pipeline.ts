@@ -12,7 +12,7 @@ import {
 import { creditsChange } from "./balance";
 import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./outbox";
-import type { Queryable } from "./sql";
+import { atomically, type Queryable } from "./sql";
 
 export interface BatchForWork {
   id: string;
@@ -325,12 +325,8 @@ export async function markInFlight(
   return row?.withdrawn ? "withdrawn" : row?.marked ? "marked" : "busy";
 }
 
-// The refund of messages withdrawn (`counts.settled` of them, at the batch's segments).
-const WITHDRAWAL_REFUND = creditsChange("refunded", {
-  account: "(SELECT account_id FROM batch)",
-  credits: "a.credits + (SELECT settled FROM counts) * (SELECT segments FROM batch)",
-  where: "(SELECT settled FROM counts) > 0",
-});
+// The refund of messages withdrawn: $2 credits to account $1.
+const WITHDRAWAL_REFUND = creditsChange("refunded", { account: "$1", credits: "a.credits + $2" });
 
 /**
  * Withdraws what is left of a `canceled` or `rejected` batch (of one chunk, or
@@ -343,13 +339,26 @@ const WITHDRAWAL_REFUND = creditsChange("refunded", {
  * outcome; the write that settles the last one fires `batch.completed` (as this
  * one does when it leaves nothing pending). A batch in any other status is left
  * alone. Returns the ids of the events written.
+ *
+ * Two statements in one transaction: the rows (which hold the batch's row for
+ * as long as a million inserts take), then the refund, so the account's row is
+ * locked only from then to the commit, not while the rows are written.
  */
 export async function withdrawMessages(
   sql: Queryable,
   batchId: string,
   chunk: number | null = null,
 ): Promise<string[]> {
-  const { rows } = await sql.query<{ events: string[] }>({
+  return atomically(sql, (tx) => withdraw(tx, batchId, chunk));
+}
+
+async function withdraw(sql: Queryable, batchId: string, chunk: number | null): Promise<string[]> {
+  const { rows } = await sql.query<{
+    settled: number;
+    accountId: string;
+    segments: number;
+    events: string[];
+  }>({
     name: "salvo-withdraw-messages",
     text: `WITH batch AS (
              SELECT id, account_id, segments, status FROM batches
@@ -388,14 +397,22 @@ export async function withdrawMessages(
                  completed_at = CASE WHEN b.pending - c.settled = 0 THEN now() ELSE b.completed_at END
                FROM counts c WHERE b.id = $1 AND c.settled > 0
              RETURNING b.*
-           ), ${WITHDRAWAL_REFUND}, done AS (
+           ), done AS (
              UPDATE batch_chunks SET done = true
               WHERE batch_id = $1 AND idx IN (SELECT idx FROM chunks WHERE cardinality(in_flight) = 0)
            ), events AS (${COMPLETED_EVENTS})
-           SELECT ARRAY(SELECT id FROM events UNION ALL SELECT id FROM refunded_alerts) AS events`,
+           SELECT c.settled, b.account_id AS "accountId", b.segments, ARRAY(SELECT id FROM events) AS events
+             FROM counts c, batch b`,
     values: [batchId, chunk],
   });
-  return rows[0]?.events ?? [];
+  const row = rows[0];
+  if (!row || row.settled === 0) return row?.events ?? [];
+  const refund = await sql.query<{ events: string[] }>({
+    name: "salvo-withdrawal-refund",
+    text: `WITH ${WITHDRAWAL_REFUND} SELECT ARRAY(SELECT id FROM refunded_alerts) AS events`,
+    values: [row.accountId, row.settled * row.segments],
+  });
+  return [...row.events, ...(refund.rows[0]?.events ?? [])];
 }
 
 export interface HandoffOutcome {
