@@ -107,6 +107,7 @@ describe("POST /v1/batches/:id/cancel", () => {
     });
     expect(canceled.data.attributes.completed_at).not.toBeNull();
     expect(await credits(client)).toBe(100);
+    expect(await queue.queue.getJob(id)).toBeUndefined();
     const messages = await client.batches.messages(id, { status: "canceled" });
     expect(messages.body.data.map((m) => [m.attributes.to, m.attributes.ref, m.attributes.reason])).toEqual([
       ["+33612345678", null, "canceled"],

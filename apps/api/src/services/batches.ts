@@ -76,11 +76,14 @@ export async function createBatch(
  * off yet ends `canceled` and is refunded. Returns the batch after the cancel.
  */
 export async function cancelBatch(
-  { store, webhooks, logger }: Pick<BatchIntake, "store" | "webhooks" | "logger">,
+  { store, batches, webhooks, logger }: Pick<BatchIntake, "store" | "batches" | "webhooks" | "logger">,
   accountId: string,
   batchId: string,
 ): Promise<Batch> {
   const { batch, events } = await store.batches.cancel(accountId, batchId);
+  // A scheduled batch's delayed job would find nothing to do at send_at: it need
+  // not wait in Redis until then. Best effort (a running job cannot be removed).
+  await batches.queue.remove(batchId).catch(() => undefined);
   if (events.length > 0) {
     await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
       logger.warn(

@@ -54,7 +54,8 @@ export async function expandBatch(
     if (chunks.length === 0) break;
     // Numbers are normalized off the main thread, a step at once; repeats are
     // found here, in order, so "earlier" stays exact across steps.
-    const unjudged = chunks.filter((chunk) => !chunk.judged);
+    // A chunk done without verdicts was withdrawn (a cancel): nothing of it is judged or sent.
+    const unjudged = chunks.filter((chunk) => !chunk.judged && !chunk.done);
     const numbers = await ctx.numbers.normalize(
       unjudged.flatMap((chunk) =>
         chunk.recipients.map((recipient) => (typeof recipient === "string" ? recipient : recipient[0])),
@@ -68,6 +69,7 @@ export async function expandBatch(
         rememberVerdicts(chunk.judged, chunk.firstIndex, seen);
         continue;
       }
+      if (chunk.done) continue;
       const count = chunk.recipients.length;
       fresh.push({ idx: chunk.idx, judged: judgeNumbers(numbers, next, count, chunk.firstIndex, seen) });
       next += count;
