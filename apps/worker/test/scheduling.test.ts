@@ -164,6 +164,44 @@ describe("POST /v1/batches/:id/cancel with workers running", () => {
     expect(events[0]).toMatchObject({ status: "canceled", canceled: 50, sent: 0, total: 50 });
   });
 
+  it("settles what a crashed run left in flight, even once its chunk's job is lost: the sweep resumes it", async () => {
+    const { client, accountId } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
+    await subscribe(stack, accountId, "done", ["batch.completed"]);
+    const recipients = numbers(10);
+    const { body } = await client.batches.create({
+      from: "ACME",
+      body: "In doubt",
+      recipients,
+      send_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const id = body.data.batch_id;
+    // As a run that died mid-hand-off leaves it: chunk 0 judged, positions 0-2 in flight.
+    await stack.query(
+      "UPDATE batch_chunks SET judged = $2, in_flight = '{0,1,2}' WHERE batch_id = $1 AND idx = 0",
+      [id, JSON.stringify(recipients)],
+    );
+    const { body: canceled } = await client.batches.cancel(id);
+    expect(canceled.data.attributes).toMatchObject({ status: "canceled", canceled: 7, pending: 3 });
+    expect(await completedEvents(accountId, id)).toEqual([]);
+
+    // No job of the batch is left: the requeue sweep enqueues its expansion, which
+    // enqueues chunk 0 again; the simulator never got 0-2, so they end canceled.
+    await stack.query("UPDATE batches SET updated_at = now() - interval '1 hour' WHERE id = $1", [id]);
+    const done = await client.batches.wait(id, {
+      timeoutMs: 20_000,
+      until: (b) => b.attributes.pending === 0,
+    });
+    expect(done.attributes).toMatchObject({ status: "canceled", canceled: 10, sent: 0 });
+    expect(handedOff(id)).toEqual([]);
+    await expectBooksBalance(client, id, 1_000);
+    const events = await waitFor("batch.completed", async () => {
+      const written = await completedEvents(accountId, id);
+      return written.length > 0 ? written : null;
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ status: "canceled", canceled: 10 });
+  });
+
   it("racing the hand-off of the same chunk: no message both sent and canceled, books exact", async () => {
     // Each round cancels a little later: before, during and after hand-offs of its chunks.
     for (let round = 0; round < 6; round++) {

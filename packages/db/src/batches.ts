@@ -248,14 +248,17 @@ export async function findSingleMessage(
  * Up to `limit` unfinished batches whose row has not changed for `idleMs` (their
  * job lost, never enqueued, or stuck behind a crash), the longest idle first.
  * Only batches a worker should be working on are due: `accepted`, `processing`,
- * `paused` (its jobs wait for the next opening) and a `scheduled` one whose
- * `send_at` has come. A batch held for moderation, or scheduled later, is left
- * out, so that nothing re-enqueues it early.
+ * `paused` (its jobs wait for the next opening), a `scheduled` one whose
+ * `send_at` has come, and a withdrawn one (`canceled`, `rejected`) still waiting
+ * for messages that were in flight at the withdrawal (their chunk's job lost
+ * with a crash: the expansion enqueues it again, see expandBatch). A batch held
+ * for moderation, or scheduled later, is left out, so that nothing re-enqueues it early.
  */
 export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM batches
-      WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now()))
+      WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now())
+             OR (status IN ('canceled', 'rejected') AND pending > 0))
         AND updated_at < now() - make_interval(secs => $1)
       ORDER BY updated_at LIMIT $2`,
     [Math.max(1, idleMs / 1000), limit],

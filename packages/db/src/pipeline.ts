@@ -22,6 +22,8 @@ export interface BatchForWork {
   country: string | null;
   segments: number;
   status: BatchStatus;
+  /** Messages without a row yet (the counter). */
+  pending: number;
   /** When a scheduled batch starts; null: as soon as accepted. */
   sendAt: Date | null;
   defaultCountry: string;
@@ -32,7 +34,7 @@ export interface BatchForWork {
 
 // A batch with what processing it needs from its account (BatchForWork).
 const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
-  b.send_at AS "sendAt",
+  b.pending, b.send_at AS "sendAt",
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
 

@@ -34,7 +34,10 @@ export async function expandBatch(
   token: string | undefined,
 ): Promise<void> {
   const batch = await ctx.store.pipeline.loadBatch(batchId);
-  if (!batch || isFinalBatchStatus(batch.status)) return;
+  // A withdrawn batch (canceled, rejected) still pending waits for messages in
+  // flight at the withdrawal: the steps below enqueue their chunks again (the
+  // only ones not done), whose jobs settle them.
+  if (!batch || (isFinalBatchStatus(batch.status) && batch.pending === 0)) return;
   const start = await ctx.store.pipeline.markBatchProcessing(batchId);
   if (start?.status === "scheduled" && start.waitMs > 0) {
     ctx.logger.info({ batchId, waitMs: start.waitMs }, "a scheduled batch's job ran early; delayed again");
