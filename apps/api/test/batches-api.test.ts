@@ -260,6 +260,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
           type: "marketing",
           segments: 1,
           created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+          send_at: null,
           completed_at: null,
         },
         links: { self: `/v1/batches/${id}` },

@@ -151,6 +151,16 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     }
     return call("POST", "/v1/webhooks", { token: mine, body: webhook });
   },
+  BATCH_NOT_CANCELABLE: async () => {
+    const created = await fetch(`${t.api.url}/v1/batches`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: batch(1),
+    });
+    const { data } = (await created.json()) as { data: { batch_id: string } };
+    expect((await call("POST", `/v1/batches/${data.batch_id}/cancel`)).status).toBe(200);
+    return call("POST", `/v1/batches/${data.batch_id}/cancel`);
+  },
   LAST_TOKEN: async () => {
     const { token: only } = await t.newAccount();
     return call("DELETE", `/v1/tokens/${only.split(".")[0]}`, { token: only });

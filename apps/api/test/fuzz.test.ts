@@ -69,7 +69,14 @@ const MARKER_BODY = "fuzz-marker-body-7f3a";
 const NUMBER = "+33612345678";
 const batchBody = {
   valid: { from: "ACME", body: MARKER_BODY, recipients: [NUMBER] },
-  fields: { from: "string", body: "string", recipients: "array", country: "string", type: "string" },
+  fields: {
+    from: "string",
+    body: "string",
+    recipients: "array",
+    country: "string",
+    type: "string",
+    send_at: "string",
+  },
 } satisfies Endpoint["body"];
 const numbersBody = {
   valid: { numbers: [NUMBER] },
@@ -109,6 +116,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/batches", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id", auth: true },
   { method: "GET", path: "/v1/batches/:id/messages", auth: true, paged: true },
+  { method: "POST", path: "/v1/batches/:id/cancel", auth: true },
   {
     method: "POST",
     path: "/v1/sms",
@@ -121,6 +129,7 @@ const ENDPOINTS: Endpoint[] = [
         body: "string",
         shortenUrls: "boolean",
         isTransactional: "boolean",
+        send_at: "string",
       },
     },
   },

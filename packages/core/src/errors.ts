@@ -98,6 +98,13 @@ export class LastTokenError extends SalvoError {
   }
 }
 
+/** A batch in a final status (completed, canceled, rejected): there is nothing left to cancel. */
+export class BatchNotCancelableError extends SalvoError {
+  constructor(batchId: string, status: string) {
+    super("BATCH_NOT_CANCELABLE", 409, `Batch ${batchId} is ${status}: there is nothing left to cancel.`);
+  }
+}
+
 /** The account already has as many of something (webhooks, …) as it may. */
 export class LimitReachedError extends SalvoError {
   constructor(description: string) {

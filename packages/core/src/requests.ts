@@ -99,6 +99,30 @@ const messageBody = z
   .refine((body) => !body.includes(NUL), "the message body contains a NUL character")
   .refine((body) => [...body].length <= 1_600, "at most 1,600 characters");
 
+/** How far ahead a batch or message may be scheduled. */
+const MAX_SCHEDULE_DAYS = 90;
+
+/**
+ * `send_at`: when to start sending, an RFC 3339 date-time with its offset (`Z` or
+ * `+02:00`), later than now and at most MAX_SCHEDULE_DAYS ahead. Parsed to a Date.
+ * "Now" is the API's clock when the request is parsed.
+ */
+const sendAt = z
+  .string()
+  .pipe(
+    z.iso.datetime({
+      offset: true,
+      message: "expected an RFC 3339 date-time with its offset, e.g. 2026-12-24T09:00:00+01:00",
+    }),
+  )
+  .transform((text) => new Date(text))
+  .superRefine((date, ctx) => {
+    const now = Date.now();
+    if (date.getTime() <= now) ctx.addIssue({ code: "custom", message: "must be in the future" });
+    else if (date.getTime() > now + MAX_SCHEDULE_DAYS * 86_400_000)
+      ctx.addIssue({ code: "custom", message: `at most ${MAX_SCHEDULE_DAYS} days ahead` });
+  });
+
 /** The body of `POST /v1/batches` (and of `POST /v1/send`). */
 export const newBatch = z.strictObject({
   from: sender,
@@ -111,6 +135,8 @@ export const newBatch = z.strictObject({
     .refine(isCountryCode, "expected an ISO 3166 alpha-2 country code, e.g. FR")
     .optional(),
   type: z.enum(["transactional", "marketing"]).default("transactional"),
+  /** When to start sending (see `sendAt`); absent: at once. */
+  send_at: sendAt.optional(),
 });
 
 /** The body of `POST /v1/sms`: one message. */
@@ -122,6 +148,8 @@ export const newSms = z.strictObject({
   shortenUrls: z.boolean().default(false),
   // As a batch's `type`: transactional unless said otherwise.
   isTransactional: z.boolean().default(true),
+  /** When to send it, as a batch's `send_at` (Sofy's contract names no such field). */
+  send_at: sendAt.optional(),
 });
 
 /** The body of `POST /v1/blacklist` and `POST /v1/npai`. */

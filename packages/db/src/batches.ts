@@ -1,8 +1,18 @@
-import { messageId, NotEnoughCreditsError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import {
+  BatchNotCancelableError,
+  type BatchStatus,
+  isFinalBatchStatus,
+  messageId,
+  NotEnoughCreditsError,
+  NotFoundError,
+  pageCount,
+  pageWindow,
+} from "@salvo/core";
 import { creditsChange } from "./balance";
 import { accountPage } from "./page";
+import { withdrawMessages } from "./pipeline";
 import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
-import { type Queryable, selectList } from "./sql";
+import { atomically, type Queryable, selectList } from "./sql";
 
 /** A recipient as the API received it: a number, or a number and the client's reference. */
 export type RawRecipient = string | [to: string, ref: string];
@@ -20,6 +30,8 @@ export interface NewBatch {
   /** A message of `POST /v1/sms`: a batch of one, invisible to batch listings. */
   single?: boolean;
   shortenUrls?: boolean;
+  /** When to start sending: the batch is stored `scheduled` until then. Absent or null: at once (`accepted`). */
+  sendAt?: Date | null;
 }
 
 // The debit of a batch's cost ($10), unless it is stored already (`existing`).
@@ -60,8 +72,10 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
              SELECT id FROM batches WHERE id = $1 AND account_id = $2
            ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
-                                  single, shorten_urls)
-             SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14 FROM debited RETURNING id
+                                  single, shorten_urls, send_at, status)
+             SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14, $15::timestamptz,
+                    CASE WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus"
+               FROM debited RETURNING id
            ), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
              SELECT batch.id, c.n - 1, (c.n - 1) * $12, c.recipients::text
@@ -84,6 +98,7 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
       batch.chunkSize,
       batch.single ?? false,
       batch.shortenUrls ?? false,
+      batch.sendAt ?? null,
     ],
   });
   if (rows[0]?.existed) return [];
@@ -113,17 +128,51 @@ export async function findBatch(sql: Queryable, accountId: string, batchId: stri
   return batch;
 }
 
-/** One page of the account's batches, newest first (single messages are not batches to the caller). */
-export async function listBatches(sql: Queryable, accountId: string, page: number) {
+/**
+ * One page of the account's batches, newest first, optionally of one status
+ * (single messages are not batches to the caller).
+ */
+export async function listBatches(sql: Queryable, accountId: string, page: number, status?: BatchStatus) {
   const { rows, pages } = await accountPage<Batch>(sql, {
     table: "batches",
     columns: BATCH,
-    where: "NOT single",
+    where: status === undefined ? "NOT single" : `NOT single AND status = $2::"BatchStatus"`,
+    values: status === undefined ? [] : [status],
     orderBy: "created_at DESC, id DESC",
     accountId,
     page,
   });
   return { batches: rows, pages };
+}
+
+/**
+ * Cancels one of the account's batches that is not over yet (any status but
+ * completed, canceled, rejected; else BatchNotCancelableError): it becomes
+ * `canceled` and every message not handed off yet is withdrawn at once
+ * (withdrawMessages: `canceled` rows, refunded). One transaction, which first
+ * locks the batch's row FOR UPDATE: a hand-off marking its group in flight
+ * (markInFlight) either went first, and that group settles with the provider's
+ * answer, or waits and then hands off nothing. Returns the batch after the
+ * cancel and the ids of the events written.
+ */
+export async function cancelBatch(
+  sql: Queryable,
+  accountId: string,
+  batchId: string,
+): Promise<{ batch: Batch; events: string[] }> {
+  return atomically(sql, async (tx) => {
+    const { rows } = await tx.query<{ status: BatchStatus }>(
+      "SELECT status FROM batches WHERE id = $1 AND account_id = $2 AND NOT single FOR UPDATE",
+      [batchId, accountId],
+    );
+    const status = rows[0]?.status;
+    if (status === undefined) throw new NotFoundError(`No batch ${batchId}.`);
+    if (isFinalBatchStatus(status)) throw new BatchNotCancelableError(batchId, status);
+    await tx.query("UPDATE batches SET status = 'canceled', updated_at = now() WHERE id = $1", [batchId]);
+    // A statement of its own, after the lock: its snapshot has every in-flight marker written before it.
+    const events = await withdrawMessages(tx, batchId);
+    return { batch: await findBatch(tx, accountId, batchId), events };
+  });
 }
 
 const MESSAGE = selectList(MESSAGE_COLUMNS);
@@ -199,14 +248,17 @@ export async function findSingleMessage(
  * Up to `limit` unfinished batches whose row has not changed for `idleMs` (their
  * job lost, never enqueued, or stuck behind a crash), the longest idle first.
  * Only batches a worker should be working on are due: `accepted`, `processing`,
- * `paused` (its jobs wait for the next opening) and a `scheduled` one whose
- * `send_at` has come. A batch held for moderation, or scheduled later, is left
- * out, so that nothing re-enqueues it early.
+ * `paused` (its jobs wait for the next opening), a `scheduled` one whose
+ * `send_at` has come, and a withdrawn one (`canceled`, `rejected`) still waiting
+ * for messages that were in flight at the withdrawal (their chunk's job lost
+ * with a crash: the expansion enqueues it again, see expandBatch). A batch held
+ * for moderation, or scheduled later, is left out, so that nothing re-enqueues it early.
  */
 export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM batches
-      WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now()))
+      WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now())
+             OR (status IN ('canceled', 'rejected') AND pending > 0))
         AND updated_at < now() - make_interval(secs => $1)
       ORDER BY updated_at LIMIT $2`,
     [Math.max(1, idleMs / 1000), limit],

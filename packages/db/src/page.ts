@@ -4,22 +4,30 @@ import type { Queryable } from "./sql";
 /**
  * One page of an account's rows of `table` in `orderBy` order, with the number
  * of pages: the count and the page are read at once. `table`, `columns`, `where`
- * and `orderBy` are the caller's constants, never user input.
+ * and `orderBy` are the caller's constants, never user input; `where` may use
+ * `values` as `$2`, `$3`….
  */
 export async function accountPage<T>(
   sql: Queryable,
-  query: { table: string; columns: string; where?: string; orderBy: string; accountId: string; page: number },
+  query: {
+    table: string;
+    columns: string;
+    where?: string;
+    values?: unknown[];
+    orderBy: string;
+    accountId: string;
+    page: number;
+  },
 ): Promise<{ rows: T[]; pages: number }> {
   const { skip, take } = pageWindow(query.page);
   const where = `account_id = $1${query.where ? ` AND ${query.where}` : ""}`;
+  const values = [query.accountId, ...(query.values ?? [])];
   const [counted, listed] = await Promise.all([
-    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${query.table} WHERE ${where}`, [
-      query.accountId,
-    ]),
+    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${query.table} WHERE ${where}`, values),
     sql.query(
       `SELECT ${query.columns} FROM ${query.table} WHERE ${where}
-        ORDER BY ${query.orderBy} LIMIT $2 OFFSET $3`,
-      [query.accountId, take, skip],
+        ORDER BY ${query.orderBy} LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      [...values, take, skip],
     ),
   ]);
   return { rows: listed.rows as T[], pages: pageCount(counted.rows[0]?.total ?? 0) };

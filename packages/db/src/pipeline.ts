@@ -9,9 +9,10 @@ import {
   type JudgedStatus,
   messageIdSql,
 } from "@salvo/core";
+import { creditsChange } from "./balance";
 import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./outbox";
-import type { Queryable } from "./sql";
+import { atomically, type Queryable } from "./sql";
 
 export interface BatchForWork {
   id: string;
@@ -21,6 +22,10 @@ export interface BatchForWork {
   country: string | null;
   segments: number;
   status: BatchStatus;
+  /** Messages without a row yet (the counter). */
+  pending: number;
+  /** When a scheduled batch starts; null: as soon as accepted. */
+  sendAt: Date | null;
   defaultCountry: string;
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
@@ -29,6 +34,7 @@ export interface BatchForWork {
 
 // A batch with what processing it needs from its account (BatchForWork).
 const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
+  b.pending, b.send_at AS "sendAt",
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
 
@@ -71,11 +77,30 @@ export async function loadChunkForSending(
   };
 }
 
-export async function markBatchProcessing(sql: Queryable, batchId: string): Promise<void> {
-  await sql.query(
-    "UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'accepted'",
+/**
+ * Starts a batch: `accepted`, or `scheduled` with its `send_at` come by
+ * PostgreSQL's clock, becomes `processing`. A guarded UPDATE: of workers racing
+ * to start a batch one does. Returns the status as this call leaves it (as read
+ * before, when another call changed it meanwhile), and for a batch still
+ * `scheduled`, how long until its `send_at` (0 when due; null without a batch).
+ */
+export async function markBatchProcessing(
+  sql: Queryable,
+  batchId: string,
+): Promise<{ status: BatchStatus; waitMs: number } | null> {
+  const { rows } = await sql.query<{ status: BatchStatus; waitMs: number | null }>(
+    `WITH started AS (
+       UPDATE batches SET status = 'processing', updated_at = now()
+        WHERE id = $1 AND (status = 'accepted' OR (status = 'scheduled' AND send_at <= now()))
+       RETURNING status
+     )
+     SELECT COALESCE((SELECT status FROM started), b.status) AS status,
+            GREATEST(0, ceil(extract(epoch FROM b.send_at - now()) * 1000))::float8 AS "waitMs"
+       FROM batches b WHERE b.id = $1`,
     [batchId],
   );
+  const row = rows[0];
+  return row ? { status: row.status, waitMs: row.status === "scheduled" ? (row.waitMs ?? 0) : 0 } : null;
 }
 
 export interface StoredChunk {
@@ -181,13 +206,21 @@ export async function listedNumbers(
 const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)";
 
 // A batch is completed by the write that settles its last pending message
-// (`c.settled` messages of batch `b` settled by this statement).
-const COMPLETION = `status = CASE WHEN b.pending - c.settled = 0 THEN 'completed'::"BatchStatus" ELSE 'processing'::"BatchStatus" END,
+// (`c.settled` messages of batch `b` settled by this statement). A withdrawn
+// batch (`canceled`, `rejected`) keeps its status, and gets its completion time
+// when the messages in flight at the withdrawal settle; other statuses than
+// `accepted` (`paused`, …) are not this write's to change.
+const COMPLETION = `status = CASE WHEN b.status IN ('canceled', 'rejected') THEN b.status
+                           WHEN b.pending - c.settled = 0 THEN 'completed'::"BatchStatus"
+                           WHEN b.status = 'accepted' THEN 'processing'::"BatchStatus"
+                           ELSE b.status END,
                  completed_at = CASE WHEN b.pending - c.settled = 0 THEN now() ELSE b.completed_at END`;
 
 // A `batch.completed` event for each webhook that wants it, when the `counters`
-// CTE (RETURNING b.*) completed the batch. Single messages (POST /v1/sms) have none.
-// Every counter but `pending`, 0 once completed.
+// CTE (RETURNING b.*, only when it settled messages) took the batch's `pending`
+// to 0: it completed, or a withdrawal (`canceled`, `rejected`) settled its last
+// message. Single messages (POST /v1/sms) have none. Every counter but `pending`,
+// 0 by then.
 const COMPLETED_EVENTS = eventFanOut(
   "batch.completed",
   `(SELECT b.account_id, json_build_object(
@@ -197,7 +230,7 @@ const COMPLETED_EVENTS = eventFanOut(
         .join(", ")},
       'cost', b.cost, 'created_at', ${isoTimestamp("b.created_at")},
       'completed_at', ${isoTimestamp("b.completed_at")}) AS data
-     FROM counters b WHERE b.status = 'completed' AND NOT b.single)`,
+     FROM counters b WHERE b.pending = 0 AND NOT b.single)`,
 );
 
 // Per judged status (each the name of its counter): its count among the rows
@@ -232,7 +265,11 @@ export async function recordJudgedMessages(
   if (messages.length === 0) return [];
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-judged",
-    text: `WITH inserted AS (${insertMessages()}),
+    // The batch's row is locked first: a cancel (which holds it while it writes
+    // `canceled` rows) and this write then never wait for each other's rows.
+    text: `WITH locked AS (
+             SELECT 1 FROM batches WHERE id = $1 FOR NO KEY UPDATE
+           ), inserted AS (${insertMessages("NULL::text[]", "WHERE EXISTS (SELECT 1 FROM locked)")}),
            counts AS (
              SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
@@ -255,21 +292,129 @@ export async function recordJudgedMessages(
 /**
  * Records which positions of a chunk are about to be handed to the provider. Done
  * before every hand-off: if the process dies before the outcome is written, the
- * next run knows exactly which messages are in doubt. Only one group can be in
- * flight: false when another is (a run that lost the chunk must not overwrite the
- * marker of the run that owns it now).
+ * next run knows exactly which messages are in doubt. Answers:
+ * - `marked`: hand them off;
+ * - `busy`: another group is in flight (a run that lost the chunk must not
+ *   overwrite the marker of the run that owns it now);
+ * - `withdrawn`: the batch was canceled or rejected: hand off nothing more (see
+ *   withdrawMessages for what becomes of the rest).
+ *
+ * The batch's row is read with a key-share lock, which waits for a withdrawal's
+ * FOR UPDATE (cancelBatch) and is waited for by it: a group is marked before a
+ * withdrawal, which then leaves it to settle, or refused after it, never both.
  */
 export async function markInFlight(
   sql: Queryable,
   batchId: string,
   chunk: number,
   positions: number[],
-): Promise<boolean> {
-  const { rowCount } = await sql.query(
-    "UPDATE batch_chunks SET in_flight = $3 WHERE batch_id = $1 AND idx = $2 AND cardinality(in_flight) = 0",
-    [batchId, chunk, positions],
-  );
-  return rowCount === 1;
+): Promise<"marked" | "busy" | "withdrawn"> {
+  const { rows } = await sql.query<{ withdrawn: boolean; marked: boolean }>({
+    name: "salvo-mark-in-flight",
+    text: `WITH batch AS (
+             SELECT status IN ('canceled', 'rejected') AS withdrawn FROM batches WHERE id = $1 FOR KEY SHARE
+           ), marked AS (
+             UPDATE batch_chunks SET in_flight = $3
+              WHERE batch_id = $1 AND idx = $2 AND cardinality(in_flight) = 0
+                AND EXISTS (SELECT 1 FROM batch WHERE NOT withdrawn)
+             RETURNING 1
+           )
+           SELECT COALESCE((SELECT withdrawn FROM batch), false) AS withdrawn,
+                  EXISTS (SELECT 1 FROM marked) AS marked`,
+    values: [batchId, chunk, positions],
+  });
+  const row = rows[0];
+  return row?.withdrawn ? "withdrawn" : row?.marked ? "marked" : "busy";
+}
+
+// The refund of messages withdrawn: $2 credits to account $1.
+const WITHDRAWAL_REFUND = creditsChange("refunded", { account: "$1", credits: "a.credits + $2" });
+
+/**
+ * Withdraws what is left of a `canceled` or `rejected` batch (of one chunk, or
+ * of all): every position that has no message row and is not in its chunk's
+ * in-flight marker gets a row of the batch's status (reason the same, cost 0;
+ * `to` the judged E.164 number when the chunk is judged, else the number as
+ * received), leaves `pending` for that counter, and its credits are refunded;
+ * chunks with nothing in flight are marked done. Set-based: one statement
+ * whatever the size of the batch. Messages in flight settle with their hand-off's
+ * outcome; the write that settles the last one fires `batch.completed` (as this
+ * one does when it leaves nothing pending). A batch in any other status is left
+ * alone. Returns the ids of the events written.
+ *
+ * Two statements in one transaction: the rows (which hold the batch's row for
+ * as long as a million inserts take), then the refund, so the account's row is
+ * locked only from then to the commit, not while the rows are written.
+ */
+export async function withdrawMessages(
+  sql: Queryable,
+  batchId: string,
+  chunk: number | null = null,
+): Promise<string[]> {
+  return atomically(sql, (tx) => withdraw(tx, batchId, chunk));
+}
+
+async function withdraw(sql: Queryable, batchId: string, chunk: number | null): Promise<string[]> {
+  const { rows } = await sql.query<{
+    settled: number;
+    accountId: string;
+    segments: number;
+    events: string[];
+  }>({
+    name: "salvo-withdraw-messages",
+    text: `WITH batch AS (
+             SELECT id, account_id, segments, status FROM batches
+              WHERE id = $1 AND status IN ('canceled', 'rejected') FOR NO KEY UPDATE
+           ), chunks AS (
+             SELECT c.idx, c.first_index, c.recipients, c.judged, c.in_flight FROM batch_chunks c
+              WHERE c.batch_id = $1 AND NOT c.done AND ($2::int IS NULL OR c.idx = $2)
+                AND EXISTS (SELECT 1 FROM batch)
+           ), inserted AS (
+             INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost)
+             SELECT $1, c.first_index + e.n::int - 1, b.account_id,
+                    CASE WHEN e.verdict LIKE '+%' THEN e.verdict
+                         WHEN json_typeof(e.recipient) = 'array' THEN e.recipient->>0
+                         ELSE e.recipient #>> '{}' END,
+                    CASE WHEN json_typeof(e.recipient) = 'array' THEN e.recipient->>1 END,
+                    b.status::text::"MessageStatus", b.status::text, b.segments, 0
+               FROM batch b, chunks c,
+                    ROWS FROM (json_array_elements(c.recipients::json), json_array_elements_text(c.judged::json))
+                      WITH ORDINALITY AS e(recipient, verdict, n)
+              WHERE e.recipient IS NOT NULL AND c.first_index + e.n::int - 1 <> ALL (c.in_flight)
+                -- Rows already written are left out, not merely skipped by ON CONFLICT: its
+                -- check would wait for a delivery report updating one, which waits for
+                -- the batch's row this holds (a deadlock).
+                AND NOT EXISTS (SELECT 1 FROM messages m
+                                 WHERE m.batch_id = $1 AND m.idx = c.first_index + e.n::int - 1)
+             ON CONFLICT (batch_id, idx) DO NOTHING
+             RETURNING idx
+           ), counts AS (
+             SELECT count(*)::int AS settled FROM inserted
+           ), counters AS (
+             UPDATE batches b SET
+                 pending = b.pending - c.settled,
+                 canceled = b.canceled + CASE WHEN b.status = 'canceled' THEN c.settled ELSE 0 END,
+                 rejected = b.rejected + CASE WHEN b.status = 'rejected' THEN c.settled ELSE 0 END,
+                 updated_at = now(),
+                 completed_at = CASE WHEN b.pending - c.settled = 0 THEN now() ELSE b.completed_at END
+               FROM counts c WHERE b.id = $1 AND c.settled > 0
+             RETURNING b.*
+           ), done AS (
+             UPDATE batch_chunks SET done = true
+              WHERE batch_id = $1 AND idx IN (SELECT idx FROM chunks WHERE cardinality(in_flight) = 0)
+           ), events AS (${COMPLETED_EVENTS})
+           SELECT c.settled, b.account_id AS "accountId", b.segments, ARRAY(SELECT id FROM events) AS events
+             FROM counts c, batch b`,
+    values: [batchId, chunk],
+  });
+  const row = rows[0];
+  if (!row || row.settled === 0) return row?.events ?? [];
+  const refund = await sql.query<{ events: string[] }>({
+    name: "salvo-withdrawal-refund",
+    text: `WITH ${WITHDRAWAL_REFUND} SELECT ARRAY(SELECT id FROM refunded_alerts) AS events`,
+    values: [row.accountId, row.settled * row.segments],
+  });
+  return [...row.events, ...(refund.rows[0]?.events ?? [])];
 }
 
 export interface HandoffOutcome {
@@ -385,13 +530,15 @@ interface MessageRow {
 // Inserts message rows from arrays ($4-$8, see insertValues, and the provider's
 // codes from `codes`, a parameter of the caller's); rows that already exist are
 // left alone. RETURNING gives the position and status of each row this call
-// inserted: the only ones to count.
-const insertMessages = (codes = "NULL::text[]") =>
+// inserted: the only ones to count. `where` may hold the rows back until a
+// condition (such as a lock) is met.
+const insertMessages = (codes = "NULL::text[]", where = "") =>
   `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
             CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END, u.provider_code
        FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes})
               AS u(idx, "to", ref, status, reason, provider_code)
+     ${where}
      ON CONFLICT (batch_id, idx) DO NOTHING
      RETURNING idx, status`;
 

@@ -6,6 +6,7 @@ import { createAccount, findAccount, listAccounts, updateAccount } from "./accou
 import { setBalanceAlerts } from "./balance";
 import {
   acceptBatch,
+  cancelBatch,
   findBatch,
   findSingleMessage,
   listBatches,
@@ -44,6 +45,7 @@ import {
   recordHandoffs,
   recordJudgedMessages,
   saveJudgments,
+  withdrawMessages,
 } from "./pipeline";
 import {
   decideSender,
@@ -115,6 +117,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       listMessages: bind(sql, listMessages),
       findSingleMessage: bind(sql, findSingleMessage),
       stalled: bind(sql, stalledBatches),
+      cancel: bind(sql, cancelBatch),
     },
     /** What the worker reads and writes to judge, send and report a batch. */
     pipeline: {
@@ -128,6 +131,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       markInFlight: bind(sql, markInFlight),
       recordHandoffs: bind(sql, recordHandoffs),
       markChunkDone: bind(sql, markChunkDone),
+      withdrawMessages: bind(sql, withdrawMessages),
       applyDeliveryReports: bind(sql, applyDeliveryReports),
       findProviderMessages: bind(sql, findProviderMessages),
       expireUnreported: bind(sql, expireUnreported),

@@ -202,9 +202,9 @@ describe("recordHandoffs and the in-flight marker", () => {
 
     // A run hands off 0-4, freezes before recording, and loses the chunk; its
     // replacement settles 0-4 (from the provider's answer) and marks 5-9 in flight.
-    expect(await markInFlight(sql, id, 0, [0, 1, 2, 3, 4])).toBe(true);
+    expect(await markInFlight(sql, id, 0, [0, 1, 2, 3, 4])).toBe("marked");
     await recordHandoffs(sql, batch, 0, [0, 1, 2, 3, 4].map(outcome), { settles: [0, 1, 2, 3, 4] });
-    expect(await markInFlight(sql, id, 0, [5, 6, 7, 8, 9])).toBe(true);
+    expect(await markInFlight(sql, id, 0, [5, 6, 7, 8, 9])).toBe("marked");
     // The frozen run wakes and records its group late, as its last: the rows are
     // already there (nothing counted twice), and the replacement's marker stays.
     await recordHandoffs(sql, batch, 0, [0, 1, 2, 3, 4].map(outcome), {

@@ -335,6 +335,18 @@ export function startConsumers(
 }
 
 /**
+ * Enqueues a batch's expansion, honouring its `send_at`: a scheduled batch's job
+ * is delayed until then (BullMQ's delayed set, so no worker holds it meanwhile).
+ * The job id is the batch's: enqueueing it twice (a retry, the requeue sweep,
+ * an operator's approval) keeps the one job. The expansion checks `send_at`
+ * again, with PostgreSQL's clock, so a job that runs early sends nothing early.
+ */
+export function enqueueBatch(queue: OpenQueue<"batches">, batch: { id: string; sendAt: Date | null }) {
+  const delay = batch.sendAt ? Math.max(0, batch.sendAt.getTime() - Date.now()) : 0;
+  return queue.add({ batchId: batch.id }, { jobId: batch.id, ...(delay > 0 ? { delay } : {}) });
+}
+
+/**
  * Enqueues the delivery of webhook events already written to PostgreSQL. The job
  * id is the event's, so enqueueing one twice (a retry, the sweep) is harmless.
  */

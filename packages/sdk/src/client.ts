@@ -158,8 +158,18 @@ export class Salvo {
     simulate: (batch: NewBatch) =>
       this.call<{ data: BatchSimulation }>("POST", "/v1/batches/simulate", batch),
     get: (id: string) => this.call<{ data: BatchData }>("GET", `/v1/batches/${encodeURIComponent(id)}`),
-    list: (options: { page?: number } = {}) =>
-      this.call<Page<BatchData>>("GET", `/v1/batches${query({ page: options.page })}`),
+    /** The account's batches, newest first; `status` keeps those in that status (e.g. `scheduled`). */
+    list: (options: { page?: number; status?: BatchStatus } = {}) =>
+      this.call<Page<BatchData>>(
+        "GET",
+        `/v1/batches${query({ page: options.page, status: options.status })}`,
+      ),
+    /**
+     * `POST /v1/batches/:id/cancel`: what is not handed off yet ends `canceled` and is
+     * refunded; the batch with its counts after the cancel. 409 BATCH_NOT_CANCELABLE when it is over.
+     */
+    cancel: (id: string) =>
+      this.call<{ data: BatchData }>("POST", `/v1/batches/${encodeURIComponent(id)}/cancel`),
     messages: (id: string, options: { page?: number; status?: MessageStatus } = {}) =>
       this.call<Page<MessageData>>(
         "GET",

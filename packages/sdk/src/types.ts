@@ -133,6 +133,8 @@ export interface Sms {
   body: string;
   shortenUrls: boolean;
   isTransactional: boolean;
+  /** When it is scheduled to go (RFC 3339), in the answer to `send` only when it was given. */
+  send_at?: string;
   status: SmsStatus;
   /** Why it failed or was not delivered (e.g. `unknown_subscriber`); "" otherwise. */
   statusReason: string;
@@ -199,6 +201,8 @@ export interface BatchAttributes extends Record<BatchCounter, number> {
   type: "transactional" | "marketing";
   segments: number;
   created_at: string;
+  /** When the batch is scheduled to start (RFC 3339, UTC); null when it was sent at once. */
+  send_at: string | null;
   completed_at: string | null;
 }
 

@@ -1,10 +1,10 @@
-import { batchCounts, MESSAGE_STATUSES, NUL, newBatch, readMessageReason } from "@salvo/core";
+import { BATCH_STATUSES, batchCounts, MESSAGE_STATUSES, NUL, newBatch, readMessageReason } from "@salvo/core";
 import type { Batch } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
-import { type BatchIntake, createBatch } from "../services/batches";
+import { type BatchIntake, cancelBatch, createBatch } from "../services/batches";
 import { type SimulateDeps, simulateBatch } from "../services/simulate";
 
 /** A batch as the API shows it: its counts, always summing to `total`. */
@@ -20,6 +20,7 @@ function batchResource(batch: Batch) {
       type: batch.type,
       segments: batch.segments,
       created_at: batch.createdAt.toISOString(),
+      send_at: batch.sendAt?.toISOString() ?? null,
       completed_at: batch.completedAt?.toISOString() ?? null,
     },
     links: { self: `/v1/batches/${batch.id}` },
@@ -104,9 +105,13 @@ export function batchRoutes(deps: BatchDeps): Router {
   router.get(
     "/batches",
     route({
-      query: pageQuery,
+      query: pageQuery.extend({ status: z.enum(BATCH_STATUSES).optional() }),
       handler: async ({ query, res }) => {
-        const { batches: list, pages } = await store.batches.list(accountOf(res).id, query.page);
+        const { batches: list, pages } = await store.batches.list(
+          accountOf(res).id,
+          query.page,
+          query.status,
+        );
         return { status: 200, body: paged(list.map(batchResource), pages, query.page) };
       },
     }),
@@ -119,6 +124,18 @@ export function batchRoutes(deps: BatchDeps): Router {
       handler: async ({ params, res }) => {
         const batch = await store.batches.find(accountOf(res).id, params.id);
         const resource = batchResource(batch);
+        return { status: 200, body: { data: resource, links: resource.links } };
+      },
+    }),
+  );
+
+  // Cancels what is not handed off yet; answers the batch's counts after it.
+  router.post(
+    "/batches/:id/cancel",
+    route({
+      params: batchParams,
+      handler: async ({ params, res }) => {
+        const resource = batchResource(await cancelBatch(deps, accountOf(res).id, params.id));
         return { status: 200, body: { data: resource, links: resource.links } };
       },
     }),

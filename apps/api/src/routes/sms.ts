@@ -49,6 +49,8 @@ export function smsRoutes(intake: BatchIntake): Router {
             body: body.body,
             shortenUrls: body.shortenUrls,
             isTransactional: body.isTransactional,
+            // Not in Sofy's contract: only when the client scheduled it.
+            ...(body.send_at ? { send_at: body.send_at.toISOString() } : {}),
             status: "pending",
             statusReason: "",
           },

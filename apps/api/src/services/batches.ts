@@ -1,6 +1,6 @@
 import { type newBatch, newId, segmentCount } from "@salvo/core";
-import type { Account, NewBatch, Store } from "@salvo/db";
-import { enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
+import type { Account, Batch, NewBatch, Store } from "@salvo/db";
+import { enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
@@ -21,10 +21,11 @@ export interface BatchIntake {
 }
 
 /**
- * Stores a batch (taking its credits) and enqueues its `batches` job, and the
- * `balance.low` events its debit wrote. Once stored it is durable: if Redis is
- * down, the scheduled `requeue-stalled-batches` job enqueues it later, and the
- * workers' sweep its events.
+ * Stores a batch (taking its credits) and enqueues its `batches` job (delayed
+ * until its `send_at` when it has one, see enqueueBatch), and the `balance.low`
+ * events its debit wrote. Once stored it is durable: if Redis is down, the
+ * scheduled `requeue-stalled-batches` job enqueues it later (a scheduled batch
+ * once its `send_at` has come), and the workers' sweep its events.
  */
 export async function submitBatch(
   { store, batches, webhooks, logger, chunkSize }: BatchIntake,
@@ -39,7 +40,7 @@ export async function submitBatch(
       ),
     );
   }
-  await batches.add({ batchId: batch.id }, { jobId: batch.id }).catch((error: Error) => {
+  await enqueueBatch(batches, { id: batch.id, sendAt: batch.sendAt ?? null }).catch((error: Error) => {
     logger.warn(
       { batchId: batch.id, err: error.message },
       "batch stored but not enqueued; the requeue-stalled-batches job will",
@@ -65,6 +66,32 @@ export async function createBatch(
     country: request.country ?? null,
     segments: segmentCount(request.body),
     recipients: request.recipients,
+    sendAt: request.send_at ?? null,
   });
   return id;
+}
+
+/**
+ * Cancels an account's batch (see cancelBatch in @salvo/db): what was not handed
+ * off yet ends `canceled` and is refunded. Returns the batch after the cancel.
+ */
+export async function cancelBatch(
+  { store, batches, webhooks, logger }: Pick<BatchIntake, "store" | "batches" | "webhooks" | "logger">,
+  accountId: string,
+  batchId: string,
+): Promise<Batch> {
+  const { batch, events } = await store.batches.cancel(accountId, batchId);
+  // A scheduled batch's delayed job would find nothing to do at send_at: it need
+  // not wait in Redis until then. Best effort (a running job cannot be removed).
+  await batches.queue.remove(batchId).catch(() => undefined);
+  if (events.length > 0) {
+    await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
+      logger.warn(
+        { events: events.length, err: error.message },
+        "webhook events not enqueued; the sweep will",
+      ),
+    );
+  }
+  logger.info({ batchId, pending: batch.pending, canceled: batch.canceled }, "batch canceled");
+  return batch;
 }

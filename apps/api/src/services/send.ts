@@ -50,6 +50,8 @@ export function checkSendSize(request: BatchRequest): void {
  * been judged and handed off (or `timeoutMs`, or `clientGone`): the batch as
  * last read (`pending` > 0 when the wait ended first) and the account's balance
  * after it. Underneath it is an ordinary batch, which goes on when the wait ends.
+ * A scheduled one (`send_at`) is not waited for: it is answered as accepted,
+ * every message pending.
  */
 export async function sendAndWait(
   deps: SendDeps,
@@ -60,7 +62,8 @@ export async function sendAndWait(
 ): Promise<{ batch: Batch; credits: number }> {
   checkSendSize(request);
   const id = await createBatch(deps, account, request, idempotency);
-  const signals = [clientGone, AbortSignal.timeout(deps.timeoutMs)];
+  // Aborted already for a scheduled batch: waitForBatch reads it once.
+  const signals = [clientGone, request.send_at ? AbortSignal.abort() : AbortSignal.timeout(deps.timeoutMs)];
   if (deps.stopping) signals.push(deps.stopping);
   const batch = await waitForBatch(deps.store, account.id, id, AbortSignal.any(signals));
   // Read after the batch: refunds of unsent messages are in.

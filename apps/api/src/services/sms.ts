@@ -53,6 +53,7 @@ export async function sendSms(
     recipients: [request.to],
     single: true,
     shortenUrls: request.shortenUrls,
+    sendAt: request.send_at ?? null,
   });
   return messageId(batchId, 0);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { isFinalBatchStatus, MESSAGE_STATUSES } from "@salvo/core";
-import { type BatchData, Salvo } from "@salvo/sdk";
-import { Command } from "commander";
+import { BATCH_STATUSES, isFinalBatchStatus, MESSAGE_STATUSES } from "@salvo/core";
+import { type BatchData, type BatchStatus, Salvo } from "@salvo/sdk";
+import { Command, Option } from "commander";
 import { parseCliEnv } from "../env";
 
 /** A client of the API with SALVO_URL and SALVO_TOKEN (or --token). */
@@ -60,6 +60,10 @@ export function clientCommands(): Command[] {
     .option("--file <path>", "a file with one recipient per line (`number` or `number,ref`)")
     .option("--country <cc>", "country for national-format numbers")
     .option("--marketing", "a marketing batch (default: transactional)")
+    .option(
+      "--send-at <time>",
+      "schedule it: an RFC 3339 date-time with its offset, at most 90 days ahead (e.g. 2026-12-24T09:00:00+01:00)",
+    )
     .option("--watch", "follow the batch until it completes")
     .option(...token)
     .action(
@@ -70,6 +74,7 @@ export function clientCommands(): Command[] {
         file?: string;
         country?: string;
         marketing?: boolean;
+        sendAt?: string;
         watch?: boolean;
         token?: string;
       }) => {
@@ -88,6 +93,7 @@ export function clientCommands(): Command[] {
           recipients,
           country: options.country,
           type: options.marketing ? "marketing" : "transactional",
+          send_at: options.sendAt,
         });
         process.stdout.write(`${body.data.batch_id}\n`);
         if (options.watch) await watch(salvo, body.data.batch_id, 500);
@@ -103,5 +109,33 @@ export function clientCommands(): Command[] {
       await watch(client(options.token), id, Math.max(100, Number(options.interval) || 500));
     });
 
-  return [account, send, watchCommand];
+  const list = new Command("batches")
+    .description("list the account's batches, newest first (GET /v1/batches)")
+    .addOption(new Option("--status <status>", "only batches in this status").choices(BATCH_STATUSES))
+    .option("--page <n>", "page number (25 a page)", "1")
+    .option(...token)
+    .action(async (options: { status?: BatchStatus; page: string; token?: string }) => {
+      const { body } = await client(options.token).batches.list({
+        status: options.status,
+        page: Math.max(1, Number(options.page) || 1),
+      });
+      for (const batch of body.data) {
+        const sendAt = batch.attributes.send_at ? ` · send at ${batch.attributes.send_at}` : "";
+        process.stdout.write(`${progressLine(batch)}${sendAt}\n`);
+      }
+      process.stdout.write(`page ${body.page.number} of ${body.page.count}\n`);
+    });
+
+  const cancel = new Command("cancel")
+    .description(
+      "cancel a batch (POST /v1/batches/:id/cancel): what is not handed off yet is canceled and refunded",
+    )
+    .argument("<batchId>")
+    .option(...token)
+    .action(async (id: string, options: { token?: string }) => {
+      const { body } = await client(options.token).batches.cancel(id);
+      process.stdout.write(`${progressLine(body.data)}\n`);
+    });
+
+  return [account, send, list, cancel, watchCommand];
 }

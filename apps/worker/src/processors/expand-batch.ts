@@ -1,5 +1,5 @@
 import { type FirstPositions, isFinalBatchStatus, judgeNumbers, rememberVerdicts } from "@salvo/core";
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
 
@@ -21,6 +21,11 @@ const LOWEST_PRIORITY = 2_097_151;
  *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
+ *
+ * A scheduled batch starts only once its `send_at` has come by PostgreSQL's
+ * clock (markBatchProcessing, a guarded UPDATE that one of racing workers wins):
+ * a job that runs early (enqueued by hand, a worker's clock ahead) moves itself
+ * back to the delayed set until then, having judged and sent nothing.
  */
 export async function expandBatch(
   ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping">,
@@ -29,8 +34,17 @@ export async function expandBatch(
   token: string | undefined,
 ): Promise<void> {
   const batch = await ctx.store.pipeline.loadBatch(batchId);
-  if (!batch || isFinalBatchStatus(batch.status)) return;
-  await ctx.store.pipeline.markBatchProcessing(batchId);
+  // A withdrawn batch (canceled, rejected) still pending waits for messages in
+  // flight at the withdrawal: the steps below enqueue their chunks again (the
+  // only ones not done), whose jobs settle them.
+  if (!batch || (isFinalBatchStatus(batch.status) && batch.pending === 0)) return;
+  const start = await ctx.store.pipeline.markBatchProcessing(batchId);
+  if (start?.status === "scheduled" && start.waitMs > 0) {
+    ctx.logger.info({ batchId, waitMs: start.waitMs }, "a scheduled batch's job ran early; delayed again");
+    if (!token) return;
+    await job.moveToDelayed(Date.now() + start.waitMs, token);
+    throw new DelayedError();
+  }
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();
 
@@ -43,7 +57,8 @@ export async function expandBatch(
     if (chunks.length === 0) break;
     // Numbers are normalized off the main thread, a step at once; repeats are
     // found here, in order, so "earlier" stays exact across steps.
-    const unjudged = chunks.filter((chunk) => !chunk.judged);
+    // A chunk done without verdicts was withdrawn (a cancel): nothing of it is judged or sent.
+    const unjudged = chunks.filter((chunk) => !chunk.judged && !chunk.done);
     const numbers = await ctx.numbers.normalize(
       unjudged.flatMap((chunk) =>
         chunk.recipients.map((recipient) => (typeof recipient === "string" ? recipient : recipient[0])),
@@ -57,6 +72,7 @@ export async function expandBatch(
         rememberVerdicts(chunk.judged, chunk.firstIndex, seen);
         continue;
       }
+      if (chunk.done) continue;
       const count = chunk.recipients.length;
       fresh.push({ idx: chunk.idx, judged: judgeNumbers(numbers, next, count, chunk.firstIndex, seen) });
       next += count;

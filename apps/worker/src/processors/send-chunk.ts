@@ -11,6 +11,9 @@ import { releaseJob } from "../release";
 /** Thrown when this worker may no longer hand off a chunk (its job lock is gone). */
 class LostChunkError extends Error {}
 
+/** Thrown when the batch was canceled or rejected: nothing more of it is handed off. */
+class WithdrawnError extends Error {}
+
 /** What sending a chunk works with. */
 type ChunkContext = Pick<
   WorkContext,
@@ -64,8 +67,16 @@ export async function sendChunk(
   }
 
   // The last group's record marks the chunk done; with nothing to send, this does.
-  if (toSend.length > 0) await handOff(ctx, batch, chunk.idx, toSend, job, token);
-  else await ctx.store.pipeline.markChunkDone(batch.id, chunk.idx);
+  if (toSend.length === 0) return ctx.store.pipeline.markChunkDone(batch.id, chunk.idx);
+  try {
+    await handOff(ctx, batch, chunk.idx, toSend, job, token);
+  } catch (error) {
+    if (!(error instanceof WithdrawnError)) throw error;
+    // Canceled (or rejected) since: what this run did not hand off is withdrawn
+    // with the rest of the batch (the cancel left this chunk's in-flight group to us).
+    await dispatchEvents(ctx, await ctx.store.pipeline.withdrawMessages(batch.id, chunk.idx));
+    ctx.logger.info({ batchId: batch.id, chunk: chunk.idx }, "stopped sending a withdrawn batch's chunk");
+  }
 }
 
 /**
@@ -314,9 +325,11 @@ async function offer(
     const group = messages.slice(i, i + groupSize);
     const checkedAt = Date.now();
     const positions = group.map((m) => m.idx);
-    const marked =
-      (await run.ownsJob()) && (await ctx.store.pipeline.markInFlight(batch.id, chunk, positions));
-    if (!marked) throw run.lost();
+    const marked = (await run.ownsJob())
+      ? await ctx.store.pipeline.markInFlight(batch.id, chunk, positions)
+      : "busy";
+    if (marked === "withdrawn") throw new WithdrawnError();
+    if (marked !== "marked") throw run.lost();
     // Paced last, just before the hand-off: the limits hold at the moment messages
     // reach the connector, not some round trips earlier.
     await pace(accountLimit, group.length);
