@@ -15,6 +15,15 @@ export {
   FINAL_BATCH_STATUSES,
   isFinalBatchStatus,
 } from "./batch-status";
+export {
+  allowedCountries,
+  allowedCountryOf,
+  COUNTRY_LIMIT_REACHED,
+  COUNTRY_NOT_ALLOWED,
+  countryLimits,
+  subAccountCountries,
+  withinCountryLimits,
+} from "./countries";
 export * from "./errors";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {

@@ -5,6 +5,7 @@ export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
 export type { NumberList } from "./number-lists";
+export type { CountrySettings } from "./countries";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
 export type {
   Account,

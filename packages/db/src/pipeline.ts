@@ -10,6 +10,7 @@ import {
   messageIdSql,
 } from "@salvo/core";
 import type { RawRecipient } from "./batches";
+import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL } from "./countries";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import type { Queryable } from "./sql";
 
@@ -25,12 +26,17 @@ export interface BatchForWork {
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
   sendRateLimit: number | null;
+  /** Countries the account may send to (its own setting, else its parent's, else its default country). */
+  allowedCountries: string[];
+  /** Most messages a UTC month per country (its own, else its parent's, else none). */
+  countryLimits: Record<string, number>;
 }
 
 // A batch with what processing it needs from its account (BatchForWork).
 const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
-  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
+  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
+  ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", ${COUNTRY_LIMITS_SQL} AS "countryLimits"`;
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {
