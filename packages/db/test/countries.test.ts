@@ -18,7 +18,9 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-async function newAccount(settings: { allowedCountries?: string[]; countryLimits?: Record<string, number> } = {}) {
+async function newAccount(
+  settings: { allowedCountries?: string[]; countryLimits?: Record<string, number> } = {},
+) {
   const { account } = await store.accounts.create({ name: "countries", credits: 10_000 });
   if (Object.keys(settings).length > 0) await store.accounts.update(account.id, settings);
   return account.id;
@@ -110,11 +112,7 @@ describe("monthly quota", () => {
   it("is taken once per message, however often its chunk is retried", async () => {
     const accountId = await newAccount({ countryLimits: { BE: 15, ES: 0 } });
     const batch = await acceptBatch(accountId, 2);
-    const mixed = [
-      ...belgians(0),
-      { idx: 100, country: "FR" },
-      { idx: 101, country: "ES" },
-    ];
+    const mixed = [...belgians(0), { idx: 100, country: "FR" }, { idx: 101, country: "ES" }];
     const limits = { BE: 15, ES: 0 };
     expect(await store.countries.takeQuota(batch, 0, mixed, limits)).toEqual(new Set([101]));
     // The retry: the 10 Belgians already took theirs.
