@@ -34,7 +34,11 @@ export const countryLimits = z
   .superRefine((limits, ctx) => {
     for (const code of Object.keys(limits)) {
       if (!isCountryCode(code))
-        ctx.addIssue({ code: "custom", path: [code], message: `${code}: not an ISO 3166 alpha-2 country code (upper case, e.g. BE)` });
+        ctx.addIssue({
+          code: "custom",
+          path: [code],
+          message: `${code}: not an ISO 3166 alpha-2 country code (upper case, e.g. BE)`,
+        });
     }
   })
   .refine((limits) => Object.keys(limits).length <= 250, "at most 250 countries");

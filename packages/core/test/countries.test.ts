@@ -73,6 +73,8 @@ describe("settings", () => {
     expect(subAccountCountries.parse({ allowed_countries: null })).toEqual({ allowed_countries: null });
     expect(subAccountCountries.parse({ allowed_countries: ["be"] })).toEqual({ allowed_countries: ["BE"] });
     expect(subAccountCountries.safeParse({}).success).toBe(false);
-    expect(subAccountCountries.safeParse({ allowed_countries: ["FR"], monthly_limits: {} }).success).toBe(false);
+    expect(subAccountCountries.safeParse({ allowed_countries: ["FR"], monthly_limits: {} }).success).toBe(
+      false,
+    );
   });
 });

@@ -33,7 +33,10 @@ export interface CountrySettings {
 }
 
 /** An account's country settings as they apply now, with this month's usage; null when there is no account. */
-export async function findCountrySettings(sql: Queryable, accountId: string): Promise<CountrySettings | null> {
+export async function findCountrySettings(
+  sql: Queryable,
+  accountId: string,
+): Promise<CountrySettings | null> {
   const { rows } = await sql.query<CountrySettings>(
     `SELECT ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries",
             CASE WHEN a.allowed_countries IS NOT NULL THEN 'account'
@@ -53,7 +56,8 @@ export async function findCountrySettings(sql: Queryable, accountId: string): Pr
   if (!settings) return null;
   // Usage of every limited country, 0 when none was sent; none of a country no longer limited.
   const usage: Record<string, number> = {};
-  for (const country of Object.keys(settings.monthlyLimits).sort()) usage[country] = settings.usage[country] ?? 0;
+  for (const country of Object.keys(settings.monthlyLimits).sort())
+    usage[country] = settings.usage[country] ?? 0;
   settings.allowedCountries.sort();
   return { ...settings, usage };
 }

@@ -10,11 +10,11 @@ import {
   createSubAccount,
   createSubAccountToken,
   findSubAccount,
+  subAccountCountries as findSubAccountCountries,
   listSubAccounts,
   listSubAccountTokens,
   revokeSubAccountToken,
   setSubAccountCountries,
-  subAccountCountries as findSubAccountCountries,
   type Transfer,
   transferCredits,
 } from "../services/subaccounts";

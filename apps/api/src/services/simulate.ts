@@ -133,7 +133,10 @@ export async function simulateBatch(
     });
     const going = allowed.filter((_, i) => !flooded[i]);
     counts.flooded += allowed.length - going.length;
-    const within = withinCountryLimits(going.map((to) => countryOfNumber(to) ?? ""), quotaLeft);
+    const within = withinCountryLimits(
+      going.map((to) => countryOfNumber(to) ?? ""),
+      quotaLeft,
+    );
     for (const goes of within) {
       if (goes) counts.sent++;
       else byCountry.country_limit++;

@@ -16,9 +16,21 @@ function thresholds(value: string): number[] {
   return parsed.data.thresholds;
 }
 
-/** Commander parser for `--allowed-countries`: `FR,BE,ES`, or `default` (null: the parent's, else the default country). */
-function countryList(value: string): string[] | null {
-  if (value === "default") return null;
+/**
+ * What a "default" option value stands for until the action reads it as null:
+ * Commander stores an empty string in place of a parser's null.
+ */
+const DEFAULT = "default";
+type OrDefault<T> = T | typeof DEFAULT;
+
+/** An option's value as stored: null for `default`. */
+function orNull<T>(value: OrDefault<T> | undefined): T | null | undefined {
+  return value === DEFAULT ? null : value;
+}
+
+/** Commander parser for `--allowed-countries`: `FR,BE,ES`, or `default` (the parent's, else the default country). */
+function countryList(value: string): OrDefault<string[]> {
+  if (value === DEFAULT) return DEFAULT;
   const parsed = allowedCountries.safeParse(value.split(","));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -31,7 +43,10 @@ function countryList(value: string): string[] | null {
 }
 
 /** Commander collector for `--country-limit BE=1000` (repeatable); `BE=none` removes BE's limit. */
-function countryLimitEntry(value: string, previous: [string, number | null][] = []): [string, number | null][] {
+function countryLimitEntry(
+  value: string,
+  previous: [string, number | null][] = [],
+): [string, number | null][] {
   const match = /^([A-Za-z]{2})=(none|\d+)$/.exec(value.trim());
   const country = match?.[1]?.toUpperCase() ?? "";
   const limit = match?.[2] === "none" ? null : Number(match?.[2]);
@@ -44,9 +59,9 @@ function countryLimitEntry(value: string, previous: [string, number | null][] = 
   return [...previous, [country, limit]];
 }
 
-/** `default` (null: the parent's, else none) or `none` (no limits, whatever the parent's). */
-function limitsReset(value: string): Record<string, number> | null {
-  if (value === "default") return null;
+/** `default` (the parent's, else none) or `none` (no limits, whatever the parent's). */
+function limitsReset(value: string): OrDefault<Record<string, number>> {
+  if (value === DEFAULT) return DEFAULT;
   if (value === "none") return {};
   throw new InvalidArgumentError("expected default or none");
 }
@@ -109,10 +124,10 @@ function accountRow(account: Account) {
 }
 
 /** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
-function onOffDefault(value: string): boolean | null {
-  const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
+function onOffDefault(value: string): OrDefault<boolean> {
+  const choices: Record<string, OrDefault<boolean>> = { on: true, off: false, default: DEFAULT };
   if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
-  return choices[value] as boolean | null;
+  return choices[value] as OrDefault<boolean>;
 }
 
 export function accountsCommand(): Command {
@@ -246,10 +261,10 @@ export function accountsCommand(): Command {
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
-          requireRegisteredSender?: boolean | null;
-          allowedCountries?: string[] | null;
+          requireRegisteredSender?: OrDefault<boolean>;
+          allowedCountries?: OrDefault<string[]>;
           countryLimit?: [string, number | null][];
-          countryLimits?: Record<string, number> | null;
+          countryLimits?: OrDefault<Record<string, number>>;
           json?: boolean;
         },
       ) => {
@@ -260,7 +275,12 @@ export function accountsCommand(): Command {
         // change, and the workers' sweep posts them.
         const json = Boolean(options.json);
         const { account, countries } = await withStore(async (store) => {
-          const limits = await newCountryLimits(store, id, options.countryLimits, options.countryLimit);
+          const limits = await newCountryLimits(
+            store,
+            id,
+            orNull(options.countryLimits),
+            options.countryLimit,
+          );
           const updated = await store.accounts.update(id, {
             name: options.name,
             credits: options.credits,
@@ -270,8 +290,8 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
-            requireRegisteredSender: options.requireRegisteredSender,
-            allowedCountries: options.allowedCountries,
+            requireRegisteredSender: orNull(options.requireRegisteredSender),
+            allowedCountries: orNull(options.allowedCountries),
             countryLimits: limits,
           });
           const account =
