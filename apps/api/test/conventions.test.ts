@@ -402,6 +402,7 @@ describe("account", () => {
           balance_alerts: [],
           require_registered_sender: false,
           created_at: expect.any(String),
+          countries: { allowed_countries: ["FR"], monthly_limits: {} },
         },
       },
       links: { self: "/v1/account" },

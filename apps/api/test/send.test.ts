@@ -152,6 +152,10 @@ describe("POST /v1/send when its batch is not finished in time", () => {
       invalid: 0,
       npai: 0,
       flooded: 0,
+      not_allowed: 0,
+      country_limit: 0,
+      canceled: 0,
+      rejected: 0,
     });
     expect(headers.get("location")).toBe(`/v1/batches/${body.ticket}`);
     // An ordinary batch: visible, and finished later by the workers.
