@@ -37,7 +37,7 @@ describe("GET /v1/account/countries", () => {
       data: {
         type: "countries",
         attributes: {
-          allowed_countries: ["FR"],
+          allowed_countries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],
           allowed_countries_from: "default",
           monthly_limits: {},
           monthly_limits_from: "default",
@@ -47,7 +47,10 @@ describe("GET /v1/account/countries", () => {
       links: { self: "/v1/account/countries" },
     });
     const { body: account } = await client.account.get();
-    expect(account.data.attributes.countries).toEqual({ allowed_countries: ["FR"], monthly_limits: {} });
+    expect(account.data.attributes.countries).toEqual({
+      allowed_countries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],
+      monthly_limits: {},
+    });
   });
 
   it("shows what an operator set, and this month's usage of each limited country", async () => {

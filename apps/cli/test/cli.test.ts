@@ -216,7 +216,7 @@ describe("salvo accounts update: countries", () => {
       allowed_countries: "default",
       country_limits: "default",
       countries_in_effect: {
-        allowed_countries: ["FR"],
+        allowed_countries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],
         allowed_countries_from: "default",
         monthly_limits: {},
       },

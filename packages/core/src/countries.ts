@@ -5,7 +5,7 @@
  * the month's usage; these decide, message by message, what the settings say.
  */
 import { z } from "zod";
-import { countryOfNumber, isCountryCode } from "./phone";
+import { countryOfNumber, isCountryCode, nationalRegions } from "./phone";
 
 /** The reason stored on a message to a country the account may not send to. */
 export const COUNTRY_NOT_ALLOWED = "country_not_allowed";
@@ -51,6 +51,15 @@ export const countryLimits = z
 export const subAccountCountries = z.strictObject({
   allowed_countries: allowedCountries.nullable(),
 });
+
+/**
+ * The countries an account may send to when neither it nor its parent set any:
+ * its default country and the regions dialled as national numbers from it (a
+ * French account reaches Guadeloupe as 0690…: FR with BL, GF, GP, MF, MQ, RE, YT).
+ */
+export function defaultAllowedCountries(defaultCountry: string): string[] {
+  return nationalRegions(defaultCountry);
+}
 
 /**
  * The country a valid E.164 number is sent to, when it is one of `allowed`; null

@@ -21,6 +21,7 @@ export {
   COUNTRY_LIMIT_REACHED,
   COUNTRY_NOT_ALLOWED,
   countryLimits,
+  defaultAllowedCountries,
   subAccountCountries,
   withinCountryLimits,
 } from "./countries";

@@ -297,6 +297,16 @@ export function isCountryCode(code: string): boolean {
   return isSupportedCountry(code);
 }
 
+/**
+ * A country and the regions whose numbers are dialled as its own national
+ * numbers (`SHARED_PLAN`): for FR, the overseas departments and collectivities
+ * (BL, GF, GP, MF, MQ, RE, YT); for most countries, the country alone. Sorted.
+ */
+export function nationalRegions(country: string): string[] {
+  const regions = SHARED_PLAN.get(country as CountryCode) ?? [];
+  return [country, ...regions.map((r) => r.region)].sort();
+}
+
 /** The region (ISO 3166 alpha-2) an E.164 number belongs to, e.g. `FR` for +33612345678; undefined when unknown. */
 export function countryOfNumber(e164: string): string | undefined {
   if (e164.length > MAX_INPUT_LENGTH) return undefined;

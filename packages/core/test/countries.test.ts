@@ -3,6 +3,7 @@ import {
   allowedCountries,
   allowedCountryOf,
   countryLimits,
+  defaultAllowedCountries,
   subAccountCountries,
   withinCountryLimits,
 } from "../src/countries";
@@ -19,6 +20,16 @@ describe("allowedCountryOf", () => {
     ["+80012345678", null],
   ])("%s → %s", (to, expected) => {
     expect(allowedCountryOf(to, allowed)).toBe(expected);
+  });
+});
+
+describe("defaultAllowedCountries", () => {
+  it.each([
+    ["FR", ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"]],
+    ["BE", ["BE"]],
+    ["US", ["US"]],
+  ])("%s → %j", (country, expected) => {
+    expect(defaultAllowedCountries(country)).toEqual(expected);
   });
 });
 

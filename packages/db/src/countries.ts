@@ -4,17 +4,25 @@
 // allowed countries, no limit for the monthly limits. Usage is counted per
 // account (a sub-account that inherits its parent's limit has a quota of its own)
 // by UTC calendar month, as sub-account usage is.
-import { withinCountryLimits } from "@salvo/core";
+import { defaultAllowedCountries, withinCountryLimits } from "@salvo/core";
 import { atomically, type Queryable } from "./sql";
 
 // An account's settings as they apply (alias `a`): its own, else its parent's,
-// else the defaults. Scalar subqueries, so a query reading them needs no join.
+// else (see withAllowedCountries for the allowed countries) the defaults. Scalar
+// subqueries, so a query reading them needs no join.
 const PARENT = "(SELECT p.%s FROM accounts p WHERE p.id = a.parent_id)";
-export const ALLOWED_COUNTRIES_SQL = `COALESCE(a.allowed_countries, ${PARENT.replace("%s", "allowed_countries")}, ARRAY[a.default_country])::text[]`;
+export const ALLOWED_COUNTRIES_SQL = `COALESCE(a.allowed_countries, ${PARENT.replace("%s", "allowed_countries")})::text[]`;
 export const COUNTRY_LIMITS_SQL = `COALESCE(a.country_limits, ${PARENT.replace("%s", "country_limits")}, '{}'::jsonb)`;
 
 // The first day of this month in UTC (country_usage.month).
 const THIS_MONTH = "(date_trunc('month', now() AT TIME ZONE 'UTC'))::date";
+
+/** A row read with ALLOWED_COUNTRIES_SQL, null (none set) read as the default of its `defaultCountry`. */
+export function withAllowedCountries<T extends { allowedCountries: string[] | null; defaultCountry: string }>(
+  row: T,
+): T & { allowedCountries: string[] } {
+  return { ...row, allowedCountries: row.allowedCountries ?? defaultAllowedCountries(row.defaultCountry) };
+}
 
 /** Where a setting that applies to an account comes from. */
 type SettingSource = "account" | "parent" | "default";
@@ -37,8 +45,10 @@ export async function findCountrySettings(
   sql: Queryable,
   accountId: string,
 ): Promise<CountrySettings | null> {
-  const { rows } = await sql.query<CountrySettings>(
-    `SELECT ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries",
+  const { rows } = await sql.query<
+    Omit<CountrySettings, "allowedCountries"> & { allowedCountries: string[] | null; defaultCountry: string }
+  >(
+    `SELECT ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", a.default_country AS "defaultCountry",
             CASE WHEN a.allowed_countries IS NOT NULL THEN 'account'
                  WHEN ${PARENT.replace("%s", "allowed_countries")} IS NOT NULL THEN 'parent'
                  ELSE 'default' END AS "allowedCountriesFrom",
@@ -52,8 +62,9 @@ export async function findCountrySettings(
        FROM accounts a WHERE a.id = $1`,
     [accountId],
   );
-  const settings = rows[0];
-  if (!settings) return null;
+  const row = rows[0];
+  if (!row) return null;
+  const { defaultCountry: _, ...settings } = withAllowedCountries(row);
   // Usage of every limited country, 0 when none was sent; none of a country no longer limited.
   const usage: Record<string, number> = {};
   for (const country of Object.keys(settings.monthlyLimits).sort())

@@ -49,10 +49,10 @@ const belgians = (chunk: number) =>
   Array.from({ length: 10 }, (_, i) => ({ idx: chunk * 10 + i, country: "BE" }));
 
 describe("settings", () => {
-  it("are the account's own, else its parent's, else its default country and no limits", async () => {
+  it("are the account's own, else its parent's, else its default country (with the regions dialled as its own) and no limits", async () => {
     const parent = await newAccount();
     expect(await store.countries.find(parent)).toMatchObject({
-      allowedCountries: ["FR"],
+      allowedCountries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],
       allowedCountriesFrom: "default",
       monthlyLimits: {},
       monthlyLimitsFrom: "default",
