@@ -140,6 +140,10 @@ describe("POST /v1/send", () => {
       invalid: a.invalid,
       npai: a.npai,
       flooded: a.flooded,
+      not_allowed: a.not_allowed,
+      country_limit: a.country_limit,
+      canceled: a.canceled,
+      rejected: a.rejected,
     });
     expect(body).toMatchObject({
       total: 35,
@@ -226,6 +230,8 @@ describe("POST /v1/send/simulate and POST /v1/batches/simulate", () => {
       invalid: real.invalid,
       npai: real.npai,
       flooded: real.flooded,
+      not_allowed: real.not_allowed,
+      country_limit: real.country_limit,
       segments: 1,
       enough_credits: true,
     });
