@@ -5,7 +5,7 @@
  * the month's usage; these decide, message by message, what the settings say.
  */
 import { z } from "zod";
-import { countryOfNumber, isCountryCode, nationalRegions } from "./phone";
+import { countryOfNumber, isCountryCode, nationalRegions, regionsOfCallingCode } from "./phone";
 
 /** The reason stored on a message to a country the account may not send to. */
 export const COUNTRY_NOT_ALLOWED = "country_not_allowed";
@@ -66,6 +66,11 @@ export function defaultAllowedCountries(defaultCountry: string): string[] {
  * when it is not (a number no country claims, `+800…`, is never allowed).
  */
 export function allowedCountryOf(to: string, allowed: ReadonlySet<string>): string | null {
+  // Most numbers are told by their calling code alone (+33 is France's only), a
+  // parse (several µs) is left for codes shared by regions of which some are allowed.
+  const regions = regionsOfCallingCode(to);
+  if (regions === undefined || !regions.some((region) => allowed.has(region))) return null;
+  if (regions.length === 1) return regions[0] as string;
   const country = countryOfNumber(to);
   return country !== undefined && allowed.has(country) ? country : null;
 }

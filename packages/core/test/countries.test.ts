@@ -89,3 +89,13 @@ describe("settings", () => {
     );
   });
 });
+
+describe("allowedCountryOf on a calling code shared by regions", () => {
+  it("tells them apart when some are allowed", () => {
+    const us = new Set(["US"]);
+    expect(allowedCountryOf("+14155552671", us)).toBe("US");
+    // Toronto: +1 too, but Canada.
+    expect(allowedCountryOf("+14165550123", us)).toBe(null);
+    expect(allowedCountryOf("+14165550123", new Set(["CA"]))).toBe("CA");
+  });
+});

@@ -1,7 +1,6 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import {
   allowedCountryOf,
-  countryOfNumber,
   type FirstPositions,
   invalidNumberReason,
   judgeNumbers,
@@ -134,7 +133,7 @@ export async function simulateBatch(
     const going = allowed.filter((_, i) => !flooded[i]);
     counts.flooded += allowed.length - going.length;
     const within = withinCountryLimits(
-      going.map((to) => countryOfNumber(to) ?? ""),
+      going.map((to) => allowedCountryOf(to, allowedCountries) ?? ""),
       quotaLeft,
     );
     for (const goes of within) {

@@ -3,7 +3,6 @@ import {
   allowedCountryOf,
   COUNTRY_LIMIT_REACHED,
   COUNTRY_NOT_ALLOWED,
-  countryOfNumber,
   floodedReason,
   judgeRecipient,
   listedStatus,
@@ -188,10 +187,12 @@ async function withinCountryLimits(
   judged: JudgedMessage[],
 ): Promise<Sendable[]> {
   if (sendable.length === 0 || Object.keys(batch.countryLimits).length === 0) return sendable;
+  // Every sendable number's country is allowed: this tells which.
+  const allowed = new Set(batch.allowedCountries);
   const refused = await ctx.store.countries.takeQuota(
     batch,
     chunk,
-    sendable.map((m) => ({ idx: m.idx, country: countryOfNumber(m.to) ?? "" })),
+    sendable.map((m) => ({ idx: m.idx, country: allowedCountryOf(m.to, allowed) ?? "" })),
     batch.countryLimits,
   );
   if (refused.size === 0) return sendable;
