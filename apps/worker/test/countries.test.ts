@@ -165,3 +165,32 @@ describe("a monthly limit per country", () => {
 function belgianOf(to: string): number {
   return Number(to.slice(-4));
 }
+
+describe("a monthly limit across worker processes", () => {
+  let processes: Stack;
+  beforeAll(async () => {
+    // No worker in this process: every chunk is taken by one of two worker processes.
+    processes = await startStack({ workers: 0, api: { BATCH_CHUNK_SIZE: "10" } });
+  });
+  afterAll(() => processes.stopAll());
+
+  it("lets exactly the limit through while two processes send six batches at once", async () => {
+    const workers = [processes.spawnWorker(), processes.spawnWorker()];
+    const { client, accountId } = await processes.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
+    await processes.store.accounts.update(accountId, { allowedCountries: ["BE"], countryLimits: { BE: 30 } });
+    const created = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((b) =>
+        client.batches.create({ from: "ACME", body: "hi", recipients: belgian(3_000 + b * 20, 20) }),
+      ),
+    );
+    const batches = await Promise.all(
+      created.map(({ body }) => client.batches.wait(body.data.batch_id, { timeoutMs: 60_000 })),
+    );
+    expect(batches.reduce((sum, batch) => sum + batch.attributes.sent, 0)).toBe(30);
+    expect(batches.reduce((sum, batch) => sum + batch.attributes.country_limit, 0)).toBe(120 - 30);
+    for (const batch of batches) expectIdentity(batch);
+    expect(processes.ledger()).toHaveLength(30);
+    expect((await client.account.countries()).body.data.attributes.usage.sent).toEqual({ BE: 30 });
+    for (const worker of workers) worker.kill("SIGTERM");
+  });
+});
