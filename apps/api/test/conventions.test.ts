@@ -402,6 +402,10 @@ describe("account", () => {
           balance_alerts: [],
           require_registered_sender: false,
           created_at: expect.any(String),
+          countries: {
+            allowed_countries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],
+            monthly_limits: {},
+          },
         },
       },
       links: { self: "/v1/account" },

@@ -46,7 +46,8 @@ afterAll(() => t?.stop());
 // ---------------------------------------------------------------------------
 // Every endpoint, with what its body takes.
 
-type FieldKind = "string" | "array" | "boolean" | "integer";
+/** `array|null`: an array, or null for a setting's default. */
+type FieldKind = "string" | "array" | "array|null" | "boolean" | "integer";
 
 interface Endpoint {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -103,6 +104,7 @@ const ENDPOINTS: Endpoint[] = [
     auth: true,
     body: { valid: { thresholds: [500, 100] }, fields: { thresholds: "array" } },
   },
+  { method: "GET", path: "/v1/account/countries", auth: true },
   { method: "GET", path: "/v1/tokens", auth: true, paged: true },
   {
     method: "POST",
@@ -190,6 +192,14 @@ const ENDPOINTS: Endpoint[] = [
     at: () => `/v1/subaccounts/${subAccountId}/tokens`,
   },
   { method: "DELETE", path: "/v1/subaccounts/:id/tokens/:tokenId", auth: true },
+  { method: "GET", path: "/v1/subaccounts/:id/countries", auth: true },
+  {
+    method: "PUT",
+    path: "/v1/subaccounts/:id/countries",
+    auth: true,
+    body: { valid: { allowed_countries: ["FR"] }, fields: { allowed_countries: "array|null" } },
+    at: () => `/v1/subaccounts/${subAccountId}/countries`,
+  },
 ];
 
 /** Routes that take a batch, and MAX_BODY_BYTES rather than the 1 MiB limit. */
@@ -470,6 +480,8 @@ function wrongValue(kind: FieldKind): fc.Arbitrary<unknown> {
       return notString;
     case "array":
       return fc.oneof(nastyString, rawNumber, fc.boolean(), fc.constant(null), fc.dictionary(nastyKey, leaf));
+    case "array|null":
+      return fc.oneof(nastyString, rawNumber, fc.boolean(), fc.dictionary(nastyKey, leaf));
     case "boolean":
       return fc.oneof(
         fc.constantFrom("true", "false", "1", "0", "yes", "", "TRUE"),
@@ -515,7 +527,7 @@ function anyValueBody(endpoint: Endpoint) {
     .tuple(fc.constantFrom(...Object.keys(fields)), nastyJson, fc.boolean())
     .map(([field, value, inArray]) => ({
       ...valid,
-      [field]: inArray && fields[field] === "array" ? [value] : value,
+      [field]: inArray && fields[field]?.startsWith("array") ? [value] : value,
     }));
 }
 
@@ -728,7 +740,7 @@ describe("bodies", () => {
           fc.constantFrom(...Object.keys(endpoint.body!.fields)),
           fc.boolean(),
           (field, inArray) => {
-            const value = inArray && endpoint.body!.fields[field] === "array" ? [huge] : huge;
+            const value = inArray && endpoint.body!.fields[field]?.startsWith("array") ? [huge] : huge;
             // Over 1 MiB (8 MiB for lists) but under MAX_BODY_BYTES for bulk routes.
             return send(
               endpoint,

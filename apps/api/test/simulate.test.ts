@@ -126,6 +126,8 @@ describe("POST /v1/batches/simulate", () => {
         blacklisted: 1,
         npai: 1,
         flooded: 1,
+        not_allowed: 0,
+        country_limit: 0,
         segments: 1,
         cost: 3,
         reserved: 10,
@@ -290,6 +292,8 @@ describe("POST /v1/send/simulate", () => {
       invalid: 1,
       npai: 0,
       flooded: 0,
+      not_allowed: 0,
+      country_limit: 0,
       segments: 2,
       enough_credits: true,
     });

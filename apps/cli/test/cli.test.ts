@@ -161,6 +161,106 @@ describe("salvo accounts update", () => {
   });
 });
 
+describe("salvo accounts update: countries", () => {
+  it("sets the allowed countries and monthly limits, shows them with this month's usage, and gives back the defaults", async () => {
+    const { id } = await createAccount("Countries");
+    let shown = await salvoJson(
+      "accounts",
+      "update",
+      id,
+      "--allowed-countries",
+      "fr,BE,ES",
+      "--country-limit",
+      "BE=1000",
+      "--country-limit",
+      "es=5",
+      "--json",
+    );
+    expect(shown).toMatchObject({
+      allowed_countries: "BE,ES,FR",
+      country_limits: "BE=1000,ES=5",
+      countries_in_effect: {
+        allowed_countries: ["BE", "ES", "FR"],
+        allowed_countries_from: "account",
+        monthly_limits: { BE: 1000, ES: 5 },
+        usage: { BE: 0, ES: 0 },
+      },
+    });
+    expect(await testDb.store.accounts.find(id)).toMatchObject({
+      allowedCountries: ["BE", "ES", "FR"],
+      countryLimits: { BE: 1000, ES: 5 },
+    });
+    // One limit removed, the others kept.
+    shown = await salvoJson("accounts", "update", id, "--country-limit", "ES=none", "--json");
+    expect(shown).toMatchObject({ country_limits: "BE=1000" });
+    const text = await salvo("accounts", "show", id);
+    expect(text.stdout).toMatch(/^allowed_countries_in_effect\s+BE,ES,FR \(account\)$/m);
+    expect(text.stdout).toMatch(/^country_limits_in_effect\s+BE=1000 \(account\)$/m);
+    expect(text.stdout).toMatch(/^country_usage_\d{4}-\d{2}\s+BE=0\/1000$/m);
+
+    shown = await salvoJson(
+      "accounts",
+      "update",
+      id,
+      "--allowed-countries",
+      "default",
+      "--country-limits",
+      "default",
+      // Commander keeps "" for an option parsed to null: "default" must still store null.
+      "--require-registered-sender",
+      "default",
+      "--json",
+    );
+    expect(shown).toMatchObject({
+      require_registered_sender: "default",
+      allowed_countries: "default",
+      country_limits: "default",
+      countries_in_effect: {
+        allowed_countries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],
+        allowed_countries_from: "default",
+        monthly_limits: {},
+      },
+    });
+  });
+
+  it("gives a sub-account its parent's settings until it has its own", async () => {
+    const { id: parent } = await createAccount("Parent", "--credits", "10");
+    const sub = await testDb.store.subAccounts.create(parent, { name: "Sub", credits: 5 });
+    await salvo("accounts", "update", parent, "--allowed-countries", "BE,FR", "--country-limit", "BE=10");
+    expect(await salvoJson("accounts", "show", sub.id, "--json")).toMatchObject({
+      allowed_countries: "default",
+      countries_in_effect: {
+        allowed_countries: ["BE", "FR"],
+        allowed_countries_from: "parent",
+        monthly_limits: { BE: 10 },
+        monthly_limits_from: "parent",
+      },
+    });
+    // A limit added to a sub-account starts from its parent's.
+    expect(await salvoJson("accounts", "update", sub.id, "--country-limit", "ES=3", "--json")).toMatchObject({
+      country_limits: "BE=10,ES=3",
+    });
+  });
+
+  it.each([
+    [["--allowed-countries", "FR,XX"], /XX: expected an ISO 3166 alpha-2 country code/],
+    [["--allowed-countries", ""], /--allowed-countries <list>' argument '' is invalid/],
+    [["--country-limit", "XX=5"], /expected COUNTRY=MESSAGES or COUNTRY=none/],
+    [["--country-limit", "BE=-1"], /expected COUNTRY=MESSAGES or COUNTRY=none/],
+    [["--country-limit", "BE=3000000000"], /expected COUNTRY=MESSAGES or COUNTRY=none/],
+    [["--country-limits", "all"], /expected default or none/],
+  ])("refuses %j and changes nothing", async (options, message) => {
+    const { id } = (await testDb.store.accounts.create({ name: "Bad countries" })).account;
+    const run = await salvo("accounts", "update", id, ...options);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+    expect(await testDb.store.accounts.find(id)).toMatchObject({
+      allowedCountries: null,
+      countryLimits: null,
+    });
+  });
+});
+
 describe("bad input", () => {
   let accountId = "";
 

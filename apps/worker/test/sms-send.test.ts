@@ -230,6 +230,8 @@ describe("POST /v1/send/simulate and POST /v1/batches/simulate", () => {
       invalid: real.invalid,
       npai: real.npai,
       flooded: real.flooded,
+      not_allowed: real.not_allowed,
+      country_limit: real.country_limit,
       segments: 1,
       enough_credits: true,
     });

@@ -15,6 +15,16 @@ export {
   FINAL_BATCH_STATUSES,
   isFinalBatchStatus,
 } from "./batch-status";
+export {
+  allowedCountries,
+  allowedCountryOf,
+  COUNTRY_LIMIT_REACHED,
+  COUNTRY_NOT_ALLOWED,
+  countryLimits,
+  defaultAllowedCountries,
+  subAccountCountries,
+  withinCountryLimits,
+} from "./countries";
 export * from "./errors";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {

@@ -298,6 +298,40 @@ export function isCountryCode(code: string): boolean {
   return isSupportedCountry(code);
 }
 
+/**
+ * A country and the regions whose numbers are dialled as its own national
+ * numbers (`SHARED_PLAN`): for FR, the overseas departments and collectivities
+ * (BL, GF, GP, MF, MQ, RE, YT); for most countries, the country alone. Sorted.
+ */
+export function nationalRegions(country: string): string[] {
+  const regions = SHARED_PLAN.get(country as CountryCode) ?? [];
+  return [country, ...regions.map((r) => r.region)].sort();
+}
+
+/** Regions by calling code (`33` → FR; `1` → US, CA, PR…), made on first use. */
+const REGIONS_BY_CALLING_CODE = once(() => {
+  const byCode = new Map<string, string[]>();
+  for (const country of getCountries()) {
+    const code = getCountryCallingCode(country);
+    byCode.set(code, [...(byCode.get(code) ?? []), country]);
+  }
+  return byCode;
+});
+
+/**
+ * The regions of an E.164 number's calling code, without parsing it (calling
+ * codes are 1 to 3 digits and none is the start of another); undefined for a
+ * code of no region (`+800`, `+882`) or no number.
+ */
+export function regionsOfCallingCode(e164: string): readonly string[] | undefined {
+  const byCode = REGIONS_BY_CALLING_CODE();
+  for (let length = 1; length <= 3; length++) {
+    const regions = byCode.get(e164.slice(1, 1 + length));
+    if (regions) return regions;
+  }
+  return undefined;
+}
+
 /** The region (ISO 3166 alpha-2) an E.164 number belongs to, e.g. `FR` for +33612345678; undefined when unknown. */
 export function countryOfNumber(e164: string): string | undefined {
   if (e164.length > MAX_INPUT_LENGTH) return undefined;

@@ -84,6 +84,10 @@ export interface AccountChanges {
   floodMaxSameBodyPerHour?: number;
   /** Only approved senders may send; null: the install's default. */
   requireRegisteredSender?: boolean | null;
+  /** Countries it may send to (ISO 3166 alpha-2, checked by the caller); null: its parent's, else its default country. */
+  allowedCountries?: string[] | null;
+  /** Most messages a UTC month per country (checked by the caller); null: its parent's, else none. */
+  countryLimits?: Record<string, number> | null;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;

@@ -2,6 +2,7 @@
 // reads, and the database's setup (migrations, the server). See store.ts.
 export type { AccountChanges } from "./accounts";
 export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
+export type { CountrySettings } from "./countries";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
 export type { NumberList } from "./number-lists";

@@ -11,6 +11,7 @@ import {
 } from "@salvo/core";
 import { creditsChange } from "./balance";
 import type { RawRecipient } from "./batches";
+import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL, withAllowedCountries } from "./countries";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import { atomically, type Queryable } from "./sql";
 
@@ -30,13 +31,18 @@ export interface BatchForWork {
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
   sendRateLimit: number | null;
+  /** Countries the account may send to (its own setting, else its parent's, else its default country's, see defaultAllowedCountries). */
+  allowedCountries: string[];
+  /** Most messages a UTC month per country (its own, else its parent's, else none). */
+  countryLimits: Record<string, number>;
 }
 
 // A batch with what processing it needs from its account (BatchForWork).
 const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
   b.pending, b.send_at AS "sendAt",
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
-  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
+  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
+  ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", ${COUNTRY_LIMITS_SQL} AS "countryLimits"`;
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {
@@ -44,8 +50,12 @@ export async function loadBatchForWork(sql: Queryable, batchId: string): Promise
     `SELECT ${BATCH_FOR_WORK} FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
     [batchId],
   );
-  return (rows[0] as BatchForWork | undefined) ?? null;
+  const row = rows[0] as BatchRow | undefined;
+  return row ? withAllowedCountries(row) : null;
 }
+
+/** BatchForWork as read: allowedCountries null when neither the account nor its parent set any. */
+type BatchRow = Omit<BatchForWork, "allowedCountries"> & { allowedCountries: string[] | null };
 
 /**
  * What sending a chunk starts from, in one round trip: the batch (with its
@@ -67,11 +77,11 @@ export async function loadChunkForSending(
             WHERE c.batch_id = $1 AND c.idx = $2`,
     values: [batchId, chunk],
   });
-  const row = rows[0] as (BatchForWork & ChunkRow & { written: number[] }) | undefined;
+  const row = rows[0] as (BatchRow & ChunkRow & { written: number[] }) | undefined;
   if (!row) return null;
   const { idx, first_index, recipients, judged, in_flight, done, written, ...batch } = row;
   return {
-    batch,
+    batch: withAllowedCountries(batch),
     chunk: toStoredChunk({ idx, first_index, recipients, judged, in_flight, done }),
     written: new Set(written),
   };

@@ -29,6 +29,10 @@ export interface Account {
   requireRegisteredSender: boolean | null;
   /** The account that owns this one (a sub-account); null for a top-level account. */
   parentId: string | null;
+  /** Countries it may send to, as set on it; null: its parent's, else its default country (see countries.ts). */
+  allowedCountries: string[] | null;
+  /** Most messages a UTC month per country, as set on it; null: its parent's, else none. */
+  countryLimits: Record<string, number> | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -45,6 +49,8 @@ export const ACCOUNT_COLUMNS = {
   balanceAlerts: "balance_alerts",
   requireRegisteredSender: "require_registered_sender",
   parentId: "parent_id",
+  allowedCountries: "allowed_countries",
+  countryLimits: "country_limits",
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const satisfies Record<keyof Account, string>;

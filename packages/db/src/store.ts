@@ -13,6 +13,7 @@ import {
   listMessages,
   stalledBatches,
 } from "./batches";
+import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
 import { expireUnreported } from "./expiry";
 import {
   bindIdempotencyResource,
@@ -96,6 +97,12 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       find: bind(sql, findSubAccount),
       list: bind(sql, listSubAccounts),
       transferCredits: bind(sql, transferCredits),
+    },
+    /** The countries an account may send to, its monthly limits per country, and their usage. */
+    countries: {
+      find: bind(sql, findCountrySettings),
+      quotaLeft: bind(sql, countryQuotaLeft),
+      takeQuota: bind(sql, takeCountryQuota),
     },
     tokens: {
       create: bind(sql, createApiToken),

@@ -6,6 +6,7 @@ import type {
   BatchData,
   BatchSimulation,
   BatchStatus,
+  CountriesResource,
   CreatedTokenData,
   CreatedWebhookData,
   CreditTransfer,
@@ -28,6 +29,7 @@ import type {
   SendResult,
   SendSimulation,
   Sms,
+  SubAccountCountries,
   SubAccountData,
   SubAccountTransfer,
   TokenData,
@@ -102,6 +104,8 @@ export class Salvo {
     /** Replaces the balance thresholds (at most 10, each once; `[]`: none). */
     setBalanceAlerts: (alerts: BalanceAlerts) =>
       this.call<BalanceAlertsResource>("PUT", "/v1/account/balance-alerts", alerts),
+    /** The countries it may send to, its monthly limits per country and this month's usage. */
+    countries: () => this.call<CountriesResource>("GET", "/v1/account/countries"),
   };
 
   readonly tokens = {
@@ -129,6 +133,12 @@ export class Salvo {
         { amount },
         keyHeader(request),
       ),
+    /** The countries a sub-account may send to, its monthly limits and this month's usage. */
+    countries: (id: string) =>
+      this.call<CountriesResource>("GET", `/v1/subaccounts/${encodeURIComponent(id)}/countries`),
+    /** Sets the countries a sub-account may send to, within this account's (`null`: this account's). */
+    setCountries: (id: string, countries: SubAccountCountries) =>
+      this.call<CountriesResource>("PUT", `/v1/subaccounts/${encodeURIComponent(id)}/countries`, countries),
     tokens: {
       list: (id: string, options: { page?: number } = {}) =>
         this.call<Page<TokenData>>(

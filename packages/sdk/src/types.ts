@@ -15,6 +15,7 @@ import type {
   newSubAccount,
   newToken,
   newWebhook,
+  subAccountCountries,
 } from "@salvo/core";
 import type { z } from "zod";
 
@@ -48,9 +49,48 @@ export interface AccountAttributes {
 }
 
 export interface AccountResource {
-  data: { id: string; type: "accounts"; attributes: AccountAttributes };
+  data: {
+    id: string;
+    type: "accounts";
+    attributes: AccountAttributes & {
+      /** The countries in effect (see `GET /v1/account/countries` for where they come from and their usage). */
+      countries: { allowed_countries: string[]; monthly_limits: Record<string, number> };
+    };
+  };
   links: { self: string };
 }
+
+/** Where a country setting in effect comes from: set on the account, its parent's, or the default. */
+export type CountrySettingSource = "account" | "parent" | "default";
+
+/** `GET /v1/account/countries`, `GET`/`PUT /v1/subaccounts/:id/countries`. */
+export interface CountriesResource {
+  data: {
+    type: "countries";
+    attributes: {
+      /** Countries (ISO 3166 alpha-2) it may send to; other numbers end `not_allowed`. */
+      allowed_countries: string[];
+      /** `default`: its default country alone. */
+      allowed_countries_from: CountrySettingSource;
+      /** Most messages a UTC calendar month per country; past it `country_limit`. A country absent has no limit. */
+      monthly_limits: Record<string, number>;
+      /** `default`: no limits. */
+      monthly_limits_from: CountrySettingSource;
+      /** This month's usage of each limited country: messages handed off (or about to be), and what is left. */
+      usage: {
+        time_zone: "UTC";
+        /** `YYYY-MM`. */
+        month: string;
+        sent: Record<string, number>;
+        remaining: Record<string, number>;
+      };
+    };
+  };
+  links: { self: string };
+}
+
+/** The body of `PUT /v1/subaccounts/:id/countries`. */
+export type SubAccountCountries = z.input<typeof subAccountCountries>;
 
 /** `PUT /v1/account/balance-alerts` (see `balanceAlerts` in @salvo/core). */
 export type BalanceAlerts = z.input<typeof balanceAlerts>;
@@ -89,7 +129,7 @@ export interface SubAccountData {
     /** Credits spent (`cost` of its batches) by calendar month, in UTC. */
     usage: { time_zone: "UTC"; this_month: number; previous_month: number };
   };
-  links: { self: string; tokens: string };
+  links: { self: string; tokens: string; countries: string };
 }
 
 /** The answer of `POST /v1/subaccounts/:id/credits`: the sub-account, and the parent's balance after. */
@@ -122,7 +162,9 @@ export type SmsStatus =
   | "failed"
   | "blacklisted"
   | "npai"
-  | "flooded";
+  | "flooded"
+  | "not_allowed"
+  | "country_limit";
 
 /** A single message: `POST /v1/sms` answers it `pending`, `GET /v1/sms/:id` with its current status. */
 export interface Sms {
@@ -163,7 +205,15 @@ export interface SendResult extends Record<"total" | Exclude<BatchTotalPart, "pe
 export interface BatchSimulation {
   type: "batch_simulations";
   attributes: Record<
-    "total" | "sent" | "invalid" | "duplicated" | "blacklisted" | "npai" | "flooded",
+    | "total"
+    | "sent"
+    | "invalid"
+    | "duplicated"
+    | "blacklisted"
+    | "npai"
+    | "flooded"
+    | "not_allowed"
+    | "country_limit",
     number
   > & {
     /** Segments per message. */

@@ -1,8 +1,8 @@
 import { balanceAlerts } from "@salvo/core";
-import type { Account, Store } from "@salvo/db";
+import type { Account, CountrySettings, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
-import { currentAccount, setBalanceAlerts } from "../services/account";
+import { countrySettings, currentAccount, setBalanceAlerts } from "../services/account";
 import { requiresRegisteredSender } from "../services/senders";
 
 /** An account as the API shows it. */
@@ -34,6 +34,36 @@ export function accountResource(account: Account, requireRegisteredSenderByDefau
   };
 }
 
+/**
+ * An account's country settings as the API shows them: the countries it may
+ * send to and its monthly limits (each with where it comes from: set on the
+ * account, its parent's, or the default), and this month's usage of each
+ * limited country (UTC calendar month).
+ */
+export function countriesResource(settings: CountrySettings, self: string) {
+  const remaining: Record<string, number> = {};
+  for (const [country, limit] of Object.entries(settings.monthlyLimits))
+    remaining[country] = Math.max(0, limit - (settings.usage[country] ?? 0));
+  return {
+    data: {
+      type: "countries",
+      attributes: {
+        allowed_countries: settings.allowedCountries,
+        allowed_countries_from: settings.allowedCountriesFrom,
+        monthly_limits: settings.monthlyLimits,
+        monthly_limits_from: settings.monthlyLimitsFrom,
+        usage: {
+          time_zone: "UTC",
+          month: settings.month.slice(0, 7),
+          sent: settings.usage,
+          remaining,
+        },
+      },
+    },
+    links: { self },
+  };
+}
+
 /** The account's balance alerts as the API shows them. */
 function balanceAlertsResource(account: Account) {
   return {
@@ -54,12 +84,29 @@ export function accountRoutes(store: Store, requireRegisteredSenderByDefault: bo
   router.get(
     "/account",
     route({
+      handler: async ({ res }) => {
+        const id = accountOf(res).id;
+        const account = await currentAccount(store, id);
+        const countries = await countrySettings(store, id);
+        const resource = accountResource(account, requireRegisteredSenderByDefault);
+        // The countries in effect; their usage is at /v1/account/countries.
+        const attributes = {
+          ...resource.data.attributes,
+          countries: {
+            allowed_countries: countries.allowedCountries,
+            monthly_limits: countries.monthlyLimits,
+          },
+        };
+        return { status: 200, body: { ...resource, data: { ...resource.data, attributes } } };
+      },
+    }),
+  );
+  router.get(
+    "/account/countries",
+    route({
       handler: async ({ res }) => ({
         status: 200,
-        body: accountResource(
-          await currentAccount(store, accountOf(res).id),
-          requireRegisteredSenderByDefault,
-        ),
+        body: countriesResource(await countrySettings(store, accountOf(res).id), "/v1/account/countries"),
       }),
     }),
   );

@@ -82,6 +82,8 @@ export function batchRoutes(deps: BatchDeps): Router {
                 blacklisted: s.blacklisted,
                 npai: s.npai,
                 flooded: s.flooded,
+                not_allowed: s.not_allowed,
+                country_limit: s.country_limit,
                 segments: s.segments,
                 cost: s.cost,
                 reserved: s.reserved,

@@ -102,6 +102,8 @@ export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: numbe
             invalid: s.invalid,
             npai: s.npai,
             flooded: s.flooded,
+            not_allowed: s.not_allowed,
+            country_limit: s.country_limit,
             segments: s.segments,
             enough_credits: s.enoughCredits,
           },

@@ -1,4 +1,4 @@
-import { creditTransfer, isStorableText, newSubAccount, newToken } from "@salvo/core";
+import { creditTransfer, isStorableText, newSubAccount, newToken, subAccountCountries } from "@salvo/core";
 import type { ApiToken, Store, SubAccount } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
@@ -10,14 +10,16 @@ import {
   createSubAccount,
   createSubAccountToken,
   findSubAccount,
+  subAccountCountries as findSubAccountCountries,
   listSubAccounts,
   listSubAccountTokens,
   revokeSubAccountToken,
+  setSubAccountCountries,
   type Transfer,
   transferCredits,
 } from "../services/subaccounts";
 import type { CreatedToken } from "../services/tokens";
-import { accountResource } from "./account";
+import { accountResource, countriesResource } from "./account";
 import { createdToken, tokenResource } from "./tokens";
 
 /**
@@ -34,7 +36,11 @@ function subAccountData(sub: SubAccount, requireRegisteredSenderByDefault: boole
       ...data.attributes,
       usage: { time_zone: "UTC", this_month: sub.usageThisMonth, previous_month: sub.usagePreviousMonth },
     },
-    links: { self: `/v1/subaccounts/${sub.id}`, tokens: `/v1/subaccounts/${sub.id}/tokens` },
+    links: {
+      self: `/v1/subaccounts/${sub.id}`,
+      tokens: `/v1/subaccounts/${sub.id}/tokens`,
+      countries: `/v1/subaccounts/${sub.id}/countries`,
+    },
   };
 }
 
@@ -121,6 +127,36 @@ export function subAccountRoutes(
         transferred(
           await transferCredits(accountOf(res), params.id, body.amount, idempotency.answering(transferred)),
         ),
+    }),
+  );
+
+  router.get(
+    "/subaccounts/:id/countries",
+    route({
+      params: subAccountParams,
+      handler: async ({ params, res }) => ({
+        status: 200,
+        body: countriesResource(
+          await findSubAccountCountries(store, accountOf(res), params.id),
+          `/v1/subaccounts/${params.id}/countries`,
+        ),
+      }),
+    }),
+  );
+
+  // PUT: the setting is replaced, so repeating the request changes nothing more.
+  router.put(
+    "/subaccounts/:id/countries",
+    route({
+      params: subAccountParams,
+      body: subAccountCountries,
+      handler: async ({ params, body, res }) => ({
+        status: 200,
+        body: countriesResource(
+          await setSubAccountCountries(store, accountOf(res), params.id, body.allowed_countries),
+          `/v1/subaccounts/${params.id}/countries`,
+        ),
+      }),
     }),
   );
 

@@ -1,5 +1,5 @@
 import { UnauthorizedError } from "@salvo/core";
-import type { Account, Store } from "@salvo/db";
+import type { Account, CountrySettings, Store } from "@salvo/db";
 
 /**
  * The account as stored now: the authenticated one may be a few seconds old (see
@@ -20,4 +20,11 @@ export async function setBalanceAlerts(
   const account = await store.accounts.setBalanceAlerts(accountId, thresholds);
   if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
   return account;
+}
+
+/** The countries the account may send to, its monthly limits per country and this month's usage of them. */
+export async function countrySettings(store: Store, accountId: string): Promise<CountrySettings> {
+  const settings = await store.countries.find(accountId);
+  if (!settings) throw new UnauthorizedError("Invalid or revoked API credentials.");
+  return settings;
 }

@@ -1,4 +1,12 @@
-import { type FirstPositions, judgeNumbers, listedStatus, NotReadyError, segmentCount } from "@salvo/core";
+import {
+  allowedCountryOf,
+  type FirstPositions,
+  judgeNumbers,
+  listedStatus,
+  NotReadyError,
+  segmentCount,
+  withinCountryLimits,
+} from "@salvo/core";
 import type { Account } from "@salvo/db";
 import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
 import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/numbers";
@@ -38,6 +46,10 @@ interface Simulation {
   blacklisted: number;
   npai: number;
   flooded: number;
+  /** To a country the account may not send to. */
+  not_allowed: number;
+  /** Past its country's monthly limit, as this month's usage stands now. */
+  country_limit: number;
   /** Messages that would be handed to a provider. */
   sent: number;
   /** Segments per message. */
@@ -55,8 +67,9 @@ interface Simulation {
 }
 
 /**
- * Judges a batch as the workers would now — validity, repeats, the account's
- * lists, the anti-flood counters as they stand (read, never moved) — and stores,
+ * Judges a batch as the workers would now — validity, repeats, the countries
+ * the account may send to, the account's lists, the anti-flood counters and the
+ * monthly country limits' usage as they stand (read, never moved) — and stores,
  * takes, enqueues and sends nothing. The sender is checked as `POST /v1/batches`
  * checks it. Done in slices of SLICE recipients, each normalized in a worker
  * thread as the workers do it (`@salvo/numbers`), then judged here in order.
@@ -76,6 +89,12 @@ export async function simulateBatch(
   const seen: FirstPositions = new Map();
   const counts = { invalid: 0, duplicated: 0, blacklisted: 0, npai: 0, flooded: 0, sent: 0 };
   const { recipients } = request;
+  const countries = await deps.store.countries.find(account.id);
+  const allowedCountries = new Set(countries?.allowedCountries);
+  const limits = countries?.monthlyLimits ?? {};
+  // What each limited country has left this month, taken from as the simulation goes (nothing is reserved).
+  const quotaLeft = await deps.store.countries.quotaLeft(account.id, limits);
+  const byCountry = { not_allowed: 0, country_limit: 0 };
 
   for (let from = 0; from < recipients.length; from += SLICE) {
     const raw = recipients
@@ -87,6 +106,7 @@ export async function simulateBatch(
     for (const verdict of verdicts) {
       if (verdict[0] === "!") counts.invalid++;
       else if (verdict[0] === "=") counts.duplicated++;
+      else if (allowedCountryOf(verdict, allowedCountries) === null) byCountry.not_allowed++;
       else valid.push(verdict);
     }
     const lists = await deps.store.pipeline.listedNumbers(account.id, valid);
@@ -105,9 +125,15 @@ export async function simulateBatch(
       bodyHash,
       recipients: allowed.map((number, i) => ({ number, messageKey: `simulate:${from + i}` })),
     });
-    for (const rule of flooded) {
-      if (rule) counts.flooded++;
-      else counts.sent++;
+    const going = allowed.filter((_, i) => !flooded[i]);
+    counts.flooded += allowed.length - going.length;
+    const within = withinCountryLimits(
+      going.map((to) => allowedCountryOf(to, allowedCountries) ?? ""),
+      quotaLeft,
+    );
+    for (const goes of within) {
+      if (goes) counts.sent++;
+      else byCountry.country_limit++;
     }
   }
 
@@ -117,6 +143,7 @@ export async function simulateBatch(
   return {
     total: recipients.length,
     ...counts,
+    ...byCountry,
     segments,
     cost,
     reserved,

@@ -1,5 +1,6 @@
-import { NotFoundError, SubAccountForbiddenError } from "@salvo/core";
-import type { Account, ApiToken, Repositories, Store, SubAccount } from "@salvo/db";
+import { InvalidParameterError, NotFoundError, SubAccountForbiddenError } from "@salvo/core";
+import type { Account, ApiToken, CountrySettings, Repositories, Store, SubAccount } from "@salvo/db";
+import { countrySettings } from "./account";
 import type { IdempotentWrites } from "./idempotency";
 import type { CreatedToken } from "./tokens";
 
@@ -85,4 +86,39 @@ export async function revokeSubAccountToken(
 ): Promise<ApiToken> {
   await findSubAccount(store, parent, subAccountId);
   return store.tokens.revoke(tokenId, { accountId: subAccountId, lastToo: true });
+}
+
+/** A sub-account's country settings as they apply, with this month's usage. */
+export async function subAccountCountries(
+  store: Store,
+  parent: Account,
+  subAccountId: string,
+): Promise<CountrySettings> {
+  await findSubAccount(store, parent, subAccountId);
+  return countrySettings(store, subAccountId);
+}
+
+/**
+ * Sets the countries a sub-account may send to, within those its parent may
+ * send to now (InvalidParameterError naming the others); null: the parent's.
+ */
+export async function setSubAccountCountries(
+  store: Store,
+  parent: Account,
+  subAccountId: string,
+  allowed: string[] | null,
+): Promise<CountrySettings> {
+  await findSubAccount(store, parent, subAccountId);
+  if (allowed !== null) {
+    const own = new Set((await countrySettings(store, parent.id)).allowedCountries);
+    const outside = allowed.filter((country) => !own.has(country));
+    if (outside.length > 0) {
+      throw new InvalidParameterError(
+        `allowed_countries: ${outside.join(", ")} not among this account's own allowed countries (${[...own].join(", ")})`,
+        "allowed_countries",
+      );
+    }
+  }
+  await store.accounts.update(subAccountId, { allowedCountries: allowed });
+  return countrySettings(store, subAccountId);
 }

@@ -1,5 +1,5 @@
-import { balanceAlerts, NotFoundError } from "@salvo/core";
-import type { Account } from "@salvo/db";
+import { allowedCountries, balanceAlerts, countryLimits, NotFoundError } from "@salvo/core";
+import type { Account, CountrySettings, Store } from "@salvo/db";
 import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
 
@@ -14,6 +14,91 @@ function thresholds(value: string): number[] {
     );
   }
   return parsed.data.thresholds;
+}
+
+/**
+ * What a "default" option value stands for until the action reads it as null:
+ * Commander stores an empty string in place of a parser's null.
+ */
+const DEFAULT = "default";
+type OrDefault<T> = T | typeof DEFAULT;
+
+/** An option's value as stored: null for `default`. */
+function orNull<T>(value: OrDefault<T> | undefined): T | null | undefined {
+  return value === DEFAULT ? null : value;
+}
+
+/** Commander parser for `--allowed-countries`: `FR,BE,ES`, or `default` (the parent's, else the default country). */
+function countryList(value: string): OrDefault<string[]> {
+  if (value === DEFAULT) return DEFAULT;
+  const parsed = allowedCountries.safeParse(value.split(","));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const code = issue?.path.length ? `${value.split(",")[Number(issue.path[0])]}: ` : "";
+    throw new InvalidArgumentError(
+      `expected "default" or country codes, comma-separated, e.g. FR,BE (${code}${issue?.message})`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Commander collector for `--country-limit BE=1000` (repeatable); `BE=none` removes BE's limit. */
+function countryLimitEntry(
+  value: string,
+  previous: [string, number | null][] = [],
+): [string, number | null][] {
+  const match = /^([A-Za-z]{2})=(none|\d+)$/.exec(value.trim());
+  const country = match?.[1]?.toUpperCase() ?? "";
+  const limit = match?.[2] === "none" ? null : Number(match?.[2]);
+  const parsed = countryLimits.safeParse({ [country]: limit ?? 0 });
+  if (!match || !parsed.success) {
+    throw new InvalidArgumentError(
+      `expected COUNTRY=MESSAGES or COUNTRY=none, e.g. BE=1000 (${parsed.error?.issues[0]?.message ?? "not that form"})`,
+    );
+  }
+  return [...previous, [country, limit]];
+}
+
+/** `default` (the parent's, else none) or `none` (no limits, whatever the parent's). */
+function limitsReset(value: string): OrDefault<Record<string, number>> {
+  if (value === DEFAULT) return DEFAULT;
+  if (value === "none") return {};
+  throw new InvalidArgumentError("expected default or none");
+}
+
+/** `BE=1000,ES=0`, or "none". */
+function limitsText(limits: Record<string, number>): string {
+  const entries = Object.entries(limits).sort(([a], [b]) => a.localeCompare(b));
+  return entries.map(([country, limit]) => `${country}=${limit}`).join(",") || "none";
+}
+
+/** The countries in effect for an account and this month's usage of its limits (`show`, `update`). */
+function countriesRow(settings: CountrySettings, json: boolean) {
+  const usage = Object.entries(settings.usage).map(
+    ([country, sent]) => `${country}=${sent}/${settings.monthlyLimits[country]}`,
+  );
+  return json
+    ? {
+        countries_in_effect: {
+          allowed_countries: settings.allowedCountries,
+          allowed_countries_from: settings.allowedCountriesFrom,
+          monthly_limits: settings.monthlyLimits,
+          monthly_limits_from: settings.monthlyLimitsFrom,
+          month: settings.month.slice(0, 7),
+          usage: settings.usage,
+        },
+      }
+    : {
+        allowed_countries_in_effect: `${settings.allowedCountries.join(",")} (${settings.allowedCountriesFrom})`,
+        country_limits_in_effect: `${limitsText(settings.monthlyLimits)} (${settings.monthlyLimitsFrom})`,
+        [`country_usage_${settings.month.slice(0, 7)}`]: usage.join(",") || null,
+      };
+}
+
+async function countrySettingsOf(store: Store, id: string): Promise<CountrySettings> {
+  const settings = await store.countries.find(id);
+  if (!settings) throw new NotFoundError(`No account ${id}.`);
+  return settings;
 }
 
 function accountRow(account: Account) {
@@ -31,15 +116,18 @@ function accountRow(account: Account) {
     balance_alerts: account.balanceAlerts,
     // null: the API's REQUIRE_REGISTERED_SENDER decides.
     require_registered_sender: account.requireRegisteredSender ?? "default",
+    // As set on the account; "default": its parent's, else its default country (allowed) or none (limits).
+    allowed_countries: account.allowedCountries?.join(",") ?? "default",
+    country_limits: account.countryLimits ? limitsText(account.countryLimits) : "default",
     created_at: account.createdAt.toISOString(),
   };
 }
 
 /** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
-function onOffDefault(value: string): boolean | null {
-  const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
+function onOffDefault(value: string): OrDefault<boolean> {
+  const choices: Record<string, OrDefault<boolean>> = { on: true, off: false, default: DEFAULT };
   if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
-  return choices[value] as boolean | null;
+  return choices[value] as OrDefault<boolean>;
 }
 
 export function accountsCommand(): Command {
@@ -89,15 +177,21 @@ export function accountsCommand(): Command {
     .description("show one account, with its parent (parent_id) and the ids of its sub-accounts")
     .option("--json", "print JSON")
     .action(async (id: string, options: { json?: boolean }) => {
-      const { account, subAccounts } = await withStore(async (store) => ({
+      const json = Boolean(options.json);
+      const { account, subAccounts, countries } = await withStore(async (store) => ({
         account: await store.accounts.find(id),
         subAccounts: await store.accounts.list({ parentId: id }),
+        countries: await store.countries.find(id),
       }));
-      if (!account) throw new NotFoundError(`No account ${id}.`);
+      if (!account || !countries) throw new NotFoundError(`No account ${id}.`);
       const ids = subAccounts.map((sub) => sub.id);
       print(
-        { ...accountRow(account), sub_accounts: options.json ? ids : ids.join(", ") || null },
-        Boolean(options.json),
+        {
+          ...accountRow(account),
+          ...countriesRow(countries, json),
+          sub_accounts: json ? ids : ids.join(", ") || null,
+        },
+        json,
       );
     });
 
@@ -138,6 +232,21 @@ export function accountsCommand(): Command {
       "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
       onOffDefault,
     )
+    .option(
+      "--allowed-countries <list>",
+      'countries it may send to, e.g. FR,BE,ES ("default": its parent\'s, else its default country)',
+      countryList,
+    )
+    .option(
+      "--country-limit <country=n>",
+      "most messages a UTC month to a country, e.g. BE=1000 (BE=none: no limit); repeatable",
+      countryLimitEntry,
+    )
+    .option(
+      "--country-limits <default|none>",
+      'all monthly limits at once: "default" (its parent\'s, else none) or "none"; before any --country-limit',
+      limitsReset,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -152,7 +261,10 @@ export function accountsCommand(): Command {
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
-          requireRegisteredSender?: boolean | null;
+          requireRegisteredSender?: OrDefault<boolean>;
+          allowedCountries?: OrDefault<string[]>;
+          countryLimit?: [string, number | null][];
+          countryLimits?: OrDefault<Record<string, number>>;
           json?: boolean;
         },
       ) => {
@@ -161,7 +273,14 @@ export function accountsCommand(): Command {
         }
         // Credits removed may cross balance alerts: their events are written with the
         // change, and the workers' sweep posts them.
-        const account = await withStore(async (store) => {
+        const json = Boolean(options.json);
+        const { account, countries } = await withStore(async (store) => {
+          const limits = await newCountryLimits(
+            store,
+            id,
+            orNull(options.countryLimits),
+            options.countryLimit,
+          );
           const updated = await store.accounts.update(id, {
             name: options.name,
             credits: options.credits,
@@ -171,14 +290,41 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
-            requireRegisteredSender: options.requireRegisteredSender,
+            requireRegisteredSender: orNull(options.requireRegisteredSender),
+            allowedCountries: orNull(options.allowedCountries),
+            countryLimits: limits,
           });
-          if (options.balanceAlerts === undefined) return updated;
-          return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;
+          const account =
+            options.balanceAlerts === undefined
+              ? updated
+              : ((await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated);
+          return { account, countries: await countrySettingsOf(store, id) };
         });
-        print(accountRow(account), Boolean(options.json));
+        print({ ...accountRow(account), ...countriesRow(countries, json) }, json);
       },
     );
 
   return accounts;
+}
+
+/**
+ * The monthly limits `update` stores: `reset` (default: null, none: {}) if given,
+ * then each `--country-limit` applied to it, or to the limits in effect (the
+ * account's own, else its parent's, which it then keeps as its own).
+ * Undefined: no change.
+ */
+async function newCountryLimits(
+  store: Store,
+  id: string,
+  reset: Record<string, number> | null | undefined,
+  entries: [string, number | null][] | undefined,
+): Promise<Record<string, number> | null | undefined> {
+  if (!entries) return reset;
+  const base = reset === undefined ? (await countrySettingsOf(store, id)).monthlyLimits : (reset ?? {});
+  const limits = { ...base };
+  for (const [country, limit] of entries) {
+    if (limit === null) delete limits[country];
+    else limits[country] = limit;
+  }
+  return limits;
 }

@@ -1,5 +1,13 @@
 import { setTimeout } from "node:timers/promises";
-import { floodedReason, judgeRecipient, listedStatus, messageId } from "@salvo/core";
+import {
+  allowedCountryOf,
+  COUNTRY_LIMIT_REACHED,
+  COUNTRY_NOT_ALLOWED,
+  floodedReason,
+  judgeRecipient,
+  listedStatus,
+  messageId,
+} from "@salvo/core";
 import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
 import { applyAntiFlood, floodBodyHash, waitForSendSlots } from "@salvo/limits";
 import { HandoffExpiredError } from "@salvo/providers";
@@ -30,9 +38,10 @@ interface Sendable {
 /**
  * Sends one chunk of a batch:
  * 1. judge each recipient not yet written: invalid / duplicated (from the
- *    expansion), blacklisted / npai (the account's lists), flooded (anti-flood in
- *    Redis); write those in one statement, counters and refunds in the same
- *    transaction;
+ *    expansion), not_allowed (a country the account may not send to),
+ *    blacklisted / npai (the account's lists), flooded (anti-flood in Redis),
+ *    country_limit (past its country's monthly limit); write those in one
+ *    statement, counters and refunds in the same transaction;
  * 2. hand the rest to the provider in groups, under the rate limits: before each
  *    group the chunk records the group's positions as in flight, after it the
  *    messages are written `sent` / `failed` and the marker cleared, atomically.
@@ -133,13 +142,17 @@ async function judge(
   const judged: JudgedMessage[] = [];
   const candidates: Sendable[] = [];
   const country = batch.country ?? batch.defaultCountry;
+  const allowedCountries = new Set(batch.allowedCountries);
   chunk.recipients.forEach((recipient, i) => {
     const idx = chunk.firstIndex + i;
     if (written.has(idx)) return;
     const [raw, ref] = typeof recipient === "string" ? [recipient, null] : recipient;
     const judgement = judgeRecipient((chunk.judged as string[])[i] as string, raw, country);
-    if (judgement.status === "valid") candidates.push({ idx, to: judgement.to, ref });
-    else judged.push({ idx, ref, ...judgement });
+    if (judgement.status !== "valid") judged.push({ idx, ref, ...judgement });
+    // Before the lists and anti-flood: a number the account may not send to moves no counter.
+    else if (allowedCountryOf(judgement.to, allowedCountries) === null)
+      judged.push({ idx, ref, to: judgement.to, status: "not_allowed", reason: COUNTRY_NOT_ALLOWED });
+    else candidates.push({ idx, to: judgement.to, ref });
   });
 
   const lists = await ctx.store.pipeline.listedNumbers(
@@ -169,7 +182,35 @@ async function judge(
       else sendable.push(message);
     });
   }
-  return { judged, sendable };
+  return { judged, sendable: await withinCountryLimits(ctx, batch, chunk.idx, sendable, judged) };
+}
+
+/**
+ * Last, so only messages that would otherwise go take quota: the sendable
+ * messages to countries with a monthly limit take it (see takeCountryQuota);
+ * those past it join `judged` as `country_limit`. Returns the messages that go.
+ */
+async function withinCountryLimits(
+  ctx: ChunkContext,
+  batch: BatchForWork,
+  chunk: number,
+  sendable: Sendable[],
+  judged: JudgedMessage[],
+): Promise<Sendable[]> {
+  if (sendable.length === 0 || Object.keys(batch.countryLimits).length === 0) return sendable;
+  // Every sendable number's country is allowed: this tells which.
+  const allowed = new Set(batch.allowedCountries);
+  const refused = await ctx.store.countries.takeQuota(
+    batch,
+    chunk,
+    sendable.map((m) => ({ idx: m.idx, country: allowedCountryOf(m.to, allowed) ?? "" })),
+    batch.countryLimits,
+  );
+  if (refused.size === 0) return sendable;
+  for (const message of sendable)
+    if (refused.has(message.idx))
+      judged.push({ ...message, status: "country_limit", reason: COUNTRY_LIMIT_REACHED });
+  return sendable.filter((m) => !refused.has(m.idx));
 }
 
 /** A message on its way, with the connectors its route offers it to and the one it is at. */
