@@ -8,9 +8,11 @@ import {
   JUDGED_STATUSES,
   type JudgedStatus,
   messageIdSql,
+  type SendingWeek,
 } from "@salvo/core";
 import type { RawRecipient } from "./batches";
 import { eventFanOut, isoTimestamp } from "./outbox";
+import type { BatchType } from "./rows";
 import type { Queryable } from "./sql";
 
 export interface BatchForWork {
@@ -25,12 +27,18 @@ export interface BatchForWork {
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
   sendRateLimit: number | null;
+  type: BatchType;
+  /** The account's sending hours (a marketing batch goes out within them): its own, else its parent's, else null. */
+  timeZone: string | null;
+  sendingWeek: SendingWeek | null;
 }
 
 // A batch with what processing it needs from its account (BatchForWork).
 const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
-  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit"`;
+  a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
+  b.type, COALESCE(a.timezone, (SELECT p.timezone FROM accounts p WHERE p.id = a.parent_id)) AS "timeZone",
+  COALESCE(a.sending_hours, (SELECT p.sending_hours FROM accounts p WHERE p.id = a.parent_id)) AS "sendingWeek"`;
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {
@@ -76,6 +84,28 @@ export async function markBatchProcessing(sql: Queryable, batchId: string): Prom
     "UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'accepted'",
     [batchId],
   );
+}
+
+/**
+ * Holds a marketing batch outside its sending hours: `paused` until a worker
+ * finds them open (resumeBatch). Only a batch on its way is paused; true when
+ * this call paused it.
+ */
+export async function pauseBatch(sql: Queryable, batchId: string): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    "UPDATE batches SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('accepted', 'processing')",
+    [batchId],
+  );
+  return rowCount === 1;
+}
+
+/** A paused batch goes on (its sending hours are open): `processing` again; true when this call resumed it. */
+export async function resumeBatch(sql: Queryable, batchId: string): Promise<boolean> {
+  const { rowCount } = await sql.query(
+    "UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'paused'",
+    [batchId],
+  );
+  return rowCount === 1;
 }
 
 export interface StoredChunk {
@@ -181,8 +211,10 @@ export async function listedNumbers(
 const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)";
 
 // A batch is completed by the write that settles its last pending message
-// (`c.settled` messages of batch `b` settled by this statement).
-const COMPLETION = `status = CASE WHEN b.pending - c.settled = 0 THEN 'completed'::"BatchStatus" ELSE 'processing'::"BatchStatus" END,
+// (`c.settled` messages of batch `b` settled by this statement). A paused one
+// (outside its sending hours) stays paused until a worker resumes it.
+const COMPLETION = `status = CASE WHEN b.pending - c.settled = 0 THEN 'completed'::"BatchStatus"
+                      WHEN b.status = 'paused' THEN b.status ELSE 'processing'::"BatchStatus" END,
                  completed_at = CASE WHEN b.pending - c.settled = 0 THEN now() ELSE b.completed_at END`;
 
 // A `batch.completed` event for each webhook that wants it, when the `counters`
