@@ -74,6 +74,7 @@ export function createApp({
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
     requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
+    optOutMention: env.OPT_OUT_MENTION,
     // For simulations: the anti-flood counters, read.
     redis,
     redisPrefix: env.REDIS_PREFIX,
@@ -85,7 +86,7 @@ export function createApp({
     idempotencyKeys({ store, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
   );
   v1.use(
-    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER),
+    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER, env.OPT_OUT_MENTION),
     tokenRoutes(store, tokens),
     subAccountRoutes(store, tokens, env.REQUIRE_REGISTERED_SENDER),
     batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES }),

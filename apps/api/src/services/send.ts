@@ -59,7 +59,8 @@ export async function sendAndWait(
   clientGone: AbortSignal,
 ): Promise<{ batch: Batch; credits: number }> {
   checkSendSize(request);
-  const id = await createBatch(deps, account, request, idempotency);
+  // Answered once sent: a marketing batch is refused outside the sending hours, not held.
+  const id = await createBatch(deps, account, request, idempotency, true);
   const signals = [clientGone, AbortSignal.timeout(deps.timeoutMs)];
   if (deps.stopping) signals.push(deps.stopping);
   const batch = await waitForBatch(deps.store, account.id, id, AbortSignal.any(signals));

@@ -12,6 +12,7 @@ import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
 import type { RedisClient } from "@salvo/queue";
 import type { BatchIntake, BatchRequest } from "./batches";
 import { checkSender } from "./senders";
+import { marketingBody } from "./sending-hours";
 
 /** Recipients per list and anti-flood query. */
 const SLICE = 10_000;
@@ -35,7 +36,8 @@ async function normalizeYielding(numbers: string[], country: string): Promise<st
   return normalized;
 }
 
-export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender"> {
+export interface SimulateDeps
+  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "optOutMention"> {
   redis: RedisClient;
   redisPrefix: string;
 }
@@ -76,13 +78,16 @@ export async function simulateBatch(
   deps: SimulateDeps,
   authenticated: Account,
   request: BatchRequest,
+  refuseOutsideHours = false,
 ): Promise<Simulation> {
   await checkSender(deps, authenticated, request.from, "from");
+  // The body as it would be stored: a marketing one with the opt-out mention, in segments and cost.
+  const body = await marketingBody(deps, authenticated.id, request, refuseOutsideHours);
   // Read now, as the workers read it: the authenticated account may be cached
   // (AUTH_CACHE_MS), its credits and anti-flood limits older than they are.
   const account = (await deps.store.accounts.find(authenticated.id)) ?? authenticated;
   const country = request.country ?? account.defaultCountry;
-  const bodyHash = floodBodyHash(request.body);
+  const bodyHash = floodBodyHash(body);
   const now = Date.now();
   const seen: FirstPositions = new Map();
   const counts = { invalid: 0, duplicated: 0, blacklisted: 0, npai: 0, flooded: 0, sent: 0 };
@@ -122,7 +127,7 @@ export async function simulateBatch(
     }
   }
 
-  const segments = segmentCount(request.body);
+  const segments = segmentCount(body);
   const cost = segments * counts.sent;
   const reserved = segments * recipients.length;
   return {

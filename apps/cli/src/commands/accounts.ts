@@ -1,4 +1,11 @@
-import { balanceAlerts, NotFoundError } from "@salvo/core";
+import {
+  balanceAlerts,
+  NotFoundError,
+  optOutMentionUpdate,
+  type SendingWeek,
+  sendingHoursUpdate,
+  sendingWeekSchema,
+} from "@salvo/core";
 import type { Account } from "@salvo/db";
 import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
@@ -16,6 +23,67 @@ function thresholds(value: string): number[] {
   return parsed.data.thresholds;
 }
 
+/** `default` (null: the parent's, then Europe/Paris) or an IANA time zone. */
+function timeZone(value: string): string | null {
+  if (value === "default") return null;
+  const parsed = sendingHoursUpdate.safeParse({ time_zone: value });
+  if (!parsed.success)
+    throw new InvalidArgumentError('expected an IANA time zone (e.g. Europe/Paris) or "default"');
+  return value;
+}
+
+/**
+ * Weekly windows: `1-6 08:00-20:00` (ISO weekdays, 1 = Monday, as a range or a
+ * list, `;` between windows), their JSON (`[{"days":[1],"from":"08:00","to":"20:00"}]`),
+ * or `default` (null: the parent's, then France's).
+ */
+function sendingWindows(value: string): SendingWeek["windows"] | null {
+  if (value === "default") return null;
+  let windows: unknown;
+  try {
+    windows = value.trim().startsWith("[")
+      ? JSON.parse(value)
+      : value.split(";").map((window) => {
+          const [days = "", hours = ""] = window.trim().split(/\s+/);
+          const [from, to] = hours.split("-");
+          const range = /^(\d)-(\d)$/.exec(days);
+          const list = range
+            ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i)
+            : days.split(",").map(Number);
+          return { days: list, from, to };
+        });
+  } catch {
+    windows = undefined;
+  }
+  const parsed = sendingWeekSchema.shape.windows.safeParse(windows);
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `expected "default" or windows such as "1-6 08:00-20:00; 7 10:00-12:00" (${parsed.error.issues[0]?.message})`,
+    );
+  }
+  return parsed.data;
+}
+
+/** `FR` (France's public holidays are closed), `none`, or `default` (with --sending-hours: FR). */
+function holidays(value: string): SendingWeek["holidays"] | null {
+  if (value === "default") return null;
+  const parsed = sendingWeekSchema.shape.holidays.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('expected FR, none or "default"');
+  return parsed.data;
+}
+
+/** An opt-out mention (e.g. "STOP au 36180"), `none` (""), or `default` (null: the parent's, then the install's). */
+function optOutMention(value: string): string | null {
+  if (value === "default") return null;
+  const parsed = optOutMentionUpdate.safeParse({ mention: value === "none" ? "" : value });
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `expected a mention, "none" or "default" (${parsed.error.issues[0]?.message})`,
+    );
+  }
+  return parsed.data.mention;
+}
+
 function accountRow(account: Account) {
   return {
     id: account.id,
@@ -31,6 +99,10 @@ function accountRow(account: Account) {
     balance_alerts: account.balanceAlerts,
     // null: the API's REQUIRE_REGISTERED_SENDER decides.
     require_registered_sender: account.requireRegisteredSender ?? "default",
+    // "default": the parent's, then the install's (see GET /v1/account/sending-hours).
+    time_zone: account.timezone ?? "default",
+    sending_hours: account.sendingHours ? JSON.stringify(account.sendingHours) : "default",
+    opt_out_mention: account.optOutMention ?? "default",
     created_at: account.createdAt.toISOString(),
   };
 }
@@ -138,6 +210,26 @@ export function accountsCommand(): Command {
       "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
       onOffDefault,
     )
+    .option(
+      "--timezone <zone>",
+      'time zone of the sending hours, e.g. Europe/Paris ("default": the parent\'s, then Europe/Paris)',
+      timeZone,
+    )
+    .option(
+      "--sending-hours <windows>",
+      'marketing sending windows, e.g. "1-6 08:00-20:00" ("default": the parent\'s, then France\'s)',
+      sendingWindows,
+    )
+    .option(
+      "--holidays <FR|none>",
+      "public holidays without marketing sends (with --sending-hours)",
+      holidays,
+    )
+    .option(
+      "--opt-out-mention <text>",
+      'appended to marketing messages, e.g. "STOP au 36180" ("none"; "default": the parent\'s, then the API\'s OPT_OUT_MENTION)',
+      optOutMention,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -153,12 +245,21 @@ export function accountsCommand(): Command {
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
           requireRegisteredSender?: boolean | null;
+          timezone?: string | null;
+          sendingHours?: SendingWeek["windows"] | null;
+          holidays?: SendingWeek["holidays"] | null;
+          optOutMention?: string | null;
           json?: boolean;
         },
       ) => {
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
+        // Windows and holidays are stored together: one alone keeps France's other.
+        const week =
+          options.sendingHours === undefined && options.holidays === undefined
+            ? undefined
+            : sendingHoursUpdate.parse({ windows: options.sendingHours, holidays: options.holidays }).week;
         // Credits removed may cross balance alerts: their events are written with the
         // change, and the workers' sweep posts them.
         const account = await withStore(async (store) => {
@@ -172,6 +273,9 @@ export function accountsCommand(): Command {
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
             requireRegisteredSender: options.requireRegisteredSender,
+            timezone: options.timezone,
+            sendingHours: week,
+            optOutMention: options.optOutMention,
           });
           if (options.balanceAlerts === undefined) return updated;
           return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;

@@ -2,6 +2,7 @@ import { type FirstPositions, isFinalBatchStatus, judgeNumbers, rememberVerdicts
 import type { Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
+import { sendingHoursUntil } from "../sending-hours";
 
 /** Chunks read, judged and enqueued at a time: sending starts before a big batch is fully judged. */
 const CHUNKS_PER_STEP = 20;
@@ -19,6 +20,9 @@ const LOWEST_PRIORITY = 2_097_151;
  * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
  * chunks go ahead of a big batch's later ones instead of waiting behind them.
  *
+ * A marketing batch outside its account's sending hours is paused and its job
+ * delayed to their next opening (see sendingHoursUntil); its chunks check again.
+ *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
  */
@@ -30,6 +34,8 @@ export async function expandBatch(
 ): Promise<void> {
   const batch = await ctx.store.pipeline.loadBatch(batchId);
   if (!batch || isFinalBatchStatus(batch.status)) return;
+  // A marketing batch outside its sending hours waits, paused, before anything is judged.
+  await sendingHoursUntil(ctx, batch, job, token);
   await ctx.store.pipeline.markBatchProcessing(batchId);
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();
