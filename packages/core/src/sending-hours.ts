@@ -206,5 +206,7 @@ export function withOptOutMention(body: string, mention: string): string {
 
 /** `at` as RFC 3339 with the offset of `timeZone`, to the second (e.g. `2026-12-08T08:00:00+01:00`). */
 export function localTimestamp(at: Date, timeZone: string): string {
-  return DateTime.fromJSDate(at, { zone: timeZone }).toISO({ suppressMilliseconds: true }) as string;
+  return DateTime.fromJSDate(at, { zone: timeZone })
+    .startOf("second")
+    .toISO({ suppressMilliseconds: true }) as string;
 }
