@@ -4,7 +4,12 @@
 import { DateTime, IANAZone } from "luxon";
 import { z } from "zod";
 
-const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "a time of day as HH:MM (00:00 to 24:00)");
+// Minutes are what accounts set; seconds are taken too (a window opening a few seconds from now).
+const time = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$|^24:00$/, "a time of day as HH:MM (00:00 to 24:00)");
+
+const withSeconds = (time: string) => (time.length === 5 ? `${time}:00` : time);
 
 /** One weekly window: on these ISO weekdays (1 = Monday … 7 = Sunday), from `from` until `to`. */
 const sendingWindowSchema = z
@@ -16,7 +21,10 @@ const sendingWindowSchema = z
     from: time,
     to: time,
   })
-  .refine((window) => window.from < window.to, { message: "`from` is before `to`", path: ["to"] });
+  .refine((window) => withSeconds(window.from) < withSeconds(window.to), {
+    message: "`from` is before `to`",
+    path: ["to"],
+  });
 
 /** The default time zone of an account, for its sending hours. */
 export const DEFAULT_TIME_ZONE = "Europe/Paris";
@@ -145,9 +153,9 @@ function isHoliday(date: DateTime, holidays: SendingHours["holidays"]): boolean 
 
 function atTime(day: DateTime, hhmm: string): DateTime {
   if (hhmm === "24:00") return day.plus({ days: 1 }).startOf("day");
-  const [hour, minute] = hhmm.split(":").map(Number);
+  const [hour = 0, minute = 0, second = 0] = hhmm.split(":").map(Number);
   // A time that does not exist that day (a DST gap) moves forward, as luxon does.
-  return day.set({ hour: hour as number, minute: minute as number, second: 0, millisecond: 0 });
+  return day.set({ hour, minute, second, millisecond: 0 });
 }
 
 /** How far ahead to look for an opening: a year covers any set of windows and holidays. */

@@ -224,6 +224,23 @@ describe("windows in other time zones", () => {
       new Date("2026-12-08T08:30:00Z"),
     );
   });
+
+  it("take seconds too", () => {
+    const hours = accountSendingHours("UTC", {
+      windows: [{ days: [1], from: "08:30:15", to: "08:30:45" }],
+      holidays: "none",
+    });
+    expect(sendingWindowAt(new Date("2026-12-07T08:30:00Z"), hours)).toEqual({
+      open: new Date("2026-12-07T08:30:15Z"),
+      closes: new Date("2026-12-07T08:30:45Z"),
+    });
+    const window = (from: string, to: string) =>
+      sendingHoursSchema.safeParse({ ...hours, time_zone: "UTC", windows: [{ days: [1], from, to }] })
+        .success;
+    expect(window("08:00", "08:00:00")).toBe(false);
+    expect(window("08:00:59", "08:01")).toBe(true);
+    expect(window("08:00:60", "08:01")).toBe(false);
+  });
 });
 
 describe("accountSendingHours and the request bodies", () => {
