@@ -23,9 +23,13 @@ function thresholds(value: string): number[] {
   return parsed.data.thresholds;
 }
 
+// Commander turns a parser's null into "": the parsers below answer DEFAULT, made null by `orNull`.
+const DEFAULT = "default";
+const orNull = <T>(value: T | typeof DEFAULT | undefined) => (value === DEFAULT ? null : value);
+
 /** `default` (null: the parent's, then Europe/Paris) or an IANA time zone. */
-function timeZone(value: string): string | null {
-  if (value === "default") return null;
+function timeZone(value: string): string {
+  if (value === DEFAULT) return DEFAULT;
   const parsed = sendingHoursUpdate.safeParse({ time_zone: value });
   if (!parsed.success)
     throw new InvalidArgumentError('expected an IANA time zone (e.g. Europe/Paris) or "default"');
@@ -37,8 +41,8 @@ function timeZone(value: string): string | null {
  * list, `;` between windows), their JSON (`[{"days":[1],"from":"08:00","to":"20:00"}]`),
  * or `default` (null: the parent's, then France's).
  */
-function sendingWindows(value: string): SendingWeek["windows"] | null {
-  if (value === "default") return null;
+function sendingWindows(value: string): SendingWeek["windows"] | typeof DEFAULT {
+  if (value === DEFAULT) return DEFAULT;
   let windows: unknown;
   try {
     windows = value.trim().startsWith("[")
@@ -65,23 +69,23 @@ function sendingWindows(value: string): SendingWeek["windows"] | null {
 }
 
 /** `FR` (France's public holidays are closed), `none`, or `default` (with --sending-hours: FR). */
-function holidays(value: string): SendingWeek["holidays"] | null {
-  if (value === "default") return null;
+function holidays(value: string): SendingWeek["holidays"] | typeof DEFAULT {
+  if (value === DEFAULT) return DEFAULT;
   const parsed = sendingWeekSchema.shape.holidays.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError('expected FR, none or "default"');
   return parsed.data;
 }
 
 /** An opt-out mention (e.g. "STOP au 36180"), `none` (""), or `default` (null: the parent's, then the install's). */
-function optOutMention(value: string): string | null {
-  if (value === "default") return null;
+function optOutMention(value: string): string {
+  if (value === DEFAULT) return DEFAULT;
   const parsed = optOutMentionUpdate.safeParse({ mention: value === "none" ? "" : value });
   if (!parsed.success) {
     throw new InvalidArgumentError(
       `expected a mention, "none" or "default" (${parsed.error.issues[0]?.message})`,
     );
   }
-  return parsed.data.mention;
+  return parsed.data.mention ?? "";
 }
 
 function accountRow(account: Account) {
@@ -245,10 +249,10 @@ export function accountsCommand(): Command {
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
           requireRegisteredSender?: boolean | null;
-          timezone?: string | null;
-          sendingHours?: SendingWeek["windows"] | null;
-          holidays?: SendingWeek["holidays"] | null;
-          optOutMention?: string | null;
+          timezone?: string;
+          sendingHours?: SendingWeek["windows"] | typeof DEFAULT;
+          holidays?: SendingWeek["holidays"] | typeof DEFAULT;
+          optOutMention?: string;
           json?: boolean;
         },
       ) => {
@@ -259,7 +263,10 @@ export function accountsCommand(): Command {
         const week =
           options.sendingHours === undefined && options.holidays === undefined
             ? undefined
-            : sendingHoursUpdate.parse({ windows: options.sendingHours, holidays: options.holidays }).week;
+            : sendingHoursUpdate.parse({
+                windows: orNull(options.sendingHours),
+                holidays: orNull(options.holidays),
+              }).week;
         // Credits removed may cross balance alerts: their events are written with the
         // change, and the workers' sweep posts them.
         const account = await withStore(async (store) => {
@@ -273,9 +280,9 @@ export function accountsCommand(): Command {
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
             requireRegisteredSender: options.requireRegisteredSender,
-            timezone: options.timezone,
+            timezone: orNull(options.timezone),
             sendingHours: week,
-            optOutMention: options.optOutMention,
+            optOutMention: orNull(options.optOutMention),
           });
           if (options.balanceAlerts === undefined) return updated;
           return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;
