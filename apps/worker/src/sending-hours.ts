@@ -1,5 +1,5 @@
 import { setTimeout } from "node:timers/promises";
-import { accountSendingHours, localTimestamp, sendingWindowAt } from "@salvo/core";
+import { accountSendingHours, isFinalBatchStatus, localTimestamp, sendingWindowAt } from "@salvo/core";
 import type { BatchForWork } from "@salvo/db";
 import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "./context";
@@ -21,7 +21,8 @@ export async function sendingHoursUntil(
   job: Job,
   token: string | undefined,
 ): Promise<number> {
-  if (batch.type !== "marketing") return Number.POSITIVE_INFINITY;
+  // A batch that is over (canceled…) is not held: whatever settles it goes on at once.
+  if (batch.type !== "marketing" || isFinalBatchStatus(batch.status)) return Number.POSITIVE_INFINITY;
   const hours = accountSendingHours(batch.timeZone, batch.sendingWeek);
   const now = new Date();
   const { open, closes } = sendingWindowAt(now, hours);

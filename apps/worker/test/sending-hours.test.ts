@@ -55,7 +55,7 @@ describe("a marketing batch outside the sending hours", () => {
   it("is paused when accepted while they are closed, sends nothing, and completes once they open", async () => {
     await awayFromMidnight();
     const { client } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
-    const opens = secondsAhead(4_000);
+    const opens = secondsAhead(6_000);
     await client.account.setSendingHours({ time_zone: "UTC", windows: openFrom(opens), holidays: "none" });
     expect((await client.account.sendingHours()).body.data.attributes).toMatchObject({
       open_now: false,
@@ -87,6 +87,11 @@ describe("a marketing batch outside the sending hours", () => {
     expect(handedOff(code)).toHaveLength(5);
     // Credits stay reserved while paused: 25 + 5 taken, nothing refunded.
     expect((await client.account.get()).body.data.attributes.credits).toBe(1_000 - 30);
+    // Idle while paused, it is one the requeue sweep re-enqueues (every second here): that sends nothing early.
+    await waitFor("the sweep to take the paused batch", async () => {
+      return (await stack.store.batches.stalled(stack.workerEnv.RECONCILE_INTERVAL_MS * 2)).includes(promo);
+    });
+    expect(handedOff(promo)).toEqual([]);
 
     await waitFor(
       "the marketing batch completed",
