@@ -10,7 +10,10 @@ import {
   loadBatchForWork,
   loadChunks,
   markInFlight,
+  pauseBatch,
   recordHandoffs,
+  recordJudgedMessages,
+  resumeBatch,
   type StoredReport,
 } from "../src/pipeline";
 import { createSql, type Sql } from "../src/sql";
@@ -330,5 +333,58 @@ describe("expireUnreported", () => {
     const late = await applyDeliveryReports(sql, [receipt(0), receipt(4_999)]);
     expect(late).toEqual({ unmatched: [], events: [] });
     expect(await counts(batch.id)).toEqual(expected);
+  });
+});
+
+describe("a paused batch (outside its sending hours)", () => {
+  const status = async (id: string) =>
+    (await sql.query<{ status: string }>("SELECT status FROM batches WHERE id = $1", [id])).rows[0]?.status;
+  const numbers = ["+33612345670", "+33612345671", "+33612345672"];
+
+  it("is paused only on its way, and resumed only from paused", async () => {
+    const batch = await acceptedBatch("pause", numbers, 10);
+    expect(await resumeBatch(sql, batch.id)).toBe(false);
+    expect(await pauseBatch(sql, batch.id)).toBe(true); // from accepted
+    expect(await pauseBatch(sql, batch.id)).toBe(false);
+    expect(await status(batch.id)).toBe("paused");
+    expect(await resumeBatch(sql, batch.id)).toBe(true);
+    expect(await status(batch.id)).toBe("processing");
+    await sql.query("UPDATE batches SET status = 'completed' WHERE id = $1", [batch.id]);
+    expect(await pauseBatch(sql, batch.id)).toBe(false);
+    expect(await resumeBatch(sql, batch.id)).toBe(false);
+  });
+
+  it("stays paused while messages settle, and completes when its last one does", async () => {
+    const batch = await acceptedBatch("settle", numbers, 10);
+    await pauseBatch(sql, batch.id);
+    const outcome = (idx: number) => ({ idx, to: numbers[idx] as string, ref: null, accepted: true });
+    // A group that was on its way when the window closed is recorded after the pause.
+    await recordHandoffs(sql, batch, 0, [outcome(0)]);
+    expect(await status(batch.id)).toBe("paused");
+    await recordJudgedMessages(sql, batch, [
+      { idx: 1, to: numbers[1] as string, ref: null, status: "blacklisted", reason: "blacklisted" },
+    ]);
+    expect(await status(batch.id)).toBe("paused");
+    await recordHandoffs(sql, batch, 0, [outcome(2)]);
+    expect(await status(batch.id)).toBe("completed");
+  });
+
+  it("is read with its account's sending settings, else its parent's", async () => {
+    const batch = await acceptedBatch("settings", numbers, 10);
+    expect(batch).toMatchObject({ type: "transactional", timeZone: null, sendingWeek: null });
+    const week = { windows: [{ days: [1], from: "09:00", to: "10:00" }], holidays: "none" };
+    await sql.query("UPDATE accounts SET timezone = 'UTC', sending_hours = $2 WHERE id = $1", [
+      batch.accountId,
+      JSON.stringify(week),
+    ]);
+    expect(await loadBatchForWork(sql, batch.id)).toMatchObject({ timeZone: "UTC", sendingWeek: week });
+    const child = await acceptedBatch("child", numbers, 10);
+    await sql.query("UPDATE accounts SET parent_id = $2 WHERE id = $1", [child.accountId, batch.accountId]);
+    expect(await loadBatchForWork(sql, child.id)).toMatchObject({ timeZone: "UTC", sendingWeek: week });
+    await sql.query("UPDATE accounts SET timezone = 'Asia/Tokyo' WHERE id = $1", [child.accountId]);
+    expect(await loadBatchForWork(sql, child.id)).toMatchObject({
+      timeZone: "Asia/Tokyo",
+      sendingWeek: week,
+    });
   });
 });
