@@ -3,6 +3,7 @@ import { accountSendingHours, isFinalBatchStatus, localTimestamp, sendingWindowA
 import type { BatchForWork } from "@salvo/db";
 import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "./context";
+import { dispatchEvents } from "./dispatch-events";
 
 type Batch = Pick<BatchForWork, "id" | "type" | "status" | "timeZone" | "sendingWeek">;
 
@@ -16,7 +17,7 @@ type Batch = Pick<BatchForWork, "id" | "type" | "status" | "timeZone" | "sending
  * Without a job lock (a direct call) it waits in place instead.
  */
 export async function sendingHoursUntil(
-  ctx: Pick<WorkContext, "store" | "logger">,
+  ctx: Pick<WorkContext, "store" | "logger" | "webhooks">,
   batch: Batch,
   job: Job,
   token: string | undefined,
@@ -27,12 +28,11 @@ export async function sendingHoursUntil(
   const now = new Date();
   const { open, closes } = sendingWindowAt(now, hours);
   if (open > now) {
-    if (await ctx.store.pipeline.pauseBatch(batch.id)) {
-      ctx.logger.info(
-        { batchId: batch.id, resumesAt: localTimestamp(open, hours.time_zone) },
-        "paused a marketing batch outside its sending hours",
-      );
-    }
+    const resumesAt = localTimestamp(open, hours.time_zone);
+    const { paused, events } = await ctx.store.pipeline.pauseBatch(batch.id, resumesAt);
+    if (paused)
+      ctx.logger.info({ batchId: batch.id, resumesAt }, "paused a marketing batch outside its sending hours");
+    await dispatchEvents(ctx, events);
     if (token) {
       await job.moveToDelayed(open.getTime(), token);
       throw new DelayedError();
@@ -41,8 +41,11 @@ export async function sendingHoursUntil(
     return sendingHoursUntil(ctx, { ...batch, status: "paused" }, job, token);
   }
   // Only a batch read as paused is written to: the others are on their way already.
-  if (batch.status === "paused" && (await ctx.store.pipeline.resumeBatch(batch.id))) {
-    ctx.logger.info({ batchId: batch.id }, "resumed a marketing batch: its sending hours are open");
+  if (batch.status === "paused") {
+    const { resumed, events } = await ctx.store.pipeline.resumeBatch(batch.id);
+    if (resumed)
+      ctx.logger.info({ batchId: batch.id }, "resumed a marketing batch: its sending hours are open");
+    await dispatchEvents(ctx, events);
   }
   return closes.getTime();
 }

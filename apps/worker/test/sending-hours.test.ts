@@ -8,7 +8,7 @@
 import { parseMessageId } from "@salvo/core";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LedgerLine, messagesByStatus, type Stack, startStack, waitFor } from "./stack";
+import { type LedgerLine, messagesByStatus, type Stack, startStack, subscribe, waitFor } from "./stack";
 
 const MENTION = "STOP au 36180";
 
@@ -54,7 +54,8 @@ async function status(client: Salvo, batchId: string) {
 describe("a marketing batch outside the sending hours", () => {
   it("is paused when accepted while they are closed, sends nothing, and completes once they open", async () => {
     await awayFromMidnight();
-    const { client } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
+    const { accountId, client } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
+    await subscribe(stack, accountId, "hours", ["batch.paused", "batch.resumed"]);
     const opens = secondsAhead(6_000);
     await client.account.setSendingHours({ time_zone: "UTC", windows: openFrom(opens), holidays: "none" });
     expect((await client.account.sendingHours()).body.data.attributes).toMatchObject({
@@ -107,6 +108,15 @@ describe("a marketing batch outside the sending hours", () => {
     const counts = await messagesByStatus(stack, promo);
     expect((counts.sent ?? 0) + (counts.delivered ?? 0)).toBe(25);
     expect(await status(client, promo)).toMatchObject({ pending: 0, cost: 25 });
+    // One event each way, however many jobs found the hours closed.
+    const events = await stack.query<{ payload: string }>(
+      "SELECT payload FROM webhook_events WHERE account_id = $1 ORDER BY created_at",
+      [accountId],
+    );
+    expect(events.map((event) => JSON.parse(event.payload).data)).toEqual([
+      { batch_id: promo, status: "paused", resumes_at: opens.toISOString().replace(".000Z", "Z") },
+      { batch_id: promo, status: "processing" },
+    ]);
   });
 
   it("is paused between two groups when they close while it sends, and resumes when they open again", async () => {

@@ -88,24 +88,53 @@ export async function markBatchProcessing(sql: Queryable, batchId: string): Prom
 
 /**
  * Holds a marketing batch outside its sending hours: `paused` until a worker
- * finds them open (resumeBatch). Only a batch on its way is paused; true when
- * this call paused it.
+ * finds them open (resumeBatch). Only a batch on its way is paused; `paused`
+ * says whether this call did, and then a `batch.paused` event is written for
+ * each webhook that wants it (`resumesAt`: when they open, as the API writes it;
+ * not for single messages). Returns the events' ids too.
  */
-export async function pauseBatch(sql: Queryable, batchId: string): Promise<boolean> {
-  const { rowCount } = await sql.query(
-    "UPDATE batches SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('accepted', 'processing')",
-    [batchId],
+export async function pauseBatch(
+  sql: Queryable,
+  batchId: string,
+  resumesAt: string,
+): Promise<{ paused: boolean; events: string[] }> {
+  const { rows } = await sql.query<{ changed: number; events: string[] }>(
+    `WITH changed AS (
+       UPDATE batches SET status = 'paused', updated_at = now()
+        WHERE id = $1 AND status IN ('accepted', 'processing')
+       RETURNING id, account_id, single
+     ), events AS (${eventFanOut(
+       "batch.paused",
+       `(SELECT account_id, json_build_object('batch_id', id, 'status', 'paused', 'resumes_at', $2::text) AS data
+           FROM changed WHERE NOT single)`,
+     )})
+     SELECT (SELECT count(*)::int FROM changed) AS changed, ARRAY(SELECT id FROM events) AS events`,
+    [batchId, resumesAt],
   );
-  return rowCount === 1;
+  return { paused: rows[0]?.changed === 1, events: rows[0]?.events ?? [] };
 }
 
-/** A paused batch goes on (its sending hours are open): `processing` again; true when this call resumed it. */
-export async function resumeBatch(sql: Queryable, batchId: string): Promise<boolean> {
-  const { rowCount } = await sql.query(
-    "UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'paused'",
+/**
+ * A paused batch goes on (its sending hours are open): `processing` again, with a
+ * `batch.resumed` event when this call resumed it (see pauseBatch).
+ */
+export async function resumeBatch(
+  sql: Queryable,
+  batchId: string,
+): Promise<{ resumed: boolean; events: string[] }> {
+  const { rows } = await sql.query<{ changed: number; events: string[] }>(
+    `WITH changed AS (
+       UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'paused'
+       RETURNING id, account_id, single
+     ), events AS (${eventFanOut(
+       "batch.resumed",
+       `(SELECT account_id, json_build_object('batch_id', id, 'status', 'processing') AS data
+           FROM changed WHERE NOT single)`,
+     )})
+     SELECT (SELECT count(*)::int FROM changed) AS changed, ARRAY(SELECT id FROM events) AS events`,
     [batchId],
   );
-  return rowCount === 1;
+  return { resumed: rows[0]?.changed === 1, events: rows[0]?.events ?? [] };
 }
 
 export interface StoredChunk {

@@ -341,22 +341,39 @@ describe("a paused batch (outside its sending hours)", () => {
     (await sql.query<{ status: string }>("SELECT status FROM batches WHERE id = $1", [id])).rows[0]?.status;
   const numbers = ["+33612345670", "+33612345671", "+33612345672"];
 
-  it("is paused only on its way, and resumed only from paused", async () => {
+  it("is paused only on its way, and resumed only from paused, with an event each time", async () => {
     const batch = await acceptedBatch("pause", numbers, 10);
-    expect(await resumeBatch(sql, batch.id)).toBe(false);
-    expect(await pauseBatch(sql, batch.id)).toBe(true); // from accepted
-    expect(await pauseBatch(sql, batch.id)).toBe(false);
+    await sql.query(
+      `INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ($1, $2, 'http://127.0.0.1:9/', $3, 'whsec_x')`,
+      [newId("whk"), batch.accountId, ["batch.paused", "batch.resumed"]],
+    );
+    const opens = "2026-12-08T08:00:00+01:00";
+    expect(await resumeBatch(sql, batch.id)).toEqual({ resumed: false, events: [] });
+    const paused = await pauseBatch(sql, batch.id, opens); // from accepted
+    expect(paused).toEqual({ paused: true, events: [expect.stringMatching(/^evt_/)] });
+    expect(await pauseBatch(sql, batch.id, opens)).toEqual({ paused: false, events: [] });
     expect(await status(batch.id)).toBe("paused");
-    expect(await resumeBatch(sql, batch.id)).toBe(true);
+    expect((await resumeBatch(sql, batch.id)).resumed).toBe(true);
     expect(await status(batch.id)).toBe("processing");
+    const { rows } = await sql.query<{ payload: string }>(
+      "SELECT payload FROM webhook_events WHERE account_id = $1 ORDER BY created_at, type",
+      [batch.accountId],
+    );
+    expect(rows.map((row) => JSON.parse(row.payload))).toEqual([
+      expect.objectContaining({
+        type: "batch.paused",
+        data: { batch_id: batch.id, status: "paused", resumes_at: opens },
+      }),
+      expect.objectContaining({ type: "batch.resumed", data: { batch_id: batch.id, status: "processing" } }),
+    ]);
     await sql.query("UPDATE batches SET status = 'completed' WHERE id = $1", [batch.id]);
-    expect(await pauseBatch(sql, batch.id)).toBe(false);
-    expect(await resumeBatch(sql, batch.id)).toBe(false);
+    expect((await pauseBatch(sql, batch.id, opens)).paused).toBe(false);
+    expect((await resumeBatch(sql, batch.id)).resumed).toBe(false);
   });
 
   it("stays paused while messages settle, and completes when its last one does", async () => {
     const batch = await acceptedBatch("settle", numbers, 10);
-    await pauseBatch(sql, batch.id);
+    await pauseBatch(sql, batch.id, "2026-12-08T08:00:00+01:00");
     const outcome = (idx: number) => ({ idx, to: numbers[idx] as string, ref: null, accepted: true });
     // A group that was on its way when the window closed is recorded after the pause.
     await recordHandoffs(sql, batch, 0, [outcome(0)]);

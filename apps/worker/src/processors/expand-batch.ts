@@ -27,7 +27,7 @@ const LOWEST_PRIORITY = 2_097_151;
  * resumes from the stored verdicts.
  */
 export async function expandBatch(
-  ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping">,
+  ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping" | "webhooks">,
   batchId: string,
   job: Job,
   token: string | undefined,
