@@ -73,8 +73,8 @@ export function createApp({
     webhooks,
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
-    requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
     optOutMention: env.OPT_OUT_MENTION,
+    requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
     // For simulations: the anti-flood counters, read.
     redis,
     redisPrefix: env.REDIS_PREFIX,

@@ -36,8 +36,7 @@ async function normalizeYielding(numbers: string[], country: string): Promise<st
   return normalized;
 }
 
-export interface SimulateDeps
-  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "optOutMention"> {
+export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender"> {
   redis: RedisClient;
   redisPrefix: string;
 }
@@ -75,7 +74,7 @@ interface Simulation {
  * normalizer; the workers' is theirs).
  */
 export async function simulateBatch(
-  deps: SimulateDeps,
+  deps: SimulateDeps & Pick<BatchIntake, "optOutMention">,
   authenticated: Account,
   request: BatchRequest,
   refuseOutsideHours = false,
