@@ -201,14 +201,16 @@ export async function findSingleMessage(
  * Only batches a worker should be working on are due: `accepted`, `processing`,
  * `paused` (its jobs wait for the next opening) and a `scheduled` one whose
  * `send_at` has come. A batch held for moderation, or scheduled later, is left
- * out, so that nothing re-enqueues it early.
+ * out, so that nothing re-enqueues it early. Paused batches come last: they stay
+ * idle all night by design, and must not crowd out a batch that is truly stuck
+ * (re-enqueued, a paused one only checks its hours and waits again).
  */
 export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM batches
       WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now()))
         AND updated_at < now() - make_interval(secs => $1)
-      ORDER BY updated_at LIMIT $2`,
+      ORDER BY status = 'paused', updated_at LIMIT $2`,
     [Math.max(1, idleMs / 1000), limit],
   );
   return rows.map((row) => row.id);

@@ -1,7 +1,7 @@
 import { newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
-import { acceptBatch } from "../src/batches";
+import { acceptBatch, stalledBatches } from "../src/batches";
 import { expireUnreported } from "../src/expiry";
 import {
   applyDeliveryReports,
@@ -403,5 +403,19 @@ describe("a paused batch (outside its sending hours)", () => {
       timeZone: "Asia/Tokyo",
       sendingWeek: week,
     });
+  });
+});
+
+describe("the requeue sweep (stalledBatches)", () => {
+  it("takes stuck batches before paused ones, however long those have been idle", async () => {
+    const numbers = ["+33612345670"];
+    const paused = await acceptedBatch("sweep-paused", numbers, 10);
+    const stuck = await acceptedBatch("sweep-stuck", numbers, 10);
+    await pauseBatch(sql, paused.id, "2026-12-08T08:00:00+01:00");
+    await sql.query("UPDATE batches SET updated_at = now() - interval '10 hours' WHERE id = $1", [paused.id]);
+    await sql.query("UPDATE batches SET updated_at = now() - interval '1 minute' WHERE id = $1", [stuck.id]);
+    await sql.query("UPDATE batches SET updated_at = now() WHERE id <> ALL($1)", [[paused.id, stuck.id]]);
+    expect(await stalledBatches(sql, 30_000, 1)).toEqual([stuck.id]);
+    expect(await stalledBatches(sql, 30_000)).toEqual([stuck.id, paused.id]);
   });
 });
