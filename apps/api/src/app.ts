@@ -77,6 +77,7 @@ export function createApp({
     webhooks,
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
+    optOutMention: env.OPT_OUT_MENTION,
     requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
     // For simulations: the anti-flood counters, read; the number-judging threads.
     redis,
@@ -90,7 +91,7 @@ export function createApp({
     idempotencyKeys({ store, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
   );
   v1.use(
-    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER),
+    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER, env.OPT_OUT_MENTION),
     tokenRoutes(store, tokens),
     subAccountRoutes(store, tokens, env.REQUIRE_REGISTERED_SENDER),
     batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES }),

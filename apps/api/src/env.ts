@@ -49,6 +49,12 @@ const schema = z.object({
    * account's own setting says otherwise. Off by default: registration is recommended, not required.
    */
   REQUIRE_REGISTERED_SENDER: z.stringbool().default(false),
+  /**
+   * The opt-out mention appended to marketing messages of accounts (and their
+   * parents) without one of their own, e.g. "STOP au 36180" with the short code
+   * that receives the replies. Empty (the default): none.
+   */
+  OPT_OUT_MENTION: z.string().trim().max(60).default(""),
   /** The workers' connectors: the API takes their providers' callbacks at /v1/providers/<connector>/…. */
   ...connectorEnv,
 });

@@ -125,6 +125,18 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     await t.store.accounts.update(strict.accountId, { requireRegisteredSender: true });
     return call("POST", "/v1/sms", { token: strict.token, body: sms() });
   },
+  OUTSIDE_SENDING_HOURS: async () => {
+    const closed = await t.newAccount();
+    // Open every day but today (UTC): closed now.
+    const today = ((new Date().getUTCDay() + 6) % 7) + 1;
+    const days = [1, 2, 3, 4, 5, 6, 7].filter((day) => day !== today);
+    await t.store.accounts.update(closed.accountId, {
+      timezone: "UTC",
+      sendingHours: { windows: [{ days, from: "00:00", to: "24:00" }], holidays: "none" },
+    });
+    const body = JSON.stringify({ ...JSON.parse(batch(1)), type: "marketing" });
+    return call("POST", "/v1/send", { token: closed.token, body });
+  },
   UNAUTHORIZED: () => call("GET", "/v1/account", { token: null }),
   NOT_ENOUGH_CREDITS: async () => {
     const poor = await t.newAccount({ credits: 0 });

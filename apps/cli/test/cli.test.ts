@@ -149,6 +149,68 @@ describe("salvo accounts update", () => {
     expect((await testDb.store.accounts.find(id))?.balanceAlerts).toEqual([]);
   });
 
+  it("sets the marketing rules (time zone, sending hours, opt-out mention) and puts them back to default", async () => {
+    const { id } = await createAccount("Hours");
+    const run = await salvo(
+      "accounts",
+      "update",
+      id,
+      "--timezone",
+      "America/New_York",
+      "--sending-hours",
+      "1-5 09:00-12:00; 6 10:00-11:30",
+      "--holidays",
+      "none",
+      "--opt-out-mention",
+      "STOP au 36180",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^time_zone\s+America\/New_York$/m);
+    expect(run.stdout).toMatch(/^opt_out_mention\s+STOP au 36180$/m);
+    expect(await testDb.store.accounts.find(id)).toMatchObject({
+      timezone: "America/New_York",
+      sendingHours: {
+        windows: [
+          { days: [1, 2, 3, 4, 5], from: "09:00", to: "12:00" },
+          { days: [6], from: "10:00", to: "11:30" },
+        ],
+        holidays: "none",
+      },
+      optOutMention: "STOP au 36180",
+    });
+    // --holidays alone keeps France's windows; "none" is no mention.
+    await salvo("accounts", "update", id, "--holidays", "FR", "--opt-out-mention", "none");
+    expect(await testDb.store.accounts.find(id)).toMatchObject({
+      sendingHours: { windows: [{ days: [1, 2, 3, 4, 5, 6], from: "08:00", to: "20:00" }], holidays: "FR" },
+      optOutMention: "",
+    });
+    for (const [option, bad] of [
+      ["--timezone", "Mars/Olympus"],
+      ["--sending-hours", "1-5 20:00-08:00"],
+      ["--sending-hours", "8 09:00-10:00"],
+      ["--holidays", "US"],
+      ["--opt-out-mention", "x".repeat(61)],
+    ]) {
+      const refused = await salvo("accounts", "update", id, `${option}=${bad}`);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(option as string);
+    }
+    const reset = await salvo(
+      "accounts",
+      "update",
+      id,
+      "--timezone=default",
+      "--sending-hours=default",
+      "--opt-out-mention=default",
+    );
+    expect(reset.stderr).toBe("");
+    expect(await testDb.store.accounts.find(id)).toMatchObject({
+      timezone: null,
+      sendingHours: null,
+      optOutMention: null,
+    });
+  });
+
   it("refuses to take the balance below 0, naming it, and changes nothing", async () => {
     const { id } = await createAccount("Low", "--credits", "5");
     const run = await salvo("accounts", "update", id, "--add-credits", "-6", "--api-rate-limit", "3");

@@ -51,6 +51,22 @@ export class SenderNotAllowedError extends SalvoError {
   }
 }
 
+/**
+ * A marketing message sent outside the account's sending hours through a route
+ * that answers at once (`POST /v1/send`): nothing is stored or charged.
+ * `nextOpening` is when they open next, RFC 3339 in the account's time zone.
+ */
+export class OutsideSendingHoursError extends SalvoError {
+  constructor(readonly nextOpening: string) {
+    super(
+      "OUTSIDE_SENDING_HOURS",
+      400,
+      `Marketing messages are sent within the account's sending hours only (GET /v1/account/sending-hours); they open next at ${nextOpening}. Send then, or through POST /v1/batches, which holds the batch until then.`,
+      "type",
+    );
+  }
+}
+
 export class NotEnoughCreditsError extends SalvoError {
   constructor(description = "The account does not have enough credits.") {
     super("NOT_ENOUGH_CREDITS", 402, description);

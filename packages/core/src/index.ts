@@ -72,12 +72,19 @@ export {
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export {
+  accountSendingHours,
+  DEFAULT_TIME_ZONE,
   FRENCH_MARKETING_HOURS,
   frenchPublicHolidays,
   isWithinSendingHours,
+  localTimestamp,
   nextSendingOpening,
+  optOutMentionUpdate,
   type SendingHours,
+  type SendingWeek,
   sendingHoursSchema,
+  sendingHoursUpdate,
+  sendingWeekSchema,
   sendingWindowAt,
   withOptOutMention,
 } from "./sending-hours";

@@ -4,7 +4,12 @@
 import { DateTime, IANAZone } from "luxon";
 import { z } from "zod";
 
-const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "a time of day as HH:MM (00:00 to 24:00)");
+// Minutes are what accounts set; seconds are taken too (a window opening a few seconds from now).
+const time = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$|^24:00$/, "a time of day as HH:MM (00:00 to 24:00)");
+
+const withSeconds = (time: string) => (time.length === 5 ? `${time}:00` : time);
 
 /** One weekly window: on these ISO weekdays (1 = Monday … 7 = Sunday), from `from` until `to`. */
 const sendingWindowSchema = z
@@ -16,15 +21,29 @@ const sendingWindowSchema = z
     from: time,
     to: time,
   })
-  .refine((window) => window.from < window.to, { message: "`from` is before `to`", path: ["to"] });
+  .refine((window) => withSeconds(window.from) < withSeconds(window.to), {
+    message: "`from` is before `to`",
+    path: ["to"],
+  });
 
-/** An account's sending hours, as the API takes and shows them. */
-export const sendingHoursSchema = z.strictObject({
-  time_zone: z.string().refine((zone) => IANAZone.isValidZone(zone), "an IANA time zone, e.g. Europe/Paris"),
+/** The default time zone of an account, for its sending hours. */
+export const DEFAULT_TIME_ZONE = "Europe/Paris";
+
+const timeZone = z
+  .string()
+  .refine((zone) => IANAZone.isValidZone(zone), "an IANA time zone, e.g. Europe/Paris");
+
+/** An account's own week of sending hours (stored as `accounts.sending_hours`; its time zone is apart). */
+export const sendingWeekSchema = z.strictObject({
   windows: z.array(sendingWindowSchema).min(1).max(14),
   /** Public holidays on which nothing goes out: France's, or none. */
   holidays: z.enum(["FR", "none"]),
 });
+
+export type SendingWeek = z.output<typeof sendingWeekSchema>;
+
+/** An account's sending hours, as the API takes and shows them. */
+export const sendingHoursSchema = sendingWeekSchema.extend({ time_zone: timeZone });
 
 export type SendingHours = z.output<typeof sendingHoursSchema>;
 
@@ -34,6 +53,54 @@ export const FRENCH_MARKETING_HOURS: SendingHours = {
   windows: [{ days: [1, 2, 3, 4, 5, 6], from: "08:00", to: "20:00" }],
   holidays: "FR",
 };
+
+/**
+ * The body of `PUT /v1/account/sending-hours`: the account's own settings, each
+ * null (or left out) to follow its parent's, then the install's. `holidays`
+ * alone keeps France's windows; `windows` alone keeps France's holidays.
+ */
+export const sendingHoursUpdate = z
+  .strictObject({
+    time_zone: timeZone.nullable().optional(),
+    windows: sendingWeekSchema.shape.windows.nullable().optional(),
+    holidays: sendingWeekSchema.shape.holidays.nullable().optional(),
+  })
+  .transform(({ time_zone, windows, holidays }) => ({
+    timeZone: time_zone ?? null,
+    week:
+      (windows ?? holidays ?? null) === null
+        ? null
+        : {
+            windows: windows ?? FRENCH_MARKETING_HOURS.windows,
+            holidays: holidays ?? FRENCH_MARKETING_HOURS.holidays,
+          },
+  }));
+
+/** The most characters of an opt-out mention (it is part of every marketing message). */
+const MAX_OPT_OUT_MENTION = 60;
+
+/**
+ * The body of `PUT /v1/account/opt-out-mention`: the account's own mention, `""`
+ * for none, or null to follow its parent's, then the install's.
+ */
+export const optOutMentionUpdate = z.strictObject({
+  mention: z
+    .string()
+    .trim()
+    .max(MAX_OPT_OUT_MENTION, `at most ${MAX_OPT_OUT_MENTION} characters`)
+    .refine((mention) => !/[\r\n\0]/.test(mention), "one line, without control characters")
+    .nullable(),
+});
+
+/**
+ * An account's sending hours from its settings (its own, else its parent's, as
+ * stored: null when neither has one): France's marketing hours by default, in
+ * Europe/Paris by default.
+ */
+export function accountSendingHours(timeZone: string | null, week: SendingWeek | null): SendingHours {
+  const { windows, holidays } = week ?? FRENCH_MARKETING_HOURS;
+  return { time_zone: timeZone ?? DEFAULT_TIME_ZONE, windows, holidays };
+}
 
 /**
  * Easter Sunday of a Gregorian year (the anonymous Gregorian computus of Meeus,
@@ -86,9 +153,9 @@ function isHoliday(date: DateTime, holidays: SendingHours["holidays"]): boolean 
 
 function atTime(day: DateTime, hhmm: string): DateTime {
   if (hhmm === "24:00") return day.plus({ days: 1 }).startOf("day");
-  const [hour, minute] = hhmm.split(":").map(Number);
+  const [hour = 0, minute = 0, second = 0] = hhmm.split(":").map(Number);
   // A time that does not exist that day (a DST gap) moves forward, as luxon does.
-  return day.set({ hour: hour as number, minute: minute as number, second: 0, millisecond: 0 });
+  return day.set({ hour, minute, second, millisecond: 0 });
 }
 
 /** How far ahead to look for an opening: a year covers any set of windows and holidays. */
@@ -143,4 +210,11 @@ export function withOptOutMention(body: string, mention: string): string {
   if (STOP_PLACEHOLDER.test(body)) return body.replace(STOP_PLACEHOLDER, mention);
   if (WRITTEN_MENTION.test(body) || body.toLowerCase().includes(mention.toLowerCase())) return body;
   return `${body}\n${mention}`;
+}
+
+/** `at` as RFC 3339 with the offset of `timeZone`, to the second (e.g. `2026-12-08T08:00:00+01:00`). */
+export function localTimestamp(at: Date, timeZone: string): string {
+  return DateTime.fromJSDate(at, { zone: timeZone })
+    .startOf("second")
+    .toISO({ suppressMilliseconds: true }) as string;
 }

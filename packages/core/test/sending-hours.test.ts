@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
+  accountSendingHours,
   easterSunday,
   FRENCH_MARKETING_HOURS,
   frenchPublicHolidays,
   isWithinSendingHours,
+  localTimestamp,
   nextSendingOpening,
+  optOutMentionUpdate,
   type SendingHours,
   sendingHoursSchema,
+  sendingHoursUpdate,
   sendingWindowAt,
   withOptOutMention,
 } from "../src/sending-hours";
@@ -165,5 +169,106 @@ describe("withOptOutMention", () => {
 
   it("changes nothing without a mention", () => {
     expect(withOptOutMention("Promo <-stop->", "")).toBe("Promo <-stop->");
+  });
+});
+
+describe("2027's moving holidays and Sundays", () => {
+  const hours = FRENCH_MARKETING_HOURS;
+  const summer = (iso: string) => new Date(`${iso}+02:00`);
+
+  it.each([
+    ["Easter Monday", "2027-03-29", "2027-03-30"],
+    ["Ascension", "2027-05-06", "2027-05-07"],
+    ["Whit Monday", "2027-05-17", "2027-05-18"],
+  ])("%s (%s) is closed all day; the next day opens at 08:00", (_name, day, next) => {
+    expect(isWithinSendingHours(summer(`${day}T10:00:00`), hours)).toBe(false);
+    expect(nextSendingOpening(summer(`${day}T10:00:00`), hours)).toEqual(summer(`${next}T08:00:00`));
+  });
+
+  it("a Sunday is closed; the opening is Monday's", () => {
+    expect(isWithinSendingHours(summer("2027-06-06T12:00:00"), hours)).toBe(false);
+    expect(nextSendingOpening(summer("2027-06-06T12:00:00"), hours)).toEqual(summer("2027-06-07T08:00:00"));
+  });
+});
+
+describe("windows in other time zones", () => {
+  it("open at local time, whatever the UTC offset", () => {
+    const tokyo = accountSendingHours("Asia/Tokyo", null); // France's windows and holidays, Tokyo's clock
+    // Monday 7 December 2026, 08:00 in Tokyo is Sunday 23:00 UTC.
+    expect(isWithinSendingHours(new Date("2026-12-06T23:00:00Z"), tokyo)).toBe(true);
+    expect(isWithinSendingHours(new Date("2026-12-06T22:59:59Z"), tokyo)).toBe(false);
+    expect(localTimestamp(nextSendingOpening(new Date("2026-12-06T20:00:00Z"), tokyo), "Asia/Tokyo")).toBe(
+      "2026-12-07T08:00:00+09:00",
+    );
+  });
+
+  it("follow the local daylight saving change (New York, 8 March 2026)", () => {
+    const ny = accountSendingHours("America/New_York", {
+      windows: [{ days: [7], from: "01:00", to: "05:00" }],
+      holidays: "none",
+    });
+    // 02:00-03:00 does not exist that Sunday: the window is 3 hours long, from 06:00 UTC.
+    const { open, closes } = sendingWindowAt(new Date("2026-03-08T00:00:00Z"), ny);
+    expect(open).toEqual(new Date("2026-03-08T06:00:00Z"));
+    expect(closes).toEqual(new Date("2026-03-08T09:00:00Z"));
+    expect(localTimestamp(closes, "America/New_York")).toBe("2026-03-08T05:00:00-04:00");
+  });
+
+  it("take minutes: a window opening at 08:30", () => {
+    const hours = accountSendingHours("UTC", {
+      windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: "08:30", to: "08:31" }],
+      holidays: "none",
+    });
+    expect(isWithinSendingHours(new Date("2026-12-07T08:30:59Z"), hours)).toBe(true);
+    expect(nextSendingOpening(new Date("2026-12-07T08:31:00Z"), hours)).toEqual(
+      new Date("2026-12-08T08:30:00Z"),
+    );
+  });
+
+  it("take seconds too", () => {
+    const hours = accountSendingHours("UTC", {
+      windows: [{ days: [1], from: "08:30:15", to: "08:30:45" }],
+      holidays: "none",
+    });
+    expect(sendingWindowAt(new Date("2026-12-07T08:30:00Z"), hours)).toEqual({
+      open: new Date("2026-12-07T08:30:15Z"),
+      closes: new Date("2026-12-07T08:30:45Z"),
+    });
+    const window = (from: string, to: string) =>
+      sendingHoursSchema.safeParse({ ...hours, time_zone: "UTC", windows: [{ days: [1], from, to }] })
+        .success;
+    expect(window("08:00", "08:00:00")).toBe(false);
+    expect(window("08:00:59", "08:01")).toBe(true);
+    expect(window("08:00:60", "08:01")).toBe(false);
+  });
+});
+
+describe("accountSendingHours and the request bodies", () => {
+  it("default to France's hours in Europe/Paris", () => {
+    expect(accountSendingHours(null, null)).toEqual(FRENCH_MARKETING_HOURS);
+    expect(accountSendingHours("UTC", null)).toEqual({ ...FRENCH_MARKETING_HOURS, time_zone: "UTC" });
+  });
+
+  it("PUT /v1/account/sending-hours: null or left out follows the parent", () => {
+    const parse = (body: unknown) => sendingHoursUpdate.parse(body);
+    expect(parse({})).toEqual({ timeZone: null, week: null });
+    expect(parse({ time_zone: "UTC", windows: null })).toEqual({ timeZone: "UTC", week: null });
+    expect(parse({ holidays: "none" })).toEqual({
+      timeZone: null,
+      week: { windows: FRENCH_MARKETING_HOURS.windows, holidays: "none" },
+    });
+    const windows = [{ days: [1], from: "09:00", to: "10:00" }];
+    expect(parse({ windows })).toEqual({ timeZone: null, week: { windows, holidays: "FR" } });
+    expect(sendingHoursUpdate.safeParse({ time_zone: "Nowhere/Town" }).success).toBe(false);
+    expect(sendingHoursUpdate.safeParse({ windows: [] }).success).toBe(false);
+    expect(sendingHoursUpdate.safeParse({ extra: 1 }).success).toBe(false);
+  });
+
+  it("PUT /v1/account/opt-out-mention: one short line, empty for none", () => {
+    expect(optOutMentionUpdate.parse({ mention: " STOP au 36180 " })).toEqual({ mention: "STOP au 36180" });
+    expect(optOutMentionUpdate.parse({ mention: "" })).toEqual({ mention: "" });
+    expect(optOutMentionUpdate.parse({ mention: null })).toEqual({ mention: null });
+    expect(optOutMentionUpdate.safeParse({ mention: "STOP\nau 36180" }).success).toBe(false);
+    expect(optOutMentionUpdate.safeParse({ mention: "x".repeat(61) }).success).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidParameterError, issueApiToken, NotFoundError, newId } from "@salvo/core";
+import { InvalidParameterError, issueApiToken, NotFoundError, newId, type SendingWeek } from "@salvo/core";
 import { creditsChange } from "./balance";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
 import { type Queryable, selectList } from "./sql";
@@ -88,6 +88,12 @@ export interface AccountChanges {
   allowedCountries?: string[] | null;
   /** Most messages a UTC month per country (checked by the caller); null: its parent's, else none. */
   countryLimits?: Record<string, number> | null;
+  /** IANA time zone of its sending hours; null: its parent's, then Europe/Paris. */
+  timezone?: string | null;
+  /** Its own weekly windows and holidays for marketing sends; null: its parent's, then France's. */
+  sendingHours?: SendingWeek | null;
+  /** Appended to marketing bodies; "": none; null: its parent's, then the install's. */
+  optOutMention?: string | null;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;
@@ -143,4 +149,28 @@ export async function updateAccount(
     );
   }
   return account;
+}
+
+/** The settings of marketing sends an account has itself (null: not set). */
+export type SendingSettings = Pick<Account, "timezone" | "sendingHours" | "optOutMention">;
+
+/**
+ * An account's sending settings and its parent's (null for a top-level account),
+ * as stored, in one read: a sub-account's unset ones are its parent's. Null when
+ * there is no such account.
+ */
+export async function findSendingSettings(
+  sql: Queryable,
+  accountId: string,
+): Promise<{ own: SendingSettings; parent: SendingSettings | null } | null> {
+  const { rows } = await sql.query<{ own: SendingSettings; parent: SendingSettings | null }>({
+    name: "salvo-find-sending-settings",
+    text: `SELECT json_build_object('timezone', a.timezone, 'sendingHours', a.sending_hours,
+                                    'optOutMention', a.opt_out_mention) AS own,
+                  CASE WHEN p.id IS NOT NULL THEN json_build_object('timezone', p.timezone,
+                    'sendingHours', p.sending_hours, 'optOutMention', p.opt_out_mention) END AS parent
+             FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`,
+    values: [accountId],
+  });
+  return rows[0] ?? null;
 }

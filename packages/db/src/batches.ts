@@ -253,6 +253,9 @@ export async function findSingleMessage(
  * for messages that were in flight at the withdrawal (their chunk's job lost
  * with a crash: the expansion enqueues it again, see expandBatch). A batch held
  * for moderation, or scheduled later, is left out, so that nothing re-enqueues it early.
+ * Paused batches come last: they stay idle all night by design, and must not
+ * crowd out a batch that is truly stuck (re-enqueued, a paused one only checks
+ * its hours and waits again).
  */
 export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_000): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
@@ -260,7 +263,7 @@ export async function stalledBatches(sql: Queryable, idleMs: number, limit = 1_0
       WHERE (status IN ('accepted', 'processing', 'paused') OR (status = 'scheduled' AND send_at <= now())
              OR (status IN ('canceled', 'rejected') AND pending > 0))
         AND updated_at < now() - make_interval(secs => $1)
-      ORDER BY updated_at LIMIT $2`,
+      ORDER BY status = 'paused', updated_at LIMIT $2`,
     [Math.max(1, idleMs / 1000), limit],
   );
   return rows.map((row) => row.id);

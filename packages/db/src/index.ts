@@ -1,6 +1,6 @@
 // packages/db: the store (repositories over one PostgreSQL pool), the rows it
 // reads, and the database's setup (migrations, the server). See store.ts.
-export type { AccountChanges } from "./accounts";
+export type { AccountChanges, SendingSettings } from "./accounts";
 export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
 export type { CountrySettings } from "./countries";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";

@@ -8,11 +8,13 @@ import {
   JUDGED_STATUSES,
   type JudgedStatus,
   messageIdSql,
+  type SendingWeek,
 } from "@salvo/core";
 import { creditsChange } from "./balance";
 import type { RawRecipient } from "./batches";
 import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL, withAllowedCountries } from "./countries";
 import { eventFanOut, isoTimestamp } from "./outbox";
+import type { BatchType } from "./rows";
 import { atomically, type Queryable } from "./sql";
 
 export interface BatchForWork {
@@ -35,6 +37,10 @@ export interface BatchForWork {
   allowedCountries: string[];
   /** Most messages a UTC month per country (its own, else its parent's, else none). */
   countryLimits: Record<string, number>;
+  type: BatchType;
+  /** The account's sending hours (a marketing batch goes out within them): its own, else its parent's, else null. */
+  timeZone: string | null;
+  sendingWeek: SendingWeek | null;
 }
 
 // A batch with what processing it needs from its account (BatchForWork).
@@ -42,7 +48,9 @@ const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.c
   b.pending, b.send_at AS "sendAt",
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
-  ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", ${COUNTRY_LIMITS_SQL} AS "countryLimits"`;
+  ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", ${COUNTRY_LIMITS_SQL} AS "countryLimits",
+  b.type, COALESCE(a.timezone, (SELECT p.timezone FROM accounts p WHERE p.id = a.parent_id)) AS "timeZone",
+  COALESCE(a.sending_hours, (SELECT p.sending_hours FROM accounts p WHERE p.id = a.parent_id)) AS "sendingWeek"`;
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {
@@ -111,6 +119,57 @@ export async function markBatchProcessing(
   );
   const row = rows[0];
   return row ? { status: row.status, waitMs: row.status === "scheduled" ? (row.waitMs ?? 0) : 0 } : null;
+}
+
+/**
+ * Holds a marketing batch outside its sending hours: `paused` until a worker
+ * finds them open (resumeBatch). Only a batch on its way is paused; `paused`
+ * says whether this call did, and then a `batch.paused` event is written for
+ * each webhook that wants it (`resumesAt`: when they open, as the API writes it;
+ * not for single messages). Returns the events' ids too.
+ */
+export async function pauseBatch(
+  sql: Queryable,
+  batchId: string,
+  resumesAt: string,
+): Promise<{ paused: boolean; events: string[] }> {
+  const { rows } = await sql.query<{ changed: number; events: string[] }>(
+    `WITH changed AS (
+       UPDATE batches SET status = 'paused', updated_at = now()
+        WHERE id = $1 AND status IN ('accepted', 'processing')
+       RETURNING id, account_id, single
+     ), events AS (${eventFanOut(
+       "batch.paused",
+       `(SELECT account_id, json_build_object('batch_id', id, 'status', 'paused', 'resumes_at', $2::text) AS data
+           FROM changed WHERE NOT single)`,
+     )})
+     SELECT (SELECT count(*)::int FROM changed) AS changed, ARRAY(SELECT id FROM events) AS events`,
+    [batchId, resumesAt],
+  );
+  return { paused: rows[0]?.changed === 1, events: rows[0]?.events ?? [] };
+}
+
+/**
+ * A paused batch goes on (its sending hours are open): `processing` again, with a
+ * `batch.resumed` event when this call resumed it (see pauseBatch).
+ */
+export async function resumeBatch(
+  sql: Queryable,
+  batchId: string,
+): Promise<{ resumed: boolean; events: string[] }> {
+  const { rows } = await sql.query<{ changed: number; events: string[] }>(
+    `WITH changed AS (
+       UPDATE batches SET status = 'processing', updated_at = now() WHERE id = $1 AND status = 'paused'
+       RETURNING id, account_id, single
+     ), events AS (${eventFanOut(
+       "batch.resumed",
+       `(SELECT account_id, json_build_object('batch_id', id, 'status', 'processing') AS data
+           FROM changed WHERE NOT single)`,
+     )})
+     SELECT (SELECT count(*)::int FROM changed) AS changed, ARRAY(SELECT id FROM events) AS events`,
+    [batchId],
+  );
+  return { resumed: rows[0]?.changed === 1, events: rows[0]?.events ?? [] };
 }
 
 export interface StoredChunk {

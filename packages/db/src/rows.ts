@@ -8,6 +8,7 @@ import {
   type BatchStatus,
   type MessageStatus,
   type SenderState,
+  type SendingWeek,
 } from "@salvo/core";
 
 export interface Account {
@@ -27,6 +28,12 @@ export interface Account {
   balanceAlerts: number[];
   /** Only approved senders may send; null: the install's default (REQUIRE_REGISTERED_SENDER). */
   requireRegisteredSender: boolean | null;
+  /** IANA time zone of its sending hours; null: its parent's, then Europe/Paris. */
+  timezone: string | null;
+  /** Its own weekly windows and holidays for marketing sends; null: its parent's, then France's. */
+  sendingHours: SendingWeek | null;
+  /** Appended to marketing bodies; "": none; null: its parent's, then the install's. */
+  optOutMention: string | null;
   /** The account that owns this one (a sub-account); null for a top-level account. */
   parentId: string | null;
   /** Countries it may send to, as set on it; null: its parent's, else its default country (see countries.ts). */
@@ -48,6 +55,9 @@ export const ACCOUNT_COLUMNS = {
   floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
   balanceAlerts: "balance_alerts",
   requireRegisteredSender: "require_registered_sender",
+  timezone: "timezone",
+  sendingHours: "sending_hours",
+  optOutMention: "opt_out_mention",
   parentId: "parent_id",
   allowedCountries: "allowed_countries",
   countryLimits: "country_limits",

@@ -2,7 +2,7 @@
 // the CLI and scheduled jobs take a Store; no pool, connection or row-mapping
 // detail leaves packages/db. Each repository runs its SQL on one node-postgres
 // pool, or, inside `transaction`, on that transaction's connection.
-import { createAccount, findAccount, listAccounts, updateAccount } from "./accounts";
+import { createAccount, findAccount, findSendingSettings, listAccounts, updateAccount } from "./accounts";
 import { setBalanceAlerts } from "./balance";
 import {
   acceptBatch,
@@ -43,8 +43,10 @@ import {
   markBatchProcessing,
   markChunkDone,
   markInFlight,
+  pauseBatch,
   recordHandoffs,
   recordJudgedMessages,
+  resumeBatch,
   saveJudgments,
   withdrawMessages,
 } from "./pipeline";
@@ -90,6 +92,8 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       list: bind(sql, listAccounts),
       update: bind(sql, updateAccount),
       setBalanceAlerts: bind(sql, setBalanceAlerts),
+      /** Its sending hours' settings and its opt-out mention, and its parent's. */
+      sendingSettings: bind(sql, findSendingSettings),
     },
     /** Accounts owned by another (one level), and the credits moved between them. */
     subAccounts: {
@@ -131,6 +135,8 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       loadBatch: bind(sql, loadBatchForWork),
       loadChunkForSending: bind(sql, loadChunkForSending),
       markBatchProcessing: bind(sql, markBatchProcessing),
+      pauseBatch: bind(sql, pauseBatch),
+      resumeBatch: bind(sql, resumeBatch),
       loadChunks: bind(sql, loadChunks),
       saveJudgments: bind(sql, saveJudgments),
       listedNumbers: bind(sql, listedNumbers),

@@ -1,7 +1,7 @@
 import { newId } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
-import { acceptBatch } from "../src/batches";
+import { acceptBatch, stalledBatches } from "../src/batches";
 import { expireUnreported } from "../src/expiry";
 import {
   applyDeliveryReports,
@@ -10,7 +10,10 @@ import {
   loadBatchForWork,
   loadChunks,
   markInFlight,
+  pauseBatch,
   recordHandoffs,
+  recordJudgedMessages,
+  resumeBatch,
   type StoredReport,
 } from "../src/pipeline";
 import { createSql, type Sql } from "../src/sql";
@@ -330,5 +333,89 @@ describe("expireUnreported", () => {
     const late = await applyDeliveryReports(sql, [receipt(0), receipt(4_999)]);
     expect(late).toEqual({ unmatched: [], events: [] });
     expect(await counts(batch.id)).toEqual(expected);
+  });
+});
+
+describe("a paused batch (outside its sending hours)", () => {
+  const status = async (id: string) =>
+    (await sql.query<{ status: string }>("SELECT status FROM batches WHERE id = $1", [id])).rows[0]?.status;
+  const numbers = ["+33612345670", "+33612345671", "+33612345672"];
+
+  it("is paused only on its way, and resumed only from paused, with an event each time", async () => {
+    const batch = await acceptedBatch("pause", numbers, 10);
+    await sql.query(
+      `INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ($1, $2, 'http://127.0.0.1:9/', $3, 'whsec_x')`,
+      [newId("whk"), batch.accountId, ["batch.paused", "batch.resumed"]],
+    );
+    const opens = "2026-12-08T08:00:00+01:00";
+    expect(await resumeBatch(sql, batch.id)).toEqual({ resumed: false, events: [] });
+    const paused = await pauseBatch(sql, batch.id, opens); // from accepted
+    expect(paused).toEqual({ paused: true, events: [expect.stringMatching(/^evt_/)] });
+    expect(await pauseBatch(sql, batch.id, opens)).toEqual({ paused: false, events: [] });
+    expect(await status(batch.id)).toBe("paused");
+    expect((await resumeBatch(sql, batch.id)).resumed).toBe(true);
+    expect(await status(batch.id)).toBe("processing");
+    const { rows } = await sql.query<{ payload: string }>(
+      "SELECT payload FROM webhook_events WHERE account_id = $1 ORDER BY created_at, type",
+      [batch.accountId],
+    );
+    expect(rows.map((row) => JSON.parse(row.payload))).toEqual([
+      expect.objectContaining({
+        type: "batch.paused",
+        data: { batch_id: batch.id, status: "paused", resumes_at: opens },
+      }),
+      expect.objectContaining({ type: "batch.resumed", data: { batch_id: batch.id, status: "processing" } }),
+    ]);
+    await sql.query("UPDATE batches SET status = 'completed' WHERE id = $1", [batch.id]);
+    expect((await pauseBatch(sql, batch.id, opens)).paused).toBe(false);
+    expect((await resumeBatch(sql, batch.id)).resumed).toBe(false);
+  });
+
+  it("stays paused while messages settle, and completes when its last one does", async () => {
+    const batch = await acceptedBatch("settle", numbers, 10);
+    await pauseBatch(sql, batch.id, "2026-12-08T08:00:00+01:00");
+    const outcome = (idx: number) => ({ idx, to: numbers[idx] as string, ref: null, accepted: true });
+    // A group that was on its way when the window closed is recorded after the pause.
+    await recordHandoffs(sql, batch, 0, [outcome(0)]);
+    expect(await status(batch.id)).toBe("paused");
+    await recordJudgedMessages(sql, batch, [
+      { idx: 1, to: numbers[1] as string, ref: null, status: "blacklisted", reason: "blacklisted" },
+    ]);
+    expect(await status(batch.id)).toBe("paused");
+    await recordHandoffs(sql, batch, 0, [outcome(2)]);
+    expect(await status(batch.id)).toBe("completed");
+  });
+
+  it("is read with its account's sending settings, else its parent's", async () => {
+    const batch = await acceptedBatch("settings", numbers, 10);
+    expect(batch).toMatchObject({ type: "transactional", timeZone: null, sendingWeek: null });
+    const week = { windows: [{ days: [1], from: "09:00", to: "10:00" }], holidays: "none" };
+    await sql.query("UPDATE accounts SET timezone = 'UTC', sending_hours = $2 WHERE id = $1", [
+      batch.accountId,
+      JSON.stringify(week),
+    ]);
+    expect(await loadBatchForWork(sql, batch.id)).toMatchObject({ timeZone: "UTC", sendingWeek: week });
+    const child = await acceptedBatch("child", numbers, 10);
+    await sql.query("UPDATE accounts SET parent_id = $2 WHERE id = $1", [child.accountId, batch.accountId]);
+    expect(await loadBatchForWork(sql, child.id)).toMatchObject({ timeZone: "UTC", sendingWeek: week });
+    await sql.query("UPDATE accounts SET timezone = 'Asia/Tokyo' WHERE id = $1", [child.accountId]);
+    expect(await loadBatchForWork(sql, child.id)).toMatchObject({
+      timeZone: "Asia/Tokyo",
+      sendingWeek: week,
+    });
+  });
+});
+
+describe("the requeue sweep (stalledBatches)", () => {
+  it("takes stuck batches before paused ones, however long those have been idle", async () => {
+    const numbers = ["+33612345670"];
+    const paused = await acceptedBatch("sweep-paused", numbers, 10);
+    const stuck = await acceptedBatch("sweep-stuck", numbers, 10);
+    await pauseBatch(sql, paused.id, "2026-12-08T08:00:00+01:00");
+    await sql.query("UPDATE batches SET updated_at = now() - interval '10 hours' WHERE id = $1", [paused.id]);
+    await sql.query("UPDATE batches SET updated_at = now() - interval '1 minute' WHERE id = $1", [stuck.id]);
+    await sql.query("UPDATE batches SET updated_at = now() WHERE id <> ALL($1)", [[paused.id, stuck.id]]);
+    expect(await stalledBatches(sql, 30_000, 1)).toEqual([stuck.id]);
+    expect(await stalledBatches(sql, 30_000)).toEqual([stuck.id, paused.id]);
   });
 });

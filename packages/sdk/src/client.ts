@@ -23,9 +23,13 @@ import type {
   NewToken,
   NewWebhook,
   NumbersAdded,
+  OptOutMention,
+  OptOutMentionResource,
   Page,
   ReplyData,
   SenderData,
+  SendingHours,
+  SendingHoursResource,
   SendResult,
   SendSimulation,
   Sms,
@@ -72,6 +76,8 @@ export class SalvoApiError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** The numeric `status` of `POST /v1/send`'s errors (-1 … -99); undefined elsewhere. */
   readonly numericStatus: number | undefined;
+  /** `OUTSIDE_SENDING_HOURS`: when the account's sending hours open next (RFC 3339, its time zone). */
+  readonly nextOpening: string | undefined;
   readonly headers: Headers;
 
   constructor(status: number, body: ErrorBody | undefined, headers: Headers) {
@@ -82,6 +88,7 @@ export class SalvoApiError extends Error {
     this.code = code;
     this.field = body?.error?.field;
     this.numericStatus = body?.status;
+    this.nextOpening = body?.error?.next_opening;
     this.headers = headers;
     const retryAfter = headers.get("retry-after");
     this.retryAfterSeconds = retryAfter ? Number(retryAfter) : undefined;
@@ -106,6 +113,16 @@ export class Salvo {
       this.call<BalanceAlertsResource>("PUT", "/v1/account/balance-alerts", alerts),
     /** The countries it may send to, its monthly limits per country and this month's usage. */
     countries: () => this.call<CountriesResource>("GET", "/v1/account/countries"),
+    /** When marketing messages go out (window, time zone, holidays), and when they open next. */
+    sendingHours: () => this.call<SendingHoursResource>("GET", "/v1/account/sending-hours"),
+    /** Replaces the account's own sending hours; a field left out or null follows the parent's, then the default. */
+    setSendingHours: (hours: SendingHours) =>
+      this.call<SendingHoursResource>("PUT", "/v1/account/sending-hours", hours),
+    /** The mention (e.g. `STOP au 36180`) added to marketing messages. */
+    optOutMention: () => this.call<OptOutMentionResource>("GET", "/v1/account/opt-out-mention"),
+    /** Replaces the account's own opt-out mention (`""`: none; null: the parent's, then the install's). */
+    setOptOutMention: (mention: OptOutMention["mention"]) =>
+      this.call<OptOutMentionResource>("PUT", "/v1/account/opt-out-mention", { mention }),
   };
 
   readonly tokens = {

@@ -15,12 +15,20 @@ import type {
   newSubAccount,
   newToken,
   newWebhook,
+  optOutMentionUpdate,
+  sendingHoursUpdate,
   subAccountCountries,
 } from "@salvo/core";
 import type { z } from "zod";
 
 export interface ErrorBody {
-  error: { code: string; description: string; field?: string };
+  error: {
+    code: string;
+    description: string;
+    field?: string;
+    /** `OUTSIDE_SENDING_HOURS`: when the account's sending hours open next (RFC 3339, its time zone). */
+    next_opening?: string;
+  };
   /** `POST /v1/send` only: -1 authentication, -3 credits, -5 not found, -6 bad JSON, -7 data error, -99 other. */
   status?: number;
 }
@@ -98,6 +106,48 @@ export type BalanceAlerts = z.input<typeof balanceAlerts>;
 /** The account's balance alerts: thresholds in credits, highest first, and the balance now. */
 export interface BalanceAlertsResource {
   data: { type: "balance_alerts"; attributes: { thresholds: number[]; credits: number } };
+  links: { self: string };
+}
+
+/** `PUT /v1/account/sending-hours` (see `sendingHoursUpdate` in @salvo/core). */
+export type SendingHours = z.input<typeof sendingHoursUpdate>;
+
+/** Where a setting comes from: the account itself, its parent account, or the install's default. */
+export type SettingSource = "account" | "parent" | "default";
+
+/** One weekly window: ISO weekdays (1 = Monday … 7 = Sunday), from `from` until `to` (HH:MM). */
+export interface SendingWindow {
+  days: number[];
+  from: string;
+  to: string;
+}
+
+/** The account's sending hours for marketing messages, as they apply now. */
+export interface SendingHoursResource {
+  data: {
+    type: "sending_hours";
+    attributes: {
+      time_zone: string;
+      windows: SendingWindow[];
+      holidays: "FR" | "none";
+      /** Whether marketing messages go out now. */
+      open_now: boolean;
+      /** When they go out next (now, when open), RFC 3339 in `time_zone`. */
+      next_opening: string;
+      /** When the window of `next_opening` closes. */
+      closes_at: string;
+      sources: { time_zone: SettingSource; windows: SettingSource };
+    };
+  };
+  links: { self: string };
+}
+
+/** `PUT /v1/account/opt-out-mention` (see `optOutMentionUpdate` in @salvo/core). */
+export type OptOutMention = z.input<typeof optOutMentionUpdate>;
+
+/** The opt-out mention added to the account's marketing messages (`""`: none). */
+export interface OptOutMentionResource {
+  data: { type: "opt_out_mention"; attributes: { mention: string; source: SettingSource } };
   links: { self: string };
 }
 

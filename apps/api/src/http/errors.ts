@@ -15,12 +15,18 @@ import { requestIdOf } from "./request-log";
 
 /** The error envelope every failed request answers with. */
 export interface ErrorEnvelope {
-  error: { code: string; description: string; field?: string };
+  error: { code: string; description: string; field?: string; next_opening?: string };
 }
 
 export function errorEnvelope(error: SalvoError): ErrorEnvelope {
   return {
-    error: { code: error.code, description: error.message, ...(error.field ? { field: error.field } : {}) },
+    error: {
+      code: error.code,
+      description: error.message,
+      ...(error.field ? { field: error.field } : {}),
+      // When a marketing message may be sent (OUTSIDE_SENDING_HOURS).
+      ...("nextOpening" in error ? { next_opening: String(error.nextOpening) } : {}),
+    },
   };
 }
 

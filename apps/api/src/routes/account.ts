@@ -1,9 +1,16 @@
-import { balanceAlerts } from "@salvo/core";
+import { balanceAlerts, optOutMentionUpdate, sendingHoursUpdate } from "@salvo/core";
 import type { Account, CountrySettings, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
 import { countrySettings, currentAccount, setBalanceAlerts } from "../services/account";
 import { requiresRegisteredSender } from "../services/senders";
+import {
+  type MarketingDeps,
+  marketingRules,
+  sendingHoursNow,
+  setOptOutMention,
+  setSendingHours,
+} from "../services/sending-hours";
 
 /** An account as the API shows it. */
 export function accountResource(account: Account, requireRegisteredSenderByDefault: boolean) {
@@ -75,12 +82,48 @@ function balanceAlertsResource(account: Account) {
   };
 }
 
+/** The account's sending hours for marketing messages as the API shows them, and where each comes from. */
+async function sendingHoursResource(deps: MarketingDeps, accountId: string) {
+  const { hours, sources } = await marketingRules(deps, accountId);
+  return {
+    data: {
+      type: "sending_hours",
+      attributes: {
+        time_zone: hours.time_zone,
+        windows: hours.windows,
+        holidays: hours.holidays,
+        ...sendingHoursNow(hours),
+        sources: { time_zone: sources.time_zone, windows: sources.windows },
+      },
+    },
+    links: { self: "/v1/account/sending-hours" },
+  };
+}
+
+/** The account's opt-out mention as the API shows it, and where it comes from. */
+async function optOutMentionResource(deps: MarketingDeps, accountId: string) {
+  const { optOutMention, sources } = await marketingRules(deps, accountId);
+  return {
+    data: {
+      type: "opt_out_mention",
+      attributes: { mention: optOutMention, source: sources.opt_out_mention },
+    },
+    links: { self: "/v1/account/opt-out-mention" },
+  };
+}
+
 /**
- * `GET /v1/account` and its balance alerts; `requireRegisteredSenderByDefault` is
- * the install's REQUIRE_REGISTERED_SENDER.
+ * `GET /v1/account`, its balance alerts, sending hours and opt-out mention;
+ * `requireRegisteredSenderByDefault` is the install's REQUIRE_REGISTERED_SENDER,
+ * `optOutMention` its OPT_OUT_MENTION.
  */
-export function accountRoutes(store: Store, requireRegisteredSenderByDefault: boolean): Router {
+export function accountRoutes(
+  store: Store,
+  requireRegisteredSenderByDefault: boolean,
+  optOutMention: string,
+): Router {
   const router = Router();
+  const marketing: MarketingDeps = { store, optOutMention };
   router.get(
     "/account",
     route({
@@ -128,6 +171,45 @@ export function accountRoutes(store: Store, requireRegisteredSenderByDefault: bo
         status: 200,
         body: balanceAlertsResource(await setBalanceAlerts(store, accountOf(res).id, body.thresholds)),
       }),
+    }),
+  );
+  router.get(
+    "/account/sending-hours",
+    route({
+      handler: async ({ res }) => ({
+        status: 200,
+        body: await sendingHoursResource(marketing, accountOf(res).id),
+      }),
+    }),
+  );
+  // PUT: the account's own settings are replaced; what it leaves out follows its parent's.
+  router.put(
+    "/account/sending-hours",
+    route({
+      body: sendingHoursUpdate,
+      handler: async ({ body, res }) => {
+        await setSendingHours(store, accountOf(res).id, body);
+        return { status: 200, body: await sendingHoursResource(marketing, accountOf(res).id) };
+      },
+    }),
+  );
+  router.get(
+    "/account/opt-out-mention",
+    route({
+      handler: async ({ res }) => ({
+        status: 200,
+        body: await optOutMentionResource(marketing, accountOf(res).id),
+      }),
+    }),
+  );
+  router.put(
+    "/account/opt-out-mention",
+    route({
+      body: optOutMentionUpdate,
+      handler: async ({ body, res }) => {
+        await setOptOutMention(store, accountOf(res).id, body.mention);
+        return { status: 200, body: await optOutMentionResource(marketing, accountOf(res).id) };
+      },
     }),
   );
   return router;

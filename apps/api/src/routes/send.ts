@@ -86,7 +86,7 @@ export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: numbe
       maxBodyBytes: deps.maxBodyBytes,
       handler: async ({ body, res }) => {
         checkSendSize(body);
-        const s = await simulateBatch(deps, accountOf(res), body);
+        const s = await simulateBatch(deps, accountOf(res), body, true);
         return {
           status: 200,
           body: {

@@ -5,6 +5,7 @@ import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
 import { checkSender } from "./senders";
+import { marketingBody } from "./sending-hours";
 
 /** A batch as requested (`POST /v1/batches`, `POST /v1/send`), parsed. */
 export type BatchRequest = z.output<typeof newBatch>;
@@ -18,6 +19,8 @@ export interface BatchIntake {
   chunkSize: number;
   /** The install's default for accounts without a `require_registered_sender` of their own. */
   requireRegisteredSender: boolean;
+  /** The install's opt-out mention (OPT_OUT_MENTION), for accounts without one of their own. */
+  optOutMention: string;
 }
 
 /**
@@ -48,23 +51,28 @@ export async function submitBatch(
   });
 }
 
-/** Accepts an account's batch: stored, its credits taken, enqueued. Returns its id. */
+/**
+ * Accepts an account's batch: stored, its credits taken, enqueued. Returns its id.
+ * A marketing body gets the account's opt-out mention; `refuseOutsideHours`: see marketingBody.
+ */
 export async function createBatch(
   intake: BatchIntake,
   account: Account,
   request: BatchRequest,
   idempotency: Idempotency,
+  refuseOutsideHours = false,
 ): Promise<string> {
   await checkSender(intake, account, request.from, "from");
+  const body = await marketingBody(intake, account.id, request, refuseOutsideHours);
   const id = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id,
     accountId: account.id,
     type: request.type,
     sender: request.from,
-    body: request.body,
+    body,
     country: request.country ?? null,
-    segments: segmentCount(request.body),
+    segments: segmentCount(body),
     recipients: request.recipients,
     sendAt: request.send_at ?? null,
   });

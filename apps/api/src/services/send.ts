@@ -61,7 +61,8 @@ export async function sendAndWait(
   clientGone: AbortSignal,
 ): Promise<{ batch: Batch; credits: number }> {
   checkSendSize(request);
-  const id = await createBatch(deps, account, request, idempotency);
+  // Answered once sent: a marketing batch is refused outside the sending hours, not held.
+  const id = await createBatch(deps, account, request, idempotency, true);
   // Aborted already for a scheduled batch: waitForBatch reads it once.
   const signals = [clientGone, request.send_at ? AbortSignal.abort() : AbortSignal.timeout(deps.timeoutMs)];
   if (deps.stopping) signals.push(deps.stopping);

@@ -13,6 +13,7 @@ import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/number
 import type { RedisClient } from "@salvo/queue";
 import type { BatchIntake, BatchRequest } from "./batches";
 import { checkSender } from "./senders";
+import { marketingBody } from "./sending-hours";
 
 /** Recipients per list and anti-flood query, and per trip to the normalizer's threads. */
 const SLICE = 10_000;
@@ -75,16 +76,19 @@ interface Simulation {
  * thread as the workers do it (`@salvo/numbers`), then judged here in order.
  */
 export async function simulateBatch(
-  deps: SimulateDeps,
+  deps: SimulateDeps & Pick<BatchIntake, "optOutMention">,
   authenticated: Account,
   request: BatchRequest,
+  refuseOutsideHours = false,
 ): Promise<Simulation> {
   await checkSender(deps, authenticated, request.from, "from");
+  // The body as it would be stored: a marketing one with the opt-out mention, in segments and cost.
+  const body = await marketingBody(deps, authenticated.id, request, refuseOutsideHours);
   // Read now, as the workers read it: the authenticated account may be cached
   // (AUTH_CACHE_MS), its credits and anti-flood limits older than they are.
   const account = (await deps.store.accounts.find(authenticated.id)) ?? authenticated;
   const country = request.country ?? account.defaultCountry;
-  const bodyHash = floodBodyHash(request.body);
+  const bodyHash = floodBodyHash(body);
   const now = Date.now();
   const seen: FirstPositions = new Map();
   const counts = { invalid: 0, duplicated: 0, blacklisted: 0, npai: 0, flooded: 0, sent: 0 };
@@ -137,7 +141,7 @@ export async function simulateBatch(
     }
   }
 
-  const segments = segmentCount(request.body);
+  const segments = segmentCount(body);
   const cost = segments * counts.sent;
   const reserved = segments * recipients.length;
   return {

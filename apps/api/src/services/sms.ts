@@ -15,6 +15,7 @@ import type { z } from "zod";
 import { type BatchIntake, submitBatch } from "./batches";
 import type { Idempotency } from "./idempotency";
 import { checkSender } from "./senders";
+import { marketingBody } from "./sending-hours";
 
 /** A single message as requested (`POST /v1/sms`), parsed. */
 type SmsRequest = z.output<typeof newSms>;
@@ -40,16 +41,18 @@ export async function sendSms(
     );
   }
   await checkSender(intake, account, request.from, "from");
+  const type = request.isTransactional ? "transactional" : "marketing";
+  const body = await marketingBody(intake, account.id, { type, body: request.body });
   const batchId = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id: batchId,
     accountId: account.id,
-    type: request.isTransactional ? "transactional" : "marketing",
+    type,
     sender: request.from,
-    body: request.body,
+    body,
     // The country the number was just checked with, so the worker reads it the same way.
     country: account.defaultCountry,
-    segments: segmentCount(request.body),
+    segments: segmentCount(body),
     recipients: [request.to],
     single: true,
     shortenUrls: request.shortenUrls,

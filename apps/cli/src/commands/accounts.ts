@@ -1,4 +1,13 @@
-import { allowedCountries, balanceAlerts, countryLimits, NotFoundError } from "@salvo/core";
+import {
+  allowedCountries,
+  balanceAlerts,
+  countryLimits,
+  NotFoundError,
+  optOutMentionUpdate,
+  type SendingWeek,
+  sendingHoursUpdate,
+  sendingWeekSchema,
+} from "@salvo/core";
 import type { Account, CountrySettings, Store } from "@salvo/db";
 import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
@@ -37,6 +46,47 @@ function countryList(value: string): OrDefault<string[]> {
     const code = issue?.path.length ? `${value.split(",")[Number(issue.path[0])]}: ` : "";
     throw new InvalidArgumentError(
       `expected "default" or country codes, comma-separated, e.g. FR,BE (${code}${issue?.message})`,
+    );
+  }
+  return parsed.data;
+}
+
+/** `default` (null: the parent's, then Europe/Paris) or an IANA time zone. */
+function timeZone(value: string): string {
+  if (value === DEFAULT) return DEFAULT;
+  const parsed = sendingHoursUpdate.safeParse({ time_zone: value });
+  if (!parsed.success)
+    throw new InvalidArgumentError('expected an IANA time zone (e.g. Europe/Paris) or "default"');
+  return value;
+}
+
+/**
+ * Weekly windows: `1-6 08:00-20:00` (ISO weekdays, 1 = Monday, as a range or a
+ * list, `;` between windows), their JSON (`[{"days":[1],"from":"08:00","to":"20:00"}]`),
+ * or `default` (null: the parent's, then France's).
+ */
+function sendingWindows(value: string): SendingWeek["windows"] | typeof DEFAULT {
+  if (value === DEFAULT) return DEFAULT;
+  let windows: unknown;
+  try {
+    windows = value.trim().startsWith("[")
+      ? JSON.parse(value)
+      : value.split(";").map((window) => {
+          const [days = "", hours = ""] = window.trim().split(/\s+/);
+          const [from, to] = hours.split("-");
+          const range = /^(\d)-(\d)$/.exec(days);
+          const list = range
+            ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i)
+            : days.split(",").map(Number);
+          return { days: list, from, to };
+        });
+  } catch {
+    windows = undefined;
+  }
+  const parsed = sendingWeekSchema.shape.windows.safeParse(windows);
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `expected "default" or windows such as "1-6 08:00-20:00; 7 10:00-12:00" (${parsed.error.issues[0]?.message})`,
     );
   }
   return parsed.data;
@@ -100,6 +150,25 @@ async function countrySettingsOf(store: Store, id: string): Promise<CountrySetti
   if (!settings) throw new NotFoundError(`No account ${id}.`);
   return settings;
 }
+/** `FR` (France's public holidays are closed), `none`, or `default` (with --sending-hours: FR). */
+function holidays(value: string): SendingWeek["holidays"] | typeof DEFAULT {
+  if (value === DEFAULT) return DEFAULT;
+  const parsed = sendingWeekSchema.shape.holidays.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('expected FR, none or "default"');
+  return parsed.data;
+}
+
+/** An opt-out mention (e.g. "STOP au 36180"), `none` (""), or `default` (null: the parent's, then the install's). */
+function optOutMention(value: string): string {
+  if (value === DEFAULT) return DEFAULT;
+  const parsed = optOutMentionUpdate.safeParse({ mention: value === "none" ? "" : value });
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `expected a mention, "none" or "default" (${parsed.error.issues[0]?.message})`,
+    );
+  }
+  return parsed.data.mention ?? "";
+}
 
 function accountRow(account: Account) {
   return {
@@ -119,6 +188,10 @@ function accountRow(account: Account) {
     // As set on the account; "default": its parent's, else its default country (allowed) or none (limits).
     allowed_countries: account.allowedCountries?.join(",") ?? "default",
     country_limits: account.countryLimits ? limitsText(account.countryLimits) : "default",
+    // "default": the parent's, then the install's (see GET /v1/account/sending-hours).
+    time_zone: account.timezone ?? "default",
+    sending_hours: account.sendingHours ? JSON.stringify(account.sendingHours) : "default",
+    opt_out_mention: account.optOutMention ?? "default",
     created_at: account.createdAt.toISOString(),
   };
 }
@@ -247,6 +320,26 @@ export function accountsCommand(): Command {
       'all monthly limits at once: "default" (its parent\'s, else none) or "none"; before any --country-limit',
       limitsReset,
     )
+    .option(
+      "--timezone <zone>",
+      'time zone of the sending hours, e.g. Europe/Paris ("default": the parent\'s, then Europe/Paris)',
+      timeZone,
+    )
+    .option(
+      "--sending-hours <windows>",
+      'marketing sending windows, e.g. "1-6 08:00-20:00" ("default": the parent\'s, then France\'s)',
+      sendingWindows,
+    )
+    .option(
+      "--holidays <FR|none>",
+      "public holidays without marketing sends (with --sending-hours)",
+      holidays,
+    )
+    .option(
+      "--opt-out-mention <text>",
+      'appended to marketing messages, e.g. "STOP au 36180" ("none"; "default": the parent\'s, then the API\'s OPT_OUT_MENTION)',
+      optOutMention,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -265,12 +358,24 @@ export function accountsCommand(): Command {
           allowedCountries?: OrDefault<string[]>;
           countryLimit?: [string, number | null][];
           countryLimits?: OrDefault<Record<string, number>>;
+          timezone?: string;
+          sendingHours?: SendingWeek["windows"] | typeof DEFAULT;
+          holidays?: SendingWeek["holidays"] | typeof DEFAULT;
+          optOutMention?: string;
           json?: boolean;
         },
       ) => {
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
+        // Windows and holidays are stored together: one alone keeps France's other.
+        const week =
+          options.sendingHours === undefined && options.holidays === undefined
+            ? undefined
+            : sendingHoursUpdate.parse({
+                windows: orNull(options.sendingHours),
+                holidays: orNull(options.holidays),
+              }).week;
         // Credits removed may cross balance alerts: their events are written with the
         // change, and the workers' sweep posts them.
         const json = Boolean(options.json);
@@ -293,6 +398,9 @@ export function accountsCommand(): Command {
             requireRegisteredSender: orNull(options.requireRegisteredSender),
             allowedCountries: orNull(options.allowedCountries),
             countryLimits: limits,
+            timezone: orNull(options.timezone),
+            sendingHours: week,
+            optOutMention: orNull(options.optOutMention),
           });
           const account =
             options.balanceAlerts === undefined

@@ -2,6 +2,7 @@ import { type FirstPositions, isFinalBatchStatus, judgeNumbers, rememberVerdicts
 import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
+import { sendingHoursUntil } from "../sending-hours";
 
 /** Chunks read, judged and enqueued at a time: sending starts before a big batch is fully judged. */
 const CHUNKS_PER_STEP = 20;
@@ -19,6 +20,9 @@ const LOWEST_PRIORITY = 2_097_151;
  * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
  * chunks go ahead of a big batch's later ones instead of waiting behind them.
  *
+ * A marketing batch outside its account's sending hours is paused and its job
+ * delayed to their next opening (see sendingHoursUntil); its chunks check again.
+ *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
  *
@@ -28,7 +32,7 @@ const LOWEST_PRIORITY = 2_097_151;
  * back to the delayed set until then, having judged and sent nothing.
  */
 export async function expandBatch(
-  ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping">,
+  ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping" | "webhooks">,
   batchId: string,
   job: Job,
   token: string | undefined,
@@ -38,6 +42,8 @@ export async function expandBatch(
   // flight at the withdrawal: the steps below enqueue their chunks again (the
   // only ones not done), whose jobs settle them.
   if (!batch || (isFinalBatchStatus(batch.status) && batch.pending === 0)) return;
+  // A marketing batch outside its sending hours waits, paused, before anything is judged.
+  await sendingHoursUntil(ctx, batch, job, token);
   const start = await ctx.store.pipeline.markBatchProcessing(batchId);
   if (start?.status === "scheduled" && start.waitMs > 0) {
     ctx.logger.info({ batchId, waitMs: start.waitMs }, "a scheduled batch's job ran early; delayed again");

@@ -15,6 +15,7 @@ import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
 import { releaseJob } from "../release";
+import { sendingHoursUntil } from "../sending-hours";
 
 /** Thrown when this worker may no longer hand off a chunk (its job lock is gone). */
 class LostChunkError extends Error {}
@@ -62,6 +63,8 @@ export async function sendChunk(
   if (!loaded || loaded.chunk.done) return;
   const { batch, chunk, written } = loaded;
   if (!chunk.judged) throw new Error(`chunk ${data.chunk} of ${data.batchId} is not judged yet`);
+  // Marketing: nothing is judged or sent outside the sending hours, checked again before each group.
+  const hours = { until: await sendingHoursUntil(ctx, batch, job, token) };
 
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
   await dispatchEvents(ctx, await ctx.store.pipeline.recordJudgedMessages(batch, judged));
@@ -78,7 +81,7 @@ export async function sendChunk(
   // The last group's record marks the chunk done; with nothing to send, this does.
   if (toSend.length === 0) return ctx.store.pipeline.markChunkDone(batch.id, chunk.idx);
   try {
-    await handOff(ctx, batch, chunk.idx, toSend, job, token);
+    await handOff(ctx, batch, chunk.idx, toSend, job, token, hours);
   } catch (error) {
     if (!(error instanceof WithdrawnError)) throw error;
     // Canceled (or rejected) since: what this run did not hand off is withdrawn
@@ -228,7 +231,8 @@ interface Routed extends Sendable {
  * message, the chunk waits (see waitForConnectors) and starts its routes over.
  *
  * Before each group: give the job back if the worker is stopping (between groups
- * nothing is in flight, so the next run resumes cleanly); make sure this run
+ * nothing is in flight, so the next run resumes cleanly); pause a marketing batch
+ * whose sending hours have closed (its job waits for the next opening); make sure this run
  * still owns the chunk (the job lock), so a worker that was frozen and replaced
  * never sends what its replacement now owns; mark the group in flight; reserve
  * the group's slots in every rate limit (the connector's and the account's,
@@ -243,6 +247,7 @@ async function handOff(
   messages: Sendable[],
   job: Job,
   token: string | undefined,
+  hours: { until: number },
 ): Promise<void> {
   const lockMs = ctx.env.JOB_LOCK_MS;
   // When the lock was last renewed (the time the renewal was asked for: it holds
@@ -293,7 +298,7 @@ async function handOff(
     for (const [name, group] of groups) {
       // Only a group after which nothing is left to send may mark the chunk done.
       const last = name === lastGroup && waiting.length === 0 && refused.length === 0;
-      const run = { job, token, ownsJob, lost, renewedAt: () => renewedAt, last };
+      const run = { job, token, ownsJob, lost, renewedAt: () => renewedAt, last, hours };
       refused.push(...(await offer(ctx, batch, chunk, name, group, run)));
     }
     for (const message of refused) message.at++;
@@ -310,6 +315,8 @@ interface OfferRun {
   renewedAt: () => number | undefined;
   /** Nothing else is left to send: the group that leaves nothing behind marks the chunk done. */
   last: boolean;
+  /** Until when (epoch ms) the batch's sending hours are open (see sendingHoursUntil). */
+  hours: { until: number };
 }
 
 /** Offers messages to one connector, in groups under its rate limit; returns those it refused for now. */
@@ -357,6 +364,10 @@ async function offer(
         "released a chunk on shutdown",
       );
       await releaseJob(run.job, run.token);
+    }
+    // A marketing batch's sending hours closed since the last group: paused till they open.
+    if (Date.now() >= run.hours.until) {
+      run.hours.until = await sendingHoursUntil(ctx, batch, run.job, run.token);
     }
     // Down since the last group: what is left goes to the next connector of its route.
     if (i > 0 && !ctx.router.usable(name)) {
