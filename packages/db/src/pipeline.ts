@@ -123,7 +123,8 @@ export async function markBatchProcessing(
 
 /**
  * Holds a marketing batch outside its sending hours: `paused` until a worker
- * finds them open (resumeBatch). Only a batch on its way is paused; `paused`
+ * finds them open (resumeBatch). Only a batch on its way is paused (a scheduled
+ * one once its `send_at` has come); `paused`
  * says whether this call did, and then a `batch.paused` event is written for
  * each webhook that wants it (`resumesAt`: when they open, as the API writes it;
  * not for single messages). Returns the events' ids too.
@@ -136,7 +137,7 @@ export async function pauseBatch(
   const { rows } = await sql.query<{ changed: number; events: string[] }>(
     `WITH changed AS (
        UPDATE batches SET status = 'paused', updated_at = now()
-        WHERE id = $1 AND status IN ('accepted', 'processing')
+        WHERE id = $1 AND (status IN ('accepted', 'processing') OR (status = 'scheduled' AND send_at <= now()))
        RETURNING id, account_id, single
      ), events AS (${eventFanOut(
        "batch.paused",

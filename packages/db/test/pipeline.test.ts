@@ -371,6 +371,20 @@ describe("a paused batch (outside its sending hours)", () => {
     expect((await resumeBatch(sql, batch.id)).resumed).toBe(false);
   });
 
+  it("pauses a scheduled batch only once its send_at has come", async () => {
+    const batch = await acceptedBatch("scheduled", numbers, 10);
+    const opens = "2026-12-08T08:00:00+01:00";
+    await sql.query(
+      "UPDATE batches SET status = 'scheduled', send_at = now() + interval '1 hour' WHERE id = $1",
+      [batch.id],
+    );
+    expect((await pauseBatch(sql, batch.id, opens)).paused).toBe(false);
+    expect(await status(batch.id)).toBe("scheduled");
+    await sql.query("UPDATE batches SET send_at = now() - interval '1 second' WHERE id = $1", [batch.id]);
+    expect((await pauseBatch(sql, batch.id, opens)).paused).toBe(true);
+    expect(await status(batch.id)).toBe("paused");
+  });
+
   it("stays paused while messages settle, and completes when its last one does", async () => {
     const batch = await acceptedBatch("settle", numbers, 10);
     await pauseBatch(sql, batch.id, "2026-12-08T08:00:00+01:00");
