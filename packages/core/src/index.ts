@@ -34,6 +34,19 @@ export {
   type MessageStatus,
   readMessageReason,
 } from "./message-status";
+export {
+  ageInDays,
+  foldText,
+  hostsIn,
+  type ModerationFacts,
+  type ModerationOverrides,
+  type ModerationReason,
+  type ModerationRules,
+  moderationOverrides,
+  moderationReasons,
+  normalizeDomain,
+  resolveModerationRules,
+} from "./moderation";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
 export {
   countryOfNumber,
