@@ -4,6 +4,7 @@ import type { Logger } from "@salvo/runtime";
 import { createSecretBox } from "@salvo/webhooks";
 import express from "express";
 import type { ApiEnv } from "./env";
+import { authenticateAdmin } from "./http/admin-auth";
 import { authenticate } from "./http/auth";
 import { answerOptions, errorHandler, notFound, numericErrorStatus } from "./http/errors";
 import { idempotencyKeys } from "./http/idempotency";
@@ -11,6 +12,7 @@ import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { TokenCache } from "./http/token-cache";
 import { accountRoutes } from "./routes/account";
+import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/number-lists";
@@ -22,6 +24,7 @@ import { smsRoutes } from "./routes/sms";
 import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
 import { webhookRoutes } from "./routes/webhooks";
+import { installModerationRules } from "./services/moderation";
 
 interface ApiDeps {
   env: ApiEnv;
@@ -74,6 +77,7 @@ export function createApp({
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
     requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
+    moderation: installModerationRules(env),
     // For simulations: the anti-flood counters, read.
     redis,
     redisPrefix: env.REDIS_PREFIX,
@@ -106,6 +110,8 @@ export function createApp({
     replyRoutes(store),
     senderRoutes(store),
   );
+  // Operators' routes, before /v1's account authentication: admin tokens only.
+  app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }));
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
 

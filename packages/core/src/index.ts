@@ -58,6 +58,7 @@ export {
 } from "./phone";
 export {
   balanceAlerts,
+  batchRejection,
   creditTransfer,
   isStorableText,
   NUL,
@@ -70,6 +71,7 @@ export {
   newWebhook,
   type Recipient,
   sender,
+  senderRefusal,
 } from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { SENDER_STATES, type SenderState, senderProblem } from "./senders";

@@ -97,7 +97,8 @@ export function normalizeDomain(domain: string): string {
 
 // A host name: labels of letters, digits and hyphens joined by dots, ending in a
 // top-level domain of two letters or more; not part of a longer word or host.
-const HOST = /(?<![\p{L}\p{N}.-])((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,})(?![\p{L}\p{N}-])/gu;
+const HOST =
+  /(?<![\p{L}\p{N}.-])((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}{2,})(?![\p{L}\p{N}-])/gu;
 
 /** The host names a text names: in URLs (any scheme), bare (`www.example.com`, `example.com/x`), in e-mail addresses. */
 export function hostsIn(text: string): string[] {

@@ -103,12 +103,16 @@ describe("new accounts", () => {
   ])("age %i days, %i recipients: held %s (%s)", (accountAgeDays, recipients, held) => {
     const reasons = moderationReasons(newAccount, facts({ accountAgeDays, recipients }));
     expect(reasons).toEqual(
-      held ? [{ rule: "new_account", account_age_days: accountAgeDays, recipients, max_recipients: 100 }] : [],
+      held
+        ? [{ rule: "new_account", account_age_days: accountAgeDays, recipients, max_recipients: 100 }]
+        : [],
     );
   });
 
   it("is off with 0 days", () => {
-    expect(moderationReasons(rules({ newAccountMaxRecipients: 0 }), facts({ accountAgeDays: 0 }))).toEqual([]);
+    expect(moderationReasons(rules({ newAccountMaxRecipients: 0 }), facts({ accountAgeDays: 0 }))).toEqual(
+      [],
+    );
   });
 
   it("counts whole days", () => {

@@ -3,13 +3,7 @@
 // hands it to the workers, rejecting it ends every message `rejected` and
 // refunds. Both decisions are one guarded transition from `moderation`: of two
 // racing decisions (or the same one twice), exactly one finds the batch held.
-import {
-  BATCH_COUNTER_NAMES,
-  NotFoundError,
-  NotInModerationError,
-  pageCount,
-  pageWindow,
-} from "@salvo/core";
+import { BATCH_COUNTER_NAMES, NotFoundError, NotInModerationError, pageCount, pageWindow } from "@salvo/core";
 import { creditsChange } from "./balance";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import { BATCH_COLUMNS, type Batch } from "./rows";
@@ -78,7 +72,7 @@ const REJECTED_EVENTS = eventFanOut(
 
 /**
  * Rejects a held batch, in one statement: `moderation → rejected` with the
- * operator's reason; a `rejected` message row (reason `rejected_by_operator`,
+ * operator's reason (null: none given); a `rejected` message row (reason `rejected_by_operator`,
  * the number as received) for every recipient, written in SQL from the stored
  * chunks (never a loop per message); `pending` moved to `rejected`; its
  * reserved credits refunded; its `batch.rejected` event written. Returns the
@@ -87,7 +81,7 @@ const REJECTED_EVENTS = eventFanOut(
 export async function rejectHeldBatch(
   sql: Queryable,
   batchId: string,
-  reason: string,
+  reason: string | null,
 ): Promise<{ batch: Batch; events: string[] }> {
   const { rows } = await sql.query<Batch & { events: string[] }>(
     `WITH held AS (

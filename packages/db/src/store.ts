@@ -30,8 +30,8 @@ import {
   receiveInboundPart,
 } from "./inbound";
 import { findInstallation } from "./installation";
-import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
+import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
 import {
   applyDeliveryReports,

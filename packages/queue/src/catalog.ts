@@ -335,6 +335,15 @@ export function startConsumers(
 }
 
 /**
+ * Enqueues a stored batch's `batches` job (its id is the batch's, so enqueueing
+ * twice is harmless), delayed until its `send_at` when that is still ahead.
+ */
+export function enqueueBatch(queue: OpenQueue<"batches">, batch: { id: string; sendAt: Date | null }) {
+  const delay = batch.sendAt ? batch.sendAt.getTime() - Date.now() : 0;
+  return queue.add({ batchId: batch.id }, { jobId: batch.id, ...(delay > 0 ? { delay } : {}) });
+}
+
+/**
  * Enqueues the delivery of webhook events already written to PostgreSQL. The job
  * id is the event's, so enqueueing one twice (a retry, the sweep) is harmless.
  */

@@ -2,6 +2,7 @@ export {
   CATALOG,
   type CatalogSettings,
   deliveryReportsJob,
+  enqueueBatch,
   enqueueDeliveryReports,
   enqueueWebhookEvents,
   expandBatchJob,

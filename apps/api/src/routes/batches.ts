@@ -21,6 +21,9 @@ function batchResource(batch: Batch) {
       segments: batch.segments,
       created_at: batch.createdAt.toISOString(),
       completed_at: batch.completedAt?.toISOString() ?? null,
+      // Moderation: the rules that held it (null: never held), an operator's reason to reject it.
+      moderation_reasons: batch.moderationReasons,
+      rejection_reason: batch.rejectionReason,
     },
     links: { self: `/v1/batches/${batch.id}` },
   };

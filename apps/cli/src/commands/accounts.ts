@@ -1,4 +1,4 @@
-import { balanceAlerts, NotFoundError } from "@salvo/core";
+import { balanceAlerts, type ModerationOverrides, moderationOverrides, NotFoundError } from "@salvo/core";
 import type { Account } from "@salvo/db";
 import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
@@ -31,6 +31,8 @@ function accountRow(account: Account) {
     balance_alerts: account.balanceAlerts,
     // null: the API's REQUIRE_REGISTERED_SENDER decides.
     require_registered_sender: account.requireRegisteredSender ?? "default",
+    // Its own moderation rules; those not named inherit its parent's, then the API's MODERATION_*.
+    moderation: account.moderation ? JSON.stringify(account.moderation) : "default",
     created_at: account.createdAt.toISOString(),
   };
 }
@@ -40,6 +42,47 @@ function onOffDefault(value: string): boolean | null {
   const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
   if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
   return choices[value] as boolean | null;
+}
+
+/** A whole number, or `default` (null: inherit the parent's, then the install's rule). */
+function numberOrDefault(min: number, max: number) {
+  const whole = wholeNumber(min, max);
+  return (value: string): number | null => (value === "default" ? null : whole(value));
+}
+
+/** A comma-separated list, `none` (an empty list) or `default` (null: inherit). */
+function listOrDefault(value: string): string[] | null {
+  if (value === "default") return null;
+  if (value === "none") return [];
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** The moderation rules given as options, checked with the API's schema; undefined when none is given. */
+function moderationChanges(options: {
+  moderationNewAccountDays?: number | null;
+  moderationNewAccountMaxRecipients?: number | null;
+  moderationBlockedWords?: string[] | null;
+  moderationBlockedDomains?: string[] | null;
+  moderationUnregisteredSenders?: boolean | null;
+}): ModerationOverrides | undefined {
+  const given = {
+    newAccountDays: options.moderationNewAccountDays,
+    newAccountMaxRecipients: options.moderationNewAccountMaxRecipients,
+    blockedWords: options.moderationBlockedWords,
+    blockedDomains: options.moderationBlockedDomains,
+    unregisteredSenders: options.moderationUnregisteredSenders,
+  };
+  if (Object.values(given).every((value) => value === undefined)) return undefined;
+  const parsed = moderationOverrides.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidArgumentError(`moderation ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  // Undefined keys are left out of the JSON merged into the account's rules: unchanged.
+  return parsed.data;
 }
 
 export function accountsCommand(): Command {
@@ -138,6 +181,31 @@ export function accountsCommand(): Command {
       "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
       onOffDefault,
     )
+    .option(
+      "--moderation-new-account-days <n|default>",
+      "moderation: an account younger than this is new (0: never; default: the parent's, then MODERATION_NEW_ACCOUNT_DAYS)",
+      numberOrDefault(0, 3_650),
+    )
+    .option(
+      "--moderation-new-account-max-recipients <n|default>",
+      "moderation: a new account's batches over this many recipients are held",
+      numberOrDefault(0, 1_000_000),
+    )
+    .option(
+      "--moderation-blocked-words <list|none|default>",
+      "moderation: comma-separated words or phrases that hold a batch",
+      listOrDefault,
+    )
+    .option(
+      "--moderation-blocked-domains <list|none|default>",
+      "moderation: comma-separated domains (and their subdomains) that hold a batch",
+      listOrDefault,
+    )
+    .option(
+      "--moderation-unregistered-senders <on|off|default>",
+      "moderation: hold batches from a sender the account has not had approved",
+      onOffDefault,
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -153,9 +221,15 @@ export function accountsCommand(): Command {
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
           requireRegisteredSender?: boolean | null;
+          moderationNewAccountDays?: number | null;
+          moderationNewAccountMaxRecipients?: number | null;
+          moderationBlockedWords?: string[] | null;
+          moderationBlockedDomains?: string[] | null;
+          moderationUnregisteredSenders?: boolean | null;
           json?: boolean;
         },
       ) => {
+        const moderation = moderationChanges(options);
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
@@ -172,6 +246,7 @@ export function accountsCommand(): Command {
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
             requireRegisteredSender: options.requireRegisteredSender,
+            moderation,
           });
           if (options.balanceAlerts === undefined) return updated;
           return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;

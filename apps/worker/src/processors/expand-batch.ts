@@ -19,6 +19,8 @@ const LOWEST_PRIORITY = 2_097_151;
  * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
  * chunks go ahead of a big batch's later ones instead of waiting behind them.
  *
+ * A batch held for moderation is left as it is (nothing judged or enqueued).
+ *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
  */
@@ -30,6 +32,11 @@ export async function expandBatch(
 ): Promise<void> {
   const batch = await ctx.store.pipeline.loadBatch(batchId);
   if (!batch || isFinalBatchStatus(batch.status)) return;
+  // Held for an operator: never sent, even by a job enqueued by hand; approving enqueues it again.
+  if (batch.status === "moderation") {
+    ctx.logger.warn({ batchId }, "a batch held for moderation was not expanded");
+    return;
+  }
   await ctx.store.pipeline.markBatchProcessing(batchId);
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();
