@@ -7,6 +7,7 @@ import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue
 import type { Salvo } from "@salvo/sdk";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSalvo } from "../../cli/test/run-salvo";
 import { credits, refusal, startTestApi, type TestApi } from "./harness";
 
 let t: TestApi;
@@ -338,5 +339,84 @@ describe("admin routes", () => {
     expect(refused.body.data.attributes).toMatchObject({ state: "refused", reason: "Not your brand." });
     const empty = await refusal(admin.admin.senders.refuse(b, { reason: " " }));
     expect([empty.status, empty.field]).toEqual([400, "reason"]);
+  });
+});
+
+describe("the operator's CLI", () => {
+  /** `salvo …` on the test database and Redis; what it printed, and how it ended. */
+  const salvo = (...args: string[]) =>
+    runSalvo(
+      { DATABASE_URL: t.env.DATABASE_URL, REDIS_URL: t.env.REDIS_URL, REDIS_PREFIX: t.env.REDIS_PREFIX },
+      ...args,
+    );
+  async function salvoJson(...args: string[]) {
+    const run = await salvo(...args, "--json");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    return JSON.parse(run.stdout);
+  }
+
+  it("sets an account's rules, lists, approves and rejects held batches", async () => {
+    const { accountId, client } = await account();
+    const updated = await salvoJson(
+      "accounts",
+      "update",
+      accountId,
+      "--moderation-blocked-words",
+      "loan, prêt",
+      "--moderation-unregistered-senders",
+      "off",
+    );
+    expect(JSON.parse(updated.moderation)).toEqual({
+      blockedWords: ["loan", "prêt"],
+      unregisteredSenders: false,
+    });
+    const hold = async (body: string) =>
+      (await client.batches.create({ from: "ACME", body, recipients: numbers(3) })).body.data.batch_id;
+    const first = await hold("Un PRET pour vous");
+    const second = await hold("loan");
+    // Its own words replace the install's: casino is not held for it.
+    expect((await client.batches.get(await hold("casino"))).body.data.attributes.status).toBe("accepted");
+
+    const listed = await salvoJson("moderation", "list");
+    const mine = listed.batches.filter((b: { account_id: string }) => b.account_id === accountId);
+    expect(mine.map((b: { id: string }) => b.id)).toEqual([first, second]);
+    expect(mine[0]).toMatchObject({
+      status: "moderation",
+      total: 3,
+      from: "ACME",
+      body: "Un PRET pour vous",
+    });
+
+    expect(await salvoJson("moderation", "approve", first)).toMatchObject({ id: first, status: "accepted" });
+    expect(await queued(first)).toBe(true);
+    const before = await credits(client);
+    expect(await salvoJson("moderation", "reject", second, "--reason", "No loans.")).toMatchObject({
+      id: second,
+      status: "rejected",
+      rejected: 3,
+      rejection_reason: "No loans.",
+    });
+    expect(await credits(client)).toBe(before + 3);
+    expect(await t.count("messages", { batch_id: second, status: "rejected" })).toBe(3);
+
+    const late = await salvo("moderation", "approve", second);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain("NOT_IN_MODERATION");
+    // Back to the install's words.
+    const reset = await salvoJson("accounts", "update", accountId, "--moderation-blocked-words", "default");
+    expect(JSON.parse(reset.moderation)).toEqual({ unregisteredSenders: false });
+  });
+
+  it("creates, lists and revokes admin tokens; the token is printed once and works at once", async () => {
+    const created = await salvoJson("admin-tokens", "create", "--label", "ops");
+    expect(created.token).toMatch(/^adm_[0-9A-Z]+\./);
+    expect((await t.client(created.token).admin.moderation.list()).status).toBe(200);
+    const listed = await salvoJson("admin-tokens", "list");
+    const row = listed.find((r: { id: string }) => r.id === created.token_id);
+    expect(row).toMatchObject({ label: "ops", revoked_at: null });
+    expect(JSON.stringify(listed)).not.toContain(created.token.split(".")[1]);
+    expect((await salvoJson("admin-tokens", "revoke", created.token_id)).revoked_at).not.toBeNull();
+    expect((await refusal(t.client(created.token).admin.moderation.list())).status).toBe(401);
   });
 });

@@ -1,12 +1,11 @@
 // A batch held for moderation through the whole stack: the workers never send
 // it, even when its job is enqueued by hand; an operator's approval sends it.
-import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue";
-import type { Redis } from "ioredis";
+import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messagesByStatus, type Stack, startStack, waitFor } from "./stack";
 
 let stack: Stack;
-let redis: Redis;
+let redis: RedisClient;
 let queue: OpenQueue<"batches">;
 beforeAll(async () => {
   stack = await startStack({

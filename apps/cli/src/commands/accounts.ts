@@ -37,51 +37,57 @@ function accountRow(account: Account) {
   };
 }
 
-/** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
-function onOffDefault(value: string): boolean | null {
-  const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
-  if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
-  return choices[value] as boolean | null;
-}
+// Commander replaces an option parser's null with a value of its own: "default"
+// (inherit the parent's, then the install's rule) stays a word until moderationChanges.
+type OrDefault<T> = T | "default";
 
-/** A whole number, or `default` (null: inherit the parent's, then the install's rule). */
+/** A whole number, or `default`. */
 function numberOrDefault(min: number, max: number) {
   const whole = wholeNumber(min, max);
-  return (value: string): number | null => (value === "default" ? null : whole(value));
+  return (value: string): OrDefault<number> => (value === "default" ? "default" : whole(value));
 }
 
-/** A comma-separated list, `none` (an empty list) or `default` (null: inherit). */
-function listOrDefault(value: string): string[] | null {
-  if (value === "default") return null;
-  if (value === "none") return [];
+/** A comma-separated list, `none` (an empty list) or `default`. */
+function listOrDefault(value: string): OrDefault<string[]> {
+  if (value === "default" || value === "none") return value === "none" ? [] : "default";
   return value
     .split(",")
     .map((item) => item.trim())
     .filter(Boolean);
 }
 
+/** `on`, `off` or `default`. */
+function switchOrDefault(value: string): OrDefault<boolean> {
+  if (value === "default") return "default";
+  if (value === "on" || value === "off") return value === "on";
+  throw new InvalidArgumentError("expected on, off or default");
+}
+
+interface ModerationOptions {
+  moderationNewAccountDays?: OrDefault<number>;
+  moderationNewAccountMaxRecipients?: OrDefault<number>;
+  moderationBlockedWords?: OrDefault<string[]>;
+  moderationBlockedDomains?: OrDefault<string[]>;
+  moderationUnregisteredSenders?: OrDefault<boolean>;
+}
+
 /** The moderation rules given as options, checked with the API's schema; undefined when none is given. */
-function moderationChanges(options: {
-  moderationNewAccountDays?: number | null;
-  moderationNewAccountMaxRecipients?: number | null;
-  moderationBlockedWords?: string[] | null;
-  moderationBlockedDomains?: string[] | null;
-  moderationUnregisteredSenders?: boolean | null;
-}): ModerationOverrides | undefined {
+function moderationChanges(options: ModerationOptions): ModerationOverrides | undefined {
+  const orNull = <T>(value: OrDefault<T> | undefined) => (value === "default" ? null : value);
   const given = {
-    newAccountDays: options.moderationNewAccountDays,
-    newAccountMaxRecipients: options.moderationNewAccountMaxRecipients,
-    blockedWords: options.moderationBlockedWords,
-    blockedDomains: options.moderationBlockedDomains,
-    unregisteredSenders: options.moderationUnregisteredSenders,
+    newAccountDays: orNull(options.moderationNewAccountDays),
+    newAccountMaxRecipients: orNull(options.moderationNewAccountMaxRecipients),
+    blockedWords: orNull(options.moderationBlockedWords),
+    blockedDomains: orNull(options.moderationBlockedDomains),
+    unregisteredSenders: orNull(options.moderationUnregisteredSenders),
   };
   if (Object.values(given).every((value) => value === undefined)) return undefined;
   const parsed = moderationOverrides.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidArgumentError(`moderation ${issue?.path.join(".")}: ${issue?.message}`);
+    throw new Error(`moderation ${issue?.path.join(".")}: ${issue?.message}`);
   }
-  // Undefined keys are left out of the JSON merged into the account's rules: unchanged.
+  // Undefined keys are left out of the JSON merged into the account's rules: unchanged; null: inherit.
   return parsed.data;
 }
 
@@ -179,7 +185,7 @@ export function accountsCommand(): Command {
     .option(
       "--require-registered-sender <on|off|default>",
       "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
-      onOffDefault,
+      switchOrDefault,
     )
     .option(
       "--moderation-new-account-days <n|default>",
@@ -204,7 +210,7 @@ export function accountsCommand(): Command {
     .option(
       "--moderation-unregistered-senders <on|off|default>",
       "moderation: hold batches from a sender the account has not had approved",
-      onOffDefault,
+      switchOrDefault,
     )
     .option("--json", "print JSON")
     .action(
@@ -220,14 +226,9 @@ export function accountsCommand(): Command {
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
-          requireRegisteredSender?: boolean | null;
-          moderationNewAccountDays?: number | null;
-          moderationNewAccountMaxRecipients?: number | null;
-          moderationBlockedWords?: string[] | null;
-          moderationBlockedDomains?: string[] | null;
-          moderationUnregisteredSenders?: boolean | null;
+          requireRegisteredSender?: OrDefault<boolean>;
           json?: boolean;
-        },
+        } & ModerationOptions,
       ) => {
         const moderation = moderationChanges(options);
         if (options.credits !== undefined && options.addCredits !== undefined) {
@@ -245,7 +246,9 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
-            requireRegisteredSender: options.requireRegisteredSender,
+            // "default": null, the install's REQUIRE_REGISTERED_SENDER.
+            requireRegisteredSender:
+              options.requireRegisteredSender === "default" ? null : options.requireRegisteredSender,
             moderation,
           });
           if (options.balanceAlerts === undefined) return updated;
