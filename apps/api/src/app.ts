@@ -110,8 +110,9 @@ export function createApp({
     replyRoutes(store),
     senderRoutes(store),
   );
-  // Operators' routes, before /v1's account authentication: admin tokens only.
-  app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }));
+  // Operators' routes, before /v1's account authentication: admin tokens only
+  // (and a path of theirs that no route serves is theirs to answer, 404 or 405).
+  app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }), notFound);
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
 

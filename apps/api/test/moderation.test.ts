@@ -325,6 +325,17 @@ describe("admin routes", () => {
     expect(t.logs.join("").includes(adminToken.split(".")[1] as string)).toBe(false);
   });
 
+  it("answer 404 for a path they do not serve, 405 for another method", async () => {
+    const missing = await refusal(admin.call("GET", "/v1/admin/nothing"));
+    expect([missing.status, missing.code]).toEqual([404, "NOT_FOUND"]);
+    const method = await refusal(admin.call("GET", "/v1/admin/batches/bat_x/approve"));
+    expect([method.status, method.code, method.headers.get("allow")]).toEqual([
+      405,
+      "METHOD_NOT_ALLOWED",
+      "OPTIONS, POST",
+    ]);
+  });
+
   it("approve and refuse senders", async () => {
     const { accountId, client } = await account();
     const a = (await client.senders.request({ sender: "SHOPA" })).body.data.id;

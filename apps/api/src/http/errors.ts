@@ -68,9 +68,11 @@ function withNumericStatus(res: Response, error: SalvoError | null, body: object
  * covered by itself); any other path is a 404.
  */
 export const notFound: RequestHandler = (req) => {
-  const allow = allowedMethods(req.app, req.path);
+  // The whole path, also where it is mounted under a prefix (the admin routes').
+  const path = req.baseUrl + req.path;
+  const allow = allowedMethods(req.app, path);
   if (allow.length > 0) throw new MethodNotAllowedError(allow);
-  throw new NotFoundError(`No route ${req.method} ${req.path}.`);
+  throw new NotFoundError(`No route ${req.method} ${path}.`);
 };
 
 /**
