@@ -72,12 +72,12 @@ export function createApp({
   const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
   const intake = {
     store,
+    moderation: installModerationRules(env),
     batches,
     webhooks,
     logger,
     chunkSize: env.BATCH_CHUNK_SIZE,
     requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
-    moderation: installModerationRules(env),
     // For simulations: the anti-flood counters, read.
     redis,
     redisPrefix: env.REDIS_PREFIX,
