@@ -1,7 +1,8 @@
 /**
  * What an account's webhooks can subscribe to: delivery reports, replies (MO),
  * STOPs, batches that completed, the balance crossing one of the account's
- * balance alerts, and operators' decisions on its senders. `click` comes later.
+ * balance alerts, operators' decisions on its senders, and batches held for
+ * moderation (`batch.moderation`) or rejected by an operator (`batch.rejected`). `click` comes later.
  */
 export const WEBHOOK_EVENT_TYPES = [
   "dlr",
@@ -11,6 +12,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "balance.low",
   "sender.approved",
   "sender.refused",
+  "batch.moderation",
+  "batch.rejected",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

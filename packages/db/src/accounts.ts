@@ -1,4 +1,10 @@
-import { InvalidParameterError, issueApiToken, NotFoundError, newId } from "@salvo/core";
+import {
+  InvalidParameterError,
+  issueApiToken,
+  type ModerationOverrides,
+  NotFoundError,
+  newId,
+} from "@salvo/core";
 import { creditsChange } from "./balance";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
 import { type Queryable, selectList } from "./sql";
@@ -84,9 +90,16 @@ export interface AccountChanges {
   floodMaxSameBodyPerHour?: number;
   /** Only approved senders may send; null: the install's default. */
   requireRegisteredSender?: boolean | null;
+  /** Moderation rules merged into the account's own: a rule set to null inherits again (parent, install). */
+  moderation?: ModerationOverrides;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;
+
+// The account's own moderation rules with `$n`'s merged in; nulls dropped (they
+// inherit), and no rule left is no rules (null).
+const mergeModeration = (param: string) =>
+  `moderation = NULLIF(jsonb_strip_nulls(COALESCE(moderation, '{}'::jsonb) || ${param}::jsonb), '{}'::jsonb)`;
 
 /**
  * Changes an account and returns it as stored. Credits added or removed keep the
@@ -109,8 +122,12 @@ export async function updateAccount(
   const also: string[] = [];
   for (const [field, value] of Object.entries(settings) as [Setting, unknown][]) {
     if (value === undefined) continue;
-    values.push(value);
-    also.push(`${ACCOUNT_COLUMNS[field]} = $${values.length}`);
+    values.push(field === "moderation" ? JSON.stringify(value) : value);
+    also.push(
+      field === "moderation"
+        ? mergeModeration(`$${values.length}`)
+        : `${ACCOUNT_COLUMNS[field]} = $${values.length}`,
+    );
   }
   let balance = "a.credits";
   let where: string | undefined;

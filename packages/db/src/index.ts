@@ -4,10 +4,12 @@ export type { AccountChanges } from "./accounts";
 export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
+export type { HeldBatch } from "./moderation";
 export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
 export type {
   Account,
+  AdminToken,
   ApiToken,
   Batch,
   BatchStatus,

@@ -7,6 +7,8 @@ import {
   type BatchCounter,
   type BatchStatus,
   type MessageStatus,
+  type ModerationOverrides,
+  type ModerationReason,
   type SenderState,
 } from "@salvo/core";
 
@@ -27,6 +29,8 @@ export interface Account {
   balanceAlerts: number[];
   /** Only approved senders may send; null: the install's default (REQUIRE_REGISTERED_SENDER). */
   requireRegisteredSender: boolean | null;
+  /** Moderation rules of its own; a rule not set inherits the parent's, then the install's. */
+  moderation: ModerationOverrides | null;
   /** The account that owns this one (a sub-account); null for a top-level account. */
   parentId: string | null;
   createdAt: Date;
@@ -44,6 +48,7 @@ export const ACCOUNT_COLUMNS = {
   floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
   balanceAlerts: "balance_alerts",
   requireRegisteredSender: "require_registered_sender",
+  moderation: "moderation",
   parentId: "parent_id",
   createdAt: "created_at",
   updatedAt: "updated_at",
@@ -69,6 +74,26 @@ export const API_TOKEN_COLUMNS = {
   lastUsedAt: "last_used_at",
   revokedAt: "revoked_at",
 } as const satisfies Record<keyof ApiToken, string>;
+
+/** An operator's token for the admin routes; like an ApiToken, of no account. */
+export interface AdminToken {
+  id: string;
+  label: string;
+  /** SHA-256 of the token's secret, hex; the secret itself is never stored. */
+  secretHash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const ADMIN_TOKEN_COLUMNS = {
+  id: "id",
+  label: "label",
+  secretHash: "secret_hash",
+  createdAt: "created_at",
+  lastUsedAt: "last_used_at",
+  revokedAt: "revoked_at",
+} as const satisfies Record<keyof AdminToken, string>;
 
 export type BatchType = "transactional" | "marketing";
 export type { BatchStatus };
@@ -96,6 +121,12 @@ export type Batch = {
   completedAt: Date | null;
   /** When a scheduled batch starts; null = as soon as accepted. */
   sendAt: Date | null;
+  /** The rules that held it for moderation; null when it never was. */
+  moderationReasons: ModerationReason[] | null;
+  /** The operator's reason, when it was rejected. */
+  rejectionReason: string | null;
+  /** When an operator approved or rejected it. */
+  moderatedAt: Date | null;
 } & Record<BatchCounter, number>;
 
 export const BATCH_COLUMNS = {
@@ -118,6 +149,9 @@ export const BATCH_COLUMNS = {
   updatedAt: "updated_at",
   completedAt: "completed_at",
   sendAt: "send_at",
+  moderationReasons: "moderation_reasons",
+  rejectionReason: "rejection_reason",
+  moderatedAt: "moderated_at",
 } as const satisfies Record<keyof Batch, string>;
 
 export type { MessageStatus };

@@ -1,4 +1,4 @@
-import { balanceAlerts, NotFoundError } from "@salvo/core";
+import { balanceAlerts, type ModerationOverrides, moderationOverrides, NotFoundError } from "@salvo/core";
 import type { Account } from "@salvo/db";
 import { Command, InvalidArgumentError } from "commander";
 import { countryCode, print, wholeNumber, withStore } from "../options";
@@ -31,15 +31,64 @@ function accountRow(account: Account) {
     balance_alerts: account.balanceAlerts,
     // null: the API's REQUIRE_REGISTERED_SENDER decides.
     require_registered_sender: account.requireRegisteredSender ?? "default",
+    // Its own moderation rules; those not named inherit its parent's, then the API's MODERATION_*.
+    moderation: account.moderation ? JSON.stringify(account.moderation) : "default",
     created_at: account.createdAt.toISOString(),
   };
 }
 
-/** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
-function onOffDefault(value: string): boolean | null {
-  const choices: Record<string, boolean | null> = { on: true, off: false, default: null };
-  if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
-  return choices[value] as boolean | null;
+// Commander replaces an option parser's null with a value of its own: "default"
+// (inherit the parent's, then the install's rule) stays a word until moderationChanges.
+type OrDefault<T> = T | "default";
+
+/** A whole number, or `default`. */
+function numberOrDefault(min: number, max: number) {
+  const whole = wholeNumber(min, max);
+  return (value: string): OrDefault<number> => (value === "default" ? "default" : whole(value));
+}
+
+/** A comma-separated list, `none` (an empty list) or `default`. */
+function listOrDefault(value: string): OrDefault<string[]> {
+  if (value === "default" || value === "none") return value === "none" ? [] : "default";
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** `on`, `off` or `default`. */
+function switchOrDefault(value: string): OrDefault<boolean> {
+  if (value === "default") return "default";
+  if (value === "on" || value === "off") return value === "on";
+  throw new InvalidArgumentError("expected on, off or default");
+}
+
+interface ModerationOptions {
+  moderationNewAccountDays?: OrDefault<number>;
+  moderationNewAccountMaxRecipients?: OrDefault<number>;
+  moderationBlockedWords?: OrDefault<string[]>;
+  moderationBlockedDomains?: OrDefault<string[]>;
+  moderationUnregisteredSenders?: OrDefault<boolean>;
+}
+
+/** The moderation rules given as options, checked with the API's schema; undefined when none is given. */
+function moderationChanges(options: ModerationOptions): ModerationOverrides | undefined {
+  const orNull = <T>(value: OrDefault<T> | undefined) => (value === "default" ? null : value);
+  const given = {
+    newAccountDays: orNull(options.moderationNewAccountDays),
+    newAccountMaxRecipients: orNull(options.moderationNewAccountMaxRecipients),
+    blockedWords: orNull(options.moderationBlockedWords),
+    blockedDomains: orNull(options.moderationBlockedDomains),
+    unregisteredSenders: orNull(options.moderationUnregisteredSenders),
+  };
+  if (Object.values(given).every((value) => value === undefined)) return undefined;
+  const parsed = moderationOverrides.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`moderation ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  // Undefined keys are left out of the JSON merged into the account's rules: unchanged; null: inherit.
+  return parsed.data;
 }
 
 export function accountsCommand(): Command {
@@ -136,7 +185,32 @@ export function accountsCommand(): Command {
     .option(
       "--require-registered-sender <on|off|default>",
       "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
-      onOffDefault,
+      switchOrDefault,
+    )
+    .option(
+      "--moderation-new-account-days <n|default>",
+      "moderation: an account younger than this is new (0: never; default: the parent's, then MODERATION_NEW_ACCOUNT_DAYS)",
+      numberOrDefault(0, 3_650),
+    )
+    .option(
+      "--moderation-new-account-max-recipients <n|default>",
+      "moderation: a new account's batches over this many recipients are held",
+      numberOrDefault(0, 1_000_000),
+    )
+    .option(
+      "--moderation-blocked-words <list|none|default>",
+      "moderation: comma-separated words or phrases that hold a batch",
+      listOrDefault,
+    )
+    .option(
+      "--moderation-blocked-domains <list|none|default>",
+      "moderation: comma-separated domains (and their subdomains) that hold a batch",
+      listOrDefault,
+    )
+    .option(
+      "--moderation-unregistered-senders <on|off|default>",
+      "moderation: hold batches from a sender the account has not had approved",
+      switchOrDefault,
     )
     .option("--json", "print JSON")
     .action(
@@ -152,10 +226,11 @@ export function accountsCommand(): Command {
           floodMaxPerHour?: number;
           floodMaxSameBodyPerHour?: number;
           balanceAlerts?: number[];
-          requireRegisteredSender?: boolean | null;
+          requireRegisteredSender?: OrDefault<boolean>;
           json?: boolean;
-        },
+        } & ModerationOptions,
       ) => {
+        const moderation = moderationChanges(options);
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
@@ -171,7 +246,10 @@ export function accountsCommand(): Command {
             defaultCountry: options.country,
             floodMaxPerHour: options.floodMaxPerHour,
             floodMaxSameBodyPerHour: options.floodMaxSameBodyPerHour,
-            requireRegisteredSender: options.requireRegisteredSender,
+            // "default": null, the install's REQUIRE_REGISTERED_SENDER.
+            requireRegisteredSender:
+              options.requireRegisteredSender === "default" ? null : options.requireRegisteredSender,
+            moderation,
           });
           if (options.balanceAlerts === undefined) return updated;
           return (await store.accounts.setBalanceAlerts(id, options.balanceAlerts)) ?? updated;

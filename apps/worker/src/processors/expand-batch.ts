@@ -19,6 +19,8 @@ const LOWEST_PRIORITY = 2_097_151;
  * Fairness: chunk k of every batch has priority k+1, so a new small batch's first
  * chunks go ahead of a big batch's later ones instead of waiting behind them.
  *
+ * A batch held for moderation is left as it is (nothing judged or enqueued).
+ *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
  *
@@ -38,6 +40,11 @@ export async function expandBatch(
   // flight at the withdrawal: the steps below enqueue their chunks again (the
   // only ones not done), whose jobs settle them.
   if (!batch || (isFinalBatchStatus(batch.status) && batch.pending === 0)) return;
+  // Held for an operator: never sent, even by a job enqueued by hand; approving enqueues it again.
+  if (batch.status === "moderation") {
+    ctx.logger.warn({ batchId }, "a batch held for moderation was not expanded");
+    return;
+  }
   const start = await ctx.store.pipeline.markBatchProcessing(batchId);
   if (start?.status === "scheduled" && start.waitMs > 0) {
     ctx.logger.info({ batchId, waitMs: start.waitMs }, "a scheduled batch's job ran early; delayed again");
