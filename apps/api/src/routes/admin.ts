@@ -41,6 +41,9 @@ const idParams = z.object({
     .refine((id) => !id.includes(NUL), "not an id"),
 });
 
+// Decisions are logged once made, with ids as stored: a path's id (which might
+// be anything, a phone number too) is never logged as it came.
+
 /**
  * `/v1/admin/…`: the operators' routes, behind admin tokens (authenticateAdmin,
  * mounted by the app): batches held for moderation and the decisions on them,
@@ -67,8 +70,7 @@ export function adminRoutes(deps: ModerationDeps): Router {
     route({
       params: idParams,
       handler: async ({ params, res }) => {
-        logger.info({ batchId: params.id, adminToken: adminTokenOf(res) }, "admin: approve batch");
-        const batch = await approveBatch(deps, params.id);
+        const batch = await approveBatch(deps, params.id, adminTokenOf(res));
         return { status: 200, body: { data: moderatedBatchResource(batch) } };
       },
     }),
@@ -80,8 +82,7 @@ export function adminRoutes(deps: ModerationDeps): Router {
       params: idParams,
       body: batchRejection,
       handler: async ({ params, body, res }) => {
-        logger.info({ batchId: params.id, adminToken: adminTokenOf(res) }, "admin: reject batch");
-        const batch = await rejectBatch(deps, params.id, body.reason ?? null);
+        const batch = await rejectBatch(deps, params.id, body.reason ?? null, adminTokenOf(res));
         return { status: 200, body: { data: moderatedBatchResource(batch) } };
       },
     }),
@@ -111,8 +112,8 @@ export function adminRoutes(deps: ModerationDeps): Router {
     route({
       params: idParams,
       handler: async ({ params, res }) => {
-        logger.info({ senderId: params.id, adminToken: adminTokenOf(res) }, "admin: approve sender");
         const sender = await store.senders.decide(params.id, { state: "approved" });
+        logger.info({ senderId: sender.id, adminToken: adminTokenOf(res) }, "admin: sender approved");
         return { status: 200, body: { data: senderOf(sender) } };
       },
     }),
@@ -124,8 +125,8 @@ export function adminRoutes(deps: ModerationDeps): Router {
       params: idParams,
       body: senderRefusal,
       handler: async ({ params, body, res }) => {
-        logger.info({ senderId: params.id, adminToken: adminTokenOf(res) }, "admin: refuse sender");
         const sender = await store.senders.decide(params.id, { state: "refused", reason: body.reason });
+        logger.info({ senderId: sender.id, adminToken: adminTokenOf(res) }, "admin: sender refused");
         return { status: 200, body: { data: senderOf(sender) } };
       },
     }),

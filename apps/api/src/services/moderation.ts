@@ -62,6 +62,8 @@ export interface ModerationDeps {
 export async function approveBatch(
   { store, batches, logger }: ModerationDeps,
   batchId: string,
+  /** Who decided (an admin token's id), for the log. */
+  by: string,
 ): Promise<Batch> {
   const batch = await store.moderation.approve(batchId);
   await enqueueBatch(batches, batch).catch((error: Error) =>
@@ -70,7 +72,10 @@ export async function approveBatch(
       "approved batch not enqueued; the requeue-stalled-batches job will",
     ),
   );
-  logger.info({ batchId, accountId: batch.accountId, status: batch.status }, "moderation: batch approved");
+  logger.info(
+    { batchId, accountId: batch.accountId, status: batch.status, adminToken: by },
+    "moderation: batch approved",
+  );
   return batch;
 }
 
@@ -82,6 +87,8 @@ export async function rejectBatch(
   { store, webhooks, logger }: ModerationDeps,
   batchId: string,
   reason: string | null,
+  /** Who decided (an admin token's id), for the log. */
+  by: string,
 ): Promise<Batch> {
   const { batch, events } = await store.moderation.reject(batchId, reason);
   if (events.length > 0) {
@@ -93,7 +100,7 @@ export async function rejectBatch(
     );
   }
   logger.info(
-    { batchId, accountId: batch.accountId, rejected: batch.rejected },
+    { batchId, accountId: batch.accountId, rejected: batch.rejected, adminToken: by },
     "moderation: batch rejected",
   );
   return batch;
