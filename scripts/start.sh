@@ -36,6 +36,7 @@ demo_id="$(node -e '
   die "'./scripts/salvo accounts list --json' did not print a JSON array: $accounts"
 
 token=""
+admin_token=""
 if [[ -n "$demo_id" ]]; then
   echo "The demo account exists already ($demo_id)."
 else
@@ -47,6 +48,14 @@ else
     process.stdout.write(`${account_id} ${token}`);' <<<"$created")" ||
     die "'./scripts/salvo accounts create --json' did not print {\"account_id\",\"token\"}: $created"
   read -r demo_id token <<<"$ids"
+  # An operator's token for the admin routes (moderation, senders), made with the demo account.
+  admin_created="$(scripts/salvo admin-tokens create --label demo --json)" ||
+    die "'./scripts/salvo admin-tokens create' failed"
+  admin_token="$(node -e '
+    const { token } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    if (!token) process.exit(1);
+    process.stdout.write(token);' <<<"$admin_created")" ||
+    die "'./scripts/salvo admin-tokens create --json' did not print {\"token\"}: $admin_created"
   echo "Created the demo account $demo_id; its token is shown once the API and the worker are ready."
 fi
 
@@ -82,6 +91,10 @@ show_demo_account() {
     "Its API token, shown only this once:"
     ""
     "  $token"
+    ""
+    "An admin token (operators' routes, /v1/admin/...), only this once:"
+    ""
+    "  $admin_token"
   )
   for line in "${lines[@]}"; do
     if ((${#line} > width)); then width=${#line}; fi

@@ -5,6 +5,7 @@ import type { Logger } from "@salvo/runtime";
 import { createSecretBox } from "@salvo/webhooks";
 import express from "express";
 import type { ApiEnv } from "./env";
+import { authenticateAdmin } from "./http/admin-auth";
 import { authenticate } from "./http/auth";
 import { answerOptions, errorHandler, notFound, numericErrorStatus } from "./http/errors";
 import { idempotencyKeys } from "./http/idempotency";
@@ -12,6 +13,7 @@ import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { TokenCache } from "./http/token-cache";
 import { accountRoutes } from "./routes/account";
+import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batches";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/number-lists";
@@ -23,6 +25,7 @@ import { smsRoutes } from "./routes/sms";
 import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
 import { webhookRoutes } from "./routes/webhooks";
+import { installModerationRules } from "./services/moderation";
 
 interface ApiDeps {
   env: ApiEnv;
@@ -73,6 +76,7 @@ export function createApp({
   const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
   const intake = {
     store,
+    moderation: installModerationRules(env),
     batches,
     webhooks,
     logger,
@@ -112,6 +116,9 @@ export function createApp({
     replyRoutes(store),
     senderRoutes(store),
   );
+  // Operators' routes, before /v1's account authentication: admin tokens only
+  // (and a path of theirs that no route serves is theirs to answer, 404 or 405).
+  app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }), notFound);
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
 

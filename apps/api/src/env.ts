@@ -2,6 +2,17 @@ import { connectorEnv, connectorsOf } from "@salvo/providers";
 import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
 
+/** A comma-separated list, items trimmed, empty ones dropped. */
+const commaList = z
+  .string()
+  .default("")
+  .transform((text) =>
+    text
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
 /** Every setting the API reads, from the environment only, checked once at boot. */
 const schema = z.object({
   ...commonEnv,
@@ -55,6 +66,20 @@ const schema = z.object({
    * that receives the replies. Empty (the default): none.
    */
   OPT_OUT_MENTION: z.string().trim().max(60).default(""),
+  /**
+   * Moderation (anti-fraud hold), the install's rules; accounts override them
+   * (`salvo accounts update --moderation-…`). See docs/operations.md, "Moderation".
+   * An account younger than this many days is new (0: the rule is off)…
+   */
+  MODERATION_NEW_ACCOUNT_DAYS: z.coerce.number().int().min(0).max(3_650).default(0),
+  /** …and its batches of more recipients than this are held. */
+  MODERATION_NEW_ACCOUNT_MAX_RECIPIENTS: z.coerce.number().int().min(0).max(1_000_000).default(500),
+  /** Comma-separated words or phrases that hold a batch whose body holds one (whole words, any case or accents). */
+  MODERATION_BLOCKED_WORDS: commaList,
+  /** Comma-separated domains that hold a batch whose body names one or a subdomain of one. */
+  MODERATION_BLOCKED_DOMAINS: commaList,
+  /** Hold batches sent from a sender that is not one of the account's approved senders. */
+  MODERATION_UNREGISTERED_SENDERS: z.stringbool().default(false),
   /** The workers' connectors: the API takes their providers' callbacks at /v1/providers/<connector>/…. */
   ...connectorEnv,
 });

@@ -262,6 +262,8 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
           created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
           send_at: null,
           completed_at: null,
+          moderation_reasons: null,
+          rejection_reason: null,
         },
         links: { self: `/v1/batches/${id}` },
       },

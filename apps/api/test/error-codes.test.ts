@@ -173,6 +173,17 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     expect((await call("POST", `/v1/batches/${data.batch_id}/cancel`)).status).toBe(200);
     return call("POST", `/v1/batches/${data.batch_id}/cancel`);
   },
+  NOT_IN_MODERATION: async () => {
+    // A batch that was never held: an operator's approval of it has nothing to decide.
+    const { token: admin } = await t.store.adminTokens.create("error codes");
+    const accepted = await fetch(`${t.api.url}/v1/batches`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: batch(1),
+    });
+    const { data } = (await accepted.json()) as { data: { batch_id: string } };
+    return call("POST", `/v1/admin/batches/${data.batch_id}/approve`, { token: admin });
+  },
   LAST_TOKEN: async () => {
     const { token: only } = await t.newAccount();
     return call("DELETE", `/v1/tokens/${only.split(".")[0]}`, { token: only });

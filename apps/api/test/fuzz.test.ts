@@ -22,6 +22,8 @@ const BULK_BODY_BYTES = 16 * 1024 * 1024;
 
 let t: TestApi;
 let token: string;
+/** An operator's token, for the admin routes (`auth: "admin"`). */
+let adminToken: string;
 let tables: string[];
 beforeAll(async () => {
   t = await startTestApi({
@@ -34,6 +36,7 @@ beforeAll(async () => {
   });
   let accountId: string;
   ({ token, accountId } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
+  ({ token: adminToken } = await t.store.adminTokens.create("fuzz"));
   subAccountId = (await t.store.subAccounts.create(accountId, { name: "Fuzz", credits: 1_000 })).id;
   const rows = await t.query<{ name: string }>(
     `SELECT tablename::text AS name FROM pg_tables
@@ -53,7 +56,8 @@ interface Endpoint {
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** As registered, `:name` for a path parameter. */
   path: string;
-  auth: boolean;
+  /** `"admin"`: an operator's token (the admin routes). */
+  auth: boolean | "admin";
   /** Takes `?page=N` (and maybe more). */
   paged?: boolean;
   /** A valid body, and the kind of every field the body may have. */
@@ -230,7 +234,32 @@ const ENDPOINTS: Endpoint[] = [
     body: { valid: { allowed_countries: ["FR"] }, fields: { allowed_countries: "array|null" } },
     at: () => `/v1/subaccounts/${subAccountId}/countries`,
   },
+  { method: "GET", path: "/v1/admin/moderation", auth: "admin", paged: true },
+  { method: "POST", path: "/v1/admin/batches/:id/approve", auth: "admin" },
+  {
+    method: "POST",
+    path: "/v1/admin/batches/:id/reject",
+    auth: "admin",
+    body: { valid: { reason: "spam" }, fields: { reason: "string" } },
+  },
+  { method: "GET", path: "/v1/admin/senders", auth: "admin" },
+  { method: "POST", path: "/v1/admin/senders/:id/approve", auth: "admin" },
+  {
+    method: "POST",
+    path: "/v1/admin/senders/:id/refuse",
+    auth: "admin",
+    body: { valid: { reason: "not yours" }, fields: { reason: "string" } },
+  },
 ];
+
+/** The token an endpoint is called with: the fuzzing account's, or the operator's. */
+const bearerOf = (endpoint: Pick<Endpoint, "auth">) => (endpoint.auth === "admin" ? adminToken : token);
+
+/** Routes whose every body field is optional: `{}` is a valid body. */
+const OPTIONAL_BODY = (endpoint: Endpoint) =>
+  endpoint.path.endsWith("/tokens") ||
+  endpoint.path.endsWith("/reject") ||
+  Boolean(endpoint.body?.allOptional);
 
 /** Routes that take a batch, and MAX_BODY_BYTES rather than the 1 MiB limit. */
 const BULK_PATHS = new Set(["/v1/batches", "/v1/send", "/v1/batches/simulate", "/v1/send/simulate"]);
@@ -252,12 +281,15 @@ interface Answer {
 async function request(
   method: string,
   path: string,
-  init: { headers?: Record<string, string>; body?: string | Uint8Array; auth?: boolean } = {},
+  init: { headers?: Record<string, string>; body?: string | Uint8Array; auth?: boolean | "admin" } = {},
 ): Promise<Answer> {
   lastFootprint = undefined;
   const response = await fetch(`${t.api.url}${path}`, {
     method,
-    headers: { ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), ...init.headers },
+    headers: {
+      ...(init.auth === false ? {} : { authorization: `Bearer ${bearerOf({ auth: init.auth ?? true })}` }),
+      ...init.headers,
+    },
     body: init.body,
     signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
   }).catch((error: Error) => {
@@ -738,12 +770,10 @@ describe("bodies", () => {
         headers,
         body: "",
       });
-      // Nothing sent reads as `{}`: only a route whose every field is optional (a token's label) takes it.
-      const allOptional = endpoint.path.endsWith("/tokens") || endpoint.body?.allOptional;
-      if (!allOptional) expect(answer.status).toBe(400);
+      // Nothing sent reads as `{}`: only a route whose every field is optional (a token's label, a rejection's reason) takes it.
+      if (!OPTIONAL_BODY(endpoint)) expect(answer.status).toBe(400);
     }
-    const allOptional = endpoint.path.endsWith("/tokens") || endpoint.body?.allOptional;
-    await send(endpoint, "{}", allOptional ? {} : { status: 400 });
+    await send(endpoint, "{}", OPTIONAL_BODY(endpoint) ? {} : { status: 400 });
   });
 
   it.each(withBody.map((e) => [e.path, e] as const))(
@@ -800,6 +830,9 @@ describe("paths, queries, methods and credentials", () => {
     authorization: `Bearer ${empty.token}`,
     ...extra,
   });
+  // The admin routes' caller: an operator (whose ids of nothing are as foreign as another account's).
+  const asCallerOf = (endpoint: Pick<Endpoint, "auth">) =>
+    endpoint.auth === "admin" ? { authorization: `Bearer ${adminToken}` } : asEmpty();
 
   const ID_LIKE = [
     "tok_01JD3K5ZQ8XH7M2N4P6R9T0VWY",
@@ -857,7 +890,7 @@ describe("paths, queries, methods and credentials", () => {
         fc.asyncProperty(id, async (param) => {
           const path = pathOf(endpoint, param);
           if (!new URL(path, t.api.url).pathname.startsWith(under)) return;
-          await probe(endpoint.method, path, { auth: false, headers: asEmpty(), refused: true });
+          await probe(endpoint.method, path, { auth: false, headers: asCallerOf(endpoint), refused: true });
         }),
         // Once 500s: a NUL reached PostgreSQL through a token or webhook id.
         { numRuns: runs(40), examples: [["%00"], ["tok_%00"], [`whk_${"0".repeat(26)}%00`]] },
@@ -894,7 +927,7 @@ describe("paths, queries, methods and credentials", () => {
         fc.asyncProperty(query, async (search) => {
           const answer = await probe(endpoint.method, `${pathOf(endpoint, "whk_x")}?${search}`, {
             auth: false,
-            headers: asEmpty(),
+            headers: asCallerOf(endpoint),
           });
           // Lists of this account's own things: a page, or a bad parameter; a list under an id: not found.
           const expected = endpoint.path.includes("/:") ? [400, 404] : [200, 400];
@@ -920,7 +953,7 @@ describe("paths, queries, methods and credentials", () => {
         if (taken.includes(method)) continue;
         const answer = await probe(method, pathOf({ path } as Endpoint, "x"), {
           auth: false,
-          headers: asEmpty(),
+          headers: asCallerOf(ENDPOINTS.find((e) => e.path === path) as Endpoint),
           status: 405,
         });
         expect(answer.headers.get("allow"), `${method} ${path}`).toBe(allow);
@@ -1062,7 +1095,7 @@ describe("request limits", () => {
       // 10 GB announced and never sent: refused on the announcement alone.
       const declared = await rawConnection(t.api.url, (socket) => {
         socket.write(
-          `${endpoint.method} ${endpoint.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+          `${endpoint.method} ${endpoint.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearerOf(endpoint)}\r\n` +
             `Content-Type: application/json\r\nContent-Length: ${10 * 1024 ** 3}\r\n\r\n{"x":"`,
         );
       });

@@ -35,3 +35,18 @@ const routingSchema = z
 export function parseRoutingEnv(source: NodeJS.ProcessEnv = process.env): z.infer<typeof routingSchema> {
   return parseEnv(routingSchema, source);
 }
+
+/** What `salvo moderation approve` reads to hand an approved batch to the workers: their Redis. */
+const queueSchema = z
+  .object({
+    DATABASE_URL: commonEnv.DATABASE_URL,
+    REDIS_URL: commonEnv.REDIS_URL,
+    REDIS_CLUSTER: commonEnv.REDIS_CLUSTER,
+    REDIS_CLUSTER_NODES: commonEnv.REDIS_CLUSTER_NODES,
+    REDIS_PREFIX: commonEnv.REDIS_PREFIX,
+  })
+  .transform(withDefaultRedisPrefix);
+
+export function parseQueueEnv(source: NodeJS.ProcessEnv = process.env): z.infer<typeof queueSchema> {
+  return parseEnv(queueSchema, source);
+}

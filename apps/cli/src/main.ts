@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { accountsCommand } from "./commands/accounts";
 import { clientCommands } from "./commands/client";
 import { connectorsCommands } from "./commands/connectors";
+import { adminTokensCommand, moderationCommand } from "./commands/moderation";
 import { sendersCommand } from "./commands/senders";
 import { tokensCommand } from "./commands/tokens";
 import { webhooksCommand } from "./commands/webhooks";
@@ -19,6 +20,8 @@ program.addCommand(accountsCommand());
 program.addCommand(tokensCommand());
 program.addCommand(webhooksCommand());
 program.addCommand(sendersCommand());
+program.addCommand(moderationCommand());
+program.addCommand(adminTokensCommand());
 for (const command of connectorsCommands()) program.addCommand(command);
 for (const command of clientCommands()) program.addCommand(command);
 

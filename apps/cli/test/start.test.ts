@@ -114,6 +114,12 @@ describe("scripts/start.sh", () => {
 
     const demo = (await testDb.store.accounts.list()).find((account) => account.name === "demo");
     expect(demo?.credits).toBe(100_000);
+    // And an operator's token, in the same box; stored hashed, as account tokens.
+    expect(at("An admin token (operators' routes, /v1/admin/...), only this once:")).toBeGreaterThan(box);
+    const adminToken = /\b(adm_\w+\.[\w-]+)/.exec(output)?.[1];
+    expect(adminToken).toBeDefined();
+    const [stored] = await testDb.store.adminTokens.list();
+    expect(stored?.id).toBe(adminToken?.split(".")[0]);
   });
 
   it("runs every ```sh example of the README, as written, with the demo account's token", () => {

@@ -8,6 +8,8 @@ import { newId } from "./ids";
  */
 const SECRET_BYTES = 30;
 const TOKEN_ID = /^tok_[0-9A-Za-z]{10,40}$/;
+/** An operator's token for the admin routes is shaped alike, with its own prefix: neither passes for the other. */
+const ADMIN_TOKEN_ID = /^adm_[0-9A-Za-z]{10,40}$/;
 const SECRET = /^[A-Za-z0-9_-]{20,100}$/;
 
 interface IssuedToken {
@@ -17,9 +19,9 @@ interface IssuedToken {
   secretHash: string;
 }
 
-/** Creates a new token id, secret and the hash to store. */
-export function issueApiToken(): IssuedToken {
-  const id = newId("tok");
+/** Creates a new token id, secret and the hash to store (`admin`: an operator's token, `adm_…`). */
+export function issueApiToken(kind: "account" | "admin" = "account"): IssuedToken {
+  const id = newId(kind === "admin" ? "adm" : "tok");
   const secret = randomBytes(SECRET_BYTES).toString("base64url");
   return { id, token: `${id}.${secret}`, secretHash: hashTokenSecret(secret) };
 }
@@ -29,13 +31,17 @@ export function hashTokenSecret(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
-/** Splits a full token into its id and secret, or null when it is not shaped like one. */
-export function splitApiToken(token: string): { id: string; secret: string } | null {
+/** Splits a full token into its id and secret, or null when it is not shaped like one (`admin`: an operator's). */
+export function splitApiToken(
+  token: string,
+  kind: "account" | "admin" = "account",
+): { id: string; secret: string } | null {
   const dot = token.indexOf(".");
   if (dot < 0) return null;
   const id = token.slice(0, dot);
   const secret = token.slice(dot + 1);
-  return isTokenId(id) && SECRET.test(secret) ? { id, secret } : null;
+  const idShape = kind === "admin" ? ADMIN_TOKEN_ID : TOKEN_ID;
+  return idShape.test(id) && SECRET.test(secret) ? { id, secret } : null;
 }
 
 /** True when the string is shaped like a token id. */

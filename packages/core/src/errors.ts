@@ -121,6 +121,17 @@ export class BatchNotCancelableError extends SalvoError {
   }
 }
 
+/** An operator's decision on a batch that is not (or no longer) held for moderation: another decision won. */
+export class NotInModerationError extends SalvoError {
+  constructor(batchId: string, status: string) {
+    super(
+      "NOT_IN_MODERATION",
+      409,
+      `Batch ${batchId} is not held for moderation (its status is ${status}): it was decided already, or never held.`,
+    );
+  }
+}
+
 /** The account already has as many of something (webhooks, …) as it may. */
 export class LimitReachedError extends SalvoError {
   constructor(description: string) {

@@ -44,6 +44,19 @@ export {
   type MessageStatus,
   readMessageReason,
 } from "./message-status";
+export {
+  ageInDays,
+  foldText,
+  hostsIn,
+  type ModerationFacts,
+  type ModerationOverrides,
+  type ModerationReason,
+  type ModerationRules,
+  moderationOverrides,
+  moderationReasons,
+  normalizeDomain,
+  resolveModerationRules,
+} from "./moderation";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
 export {
   countryOfNumber,
@@ -56,6 +69,7 @@ export {
 } from "./phone";
 export {
   balanceAlerts,
+  batchRejection,
   creditTransfer,
   isStorableText,
   NUL,
@@ -68,6 +82,7 @@ export {
   newWebhook,
   type Recipient,
   sender,
+  senderRefusal,
 } from "./requests";
 export { messageCost, messageEncoding, segmentCount } from "./segments";
 export { SENDER_STATES, type SenderState, senderProblem } from "./senders";

@@ -217,3 +217,16 @@ export const creditTransfer = z.strictObject({
     .max(MAX_CREDITS)
     .refine((amount) => amount !== 0, "a non-zero whole number of credits"),
 });
+
+const operatorReason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .refine(isStorableText, "text without NUL characters or unpaired surrogates");
+
+/** The body of `POST /v1/admin/batches/:id/reject`: the reason the account reads (optional). */
+export const batchRejection = z.strictObject({ reason: operatorReason.optional() });
+
+/** The body of `POST /v1/admin/senders/:id/refuse`: the reason the account reads. */
+export const senderRefusal = z.strictObject({ reason: operatorReason });

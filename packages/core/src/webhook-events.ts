@@ -2,7 +2,8 @@
  * What an account's webhooks can subscribe to: delivery reports, replies (MO),
  * STOPs, batches that completed, marketing batches paused outside their
  * sending hours and resumed, the balance crossing one of the account's balance
- * alerts, and operators' decisions on its senders. `click` comes later.
+ * alerts, operators' decisions on its senders, and batches held for moderation
+ * (`batch.moderation`) or rejected by an operator (`batch.rejected`). `click` comes later.
  */
 export const WEBHOOK_EVENT_TYPES = [
   "dlr",
@@ -14,6 +15,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "balance.low",
   "sender.approved",
   "sender.refused",
+  "batch.moderation",
+  "batch.rejected",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

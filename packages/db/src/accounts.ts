@@ -1,4 +1,11 @@
-import { InvalidParameterError, issueApiToken, NotFoundError, newId, type SendingWeek } from "@salvo/core";
+import {
+  InvalidParameterError,
+  issueApiToken,
+  type ModerationOverrides,
+  NotFoundError,
+  newId,
+  type SendingWeek,
+} from "@salvo/core";
 import { creditsChange } from "./balance";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
 import { type Queryable, selectList } from "./sql";
@@ -94,9 +101,16 @@ export interface AccountChanges {
   sendingHours?: SendingWeek | null;
   /** Appended to marketing bodies; "": none; null: its parent's, then the install's. */
   optOutMention?: string | null;
+  /** Moderation rules merged into the account's own: a rule set to null inherits again (parent, install). */
+  moderation?: ModerationOverrides;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;
+
+// The account's own moderation rules with `$n`'s merged in; nulls dropped (they
+// inherit), and no rule left is no rules (null).
+const mergeModeration = (param: string) =>
+  `moderation = NULLIF(jsonb_strip_nulls(COALESCE(moderation, '{}'::jsonb) || ${param}::jsonb), '{}'::jsonb)`;
 
 /**
  * Changes an account and returns it as stored. Credits added or removed keep the
@@ -119,8 +133,12 @@ export async function updateAccount(
   const also: string[] = [];
   for (const [field, value] of Object.entries(settings) as [Setting, unknown][]) {
     if (value === undefined) continue;
-    values.push(value);
-    also.push(`${ACCOUNT_COLUMNS[field]} = $${values.length}`);
+    values.push(field === "moderation" ? JSON.stringify(value) : value);
+    also.push(
+      field === "moderation"
+        ? mergeModeration(`$${values.length}`)
+        : `${ACCOUNT_COLUMNS[field]} = $${values.length}`,
+    );
   }
   let balance = "a.credits";
   let where: string | undefined;

@@ -2,6 +2,7 @@ import {
   BatchNotCancelableError,
   type BatchStatus,
   isFinalBatchStatus,
+  type ModerationReason,
   messageId,
   NotEnoughCreditsError,
   NotFoundError,
@@ -9,6 +10,7 @@ import {
   pageWindow,
 } from "@salvo/core";
 import { creditsChange } from "./balance";
+import { eventFanOut, isoTimestamp } from "./outbox";
 import { accountPage } from "./page";
 import { withdrawMessages } from "./pipeline";
 import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
@@ -32,7 +34,19 @@ export interface NewBatch {
   shortenUrls?: boolean;
   /** When to start sending: the batch is stored `scheduled` until then. Absent or null: at once (`accepted`). */
   sendAt?: Date | null;
+  /** The moderation rules it breaks: stored `moderation` (held for an operator, no job) when there are any. */
+  moderation?: ModerationReason[];
 }
+
+// A `batch.moderation` event when the `batch` CTE stored a held batch (single
+// messages, POST /v1/sms, have no batch events).
+const HELD_EVENTS = eventFanOut(
+  "batch.moderation",
+  `(SELECT b.account_id, json_build_object(
+      'batch_id', b.id, 'status', b.status, 'total', b.total, 'reserved', b.reserved,
+      'reasons', b.moderation_reasons, 'created_at', ${isoTimestamp("b.created_at")}) AS data
+     FROM batch b WHERE b.status = 'moderation' AND NOT b.single)`,
+);
 
 // The debit of a batch's cost ($10), unless it is stored already (`existing`).
 const DEBIT = creditsChange("debited", {
@@ -49,8 +63,10 @@ const DEBIT = creditsChange("debited", {
  * transaction) does it all: the request waits for one round trip, not five.
  * A batch whose id exists already (an idempotent request retried after its first
  * attempt stored it, see bindIdempotencyResource) is left as it is: nothing is
- * debited or written again. Returns the ids of the `balance.low` events the
- * debit wrote (see creditsChange).
+ * debited or written again. A batch that breaks moderation rules is stored
+ * `moderation` with its reasons (its credits reserved all the same) and its
+ * `batch.moderation` event written. Returns the ids of the events written
+ * (`balance.low` from the debit, see creditsChange; `batch.moderation`).
  */
 export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<string[]> {
   const total = batch.recipients.length;
@@ -72,17 +88,19 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
              SELECT id FROM batches WHERE id = $1 AND account_id = $2
            ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
-                                  single, shorten_urls, send_at, status)
+                                  single, shorten_urls, send_at, status, moderation_reasons)
              SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14, $15::timestamptz,
-                    CASE WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus"
-               FROM debited RETURNING id
-           ), chunks AS (
+                    CASE WHEN $16::jsonb IS NOT NULL THEN 'moderation'
+                         WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus",
+                    $16::jsonb
+               FROM debited RETURNING *
+           ), held_events AS (${HELD_EVENTS}), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
              SELECT batch.id, c.n - 1, (c.n - 1) * $12, c.recipients::text
                FROM batch, json_array_elements($11::json) WITH ORDINALITY AS c(recipients, n)
            )
            SELECT (SELECT count(*)::int FROM debited) AS debited, EXISTS (SELECT 1 FROM existing) AS existed,
-                  ARRAY(SELECT id FROM debited_alerts) AS events`,
+                  ARRAY(SELECT id FROM debited_alerts UNION ALL SELECT id FROM held_events) AS events`,
     values: [
       batch.id,
       batch.accountId,
@@ -99,6 +117,7 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
       batch.single ?? false,
       batch.shortenUrls ?? false,
       batch.sendAt ?? null,
+      batch.moderation?.length ? JSON.stringify(batch.moderation) : null,
     ],
   });
   if (rows[0]?.existed) return [];

@@ -5,10 +5,12 @@ export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
 export type { CountrySettings } from "./countries";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
+export type { HeldBatch } from "./moderation";
 export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
 export type {
   Account,
+  AdminToken,
   ApiToken,
   Batch,
   BatchStatus,

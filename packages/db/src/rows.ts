@@ -7,6 +7,8 @@ import {
   type BatchCounter,
   type BatchStatus,
   type MessageStatus,
+  type ModerationOverrides,
+  type ModerationReason,
   type SenderState,
   type SendingWeek,
 } from "@salvo/core";
@@ -34,6 +36,8 @@ export interface Account {
   sendingHours: SendingWeek | null;
   /** Appended to marketing bodies; "": none; null: its parent's, then the install's. */
   optOutMention: string | null;
+  /** Moderation rules of its own; a rule not set inherits the parent's, then the install's. */
+  moderation: ModerationOverrides | null;
   /** The account that owns this one (a sub-account); null for a top-level account. */
   parentId: string | null;
   /** Countries it may send to, as set on it; null: its parent's, else its default country (see countries.ts). */
@@ -58,6 +62,7 @@ export const ACCOUNT_COLUMNS = {
   timezone: "timezone",
   sendingHours: "sending_hours",
   optOutMention: "opt_out_mention",
+  moderation: "moderation",
   parentId: "parent_id",
   allowedCountries: "allowed_countries",
   countryLimits: "country_limits",
@@ -86,6 +91,26 @@ export const API_TOKEN_COLUMNS = {
   revokedAt: "revoked_at",
 } as const satisfies Record<keyof ApiToken, string>;
 
+/** An operator's token for the admin routes; like an ApiToken, of no account. */
+export interface AdminToken {
+  id: string;
+  label: string;
+  /** SHA-256 of the token's secret, hex; the secret itself is never stored. */
+  secretHash: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const ADMIN_TOKEN_COLUMNS = {
+  id: "id",
+  label: "label",
+  secretHash: "secret_hash",
+  createdAt: "created_at",
+  lastUsedAt: "last_used_at",
+  revokedAt: "revoked_at",
+} as const satisfies Record<keyof AdminToken, string>;
+
 export type BatchType = "transactional" | "marketing";
 export type { BatchStatus };
 
@@ -112,6 +137,12 @@ export type Batch = {
   completedAt: Date | null;
   /** When a scheduled batch starts; null = as soon as accepted. */
   sendAt: Date | null;
+  /** The rules that held it for moderation; null when it never was. */
+  moderationReasons: ModerationReason[] | null;
+  /** The operator's reason, when it was rejected. */
+  rejectionReason: string | null;
+  /** When an operator approved or rejected it. */
+  moderatedAt: Date | null;
 } & Record<BatchCounter, number>;
 
 export const BATCH_COLUMNS = {
@@ -134,6 +165,9 @@ export const BATCH_COLUMNS = {
   updatedAt: "updated_at",
   completedAt: "completed_at",
   sendAt: "send_at",
+  moderationReasons: "moderation_reasons",
+  rejectionReason: "rejection_reason",
+  moderatedAt: "moderated_at",
 } as const satisfies Record<keyof Batch, string>;
 
 export type { MessageStatus };

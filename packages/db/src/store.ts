@@ -3,6 +3,7 @@
 // detail leaves packages/db. Each repository runs its SQL on one node-postgres
 // pool, or, inside `transaction`, on that transaction's connection.
 import { createAccount, findAccount, findSendingSettings, listAccounts, updateAccount } from "./accounts";
+import { authenticateAdminToken, createAdminToken, listAdminTokens, revokeAdminToken } from "./admin-tokens";
 import { setBalanceAlerts } from "./balance";
 import {
   acceptBatch,
@@ -31,6 +32,7 @@ import {
   receiveInboundPart,
 } from "./inbound";
 import { findInstallation } from "./installation";
+import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
 import {
@@ -120,6 +122,20 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       authenticate: async (tokenId: string, secret: string) =>
         acceptApiToken(sql, await findApiToken(sql, tokenId), secret, later),
       revoke: bind(sql, revokeApiToken),
+    },
+    /** Operators' tokens for the admin routes. */
+    adminTokens: {
+      create: bind(sql, createAdminToken),
+      list: bind(sql, listAdminTokens),
+      revoke: bind(sql, revokeAdminToken),
+      /** The live admin token for an id and secret, or null. */
+      authenticate: bind(sql, authenticateAdminToken),
+    },
+    /** Batches held for moderation, and operators' decisions on them. */
+    moderation: {
+      list: bind(sql, listHeldBatches),
+      approve: bind(sql, approveHeldBatch),
+      reject: bind(sql, rejectHeldBatch),
     },
     batches: {
       accept: bind(sql, acceptBatch),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ACCOUNT_COLUMNS,
+  ADMIN_TOKEN_COLUMNS,
   API_TOKEN_COLUMNS,
   BATCH_COLUMNS,
   MESSAGE_COLUMNS,
@@ -24,6 +25,7 @@ afterAll(async () => {
 describe.each([
   ["accounts", ACCOUNT_COLUMNS],
   ["api_tokens", API_TOKEN_COLUMNS],
+  ["admin_tokens", ADMIN_TOKEN_COLUMNS],
   ["batches", BATCH_COLUMNS],
   ["messages", MESSAGE_COLUMNS],
   ["senders", SENDER_COLUMNS],

@@ -1,9 +1,11 @@
 import type {
   AccountResource,
+  AdminSenderData,
   BalanceAlerts,
   BalanceAlertsResource,
   BatchAccepted,
   BatchData,
+  BatchRejection,
   BatchSimulation,
   BatchStatus,
   CountriesResource,
@@ -16,6 +18,7 @@ import type {
   ListedNumber,
   MessageData,
   MessageStatus,
+  ModeratedBatchData,
   NewBatch,
   NewSender,
   NewSms,
@@ -28,6 +31,8 @@ import type {
   Page,
   ReplyData,
   SenderData,
+  SenderRefusal,
+  SenderState,
   SendingHours,
   SendingHoursResource,
   SendResult,
@@ -302,6 +307,47 @@ export class Salvo {
   readonly replies = {
     list: (options: { page?: number } = {}) =>
       this.call<Page<ReplyData>>("GET", `/v1/replies${query({ page: options.page })}`),
+  };
+
+  /**
+   * The operators' routes (`/v1/admin/…`): a client made with an admin token
+   * (`salvo admin-tokens create`, `adm_….secret`); an account's token gets 401 there.
+   */
+  readonly admin = {
+    moderation: {
+      /** Batches held for moderation, of every account, oldest first. */
+      list: (options: { page?: number } = {}) =>
+        this.call<Page<ModeratedBatchData>>("GET", `/v1/admin/moderation${query({ page: options.page })}`),
+      /** Sends a held batch (or schedules it for its send_at); 409 NOT_IN_MODERATION when it is not held. */
+      approve: (id: string) =>
+        this.call<{ data: ModeratedBatchData }>(
+          "POST",
+          `/v1/admin/batches/${encodeURIComponent(id)}/approve`,
+        ),
+      /** Ends every message of a held batch `rejected` and refunds it; 409 NOT_IN_MODERATION when it is not held. */
+      reject: (id: string, rejection: BatchRejection = {}) =>
+        this.call<{ data: ModeratedBatchData }>(
+          "POST",
+          `/v1/admin/batches/${encodeURIComponent(id)}/reject`,
+          rejection,
+        ),
+    },
+    senders: {
+      /** Every account's senders, oldest first, optionally of one state or account. */
+      list: (options: { state?: SenderState; accountId?: string } = {}) =>
+        this.call<{ data: AdminSenderData[] }>(
+          "GET",
+          `/v1/admin/senders${query({ state: options.state, account_id: options.accountId })}`,
+        ),
+      approve: (id: string) =>
+        this.call<{ data: AdminSenderData }>("POST", `/v1/admin/senders/${encodeURIComponent(id)}/approve`),
+      refuse: (id: string, refusal: SenderRefusal) =>
+        this.call<{ data: AdminSenderData }>(
+          "POST",
+          `/v1/admin/senders/${encodeURIComponent(id)}/refuse`,
+          refusal,
+        ),
+    },
   };
 
   /** The simulator provider's endpoints (only when the workers use SMS_PROVIDER=simulator). */

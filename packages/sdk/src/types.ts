@@ -4,9 +4,11 @@
 import type {
   BATCH_TOTAL_PARTS,
   balanceAlerts,
+  batchRejection,
   BatchCounter as CoreBatchCounter,
   BatchStatus as CoreBatchStatus,
   MessageStatus as CoreMessageStatus,
+  ModerationReason as CoreModerationReason,
   SenderState as CoreSenderState,
   creditTransfer,
   newBatch,
@@ -16,6 +18,7 @@ import type {
   newToken,
   newWebhook,
   optOutMentionUpdate,
+  senderRefusal,
   sendingHoursUpdate,
   subAccountCountries,
 } from "@salvo/core";
@@ -240,14 +243,15 @@ export type BatchTotalPart = (typeof BATCH_TOTAL_PARTS)[number];
 
 /** `POST /v1/send`'s answer: 200 once every message is judged and handed off, 202 (with `pending`) on timeout. */
 export interface SendResult extends Record<"total" | Exclude<BatchTotalPart, "pending">, number> {
-  status: 1;
+  /** 1: sent (or still being sent, HTTP 202); -8: held for moderation, nothing sent (do not retry). */
+  status: 1 | -8;
   message: string;
   /** The batch id: `GET /v1/batches/:ticket`. */
   ticket: string;
   cost: number;
   /** The account's balance after the send. */
   credits: number;
-  /** Only when the wait timed out (HTTP 202). */
+  /** When the wait timed out (HTTP 202), or the batch is held for moderation (`status: -8`, pending = total). */
   pending?: number;
 }
 
@@ -304,7 +308,14 @@ export interface BatchAttributes extends Record<BatchCounter, number> {
   /** When the batch is scheduled to start (RFC 3339, UTC); null when it was sent at once. */
   send_at: string | null;
   completed_at: string | null;
+  /** The moderation rules that held it; null when it never was. */
+  moderation_reasons: ModerationReason[] | null;
+  /** Why an operator rejected it (null: no reason given, or not rejected). */
+  rejection_reason: string | null;
 }
+
+/** A rule that held a batch for moderation, and what matched (docs/api.md, "Moderation"). */
+export type ModerationReason = CoreModerationReason;
 
 export interface BatchData {
   id: string;
@@ -381,7 +392,9 @@ export type WebhookEventType =
   | "batch.completed"
   | "balance.low"
   | "sender.approved"
-  | "sender.refused";
+  | "sender.refused"
+  | "batch.moderation"
+  | "batch.rejected";
 
 /** `POST /v1/webhooks` (see `newWebhook` in @salvo/core). */
 export type NewWebhook = z.input<typeof newWebhook>;
@@ -441,4 +454,39 @@ export interface SenderData {
     created_at: string;
     decided_at: string | null;
   };
+}
+
+/** A batch as the admin routes show it (`/v1/admin/…`): what it says, whose it is, why it was held. */
+export interface ModeratedBatchData {
+  id: string;
+  type: "batches";
+  attributes: Record<BatchCounter, number> & {
+    status: BatchStatus;
+    account_id: string;
+    /** In `GET /v1/admin/moderation` only; null in decisions' answers. */
+    account_name: string | null;
+    from: string;
+    body: string;
+    type: "transactional" | "marketing";
+    segments: number;
+    /** Credits taken at acceptance (segments × total). */
+    reserved: number;
+    reasons: ModerationReason[];
+    rejection_reason: string | null;
+    cost: number;
+    send_at: string | null;
+    created_at: string;
+    moderated_at: string | null;
+  };
+}
+
+/** `POST /v1/admin/batches/:id/reject` (see `batchRejection` in @salvo/core). */
+export type BatchRejection = z.input<typeof batchRejection>;
+
+/** `POST /v1/admin/senders/:id/refuse` (see `senderRefusal` in @salvo/core). */
+export type SenderRefusal = z.input<typeof senderRefusal>;
+
+/** A sender as the admin routes show it: with its account. */
+export interface AdminSenderData extends SenderData {
+  attributes: SenderData["attributes"] & { account_id: string };
 }

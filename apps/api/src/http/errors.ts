@@ -40,7 +40,10 @@ export const numericErrorStatus: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** -1 authentication, -3 credits, -5 not found (or another method), -6 unreadable JSON, -7 data error, -99 anything else. */
+/**
+ * -1 authentication, -3 credits, -5 not found (or another method), -6 unreadable JSON, -7 data error, -99 anything else.
+ * (-8, a batch held for moderation, is no error: the route answers it with HTTP 200.)
+ */
 function numericStatus(error: SalvoError | null): number {
   if (!error) return -99;
   if (error.code === "INVALID_JSON" || error.code === "UNSUPPORTED_MEDIA_TYPE") return -6;
@@ -71,9 +74,11 @@ function withNumericStatus(res: Response, error: SalvoError | null, body: object
  * covered by itself); any other path is a 404.
  */
 export const notFound: RequestHandler = (req) => {
-  const allow = allowedMethods(req.app, req.path);
+  // The whole path, also where it is mounted under a prefix (the admin routes').
+  const path = req.baseUrl + req.path;
+  const allow = allowedMethods(req.app, path);
   if (allow.length > 0) throw new MethodNotAllowedError(allow);
-  throw new NotFoundError(`No route ${req.method} ${req.path}.`);
+  throw new NotFoundError(`No route ${req.method} ${path}.`);
 };
 
 /**

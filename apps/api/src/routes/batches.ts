@@ -22,6 +22,9 @@ function batchResource(batch: Batch) {
       created_at: batch.createdAt.toISOString(),
       send_at: batch.sendAt?.toISOString() ?? null,
       completed_at: batch.completedAt?.toISOString() ?? null,
+      // Moderation: the rules that held it (null: never held), an operator's reason to reject it.
+      moderation_reasons: batch.moderationReasons,
+      rejection_reason: batch.rejectionReason,
     },
     links: { self: `/v1/batches/${batch.id}` },
   };

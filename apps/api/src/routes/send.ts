@@ -60,6 +60,20 @@ export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: numbe
             "send: the client went away; its batch goes on",
           );
         }
+        // Held for an operator: nothing was sent, and retrying would not send it
+        // (nor should a client try): -8, with a success HTTP status.
+        if (batch.status === "moderation") {
+          return {
+            status: 200,
+            body: {
+              status: -8,
+              message: `Held for moderation: nothing is sent until an operator approves it (its credits stay reserved); do not retry. See GET /v1/batches/${batch.id}.`,
+              ...sendResult(batch, credits),
+              pending: batch.pending,
+            },
+            headers: { Location: `/v1/batches/${batch.id}` },
+          };
+        }
         if (batch.pending > 0) {
           return {
             status: 202,

@@ -6,7 +6,7 @@ import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 
 /** A sender as the API shows it. */
-function senderResource(sender: Sender) {
+export function senderResource(sender: Sender) {
   return {
     id: sender.id,
     type: "senders",

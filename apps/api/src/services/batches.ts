@@ -1,9 +1,10 @@
-import { type newBatch, newId, segmentCount } from "@salvo/core";
+import { type ModerationRules, type newBatch, newId, segmentCount } from "@salvo/core";
 import type { Account, Batch, NewBatch, Store } from "@salvo/db";
 import { enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
+import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
 
@@ -21,14 +22,18 @@ export interface BatchIntake {
   requireRegisteredSender: boolean;
   /** The install's opt-out mention (OPT_OUT_MENTION), for accounts without one of their own. */
   optOutMention: string;
+  /** The install's moderation rules, for accounts (and parents) without their own. */
+  moderation: ModerationRules;
 }
 
 /**
  * Stores a batch (taking its credits) and enqueues its `batches` job (delayed
- * until its `send_at` when it has one, see enqueueBatch), and the `balance.low`
- * events its debit wrote. Once stored it is durable: if Redis is down, the
- * scheduled `requeue-stalled-batches` job enqueues it later (a scheduled batch
- * once its `send_at` has come), and the workers' sweep its events.
+ * until its `send_at` when it has one, see enqueueBatch), and the events its
+ * acceptance wrote (`balance.low`, `batch.moderation`). Once stored it is
+ * durable: if Redis is down, the scheduled `requeue-stalled-batches` job
+ * enqueues it later (a scheduled batch once its `send_at` has come), and the
+ * workers' sweep its events. A batch held for moderation (`moderation` reasons)
+ * gets no job: an operator's approval enqueues it.
  */
 export async function submitBatch(
   { store, batches, webhooks, logger, chunkSize }: BatchIntake,
@@ -42,6 +47,13 @@ export async function submitBatch(
         "webhook events not enqueued; the sweep will",
       ),
     );
+  }
+  if (batch.moderation?.length) {
+    logger.info(
+      { batchId: batch.id, accountId: batch.accountId, rules: batch.moderation.map((r) => r.rule) },
+      "batch held for moderation",
+    );
+    return;
   }
   await enqueueBatch(batches, { id: batch.id, sendAt: batch.sendAt ?? null }).catch((error: Error) => {
     logger.warn(
@@ -64,6 +76,11 @@ export async function createBatch(
 ): Promise<string> {
   await checkSender(intake, account, request.from, "from");
   const body = await marketingBody(intake, account.id, request, refuseOutsideHours);
+  const moderation = await holdReasons(intake, account, {
+    sender: request.from,
+    body: request.body,
+    recipients: request.recipients.length,
+  });
   const id = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id,
@@ -75,6 +92,7 @@ export async function createBatch(
     segments: segmentCount(body),
     recipients: request.recipients,
     sendAt: request.send_at ?? null,
+    moderation,
   });
   return id;
 }

@@ -20,11 +20,12 @@ export interface SendDeps extends BatchIntake {
 
 /**
  * Polls the batch until no message is pending, or `signal` aborts (timeout, the
- * client went away, the API is stopping). Returns the batch as last read.
+ * client went away, the API is stopping). A batch held for moderation waits for
+ * an operator, not for workers: it is answered at once. Returns the batch as last read.
  */
 async function waitForBatch(store: Store, accountId: string, batchId: string, signal: AbortSignal) {
   let batch = await store.batches.find(accountId, batchId);
-  for (let pause = FIRST_POLL_MS; batch.pending > 0 && !signal.aborted; ) {
+  for (let pause = FIRST_POLL_MS; batch.pending > 0 && batch.status !== "moderation" && !signal.aborted; ) {
     try {
       await sleep(pause, undefined, { signal });
     } catch {

@@ -14,6 +14,7 @@ import type { Account, SingleMessage, Store } from "@salvo/db";
 import type { z } from "zod";
 import { type BatchIntake, submitBatch } from "./batches";
 import type { Idempotency } from "./idempotency";
+import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
 
@@ -43,6 +44,11 @@ export async function sendSms(
   await checkSender(intake, account, request.from, "from");
   const type = request.isTransactional ? "transactional" : "marketing";
   const body = await marketingBody(intake, account.id, { type, body: request.body });
+  const moderation = await holdReasons(intake, account, {
+    sender: request.from,
+    body: request.body,
+    recipients: 1,
+  });
   const batchId = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
     id: batchId,
@@ -57,6 +63,7 @@ export async function sendSms(
     single: true,
     shortenUrls: request.shortenUrls,
     sendAt: request.send_at ?? null,
+    moderation,
   });
   return messageId(batchId, 0);
 }

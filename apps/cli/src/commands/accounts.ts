@@ -2,6 +2,8 @@ import {
   allowedCountries,
   balanceAlerts,
   countryLimits,
+  type ModerationOverrides,
+  moderationOverrides,
   NotFoundError,
   optOutMentionUpdate,
   type SendingWeek,
@@ -192,6 +194,8 @@ function accountRow(account: Account) {
     time_zone: account.timezone ?? "default",
     sending_hours: account.sendingHours ? JSON.stringify(account.sendingHours) : "default",
     opt_out_mention: account.optOutMention ?? "default",
+    // Its own moderation rules; those not named inherit its parent's, then the API's MODERATION_*.
+    moderation: account.moderation ? JSON.stringify(account.moderation) : "default",
     created_at: account.createdAt.toISOString(),
   };
 }
@@ -201,6 +205,56 @@ function onOffDefault(value: string): OrDefault<boolean> {
   const choices: Record<string, OrDefault<boolean>> = { on: true, off: false, default: DEFAULT };
   if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
   return choices[value] as OrDefault<boolean>;
+}
+
+/** A whole number, or `default`. */
+function numberOrDefault(min: number, max: number) {
+  const whole = wholeNumber(min, max);
+  return (value: string): OrDefault<number> => (value === "default" ? "default" : whole(value));
+}
+
+/** A comma-separated list, `none` (an empty list) or `default`. */
+function listOrDefault(value: string): OrDefault<string[]> {
+  if (value === "default" || value === "none") return value === "none" ? [] : "default";
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** `on`, `off` or `default`. */
+function switchOrDefault(value: string): OrDefault<boolean> {
+  if (value === "default") return "default";
+  if (value === "on" || value === "off") return value === "on";
+  throw new InvalidArgumentError("expected on, off or default");
+}
+
+interface ModerationOptions {
+  moderationNewAccountDays?: OrDefault<number>;
+  moderationNewAccountMaxRecipients?: OrDefault<number>;
+  moderationBlockedWords?: OrDefault<string[]>;
+  moderationBlockedDomains?: OrDefault<string[]>;
+  moderationUnregisteredSenders?: OrDefault<boolean>;
+}
+
+/** The moderation rules given as options, checked with the API's schema; undefined when none is given. */
+function moderationChanges(options: ModerationOptions): ModerationOverrides | undefined {
+  const orNull = <T>(value: OrDefault<T> | undefined) => (value === "default" ? null : value);
+  const given = {
+    newAccountDays: orNull(options.moderationNewAccountDays),
+    newAccountMaxRecipients: orNull(options.moderationNewAccountMaxRecipients),
+    blockedWords: orNull(options.moderationBlockedWords),
+    blockedDomains: orNull(options.moderationBlockedDomains),
+    unregisteredSenders: orNull(options.moderationUnregisteredSenders),
+  };
+  if (Object.values(given).every((value) => value === undefined)) return undefined;
+  const parsed = moderationOverrides.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`moderation ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  // Undefined keys are left out of the JSON merged into the account's rules: unchanged; null: inherit.
+  return parsed.data;
 }
 
 export function accountsCommand(): Command {
@@ -303,7 +357,32 @@ export function accountsCommand(): Command {
     .option(
       "--require-registered-sender <on|off|default>",
       "send from approved senders only (default: the API's REQUIRE_REGISTERED_SENDER)",
-      onOffDefault,
+      switchOrDefault,
+    )
+    .option(
+      "--moderation-new-account-days <n|default>",
+      "moderation: an account younger than this is new (0: never; default: the parent's, then MODERATION_NEW_ACCOUNT_DAYS)",
+      numberOrDefault(0, 3_650),
+    )
+    .option(
+      "--moderation-new-account-max-recipients <n|default>",
+      "moderation: a new account's batches over this many recipients are held",
+      numberOrDefault(0, 1_000_000),
+    )
+    .option(
+      "--moderation-blocked-words <list|none|default>",
+      "moderation: comma-separated words or phrases that hold a batch",
+      listOrDefault,
+    )
+    .option(
+      "--moderation-blocked-domains <list|none|default>",
+      "moderation: comma-separated domains (and their subdomains) that hold a batch",
+      listOrDefault,
+    )
+    .option(
+      "--moderation-unregistered-senders <on|off|default>",
+      "moderation: hold batches from a sender the account has not had approved",
+      switchOrDefault,
     )
     .option(
       "--allowed-countries <list>",
@@ -363,8 +442,9 @@ export function accountsCommand(): Command {
           holidays?: SendingWeek["holidays"] | typeof DEFAULT;
           optOutMention?: string;
           json?: boolean;
-        },
+        } & ModerationOptions,
       ) => {
+        const moderation = moderationChanges(options);
         if (options.credits !== undefined && options.addCredits !== undefined) {
           throw new Error("use --credits or --add-credits, not both");
         }
@@ -401,6 +481,7 @@ export function accountsCommand(): Command {
             timezone: orNull(options.timezone),
             sendingHours: week,
             optOutMention: orNull(options.optOutMention),
+            moderation,
           });
           const account =
             options.balanceAlerts === undefined

@@ -22,6 +22,7 @@ const LOWEST_PRIORITY = 2_097_151;
  *
  * A marketing batch outside its account's sending hours is paused and its job
  * delayed to their next opening (see sendingHoursUntil); its chunks check again.
+ * A batch held for moderation is left as it is (nothing judged or enqueued).
  *
  * A worker that is stopping gives the job back between two steps: the next run
  * resumes from the stored verdicts.
@@ -42,6 +43,11 @@ export async function expandBatch(
   // flight at the withdrawal: the steps below enqueue their chunks again (the
   // only ones not done), whose jobs settle them.
   if (!batch || (isFinalBatchStatus(batch.status) && batch.pending === 0)) return;
+  // Held for an operator: never sent, even by a job enqueued by hand; approving enqueues it again.
+  if (batch.status === "moderation") {
+    ctx.logger.warn({ batchId }, "a batch held for moderation was not expanded");
+    return;
+  }
   // A marketing batch outside its sending hours waits, paused, before anything is judged.
   await sendingHoursUntil(ctx, batch, job, token);
   const start = await ctx.store.pipeline.markBatchProcessing(batchId);
