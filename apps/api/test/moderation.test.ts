@@ -190,6 +190,23 @@ describe("POST /v1/send", () => {
   });
 });
 
+describe("simulations", () => {
+  it("say which rules would hold a batch, and /v1/send/simulate answers -8 as the send would; nothing held", async () => {
+    const { client } = await account();
+    const batch = await client.batches.simulate({ from: "ACME", body: "casino", recipients: numbers(3) });
+    expect(batch.body.data.attributes).toMatchObject({
+      total: 3,
+      sent: 3,
+      moderation_reasons: [{ rule: "blocked_word", word: "casino" }],
+    });
+    const send = await client.simulateSend({ from: "ACME", body: "casino", recipients: numbers(3) });
+    expect(send.body).toMatchObject({ status: -8, total: 3, moderation_reasons: [{ rule: "blocked_word" }] });
+    const clean = await client.simulateSend({ from: "ACME", body: "Hello", recipients: numbers(3) });
+    expect(clean.body).toMatchObject({ status: 1, moderation_reasons: [] });
+    expect((await client.batches.list({ status: "moderation" })).body.data).toEqual([]);
+  });
+});
+
 describe("admin routes", () => {
   it("list held batches, oldest first, with account, sender, body, count and reasons", async () => {
     const { accountId, client } = await account();

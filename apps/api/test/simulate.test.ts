@@ -134,6 +134,7 @@ describe("POST /v1/batches/simulate", () => {
         credits: 100,
         credits_after: 97,
         enough_credits: true,
+        moderation_reasons: [],
       },
     });
     expect(await tableCounts()).toEqual(tablesBefore);
@@ -294,8 +295,11 @@ describe("POST /v1/send/simulate", () => {
       flooded: 0,
       not_allowed: 0,
       country_limit: 0,
+      canceled: 0,
+      rejected: 0,
       segments: 2,
       enough_credits: true,
+      moderation_reasons: [],
     });
     expect(await tableCounts()).toEqual(tablesBefore);
     expect(await t.count("batches", { account_id: accountId })).toBe(0);

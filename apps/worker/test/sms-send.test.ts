@@ -232,8 +232,11 @@ describe("POST /v1/send/simulate and POST /v1/batches/simulate", () => {
       flooded: real.flooded,
       not_allowed: real.not_allowed,
       country_limit: real.country_limit,
+      canceled: real.canceled,
+      rejected: real.rejected,
       segments: 1,
       enough_credits: true,
+      moderation_reasons: [],
     });
     expect(real).toMatchObject({ total: 27, sent: 21, failed: 1, flooded: 1, duplicated: 1, invalid: 1 });
   });

@@ -282,6 +282,8 @@ export interface BatchSimulation {
     credits_after: number;
     /** Whether credits ≥ reserved: without, the real request is refused (402). */
     enough_credits: boolean;
+    /** The moderation rules that would hold it for an operator (empty: none). */
+    moderation_reasons: ModerationReason[];
   };
 }
 
@@ -291,6 +293,8 @@ export interface SendSimulation extends Omit<SendResult, "ticket" | "pending"> {
   credits: number;
   segments: number;
   enough_credits: boolean;
+  /** The moderation rules that would hold it (then `status` is -8; empty: none). */
+  moderation_reasons: ModerationReason[];
 }
 
 export interface BatchAccepted {

@@ -93,6 +93,7 @@ export function batchRoutes(deps: BatchDeps): Router {
                 credits: s.credits,
                 credits_after: s.creditsAfter,
                 enough_credits: s.enoughCredits,
+                moderation_reasons: s.moderationReasons,
               },
             },
           },

@@ -101,11 +101,15 @@ export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: numbe
       handler: async ({ body, res }) => {
         checkSendSize(body);
         const s = await simulateBatch(deps, accountOf(res), body, true);
+        const held = s.moderationReasons.length > 0;
         return {
           status: 200,
           body: {
-            status: 1,
-            message: "OK",
+            // As POST /send would answer: -8 for a batch an operator must approve first.
+            status: held ? -8 : 1,
+            message: held
+              ? "Would be held for moderation: nothing would be sent until an operator approves it."
+              : "OK",
             cost: s.cost,
             credits: s.creditsAfter,
             total: s.total,
@@ -118,8 +122,11 @@ export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: numbe
             flooded: s.flooded,
             not_allowed: s.not_allowed,
             country_limit: s.country_limit,
+            canceled: 0,
+            rejected: 0,
             segments: s.segments,
             enough_credits: s.enoughCredits,
+            moderation_reasons: s.moderationReasons,
           },
         };
       },

@@ -3,6 +3,7 @@ import {
   type FirstPositions,
   judgeNumbers,
   listedStatus,
+  type ModerationReason,
   NotReadyError,
   segmentCount,
   withinCountryLimits,
@@ -12,6 +13,7 @@ import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
 import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/numbers";
 import type { RedisClient } from "@salvo/queue";
 import type { BatchIntake, BatchRequest } from "./batches";
+import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
 
@@ -32,7 +34,8 @@ async function normalize(deps: SimulateDeps, raw: string[], country: string): Pr
   }
 }
 
-export interface SimulateDeps extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger"> {
+export interface SimulateDeps
+  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger" | "moderation"> {
   redis: RedisClient;
   redisPrefix: string;
   /** The API's pool of number-judging threads: a million numbers take seconds of CPU, kept off the event loop. */
@@ -65,6 +68,8 @@ interface Simulation {
   creditsAfter: number;
   /** Whether the account has the credits to be accepted (credits ≥ reserved). */
   enoughCredits: boolean;
+  /** The moderation rules that would hold it for an operator (none: it would go out). */
+  moderationReasons: ModerationReason[];
 }
 
 /**
@@ -84,6 +89,11 @@ export async function simulateBatch(
   await checkSender(deps, authenticated, request.from, "from");
   // The body as it would be stored: a marketing one with the opt-out mention, in segments and cost.
   const body = await marketingBody(deps, authenticated.id, request, refuseOutsideHours);
+  const moderationReasons = await holdReasons(deps, authenticated, {
+    sender: request.from,
+    body: request.body,
+    recipients: request.recipients.length,
+  });
   // Read now, as the workers read it: the authenticated account may be cached
   // (AUTH_CACHE_MS), its credits and anti-flood limits older than they are.
   const account = (await deps.store.accounts.find(authenticated.id)) ?? authenticated;
@@ -154,5 +164,6 @@ export async function simulateBatch(
     credits: account.credits,
     creditsAfter: account.credits - cost,
     enoughCredits: account.credits >= reserved,
+    moderationReasons,
   };
 }

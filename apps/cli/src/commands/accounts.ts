@@ -200,13 +200,6 @@ function accountRow(account: Account) {
   };
 }
 
-/** `on`, `off`, or `default` (the API's REQUIRE_REGISTERED_SENDER): stored as true, false, null. */
-function onOffDefault(value: string): OrDefault<boolean> {
-  const choices: Record<string, OrDefault<boolean>> = { on: true, off: false, default: DEFAULT };
-  if (!Object.hasOwn(choices, value)) throw new InvalidArgumentError("expected on, off or default");
-  return choices[value] as OrDefault<boolean>;
-}
-
 /** A whole number, or `default`. */
 function numberOrDefault(min: number, max: number) {
   const whole = wholeNumber(min, max);
