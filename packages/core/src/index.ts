@@ -69,6 +69,7 @@ export {
 } from "./phone";
 export {
   balanceAlerts,
+  batchFilters,
   batchRejection,
   creditTransfer,
   isStorableText,

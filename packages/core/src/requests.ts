@@ -123,8 +123,50 @@ const sendAt = z
       ctx.addIssue({ code: "custom", message: `at most ${MAX_SCHEDULE_DAYS} days ahead` });
   });
 
+/** How long a batch's `name` may be, in characters. */
+const MAX_BATCH_NAME = 100;
+
+/** A batch's `name`: trimmed, at most MAX_BATCH_NAME characters; empty once trimmed means none. */
+const batchName = z
+  .string()
+  .trim()
+  .refine((name) => [...name].length <= MAX_BATCH_NAME, `at most ${MAX_BATCH_NAME} characters`)
+  .refine(isStorableText, "text without NUL characters or unpaired surrogates")
+  .transform((name) => name || undefined);
+
+/** An RFC 3339 date-time with its offset, parsed to a Date. */
+const dateTime = z
+  .string()
+  .pipe(
+    z.iso.datetime({
+      offset: true,
+      message: "expected an RFC 3339 date-time with its offset, e.g. 2026-12-24T09:00:00+01:00",
+    }),
+  )
+  .transform((text) => new Date(text));
+
+/**
+ * The filters of `GET /v1/batches` (beside `status` and `page`); every one given
+ * must match. `q`: a piece of the batch's `name`, case-insensitive.
+ */
+export const batchFilters = z.object({
+  created_after: dateTime.optional(),
+  created_before: dateTime.optional(),
+  type: z.enum(["transactional", "marketing"]).optional(),
+  from: sender.optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1, "empty")
+    .refine((q) => [...q].length <= MAX_BATCH_NAME, `at most ${MAX_BATCH_NAME} characters`)
+    .refine(isStorableText, "text without NUL characters or unpaired surrogates")
+    .optional(),
+});
+
 /** The body of `POST /v1/batches` (and of `POST /v1/send`). */
 export const newBatch = z.strictObject({
+  /** A name or label to find it again by (`q` of GET /v1/batches); shown as `name`. */
+  name: batchName.optional(),
   from: sender,
   body: messageBody,
   recipients,

@@ -31,6 +31,8 @@ export interface NewBatch {
   chunkSize: number;
   /** A message of `POST /v1/sms`: a batch of one, invisible to batch listings. */
   single?: boolean;
+  /** The client's name or label for it (`name`), trimmed; absent or null: none. */
+  name?: string | null;
   shortenUrls?: boolean;
   /** When to start sending: the batch is stored `scheduled` until then. Absent or null: at once (`accepted`). */
   sendAt?: Date | null;
@@ -88,11 +90,11 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
              SELECT id FROM batches WHERE id = $1 AND account_id = $2
            ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
-                                  single, shorten_urls, send_at, status, moderation_reasons)
+                                  single, shorten_urls, send_at, status, moderation_reasons, name)
              SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14, $15::timestamptz,
                     CASE WHEN $16::jsonb IS NOT NULL THEN 'moderation'
                          WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus",
-                    $16::jsonb
+                    $16::jsonb, $17
                FROM debited RETURNING *
            ), held_events AS (${HELD_EVENTS}), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
@@ -118,6 +120,7 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
       batch.shortenUrls ?? false,
       batch.sendAt ?? null,
       batch.moderation?.length ? JSON.stringify(batch.moderation) : null,
+      batch.name ?? null,
     ],
   });
   if (rows[0]?.existed) return [];
@@ -147,16 +150,51 @@ export async function findBatch(sql: Queryable, accountId: string, batchId: stri
   return batch;
 }
 
+/** What `GET /v1/batches` may keep; every filter given must match (AND). */
+export interface BatchFilter {
+  status?: BatchStatus;
+  type?: "transactional" | "marketing";
+  /** The sender id or number, exactly. */
+  sender?: string;
+  /** Created at or after / strictly before. */
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** A piece of its name, case-insensitive. */
+  q?: string;
+}
+
+/** `text` as a LIKE pattern matching itself anywhere: its `\`, `%` and `_` escaped. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /**
- * One page of the account's batches, newest first, optionally of one status
- * (single messages are not batches to the caller).
+ * One page of the account's batches, newest first, kept by `filter` (single
+ * messages are not batches to the caller). Each filter is a fixed condition
+ * that is true when its parameter is null, so the statement's text is the same
+ * whichever are given; the account's (account_id, created_at DESC, id DESC)
+ * index serves them all (the name is matched on the account's batches only, no
+ * index of its own: an account's batches are thousands, not millions).
  */
-export async function listBatches(sql: Queryable, accountId: string, page: number, status?: BatchStatus) {
+export async function listBatches(sql: Queryable, accountId: string, page: number, filter: BatchFilter = {}) {
   const { rows, pages } = await accountPage<Batch>(sql, {
     table: "batches",
     columns: BATCH,
-    where: status === undefined ? "NOT single" : `NOT single AND status = $2::"BatchStatus"`,
-    values: status === undefined ? [] : [status],
+    where: `NOT single
+      AND ($2::"BatchStatus" IS NULL OR status = $2::"BatchStatus")
+      AND ($3::"BatchType" IS NULL OR type = $3::"BatchType")
+      AND ($4::text IS NULL OR sender = $4)
+      AND ($5::timestamptz IS NULL OR created_at >= $5)
+      AND ($6::timestamptz IS NULL OR created_at < $6)
+      AND ($7::text IS NULL OR name ILIKE $7)`,
+    values: [
+      filter.status ?? null,
+      filter.type ?? null,
+      filter.sender ?? null,
+      filter.createdAfter ?? null,
+      filter.createdBefore ?? null,
+      filter.q === undefined ? null : containsPattern(filter.q),
+    ],
     orderBy: "created_at DESC, id DESC",
     accountId,
     page,

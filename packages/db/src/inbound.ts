@@ -27,7 +27,7 @@ export interface InboundMessage {
   receivedAt: Date;
 }
 
-const REPLY_COLUMNS = `id, account_id AS "accountId", batch_id AS "batchId", idx, "from", "to", body, stop,
+export const REPLY_COLUMNS = `id, account_id AS "accountId", batch_id AS "batchId", idx, "from", "to", body, stop,
   received_at AS "receivedAt"`;
 
 /**

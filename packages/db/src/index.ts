@@ -1,8 +1,9 @@
 // packages/db: the store (repositories over one PostgreSQL pool), the rows it
 // reads, and the database's setup (migrations, the server). See store.ts.
 export type { AccountChanges, SendingSettings } from "./accounts";
-export type { NewBatch, RawRecipient, SingleMessage } from "./batches";
+export type { BatchFilter, NewBatch, RawRecipient, SingleMessage } from "./batches";
 export type { CountrySettings } from "./countries";
+export type { BatchNpaiEntry } from "./history";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
 export type { HeldBatch } from "./moderation";

@@ -754,8 +754,9 @@ async function applyReportRun(
               WHERE id = $1 AND EXISTS (SELECT 1 FROM applied)
              RETURNING single
            ), unknown_subscribers AS (
-             INSERT INTO npai (account_id, number)
-             SELECT account_id, "to" FROM applied WHERE reason = 'unknown_subscriber'
+             -- With its source message: GET /v1/batches/:id/npai.
+             INSERT INTO npai (account_id, number, batch_id, idx)
+             SELECT account_id, "to", $1, idx FROM applied WHERE reason = 'unknown_subscriber'
              ON CONFLICT DO NOTHING
            ), events AS (
              ${eventFanOut(

@@ -124,6 +124,8 @@ export type Batch = {
   country: string | null;
   /** Segments per message: the cost of one message. */
   segments: number;
+  /** The client's name or label for it; null = none. */
+  name: string | null;
   status: BatchStatus;
   chunkCount: number;
   /** Credits taken from the account when the batch was accepted (segments × total). */
@@ -153,6 +155,7 @@ export const BATCH_COLUMNS = {
   body: "body",
   country: "country",
   segments: "segments",
+  name: "name",
   status: "status",
   // A counter's name is its column and its field.
   ...(Object.fromEntries(BATCH_COUNTER_NAMES.map((name) => [name, name])) as Record<BatchCounter, string>),

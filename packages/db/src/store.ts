@@ -16,6 +16,7 @@ import {
 } from "./batches";
 import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
 import { expireUnreported } from "./expiry";
+import { batchMessages, listBatchNpai, listBatchReplies } from "./history";
 import {
   bindIdempotencyResource,
   claimIdempotencyKey,
@@ -145,6 +146,10 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       findSingleMessage: bind(sql, findSingleMessage),
       stalled: bind(sql, stalledBatches),
       cancel: bind(sql, cancelBatch),
+      /** A batch's history: its replies (or only STOPs), NPAI numbers, and all its messages a page at a time. */
+      listReplies: bind(sql, listBatchReplies),
+      listNpai: bind(sql, listBatchNpai),
+      messages: bind(sql, batchMessages),
     },
     /** What the worker reads and writes to judge, send and report a batch. */
     pipeline: {

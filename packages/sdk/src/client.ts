@@ -5,6 +5,8 @@ import type {
   BalanceAlertsResource,
   BatchAccepted,
   BatchData,
+  BatchFilters,
+  BatchNpaiNumber,
   BatchRejection,
   BatchSimulation,
   BatchStatus,
@@ -190,12 +192,12 @@ export class Salvo {
     simulate: (batch: NewBatch) =>
       this.call<{ data: BatchSimulation }>("POST", "/v1/batches/simulate", batch),
     get: (id: string) => this.call<{ data: BatchData }>("GET", `/v1/batches/${encodeURIComponent(id)}`),
-    /** The account's batches, newest first; `status` keeps those in that status (e.g. `scheduled`). */
-    list: (options: { page?: number; status?: BatchStatus } = {}) =>
-      this.call<Page<BatchData>>(
-        "GET",
-        `/v1/batches${query({ page: options.page, status: options.status })}`,
-      ),
+    /**
+     * The account's batches, newest first, kept by the filters given (all must match):
+     * `status`, `type`, `from`, `created_after`/`created_before`, `q` (a piece of the name).
+     */
+    list: (options: BatchFilters = {}) =>
+      this.call<Page<BatchData>>("GET", `/v1/batches${query({ ...options })}`),
     /**
      * `POST /v1/batches/:id/cancel`: what is not handed off yet ends `canceled` and is
      * refunded; the batch with its counts after the cancel. 409 BATCH_NOT_CANCELABLE when it is over.
@@ -207,6 +209,17 @@ export class Salvo {
         "GET",
         `/v1/batches/${encodeURIComponent(id)}/messages${query({ page: options.page, status: options.status })}`,
       ),
+    /** The replies matched to the batch's messages (STOPs included), newest first. */
+    replies: (id: string, options: { page?: number } = {}) =>
+      this.call<Page<ReplyData>>("GET", `/v1/batches/${encodeURIComponent(id)}/replies${query(options)}`),
+    /** The STOPs among the batch's replies: each put its number on the blacklist. */
+    stops: (id: string, options: { page?: number } = {}) =>
+      this.call<Page<ReplyData>>("GET", `/v1/batches/${encodeURIComponent(id)}/stops${query(options)}`),
+    /** The numbers the batch's delivery reports (`unknown_subscriber`) put on the NPAI list. */
+    npai: (id: string, options: { page?: number } = {}) =>
+      this.call<Page<BatchNpaiNumber>>("GET", `/v1/batches/${encodeURIComponent(id)}/npai${query(options)}`),
+    /** `GET /v1/batches/:id/messages.csv`: every message as CSV (header row first), as text. */
+    exportCsv: (id: string) => this.callText("GET", `/v1/batches/${encodeURIComponent(id)}/messages.csv`),
     /**
      * Polls a batch until it ends (`completed`, `canceled` or `rejected`, or `until` says so) and returns it;
      * throws after `timeoutMs`.
@@ -409,6 +422,30 @@ export class Salvo {
     if (!response.ok)
       throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
     return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** A request whose answer is text (a CSV export), not JSON; errors are JSON as ever. */
+  async callText(
+    method: string,
+    path: string,
+    timeoutMs = this.options.timeoutMs ?? 30_000,
+  ): Promise<Answer<string>> {
+    const response = await fetch(new URL(path, this.options.baseUrl), {
+      method,
+      headers: { ...this.authHeaders(), ...this.options.headers },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let parsed: ErrorBody | undefined;
+      try {
+        parsed = text ? (JSON.parse(text) as ErrorBody) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      throw new SalvoApiError(response.status, parsed, response.headers);
+    }
+    return { status: response.status, body: text, headers: response.headers };
   }
 
   private authHeaders(): Record<string, string> {

@@ -303,6 +303,8 @@ export interface BatchAccepted {
 }
 
 export interface BatchAttributes extends Record<BatchCounter, number> {
+  /** The name or label given at creation (`name`); null when none. */
+  name: string | null;
   status: BatchStatus;
   cost: number;
   from: string;
@@ -359,6 +361,26 @@ export interface NumbersAdded {
 export interface ListedNumber {
   number: string;
   created_at: string;
+}
+
+/** A number a batch's delivery report (`unknown_subscriber`) put on the NPAI list. */
+export interface BatchNpaiNumber extends ListedNumber {
+  /** The message whose report added it. */
+  message_id: string;
+}
+
+/** The filters of `GET /v1/batches`; every one given must match. */
+export interface BatchFilters {
+  page?: number;
+  status?: BatchStatus;
+  type?: "transactional" | "marketing";
+  /** The sender id or number, exactly. */
+  from?: string;
+  /** RFC 3339 date-times with their offset: created at or after, strictly before. */
+  created_after?: string;
+  created_before?: string;
+  /** A piece of the batch's name, case-insensitive. */
+  q?: string;
 }
 
 export interface ReplyAttributes {

@@ -7,6 +7,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The handler wrote the answer itself (a streamed export): nothing more is sent. */
+  written?: true;
 }
 
 // Text is escaped by xmlText (the builder's own escaping cannot write CR as `&#13;`).
@@ -38,6 +40,7 @@ export function answerFormat(req: Request): (typeof FORMATS)[number] {
  * before anything is written, and the error handler answers 406.
  */
 export function sendReply(req: Request, res: Response, reply: Reply): void {
+  if (reply.written) return;
   const format = answerFormat(req);
   const text =
     reply.body !== undefined && format !== "application/json"

@@ -1,11 +1,24 @@
-import { BATCH_STATUSES, batchCounts, MESSAGE_STATUSES, NUL, newBatch, readMessageReason } from "@salvo/core";
-import type { Batch } from "@salvo/db";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  BATCH_STATUSES,
+  batchCounts,
+  batchFilters,
+  MESSAGE_STATUSES,
+  messageId,
+  NUL,
+  newBatch,
+  readMessageReason,
+} from "@salvo/core";
+import type { Batch, Message } from "@salvo/db";
+import { stringify } from "csv-stringify";
 import { Router } from "express";
 import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 import { type BatchIntake, cancelBatch, createBatch } from "../services/batches";
 import { type SimulateDeps, simulateBatch } from "../services/simulate";
+import { replyResource } from "./replies";
 
 /** A batch as the API shows it: its counts, always summing to `total`. */
 function batchResource(batch: Batch) {
@@ -13,6 +26,7 @@ function batchResource(batch: Batch) {
     id: batch.id,
     type: "batches",
     attributes: {
+      name: batch.name,
       status: batch.status,
       ...batchCounts(batch),
       cost: batch.cost,
@@ -111,13 +125,16 @@ export function batchRoutes(deps: BatchDeps): Router {
   router.get(
     "/batches",
     route({
-      query: pageQuery.extend({ status: z.enum(BATCH_STATUSES).optional() }),
+      query: pageQuery.extend({ status: z.enum(BATCH_STATUSES).optional(), ...batchFilters.shape }),
       handler: async ({ query, res }) => {
-        const { batches: list, pages } = await store.batches.list(
-          accountOf(res).id,
-          query.page,
-          query.status,
-        );
+        const { batches: list, pages } = await store.batches.list(accountOf(res).id, query.page, {
+          status: query.status,
+          type: query.type,
+          sender: query.from,
+          createdAfter: query.created_after,
+          createdBefore: query.created_before,
+          q: query.q,
+        });
         return { status: 200, body: paged(list.map(batchResource), pages, query.page) };
       },
     }),
@@ -178,7 +195,119 @@ export function batchRoutes(deps: BatchDeps): Router {
     }),
   );
 
+  // The replies matched to the batch's messages (STOPs included), newest first.
+  router.get(
+    "/batches/:id/replies",
+    route({
+      params: batchParams,
+      query: pageQuery,
+      handler: async ({ params, query, res }) => {
+        const { replies, pages } = await store.batches.listReplies(accountOf(res).id, params.id, {
+          page: query.page,
+        });
+        return { status: 200, body: paged(replies.map(replyResource), pages, query.page) };
+      },
+    }),
+  );
+
+  // The STOPs among them: each put its number on the account's blacklist.
+  router.get(
+    "/batches/:id/stops",
+    route({
+      params: batchParams,
+      query: pageQuery,
+      handler: async ({ params, query, res }) => {
+        const { replies, pages } = await store.batches.listReplies(accountOf(res).id, params.id, {
+          page: query.page,
+          stopsOnly: true,
+        });
+        return { status: 200, body: paged(replies.map(replyResource), pages, query.page) };
+      },
+    }),
+  );
+
+  // The numbers its delivery reports (unknown_subscriber) put on the NPAI list.
+  router.get(
+    "/batches/:id/npai",
+    route({
+      params: batchParams,
+      query: pageQuery,
+      handler: async ({ params, query, res }) => {
+        const { entries, pages } = await store.batches.listNpai(accountOf(res).id, params.id, query.page);
+        // As GET /v1/npai's entries, with the message whose report added the number.
+        const data = entries.map((e) => ({
+          number: e.number,
+          message_id: e.messageId,
+          created_at: e.createdAt.toISOString(),
+        }));
+        return { status: 200, body: paged(data, pages, query.page) };
+      },
+    }),
+  );
+
+  // Every message as CSV, streamed: read a page at a time (keyset) and written as
+  // the client takes it (pipeline respects backpressure), so memory stays one page
+  // whatever the batch's size. The batch is checked before anything is written:
+  // another account's batch is the usual JSON 404.
+  router.get(
+    "/batches/:id/messages.csv",
+    route({
+      params: batchParams,
+      handler: async ({ params, res }) => {
+        const pages = store.batches.messages(accountOf(res).id, params.id);
+        const first = await pages.next();
+        async function* records() {
+          if (first.done) return;
+          for (const message of first.value) yield csvRecord(message);
+          for await (const page of pages) for (const message of page) yield csvRecord(message);
+        }
+        res.status(200).set({
+          "Content-Type": "text/csv; charset=utf-8",
+          "Content-Disposition": `attachment; filename="${params.id}.csv"`,
+        });
+        await pipeline(
+          Readable.from(records()),
+          stringify({ header: true, columns: [...CSV_COLUMNS], cast: { date: (d) => d.toISOString() } }),
+          res,
+        );
+        return { status: 200, written: true };
+      },
+    }),
+  );
+
   return router;
+}
+
+/** The columns of `messages.csv`, in order (docs/api.md); `fields` is empty until personalised sends. */
+const CSV_COLUMNS = [
+  "id",
+  "to",
+  "ref",
+  "status",
+  "reason",
+  "duplicate_of",
+  "segments",
+  "cost",
+  "created_at",
+  "sent_at",
+  "done_at",
+  "fields",
+] as const;
+
+function csvRecord(m: Message): Record<(typeof CSV_COLUMNS)[number], unknown> {
+  return {
+    id: messageId(m.batchId, m.idx),
+    to: m.to,
+    ref: m.ref,
+    status: m.status,
+    ...splitReason(m.reason),
+    segments: m.segments,
+    cost: m.cost,
+    created_at: m.createdAt,
+    sent_at: m.sentAt,
+    done_at: m.doneAt,
+    fields: null,
+  };
 }
 
 function splitReason(stored: string | null) {

@@ -86,6 +86,7 @@ export async function createBatch(
     id,
     accountId: account.id,
     type: request.type,
+    name: request.name ?? null,
     sender: request.from,
     body,
     country: request.country ?? null,
