@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { BATCH_STATUSES, isFinalBatchStatus, MESSAGE_STATUSES } from "@salvo/core";
-import { type BatchData, type BatchStatus, Salvo } from "@salvo/sdk";
+import { type BatchData, type BatchFilters, Salvo } from "@salvo/sdk";
 import { Command, Option } from "commander";
 import { parseCliEnv } from "../env";
 
@@ -64,10 +64,12 @@ export function clientCommands(): Command[] {
       "--send-at <time>",
       "schedule it: an RFC 3339 date-time with its offset, at most 90 days ahead (e.g. 2026-12-24T09:00:00+01:00)",
     )
+    .option("--name <name>", "a name or label to find it again by (`salvo batches --q`)")
     .option("--watch", "follow the batch until it completes")
     .option(...token)
     .action(
       async (options: {
+        name?: string;
         from: string;
         body: string;
         to?: string[];
@@ -94,6 +96,7 @@ export function clientCommands(): Command[] {
           country: options.country,
           type: options.marketing ? "marketing" : "transactional",
           send_at: options.sendAt,
+          name: options.name,
         });
         process.stdout.write(`${body.data.batch_id}\n`);
         if (options.watch) await watch(salvo, body.data.batch_id, 500);
@@ -112,19 +115,41 @@ export function clientCommands(): Command[] {
   const list = new Command("batches")
     .description("list the account's batches, newest first (GET /v1/batches)")
     .addOption(new Option("--status <status>", "only batches in this status").choices(BATCH_STATUSES))
+    .addOption(
+      new Option("--type <type>", "only batches of this type").choices(["transactional", "marketing"]),
+    )
+    .option("--from <sender>", "only batches from this sender")
+    .option("--created-after <time>", "created at or after (RFC 3339 with offset)")
+    .option("--created-before <time>", "created before (RFC 3339 with offset)")
+    .option("--q <text>", "only batches whose name contains this (case-insensitive)")
     .option("--page <n>", "page number (25 a page)", "1")
     .option(...token)
-    .action(async (options: { status?: BatchStatus; page: string; token?: string }) => {
-      const { body } = await client(options.token).batches.list({
-        status: options.status,
-        page: Math.max(1, Number(options.page) || 1),
-      });
-      for (const batch of body.data) {
-        const sendAt = batch.attributes.send_at ? ` · send at ${batch.attributes.send_at}` : "";
-        process.stdout.write(`${progressLine(batch)}${sendAt}\n`);
-      }
-      process.stdout.write(`page ${body.page.number} of ${body.page.count}\n`);
-    });
+    .action(
+      async (
+        options: BatchFilters & {
+          createdAfter?: string;
+          createdBefore?: string;
+          page: string;
+          token?: string;
+        },
+      ) => {
+        const { body } = await client(options.token).batches.list({
+          status: options.status,
+          type: options.type,
+          from: options.from,
+          created_after: options.createdAfter,
+          created_before: options.createdBefore,
+          q: options.q,
+          page: Math.max(1, Number(options.page) || 1),
+        });
+        for (const batch of body.data) {
+          const sendAt = batch.attributes.send_at ? ` · send at ${batch.attributes.send_at}` : "";
+          const name = batch.attributes.name === null ? "" : ` · ${JSON.stringify(batch.attributes.name)}`;
+          process.stdout.write(`${progressLine(batch)}${sendAt}${name}\n`);
+        }
+        process.stdout.write(`page ${body.page.number} of ${body.page.count}\n`);
+      },
+    );
 
   const cancel = new Command("cancel")
     .description(
@@ -137,5 +162,16 @@ export function clientCommands(): Command[] {
       process.stdout.write(`${progressLine(body.data)}\n`);
     });
 
-  return [account, send, list, cancel, watchCommand];
+  const exportCommand = new Command("export")
+    .description("a batch's messages as CSV (GET /v1/batches/:id/messages.csv), to stdout or --output")
+    .argument("<batchId>")
+    .option("--output <file>", "write it to this file")
+    .option(...token)
+    .action(async (id: string, options: { output?: string; token?: string }) => {
+      const { body } = await client(options.token).batches.exportCsv(id);
+      if (options.output) writeFileSync(options.output, body);
+      else process.stdout.write(body);
+    });
+
+  return [account, send, list, cancel, watchCommand, exportCommand];
 }
