@@ -239,6 +239,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
         id,
         type: "batches",
         attributes: {
+          name: null,
           status: "accepted",
           total: 2,
           pending: 2,
