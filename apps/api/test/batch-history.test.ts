@@ -176,6 +176,35 @@ describe("GET /v1/batches/:id/messages.csv", () => {
     expect(positions).toEqual(Array.from({ length: TOTAL }, (_, i) => i));
   });
 
+  it("lets a client stop reading midway: the API goes on, nothing logged as an error", async () => {
+    const { token } = await t.newAccount(FAST);
+    const owner = t.client(token);
+    const mine = (
+      await owner.batches.create({ from: "Salvo", body: "Hello", recipients: [MOBILE, "+33612345679"] })
+    ).body.data.batch_id;
+    const [row] = await t.query<{ account_id: string }>("SELECT account_id FROM batches WHERE id = $1", [
+      mine,
+    ]);
+    await t.query(
+      `INSERT INTO messages (batch_id, idx, account_id, "to", status, segments)
+       SELECT $1, i, $2, '+336' || (20000000 + i), 'sent', 1 FROM generate_series(0, 19999) AS i`,
+      [mine, row?.account_id],
+    );
+    const gone = new AbortController();
+    const response = await fetch(`${t.api.url}/v1/batches/${mine}/messages.csv`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: gone.signal,
+    });
+    const reader = response.body?.getReader();
+    expect((await reader?.read())?.done).toBe(false);
+    gone.abort();
+    await reader?.cancel().catch(() => undefined);
+    // The API still answers, the export included, and logged no unhandled error.
+    const { body } = await owner.batches.exportCsv(mine);
+    expect(body.split("\n").filter(Boolean)).toHaveLength(20_001);
+    expect(t.logs.join("")).not.toContain("unhandled error");
+  });
+
   it("is a header row alone for a batch without messages yet", async () => {
     const empty = await create(client, {});
     const { body } = await client.batches.exportCsv(empty);
