@@ -88,6 +88,7 @@ const batchBody = {
     country: "string",
     type: "string",
     send_at: "string",
+    name: "string",
   },
 } satisfies Endpoint["body"];
 const numbersBody = {
@@ -152,6 +153,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/batches", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id", auth: true },
   { method: "GET", path: "/v1/batches/:id/messages", auth: true, paged: true },
+  { method: "GET", path: "/v1/batches/:id/messages.csv", auth: true },
+  { method: "GET", path: "/v1/batches/:id/replies", auth: true, paged: true },
+  { method: "GET", path: "/v1/batches/:id/stops", auth: true, paged: true },
+  { method: "GET", path: "/v1/batches/:id/npai", auth: true, paged: true },
   { method: "POST", path: "/v1/batches/:id/cancel", auth: true },
   {
     method: "POST",
