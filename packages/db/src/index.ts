@@ -15,6 +15,8 @@ export type {
   Batch,
   BatchStatus,
   BatchType,
+  Contact,
+  ContactList,
   Message,
   MessageStatus,
   Sender,
