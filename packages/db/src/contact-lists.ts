@@ -177,7 +177,11 @@ export async function contactsAfter(
 }
 
 /** The field names used by a list's contacts, sorted. */
-export async function contactFieldNames(sql: Queryable, accountId: string, listId: string): Promise<string[]> {
+export async function contactFieldNames(
+  sql: Queryable,
+  accountId: string,
+  listId: string,
+): Promise<string[]> {
   await findContactList(sql, accountId, listId);
   const { rows } = await sql.query<{ name: string }>(
     `SELECT DISTINCT k AS name FROM contacts, jsonb_object_keys(fields) AS k WHERE list_id = $1 ORDER BY k`,
@@ -230,7 +234,11 @@ export async function cleanContactList(
       `DELETE FROM contacts c USING npai n WHERE c.list_id = $1 AND n.account_id = $2 AND n.number = c.number`,
       [listId, accountId],
     );
-    const counts = { invalid: invalid.rowCount ?? 0, blacklisted: blacklisted.rowCount ?? 0, npai: npai.rowCount ?? 0 };
+    const counts = {
+      invalid: invalid.rowCount ?? 0,
+      blacklisted: blacklisted.rowCount ?? 0,
+      npai: npai.rowCount ?? 0,
+    };
     await recount(client, listId, -(counts.invalid + counts.blacklisted + counts.npai));
     return counts;
   });

@@ -6,6 +6,15 @@ import { createAccount, findAccount, findSendingSettings, listAccounts, updateAc
 import { authenticateAdminToken, createAdminToken, listAdminTokens, revokeAdminToken } from "./admin-tokens";
 import { setBalanceAlerts } from "./balance";
 import {
+  acceptBatch,
+  cancelBatch,
+  findBatch,
+  findSingleMessage,
+  listBatches,
+  listMessages,
+  stalledBatches,
+} from "./batches";
+import {
   cleanContactList,
   contactFieldNames,
   contactsAfter,
@@ -18,15 +27,6 @@ import {
   updateContactList,
   upsertContacts,
 } from "./contact-lists";
-import {
-  acceptBatch,
-  cancelBatch,
-  findBatch,
-  findSingleMessage,
-  listBatches,
-  listMessages,
-  stalledBatches,
-} from "./batches";
 import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
 import { expireUnreported } from "./expiry";
 import {
