@@ -1,6 +1,8 @@
 // Contact lists over HTTP: lists per account, contacts keyed by their E.164
 // number (read with the list's country), fields replaced on re-add, searched,
 // cleaned against the account's blacklist and NPAI list, exported as CSV.
+import { execFile } from "node:child_process";
+import path from "node:path";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refusal, startTestApi, type TestApi } from "./harness";
@@ -44,6 +46,14 @@ describe("contact lists", () => {
 
     expect((await client.contactLists.delete(list.id)).status).toBe(204);
     expect(await refusal(client.contactLists.get(list.id))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+  });
+
+  it("creates one list for a request retried with its Idempotency-Key", async () => {
+    const { client, accountId } = await t.newAccount(FAST);
+    const first = await client.contactLists.create({ name: "Once" }, { idempotencyKey: "list-1" });
+    const again = await client.contactLists.create({ name: "Once" }, { idempotencyKey: "list-1" });
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(await t.count("contact_lists", { account_id: accountId })).toBe(1);
   });
 
   it.each<[name: string, body: unknown, field: string]>([
@@ -129,6 +139,42 @@ describe("contacts", () => {
     const { body } = await client.contactLists.addContacts(list.id, contacts);
     expect(body.data).toMatchObject({ added: 10_000, updated: 0, invalid: [] });
     expect((await client.contactLists.get(list.id)).body.data.attributes.contact_count).toBe(10_000);
+  });
+
+  it("keeps contact_count exact under concurrent adds and deletes of the same numbers", async () => {
+    const { client } = await t.newAccount(FAST);
+    const list = await newList(client);
+    const numbers = mobiles(200);
+    await Promise.all([
+      client.contactLists.addContacts(
+        list.id,
+        numbers.slice(0, 150).map((number) => ({ number })),
+      ),
+      client.contactLists.addContacts(
+        list.id,
+        numbers.slice(50).map((number) => ({ number })),
+      ),
+      client.contactLists.addContacts(
+        list.id,
+        numbers.slice(100).map((number) => ({ number })),
+      ),
+    ]);
+    await Promise.all(
+      numbers.slice(0, 10).map((number) => client.contactLists.removeContact(list.id, number)),
+    );
+    expect((await client.contactLists.get(list.id)).body.data.attributes.contact_count).toBe(190);
+    expect(await t.count("contacts", { list_id: list.id })).toBe(190);
+  });
+
+  it("replays an add retried with its Idempotency-Key, counts and all", async () => {
+    const { client } = await t.newAccount(FAST);
+    const list = await newList(client);
+    const contacts = mobiles(3).map((number) => ({ number }));
+    const first = await client.contactLists.addContacts(list.id, contacts, { idempotencyKey: "add-1" });
+    const again = await client.contactLists.addContacts(list.id, contacts, { idempotencyKey: "add-1" });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(first.body.data.added).toBe(3);
   });
 
   it("searches numbers and field values, case-insensitively, a page at a time", async () => {
@@ -255,5 +301,33 @@ describe("tenancy", () => {
     expect((await owner.client.contactLists.contacts(list.id)).body.data.map((c) => c.number)).toEqual([
       "+33612345678",
     ]);
+  });
+});
+
+describe("salvo lists (the CLI, through the SDK)", () => {
+  const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+  const salvo = (token: string, ...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [cli, "lists", ...args],
+        { env: { ...process.env, SALVO_URL: t.api.url, SALVO_TOKEN: token }, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+
+  it("creates a list, adds numbers, cleans, exports, lists and deletes it", async () => {
+    const { client, token } = await t.newAccount(FAST);
+    const id = (await salvo(token, "create", "Shop", "--country", "BE")).trim();
+    expect(id).toMatch(/^cl_/);
+    const added = JSON.parse(await salvo(token, "add", id, "0470123456", "+33612345678", "12"));
+    expect(added).toMatchObject({ added: 2, updated: 0, invalid: [{ index: 2, reason: "too_short" }] });
+    await client.blacklist.add(["+33612345678"]);
+    expect(await salvo(token, "clean", id)).toBe("removed 1 blacklisted, 0 NPAI, 0 invalid · 1 left\n");
+    expect(await salvo(token, "export", id)).toBe("number\n+32470123456\n");
+    expect(await salvo(token, "list")).toBe(`${id} BE 1 contacts · Shop\npage 1 of 1\n`);
+    await salvo(token, "delete", id);
+    expect(await refusal(client.contactLists.get(id))).toMatchObject({ status: 404 });
   });
 });
