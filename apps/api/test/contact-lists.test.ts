@@ -122,6 +122,8 @@ describe("contacts", () => {
       "contacts.0.fields",
     ],
     ["a number not text", [{ number: 33612345678 }], "contacts.0.number"],
+    ["a number with a NUL", [{ number: "+336\u00001234" }], "contacts.0.number"],
+    ["a number of 256 characters", [{ number: "6".repeat(256) }], "contacts.0.number"],
     ["no contacts", [], "contacts"],
     ["10,001 contacts", mobiles(10_001).map((number) => ({ number })), "contacts"],
   ])("refuses %s with 400 naming it, adding nothing", async (_name, contacts, field) => {
@@ -129,6 +131,7 @@ describe("contacts", () => {
     const list = await newList(client);
     const error = await refusal(client.call("POST", `/v1/contact-lists/${list.id}/contacts`, { contacts }));
     expect(error).toMatchObject({ status: 400, code: "INVALID_PARAMETER", field });
+    if (field === "contacts.0.fields.1st") expect(error.message).toContain("not a field name");
     expect(await t.count("contacts", { list_id: list.id })).toBe(0);
   });
 

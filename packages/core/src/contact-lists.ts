@@ -25,12 +25,12 @@ const country = z
 
 /** A contact's fields: at most 10 names, each a string value of at most 255 characters. */
 export const contactFields = z
-  .record(
-    z
-      .string()
-      .regex(CONTACT_FIELD_NAME, "a field name: a letter, then letters, digits or _, at most 32 characters"),
-    storable(z.string().max(MAX_CONTACT_FIELD_LENGTH)),
-  )
+  .record(z.string().regex(CONTACT_FIELD_NAME), storable(z.string().max(MAX_CONTACT_FIELD_LENGTH)), {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? "not a field name: a letter, then letters, digits or _ (at most 32 characters)"
+        : undefined,
+  })
   .refine(
     (fields) => Object.keys(fields).length <= MAX_CONTACT_FIELDS,
     `at most ${MAX_CONTACT_FIELDS} fields`,
@@ -55,7 +55,8 @@ export const newContacts = z.strictObject({
   contacts: z
     .array(
       z.strictObject({
-        number: z.string(),
+        // Echoed back when it cannot be read: text PostgreSQL can store (the answer is kept for replays).
+        number: storable(z.string().max(255)),
         fields: contactFields.default({}),
       }),
     )
