@@ -108,6 +108,16 @@ describe("contacts", () => {
     expect((await client.contactLists.get(list.id)).body.data.attributes.contact_count).toBe(3);
   });
 
+  it("reads numbers added after a change of country with the new country", async () => {
+    const { client } = await t.newAccount(FAST);
+    const list = await newList(client);
+    await client.contactLists.addContacts(list.id, [{ number: "06 12 34 56 78" }]);
+    await client.contactLists.update(list.id, { country: "BE" });
+    await client.contactLists.addContacts(list.id, [{ number: "0470 12 34 56" }]);
+    const numbers = (await client.contactLists.contacts(list.id)).body.data.map((c) => c.number);
+    expect(numbers).toEqual(["+32470123456", "+33612345678"]);
+  });
+
   it.each<[name: string, contacts: unknown, field: string]>([
     ["a bad field name", [{ number: "+33612345678", fields: { "1st": "a" } }], "contacts.0.fields.1st"],
     ["a field value not text", [{ number: "+33612345678", fields: { a: 1 } }], "contacts.0.fields.a"],
