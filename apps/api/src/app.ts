@@ -15,6 +15,7 @@ import { TokenCache } from "./http/token-cache";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batches";
+import { contactListRoutes } from "./routes/contact-lists";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/number-lists";
 import { providerCallbackRoutes } from "./routes/providers";
@@ -108,6 +109,7 @@ export function createApp({
     }),
     numberListRoutes(store, "blacklist"),
     numberListRoutes(store, "npai"),
+    contactListRoutes(store),
     webhookRoutes({
       store,
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

@@ -38,6 +38,9 @@ beforeAll(async () => {
   ({ token, accountId } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
   ({ token: adminToken } = await t.store.adminTokens.create("fuzz"));
   subAccountId = (await t.store.subAccounts.create(accountId, { name: "Fuzz", credits: 1_000 })).id;
+  contactListId = (
+    await t.store.contactLists.create({ id: "cl_fuzz", accountId, name: "Fuzz", country: "FR" })
+  ).id;
   const rows = await t.query<{ name: string }>(
     `SELECT tablename::text AS name FROM pg_tables
       WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations' ORDER BY 1`,
@@ -53,7 +56,7 @@ afterAll(() => t?.stop());
 type FieldKind = "string" | "array" | "array|null" | "boolean" | "integer";
 
 interface Endpoint {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** As registered, `:name` for a path parameter. */
   path: string;
   /** `"admin"`: an operator's token (the admin routes). */
@@ -75,6 +78,8 @@ interface Endpoint {
 
 /** A sub-account of the fuzzing account, for the routes under `/v1/subaccounts/:id`. */
 let subAccountId = "";
+/** A contact list of the fuzzing account, for the routes under `/v1/contact-lists/:id`. */
+let contactListId = "";
 
 // A message body and phone number that must never reach a log line.
 const MARKER_BODY = "fuzz-marker-body-7f3a";
@@ -239,6 +244,36 @@ const ENDPOINTS: Endpoint[] = [
     body: { valid: { allowed_countries: ["FR"] }, fields: { allowed_countries: "array|null" } },
     at: () => `/v1/subaccounts/${subAccountId}/countries`,
   },
+  {
+    method: "POST",
+    path: "/v1/contact-lists",
+    auth: true,
+    body: { valid: { name: "Clients", country: "FR" }, fields: { name: "string", country: "string" } },
+  },
+  { method: "GET", path: "/v1/contact-lists", auth: true, paged: true },
+  { method: "GET", path: "/v1/contact-lists/:id", auth: true },
+  {
+    method: "PATCH",
+    path: "/v1/contact-lists/:id",
+    auth: true,
+    body: { valid: { name: "Renamed" }, fields: { name: "string", country: "string" } },
+    at: () => `/v1/contact-lists/${contactListId}`,
+  },
+  { method: "DELETE", path: "/v1/contact-lists/:id", auth: true },
+  {
+    method: "POST",
+    path: "/v1/contact-lists/:id/contacts",
+    auth: true,
+    body: {
+      valid: { contacts: [{ number: NUMBER, fields: { first_name: "Ana" } }] },
+      fields: { contacts: "array" },
+    },
+    at: () => `/v1/contact-lists/${contactListId}/contacts`,
+  },
+  { method: "GET", path: "/v1/contact-lists/:id/contacts", auth: true, paged: true },
+  { method: "DELETE", path: "/v1/contact-lists/:id/contacts/:number", auth: true },
+  { method: "POST", path: "/v1/contact-lists/:id/clean", auth: true },
+  { method: "GET", path: "/v1/contact-lists/:id/export", auth: true },
   { method: "GET", path: "/v1/admin/moderation", auth: "admin", paged: true },
   { method: "POST", path: "/v1/admin/batches/:id/approve", auth: "admin" },
   {
@@ -803,7 +838,8 @@ describe("bodies", () => {
     "%s answers a 10 MB string in any field",
     async (_, endpoint) => {
       const huge = "9".repeat(10 * 1024 * 1024);
-      const bulk = BULK_PATHS.has(endpoint.path);
+      // Contacts take up to 32 MiB (10,000 contacts with ten 255-character fields).
+      const bulk = BULK_PATHS.has(endpoint.path) || endpoint.path === "/v1/contact-lists/:id/contacts";
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...Object.keys(endpoint.body!.fields)),
@@ -1088,7 +1124,9 @@ describe("request limits", () => {
         ? BULK_BODY_BYTES
         : endpoint.path === "/v1/blacklist" || endpoint.path === "/v1/npai"
           ? 8 * 1024 * 1024
-          : 1024 * 1024;
+          : endpoint.path === "/v1/contact-lists/:id/contacts"
+            ? 32 * 1024 * 1024
+            : 1024 * 1024;
       // One byte too many, sent.
       const over = `{"x":"${"a".repeat(limit - 7)}"}`;
       await probe(endpoint.method, endpoint.path, {

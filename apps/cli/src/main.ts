@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { accountsCommand } from "./commands/accounts";
 import { clientCommands } from "./commands/client";
 import { connectorsCommands } from "./commands/connectors";
+import { contactListsCommand } from "./commands/contact-lists";
 import { adminTokensCommand, moderationCommand } from "./commands/moderation";
 import { sendersCommand } from "./commands/senders";
 import { tokensCommand } from "./commands/tokens";
@@ -24,6 +25,7 @@ program.addCommand(moderationCommand());
 program.addCommand(adminTokensCommand());
 for (const command of connectorsCommands()) program.addCommand(command);
 for (const command of clientCommands()) program.addCommand(command);
+program.addCommand(contactListsCommand());
 
 try {
   await program.parseAsync();

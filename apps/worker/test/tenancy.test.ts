@@ -1,6 +1,6 @@
 // Tenancy across every route: account A owns one of everything, made the way a
 // user makes it (a batch and a single message sent by the workers, a synchronous
-// send, a token, blacklist and NPAI entries, a STOP and a reply from numbers it
+// send, a token, blacklist and NPAI entries, a contact list, a STOP and a reply from numbers it
 // sent to, a webhook with deliveries); account B then tries every route with A's
 // ids. Each answers 404 as for an id that exists nowhere, no list of B's shows
 // anything of A's, none of A's events reach B's webhook, and A's things are as
@@ -37,6 +37,7 @@ interface Owned {
   smsId: string;
   webhookId: string;
   secret: string;
+  contactListId: string;
 }
 let a: Owned;
 let b: { client: Salvo; accountId: string; token: string; webhookId: string };
@@ -45,6 +46,7 @@ const SENT = ["+33612345601", "+33612345602"];
 const SMS_TO = "+33612345603";
 const BLACKLISTED = "+33612345604";
 const NPAI = "+33612345605";
+const CONTACT = "+33612345606";
 
 async function refusal(request: Promise<unknown>) {
   const error = await request.then(
@@ -79,6 +81,8 @@ beforeAll(async () => {
   const sent = (await owner.sendNow({ from: "ACME", body: "Now", recipients: [SMS_TO] })).body;
   await owner.blacklist.add([BLACKLISTED]);
   await owner.npai.add([NPAI]);
+  const contactList = (await owner.contactLists.create({ name: "A's clients" })).body.data;
+  await owner.contactLists.addContacts(contactList.id, [{ number: CONTACT, fields: { first_name: "Ana" } }]);
   // Replies from numbers A sent to: an ordinary one, and a STOP that blacklists for A.
   const reply = (await owner.simulator.inbound({ from: SENT[0] as string, to: "ACME", body: "Thanks" })).body;
   expect(reply.data.attributes.account_matched).toBe(true);
@@ -111,6 +115,7 @@ beforeAll(async () => {
     smsId: sms.id,
     webhookId: ownerHook.id,
     secret: ownerHook.attributes.secret,
+    contactListId: contactList.id,
   };
   b = {
     client: other,
@@ -140,6 +145,9 @@ async function everythingOf(owner: Owned) {
     sms: (await client.sms.get(owner.smsId)).body,
     blacklist: (await client.blacklist.list()).body,
     npai: (await client.npai.list()).body,
+    contactLists: (await client.contactLists.list()).body,
+    contactList: (await client.contactLists.get(owner.contactListId)).body,
+    contacts: (await client.contactLists.contacts(owner.contactListId)).body,
     replies: (await client.replies.list()).body,
     webhooks: (await client.webhooks.list()).body,
     webhook: (await client.webhooks.get(owner.webhookId)).body,
@@ -175,6 +183,20 @@ describe("another account's ids", () => {
       ["DELETE /v1/blacklist/:number", () => other.blacklist.remove(BLACKLISTED)],
       ["DELETE /v1/blacklist/:number (A's STOP)", () => other.blacklist.remove(SENT[1] as string)],
       ["DELETE /v1/npai/:number", () => other.npai.remove(NPAI)],
+      ["GET /v1/contact-lists/:id", () => other.contactLists.get(a.contactListId)],
+      ["PATCH /v1/contact-lists/:id", () => other.contactLists.update(a.contactListId, { name: "B's" })],
+      [
+        "POST /v1/contact-lists/:id/contacts",
+        () => other.contactLists.addContacts(a.contactListId, [{ number: CONTACT }]),
+      ],
+      ["GET /v1/contact-lists/:id/contacts", () => other.contactLists.contacts(a.contactListId)],
+      [
+        "DELETE /v1/contact-lists/:id/contacts/:number",
+        () => other.contactLists.removeContact(a.contactListId, CONTACT),
+      ],
+      ["POST /v1/contact-lists/:id/clean", () => other.contactLists.clean(a.contactListId)],
+      ["GET /v1/contact-lists/:id/export", () => other.contactLists.export(a.contactListId)],
+      ["DELETE /v1/contact-lists/:id", () => other.contactLists.delete(a.contactListId)],
       ["GET /v1/webhooks/:id", () => other.webhooks.get(a.webhookId)],
       ["GET /v1/webhooks/:id/deliveries", () => other.webhooks.deliveries(a.webhookId)],
       ["POST /v1/webhooks/:id/enable", () => other.webhooks.enable(a.webhookId)],
@@ -196,12 +218,21 @@ describe("another account's ids", () => {
 
   it("never show in another account's lists", async () => {
     const other = b.client;
-    const aIds = JSON.stringify([a.batchId, a.sendTicket, a.smsId, a.webhookId, a.extraTokenId, a.accountId]);
+    const aIds = JSON.stringify([
+      a.batchId,
+      a.sendTicket,
+      a.smsId,
+      a.webhookId,
+      a.extraTokenId,
+      a.accountId,
+      a.contactListId,
+    ]);
     const lists = {
       tokens: (await other.tokens.list()).body,
       batches: (await other.batches.list()).body,
       blacklist: (await other.blacklist.list()).body,
       npai: (await other.npai.list()).body,
+      contactLists: (await other.contactLists.list()).body,
       replies: (await other.replies.list()).body,
       webhooks: (await other.webhooks.list()).body,
       deliveries: (await other.webhooks.deliveries(b.webhookId)).body,
@@ -210,6 +241,7 @@ describe("another account's ids", () => {
     expect(lists.batches.data).toEqual([]);
     expect(lists.blacklist.data).toEqual([]);
     expect(lists.npai.data).toEqual([]);
+    expect(lists.contactLists.data).toEqual([]);
     expect(lists.replies.data).toEqual([]);
     expect(lists.deliveries.data).toEqual([]);
     expect(lists.tokens.data.map((t) => t.attributes.label)).toEqual(["default"]);
@@ -217,7 +249,7 @@ describe("another account's ids", () => {
     expect(lists.account.data).toMatchObject({ id: b.accountId, attributes: { credits: 1_000 } });
     const text = JSON.stringify(lists);
     for (const id of JSON.parse(aIds) as string[]) expect(text).not.toContain(id);
-    for (const number of [...SENT, SMS_TO, BLACKLISTED, NPAI]) expect(text).not.toContain(number);
+    for (const number of [...SENT, SMS_TO, BLACKLISTED, NPAI, CONTACT]) expect(text).not.toContain(number);
 
     // A's own lists hold all of it.
     expect((await a.client.replies.list()).body.data).toHaveLength(2);

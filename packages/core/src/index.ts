@@ -16,6 +16,16 @@ export {
   isFinalBatchStatus,
 } from "./batch-status";
 export {
+  CONTACT_FIELD_NAME,
+  contactFields,
+  contactListChanges,
+  MAX_CONTACT_FIELD_LENGTH,
+  MAX_CONTACT_FIELDS,
+  MAX_CONTACTS_PER_REQUEST,
+  newContactList,
+  newContacts,
+} from "./contact-lists";
+export {
   allowedCountries,
   allowedCountryOf,
   COUNTRY_LIMIT_REACHED,

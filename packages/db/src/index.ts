@@ -16,6 +16,8 @@ export type {
   Batch,
   BatchStatus,
   BatchType,
+  Contact,
+  ContactList,
   Message,
   MessageStatus,
   Sender,

@@ -233,3 +233,42 @@ export const SENDER_COLUMNS = {
   createdAt: "created_at",
   decidedAt: "decided_at",
 } as const satisfies Record<keyof Sender, string>;
+
+/** A contact list: its contacts are rows of `contacts`, counted in `contactCount`. */
+export interface ContactList {
+  id: string;
+  accountId: string;
+  name: string;
+  /** ISO 3166 alpha-2: how national-format numbers added to it are read. */
+  country: string;
+  contactCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const CONTACT_LIST_COLUMNS = {
+  id: "id",
+  accountId: "account_id",
+  name: "name",
+  country: "country",
+  contactCount: "contact_count",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+} as const satisfies Record<keyof ContactList, string>;
+
+/** A contact of a list: its number (E.164) and named fields. */
+export interface Contact {
+  listId: string;
+  number: string;
+  fields: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const CONTACT_COLUMNS = {
+  listId: "list_id",
+  number: "number",
+  fields: "fields",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+} as const satisfies Record<keyof Contact, string>;

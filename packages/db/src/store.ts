@@ -14,6 +14,19 @@ import {
   listMessages,
   stalledBatches,
 } from "./batches";
+import {
+  cleanContactList,
+  contactFieldNames,
+  contactsAfter,
+  createContactList,
+  deleteContactList,
+  findContactList,
+  listContactLists,
+  listContacts,
+  removeContact,
+  updateContactList,
+  upsertContacts,
+} from "./contact-lists";
 import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
 import { expireUnreported } from "./expiry";
 import { batchMessages, listBatchNpai, listBatchReplies } from "./history";
@@ -175,6 +188,20 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       add: bind(sql, addToList),
       remove: bind(sql, removeFromList),
       list: bind(sql, listNumbers),
+    },
+    /** Contact lists and their contacts (keyed by number). */
+    contactLists: {
+      create: bind(sql, createContactList),
+      find: bind(sql, findContactList),
+      list: bind(sql, listContactLists),
+      update: bind(sql, updateContactList),
+      delete: bind(sql, deleteContactList),
+      upsertContacts: bind(sql, upsertContacts),
+      listContacts: bind(sql, listContacts),
+      contactsAfter: bind(sql, contactsAfter),
+      fieldNames: bind(sql, contactFieldNames),
+      removeContact: bind(sql, removeContact),
+      clean: bind(sql, cleanContactList),
     },
     /** Sender ids accounts asked to register, and operators' decisions. */
     senders: {

@@ -4,6 +4,8 @@ import {
   ADMIN_TOKEN_COLUMNS,
   API_TOKEN_COLUMNS,
   BATCH_COLUMNS,
+  CONTACT_COLUMNS,
+  CONTACT_LIST_COLUMNS,
   MESSAGE_COLUMNS,
   SENDER_COLUMNS,
 } from "../src/rows";
@@ -29,6 +31,8 @@ describe.each([
   ["batches", BATCH_COLUMNS],
   ["messages", MESSAGE_COLUMNS],
   ["senders", SENDER_COLUMNS],
+  ["contact_lists", CONTACT_LIST_COLUMNS],
+  ["contacts", CONTACT_COLUMNS],
 ])("the row type of %s", (table, columns) => {
   it("names every column of the migrated table, and no other", async () => {
     const rows = await testDb.query<{ column_name: string }>(

@@ -10,6 +10,11 @@ import type {
   BatchRejection,
   BatchSimulation,
   BatchStatus,
+  ContactData,
+  ContactListChanges,
+  ContactListCleaned,
+  ContactListData,
+  ContactsAdded,
   CountriesResource,
   CreatedTokenData,
   CreatedWebhookData,
@@ -22,6 +27,8 @@ import type {
   MessageStatus,
   ModeratedBatchData,
   NewBatch,
+  NewContactList,
+  NewContacts,
   NewSender,
   NewSms,
   NewSubAccount,
@@ -283,6 +290,34 @@ export class Salvo {
   readonly blacklist = this.numberList("blacklist");
   readonly npai = this.numberList("npai");
 
+  /** `/v1/contact-lists`: lists of contacts (a number and named fields) kept for sends. */
+  readonly contactLists = {
+    create: (list: NewContactList, request: CreateOptions = {}) =>
+      this.call<{ data: ContactListData }>("POST", "/v1/contact-lists", list, keyHeader(request)),
+    list: (options: { page?: number } = {}) =>
+      this.call<Page<ContactListData>>("GET", `/v1/contact-lists${query({ page: options.page })}`),
+    get: (id: string) => this.call<{ data: ContactListData }>("GET", contactListPath(id)),
+    update: (id: string, changes: ContactListChanges) =>
+      this.call<{ data: ContactListData }>("PATCH", contactListPath(id), changes),
+    delete: (id: string) => this.call<undefined>("DELETE", contactListPath(id)),
+    /** Adds or updates (by number) up to 10,000 contacts; unreadable numbers are reported, not stored. */
+    addContacts: (id: string, contacts: NewContacts["contacts"], request: CreateOptions = {}) =>
+      this.call<ContactsAdded>("POST", `${contactListPath(id)}/contacts`, { contacts }, keyHeader(request)),
+    /** A page of contacts in number order; `q` keeps those whose number or a field contains it. */
+    contacts: (id: string, options: { page?: number; q?: string } = {}) =>
+      this.call<Page<ContactData>>(
+        "GET",
+        `${contactListPath(id)}/contacts${query({ page: options.page, q: options.q })}`,
+      ),
+    removeContact: (id: string, number: string) =>
+      this.call<undefined>("DELETE", `${contactListPath(id)}/contacts/${encodeURIComponent(number)}`),
+    /** Removes invalid, blacklisted and NPAI numbers; answers how many of each. */
+    clean: (id: string, request: CreateOptions = {}) =>
+      this.call<ContactListCleaned>("POST", `${contactListPath(id)}/clean`, undefined, keyHeader(request)),
+    /** `GET /v1/contact-lists/:id/export`: the list as CSV text. */
+    export: (id: string) => this.callText("GET", `${contactListPath(id)}/export`),
+  };
+
   readonly webhooks = {
     /** `POST /v1/webhooks`: the answer carries the signing secret, shown only this once. */
     create: (webhook: NewWebhook, request: CreateOptions = {}) =>
@@ -464,6 +499,8 @@ export class Salvo {
     }
   }
 }
+
+const contactListPath = (id: string) => `/v1/contact-lists/${encodeURIComponent(id)}`;
 
 function keyHeader({ idempotencyKey }: CreateOptions): Record<string, string> {
   return idempotencyKey === undefined ? {} : { "idempotency-key": idempotencyKey };

@@ -10,8 +10,11 @@ import type {
   MessageStatus as CoreMessageStatus,
   ModerationReason as CoreModerationReason,
   SenderState as CoreSenderState,
+  contactListChanges,
   creditTransfer,
   newBatch,
+  newContactList,
+  newContacts,
   newSender,
   newSms,
   newSubAccount,
@@ -515,4 +518,56 @@ export type SenderRefusal = z.input<typeof senderRefusal>;
 /** A sender as the admin routes show it: with its account. */
 export interface AdminSenderData extends SenderData {
   attributes: SenderData["attributes"] & { account_id: string };
+}
+
+/** `POST /v1/contact-lists` (see `newContactList` in @salvo/core). */
+export type NewContactList = z.input<typeof newContactList>;
+
+/** `PATCH /v1/contact-lists/:id`: a new name, a new country, or both. */
+export type ContactListChanges = z.input<typeof contactListChanges>;
+
+/** `POST /v1/contact-lists/:id/contacts`: up to 10,000 contacts. */
+export type NewContacts = z.input<typeof newContacts>;
+
+export interface ContactListData {
+  id: string;
+  type: "contact_lists";
+  attributes: {
+    name: string;
+    /** ISO 3166 alpha-2: how national-format numbers added to the list are read. */
+    country: string;
+    contact_count: number;
+    created_at: string;
+    updated_at: string;
+  };
+  links: { self: string };
+}
+
+export interface ContactData {
+  /** E.164. */
+  number: string;
+  fields: Record<string, string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A contact of a request that was not stored: its position in `contacts`, its number as sent, and why. */
+export interface InvalidContact {
+  index: number;
+  number: string;
+  /** A code of `INVALID_NUMBER_REASONS` (e.g. `too_short`). */
+  reason: string;
+  message: string;
+}
+
+export interface ContactsAdded {
+  data: { type: "contacts"; added: number; updated: number; invalid: InvalidContact[] };
+}
+
+export interface ContactListCleaned {
+  data: {
+    type: "contact_list_clean";
+    removed: { invalid: number; blacklisted: number; npai: number };
+    contact_count: number;
+  };
 }

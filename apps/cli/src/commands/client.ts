@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { parseCliEnv } from "../env";
 
 /** A client of the API with SALVO_URL and SALVO_TOKEN (or --token). */
-function client(token?: string): Salvo {
+export function client(token?: string): Salvo {
   const env = parseCliEnv();
   const chosen = token ?? env.SALVO_TOKEN;
   if (!chosen) throw new Error("no API token: set SALVO_TOKEN or pass --token");

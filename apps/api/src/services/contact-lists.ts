@@ -1,0 +1,133 @@
+import {
+  INVALID_NUMBER_REASONS,
+  type InvalidNumberReason,
+  InvalidParameterError,
+  invalidNumberReason,
+  newId,
+  normalizePhoneNumber,
+} from "@salvo/core";
+import type { Account, Contact, ContactList, Store } from "@salvo/db";
+import type { Idempotency, IdempotentWrites } from "./idempotency";
+
+/** Contacts read a page at a time when a whole list is read (export, clean). */
+const READ_PAGE = 1_000;
+
+/** Creates a list; its country is the account's default country unless given. */
+export async function createContactList(
+  store: Store,
+  account: Account,
+  request: { name: string; country?: string | undefined },
+  idempotency: Idempotency,
+): Promise<ContactList> {
+  const id = await idempotency.id(() => newId("cl"));
+  return store.contactLists.create({
+    id,
+    accountId: account.id,
+    name: request.name,
+    country: request.country ?? account.defaultCountry,
+  });
+}
+
+/** A contact the request could not store: its position, its number as sent, and why. */
+export interface InvalidContact {
+  index: number;
+  number: string;
+  reason: InvalidNumberReason;
+  message: string;
+}
+
+/** What adding contacts did: numbers new to the list, numbers already on it (fields replaced), and refusals. */
+export interface AddedContacts {
+  added: number;
+  updated: number;
+  invalid: InvalidContact[];
+}
+
+/**
+ * Adds contacts to a list, their numbers read with the list's country. A number
+ * that cannot be read is reported with its position and reason and the others
+ * are stored. A number already on the list gets the fields sent now in place of
+ * its old ones; a number sent twice in one request keeps its last fields. Under
+ * an idempotency key the answer is stored with the write: a retry replays it.
+ */
+export async function addContacts(
+  store: Store,
+  account: Account,
+  listId: string,
+  contacts: { number: string; fields: Record<string, string> }[],
+  idempotency: IdempotentWrites<AddedContacts>,
+): Promise<AddedContacts> {
+  const list = await store.contactLists.find(account.id, listId);
+  const invalid: InvalidContact[] = [];
+  const valid = new Map<string, Record<string, string>>();
+  contacts.forEach(({ number: raw, fields }, index) => {
+    const number = normalizePhoneNumber(raw, list.country);
+    if (number) {
+      valid.delete(number); // the last occurrence's fields, in its position
+      valid.set(number, fields);
+      return;
+    }
+    const reason = invalidNumberReason(raw, list.country);
+    invalid.push({ index, number: raw, reason, message: INVALID_NUMBER_REASONS[reason] });
+  });
+  const rows = [...valid].map(([number, fields]) => ({ number, fields }));
+  return idempotency.write(async (tx) => ({
+    ...(await tx.contactLists.upsertContacts(account.id, listId, rows)),
+    invalid,
+  }));
+}
+
+/** Takes a number, as the list's country reads it, off a list. */
+export async function removeContact(store: Store, account: Account, listId: string, raw: string) {
+  const list = await store.contactLists.find(account.id, listId);
+  const number = normalizePhoneNumber(raw, list.country);
+  if (!number) throw new InvalidParameterError("number: not a valid phone number", "number");
+  await store.contactLists.removeContact(account.id, listId, number);
+}
+
+/** Every contact of a list in number order, read a page at a time. */
+async function* allContacts(store: Store, account: Account, listId: string): AsyncGenerator<Contact> {
+  let after = "";
+  for (;;) {
+    const page = await store.contactLists.contactsAfter(account.id, listId, after, READ_PAGE);
+    yield* page;
+    const last = page.at(-1);
+    if (!last || page.length < READ_PAGE) return;
+    after = last.number;
+  }
+}
+
+/**
+ * Removes from a list its numbers that are no longer valid (numbering plans
+ * change), then those on the account's blacklist or NPAI list; answers how many
+ * of each were removed.
+ */
+export async function cleanContactList(store: Store, account: Account, listId: string) {
+  await store.contactLists.find(account.id, listId);
+  const invalid: string[] = [];
+  for await (const { number } of allContacts(store, account, listId)) {
+    if (normalizePhoneNumber(number, undefined) !== number) invalid.push(number);
+  }
+  const removed = await store.contactLists.clean(account.id, listId, invalid);
+  return { removed, list: await store.contactLists.find(account.id, listId) };
+}
+
+/**
+ * A list as CSV rows: the header (`number`, then every field name its contacts
+ * use, sorted), then one row per contact in number order, an absent field empty.
+ */
+export async function contactRows(
+  store: Store,
+  account: Account,
+  listId: string,
+): Promise<{ list: ContactList; rows: AsyncGenerator<string[]> }> {
+  const list = await store.contactLists.find(account.id, listId);
+  const names = await store.contactLists.fieldNames(account.id, listId);
+  async function* rows() {
+    yield ["number", ...names];
+    for await (const contact of allContacts(store, account, listId)) {
+      yield [contact.number, ...names.map((name) => contact.fields[name] ?? "")];
+    }
+  }
+  return { list, rows: rows() };
+}
