@@ -195,36 +195,27 @@ export function batchRoutes(deps: BatchDeps): Router {
     }),
   );
 
-  // The replies matched to the batch's messages (STOPs included), newest first.
-  router.get(
-    "/batches/:id/replies",
-    route({
-      params: batchParams,
-      query: pageQuery,
-      handler: async ({ params, query, res }) => {
-        const { replies, pages } = await store.batches.listReplies(accountOf(res).id, params.id, {
-          page: query.page,
-        });
-        return { status: 200, body: paged(replies.map(replyResource), pages, query.page) };
-      },
-    }),
-  );
-
-  // The STOPs among them: each put its number on the account's blacklist.
-  router.get(
-    "/batches/:id/stops",
-    route({
-      params: batchParams,
-      query: pageQuery,
-      handler: async ({ params, query, res }) => {
-        const { replies, pages } = await store.batches.listReplies(accountOf(res).id, params.id, {
-          page: query.page,
-          stopsOnly: true,
-        });
-        return { status: 200, body: paged(replies.map(replyResource), pages, query.page) };
-      },
-    }),
-  );
+  // The replies matched to the batch's messages (STOPs included), newest first;
+  // `/stops`: the STOPs among them, each of which put its number on the account's blacklist.
+  for (const [path, stopsOnly] of [
+    ["/batches/:id/replies", false],
+    ["/batches/:id/stops", true],
+  ] as const) {
+    router.get(
+      path,
+      route({
+        params: batchParams,
+        query: pageQuery,
+        handler: async ({ params, query, res }) => {
+          const { replies, pages } = await store.batches.listReplies(accountOf(res).id, params.id, {
+            page: query.page,
+            stopsOnly,
+          });
+          return { status: 200, body: paged(replies.map(replyResource), pages, query.page) };
+        },
+      }),
+    );
+  }
 
   // The numbers its delivery reports (unknown_subscriber) put on the NPAI list.
   router.get(
