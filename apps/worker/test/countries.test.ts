@@ -180,7 +180,8 @@ describe("a monthly limit across worker processes", () => {
     await processes.store.accounts.update(accountId, { allowedCountries: ["BE"], countryLimits: { BE: 30 } });
     const created = await Promise.all(
       [0, 1, 2, 3, 4, 5].map((b) =>
-        client.batches.create({ from: "ACME", body: "hi", recipients: belgian(3_000 + b * 20, 20) }),
+        // Serials never ending in 97-99, which the simulator refuses or reports undelivered.
+        client.batches.create({ from: "ACME", body: "hi", recipients: belgian(3_000 + b * 100, 20) }),
       ),
     );
     const batches = await Promise.all(

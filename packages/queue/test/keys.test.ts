@@ -21,6 +21,9 @@ afterAll(async () => {
 async function queueKeys(name: (typeof QUEUES)[keyof typeof QUEUES], keyPrefix: string): Promise<string[]> {
   const { queue, close } = openQueue(name, redis, keyPrefix);
   try {
+    // Let the queue's own start-up commands finish: left pending, they would reject
+    // once afterAll closes the connection (an unhandled "Connection is closed").
+    await queue.waitUntilReady();
     return [...Object.values(queue.keys), queue.toKey("1234-0")];
   } finally {
     await close();
