@@ -37,12 +37,12 @@ describe("send_at", () => {
   ])("%s is a 400 naming send_at, with nothing stored or charged", async (_, sendAt, message) => {
     const { client, accountId } = await t.newAccount(FAST);
     for (const request of [
-      client.batches.create(batch(sendAt)),
-      client.sendNow(batch(sendAt)),
-      client.sms.send({ from: "ACME", to: "+33612345678", body: "Hi", send_at: sendAt }),
-      client.batches.simulate(batch(sendAt)),
+      () => client.batches.create(batch(sendAt)),
+      () => client.sendNow(batch(sendAt)),
+      () => client.sms.send({ from: "ACME", to: "+33612345678", body: "Hi", send_at: sendAt }),
+      () => client.batches.simulate(batch(sendAt)),
     ]) {
-      const error = await refusal(request);
+      const error = await refusal(request());
       expect(error).toMatchObject({ status: 400, code: "INVALID_PARAMETER", field: "send_at" });
       expect(error.message).toContain(message);
     }

@@ -288,8 +288,10 @@ describe("a single message is not a batch to its sender", () => {
     expect(list.page).toEqual({ count: 1, number: 1 });
 
     const batchId = batchIdOf(sent.id);
-    for (const request of [client.batches.get(batchId), client.batches.messages(batchId)]) {
-      const error = await refusal(request);
+    // Each request starts only when awaited: a second one started early would
+    // reject with nothing listening yet, an unhandled rejection.
+    for (const request of [() => client.batches.get(batchId), () => client.batches.messages(batchId)]) {
+      const error = await refusal(request());
       expect([error.status, error.code]).toEqual([404, "NOT_FOUND"]);
     }
   });
