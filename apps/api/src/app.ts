@@ -15,6 +15,7 @@ import { TokenCache } from "./http/token-cache";
 import { accountRoutes } from "./routes/account";
 import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batches";
+import { contactImportRoutes } from "./routes/contact-imports";
 import { contactListRoutes } from "./routes/contact-lists";
 import { healthRoutes } from "./routes/health";
 import { numberListRoutes } from "./routes/number-lists";
@@ -37,6 +38,8 @@ interface ApiDeps {
   webhooks: OpenQueue<"webhooks">;
   /** Delivery reports that providers call in (DLR callbacks), applied by the workers. */
   deliveries: OpenQueue<"deliveries">;
+  /** Imports of CSV files into contact lists, read by the workers. */
+  imports: OpenQueue<"imports">;
   /** The number-judging threads of simulations. */
   numbers: NumberNormalizer;
   logger: Logger;
@@ -52,6 +55,7 @@ export function createApp({
   batches,
   webhooks,
   deliveries,
+  imports,
   numbers,
   logger,
   stopping,
@@ -110,6 +114,7 @@ export function createApp({
     numberListRoutes(store, "blacklist"),
     numberListRoutes(store, "npai"),
     contactListRoutes(store),
+    contactImportRoutes({ store, imports, logger, maxBytes: env.IMPORT_MAX_BYTES }),
     webhookRoutes({
       store,
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

@@ -1,3 +1,4 @@
+import { MAX_IMPORT_BYTES } from "@salvo/core";
 import { connectorEnv, connectorsOf } from "@salvo/providers";
 import { commonEnv, parseEnv, withDefaultRedisPrefix } from "@salvo/runtime";
 import { z } from "zod";
@@ -26,6 +27,11 @@ const schema = z.object({
     .int()
     .min(1_024)
     .default(64 * 1024 * 1024),
+  /**
+   * Largest CSV file `POST /v1/contact-lists/:id/imports` takes (200 MB by default,
+   * at most). A big file also needs REQUEST_TIMEOUT_MS long enough to upload it.
+   */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1_024).max(MAX_IMPORT_BYTES).default(MAX_IMPORT_BYTES),
   /**
    * Threads that judge simulations' numbers (libphonenumber), as a worker's
    * NORMALIZE_THREADS judge batches': started by a simulation of 2,000 recipients

@@ -22,6 +22,8 @@ export interface WorkContext {
   deliveries: OpenQueue<"deliveries">;
   /** Delivery of webhook events (outbox rows written with what caused them). */
   webhooks: OpenQueue<"webhooks">;
+  /** Imports of CSV files into contact lists (re-enqueued by the requeue sweep). */
+  imports: OpenQueue<"imports">;
   /** Puts raw numbers in E.164, off the main thread for long lists. */
   numbers: NumberNormalizer;
   /** Aborted when the worker is stopping: long jobs release what is left instead of finishing it. */

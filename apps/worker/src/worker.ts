@@ -17,6 +17,7 @@ import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
+import { importContacts } from "./processors/import-contacts";
 import { runScheduledJob } from "./processors/maintenance";
 import { sendChunk } from "./processors/send-chunk";
 import { deliverWebhookEvent, webhookBackoff } from "./processors/webhooks";
@@ -59,6 +60,7 @@ export async function startWorker(
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const maintenance = openQueue("maintenance", redis, env.REDIS_PREFIX);
+  const imports = openQueue("imports", redis, env.REDIS_PREFIX);
   const connectors = await startConnectors(env, { store, deliveries, webhooks, logger });
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS);
   const webhookSender = createWebhookSender({
@@ -78,6 +80,7 @@ export async function startWorker(
     chunks,
     deliveries,
     webhooks,
+    imports,
     numbers,
     stopping: stopping.signal,
   };
@@ -93,6 +96,7 @@ export async function startWorker(
       deliveries: (data) => applyReports(ctx, data),
       webhooks: (data) => deliverWebhookEvent(ctx, webhookDelivery, data.eventId),
       maintenance: (_data, job) => runScheduledJob(ctx, job.name),
+      imports: (data, job, token) => importContacts(ctx, data.importId, job, token),
     },
     { webhooks: { settings: { backoffStrategy: webhookBackoff } } },
   );
@@ -169,6 +173,7 @@ export async function startWorker(
         deliveries.close(),
         webhooks.close(),
         maintenance.close(),
+        imports.close(),
         ...connectors.map((connector) => connector.close()),
         numbers.close(),
         webhookSender.close(),

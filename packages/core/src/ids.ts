@@ -19,7 +19,7 @@ const ulid = monotonicFactory(randomFraction);
  * A prefixed, time-ordered id such as `acc_01JD3…`: the prefix tells what it names,
  * the ULID keeps inserts in index order.
  */
-export function newId(prefix: "acc" | "tok" | "bat" | "rpl" | "whk" | "snd" | "adm" | "cl"): string {
+export function newId(prefix: "acc" | "tok" | "bat" | "rpl" | "whk" | "snd" | "adm" | "cl" | "imp"): string {
   return `${prefix}_${ulid()}`;
 }
 

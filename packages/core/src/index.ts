@@ -16,6 +16,20 @@ export {
   isFinalBatchStatus,
 } from "./batch-status";
 export {
+  detectDelimiter,
+  IMPORT_ROW_PROBLEMS,
+  type ImportColumns,
+  type ImportDelimiter,
+  type ImportRowProblem,
+  type ImportStatus,
+  importColumns,
+  importRowFields,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+  MAX_REPORTED_INVALID_ROWS,
+  newImportOptions,
+} from "./contact-imports";
+export {
   CONTACT_FIELD_NAME,
   contactFields,
   contactListChanges,

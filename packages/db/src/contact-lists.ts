@@ -77,8 +77,8 @@ export async function deleteContactList(sql: Queryable, accountId: string, id: s
   if (!rowCount) throw notFound(id);
 }
 
-// Locks the account's list for a write of its contacts (404 when it is not theirs).
-async function lockList(sql: Queryable, accountId: string, id: string): Promise<void> {
+/** Locks the account's list for a write of its contacts (404 when it is not theirs). */
+export async function lockList(sql: Queryable, accountId: string, id: string): Promise<void> {
   const { rowCount } = await sql.query(
     "SELECT 1 FROM contact_lists WHERE id = $1 AND account_id = $2 FOR UPDATE",
     [id, accountId],
@@ -95,6 +95,44 @@ async function recount(sql: Queryable, id: string, change: number): Promise<void
 }
 
 /**
+ * Writes contacts (distinct E.164 numbers) to a list whose row the caller has
+ * locked, and counts the list's new ones. A number already on it gets the fields
+ * given now. `added` and `updated` count only the contacts not marked `uncounted`
+ * (an import's number seen earlier in its file), but every new number counts in
+ * the list's contact_count.
+ */
+export async function writeContacts(
+  client: Queryable,
+  listId: string,
+  contacts: { number: string; fields: Record<string, string>; uncounted?: boolean }[],
+): Promise<{ added: number; updated: number }> {
+  if (contacts.length === 0) return { added: 0, updated: 0 };
+  // xmax is 0 on a row this statement inserted, the updating transaction's id otherwise.
+  const { rows } = await client.query<{ inserted: number; added: number; updated: number }>(
+    `WITH given AS (SELECT * FROM unnest($2::text[], $3::text[], $4::bool[]) AS c(n, f, counted)),
+     written AS (
+       INSERT INTO contacts (list_id, number, fields)
+       SELECT $1, n, f::jsonb FROM given
+       ON CONFLICT (list_id, number) DO UPDATE SET fields = EXCLUDED.fields, updated_at = now()
+       RETURNING number, (xmax = 0) AS inserted
+     )
+     SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
+            count(*) FILTER (WHERE inserted AND counted)::int AS added,
+            count(*) FILTER (WHERE NOT inserted AND counted)::int AS updated
+       FROM written JOIN given ON given.n = written.number`,
+    [
+      listId,
+      contacts.map((c) => c.number),
+      contacts.map((c) => JSON.stringify(c.fields)),
+      contacts.map((c) => !c.uncounted),
+    ],
+  );
+  const { inserted, added, updated } = rows[0] ?? { inserted: 0, added: 0, updated: 0 };
+  await recount(client, listId, inserted);
+  return { added, updated };
+}
+
+/**
  * Adds contacts (distinct E.164 numbers) to a list; a number already on it gets
  * the fields given now in place of its old ones. Returns how many were added and
  * how many updated.
@@ -107,22 +145,7 @@ export async function upsertContacts(
 ): Promise<{ added: number; updated: number }> {
   return atomically(sql, async (client) => {
     await lockList(client, accountId, listId);
-    if (contacts.length === 0) return { added: 0, updated: 0 };
-    // xmax is 0 on a row this statement inserted, the updating transaction's id otherwise.
-    const { rows } = await client.query<{ added: number; updated: number }>(
-      `WITH written AS (
-         INSERT INTO contacts (list_id, number, fields)
-         SELECT $1, n, f::jsonb FROM unnest($2::text[], $3::text[]) AS c(n, f)
-         ON CONFLICT (list_id, number) DO UPDATE SET fields = EXCLUDED.fields, updated_at = now()
-         RETURNING (xmax = 0) AS inserted
-       )
-       SELECT count(*) FILTER (WHERE inserted)::int AS added, count(*) FILTER (WHERE NOT inserted)::int AS updated
-         FROM written`,
-      [listId, contacts.map((c) => c.number), contacts.map((c) => JSON.stringify(c.fields))],
-    );
-    const { added, updated } = rows[0] ?? { added: 0, updated: 0 };
-    await recount(client, listId, added);
-    return { added, updated };
+    return writeContacts(client, listId, contacts);
   });
 }
 

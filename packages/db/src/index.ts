@@ -2,6 +2,7 @@
 // reads, and the database's setup (migrations, the server). See store.ts.
 export type { AccountChanges, SendingSettings } from "./accounts";
 export type { BatchFilter, NewBatch, RawRecipient, SingleMessage } from "./batches";
+export { type ImportSlice, StaleImportCheckpointError } from "./contact-imports";
 export type { CountrySettings } from "./countries";
 export type { BatchNpaiEntry } from "./history";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
@@ -17,7 +18,9 @@ export type {
   BatchStatus,
   BatchType,
   Contact,
+  ContactImport,
   ContactList,
+  InvalidImportRow,
   Message,
   MessageStatus,
   Sender,

@@ -4,6 +4,8 @@
 // its type does not follow.
 import {
   BATCH_COUNTER_NAMES,
+  type ImportDelimiter,
+  type ImportStatus,
   type BatchCounter,
   type BatchStatus,
   type MessageStatus,
@@ -272,3 +274,56 @@ export const CONTACT_COLUMNS = {
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const satisfies Record<keyof Contact, string>;
+
+/** A row of a file that was not imported: its position (the header is row 1), its number as written, why. */
+export interface InvalidImportRow {
+  row: number;
+  number: string;
+  reason: string;
+  message: string;
+}
+
+/** A CSV file imported into a contact list (see prisma/schema.prisma, ContactImport). */
+export interface ContactImport {
+  id: string;
+  accountId: string;
+  listId: string;
+  status: ImportStatus;
+  delimiter: ImportDelimiter;
+  numberColumn: number;
+  columns: (string | null)[];
+  sizeBytes: number;
+  rowsRead: number;
+  added: number;
+  updated: number;
+  invalid: number;
+  invalidRows: InvalidImportRow[];
+  duplicates: number;
+  failure: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export const CONTACT_IMPORT_COLUMNS = {
+  id: "id",
+  accountId: "account_id",
+  listId: "list_id",
+  status: "status",
+  delimiter: "delimiter",
+  numberColumn: "number_column",
+  columns: "columns",
+  sizeBytes: "size_bytes",
+  rowsRead: "rows_read",
+  added: "added",
+  updated: "updated",
+  invalid: "invalid",
+  invalidRows: "invalid_rows",
+  duplicates: "duplicates",
+  failure: "failure",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+} as const satisfies Record<keyof ContactImport, string>;

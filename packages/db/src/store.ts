@@ -15,6 +15,21 @@ import {
   stalledBatches,
 } from "./batches";
 import {
+  createImport,
+  discardImport,
+  finishImport,
+  findImport,
+  importPart,
+  importSlice,
+  listImports,
+  loadImportForWork,
+  purgeAbandonedImports,
+  queueImport,
+  stalledImports,
+  startImport,
+  storeImportPart,
+} from "./contact-imports";
+import {
   cleanContactList,
   contactFieldNames,
   contactsAfter,
@@ -202,6 +217,22 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       fieldNames: bind(sql, contactFieldNames),
       removeContact: bind(sql, removeContact),
       clean: bind(sql, cleanContactList),
+    },
+    /** CSV files imported into contact lists: stored as they arrive, then read by a worker. */
+    contactImports: {
+      create: bind(sql, createImport),
+      storePart: bind(sql, storeImportPart),
+      queue: bind(sql, queueImport),
+      discard: bind(sql, discardImport),
+      find: bind(sql, findImport),
+      list: bind(sql, listImports),
+      loadForWork: bind(sql, loadImportForWork),
+      start: bind(sql, startImport),
+      part: bind(sql, importPart),
+      importSlice: bind(sql, importSlice),
+      finish: bind(sql, finishImport),
+      stalled: bind(sql, stalledImports),
+      purgeAbandoned: bind(sql, purgeAbandonedImports),
     },
     /** Sender ids accounts asked to register, and operators' decisions. */
     senders: {

@@ -5,6 +5,7 @@ import {
   API_TOKEN_COLUMNS,
   BATCH_COLUMNS,
   CONTACT_COLUMNS,
+  CONTACT_IMPORT_COLUMNS,
   CONTACT_LIST_COLUMNS,
   MESSAGE_COLUMNS,
   SENDER_COLUMNS,
@@ -33,6 +34,7 @@ describe.each([
   ["senders", SENDER_COLUMNS],
   ["contact_lists", CONTACT_LIST_COLUMNS],
   ["contacts", CONTACT_COLUMNS],
+  ["contact_imports", CONTACT_IMPORT_COLUMNS],
 ])("the row type of %s", (table, columns) => {
   it("names every column of the migrated table, and no other", async () => {
     const rows = await testDb.query<{ column_name: string }>(

@@ -21,6 +21,8 @@ export const QUEUES = {
   webhooks: "webhooks",
   /** Periodic upkeep, one job scheduler per task (see CATALOG.maintenance.schedules). */
   maintenance: "maintenance",
+  /** One job per import of a CSV file into a contact list (its parts are in PostgreSQL). */
+  imports: "imports",
 } as const;
 
 export const expandBatchJob = z.object({ batchId: z.string().min(1) });
@@ -71,6 +73,9 @@ export const deliveryReportsJob = z.object({
   /** How many times these reports found no message yet (they are retried briefly). */
   attempt: z.number().int().min(0).default(0),
 });
+
+/** The import's row and its file's parts hold everything else. */
+export const contactImportJob = z.object({ importId: z.string().min(1) });
 
 /** The event's row holds everything else: its webhook, its exact body, its state. */
 export const webhookEventJob = z.object({ eventId: z.string().min(1) });
@@ -177,7 +182,18 @@ export const CATALOG = {
       "expire-unreported-messages": { every: "RECONCILE_INTERVAL_MS" },
       /** Parts of long inbound messages completed over an hour ago, or never completed in 24 hours, are deleted. */
       "purge-inbound-parts": { every: "RECONCILE_INTERVAL_MS" },
+      /** Imports queued or running without progress for two intervals get their job again; abandoned uploads are deleted. */
+      "requeue-stalled-imports": { every: "RECONCILE_INTERVAL_MS" },
     },
+  },
+  [QUEUES.imports]: {
+    payload: contactImportJob,
+    attempts: 20,
+    backoff: exponential,
+    // An import keeps a core busy (parsing, number judging): two at a time per worker
+    // leave room for sends; the others wait their turn.
+    concurrency: 2,
+    lockMs: "JOB_LOCK_MS",
   },
 } as const satisfies Record<QueueName, CatalogEntry>;
 
@@ -344,6 +360,14 @@ export function startConsumers(
 export function enqueueBatch(queue: OpenQueue<"batches">, batch: { id: string; sendAt: Date | null }) {
   const delay = batch.sendAt ? Math.max(0, batch.sendAt.getTime() - Date.now()) : 0;
   return queue.add({ batchId: batch.id }, { jobId: batch.id, ...(delay > 0 ? { delay } : {}) });
+}
+
+/**
+ * Enqueues an import whose file is stored. The job id is the import's, so
+ * enqueueing it twice (a retry, the requeue sweep) keeps the one job.
+ */
+export function enqueueImport(queue: OpenQueue<"imports">, importId: string) {
+  return queue.add({ importId }, { jobId: importId });
 }
 
 /**

@@ -3,6 +3,7 @@ export {
   type CatalogSettings,
   deliveryReportsJob,
   enqueueBatch,
+  enqueueImport,
   enqueueDeliveryReports,
   enqueueWebhookEvents,
   expandBatchJob,

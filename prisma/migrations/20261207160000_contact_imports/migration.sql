@@ -7,7 +7,7 @@ CREATE TABLE "contact_imports" (
     "delimiter" VARCHAR(1) NOT NULL,
     "number_column" INTEGER NOT NULL,
     "columns" JSONB NOT NULL,
-    "size_bytes" BIGINT NOT NULL DEFAULT 0,
+    "size_bytes" INTEGER NOT NULL DEFAULT 0,
     "rows_read" INTEGER NOT NULL DEFAULT 0,
     "added" INTEGER NOT NULL DEFAULT 0,
     "updated" INTEGER NOT NULL DEFAULT 0,

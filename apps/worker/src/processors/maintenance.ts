@@ -36,6 +36,26 @@ async function sweepOverdueWebhookEvents(ctx: TaskDeps<"webhooks" | "logger", "e
   if (events > 0) ctx.logger.info({ events }, "re-enqueued webhook events whose job was gone");
 }
 
+/** How long an upload may stop arriving before its import is deleted (an API that died mid-file). */
+const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
+
+/**
+ * Nothing accepted is lost: imports queued or running without progress for
+ * `idleMs` (never enqueued because Redis was down when their file came, or their
+ * job lost) get their job again; a run resumes from its checkpoint. Uploads
+ * abandoned mid-file are deleted.
+ */
+async function requeueStalledImports(
+  { store, imports, logger }: TaskDeps<"imports" | "logger", "contactImports">,
+  idleMs: number,
+) {
+  const stalled = await store.contactImports.stalled(idleMs);
+  await imports.addBulk(stalled.map((importId) => ({ data: { importId }, opts: { jobId: importId } })));
+  if (stalled.length > 0) logger.info({ imports: stalled.length }, "re-enqueued contact imports without recent progress");
+  const abandoned = await store.contactImports.purgeAbandoned(ABANDONED_UPLOAD_MS);
+  if (abandoned > 0) logger.info({ imports: abandoned }, "deleted contact imports whose file never fully arrived");
+}
+
 /** Idempotency keys past their 24 hours are deleted. */
 async function purgeIdempotencyKeys({ store, logger }: TaskDeps<"logger", "idempotency">) {
   const keys = await store.idempotency.purgeExpired();
@@ -92,8 +112,8 @@ async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound"
  */
 export function runScheduledJob(
   ctx: TaskDeps<
-    "env" | "batches" | "webhooks" | "logger" | "stopping",
-    "batches" | "events" | "idempotency" | "pipeline" | "inbound"
+    "env" | "batches" | "webhooks" | "imports" | "logger" | "stopping",
+    "batches" | "events" | "idempotency" | "pipeline" | "inbound" | "contactImports"
   >,
   name: string,
 ): Promise<void> {
@@ -105,6 +125,7 @@ export function runScheduledJob(
     "purge-webhook-events": () => purgeWebhookEvents(ctx, ctx.env.WEBHOOK_RETENTION_DAYS),
     "expire-unreported-messages": () => expireUnreportedMessages(ctx, ctx.env.EXPIRY_GRACE_MS),
     "purge-inbound-parts": () => purgeInboundParts(ctx),
+    "requeue-stalled-imports": () => requeueStalledImports(ctx, graceMs),
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.

@@ -1,0 +1,208 @@
+// Imports a CSV file into a contact list: its stored parts are read in order and
+// parsed as a stream, a slice of rows at a time; each slice's numbers are
+// judged with the list's country (off the main thread), and its contacts and the
+// import's checkpoint written in one transaction. A run that stops anywhere
+// (killed, shut down) is resumed by the next from the last checkpoint: rows
+// before it are parsed again only to know which numbers the file already had.
+import { Readable } from "node:stream";
+import {
+  IMPORT_ROW_PROBLEMS,
+  type ImportRowProblem,
+  importRowFields,
+  MAX_IMPORT_ROWS,
+  MAX_REPORTED_INVALID_ROWS,
+} from "@salvo/core";
+import { type ContactImport, type InvalidImportRow, StaleImportCheckpointError } from "@salvo/db";
+import type { Job } from "bullmq";
+import { CsvError, parse } from "csv-parse";
+import type { WorkContext } from "../context";
+import { releaseJob } from "../release";
+
+/** Rows judged and written at once: one transaction, one upsert statement. */
+const SLICE_ROWS = 10_000;
+
+/** The longest text of an invalid row's number reported back. */
+const MAX_REPORTED_NUMBER_LENGTH = 64;
+
+type ImportDeps = Pick<WorkContext, "store" | "numbers" | "logger" | "stopping">;
+
+/** The file's bytes, part after part, each read when the parser wants more. */
+function storedFile(ctx: ImportDeps, importId: string): Readable {
+  let part = 0;
+  return Readable.from(
+    (async function* () {
+      for (;;) {
+        const data = await ctx.store.contactImports.part(importId, part++);
+        if (!data) return;
+        yield data;
+      }
+    })(),
+  );
+}
+
+interface Row {
+  /** Position in the file, the header being row 1 (empty lines not counted). */
+  row: number;
+  number: string;
+  cells: string[];
+}
+
+/** Thrown to end an import as failed: its reason is the import's failure. */
+class ImportFailure extends Error {}
+
+/**
+ * Runs an import (the `imports` job, id = the import's). A finished or deleted
+ * import is left as it is. On shutdown, the job goes back to its queue between
+ * two slices. A file that cannot be parsed, or has more than MAX_IMPORT_ROWS
+ * rows, fails the import with the reason (rows before the fault stay imported).
+ */
+export async function importContacts(
+  ctx: ImportDeps,
+  importId: string,
+  job?: Job,
+  token?: string,
+): Promise<void> {
+  const loaded = await ctx.store.contactImports.loadForWork(importId);
+  if (!loaded || (loaded.status !== "queued" && loaded.status !== "running")) return;
+  if (!(await ctx.store.contactImports.start(importId))) return;
+  try {
+    await readRows(ctx, loaded, job, token);
+    await ctx.store.contactImports.finish(importId, { status: "completed" });
+    ctx.logger.info({ importId, listId: loaded.listId }, "contact import completed");
+  } catch (error) {
+    if (error instanceof StaleImportCheckpointError) {
+      // Another run wrote past this one's start (this run's lock lapsed): it goes on alone.
+      ctx.logger.warn({ importId }, "a contact import progressed in another run; this one stopped");
+      return;
+    }
+    if (!(error instanceof ImportFailure)) {
+      // The last attempt: the import says it failed, rather than stay running for ever.
+      if (job && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        await ctx.store.contactImports
+          .finish(importId, { status: "failed", failure: "The import could not be completed: import the file again." })
+          .catch(() => {});
+      }
+      throw error;
+    }
+    await ctx.store.contactImports.finish(importId, { status: "failed", failure: error.message });
+    ctx.logger.info({ importId, reason: error.message }, "contact import failed");
+  }
+}
+
+async function readRows(
+  ctx: ImportDeps,
+  imported: ContactImport & { country: string },
+  job: Job | undefined,
+  token: string | undefined,
+): Promise<void> {
+  const parser = storedFile(ctx, imported.id).pipe(
+    parse({
+      delimiter: imported.delimiter,
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }),
+  );
+  const checkpoint = imported.rowsRead;
+  // Numbers of the file written so far (those before the checkpoint found again on a resume).
+  const seen = new Set<string>();
+  let reported = imported.invalidRows.length;
+  let rowsRead = 0;
+  let header = true;
+  let slice: Row[] = [];
+  let replayed: string[] = [];
+
+  // Rows before the checkpoint are written: only their numbers are wanted, for `seen`.
+  const replay = async () => {
+    const judged = await ctx.numbers.normalize(replayed, imported.country);
+    for (const number of judged) if (number.startsWith("+")) seen.add(number);
+    replayed = [];
+  };
+  const write = async () => {
+    const from = rowsRead - slice.length;
+    const judged = await ctx.numbers.normalize(
+      slice.map((row) => row.number),
+      imported.country,
+    );
+    const invalidRows: InvalidImportRow[] = [];
+    let invalid = 0;
+    let duplicates = 0;
+    const refuse = (row: Row, reason: ImportRowProblem) => {
+      invalid++;
+      if (reported + invalidRows.length < MAX_REPORTED_INVALID_ROWS) {
+        // As written in the file, cut short: a "number" may be any text.
+        const number = row.number.slice(0, MAX_REPORTED_NUMBER_LENGTH);
+        invalidRows.push({ row: row.row, number, reason, message: IMPORT_ROW_PROBLEMS[reason] });
+      }
+    };
+    // By number: the last fields the file gives it; counted unless the file had it before this slice.
+    const contacts = new Map<string, { number: string; fields: Record<string, string>; uncounted: boolean }>();
+    slice.forEach((row, at) => {
+      const number = judged[at] as string;
+      if (!number.startsWith("+")) return refuse(row, number as ImportRowProblem);
+      const values = importRowFields(row.cells, imported.columns);
+      if ("problem" in values) return refuse(row, values.problem);
+      const earlier = contacts.get(number);
+      if (earlier) {
+        duplicates++;
+        contacts.delete(number);
+        contacts.set(number, { number, fields: values.fields, uncounted: earlier.uncounted });
+        return;
+      }
+      if (seen.has(number)) duplicates++;
+      contacts.set(number, { number, fields: values.fields, uncounted: seen.has(number) });
+    });
+    await ctx.store.contactImports.importSlice(imported, from, [...contacts.values()], {
+      rowsRead,
+      invalid,
+      invalidRows,
+      duplicates,
+    });
+    for (const number of contacts.keys()) seen.add(number);
+    reported += invalidRows.length;
+    slice = [];
+    if (ctx.stopping.aborted && job && token) {
+      ctx.logger.info({ importId: imported.id, rowsRead }, "released a contact import on shutdown");
+      await releaseJob(job, token);
+    }
+  };
+
+  // What is read but not written yet is written (a resume's replay writes nothing).
+  const writePending = async () => {
+    if (replayed.length > 0) await replay();
+    if (rowsRead >= checkpoint) await write();
+  };
+
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      // A line of separators only (",,,") is as empty as an empty line.
+      if (record.every((cell) => cell.trim() === "")) continue;
+      if (rowsRead === MAX_IMPORT_ROWS) {
+        await writePending();
+        throw new ImportFailure(
+          `The file has more than ${MAX_IMPORT_ROWS} rows: the first ${MAX_IMPORT_ROWS} were imported.`,
+        );
+      }
+      rowsRead++;
+      const number = record[imported.numberColumn] ?? "";
+      if (rowsRead <= checkpoint) {
+        replayed.push(number);
+        if (replayed.length >= SLICE_ROWS || rowsRead === checkpoint) await replay();
+        continue;
+      }
+      slice.push({ row: rowsRead + 1, number, cells: record });
+      if (slice.length >= SLICE_ROWS) await write();
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    await writePending();
+    throw new ImportFailure(
+      `The file cannot be read as CSV from line ${error.lines ?? "?"} (${error.code}); the rows before were imported.`,
+    );
+  }
+  await writePending();
+}
