@@ -11,6 +11,7 @@ import type {
   BatchSimulation,
   BatchStatus,
   ContactData,
+  ContactImportData,
   ContactListChanges,
   ContactListCleaned,
   ContactListData,
@@ -21,6 +22,8 @@ import type {
   CreditTransfer,
   ErrorBody,
   Health,
+  ImportFile,
+  ImportOptions,
   InboundReplyData,
   ListedNumber,
   MessageData,
@@ -316,6 +319,23 @@ export class Salvo {
       this.call<ContactListCleaned>("POST", `${contactListPath(id)}/clean`, undefined, keyHeader(request)),
     /** `GET /v1/contact-lists/:id/export`: the list as CSV text. */
     export: (id: string) => this.callText("GET", `${contactListPath(id)}/export`),
+    /** Imports of CSV files into a list: sent as they are read, imported by the workers. */
+    imports: {
+      /** `POST /v1/contact-lists/:id/imports`: answers 202 with the import, `queued`. */
+      create: (id: string, file: ImportFile, options: ImportOptions = {}) =>
+        this.upload<{ data: ContactImportData }>(
+          `${contactListPath(id)}/imports${query({ number_column: options.multipart ? undefined : options.numberColumn })}`,
+          file,
+          options,
+        ),
+      get: (id: string, importId: string) =>
+        this.call<{ data: ContactImportData }>(
+          "GET",
+          `${contactListPath(id)}/imports/${encodeURIComponent(importId)}`,
+        ),
+      list: (id: string, options: { page?: number } = {}) =>
+        this.call<Page<ContactImportData>>("GET", `${contactListPath(id)}/imports${query({ page: options.page })}`),
+    },
   };
 
   readonly webhooks = {
@@ -456,6 +476,43 @@ export class Salvo {
     }
     if (!response.ok)
       throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  // Posts a file as the body (text/csv, streamed when it is a stream) or as a form's `file` field.
+  private async upload<T>(path: string, file: ImportFile, options: ImportOptions): Promise<Answer<T>> {
+    let body: string | Uint8Array | Blob | FormData | ReadableStream<Uint8Array>;
+    let contentType: Record<string, string> = { "content-type": "text/csv" };
+    if (options.multipart) {
+      if (typeof file !== "string" && !(file instanceof Uint8Array) && !(file instanceof Blob)) {
+        throw new TypeError("a multipart upload takes text, bytes or a Blob, not a stream");
+      }
+      const form = new FormData();
+      if (options.numberColumn !== undefined) form.set("number_column", options.numberColumn);
+      form.set("file", file instanceof Blob ? file : new Blob([file], { type: "text/csv" }), "contacts.csv");
+      body = form;
+      contentType = {};
+    } else if (typeof file === "string" || file instanceof Uint8Array || file instanceof Blob) {
+      body = file;
+    } else {
+      body = file instanceof ReadableStream ? file : ReadableStream.from(file);
+    }
+    const response = await fetch(new URL(path, this.options.baseUrl), {
+      method: "POST",
+      headers: { accept: "application/json", ...contentType, ...this.authHeaders(), ...this.options.headers },
+      body,
+      // A stream is sent as it is read (fetch needs to be told so).
+      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+      signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs ?? 30_000),
+    } as RequestInit);
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      if (response.ok) throw new Error(`POST ${path}: the answer is not JSON (HTTP ${response.status})`);
+    }
+    if (!response.ok) throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 

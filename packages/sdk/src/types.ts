@@ -571,3 +571,53 @@ export interface ContactListCleaned {
     contact_count: number;
   };
 }
+
+/** A row of an imported file that was not imported. */
+export interface InvalidImportRow {
+  /** Its position in the file, the header being row 1 (empty lines not counted). */
+  row: number;
+  /** The number as the file wrote it (cut at 64 characters). */
+  number: string;
+  /** A code of `INVALID_NUMBER_REASONS`, or `too_many_values`, `field_too_long`, `not_storable`. */
+  reason: string;
+  message: string;
+}
+
+/** `GET /v1/contact-lists/:id/imports/:import_id`: an import of a CSV file and its progress. */
+export interface ContactImportData {
+  id: string;
+  type: "contact_imports";
+  attributes: {
+    list_id: string;
+    status: "receiving" | "queued" | "running" | "completed" | "failed";
+    size_bytes: number;
+    /** Rows read so far (the header and empty lines aside). */
+    rows: number;
+    /** Numbers new to the list, and numbers already on it whose fields were replaced. */
+    added: number;
+    updated: number;
+    invalid: number;
+    /** The first 1,000 invalid rows (absent from lists of imports). */
+    invalid_rows?: InvalidImportRow[];
+    /** Rows whose number an earlier row of the file had (the last row's fields are kept). */
+    duplicates: number;
+    failure_reason: string | null;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+  };
+  links: { self: string; list: string };
+}
+
+/** The file of an import: CSV text, bytes, or a stream of bytes (a Node stream, a web stream). */
+export type ImportFile = string | Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** How `contactLists.imports.create` sends a file. */
+export interface ImportOptions {
+  /** The header of the numbers' column, when its name does not say it (`phone`, `mobile`…). */
+  numberColumn?: string;
+  /** Send it as the `file` field of a multipart/form-data body (text, bytes or a Blob only). */
+  multipart?: boolean;
+  /** How long the upload may take, in ms (the client's timeoutMs otherwise). */
+  timeoutMs?: number;
+}
