@@ -274,6 +274,9 @@ const ENDPOINTS: Endpoint[] = [
   { method: "DELETE", path: "/v1/contact-lists/:id/contacts/:number", auth: true },
   { method: "POST", path: "/v1/contact-lists/:id/clean", auth: true },
   { method: "GET", path: "/v1/contact-lists/:id/export", auth: true },
+  { method: "POST", path: "/v1/contact-lists/:id/imports", auth: true },
+  { method: "GET", path: "/v1/contact-lists/:id/imports", auth: true, paged: true },
+  { method: "GET", path: "/v1/contact-lists/:id/imports/:import_id", auth: true },
   { method: "GET", path: "/v1/admin/moderation", auth: "admin", paged: true },
   { method: "POST", path: "/v1/admin/batches/:id/approve", auth: "admin" },
   {
