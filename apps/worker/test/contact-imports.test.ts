@@ -1,6 +1,10 @@
 // CSV imports of contact lists through the API and a worker: the file streamed
 // to PostgreSQL in parts, read by the worker with the list's country, progress
 // and outcome read back through the SDK.
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Readable } from "node:stream";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,6 +180,26 @@ describe("contact imports", () => {
     // A raw body with the column in the query.
     const raw = await importFile(client, listId, "who,contact\nBob,0612345679\n", "contact");
     expect(raw.attributes).toMatchObject({ status: "completed", added: 1 });
+  });
+
+  it("imports a file with `salvo lists import --wait`, printing its progress and invalid rows", async () => {
+    const { client, token } = await stack.newAccount(FAST);
+    const listId = await newList(client);
+    const file = path.join(tmpdir(), `salvo-import-${listId}.csv`);
+    writeFileSync(file, "who;tel\nAna;0612345678\nBob;12\n");
+    const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [cli, "lists", "import", listId, file, "--wait"],
+        { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: 30_000 },
+        (error, out, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(out)),
+      ),
+    );
+    const lines = stdout.trim().split("\n");
+    expect(lines.at(-2)).toMatch(/^imp_\S+ completed 2 rows: 1 added, 0 updated, 1 invalid, 0 duplicates$/);
+    expect(lines.at(-1)).toBe("row 3: too_short (too short to be a phone number)");
+    expect(await contactsOf(client, listId)).toEqual({ "+33612345678": { who: "Ana" } });
   });
 
   it("imports an import left queued without a job (Redis down when its file came): the sweep enqueues it", async () => {

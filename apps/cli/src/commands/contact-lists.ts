@@ -1,9 +1,34 @@
-import type { ContactListData } from "@salvo/sdk";
+import { createReadStream } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ContactImportData, ContactListData, Salvo } from "@salvo/sdk";
 import { Command } from "commander";
 import { client } from "./client";
 
 const listLine = ({ id, attributes: a }: ContactListData) =>
   `${id} ${a.country} ${a.contact_count} contacts · ${a.name}`;
+
+const importLine = ({ id, attributes: a }: ContactImportData) =>
+  `${id} ${a.status} ${a.rows} rows: ${a.added} added, ${a.updated} updated, ${a.invalid} invalid, ${a.duplicates} duplicates` +
+  (a.failure_reason ? ` · ${a.failure_reason}` : "");
+
+/** Polls an import, printing its progress, until it is completed or failed. */
+async function watchImport(salvo: Salvo, listId: string, importId: string): Promise<ContactImportData> {
+  const live = process.stdout.isTTY;
+  let last = "";
+  for (;;) {
+    const { data } = (await salvo.contactLists.imports.get(listId, importId)).body;
+    const line = importLine(data);
+    if (line !== last) {
+      process.stdout.write(live ? `\r\x1b[2K${line}` : `${line}\n`);
+      last = line;
+    }
+    if (data.attributes.status === "completed" || data.attributes.status === "failed") {
+      if (live) process.stdout.write("\n");
+      return data;
+    }
+    await sleep(500);
+  }
+}
 
 /** `salvo lists …`: the API token's contact lists, through the SDK. */
 export function contactListsCommand(): Command {
@@ -45,6 +70,44 @@ export function contactListsCommand(): Command {
         numbers.map((number) => ({ number })),
       );
       process.stdout.write(`${JSON.stringify(body.data, null, 2)}\n`);
+    });
+
+  lists
+    .command("import")
+    .description("import a CSV file into a list (streamed); prints the import's id, or its progress with --wait")
+    .argument("<id>", "the list's id")
+    .argument("<file>", "a CSV file with a header: a column of numbers (phone, mobile…), the others become fields")
+    .option("--number-column <name>", "the header of the numbers' column, when its name does not say it")
+    .option("--wait", "follow the import until it ends; exits 1 if it failed")
+    .option(...token)
+    .action(async (id: string, file: string, options: { numberColumn?: string; wait?: boolean; token?: string }) => {
+      const salvo = client(options.token);
+      const { body } = await salvo.contactLists.imports.create(id, createReadStream(file), {
+        numberColumn: options.numberColumn,
+        timeoutMs: 60 * 60 * 1000,
+      });
+      if (!options.wait) {
+        process.stdout.write(`${body.data.id}\n`);
+        return;
+      }
+      const done = await watchImport(salvo, id, body.data.id);
+      for (const row of done.attributes.invalid_rows ?? []) {
+        process.stdout.write(`row ${row.row}: ${row.reason} (${row.message})\n`);
+      }
+      if (done.attributes.status === "failed") process.exitCode = 1;
+    });
+
+  lists
+    .command("imports")
+    .description("list a list's imports, newest first")
+    .argument("<id>")
+    .option("--page <n>", "page number (25 a page)", "1")
+    .option(...token)
+    .action(async (id: string, options: { page: string; token?: string }) => {
+      const page = Math.max(1, Number(options.page) || 1);
+      const { body } = await client(options.token).contactLists.imports.list(id, { page });
+      for (const imported of body.data) process.stdout.write(`${importLine(imported)}\n`);
+      process.stdout.write(`page ${body.page.number} of ${body.page.count}\n`);
     });
 
   lists

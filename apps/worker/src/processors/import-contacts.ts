@@ -104,8 +104,10 @@ async function readRows(
     }),
   );
   const checkpoint = imported.rowsRead;
-  // Numbers of the file written so far (those before the checkpoint found again on a resume).
-  const seen = new Set<string>();
+  // Numbers of the file written so far (those before the checkpoint found again on a resume),
+  // as numbers: E.164's 15 digits at most are exact in a double, and a million take far less memory.
+  const seen = new Set<number>();
+  const key = (number: string) => Number(number.slice(1));
   let reported = imported.invalidRows.length;
   let rowsRead = 0;
   let header = true;
@@ -115,15 +117,25 @@ async function readRows(
   // Rows before the checkpoint are written: only their numbers are wanted, for `seen`.
   const replay = async () => {
     const judged = await ctx.numbers.normalize(replayed, imported.country);
-    for (const number of judged) if (number.startsWith("+")) seen.add(number);
+    for (const number of judged) if (number.startsWith("+")) seen.add(key(number));
     replayed = [];
   };
+  // The last slice's transaction: it runs while the next slice is parsed and judged.
+  let writing: Promise<void> = Promise.resolve();
   const write = async () => {
-    const from = rowsRead - slice.length;
+    const rows = slice;
+    slice = [];
+    const upTo = rowsRead;
     const judged = await ctx.numbers.normalize(
-      slice.map((row) => row.number),
+      rows.map((row) => row.number),
       imported.country,
     );
+    // Slices are written in order, each from the checkpoint the one before committed.
+    await writing;
+    if (ctx.stopping.aborted && job && token) {
+      ctx.logger.info({ importId: imported.id, rowsRead: upTo - rows.length }, "released a contact import on shutdown");
+      await releaseJob(job, token);
+    }
     const invalidRows: InvalidImportRow[] = [];
     let invalid = 0;
     let duplicates = 0;
@@ -137,7 +149,7 @@ async function readRows(
     };
     // By number: the last fields the file gives it; counted unless the file had it before this slice.
     const contacts = new Map<string, { number: string; fields: Record<string, string>; uncounted: boolean }>();
-    slice.forEach((row, at) => {
+    rows.forEach((row, at) => {
       const number = judged[at] as string;
       if (!number.startsWith("+")) return refuse(row, number as ImportRowProblem);
       const values = importRowFields(row.cells, imported.columns);
@@ -149,28 +161,29 @@ async function readRows(
         contacts.set(number, { number, fields: values.fields, uncounted: earlier.uncounted });
         return;
       }
-      if (seen.has(number)) duplicates++;
-      contacts.set(number, { number, fields: values.fields, uncounted: seen.has(number) });
+      const repeated = seen.has(key(number));
+      if (repeated) duplicates++;
+      contacts.set(number, { number, fields: values.fields, uncounted: repeated });
     });
-    await ctx.store.contactImports.importSlice(imported, from, [...contacts.values()], {
-      rowsRead,
-      invalid,
-      invalidRows,
-      duplicates,
-    });
-    for (const number of contacts.keys()) seen.add(number);
+    for (const number of contacts.keys()) seen.add(key(number));
     reported += invalidRows.length;
-    slice = [];
-    if (ctx.stopping.aborted && job && token) {
-      ctx.logger.info({ importId: imported.id, rowsRead }, "released a contact import on shutdown");
-      await releaseJob(job, token);
-    }
+    writing = ctx.store.contactImports
+      .importSlice(imported, upTo - rows.length, [...contacts.values()], {
+        rowsRead: upTo,
+        invalid,
+        invalidRows,
+        duplicates,
+      })
+      .then(() => {});
+    // Awaited by the next slice or at the end; a failure must not go unheard meanwhile.
+    writing.catch(() => {});
   };
 
   // What is read but not written yet is written (a resume's replay writes nothing).
   const writePending = async () => {
     if (replayed.length > 0) await replay();
     if (rowsRead >= checkpoint) await write();
+    await writing;
   };
 
   try {
