@@ -170,7 +170,10 @@ async function waitUntilDone(
 }
 
 async function main(): Promise<void> {
-  const { values, databaseUrl, redisUrl } = commandLine({ rows: { type: "string", default: "1000000" } }, USAGE);
+  const { values, databaseUrl, redisUrl } = commandLine(
+    { rows: { type: "string", default: "1000000" } },
+    USAGE,
+  );
   const machine = describeMachine();
   const results = await benchContactImport({
     databaseUrl,

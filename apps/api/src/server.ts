@@ -97,7 +97,13 @@ export async function startApi(
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await Promise.allSettled([batches.close(), webhooks.close(), deliveries.close(), imports.close(), numbers.close()]);
+      await Promise.allSettled([
+        batches.close(),
+        webhooks.close(),
+        deliveries.close(),
+        imports.close(),
+        numbers.close(),
+      ]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info("api stopped");
     })();

@@ -63,9 +63,10 @@ describe("POST /v1/contact-lists/:id/imports", () => {
     });
     expect(imported.links.self).toBe(`/v1/contact-lists/${listId}/imports/${imported.id}`);
     expect(created.headers.get("location")).toBe(imported.links.self);
-    const parts = await t.query<{ data: Buffer }>("SELECT data FROM contact_import_parts WHERE import_id = $1", [
-      imported.id,
-    ]);
+    const parts = await t.query<{ data: Buffer }>(
+      "SELECT data FROM contact_import_parts WHERE import_id = $1",
+      [imported.id],
+    );
     expect(parts.map((part) => part.data.toString())).toEqual([csv]);
     expect((await imports.queue.getJob(imported.id))?.data).toEqual({ importId: imported.id });
     expect((await client.contactLists.imports.get(listId, imported.id)).body.data.id).toBe(imported.id);
@@ -134,7 +135,11 @@ describe("POST /v1/contact-lists/:id/imports", () => {
   it("refuses a file that is not UTF-8, even past its header", async () => {
     const { client } = await t.newAccount(FAST);
     const listId = await newList(client);
-    const latin1 = Buffer.concat([Buffer.from("phone,city\n0612345678,"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    const latin1 = Buffer.concat([
+      Buffer.from("phone,city\n0612345678,"),
+      Buffer.from([0xe9]),
+      Buffer.from("\n"),
+    ]);
     expect(await refusal(client.contactLists.imports.create(listId, latin1))).toMatchObject({ status: 400 });
     await nothingStored(listId);
   });
@@ -142,9 +147,7 @@ describe("POST /v1/contact-lists/:id/imports", () => {
   it("refuses a body that is neither CSV nor multipart (415)", async () => {
     const { client } = await t.newAccount(FAST);
     const listId = await newList(client);
-    const error = await refusal(
-      client.call("POST", `/v1/contact-lists/${listId}/imports`, { contacts: [] }),
-    );
+    const error = await refusal(client.call("POST", `/v1/contact-lists/${listId}/imports`, { contacts: [] }));
     expect(error).toMatchObject({ status: 415 });
     await nothingStored(listId);
   });
@@ -172,15 +175,18 @@ describe("POST /v1/contact-lists/:id/imports", () => {
     const owner = await t.newAccount(FAST);
     const other = await t.newAccount(FAST);
     const listId = await newList(owner.client);
-    const imported = (await owner.client.contactLists.imports.create(listId, "phone\n0612345678\n")).body.data;
+    const imported = (await owner.client.contactLists.imports.create(listId, "phone\n0612345678\n")).body
+      .data;
     const notFound = { status: 404, code: "NOT_FOUND" };
-    expect(await refusal(other.client.contactLists.imports.create(listId, "phone\n0612345678\n"))).toMatchObject(
-      notFound,
-    );
+    expect(
+      await refusal(other.client.contactLists.imports.create(listId, "phone\n0612345678\n")),
+    ).toMatchObject(notFound);
     expect(await refusal(other.client.contactLists.imports.get(listId, imported.id))).toMatchObject(notFound);
     expect(await refusal(other.client.contactLists.imports.list(listId))).toMatchObject(notFound);
     const otherList = await newList(other.client);
-    expect(await refusal(other.client.contactLists.imports.get(otherList, imported.id))).toMatchObject(notFound);
+    expect(await refusal(other.client.contactLists.imports.get(otherList, imported.id))).toMatchObject(
+      notFound,
+    );
     expect(await refusal(t.client().contactLists.imports.list(listId))).toMatchObject({ status: 401 });
     expect(await refusal(t.client().contactLists.imports.create(listId, "phone\n"))).toMatchObject({
       status: 401,
@@ -193,8 +199,9 @@ describe("POST /v1/contact-lists/:id/imports", () => {
     const { client } = await t.newAccount(FAST);
     const listId = await newList(client);
     const first = (await client.contactLists.imports.create(listId, "phone\n0612345678\n")).body.data;
-    const second = (await client.contactLists.imports.create(listId, "phone\n0612345679\n", { multipart: true }))
-      .body.data;
+    const second = (
+      await client.contactLists.imports.create(listId, "phone\n0612345679\n", { multipart: true })
+    ).body.data;
     const { data } = (await client.contactLists.imports.list(listId)).body;
     expect(data.map((imported) => imported.id)).toEqual([second.id, first.id]);
     // A list shows counts; the invalid rows are the import's own page.

@@ -3,7 +3,7 @@
 // and contacts of a run never interrupted; a file that is not CSV fails the
 // import with its reason.
 import { Readable } from "node:stream";
-import { type TestApi, startTestApi } from "@salvo/api/testing";
+import { startTestApi, type TestApi } from "@salvo/api/testing";
 import type { Store } from "@salvo/db";
 import { createNumberNormalizer } from "@salvo/numbers";
 import { createLogger } from "@salvo/runtime";
@@ -36,7 +36,8 @@ async function* bigFile() {
   yield "phone;first_name\n";
   for (let i = 0; i < 35_000; i++) {
     if (i % 700 === 350) yield `not-a-number-${i};x\n`;
-    else if (i % 1_000 === 999 && i >= 15_000) yield `+3361${String(i - 15_000).padStart(7, "0")};again${i}\n`;
+    else if (i % 1_000 === 999 && i >= 15_000)
+      yield `+3361${String(i - 15_000).padStart(7, "0")};again${i}\n`;
     else if (i % 3_000 === 1_500) yield `+3361${String(i - 1).padStart(7, "0")};twice${i}\n`;
     else yield `+3361${String(i).padStart(7, "0")};name${i}\n`;
   }

@@ -237,7 +237,9 @@ describe("contact imports", () => {
         yield text;
       }
     }
-    const created = await client.contactLists.imports.create(listId, Readable.from(csv()), { timeoutMs: 60_000 });
+    const created = await client.contactLists.imports.create(listId, Readable.from(csv()), {
+      timeoutMs: 60_000,
+    });
     const done = await finished(client, listId, created.body.data.id, 120_000);
     expect(done.attributes).toMatchObject({
       status: "completed",

@@ -21,7 +21,13 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
 /** The query (or multipart fields) of `POST /v1/contact-lists/:id/imports`. */
 export const newImportOptions = z.strictObject({
-  number_column: z.string().trim().min(1).max(100).refine(isStorableText, "text without NUL characters").optional(),
+  number_column: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine(isStorableText, "text without NUL characters")
+    .optional(),
 });
 
 // Header names read as the numbers' column, compared without case, accents,

@@ -177,7 +177,15 @@ export async function importSlice(
           SET rows_read = $2, added = added + $3, updated = updated + $4, invalid = invalid + $5,
               duplicates = duplicates + $6, invalid_rows = invalid_rows || $7::jsonb, updated_at = now()
         WHERE id = $1`,
-      [imported.id, slice.rowsRead, added, updated, slice.invalid, slice.duplicates, JSON.stringify(invalidRows)],
+      [
+        imported.id,
+        slice.rowsRead,
+        added,
+        updated,
+        slice.invalid,
+        slice.duplicates,
+        JSON.stringify(invalidRows),
+      ],
     );
     return { added, updated };
   });

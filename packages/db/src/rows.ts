@@ -4,10 +4,10 @@
 // its type does not follow.
 import {
   BATCH_COUNTER_NAMES,
-  type ImportDelimiter,
-  type ImportStatus,
   type BatchCounter,
   type BatchStatus,
+  type ImportDelimiter,
+  type ImportStatus,
   type MessageStatus,
   type ModerationOverrides,
   type ModerationReason,

@@ -17,8 +17,8 @@ import {
 import {
   createImport,
   discardImport,
-  finishImport,
   findImport,
+  finishImport,
   importPart,
   importSlice,
   listImports,

@@ -75,7 +75,7 @@ export const deliveryReportsJob = z.object({
 });
 
 /** The import's row and its file's parts hold everything else. */
-export const contactImportJob = z.object({ importId: z.string().min(1) });
+const contactImportJob = z.object({ importId: z.string().min(1) });
 
 /** The event's row holds everything else: its webhook, its exact body, its state. */
 export const webhookEventJob = z.object({ eventId: z.string().min(1) });

@@ -334,7 +334,10 @@ export class Salvo {
           `${contactListPath(id)}/imports/${encodeURIComponent(importId)}`,
         ),
       list: (id: string, options: { page?: number } = {}) =>
-        this.call<Page<ContactImportData>>("GET", `${contactListPath(id)}/imports${query({ page: options.page })}`),
+        this.call<Page<ContactImportData>>(
+          "GET",
+          `${contactListPath(id)}/imports${query({ page: options.page })}`,
+        ),
     },
   };
 
@@ -512,7 +515,8 @@ export class Salvo {
     } catch {
       if (response.ok) throw new Error(`POST ${path}: the answer is not JSON (HTTP ${response.status})`);
     }
-    if (!response.ok) throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
+    if (!response.ok)
+      throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 

@@ -108,7 +108,8 @@ export function contactImportRoutes(intake: ImportIntake): Router {
           file = form.file;
           if (numberColumn === undefined && form.numberColumn !== undefined) {
             const field = newImportOptions.safeParse({ number_column: form.numberColumn });
-            if (!field.success) throw new InvalidParameterError("number_column: not a column name", "number_column");
+            if (!field.success)
+              throw new InvalidParameterError("number_column: not a column name", "number_column");
             numberColumn = field.data.number_column;
           }
         } else if (RAW_CSV_TYPES.includes(type)) {

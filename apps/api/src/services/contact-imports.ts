@@ -1,8 +1,8 @@
 import {
   detectDelimiter,
   type ImportColumns,
-  importColumns,
   InvalidParameterError,
+  importColumns,
   newId,
   PayloadTooLargeError,
 } from "@salvo/core";
@@ -44,7 +44,8 @@ function readHeader(bytes: Buffer, numberColumn: string | undefined) {
   // The stream was checked as UTF-8 already; ignoreBOM keeps a BOM, which is then dropped.
   const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
   const line = text.replace(/^\uFEFF/, "").replace(/\r?\n$/, "");
-  if (line.trim() === "") throw new InvalidParameterError("The file is empty: its first line must name its columns.");
+  if (line.trim() === "")
+    throw new InvalidParameterError("The file is empty: its first line must name its columns.");
   const delimiter = detectDelimiter(line);
   let header: string[];
   try {

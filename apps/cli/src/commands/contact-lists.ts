@@ -74,28 +74,39 @@ export function contactListsCommand(): Command {
 
   lists
     .command("import")
-    .description("import a CSV file into a list (streamed); prints the import's id, or its progress with --wait")
+    .description(
+      "import a CSV file into a list (streamed); prints the import's id, or its progress with --wait",
+    )
     .argument("<id>", "the list's id")
-    .argument("<file>", "a CSV file with a header: a column of numbers (phone, mobile…), the others become fields")
+    .argument(
+      "<file>",
+      "a CSV file with a header: a column of numbers (phone, mobile…), the others become fields",
+    )
     .option("--number-column <name>", "the header of the numbers' column, when its name does not say it")
     .option("--wait", "follow the import until it ends; exits 1 if it failed")
     .option(...token)
-    .action(async (id: string, file: string, options: { numberColumn?: string; wait?: boolean; token?: string }) => {
-      const salvo = client(options.token);
-      const { body } = await salvo.contactLists.imports.create(id, createReadStream(file), {
-        numberColumn: options.numberColumn,
-        timeoutMs: 60 * 60 * 1000,
-      });
-      if (!options.wait) {
-        process.stdout.write(`${body.data.id}\n`);
-        return;
-      }
-      const done = await watchImport(salvo, id, body.data.id);
-      for (const row of done.attributes.invalid_rows ?? []) {
-        process.stdout.write(`row ${row.row}: ${row.reason} (${row.message})\n`);
-      }
-      if (done.attributes.status === "failed") process.exitCode = 1;
-    });
+    .action(
+      async (
+        id: string,
+        file: string,
+        options: { numberColumn?: string; wait?: boolean; token?: string },
+      ) => {
+        const salvo = client(options.token);
+        const { body } = await salvo.contactLists.imports.create(id, createReadStream(file), {
+          numberColumn: options.numberColumn,
+          timeoutMs: 60 * 60 * 1000,
+        });
+        if (!options.wait) {
+          process.stdout.write(`${body.data.id}\n`);
+          return;
+        }
+        const done = await watchImport(salvo, id, body.data.id);
+        for (const row of done.attributes.invalid_rows ?? []) {
+          process.stdout.write(`row ${row.row}: ${row.reason} (${row.message})\n`);
+        }
+        if (done.attributes.status === "failed") process.exitCode = 1;
+      },
+    );
 
   lists
     .command("imports")

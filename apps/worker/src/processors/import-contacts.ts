@@ -79,7 +79,10 @@ export async function importContacts(
       // The last attempt: the import says it failed, rather than stay running for ever.
       if (job && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         await ctx.store.contactImports
-          .finish(importId, { status: "failed", failure: "The import could not be completed: import the file again." })
+          .finish(importId, {
+            status: "failed",
+            failure: "The import could not be completed: import the file again.",
+          })
           .catch(() => {});
       }
       throw error;
@@ -133,7 +136,10 @@ async function readRows(
     // Slices are written in order, each from the checkpoint the one before committed.
     await writing;
     if (ctx.stopping.aborted && job && token) {
-      ctx.logger.info({ importId: imported.id, rowsRead: upTo - rows.length }, "released a contact import on shutdown");
+      ctx.logger.info(
+        { importId: imported.id, rowsRead: upTo - rows.length },
+        "released a contact import on shutdown",
+      );
       await releaseJob(job, token);
     }
     const invalidRows: InvalidImportRow[] = [];
@@ -148,23 +154,32 @@ async function readRows(
       }
     };
     // By number: the last fields the file gives it; counted unless the file had it before this slice.
-    const contacts = new Map<string, { number: string; fields: Record<string, string>; uncounted: boolean }>();
-    rows.forEach((row, at) => {
+    const contacts = new Map<
+      string,
+      { number: string; fields: Record<string, string>; uncounted: boolean }
+    >();
+    for (const [at, row] of rows.entries()) {
       const number = judged[at] as string;
-      if (!number.startsWith("+")) return refuse(row, number as ImportRowProblem);
+      if (!number.startsWith("+")) {
+        refuse(row, number as ImportRowProblem);
+        continue;
+      }
       const values = importRowFields(row.cells, imported.columns);
-      if ("problem" in values) return refuse(row, values.problem);
+      if ("problem" in values) {
+        refuse(row, values.problem);
+        continue;
+      }
       const earlier = contacts.get(number);
       if (earlier) {
         duplicates++;
         contacts.delete(number);
         contacts.set(number, { number, fields: values.fields, uncounted: earlier.uncounted });
-        return;
+        continue;
       }
       const repeated = seen.has(key(number));
       if (repeated) duplicates++;
       contacts.set(number, { number, fields: values.fields, uncounted: repeated });
-    });
+    }
     for (const number of contacts.keys()) seen.add(key(number));
     reported += invalidRows.length;
     writing = ctx.store.contactImports

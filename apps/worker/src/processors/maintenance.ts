@@ -51,9 +51,11 @@ async function requeueStalledImports(
 ) {
   const stalled = await store.contactImports.stalled(idleMs);
   await imports.addBulk(stalled.map((importId) => ({ data: { importId }, opts: { jobId: importId } })));
-  if (stalled.length > 0) logger.info({ imports: stalled.length }, "re-enqueued contact imports without recent progress");
+  if (stalled.length > 0)
+    logger.info({ imports: stalled.length }, "re-enqueued contact imports without recent progress");
   const abandoned = await store.contactImports.purgeAbandoned(ABANDONED_UPLOAD_MS);
-  if (abandoned > 0) logger.info({ imports: abandoned }, "deleted contact imports whose file never fully arrived");
+  if (abandoned > 0)
+    logger.info({ imports: abandoned }, "deleted contact imports whose file never fully arrived");
 }
 
 /** Idempotency keys past their 24 hours are deleted. */
