@@ -117,6 +117,21 @@ describe("the import processor", () => {
     expect(await outcome(client, cut.listId, cut.importId)).toEqual(expected);
   });
 
+  it("fails an import of more rows than the limit, keeping the rows within it", async () => {
+    const { client } = await t.newAccount(FAST);
+    const listId = (await client.contactLists.create({ name: "Long" })).body.data.id;
+    const csv = "phone\n0612345678\n\n0612345679\n0612345680\n";
+    const { id } = (await client.contactLists.imports.create(listId, csv)).body.data;
+    await importContacts({ ...deps(t.store), maxRows: 2 }, id);
+    const { attributes } = (await client.contactLists.imports.get(listId, id)).body.data;
+    expect(attributes).toMatchObject({
+      status: "failed",
+      rows: 2,
+      added: 2,
+      failure_reason: "The file has more than 2 rows: the first 2 were imported.",
+    });
+  });
+
   it("fails an import whose file is not CSV, saying where, keeping the rows before", async () => {
     const { client } = await t.newAccount(FAST);
     const listId = (await client.contactLists.create({ name: "Broken" })).body.data.id;

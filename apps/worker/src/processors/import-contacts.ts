@@ -13,7 +13,7 @@ import {
   MAX_REPORTED_INVALID_ROWS,
 } from "@salvo/core";
 import { type ContactImport, type InvalidImportRow, StaleImportCheckpointError } from "@salvo/db";
-import type { Job } from "bullmq";
+import { type Job, WaitingError } from "bullmq";
 import { CsvError, parse } from "csv-parse";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
@@ -24,7 +24,10 @@ const SLICE_ROWS = 10_000;
 /** The longest text of an invalid row's number reported back. */
 const MAX_REPORTED_NUMBER_LENGTH = 64;
 
-type ImportDeps = Pick<WorkContext, "store" | "numbers" | "logger" | "stopping">;
+type ImportDeps = Pick<WorkContext, "store" | "numbers" | "logger" | "stopping"> & {
+  /** The most rows a file may have (MAX_IMPORT_ROWS; tests lower it). */
+  maxRows?: number;
+};
 
 /** The file's bytes, part after part, each read when the parser wants more. */
 function storedFile(ctx: ImportDeps, importId: string): Readable {
@@ -76,8 +79,8 @@ export async function importContacts(
       return;
     }
     if (!(error instanceof ImportFailure)) {
-      // The last attempt: the import says it failed, rather than stay running for ever.
-      if (job && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      // The last attempt (not a release on shutdown): the import says it failed, rather than stay running for ever.
+      if (!(error instanceof WaitingError) && job && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         await ctx.store.contactImports
           .finish(importId, {
             status: "failed",
@@ -107,6 +110,7 @@ async function readRows(
     }),
   );
   const checkpoint = imported.rowsRead;
+  const maxRows = ctx.maxRows ?? MAX_IMPORT_ROWS;
   // Numbers of the file written so far (those before the checkpoint found again on a resume),
   // as numbers: E.164's 15 digits at most are exact in a double, and a million take far less memory.
   const seen = new Set<number>();
@@ -209,10 +213,10 @@ async function readRows(
       }
       // A line of separators only (",,,") is as empty as an empty line.
       if (record.every((cell) => cell.trim() === "")) continue;
-      if (rowsRead === MAX_IMPORT_ROWS) {
+      if (rowsRead === maxRows) {
         await writePending();
         throw new ImportFailure(
-          `The file has more than ${MAX_IMPORT_ROWS} rows: the first ${MAX_IMPORT_ROWS} were imported.`,
+          `The file has more than ${maxRows.toLocaleString("en")} rows: the first ${maxRows.toLocaleString("en")} were imported.`,
         );
       }
       rowsRead++;
