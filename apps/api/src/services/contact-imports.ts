@@ -1,6 +1,5 @@
 import {
   detectDelimiter,
-  type ImportColumns,
   InvalidParameterError,
   importColumns,
   newId,
@@ -41,9 +40,8 @@ function headerEnd(bytes: Buffer): number {
 
 /** Reads a file's header line: its separator and columns, or a 400 saying what is wrong. */
 function readHeader(bytes: Buffer, numberColumn: string | undefined) {
-  // The stream was checked as UTF-8 already; ignoreBOM keeps a BOM, which is then dropped.
-  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-  const line = text.replace(/^\uFEFF/, "").replace(/\r?\n$/, "");
+  // The bytes were checked as UTF-8 already; the decoder drops a BOM.
+  const line = new TextDecoder().decode(bytes).replace(/\r?\n$/, "");
   if (line.trim() === "")
     throw new InvalidParameterError("The file is empty: its first line must name its columns.");
   const delimiter = detectDelimiter(line);
@@ -53,8 +51,7 @@ function readHeader(bytes: Buffer, numberColumn: string | undefined) {
   } catch (error) {
     throw new InvalidParameterError(`The file's header cannot be read as CSV: ${(error as Error).message}`);
   }
-  const columns: ImportColumns = importColumns(header, numberColumn);
-  return { delimiter, ...columns };
+  return { delimiter, ...importColumns(header, numberColumn) };
 }
 
 /**
