@@ -44,6 +44,8 @@ export interface ImportResults {
   seconds: number;
   rowsPerSecond: number;
   workerCpuSeconds: number;
+  /** The worker's resident memory just before the POST, and its peak until `completed`. */
+  workerRssBefore: number;
   workerPeakRss: number;
   apiPeakRss: number;
   /** The import's counts match the file's (every row added, none invalid). */
@@ -108,6 +110,7 @@ export async function benchContactImport(options: ImportOptions): Promise<Import
       seconds: elapsed,
       rowsPerSecond: options.rows / elapsed,
       workerCpuSeconds: cpuBetween(before, after, "worker"),
+      workerRssBefore: before.rss.get("worker") ?? Number.NaN,
       workerPeakRss: stack.sampler.peak((s) => s.rss.get("worker"), during),
       apiPeakRss: stack.sampler.peak((s) => s.rss.get("api"), during),
       exact,
@@ -122,7 +125,7 @@ export async function benchContactImport(options: ImportOptions): Promise<Import
           "POST → completed",
           "rows/s",
           "worker CPU",
-          "worker peak RSS",
+          "worker RSS before → peak",
           "API peak RSS",
           "exact counts",
           "load average before",
@@ -134,7 +137,7 @@ export async function benchContactImport(options: ImportOptions): Promise<Import
             seconds(elapsed),
             count(Math.round(results.rowsPerSecond)),
             `${results.workerCpuSeconds.toFixed(1)} s`,
-            megabytes(results.workerPeakRss),
+            `${megabytes(results.workerRssBefore)} → ${megabytes(results.workerPeakRss)}`,
             megabytes(results.apiPeakRss),
             exact ? "yes" : `**NO** (${JSON.stringify(counts)})`,
             loadAverage,
