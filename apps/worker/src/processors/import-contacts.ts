@@ -40,6 +40,8 @@ function storedFile(ctx: ImportDeps, importId: string): Readable {
         yield data;
       }
     })(),
+    // One part read ahead of the parser, not sixteen (object mode's default): 1 MB, not 16.
+    { highWaterMark: 1 },
   );
 }
 
