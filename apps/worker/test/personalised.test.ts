@@ -206,7 +206,7 @@ describe("templates", () => {
       duplicated: 1,
     });
     const rows = await messages(id);
-    expect(rows.map((m) => [m.to, m.status, m.reason && m.reason.replace(/:\d+$/, "")])).toEqual([
+    expect(rows.map((m) => [m.to, m.status, m.reason?.replace(/:\d+$/, "") ?? null])).toEqual([
       [n(33), "sent", null],
       [n(30), "sent", null],
       [n(31), "invalid", MISSING_FIELD],

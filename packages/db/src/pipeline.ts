@@ -544,7 +544,7 @@ export async function recordHandoffs(
            counts AS (
              SELECT count(*)::int AS settled, count(*) FILTER (WHERE status = 'sent')::int AS sent,
                     count(*) FILTER (WHERE status = 'failed')::int AS failed,
-                    COALESCE(sum(cost), 0)::int AS spent, COALESCE(sum($3 - cost), 0)::int AS refunded
+                    COALESCE(sum(cost), 0)::int AS spent, COALESCE(sum(GREATEST($3 - cost, 0)), 0)::int AS refunded
                FROM inserted
            ), counters AS (
              UPDATE batches b SET
@@ -555,7 +555,7 @@ export async function recordHandoffs(
              RETURNING b.*
            ), refund AS (
              UPDATE accounts a SET credits = a.credits + c.refunded, updated_at = now()
-               FROM counts c WHERE a.id = $2 AND c.refunded <> 0
+               FROM counts c WHERE a.id = $2 AND c.refunded > 0
            ), chunk AS (
              UPDATE batch_chunks SET in_flight = '{}', done = done OR $11
               WHERE batch_id = $1 AND idx = $10 AND in_flight = $12::int[]
