@@ -2,7 +2,7 @@ import { isPersonalised, parseTemplate, renderTemplate, segmentCount, type Templ
 import type { BatchForWork, RawRecipient } from "@salvo/db";
 
 /** A message's text and its segments, or the field its recipient lacks (the message is `invalid`, `missing_field`). */
-export type MessageText = { text: string; segments: number } | { missing: string };
+type MessageText = { text: string; segments: number } | { missing: string };
 
 // The last body parsed: a worker sends one batch's chunks after another, so this
 // parses each body once per run of chunks, not once per message.

@@ -126,7 +126,7 @@ describe("templates", () => {
   it("fills JSON recipients' fields and defaults, each message with its own segments; credits exact", async () => {
     const { client } = await account();
     const before = await credits(client);
-    const recipients = [
+    const recipients: { to: string; ref?: string; fields: Record<string, string> }[] = [
       { to: n(10), fields: { first_name: "Ana", order: "A-1" } },
       { to: n(11), ref: "r-11", fields: { first_name: "Анна" } }, // Cyrillic: this message alone is UCS-2
       { to: n(12), fields: { first_name: "Bob" } },

@@ -62,6 +62,7 @@ async function accept(
       [id],
     )
   ).rows;
+  if (!row) throw new Error("batch not stored");
   return { id, ...row };
 }
 

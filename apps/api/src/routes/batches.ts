@@ -10,7 +10,7 @@ import {
   newBatch,
   readMessageReason,
 } from "@salvo/core";
-import type { Batch, ExportedMessage, Message } from "@salvo/db";
+import type { Batch, ExportedMessage } from "@salvo/db";
 import { stringify } from "csv-stringify";
 import { Router } from "express";
 import { z } from "zod";
