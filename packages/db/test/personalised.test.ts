@@ -4,7 +4,7 @@
 import { InvalidParameterError, newId, parseTemplate, renderTemplate, segmentCount } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
-import { acceptBatch, type RawRecipient } from "../src/batches";
+import { acceptBatch, cancelBatch, type RawRecipient } from "../src/batches";
 import { createContactList, upsertContacts } from "../src/contact-lists";
 import { loadBatchForWork, loadChunks, recordHandoffs } from "../src/pipeline";
 import { createSql, type Sql } from "../src/sql";
@@ -181,5 +181,31 @@ describe("a personalised batch's hand-off", () => {
       .rows;
     expect(done?.cost).toBe(3);
     expect(before - (await creditsOf(accountId))).toBe(3);
+  });
+});
+
+describe("a personalised batch canceled", () => {
+  it("withdraws its list's contacts, refunding every reservation", async () => {
+    const { id: accountId } = await account();
+    const lists = [
+      await list(accountId, [
+        { number: number(60), fields: { v: "😀" } },
+        { number: number(61), fields: { v: "x" } },
+      ]),
+    ];
+    const before = await creditsOf(accountId);
+    const accepted = await accept(accountId, "{{v}} {{ ref | - }}", ["+33612349990"], lists, 2);
+    expect(before - (await creditsOf(accountId))).toBe(accepted.reserved);
+    await cancelBatch(sql, accountId, accepted.id);
+    const { rows } = await sql.query<{ to: string; ref: string | null; status: string; cost: number }>(
+      `SELECT "to", ref, status, cost FROM messages WHERE batch_id = $1 ORDER BY idx`,
+      [accepted.id],
+    );
+    expect(rows).toEqual([
+      { to: "+33612349990", ref: null, status: "canceled", cost: 0 },
+      { to: number(60), ref: null, status: "canceled", cost: 0 },
+      { to: number(61), ref: null, status: "canceled", cost: 0 },
+    ]);
+    expect(await creditsOf(accountId)).toBe(before);
   });
 });
