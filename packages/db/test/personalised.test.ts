@@ -1,7 +1,15 @@
 // Personalised batches at the store: contact lists copied into chunks by SQL at
 // acceptance, the reservation's bound from the lists' aggregates, and exact
 // per-message refunds at hand-off.
-import { InvalidParameterError, newId, parseTemplate, renderTemplate, segmentCount } from "@salvo/core";
+import {
+  GSM_BASIC_CHARACTERS,
+  GSM_EXTENSION_CHARACTERS,
+  InvalidParameterError,
+  newId,
+  parseTemplate,
+  renderTemplate,
+  segmentCount,
+} from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
 import { acceptBatch, cancelBatch, type RawRecipient } from "../src/batches";
@@ -131,6 +139,39 @@ describe("a batch's contact lists", () => {
     expect(batch.segments).toBeLessThanOrEqual(most + 1);
     expect(batch.reserved).toBe(batch.segments * values.length);
     expect(before - (await creditsOf(accountId))).toBe(batch.reserved);
+  });
+
+  it("read every GSM 03.38 character as GSM-7, extension characters as two septets", async () => {
+    const { id: accountId } = await account();
+    // 127 basic characters (the escape is none) and 10 extension ones: 147 septets, one segment.
+    const every = (GSM_BASIC_CHARACTERS + GSM_EXTENSION_CHARACTERS).replace("\u001b", "");
+    expect(segmentCount(every)).toBe(1);
+    const gsm = await accept(
+      accountId,
+      "{{v}}",
+      [],
+      [await list(accountId, [{ number: number(20), fields: { v: every } }])],
+    );
+    expect(gsm.segments).toBe(1);
+    // Seven more extension characters: 161 septets, two segments.
+    const over = `${every}€€€€€€€`;
+    expect(segmentCount(over)).toBe(2);
+    const two = await accept(
+      accountId,
+      "{{v}}",
+      [],
+      [await list(accountId, [{ number: number(21), fields: { v: over } }])],
+    );
+    expect(two.segments).toBe(2);
+    // One character outside: UCS-2 (137 units, 3 segments).
+    const ucs2 = await accept(
+      accountId,
+      "{{v}}",
+      [],
+      [await list(accountId, [{ number: number(22), fields: { v: `${every.slice(1)}ç` } }])],
+    );
+    expect(ucs2.segments).toBe(segmentCount(`${every.slice(1)}ç`));
+    expect(ucs2.segments).toBe(3);
   });
 
   it("refuse another account's list, naming it, and charge nothing", async () => {
