@@ -172,6 +172,15 @@ describe("templates", () => {
       "INVALID_PARAMETER",
       "recipients.1.fields.first_name",
     ]);
+    // The simulations and POST /v1/send refuse it the same way.
+    for (const request of [
+      () => client.batches.simulate({ from: "ACME", body: "Hi {{ first_name }}", recipients: [n(20)] }),
+      () => client.simulateSend({ from: "ACME", body: "Hi {{ first_name }}", recipients: [n(20)] }),
+      () => client.sendNow({ from: "ACME", body: "Hi {{ first_name }}", recipients: [n(20)] }),
+    ]) {
+      const refused = await refusal(request());
+      expect([refused.status, refused.field]).toEqual([400, "recipients.0.fields.first_name"]);
+    }
     const plain = await refusal(
       client.batches.create({ from: "ACME", body: "Hi [info2]", recipients: [n(22)] }),
     );
