@@ -138,6 +138,55 @@ describe("POST /v1/batches refuses a bad envelope with 400 naming the field, wri
       },
       "recipients.7",
     ],
+    // recipients' fields (personalised sends): the contacts' rules
+    ["fields as a string", objects({ to: MOBILE, fields: "Ana" }), "recipients.1.fields"],
+    ["fields as an array", objects({ to: MOBILE, fields: ["Ana"] }), "recipients.1.fields"],
+    ["fields as null", objects({ to: MOBILE, fields: null }), "recipients.1.fields"],
+    [
+      "a field name with a digit first",
+      objects({ to: MOBILE, fields: { "1st": "x" } }),
+      "recipients.1.fields.1st",
+    ],
+    [
+      "a numeric field value",
+      objects({ to: MOBILE, fields: { first_name: 1 } }),
+      "recipients.1.fields.first_name",
+    ],
+    [
+      "a field value of 256 characters",
+      objects({ to: MOBILE, fields: { a: "x".repeat(256) } }),
+      "recipients.1.fields.a",
+    ],
+    ["a field value with a NUL", objects({ to: MOBILE, fields: { a: "x\u0000" } }), "recipients.1.fields.a"],
+    [
+      "11 fields",
+      objects({
+        to: MOBILE,
+        fields: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`f${i}`, "x"])),
+      }),
+      "recipients.1.fields",
+    ],
+    [
+      "a recipient without a field the body shows",
+      {
+        ...valid,
+        body: "Hi {{first_name}}",
+        recipients: [{ to: MOBILE, fields: { first_name: "Ana" } }, MOBILE],
+      },
+      "recipients.1.fields.first_name",
+    ],
+    ["a recipient without [info1]", { ...valid, body: "Code [info1]" }, "recipients.0.fields.info1"],
+    // contact_lists
+    ["contact_lists as a string", { ...valid, contact_lists: "cl_1" }, "contact_lists"],
+    ["no contact_lists", { ...valid, contact_lists: [] }, "contact_lists"],
+    ["a numeric contact list id", { ...valid, contact_lists: [1] }, "contact_lists.0"],
+    ["a contact list twice", { ...valid, contact_lists: ["cl_1", "cl_1"] }, "contact_lists"],
+    [
+      "11 contact lists",
+      { ...valid, contact_lists: Array.from({ length: 11 }, (_, i) => `cl_${i}`) },
+      "contact_lists",
+    ],
+    ["an unknown contact list", { ...valid, contact_lists: ["cl_nope"] }, "contact_lists.0"],
     // country and type
     ["an alpha-3 country", { ...valid, country: "FRA" }, "country"],
     ["an unknown country", { ...valid, country: "XX" }, "country"],

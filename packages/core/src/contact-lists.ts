@@ -1,17 +1,13 @@
 // Contact lists' requests and limits: the API parses with these schemas, the SDK
 // derives its types from them, an import of a file applies the same rules.
 import { z } from "zod";
+import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from "./contact-fields";
 import { isCountryCode } from "./phone";
 import { isStorableText } from "./requests";
 
 /** The most contacts one `POST /v1/contact-lists/:id/contacts` may carry. */
 export const MAX_CONTACTS_PER_REQUEST = 10_000;
-/** The most named fields a contact may have. */
-export const MAX_CONTACT_FIELDS = 10;
-/** The longest value of a contact's field, in characters. */
-export const MAX_CONTACT_FIELD_LENGTH = 255;
-/** A field's name: a letter, then letters, digits or `_`, at most 32 characters (`first_name`, `info1`). */
-export const CONTACT_FIELD_NAME = /^[a-z][a-z0-9_]{0,31}$/i;
+export { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS };
 
 const storable = (schema: z.ZodString) =>
   schema.refine(isStorableText, "text without NUL characters or unpaired surrogates");

@@ -97,6 +97,7 @@ export {
   batchRejection,
   creditTransfer,
   isStorableText,
+  MAX_RECIPIENTS,
   NUL,
   newBatch,
   newListedNumbers,
@@ -109,7 +110,13 @@ export {
   sender,
   senderRefusal,
 } from "./requests";
-export { messageCost, messageEncoding, segmentCount } from "./segments";
+export {
+  GSM_BASIC_CHARACTERS,
+  GSM_EXTENSION_CHARACTERS,
+  messageCost,
+  messageEncoding,
+  segmentCount,
+} from "./segments";
 export { SENDER_STATES, type SenderState, senderProblem } from "./senders";
 export {
   accountSendingHours,
@@ -129,4 +136,15 @@ export {
   withOptOutMention,
 } from "./sending-hours";
 export { isStopKeyword } from "./stop-keywords";
+export {
+  type FieldLengths,
+  isPersonalised,
+  MISSING_FIELD,
+  parseTemplate,
+  type RecipientFields,
+  renderTemplate,
+  segmentBound,
+  type Template,
+  templateFields,
+} from "./templates";
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";

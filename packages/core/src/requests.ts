@@ -1,8 +1,10 @@
 // The bodies of the API's requests, as zod schemas: the API parses with them, the
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
+import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from "./contact-fields";
 import { isCountryCode } from "./phone";
 import { senderProblem } from "./senders";
+import type { RecipientFields } from "./templates";
 import { WEBHOOK_EVENT_TYPES } from "./webhook-events";
 
 /**
@@ -20,24 +22,49 @@ export function isStorableText(text: string): boolean {
   return !text.includes(NUL) && !/\p{Surrogate}/u.test(text);
 }
 
-const MAX_RECIPIENTS = 1_000_000;
+/** The most recipients one batch may have, its contact lists' contacts included. */
+export const MAX_RECIPIENTS = 1_000_000;
 const MAX_REF_LENGTH = 255;
 const MAX_LISTED_NUMBERS = 100_000;
 
-/** A recipient as a client writes it: a number, or a number with the client's own reference. */
-export type Recipient = string | { to: string; ref?: string };
-/** A recipient as parsed: the number, or the number and its reference. */
-type ParsedRecipient = string | [to: string, ref: string];
+/** A recipient as a client writes it: a number, or a number with the client's own reference and its fields for the body's placeholders. */
+export type Recipient = string | { to: string; ref?: string; fields?: Record<string, string> };
+/** A recipient as parsed: the number, or the number, its reference and its fields (see RawRecipient in @salvo/db). */
+type ParsedRecipient =
+  | string
+  | [to: string, ref: string]
+  | [to: string, ref: string | null, fields: RecipientFields];
+
+/** Why a recipient's `fields` cannot be taken, and where (the path under the recipient), or null: the contacts' rules. */
+function fieldsProblem(fields: unknown): { path: (string | number)[]; message: string } | null {
+  if (!fields || typeof fields !== "object" || Array.isArray(fields))
+    return { path: ["fields"], message: 'expected an object of text values, e.g. {"first_name": "Ana"}' };
+  const entries = Object.entries(fields);
+  if (entries.length > MAX_CONTACT_FIELDS)
+    return { path: ["fields"], message: `at most ${MAX_CONTACT_FIELDS} fields` };
+  for (const [name, value] of entries) {
+    if (!CONTACT_FIELD_NAME.test(name))
+      return {
+        path: ["fields", name],
+        message: "not a field name: a letter, then letters, digits or _ (at most 32 characters)",
+      };
+    if (typeof value !== "string" || value.length > MAX_CONTACT_FIELD_LENGTH || !isStorableText(value))
+      return {
+        path: ["fields", name],
+        message: `expected a text of at most ${MAX_CONTACT_FIELD_LENGTH} characters, without NUL characters or unpaired surrogates`,
+      };
+  }
+  return null;
+}
 
 /**
- * Recipients are checked for shape only (a string, or `{to, ref?}`): whether a
+ * Recipients are checked for shape only (a string, or `{to, ref?, fields?}`): whether a
  * number is valid is for the workers to judge and count, never a reason to refuse
  * the batch. A plain loop rather than a zod union: it runs up to a million times
  * while the client waits.
  */
 const recipients = z
   .array(z.unknown())
-  .min(1, "at least one recipient is required")
   .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients per batch`)
   .transform((list, ctx) => {
     const out: ParsedRecipient[] = new Array(list.length);
@@ -48,8 +75,9 @@ const recipients = z
         continue;
       }
       if (item && typeof item === "object" && !Array.isArray(item)) {
-        const { to, ref, ...rest } = item as Record<string, unknown>;
+        const { to, ref, fields, ...rest } = item as Record<string, unknown>;
         const extra = Object.keys(rest)[0];
+        const fieldsIssue = fields === undefined ? null : fieldsProblem(fields);
         const problem =
           typeof to !== "string"
             ? { path: [i, "to"], message: "expected a phone number string" }
@@ -59,11 +87,18 @@ const recipients = z
                   path: [i, "ref"],
                   message: `expected a string of at most ${MAX_REF_LENGTH} characters, without NUL`,
                 }
-              : extra !== undefined
-                ? { path: [i, extra], message: "unknown field" }
-                : null;
+              : fieldsIssue
+                ? { path: [i, ...fieldsIssue.path], message: fieldsIssue.message }
+                : extra !== undefined
+                  ? { path: [i, extra], message: "unknown field" }
+                  : null;
         if (!problem) {
-          out[i] = ref === undefined ? (to as string) : [to as string, ref as string];
+          out[i] =
+            fields !== undefined
+              ? [to as string, (ref as string | undefined) ?? null, fields as RecipientFields]
+              : ref === undefined
+                ? (to as string)
+                : [to as string, ref as string];
           continue;
         }
         ctx.addIssue({ code: "custom", ...problem });
@@ -72,12 +107,22 @@ const recipients = z
       ctx.addIssue({
         code: "custom",
         path: [i],
-        message: 'expected "number" or {"to": "number", "ref": "…"}',
+        message: 'expected "number" or {"to": "number", "ref": "…", "fields": {…}}',
       });
       return z.NEVER;
     }
     return out;
   }) as unknown as z.ZodType<ParsedRecipient[], Recipient[]>; // what the loop accepts, for clients' types
+
+/** The most contact lists one batch may be sent to. */
+const MAX_BATCH_CONTACT_LISTS = 10;
+
+/** `contact_lists` of a batch: ids of the account's lists (checked when the batch is accepted), each once. */
+const contactLists = z
+  .array(z.string().min(1).max(64).refine(isStorableText, "not a contact list id"))
+  .min(1, "at least one contact list id (or leave contact_lists out)")
+  .max(MAX_BATCH_CONTACT_LISTS, `at most ${MAX_BATCH_CONTACT_LISTS} contact lists per batch`)
+  .refine((ids) => new Set(ids).size === ids.length, "each contact list at most once");
 
 /** A sender id: 1 to 11 letters and digits, or a number of up to 15 digits. */
 export const sender = z
@@ -164,22 +209,34 @@ export const batchFilters = z.object({
 });
 
 /** The body of `POST /v1/batches` (and of `POST /v1/send`). */
-export const newBatch = z.strictObject({
-  /** A name or label to find it again by (`q` of GET /v1/batches); shown as `name`. */
-  name: batchName.optional(),
-  from: sender,
-  body: messageBody,
-  recipients,
-  /** ISO 3166 alpha-2, for national-format numbers; default: the account's. */
-  country: z
-    .string()
-    .transform((code) => code.toUpperCase())
-    .refine(isCountryCode, "expected an ISO 3166 alpha-2 country code, e.g. FR")
-    .optional(),
-  type: z.enum(["transactional", "marketing"]).default("transactional"),
-  /** When to start sending (see `sendAt`); absent: at once. */
-  send_at: sendAt.optional(),
-});
+export const newBatch = z
+  .strictObject({
+    /** A name or label to find it again by (`q` of GET /v1/batches); shown as `name`. */
+    name: batchName.optional(),
+    from: sender,
+    body: messageBody,
+    /** Numbers, or objects with `fields` for the body's placeholders; JSON recipients come before the lists' contacts. */
+    recipients: recipients.default([]),
+    /** The account's contact lists whose contacts (number and fields) are sent to, as they are at acceptance. */
+    contact_lists: contactLists.optional(),
+    /** ISO 3166 alpha-2, for national-format numbers; default: the account's. */
+    country: z
+      .string()
+      .transform((code) => code.toUpperCase())
+      .refine(isCountryCode, "expected an ISO 3166 alpha-2 country code, e.g. FR")
+      .optional(),
+    type: z.enum(["transactional", "marketing"]).default("transactional"),
+    /** When to start sending (see `sendAt`); absent: at once. */
+    send_at: sendAt.optional(),
+  })
+  .superRefine((batch, ctx) => {
+    if (batch.recipients.length === 0 && !batch.contact_lists)
+      ctx.addIssue({
+        code: "custom",
+        path: ["recipients"],
+        message: "at least one recipient is required (or contact_lists)",
+      });
+  });
 
 /** The body of `POST /v1/sms`: one message. */
 export const newSms = z.strictObject({

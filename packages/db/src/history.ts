@@ -1,6 +1,7 @@
 // A batch's history: the replies and STOPs matched to its messages, the numbers
 // its delivery reports put on the NPAI list, and every message for an export.
 import { messageId, NotFoundError } from "@salvo/core";
+import type { RawRecipient } from "./batches";
 import { type InboundMessage, REPLY_COLUMNS } from "./inbound";
 import { accountPage } from "./page";
 import { MESSAGE_COLUMNS, type Message } from "./rows";
@@ -76,10 +77,42 @@ const MESSAGE = selectList(MESSAGE_COLUMNS);
 /** How many messages an export reads at a time. */
 const EXPORT_PAGE = 1_000;
 
+/** A message of an export, with its recipient's fields (for the body's placeholders) as the batch holds them; null: none. */
+export type ExportedMessage = Message & { fields: Readonly<Record<string, string>> | null };
+
+/**
+ * The fields of the recipients at positions `first` to `last` of a batch, from
+ * the chunks that hold them (a page of messages spans one or two chunks).
+ */
+async function recipientFields(
+  sql: Queryable,
+  batchId: string,
+  first: number,
+  last: number,
+): Promise<(idx: number) => Readonly<Record<string, string>> | null> {
+  const { rows } = await sql.query<{ first_index: number; recipients: string }>(
+    `SELECT first_index, recipients FROM batch_chunks
+      WHERE batch_id = $1 AND first_index <= $3
+        AND idx >= (SELECT max(idx) FROM batch_chunks WHERE batch_id = $1 AND first_index <= $2)
+      ORDER BY idx`,
+    [batchId, first, last],
+  );
+  const chunks = rows.map((row) => ({
+    firstIndex: row.first_index,
+    recipients: JSON.parse(row.recipients) as RawRecipient[],
+  }));
+  return (idx) => {
+    const chunk = chunks.findLast((c) => c.firstIndex <= idx);
+    const recipient = chunk?.recipients[idx - chunk.firstIndex];
+    return typeof recipient === "object" && recipient.length > 2 ? (recipient[2] ?? null) : null;
+  };
+}
+
 /**
  * Every message of one of the account's batches, in recipient order, read
  * `pageSize` at a time by keyset on the primary key (never the whole batch in
- * memory, and no transaction held open between pages). The batch is checked
+ * memory, and no transaction held open between pages), each with its
+ * recipient's fields. The batch is checked
  * before the first page (NotFoundError), so a caller may await the first
  * `next()` before it answers.
  */
@@ -88,7 +121,7 @@ export async function* batchMessages(
   accountId: string,
   batchId: string,
   pageSize = EXPORT_PAGE,
-): AsyncGenerator<Message[], void, undefined> {
+): AsyncGenerator<ExportedMessage[], void, undefined> {
   await checkBatch(sql, accountId, batchId);
   let after = -1;
   for (;;) {
@@ -97,7 +130,8 @@ export async function* batchMessages(
       [batchId, after, pageSize],
     );
     if (rows.length === 0) return;
-    yield rows;
+    const fieldsOf = await recipientFields(sql, batchId, rows[0]?.idx ?? 0, rows[rows.length - 1]?.idx ?? 0);
+    yield rows.map((row) => ({ ...row, fields: fieldsOf(row.idx) }));
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]?.idx ?? after;
   }

@@ -4,7 +4,7 @@ export type { AccountChanges, SendingSettings } from "./accounts";
 export type { BatchFilter, NewBatch, RawRecipient, SingleMessage } from "./batches";
 export { type ImportSlice, StaleImportCheckpointError } from "./contact-imports";
 export type { CountrySettings } from "./countries";
-export type { BatchNpaiEntry } from "./history";
+export type { BatchNpaiEntry, ExportedMessage } from "./history";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
 export type { HeldBatch } from "./moderation";

@@ -23,7 +23,10 @@ export interface BatchForWork {
   sender: string;
   body: string;
   country: string | null;
+  /** Segments reserved per message (a personalised body's message costs its own, see recordHandoffs). */
   segments: number;
+  /** A message of `POST /v1/sms`: its body is sent as written. */
+  single: boolean;
   status: BatchStatus;
   /** Messages without a row yet (the counter). */
   pending: number;
@@ -44,7 +47,7 @@ export interface BatchForWork {
 }
 
 // A batch with what processing it needs from its account (BatchForWork).
-const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.status,
+const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.single, b.status,
   b.pending, b.send_at AS "sendAt",
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
@@ -317,6 +320,8 @@ export interface JudgedMessage {
   status: JudgedStatus;
   /** Why it is not sent: a code of the "Message reasons" table of docs/api.md. */
   reason: string;
+  /** Its own segments when its text was rendered (a personalised body); absent: the batch's. */
+  segments?: number;
 }
 
 /**
@@ -339,7 +344,7 @@ export async function recordJudgedMessages(
     // `canceled` rows) and this write then never wait for each other's rows.
     text: `WITH locked AS (
              SELECT 1 FROM batches WHERE id = $1 FOR NO KEY UPDATE
-           ), inserted AS (${insertMessages("NULL::text[]", "WHERE EXISTS (SELECT 1 FROM locked)")}),
+           ), inserted AS (${insertMessages("NULL::text[]", "$10::int[]", "WHERE EXISTS (SELECT 1 FROM locked)")}),
            counts AS (
              SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
@@ -354,7 +359,7 @@ export async function recordJudgedMessages(
                FROM counts c WHERE a.id = $2 AND c.settled > 0
            ), events AS (${COMPLETED_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
-    values: insertValues(batch, messages, false),
+    values: [...insertValues(batch, messages, false), messages.map((m) => m.segments ?? null)],
   });
   return rows[0]?.events ?? [];
 }
@@ -497,6 +502,8 @@ export interface HandoffOutcome {
   providerCode?: string;
   /** The provider's id for an accepted message, recorded when `recordHandoffs` is given a connector. */
   providerMessageId?: string;
+  /** Its own segments (a personalised body's rendered text): what it costs when sent; absent: the batch's. */
+  segments?: number;
 }
 
 /**
@@ -531,21 +538,24 @@ export async function recordHandoffs(
   const identified = options.connector === undefined ? [] : outcomes.filter((o) => o.providerMessageId);
   const { rows } = await sql.query<{ events: string[] }>({
     name: "salvo-record-handoffs",
-    text: `WITH inserted AS (${insertMessages("$16::text[]")}),
+    // Each message reserved $3 (the batch's segments): one sent costs its own
+    // segments and the rest of its reservation comes back; one failed, all of it.
+    text: `WITH inserted AS (${insertMessages("$16::text[]", "$18::int[]")}),
            counts AS (
              SELECT count(*)::int AS settled, count(*) FILTER (WHERE status = 'sent')::int AS sent,
-                    count(*) FILTER (WHERE status = 'failed')::int AS failed
+                    count(*) FILTER (WHERE status = 'failed')::int AS failed,
+                    COALESCE(sum(cost), 0)::int AS spent, COALESCE(sum(GREATEST($3 - cost, 0)), 0)::int AS refunded
                FROM inserted
            ), counters AS (
              UPDATE batches b SET
                  pending = b.pending - c.settled, sent = b.sent + c.sent, failed = b.failed + c.failed,
-                 cost = b.cost + c.sent * $3, updated_at = now(),
+                 cost = b.cost + c.spent, updated_at = now(),
                  ${COMPLETION}
                FROM counts c WHERE b.id = $1 AND c.settled > 0
              RETURNING b.*
            ), refund AS (
-             UPDATE accounts a SET credits = a.credits + c.failed * $3, updated_at = now()
-               FROM counts c WHERE a.id = $2 AND c.failed > 0
+             UPDATE accounts a SET credits = a.credits + c.refunded, updated_at = now()
+               FROM counts c WHERE a.id = $2 AND c.refunded > 0
            ), chunk AS (
              UPDATE batch_chunks SET in_flight = '{}', done = done OR $11
               WHERE batch_id = $1 AND idx = $10 AND in_flight = $12::int[]
@@ -566,6 +576,7 @@ export async function recordHandoffs(
           idx: o.idx,
           to: o.to,
           ref: o.ref,
+          segments: o.segments,
           status: o.accepted ? "sent" : "failed",
           reason: o.accepted ? null : (o.reason ?? "rejected_by_provider"),
         })),
@@ -579,6 +590,7 @@ export async function recordHandoffs(
       identified.map((o) => o.providerMessageId),
       outcomes.map((o) => o.providerCode ?? null),
       options.validityMs ?? null,
+      outcomes.map((o) => o.segments ?? null),
     ],
   });
   return rows[0]?.events ?? [];
@@ -595,22 +607,25 @@ interface MessageRow {
   ref: string | null;
   status: string;
   reason: string | null;
+  segments?: number | undefined;
 }
 
-// Inserts message rows from arrays ($4-$8, see insertValues, and the provider's
-// codes from `codes`, a parameter of the caller's); rows that already exist are
-// left alone. RETURNING gives the position and status of each row this call
+// Inserts message rows from arrays ($4-$8, see insertValues, the provider's
+// codes from `codes` and each message's own segments from `segments` (null: the
+// batch's, $3), parameters of the caller's); rows that already exist are left
+// alone. RETURNING gives the position, status and cost of each row this call
 // inserted: the only ones to count. `where` may hold the rows back until a
 // condition (such as a lock) is met.
-const insertMessages = (codes = "NULL::text[]", where = "") =>
+const insertMessages = (codes: string, segments: string, where = "") =>
   `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
-     SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, $3,
-            CASE WHEN u.status = 'sent' THEN $3 ELSE 0 END, CASE WHEN $9 THEN now() END, u.provider_code
-       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes})
-              AS u(idx, "to", ref, status, reason, provider_code)
+     SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, COALESCE(u.segments, $3),
+            CASE WHEN u.status = 'sent' THEN COALESCE(u.segments, $3) ELSE 0 END, CASE WHEN $9 THEN now() END,
+            u.provider_code
+       FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes}, ${segments})
+              AS u(idx, "to", ref, status, reason, provider_code, segments)
      ${where}
      ON CONFLICT (batch_id, idx) DO NOTHING
-     RETURNING idx, status`;
+     RETURNING idx, status, cost`;
 
 function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolean): unknown[] {
   return [

@@ -8,10 +8,12 @@ import { setBalanceAlerts } from "./balance";
 import {
   acceptBatch,
   cancelBatch,
+  checkContactLists,
   findBatch,
   findSingleMessage,
   listBatches,
   listMessages,
+  snapshotStats,
   stalledBatches,
 } from "./batches";
 import {
@@ -168,6 +170,9 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     },
     batches: {
       accept: bind(sql, acceptBatch),
+      /** A batch's `contact_lists`: checked (the account's own) and their contacts counted, or their segments' bound too. */
+      checkContactLists: bind(sql, checkContactLists),
+      contactListsStats: bind(sql, snapshotStats),
       find: bind(sql, findBatch),
       list: bind(sql, listBatches),
       listMessages: bind(sql, listMessages),

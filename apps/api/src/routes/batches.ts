@@ -10,7 +10,7 @@ import {
   newBatch,
   readMessageReason,
 } from "@salvo/core";
-import type { Batch, Message } from "@salvo/db";
+import type { Batch, ExportedMessage } from "@salvo/db";
 import { stringify } from "csv-stringify";
 import { Router } from "express";
 import { z } from "zod";
@@ -269,7 +269,7 @@ export function batchRoutes(deps: BatchDeps): Router {
   return router;
 }
 
-/** The columns of `messages.csv`, in order (docs/api.md); `fields` is empty until personalised sends. */
+/** The columns of `messages.csv`, in order (docs/api.md); `fields`: the recipient's fields as a JSON object, empty without any. */
 const CSV_COLUMNS = [
   "id",
   "to",
@@ -285,7 +285,7 @@ const CSV_COLUMNS = [
   "fields",
 ] as const;
 
-function csvRecord(m: Message): Record<(typeof CSV_COLUMNS)[number], unknown> {
+function csvRecord(m: ExportedMessage): Record<(typeof CSV_COLUMNS)[number], unknown> {
   return {
     id: messageId(m.batchId, m.idx),
     to: m.to,
@@ -297,7 +297,7 @@ function csvRecord(m: Message): Record<(typeof CSV_COLUMNS)[number], unknown> {
     created_at: m.createdAt,
     sent_at: m.sentAt,
     done_at: m.doneAt,
-    fields: null,
+    fields: m.fields ? JSON.stringify(m.fields) : null,
   };
 }
 

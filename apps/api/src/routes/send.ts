@@ -3,6 +3,7 @@ import type { Batch } from "@salvo/db";
 import { Router } from "express";
 import { requestIdOf } from "../http/request-log";
 import { accountOf, route } from "../http/route";
+import { recipientCount } from "../services/batches";
 import { checkSendSize, type SendDeps, sendAndWait } from "../services/send";
 import { type SimulateDeps, simulateBatch } from "../services/simulate";
 
@@ -99,7 +100,7 @@ export function sendRoutes(deps: SendDeps & SimulateDeps & { maxBodyBytes: numbe
       body: newBatch,
       maxBodyBytes: deps.maxBodyBytes,
       handler: async ({ body, res }) => {
-        checkSendSize(body);
+        checkSendSize(await recipientCount(deps.store, accountOf(res).id, body));
         const s = await simulateBatch(deps, accountOf(res), body, true);
         const held = s.moderationReasons.length > 0;
         return {

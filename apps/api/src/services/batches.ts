@@ -1,4 +1,13 @@
-import { type ModerationRules, type newBatch, newId, segmentCount } from "@salvo/core";
+import {
+  InvalidParameterError,
+  isPersonalised,
+  type ModerationRules,
+  type newBatch,
+  newId,
+  parseTemplate,
+  renderTemplate,
+  segmentCount,
+} from "@salvo/core";
 import type { Account, Batch, NewBatch, Store } from "@salvo/db";
 import { enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
@@ -64,8 +73,46 @@ export async function submitBatch(
 }
 
 /**
+ * The segments to reserve per message for a body and its JSON recipients: the
+ * body's own, or for a personalised body the most any recipient's text takes
+ * (0 without JSON recipients: the lists' bound is added on acceptance). A
+ * recipient lacking a field the body shows without a default is refused, named.
+ */
+export function reservedSegments(body: string, recipients: BatchRequest["recipients"]): number {
+  const template = parseTemplate(body);
+  if (!isPersonalised(template)) return segmentCount(body);
+  let most = 0;
+  for (let i = 0; i < recipients.length; i++) {
+    const recipient = recipients[i];
+    const rendered = renderTemplate(template, typeof recipient === "string" ? undefined : recipient?.[2]);
+    if ("missing" in rendered) {
+      const field = `recipients.${i}.fields.${rendered.missing}`;
+      throw new InvalidParameterError(
+        `${field}: the body shows {{${rendered.missing}}} and this recipient has no such field (give it, or a default: {{${rendered.missing}|…}})`,
+        field,
+      );
+    }
+    most = Math.max(most, segmentCount(rendered.text));
+  }
+  return most;
+}
+
+/** How many recipients a batch request has: its JSON ones and its contact lists' contacts (the lists checked). */
+export async function recipientCount(
+  store: Store,
+  accountId: string,
+  request: BatchRequest,
+): Promise<number> {
+  const listed = request.contact_lists
+    ? await store.batches.checkContactLists(accountId, request.contact_lists)
+    : 0;
+  return request.recipients.length + listed;
+}
+
+/**
  * Accepts an account's batch: stored, its credits taken, enqueued. Returns its id.
  * A marketing body gets the account's opt-out mention; `refuseOutsideHours`: see marketingBody.
+ * `recipients`: the count recipientCount gave, when the caller has it already.
  */
 export async function createBatch(
   intake: BatchIntake,
@@ -73,13 +120,15 @@ export async function createBatch(
   request: BatchRequest,
   idempotency: Idempotency,
   refuseOutsideHours = false,
+  recipients?: number,
 ): Promise<string> {
   await checkSender(intake, account, request.from, "from");
   const body = await marketingBody(intake, account.id, request, refuseOutsideHours);
+  const segments = reservedSegments(body, request.recipients);
   const moderation = await holdReasons(intake, account, {
     sender: request.from,
     body: request.body,
-    recipients: request.recipients.length,
+    recipients: recipients ?? (await recipientCount(intake.store, account.id, request)),
   });
   const id = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
@@ -90,8 +139,9 @@ export async function createBatch(
     sender: request.from,
     body,
     country: request.country ?? null,
-    segments: segmentCount(body),
+    segments,
     recipients: request.recipients,
+    ...(request.contact_lists ? { contactLists: request.contact_lists } : {}),
     sendAt: request.send_at ?? null,
     moderation,
   });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TooManyRecipientsError } from "@salvo/core";
 import type { Account, Batch, Store } from "@salvo/db";
-import { type BatchIntake, type BatchRequest, createBatch } from "./batches";
+import { type BatchIntake, type BatchRequest, createBatch, recipientCount } from "./batches";
 import type { Idempotency } from "./idempotency";
 
 /** The most recipients `POST /v1/send` takes: beyond, the client would wait too long. */
@@ -37,9 +37,9 @@ async function waitForBatch(store: Store, accountId: string, batchId: string, si
   return batch;
 }
 
-/** Refuses a batch too big for `POST /v1/send` (and its simulation). */
-export function checkSendSize(request: BatchRequest): void {
-  if (request.recipients.length > MAX_SEND_RECIPIENTS) {
+/** Refuses a batch too big for `POST /v1/send` (and its simulation): `recipients`, its contact lists' contacts included. */
+export function checkSendSize(recipients: number): void {
+  if (recipients > MAX_SEND_RECIPIENTS) {
     throw new TooManyRecipientsError(
       `POST /v1/send takes at most ${MAX_SEND_RECIPIENTS.toLocaleString("en")} recipients; send more with POST /v1/batches and poll GET /v1/batches/:id.`,
     );
@@ -61,9 +61,10 @@ export async function sendAndWait(
   idempotency: Idempotency,
   clientGone: AbortSignal,
 ): Promise<{ batch: Batch; credits: number }> {
-  checkSendSize(request);
+  const recipients = await recipientCount(deps.store, account.id, request);
+  checkSendSize(recipients);
   // Answered once sent: a marketing batch is refused outside the sending hours, not held.
-  const id = await createBatch(deps, account, request, idempotency, true);
+  const id = await createBatch(deps, account, request, idempotency, true, recipients);
   // Aborted already for a scheduled batch: waitForBatch reads it once.
   const signals = [clientGone, request.send_at ? AbortSignal.abort() : AbortSignal.timeout(deps.timeoutMs)];
   if (deps.stopping) signals.push(deps.stopping);

@@ -1,10 +1,15 @@
 import {
   allowedCountryOf,
   type FirstPositions,
+  InvalidParameterError,
+  isPersonalised,
   judgeNumbers,
   listedStatus,
   type ModerationReason,
   NotReadyError,
+  parseTemplate,
+  type RecipientFields,
+  renderTemplate,
   segmentCount,
   withinCountryLimits,
 } from "@salvo/core";
@@ -12,7 +17,7 @@ import type { Account } from "@salvo/db";
 import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
 import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/numbers";
 import type { RedisClient } from "@salvo/queue";
-import type { BatchIntake, BatchRequest } from "./batches";
+import { type BatchIntake, type BatchRequest, reservedSegments } from "./batches";
 import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
@@ -56,9 +61,9 @@ interface Simulation {
   country_limit: number;
   /** Messages that would be handed to a provider. */
   sent: number;
-  /** Segments per message. */
+  /** Segments reserved per message: the body's, or for a personalised body the most a message can take. */
   segments: number;
-  /** Credits the batch would cost once judged: segments × sent. */
+  /** Credits the batch would cost once judged: the segments of each message sent, summed. */
   cost: number;
   /** Credits the batch needs up front (segments × total): taken on acceptance, the unsent refunded after. */
   reserved: number;
@@ -72,6 +77,43 @@ interface Simulation {
   moderationReasons: ModerationReason[];
 }
 
+/** A recipient to judge: the number as given and its fields (a JSON recipient's, or a contact's). */
+interface SimulatedRecipient {
+  raw: string;
+  fields: RecipientFields | undefined;
+}
+
+/**
+ * The batch's recipients SLICE at a time, in the order a batch would have them:
+ * its JSON recipients, then each contact list's contacts in number order (read a
+ * page at a time, never a whole list in memory).
+ */
+async function* recipientSlices(
+  deps: SimulateDeps,
+  accountId: string,
+  request: BatchRequest,
+): AsyncGenerator<SimulatedRecipient[]> {
+  const { recipients } = request;
+  for (let from = 0; from < recipients.length; from += SLICE) {
+    yield recipients
+      .slice(from, from + SLICE)
+      .map((recipient) =>
+        typeof recipient === "string"
+          ? { raw: recipient, fields: undefined }
+          : { raw: recipient[0], fields: recipient[2] },
+      );
+  }
+  for (const list of request.contact_lists ?? []) {
+    for (let after = ""; ; ) {
+      const contacts = await deps.store.contactLists.contactsAfter(accountId, list, after, SLICE);
+      if (contacts.length === 0) break;
+      yield contacts.map((c) => ({ raw: c.number, fields: c.fields }));
+      after = contacts[contacts.length - 1]?.number ?? after;
+      if (contacts.length < SLICE) break;
+    }
+  }
+}
+
 /**
  * Judges a batch as the workers would now — validity, repeats, the countries
  * the account may send to, the account's lists, the anti-flood counters and the
@@ -79,6 +121,9 @@ interface Simulation {
  * takes, enqueues and sends nothing. The sender is checked as `POST /v1/batches`
  * checks it. Done in slices of SLICE recipients, each normalized in a worker
  * thread as the workers do it (`@salvo/numbers`), then judged here in order.
+ * A personalised body is rendered per message as the workers render it: a
+ * contact lacking a field is `invalid` (`missing_field`), and each message
+ * sent costs its own segments; `segments` is then what is reserved per message.
  */
 export async function simulateBatch(
   deps: SimulateDeps & Pick<BatchIntake, "optOutMention">,
@@ -89,46 +134,69 @@ export async function simulateBatch(
   await checkSender(deps, authenticated, request.from, "from");
   // The body as it would be stored: a marketing one with the opt-out mention, in segments and cost.
   const body = await marketingBody(deps, authenticated.id, request, refuseOutsideHours);
+  // As POST /v1/batches refuses them: a JSON recipient without a field the body shows, a list not the account's.
+  let segments = reservedSegments(body, request.recipients);
+  const lists = request.contact_lists ?? [];
+  const listed =
+    lists.length > 0
+      ? await deps.store.batches.contactListsStats(authenticated.id, lists, body)
+      : { contacts: 0, segments: 0 };
+  segments = Math.max(segments, listed.segments);
+  if (lists.length > 0 && request.recipients.length + listed.contacts === 0)
+    throw new InvalidParameterError("contact_lists: the lists have no contacts", "contact_lists");
   const moderationReasons = await holdReasons(deps, authenticated, {
     sender: request.from,
     body: request.body,
-    recipients: request.recipients.length,
+    recipients: request.recipients.length + listed.contacts,
   });
   // Read now, as the workers read it: the authenticated account may be cached
   // (AUTH_CACHE_MS), its credits and anti-flood limits older than they are.
   const account = (await deps.store.accounts.find(authenticated.id)) ?? authenticated;
   const country = request.country ?? account.defaultCountry;
   const bodyHash = floodBodyHash(body);
+  const template = parseTemplate(body);
+  const personalised = isPersonalised(template);
   const now = Date.now();
   const seen: FirstPositions = new Map();
   const counts = { invalid: 0, duplicated: 0, blacklisted: 0, npai: 0, flooded: 0, sent: 0 };
-  const { recipients } = request;
   const countries = await deps.store.countries.find(account.id);
   const allowedCountries = new Set(countries?.allowedCountries);
   const limits = countries?.monthlyLimits ?? {};
   // What each limited country has left this month, taken from as the simulation goes (nothing is reserved).
   const quotaLeft = await deps.store.countries.quotaLeft(account.id, limits);
   const byCountry = { not_allowed: 0, country_limit: 0 };
+  let total = 0;
+  let cost = 0;
 
-  for (let from = 0; from < recipients.length; from += SLICE) {
-    const raw = recipients
-      .slice(from, from + SLICE)
-      .map((recipient) => (typeof recipient === "string" ? recipient : recipient[0]));
-    const normalized = await normalize(deps, raw, country);
-    const verdicts = judgeNumbers(normalized, 0, raw.length, from, seen);
-    const valid: string[] = [];
-    for (const verdict of verdicts) {
+  for await (const slice of recipientSlices(deps, account.id, request)) {
+    const from = total;
+    total += slice.length;
+    const normalized = await normalize(
+      deps,
+      slice.map((r) => r.raw),
+      country,
+    );
+    const verdicts = judgeNumbers(normalized, 0, slice.length, from, seen);
+    const valid: { to: string; segments: number }[] = [];
+    verdicts.forEach((verdict, i) => {
       if (verdict[0] === "!") counts.invalid++;
       else if (verdict[0] === "=") counts.duplicated++;
-      else if (allowedCountryOf(verdict, allowedCountries) === null) byCountry.not_allowed++;
-      else valid.push(verdict);
-    }
-    const lists = await deps.store.pipeline.listedNumbers(account.id, valid);
-    const allowed: string[] = [];
-    for (const to of valid) {
-      const listed = listedStatus(to, lists);
-      if (listed) counts[listed]++;
-      else allowed.push(to);
+      else {
+        const rendered = personalised ? renderTemplate(template, slice[i]?.fields) : { text: body };
+        if ("missing" in rendered) counts.invalid++;
+        else if (allowedCountryOf(verdict, allowedCountries) === null) byCountry.not_allowed++;
+        else valid.push({ to: verdict, segments: personalised ? segmentCount(rendered.text) : segments });
+      }
+    });
+    const numberLists = await deps.store.pipeline.listedNumbers(
+      account.id,
+      valid.map((v) => v.to),
+    );
+    const allowed: typeof valid = [];
+    for (const message of valid) {
+      const status = listedStatus(message.to, numberLists);
+      if (status) counts[status]++;
+      else allowed.push(message);
     }
     if (allowed.length === 0) continue;
     const flooded = await peekAntiFlood(deps.redis, deps.redisPrefix, {
@@ -137,25 +205,26 @@ export async function simulateBatch(
       maxPerHour: account.floodMaxPerHour,
       maxSameBodyPerHour: account.floodMaxSameBodyPerHour,
       bodyHash,
-      recipients: allowed.map((number, i) => ({ number, messageKey: `simulate:${from + i}` })),
+      recipients: allowed.map((m, i) => ({ number: m.to, messageKey: `simulate:${from + i}` })),
     });
     const going = allowed.filter((_, i) => !flooded[i]);
     counts.flooded += allowed.length - going.length;
     const within = withinCountryLimits(
-      going.map((to) => allowedCountryOf(to, allowedCountries) ?? ""),
+      going.map((m) => allowedCountryOf(m.to, allowedCountries) ?? ""),
       quotaLeft,
     );
-    for (const goes of within) {
-      if (goes) counts.sent++;
-      else byCountry.country_limit++;
-    }
+    within.forEach((goes, i) => {
+      if (!goes) byCountry.country_limit++;
+      else {
+        counts.sent++;
+        cost += going[i]?.segments ?? 0;
+      }
+    });
   }
 
-  const segments = segmentCount(body);
-  const cost = segments * counts.sent;
-  const reserved = segments * recipients.length;
+  const reserved = segments * total;
   return {
-    total: recipients.length,
+    total,
     ...counts,
     ...byCountry,
     segments,

@@ -53,11 +53,17 @@ export function clientCommands(): Command[] {
     });
 
   const send = new Command("send")
-    .description("send a batch (POST /v1/batches): recipients from --to and/or a file, one per line")
+    .description(
+      "send a batch (POST /v1/batches): recipients from --to and/or a file, one per line, and/or contact lists (--list)",
+    )
     .requiredOption("--from <sender>", "sender id: 1-11 letters/digits or up to 15 digits")
     .requiredOption("--body <text>", "message text")
     .option("--to <numbers...>", "recipient numbers")
     .option("--file <path>", "a file with one recipient per line (`number` or `number,ref`)")
+    .option(
+      "--list <ids...>",
+      "contact lists (cl_…) to send to, repeatable: their contacts' fields fill the body's {{placeholders}}",
+    )
     .option("--country <cc>", "country for national-format numbers")
     .option("--marketing", "a marketing batch (default: transactional)")
     .option(
@@ -74,6 +80,7 @@ export function clientCommands(): Command[] {
         body: string;
         to?: string[];
         file?: string;
+        list?: string[];
         country?: string;
         marketing?: boolean;
         sendAt?: string;
@@ -87,12 +94,14 @@ export function clientCommands(): Command[] {
             if (to) recipients.push(ref ? { to, ref } : to);
           }
         }
-        if (recipients.length === 0) throw new Error("no recipients: use --to or --file");
+        if (recipients.length === 0 && !options.list?.length)
+          throw new Error("no recipients: use --to, --file or --list");
         const salvo = client(options.token);
         const { body } = await salvo.batches.create({
           from: options.from,
           body: options.body,
           recipients,
+          ...(options.list?.length ? { contact_lists: options.list } : {}),
           country: options.country,
           type: options.marketing ? "marketing" : "transactional",
           send_at: options.sendAt,

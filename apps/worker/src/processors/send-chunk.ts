@@ -6,6 +6,7 @@ import {
   floodedReason,
   judgeRecipient,
   listedStatus,
+  MISSING_FIELD,
   messageId,
 } from "@salvo/core";
 import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
@@ -14,6 +15,7 @@ import { HandoffExpiredError } from "@salvo/providers";
 import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
+import { messageText } from "../message-text";
 import { releaseJob } from "../release";
 import { sendingHoursUntil } from "../sending-hours";
 
@@ -34,6 +36,9 @@ interface Sendable {
   idx: number;
   to: string;
   ref: string | null;
+  /** What it says (see messageText) and its segments, what it costs. */
+  text: string;
+  segments: number;
 }
 
 /**
@@ -116,10 +121,11 @@ async function settleInDoubt(
     const answer = answers
       .map((received) => received?.get(id))
       .find((a) => a !== undefined && !(a.accepted === false && a.temporary));
-    if (answer) answered.push({ ...message, accepted: answer.accepted, reason: answer.reason });
+    const { idx, to, ref, segments } = message;
+    if (answer) answered.push({ idx, to, ref, segments, accepted: answer.accepted, reason: answer.reason });
     else if (everyCanTell) resend.push(message);
     // A connector that cannot tell: assume it got the message rather than risk sending it twice.
-    else answered.push({ ...message, accepted: true });
+    else answered.push({ idx, to, ref, segments, accepted: true });
   }
   // Any connector may have it: one that awaits a final report gives it a deadline
   // (the longest of theirs); had another taken it, its report comes well before.
@@ -151,11 +157,25 @@ async function judge(
     if (written.has(idx)) return;
     const [raw, ref] = typeof recipient === "string" ? [recipient, null] : recipient;
     const judgement = judgeRecipient((chunk.judged as string[])[i] as string, raw, country);
-    if (judgement.status !== "valid") judged.push({ idx, ref, ...judgement });
+    if (judgement.status !== "valid") {
+      judged.push({ idx, ref, ...judgement });
+      return;
+    }
+    const message = messageText(batch, recipient);
+    // A contact without a field the body shows (and no default): nothing to send it.
+    if ("missing" in message)
+      judged.push({ idx, ref, to: judgement.to, status: "invalid", reason: MISSING_FIELD });
     // Before the lists and anti-flood: a number the account may not send to moves no counter.
     else if (allowedCountryOf(judgement.to, allowedCountries) === null)
-      judged.push({ idx, ref, to: judgement.to, status: "not_allowed", reason: COUNTRY_NOT_ALLOWED });
-    else candidates.push({ idx, to: judgement.to, ref });
+      judged.push({
+        idx,
+        ref,
+        to: judgement.to,
+        status: "not_allowed",
+        reason: COUNTRY_NOT_ALLOWED,
+        segments: message.segments,
+      });
+    else candidates.push({ idx, to: judgement.to, ref, ...message });
   });
 
   const lists = await ctx.store.pipeline.listedNumbers(
@@ -400,7 +420,7 @@ async function offer(
           id: messageId(batch.id, m.idx),
           to: m.to,
           from: batch.sender,
-          body: batch.body,
+          body: m.text,
         })),
         { notAfter },
       )
@@ -422,6 +442,7 @@ async function offer(
           reason: result?.reason ?? (result ? undefined : "no_answer_from_provider"),
           providerMessageId: result?.accepted ? result.providerMessageId : undefined,
           providerCode: result?.providerCode,
+          segments: message.segments,
         });
     }
     refused.push(...temporary);
