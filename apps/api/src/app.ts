@@ -17,6 +17,7 @@ import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batches";
 import { contactListRoutes } from "./routes/contact-lists";
 import { healthRoutes } from "./routes/health";
+import { linkRedirects } from "./routes/links";
 import { numberListRoutes } from "./routes/number-lists";
 import { providerCallbackRoutes } from "./routes/providers";
 import { replyRoutes } from "./routes/replies";
@@ -37,6 +38,8 @@ interface ApiDeps {
   webhooks: OpenQueue<"webhooks">;
   /** Delivery reports that providers call in (DLR callbacks), applied by the workers. */
   deliveries: OpenQueue<"deliveries">;
+  /** Clicks on tracked short links, recorded by the workers. */
+  clicks: OpenQueue<"clicks">;
   /** The number-judging threads of simulations. */
   numbers: NumberNormalizer;
   logger: Logger;
@@ -52,6 +55,7 @@ export function createApp({
   batches,
   webhooks,
   deliveries,
+  clicks,
   numbers,
   logger,
   stopping,
@@ -60,6 +64,17 @@ export function createApp({
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("trust proxy", env.TRUST_PROXY);
+
+  // First and unlogged: the redirects must answer in a few milliseconds, without a token.
+  const redirects = linkRedirects({
+    store,
+    redis,
+    redisPrefix: env.REDIS_PREFIX,
+    logger,
+    linkBaseUrl: env.LINK_BASE_URL,
+    clicks,
+  });
+  if (redirects) app.use(redirects);
 
   app.use(requestLog(logger));
   app.use(answerOptions);
@@ -88,6 +103,7 @@ export function createApp({
     redis,
     redisPrefix: env.REDIS_PREFIX,
     numbers,
+    linkBaseUrl: env.LINK_BASE_URL,
   };
   const v1 = express.Router();
   v1.use(

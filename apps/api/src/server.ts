@@ -44,6 +44,7 @@ export async function startApi(
   const batches = openQueue("batches", redis, env.REDIS_PREFIX);
   const webhooks = openQueue("webhooks", redis, env.REDIS_PREFIX);
   const deliveries = openQueue("deliveries", redis, env.REDIS_PREFIX);
+  const clicks = openQueue("clicks", redis, env.REDIS_PREFIX);
   // The API judges big lists rarely (simulations): its threads start when one
   // comes and stop when idle, rather than holding memory all day.
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS, { idleTimeoutMs: NORMALIZE_IDLE_MS });
@@ -55,6 +56,7 @@ export async function startApi(
     batches,
     webhooks,
     deliveries,
+    clicks,
     numbers,
     logger,
     stopping: stopping.signal,
@@ -95,7 +97,13 @@ export async function startApi(
       await drained;
       clearInterval(reaper);
       clearTimeout(deadline);
-      await Promise.allSettled([batches.close(), webhooks.close(), deliveries.close(), numbers.close()]);
+      await Promise.allSettled([
+        batches.close(),
+        webhooks.close(),
+        deliveries.close(),
+        clicks.close(),
+        numbers.close(),
+      ]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info("api stopped");
     })();

@@ -15,6 +15,7 @@ import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { recordClick } from "./processors/clicks";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { runScheduledJob } from "./processors/maintenance";
@@ -93,6 +94,7 @@ export async function startWorker(
       deliveries: (data) => applyReports(ctx, data),
       webhooks: (data) => deliverWebhookEvent(ctx, webhookDelivery, data.eventId),
       maintenance: (_data, job) => runScheduledJob(ctx, job.name),
+      clicks: (data) => recordClick(ctx, data),
     },
     { webhooks: { settings: { backoffStrategy: webhookBackoff } } },
   );

@@ -38,6 +38,8 @@ export interface NewBatch {
   sendAt?: Date | null;
   /** The moderation rules it breaks: stored `moderation` (held for an operator, no job) when there are any. */
   moderation?: ModerationReason[];
+  /** Its tracked links (see allocateLinkIds): absent or null, none. */
+  links?: { base: number; urls: string[]; prefix: string; expiresAt: Date } | null;
 }
 
 // A `batch.moderation` event when the `batch` CTE stored a held batch (single
@@ -90,11 +92,12 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
              SELECT id FROM batches WHERE id = $1 AND account_id = $2
            ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
-                                  single, shorten_urls, send_at, status, moderation_reasons, name)
+                                  single, shorten_urls, send_at, status, moderation_reasons, name,
+                                  link_base, link_urls, link_prefix, links_expire_at)
              SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14, $15::timestamptz,
                     CASE WHEN $16::jsonb IS NOT NULL THEN 'moderation'
                          WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus",
-                    $16::jsonb, $17
+                    $16::jsonb, $17, $18::bigint, $19::text[], $20, $21::timestamptz
                FROM debited RETURNING *
            ), held_events AS (${HELD_EVENTS}), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
@@ -121,6 +124,10 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
       batch.sendAt ?? null,
       batch.moderation?.length ? JSON.stringify(batch.moderation) : null,
       batch.name ?? null,
+      batch.links?.base ?? null,
+      batch.links?.urls ?? null,
+      batch.links?.prefix ?? null,
+      batch.links?.expiresAt ?? null,
     ],
   });
   if (rows[0]?.existed) return [];

@@ -21,6 +21,8 @@ export const QUEUES = {
   webhooks: "webhooks",
   /** Periodic upkeep, one job scheduler per task (see CATALOG.maintenance.schedules). */
   maintenance: "maintenance",
+  /** One job per click on a tracked short link, added by the redirect: recorded, counted, its event written. */
+  clicks: "clicks",
 } as const;
 
 export const expandBatchJob = z.object({ batchId: z.string().min(1) });
@@ -74,6 +76,22 @@ export const deliveryReportsJob = z.object({
 
 /** The event's row holds everything else: its webhook, its exact body, its state. */
 export const webhookEventJob = z.object({ eventId: z.string().min(1) });
+
+/**
+ * A click as the redirect saw it: which link (decoded), when, the user agent
+ * (read by the worker) and the address already truncated (/24, IPv6 /48).
+ */
+export const clickJob = z.object({
+  clickId: z.string().min(1),
+  batchId: z.string().min(1),
+  accountId: z.string().min(1),
+  idx: z.number().int().min(0),
+  urlIndex: z.number().int().min(0),
+  shortUrl: z.string(),
+  at: z.number(),
+  userAgent: z.string().max(1_024),
+  ipPrefix: z.string().nullable(),
+});
 
 /** Every scheduled job's payload: its name says what to do, the worker's settings how. */
 const scheduledJob = z.object({});
@@ -178,6 +196,14 @@ export const CATALOG = {
       /** Parts of long inbound messages completed over an hour ago, or never completed in 24 hours, are deleted. */
       "purge-inbound-parts": { every: "RECONCILE_INTERVAL_MS" },
     },
+  },
+  // One PostgreSQL statement a job; a few at once keep up with bursts of clicks.
+  [QUEUES.clicks]: {
+    payload: clickJob,
+    attempts: 20,
+    backoff: exponential,
+    concurrency: 16,
+    lockMs: "JOB_LOCK_MS",
   },
 } as const satisfies Record<QueueName, CatalogEntry>;
 
@@ -352,6 +378,11 @@ export function enqueueBatch(queue: OpenQueue<"batches">, batch: { id: string; s
  */
 export function enqueueWebhookEvents(queue: OpenQueue<"webhooks">, eventIds: string[]) {
   return queue.addBulk(eventIds.map((eventId) => ({ data: { eventId }, opts: { jobId: eventId } })));
+}
+
+/** Enqueues a click to record; its job id is the click's, so adding it twice records it once. */
+export function enqueueClick(queue: OpenQueue<"clicks">, click: z.input<typeof clickJob>) {
+  return queue.add(click, { jobId: click.clickId });
 }
 
 /**

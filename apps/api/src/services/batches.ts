@@ -1,9 +1,10 @@
 import { type ModerationRules, type newBatch, newId, segmentCount } from "@salvo/core";
 import type { Account, Batch, NewBatch, Store } from "@salvo/db";
-import { enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
+import { enqueueBatch, enqueueWebhookEvents, type OpenQueue, type RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
+import { planLinks, publishedRange, publishLinks, reserveLinks } from "./links";
 import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
@@ -24,6 +25,11 @@ export interface BatchIntake {
   optOutMention: string;
   /** The install's moderation rules, for accounts (and parents) without their own. */
   moderation: ModerationRules;
+  /** Where batches' link ranges are published for the redirects (see services/links.ts). */
+  redis: RedisClient;
+  redisPrefix: string;
+  /** LINK_BASE_URL: undefined, links are not shortened. */
+  linkBaseUrl: string | undefined;
 }
 
 /**
@@ -35,11 +41,13 @@ export interface BatchIntake {
  * workers' sweep its events. A batch held for moderation (`moderation` reasons)
  * gets no job: an operator's approval enqueues it.
  */
-export async function submitBatch(
-  { store, batches, webhooks, logger, chunkSize }: BatchIntake,
-  batch: Omit<NewBatch, "chunkSize">,
-): Promise<void> {
+export async function submitBatch(intake: BatchIntake, batch: Omit<NewBatch, "chunkSize">): Promise<void> {
+  const { store, batches, webhooks, logger, chunkSize } = intake;
   const events = await store.batches.accept({ ...batch, chunkSize });
+  if (batch.links) {
+    const range = { id: batch.id, accountId: batch.accountId, total: batch.recipients.length };
+    await publishLinks(intake, publishedRange(range, batch.links));
+  }
   if (events.length > 0) {
     await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
       logger.warn(
@@ -76,6 +84,12 @@ export async function createBatch(
 ): Promise<string> {
   await checkSender(intake, account, request.from, "from");
   const body = await marketingBody(intake, account.id, request, refuseOutsideHours);
+  const links = planLinks(
+    intake,
+    body,
+    { shortenUrls: request.shorten_urls, links: request.links },
+    "shorten_urls",
+  );
   const moderation = await holdReasons(intake, account, {
     sender: request.from,
     body: request.body,
@@ -90,10 +104,12 @@ export async function createBatch(
     sender: request.from,
     body,
     country: request.country ?? null,
-    segments: segmentCount(body),
+    segments: segmentCount(links.countedBody),
     recipients: request.recipients,
+    shortenUrls: request.shorten_urls,
     sendAt: request.send_at ?? null,
     moderation,
+    links: await reserveLinks(intake, account, links, request.recipients.length),
   });
   return id;
 }

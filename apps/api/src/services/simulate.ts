@@ -13,6 +13,7 @@ import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
 import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/numbers";
 import type { RedisClient } from "@salvo/queue";
 import type { BatchIntake, BatchRequest } from "./batches";
+import { planLinks } from "./links";
 import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
@@ -35,7 +36,7 @@ async function normalize(deps: SimulateDeps, raw: string[], country: string): Pr
 }
 
 export interface SimulateDeps
-  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger" | "moderation"> {
+  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger" | "moderation" | "linkBaseUrl"> {
   redis: RedisClient;
   redisPrefix: string;
   /** The API's pool of number-judging threads: a million numbers take seconds of CPU, kept off the event loop. */
@@ -89,6 +90,13 @@ export async function simulateBatch(
   await checkSender(deps, authenticated, request.from, "from");
   // The body as it would be stored: a marketing one with the opt-out mention, in segments and cost.
   const body = await marketingBody(deps, authenticated.id, request, refuseOutsideHours);
+  // Counted with its links shortened, as it would be sent.
+  const links = planLinks(
+    deps,
+    body,
+    { shortenUrls: request.shorten_urls, links: request.links },
+    "shorten_urls",
+  );
   const moderationReasons = await holdReasons(deps, authenticated, {
     sender: request.from,
     body: request.body,
@@ -151,7 +159,7 @@ export async function simulateBatch(
     }
   }
 
-  const segments = segmentCount(body);
+  const segments = segmentCount(links.countedBody);
   const cost = segments * counts.sent;
   const reserved = segments * recipients.length;
   return {

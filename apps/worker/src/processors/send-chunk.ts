@@ -5,8 +5,11 @@ import {
   COUNTRY_NOT_ALLOWED,
   floodedReason,
   judgeRecipient,
+  linkCodec,
   listedStatus,
   messageId,
+  type TrackedLinks,
+  withTrackedLinks,
 } from "@salvo/core";
 import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
 import { applyAntiFlood, floodBodyHash, waitForSendSlots } from "@salvo/limits";
@@ -329,6 +332,7 @@ async function offer(
   run: OfferRun,
 ): Promise<Routed[]> {
   const connector = ctx.router.connector(name);
+  const links = trackedLinks(batch);
   // The account's own limit is waited for first and the connector's only then, so an
   // account with a low limit never books connector slots far ahead of others.
   const accountLimit = batch.sendRateLimit
@@ -400,7 +404,8 @@ async function offer(
           id: messageId(batch.id, m.idx),
           to: m.to,
           from: batch.sender,
-          body: batch.body,
+          // Each message's own short links (see @salvo/core links.ts); the body as it is without.
+          body: withTrackedLinks(batch.body, links, m.idx),
         })),
         { notAfter },
       )
@@ -439,6 +444,13 @@ async function offer(
     await dispatchEvents(ctx, events);
   }
   return refused;
+}
+
+/** The batch's links as its messages' texts need them; null without links. */
+function trackedLinks(batch: BatchForWork): TrackedLinks | null {
+  if (!batch.links) return null;
+  const { base, urls, prefix, secret, shortenUrls } = batch.links;
+  return { prefix, firstId: base, urls: urls.length, shortenUrls, codec: linkCodec(secret) };
 }
 
 /**
