@@ -2,7 +2,9 @@
 // what they refuse, the links report's tenancy, and the redirects on a link
 // host of their own (LINK_BASE_URL without a path). The worker's side (texts
 // sent, clicks recorded, the path mode) is apps/worker/test/links.test.ts's.
+import { execFile } from "node:child_process";
 import { request } from "node:http";
+import path from "node:path";
 import { segmentCount } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refusal, startTestApi, type TestApi } from "./harness";
@@ -169,5 +171,41 @@ describe("GET /v1/batches/:id/links", () => {
       recipients: ["+33612345631"],
     });
     expect((await owner.client.batches.links(plain.data.batch_id)).body.data).toEqual([]);
+  });
+});
+
+describe("salvo send --shorten-urls and salvo links (the CLI, through the SDK)", () => {
+  const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+  const salvo = (token: string, ...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [cli, ...args],
+        { env: { ...process.env, SALVO_URL: t.api.url, SALVO_TOKEN: token }, timeout: 30_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+
+  it("sends a batch with tracked links and lists them with their clicks", async () => {
+    const { token, client } = await t.newAccount({ credits: 10 });
+    const id = (
+      await salvo(
+        token,
+        "send",
+        "--from",
+        "ACME",
+        "--body",
+        "Voir https://cli.example/promo",
+        "--to",
+        "+33612345640",
+        "--shorten-urls",
+      )
+    ).trim();
+    expect((await client.batches.get(id)).body.data.attributes.total).toBe(1);
+    const printed = await salvo(token, "links", id);
+    expect(printed).toMatch(
+      /^0 https:\/\/cli\.example\/promo · clicks 0 · unique 0 · bots 0\nlinks expire at \d{4}-/,
+    );
   });
 });
