@@ -10,6 +10,7 @@ import { linkCodec } from "@salvo/core";
 import autocannon from "autocannon";
 import { commandLine, integerOption, log, out } from "./lib/cli";
 import { queryRows } from "./lib/postgres";
+import { cpuSeconds } from "./lib/proc";
 import { startSalvoStack } from "./lib/salvo-stack";
 import { count, ms, seconds, table } from "./lib/stats";
 
@@ -42,6 +43,8 @@ export interface RedirectResults {
   p99Ms: number;
   maxMs: number;
   perSecond: number;
+  /** The API process's CPU time per redirect (its server time, click jobs included). */
+  apiCpuMs: number;
   /** From the first request until the worker had recorded every click. */
   allRecordedSeconds: number;
   /** From the last answer until then. */
@@ -81,6 +84,7 @@ export async function benchRedirects(options: RedirectOptions): Promise<Redirect
     log(`batch ${batchId}: ${count(paths.length)} links; following ${count(options.requests)} redirects`);
 
     let next = 0;
+    const cpuBefore = cpuSeconds(stack.api.pid) ?? Number.NaN;
     const startedAt = performance.now();
     const result = await autocannon({
       url: stack.apiUrl,
@@ -92,6 +96,7 @@ export async function benchRedirects(options: RedirectOptions): Promise<Redirect
       ],
     });
     const answeredAt = performance.now();
+    const apiCpuSeconds = (cpuSeconds(stack.api.pid) ?? Number.NaN) - cpuBefore;
     const redirected = result["3xx"];
     log(`${count(redirected)} redirected; waiting for the worker to record every click`);
     const recorded = async () => {
@@ -112,11 +117,13 @@ export async function benchRedirects(options: RedirectOptions): Promise<Redirect
       requests: result.requests.total,
       concurrency: options.concurrency,
       redirected,
-      failed: result.requests.total - redirected + result.errors + result.timeouts,
+      // autocannon counts timeouts among errors.
+      failed: result.requests.total - redirected + result.errors,
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       maxMs: result.latency.max,
       perSecond: result.requests.average,
+      apiCpuMs: (apiCpuSeconds * 1000) / Math.max(1, result.requests.total),
       allRecordedSeconds: (recordedAt - startedAt) / 1000,
       recordedAfterSeconds: (recordedAt - answeredAt) / 1000,
     };
@@ -137,6 +144,7 @@ export function redirectsTable(results: RedirectResults): string {
       "p99",
       "max",
       "redirects/s",
+      "API CPU / redirect",
       "all clicks recorded",
       "after the last answer",
     ],
@@ -150,6 +158,7 @@ export function redirectsTable(results: RedirectResults): string {
         ms(results.p99Ms),
         ms(results.maxMs),
         count(results.perSecond),
+        ms(results.apiCpuMs),
         seconds(results.allRecordedSeconds),
         seconds(results.recordedAfterSeconds),
       ],

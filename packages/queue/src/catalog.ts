@@ -380,9 +380,9 @@ export function enqueueWebhookEvents(queue: OpenQueue<"webhooks">, eventIds: str
   return queue.addBulk(eventIds.map((eventId) => ({ data: { eventId }, opts: { jobId: eventId } })));
 }
 
-/** Enqueues a click to record; its job id is the click's, so adding it twice records it once. */
-export function enqueueClick(queue: OpenQueue<"clicks">, click: z.input<typeof clickJob>) {
-  return queue.add(click, { jobId: click.clickId });
+/** Enqueues clicks to record, a job each; a job's id is its click's, so adding one twice records it once. */
+export function enqueueClicks(queue: OpenQueue<"clicks">, clicks: z.input<typeof clickJob>[]) {
+  return queue.addBulk(clicks.map((click) => ({ data: click, opts: { jobId: click.clickId } })));
 }
 
 /**

@@ -3,7 +3,7 @@ export {
   type CatalogSettings,
   deliveryReportsJob,
   enqueueBatch,
-  enqueueClick,
+  enqueueClicks,
   enqueueDeliveryReports,
   enqueueWebhookEvents,
   expandBatchJob,

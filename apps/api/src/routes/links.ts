@@ -1,7 +1,7 @@
 import type { OpenQueue } from "@salvo/queue";
 import type { NextFunction, Request, Response } from "express";
 import { Router } from "express";
-import { followLink, type LinkDeps, LinkResolver } from "../services/links";
+import { ClickBuffer, followLink, type LinkDeps, LinkResolver } from "../services/links";
 
 const GONE = "This link has expired.\n";
 const NOT_FOUND = "No such link.\n";
@@ -17,7 +17,7 @@ export function linkRedirects(deps: LinkDeps & { clicks: OpenQueue<"clicks"> }):
   if (deps.linkBaseUrl === undefined) return null;
   const base = new URL(deps.linkBaseUrl);
   const path = base.pathname.replace(/\/+$/, "");
-  const follow = { ...deps, resolver: new LinkResolver(deps) };
+  const follow = { ...deps, resolver: new LinkResolver(deps), clicks: new ClickBuffer(deps) };
 
   const answer = async (code: string, req: Request, res: Response, next: NextFunction) => {
     try {

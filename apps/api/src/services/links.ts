@@ -9,7 +9,7 @@ import {
 } from "@salvo/core";
 import type { Account, NewBatch, Store } from "@salvo/db";
 import {
-  enqueueClick,
+  enqueueClicks,
   lookupLinkRange,
   type OpenQueue,
   type PublishedLinkRange,
@@ -159,16 +159,45 @@ export class LinkResolver {
   }
 }
 
+type ClickJob = Parameters<typeof enqueueClicks>[1][number];
+
+/**
+ * Clicks waiting for their jobs: those of one turn of the event loop are added
+ * together (one round trip to Redis for many redirects under load, still a job
+ * per click), right after the redirects are answered. A click lost to Redis
+ * being down is logged, never retried: the redirect was answered.
+ */
+export class ClickBuffer {
+  private waiting: ClickJob[] = [];
+
+  constructor(private readonly deps: { clicks: OpenQueue<"clicks">; logger: Logger }) {}
+
+  add(click: ClickJob): void {
+    if (this.waiting.push(click) === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const clicks = this.waiting;
+    this.waiting = [];
+    enqueueClicks(this.deps.clicks, clicks).catch((error: Error) =>
+      this.deps.logger.warn(
+        { clicks: clicks.length, err: error.message },
+        "clicks not recorded: not enqueued",
+      ),
+    );
+  }
+}
+
 /** Where a click leads, or why it leads nowhere. */
 type Redirect = { status: 302; url: string } | { status: 404 | 410 };
 
 /**
  * Answers a short link's code: 302 to its URL, 404 when no link has it, 410 once
- * expired. A click to record is enqueued (not awaited: the answer never waits
- * for it; a click lost to Redis being down is logged).
+ * expired. A click to record is buffered, its job added once the answer is
+ * on its way (see ClickBuffer): the answer never waits for it.
  */
 export async function followLink(
-  deps: LinkDeps & { resolver: LinkResolver; clicks: OpenQueue<"clicks"> },
+  deps: LinkDeps & { resolver: LinkResolver; clicks: ClickBuffer },
   code: string,
   client: { userAgent: string | undefined; ip: string | undefined },
 ): Promise<Redirect> {
@@ -183,7 +212,7 @@ export async function followLink(
   const idx = Math.floor(offset / range.urls.length);
   const url = range.urls[urlIndex] as string;
   const clickId = `clk_${randomUUID().replaceAll("-", "")}`;
-  enqueueClick(deps.clicks, {
+  deps.clicks.add({
     clickId,
     batchId: range.batchId,
     accountId: range.accountId,
@@ -193,8 +222,6 @@ export async function followLink(
     at: Date.now(),
     userAgent: (client.userAgent ?? "").slice(0, 1_024),
     ipPrefix: ipPrefix(client.ip),
-  }).catch((error: Error) =>
-    deps.logger.warn({ batchId: range.batchId, err: error.message }, "click not recorded: not enqueued"),
-  );
+  });
   return { status: 302, url };
 }
