@@ -34,7 +34,7 @@ export async function findLinkSecret(sql: Queryable): Promise<string> {
 }
 
 /** A batch's range of link ids and what a redirect needs of it. */
-export interface LinkRange {
+interface LinkRange {
   batchId: string;
   accountId: string;
   /** The first link id of the batch. */
@@ -63,7 +63,7 @@ export async function findLinkRange(sql: Queryable, id: number): Promise<LinkRan
 }
 
 /** A click as the redirect saw it, once its user agent is read. */
-export interface Click {
+interface Click {
   /** Made by the API for the click's job: a retried job records it once. */
   id: string;
   batchId: string;
@@ -141,7 +141,7 @@ export async function recordClick(
 }
 
 /** One URL of a batch's links and how it was clicked. */
-export interface LinkStats {
+interface LinkStats {
   /** Its slot in the body, from 0. */
   index: number;
   url: string;

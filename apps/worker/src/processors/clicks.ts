@@ -12,7 +12,7 @@ const PREVIEWERS =
   /facebookexternalhit|facebookcatalog|WhatsApp|Slackbot|Slack-ImgProxy|TelegramBot|Twitterbot|Discordbot|LinkedInBot|SkypeUriPreview|Applebot|iMessage|Viber|redditbot|Pinterestbot|Google-PageRenderer/i;
 
 /** What a click's user agent says: a bot or not, and the device type, OS and browser. */
-export function readUserAgent(userAgent: string) {
+function readUserAgent(userAgent: string) {
   const { device, os, browser } = new UAParser(userAgent).getResult();
   return {
     // No browser sends an empty user agent: scripts and previewers do.
