@@ -59,6 +59,8 @@ export interface AccountAttributes {
   balance_alerts: number[];
   /** Sends only from approved senders (`SENDER_NOT_ALLOWED` otherwise). */
   require_registered_sender: boolean;
+  /** Days its batches' tracked short links redirect, then 410 (set by an operator). */
+  link_retention_days: number;
   created_at: string;
 }
 
