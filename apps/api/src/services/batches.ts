@@ -109,7 +109,7 @@ export async function createBatch(
     shortenUrls: request.shorten_urls,
     sendAt: request.send_at ?? null,
     moderation,
-    links: await reserveLinks(intake, account, links, request.recipients.length),
+    links: await reserveLinks(intake, account, links, request.recipients.length, request.send_at),
   });
   return id;
 }

@@ -58,18 +58,21 @@ export function planLinks(
 
 /**
  * Takes the link ids of a batch of `total` messages (one short statement before
- * its acceptance) and says when its links expire: now + the account's link
- * retention, with the secret that keys their codes. Null when it has no links.
+ * its acceptance) and says when its links expire: the account's link
+ * retention after it starts (now, or its `send_at`), with the secret that keys
+ * their codes. Null when it has no links.
  */
 export async function reserveLinks(
   deps: Pick<LinkDeps, "store">,
   account: Account,
   plan: PlannedLinks,
   total: number,
+  sendAt?: Date,
 ): Promise<(NonNullable<NewBatch["links"]> & { secret: string }) | null> {
   if (plan.urls.length === 0) return null;
   const { base, secret } = await deps.store.links.allocate(total * plan.urls.length);
-  const expiresAt = new Date(Date.now() + account.linkRetentionDays * 86_400_000);
+  const startsAt = sendAt?.getTime() ?? Date.now();
+  const expiresAt = new Date(startsAt + account.linkRetentionDays * 86_400_000);
   return { base, urls: plan.urls, prefix: plan.prefix, expiresAt, secret };
 }
 

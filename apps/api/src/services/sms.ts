@@ -54,7 +54,7 @@ export async function sendSms(
     recipients: 1,
   });
   const batchId = await idempotency.id(() => newId("bat"));
-  const reserved = await reserveLinks(intake, account, links, 1);
+  const reserved = await reserveLinks(intake, account, links, 1, request.send_at);
   await submitBatch(intake, {
     id: batchId,
     accountId: account.id,
