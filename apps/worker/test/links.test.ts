@@ -1,6 +1,8 @@
 // Tracked short links end to end: batches sent through the simulator, whose
 // ledger holds each message's text as handed off; the links in those texts
 // followed over real HTTP; clicks recorded by the workers.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { linkCodec, parseMessageId, segmentCount } from "@salvo/core";
 import { createRedis, lookupLinkRange } from "@salvo/queue";
 import { deleteRedisKeys, testRedisUrl } from "@salvo/queue/testing";
@@ -237,5 +239,50 @@ describe("tracked short links", () => {
     redis.disconnect();
     expect(republished.range?.batchId).toBe(batchId);
     expect(republished.top).toBe(base + 1);
+  });
+
+  it("posts message.clicked to the account's webhook", async () => {
+    const received: { type: string; data: Record<string, unknown> }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on("end", () => {
+        received.push(JSON.parse(body));
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const account = await stack.newAccount({ credits: 100, apiRateLimit: 1_000 });
+      const { port } = receiver.address() as AddressInfo;
+      await account.client.webhooks.create({
+        url: `http://127.0.0.1:${port}/clicks`,
+        events: ["message.clicked"],
+      });
+      const { body: accepted } = await account.client.batches.create({
+        from: "ACME",
+        body: "Votre lien : https://hook.example/x",
+        recipients: recipients(1, 700),
+        shorten_urls: true,
+      });
+      const batchId = accepted.data.batch_id;
+      await waitFor("its hand-off", () => sentTexts(batchId).size === 1);
+      const [code] = codesIn(sentTexts(batchId).get(0) as string) as [string];
+      expect((await follow(code)).status).toBe(302);
+      const [event] = await waitFor("the event posted", () => (received.length > 0 ? received : null));
+      expect(event).toMatchObject({
+        type: "message.clicked",
+        data: {
+          batch_id: batchId,
+          url: "https://hook.example/x",
+          short_url: `${LINK_BASE_URL}/${code}`,
+          first_click: true,
+        },
+      });
+    } finally {
+      receiver.close();
+    }
   });
 });
