@@ -88,6 +88,13 @@ describe("sends with tracked links", () => {
     expect(simulated.body.data.attributes).toMatchObject({ segments: 1, reserved: 3 });
     const plain = await client.batches.simulate({ from: "ACME", body: LONG_BODY, recipients });
     expect(plain.body.data.attributes).toMatchObject({ segments: 2, reserved: 6 });
+    const sendSimulated = await client.simulateSend({
+      from: "ACME",
+      body: LONG_BODY,
+      recipients,
+      shorten_urls: true,
+    });
+    expect(sendSimulated.body).toMatchObject({ segments: 1, cost: 3 });
 
     const { body: accepted } = await client.batches.create({
       from: "ACME",
