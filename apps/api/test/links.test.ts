@@ -64,6 +64,7 @@ describe("sends with tracked links", () => {
       `^Votre colis : https://${LINK_HOST.replaceAll(".", "\\.")}/([0-9A-Za-z]{7})\\.$`,
     ).exec(body.body)?.[1];
     expect(code).toBeDefined();
+    expect((await client.sms.get(body.id)).body.body).toBe(body.body);
     const followed = await get(LINK_HOST, `/${code}`);
     expect(followed.status).toBe(302);
     expect(followed.location).toBe("https://track.example/p/42?k=1");

@@ -284,6 +284,8 @@ export interface SingleMessage {
   shortenUrls: boolean;
   status: MessageStatus | null;
   reason: string | null;
+  /** Its tracked links (see BatchForWork's), null without. */
+  links: { base: number; urls: string[]; prefix: string; secret: string } | null;
 }
 
 /**
@@ -298,7 +300,10 @@ export async function findSingleMessage(
   const { rows } = await sql.query<SingleMessage>({
     name: "salvo-find-single-message",
     text: `SELECT b.sender, c.recipients::json->>0 AS "to", b.body, b.type, b.shorten_urls AS "shortenUrls",
-                  m.status, m.reason
+                  m.status, m.reason,
+                  CASE WHEN b.link_base IS NOT NULL THEN json_build_object(
+                    'base', b.link_base::float8, 'urls', b.link_urls, 'prefix', b.link_prefix,
+                    'secret', (SELECT l.secret FROM link_counter l)) END AS links
              FROM batches b
              JOIN batch_chunks c ON c.batch_id = b.id AND c.idx = 0
              LEFT JOIN messages m ON m.batch_id = b.id AND m.idx = 0

@@ -81,11 +81,23 @@ export async function sendSms(
   return { id: messageId(batchId, 0), text: withTrackedLinks(body, tracked, 0) };
 }
 
-/** An account's single message by its id; NotFoundError when there is none. */
+/**
+ * An account's single message by its id, its body as sent (its short links in
+ * place); NotFoundError when there is none.
+ */
 export async function findSms(store: Store, accountId: string, id: string): Promise<SingleMessage> {
   const parsed = parseMessageId(id);
   const message =
     parsed?.index === 0 ? await store.batches.findSingleMessage(accountId, parsed.batchId) : null;
   if (!message) throw new NotFoundError(`No message ${id}.`);
-  return message;
+  const { links } = message;
+  if (!links) return message;
+  const tracked = {
+    prefix: links.prefix,
+    firstId: links.base,
+    urls: links.urls.length,
+    shortenUrls: message.shortenUrls,
+    codec: linkCodec(links.secret),
+  };
+  return { ...message, body: withTrackedLinks(message.body, tracked, 0) };
 }
