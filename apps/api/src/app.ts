@@ -18,6 +18,7 @@ import { batchRoutes } from "./routes/batches";
 import { contactImportRoutes } from "./routes/contact-imports";
 import { contactListRoutes } from "./routes/contact-lists";
 import { healthRoutes } from "./routes/health";
+import { linkRedirects } from "./routes/links";
 import { numberListRoutes } from "./routes/number-lists";
 import { providerCallbackRoutes } from "./routes/providers";
 import { replyRoutes } from "./routes/replies";
@@ -40,6 +41,8 @@ interface ApiDeps {
   deliveries: OpenQueue<"deliveries">;
   /** Imports of CSV files into contact lists, read by the workers. */
   imports: OpenQueue<"imports">;
+  /** Clicks on tracked short links, recorded by the workers. */
+  clicks: OpenQueue<"clicks">;
   /** The number-judging threads of simulations. */
   numbers: NumberNormalizer;
   logger: Logger;
@@ -56,6 +59,7 @@ export function createApp({
   webhooks,
   deliveries,
   imports,
+  clicks,
   numbers,
   logger,
   stopping,
@@ -64,6 +68,17 @@ export function createApp({
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("trust proxy", env.TRUST_PROXY);
+
+  // First and unlogged: the redirects must answer in a few milliseconds, without a token.
+  const redirects = linkRedirects({
+    store,
+    redis,
+    redisPrefix: env.REDIS_PREFIX,
+    logger,
+    linkBaseUrl: env.LINK_BASE_URL,
+    clicks,
+  });
+  if (redirects) app.use(redirects);
 
   app.use(requestLog(logger));
   app.use(answerOptions);
@@ -92,6 +107,7 @@ export function createApp({
     redis,
     redisPrefix: env.REDIS_PREFIX,
     numbers,
+    linkBaseUrl: env.LINK_BASE_URL,
   };
   const v1 = express.Router();
   v1.use(

@@ -86,6 +86,17 @@ const schema = z.object({
   MODERATION_BLOCKED_DOMAINS: commaList,
   /** Hold batches sent from a sender that is not one of the account's approved senders. */
   MODERATION_UNREGISTERED_SENDERS: z.stringbool().default(false),
+  /**
+   * Where tracked short links point (`shorten_urls`, `<-short->`), e.g.
+   * `https://s.example` (a host of its own, pointed at the API: it answers
+   * `GET /<code>` to requests for that host) or `https://api.example/l` (a path of
+   * the API: `GET /l/<code>`). Unset: no links are shortened (400 LINKS_NOT_CONFIGURED).
+   */
+  LINK_BASE_URL: z
+    .url({ protocol: /^https?$/, message: "expected an http(s) URL, e.g. https://s.example" })
+    .refine((url) => !url.includes("?") && !url.includes("#"), "without a query or fragment")
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
   /** The workers' connectors: the API takes their providers' callbacks at /v1/providers/<connector>/…. */
   ...connectorEnv,
 });

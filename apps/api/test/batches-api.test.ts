@@ -305,6 +305,7 @@ describe("POST /v1/batches accepts a valid envelope at once", () => {
           country_limit: 0,
           canceled: 0,
           rejected: 0,
+          clicked: 0,
           cost: 0,
           from: "+33612345678",
           type: "marketing",

@@ -401,6 +401,7 @@ describe("account", () => {
           },
           balance_alerts: [],
           require_registered_sender: false,
+          link_retention_days: 90,
           created_at: expect.any(String),
           countries: {
             allowed_countries: ["BL", "FR", "GF", "GP", "MF", "MQ", "RE", "YT"],

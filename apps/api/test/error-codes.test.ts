@@ -138,6 +138,15 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     return call("POST", "/v1/send", { token: closed.token, body });
   },
   UNAUTHORIZED: () => call("GET", "/v1/account", { token: null }),
+  // This API has no LINK_BASE_URL.
+  LINKS_NOT_CONFIGURED: () =>
+    call("POST", "/v1/batches", {
+      body: JSON.stringify({
+        ...JSON.parse(batch(1)),
+        body: "Voir https://shop.example",
+        shorten_urls: true,
+      }),
+    }),
   NOT_ENOUGH_CREDITS: async () => {
     const poor = await t.newAccount({ credits: 0 });
     return call("POST", "/v1/sms", { token: poor.token, body: sms() });

@@ -94,6 +94,8 @@ const batchBody = {
     type: "string",
     send_at: "string",
     name: "string",
+    shorten_urls: "boolean",
+    links: "array",
   },
 } satisfies Endpoint["body"];
 const numbersBody = {
@@ -162,6 +164,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/batches/:id/replies", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id/stops", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id/npai", auth: true, paged: true },
+  { method: "GET", path: "/v1/batches/:id/links", auth: true },
   { method: "POST", path: "/v1/batches/:id/cancel", auth: true },
   {
     method: "POST",

@@ -1,4 +1,12 @@
-import { isPersonalised, parseTemplate, renderTemplate, segmentCount, type Template } from "@salvo/core";
+import {
+  isPersonalised,
+  parseTemplate,
+  renderTemplate,
+  segmentCount,
+  type Template,
+  type TrackedLinks,
+  withTrackedLinks,
+} from "@salvo/core";
 import type { BatchForWork, RawRecipient } from "@salvo/db";
 
 /** A message's text and its segments, or the field its recipient lacks (the message is `invalid`, `missing_field`). */
@@ -18,17 +26,23 @@ function templateOf(body: string): Template | null {
 }
 
 /**
- * The text one recipient of a batch is sent: the body, its placeholders filled
- * with the recipient's fields (or their defaults), with its own segments. A
- * plain body is the body and the batch's segments, at no cost; so is a single
- * message's (`POST /v1/sms`, which has no fields), sent as written as before.
+ * The text one recipient of a batch is sent: the body with its own short links
+ * (`links`, see withTrackedLinks: put in first, so a field holding a URL is
+ * never taken for one of the body's), its placeholders filled with the
+ * recipient's fields (or their defaults), with its own segments. A plain body
+ * is the body and the batch's segments, at no cost (its links' codes all have
+ * the same length); so is a single message's (`POST /v1/sms`, which has no
+ * fields), sent as written but for its links.
  */
 export function messageText(
   batch: Pick<BatchForWork, "body" | "segments" | "single">,
   recipient: RawRecipient,
+  idx: number,
+  links: TrackedLinks | null,
 ): MessageText {
-  const template = batch.single ? null : templateOf(batch.body);
-  if (!template) return { text: batch.body, segments: batch.segments };
+  const body = withTrackedLinks(batch.body, links, idx);
+  const template = batch.single ? null : templateOf(body);
+  if (!template) return { text: body, segments: batch.segments };
   const rendered = renderTemplate(template, typeof recipient === "string" ? undefined : recipient[2]);
   if ("missing" in rendered) return rendered;
   return { text: rendered.text, segments: segmentCount(rendered.text) };

@@ -15,6 +15,7 @@ import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { recordClick } from "./processors/clicks";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { importContacts } from "./processors/import-contacts";
@@ -97,6 +98,7 @@ export async function startWorker(
       webhooks: (data) => deliverWebhookEvent(ctx, webhookDelivery, data.eventId),
       maintenance: (_data, job) => runScheduledJob(ctx, job.name),
       imports: (data, job, token) => importContacts(ctx, data.importId, job, token),
+      clicks: (data) => recordClick(ctx, data),
     },
     { webhooks: { settings: { backoffStrategy: webhookBackoff } } },
   );

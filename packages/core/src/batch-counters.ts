@@ -15,7 +15,10 @@ import type { MessageStatus } from "./message-status";
  * - `set`: the write that moves it: `acceptance` (the batch is stored),
  *   `judging` (a message refused before any hand-off), `hand-off` (the
  *   provider's answer), `report` (a delivery report), `withdrawal` (messages not handed off,
- *   taken back: the account cancelled the batch, or an operator rejected it).
+ *   taken back: the account cancelled the batch, or an operator rejected it),
+ *   `click` (a recipient's first human click on one of its tracked links).
+ * - `clicked` counts messages, not message rows of a status: those clicked at
+ *   least once by a human (`message_clicks`); like `delivered`, not a part.
  */
 export const BATCH_COUNTERS = {
   total: { part: false, rows: null, set: "acceptance" },
@@ -33,13 +36,14 @@ export const BATCH_COUNTERS = {
   country_limit: { part: true, rows: ["country_limit"], set: "judging" },
   canceled: { part: true, rows: ["canceled"], set: "withdrawal" },
   rejected: { part: true, rows: ["rejected"], set: "withdrawal" },
+  clicked: { part: false, rows: [], set: "click" },
 } as const satisfies Record<
   string,
   {
     part: boolean;
     /** null: every row (`total`). */
     rows: readonly MessageStatus[] | null;
-    set: "acceptance" | "judging" | "hand-off" | "report" | "withdrawal";
+    set: "acceptance" | "judging" | "hand-off" | "report" | "withdrawal" | "click";
   }
 >;
 

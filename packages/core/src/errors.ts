@@ -192,3 +192,15 @@ export class NotReadyError extends SalvoError {
     super("NOT_READY", 503, description);
   }
 }
+
+/** Shortening links was asked for, and the install has no link domain (LINK_BASE_URL). */
+export class LinksNotConfiguredError extends SalvoError {
+  constructor(field: string) {
+    super(
+      "LINKS_NOT_CONFIGURED",
+      400,
+      `${field}: this installation shortens no links (its operator has not set LINK_BASE_URL); send the URLs as they are.`,
+      field,
+    );
+  }
+}

@@ -61,6 +61,18 @@ export {
   listedStatus,
   rememberVerdicts,
 } from "./judge";
+export {
+  ipPrefix,
+  LINK_CODE_LENGTH,
+  LINK_ID_LIMIT,
+  type LinkCodec,
+  linkCodec,
+  linkId,
+  type TrackedLinks,
+  trackedUrls,
+  withPlaceholderLinks,
+  withTrackedLinks,
+} from "./links";
 export { maskPhoneNumbers } from "./log-redaction";
 export {
   DUPLICATE_OF,

@@ -228,6 +228,10 @@ export const newBatch = z
     type: z.enum(["transactional", "marketing"]).default("transactional"),
     /** When to start sending (see `sendAt`); absent: at once. */
     send_at: sendAt.optional(),
+    /** Every http(s) URL of the body becomes a tracked short link, one per recipient (see links.ts). */
+    shorten_urls: z.boolean().default(false),
+    /** SMSFactor's short links: the i-th `<-short->` of the body becomes a tracked short link to links[i]. */
+    links: z.array(z.string()).max(100).optional(),
   })
   .superRefine((batch, ctx) => {
     if (batch.recipients.length === 0 && !batch.contact_lists)

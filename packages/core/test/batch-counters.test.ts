@@ -13,12 +13,12 @@ describe("batch counters", () => {
     for (const name of BATCH_COUNTER_NAMES) expect(name).toMatch(/^[a-z]+(_[a-z]+)*$/);
   });
 
-  it("are, in the API's order, total, pending, then one per message status", () => {
-    expect(BATCH_COUNTER_NAMES).toEqual(["total", "pending", ...MESSAGE_STATUSES]);
+  it("are, in the API's order, total, pending, one per message status, then clicked", () => {
+    expect(BATCH_COUNTER_NAMES).toEqual(["total", "pending", ...MESSAGE_STATUSES, "clicked"]);
   });
 
   it("add up to total: every message status is counted by exactly one part", () => {
-    const notParts = ["total", "delivered", "undelivered"];
+    const notParts = ["total", "delivered", "undelivered", "clicked"];
     expect(BATCH_TOTAL_PARTS).toEqual(BATCH_COUNTER_NAMES.filter((name) => !notParts.includes(name)));
     for (const status of MESSAGE_STATUSES) {
       const parts = BATCH_TOTAL_PARTS.filter((part) =>

@@ -103,6 +103,8 @@ export interface AccountChanges {
   optOutMention?: string | null;
   /** Moderation rules merged into the account's own: a rule set to null inherits again (parent, install). */
   moderation?: ModerationOverrides;
+  /** Days its batches' tracked links keep redirecting. */
+  linkRetentionDays?: number;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;

@@ -18,8 +18,10 @@ import {
   segmentBound,
   segmentCount,
   templateFields,
+  withPlaceholderLinks,
 } from "@salvo/core";
 import { creditsChange } from "./balance";
+import { allocateLinkIds } from "./links";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import { accountPage } from "./page";
 import { withdrawMessages } from "./pipeline";
@@ -62,6 +64,15 @@ export interface NewBatch {
   sendAt?: Date | null;
   /** The moderation rules it breaks: stored `moderation` (held for an operator, no job) when there are any. */
   moderation?: ModerationReason[];
+  /** Its tracked links (see allocateLinkIds): absent or null, none. */
+  links?: {
+    base: number;
+    /** Link ids taken from `base` on: at least the batch's messages × URLs (see acceptBatch). */
+    ids: number;
+    urls: string[];
+    prefix: string;
+    expiresAt: Date;
+  } | null;
 }
 
 // A `batch.moderation` event when the `batch` CTE stored a held batch (single
@@ -107,7 +118,11 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
   // The lists are held (FOR SHARE, which every write of their contacts waits
   // for) from their count to the copy of their contacts, in one transaction.
   return atomically(sql, async (tx) => {
-    const listed = await snapshotStats(tx, batch.accountId, lists, batch.body);
+    // Segments are counted on the text with its links shortened (codes all have the same length).
+    const counted = batch.links
+      ? withPlaceholderLinks(batch.body, batch.links.prefix, batch.shortenUrls ?? false)
+      : batch.body;
+    const listed = await snapshotStats(tx, batch.accountId, lists, counted);
     const total = batch.recipients.length + listed.contacts;
     if (total === 0)
       throw new InvalidParameterError("contact_lists: the lists have no contacts", "contact_lists");
@@ -116,10 +131,22 @@ export async function acceptBatch(sql: Queryable, batch: NewBatch): Promise<stri
         `contact_lists: at most ${MAX_RECIPIENTS} recipients per batch, the lists' contacts included (this one has ${total})`,
         "contact_lists",
       );
-    return insertBatch(tx, batch, {
-      contacts: listed.contacts,
-      segments: Math.max(batch.segments, listed.segments),
-    });
+    // The links' range was taken for the lists' counts before this transaction
+    // held them: lists grown since get a range of the right size (its own
+    // statement, on another connection: the counter's row is never held long).
+    const ids = batch.links ? total * batch.links.urls.length : 0;
+    const links =
+      batch.links && ids > batch.links.ids
+        ? { ...batch.links, ids, base: (await allocateLinkIds(sql, ids)).base }
+        : batch.links;
+    return insertBatch(
+      tx,
+      { ...batch, links },
+      {
+        contacts: listed.contacts,
+        segments: Math.max(batch.segments, listed.segments),
+      },
+    );
   });
 }
 
@@ -231,11 +258,12 @@ async function insertBatch(
              SELECT id FROM batches WHERE id = $1 AND account_id = $2
            ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
-                                  single, shorten_urls, send_at, status, moderation_reasons, name)
+                                  single, shorten_urls, send_at, status, moderation_reasons, name,
+                                  link_base, link_urls, link_prefix, links_expire_at)
              SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14, $15::timestamptz,
                     CASE WHEN $16::jsonb IS NOT NULL THEN 'moderation'
                          WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus",
-                    $16::jsonb, $17
+                    $16::jsonb, $17, $22::bigint, $23::text[], $24, $25::timestamptz
                FROM debited RETURNING *
            ), held_events AS (${HELD_EVENTS}), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
@@ -278,6 +306,10 @@ async function insertBatch(
       chunks.length,
       batch.recipients.length,
       listed.contacts > 0,
+      batch.links?.base ?? null,
+      batch.links?.urls ?? null,
+      batch.links?.prefix ?? null,
+      batch.links?.expiresAt ?? null,
     ],
   });
   if (rows[0]?.existed) return [];
@@ -434,6 +466,8 @@ export interface SingleMessage {
   shortenUrls: boolean;
   status: MessageStatus | null;
   reason: string | null;
+  /** Its tracked links (see BatchForWork's), null without. */
+  links: { base: number; urls: string[]; prefix: string; secret: string } | null;
 }
 
 /**
@@ -448,7 +482,10 @@ export async function findSingleMessage(
   const { rows } = await sql.query<SingleMessage>({
     name: "salvo-find-single-message",
     text: `SELECT b.sender, c.recipients::json->>0 AS "to", b.body, b.type, b.shorten_urls AS "shortenUrls",
-                  m.status, m.reason
+                  m.status, m.reason,
+                  CASE WHEN b.link_base IS NOT NULL THEN json_build_object(
+                    'base', b.link_base::float8, 'urls', b.link_urls, 'prefix', b.link_prefix,
+                    'secret', (SELECT l.secret FROM link_counter l)) END AS links
              FROM batches b
              JOIN batch_chunks c ON c.batch_id = b.id AND c.idx = 0
              LEFT JOIN messages m ON m.batch_id = b.id AND m.idx = 0

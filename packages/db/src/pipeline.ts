@@ -44,6 +44,18 @@ export interface BatchForWork {
   /** The account's sending hours (a marketing batch goes out within them): its own, else its parent's, else null. */
   timeZone: string | null;
   sendingWeek: SendingWeek | null;
+  /** Its tracked links (see @salvo/core links.ts), with the secret keying their codes; null without links. */
+  links: {
+    base: number;
+    /** Link ids of the batch: total × URLs. */
+    size: number;
+    urls: string[];
+    prefix: string;
+    /** When they stop redirecting (epoch ms). */
+    expiresAt: number;
+    secret: string;
+    shortenUrls: boolean;
+  } | null;
 }
 
 // A batch with what processing it needs from its account (BatchForWork).
@@ -53,7 +65,12 @@ const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.c
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
   ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", ${COUNTRY_LIMITS_SQL} AS "countryLimits",
   b.type, COALESCE(a.timezone, (SELECT p.timezone FROM accounts p WHERE p.id = a.parent_id)) AS "timeZone",
-  COALESCE(a.sending_hours, (SELECT p.sending_hours FROM accounts p WHERE p.id = a.parent_id)) AS "sendingWeek"`;
+  COALESCE(a.sending_hours, (SELECT p.sending_hours FROM accounts p WHERE p.id = a.parent_id)) AS "sendingWeek",
+  CASE WHEN b.link_base IS NOT NULL THEN json_build_object(
+    'base', b.link_base::float8, 'size', b.total * cardinality(b.link_urls), 'urls', b.link_urls,
+    'prefix', b.link_prefix, 'expiresAt', round(extract(epoch FROM b.links_expire_at) * 1000),
+    'shortenUrls', b.shorten_urls,
+    'secret', (SELECT l.secret FROM link_counter l)) END AS links`;
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {

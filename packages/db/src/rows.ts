@@ -46,6 +46,8 @@ export interface Account {
   allowedCountries: string[] | null;
   /** Most messages a UTC month per country, as set on it; null: its parent's, else none. */
   countryLimits: Record<string, number> | null;
+  /** Days its batches' tracked links keep redirecting (then 410). */
+  linkRetentionDays: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -68,6 +70,7 @@ export const ACCOUNT_COLUMNS = {
   parentId: "parent_id",
   allowedCountries: "allowed_countries",
   countryLimits: "country_limits",
+  linkRetentionDays: "link_retention_days",
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const satisfies Record<keyof Account, string>;
@@ -147,6 +150,14 @@ export type Batch = {
   rejectionReason: string | null;
   /** When an operator approved or rejected it. */
   moderatedAt: Date | null;
+  /** Its tracked links' first id (bigint, as node-postgres reads it: a decimal string); null without links. */
+  linkBase: string | null;
+  /** Where its links lead, slot by slot; null without links. */
+  linkUrls: string[] | null;
+  /** What its links start with, e.g. `https://s.example/`. */
+  linkPrefix: string | null;
+  /** When its links stop redirecting. */
+  linksExpireAt: Date | null;
 } & Record<BatchCounter, number>;
 
 export const BATCH_COLUMNS = {
@@ -173,6 +184,10 @@ export const BATCH_COLUMNS = {
   moderationReasons: "moderation_reasons",
   rejectionReason: "rejection_reason",
   moderatedAt: "moderated_at",
+  linkBase: "link_base",
+  linkUrls: "link_urls",
+  linkPrefix: "link_prefix",
+  linksExpireAt: "links_expire_at",
 } as const satisfies Record<keyof Batch, string>;
 
 export type { MessageStatus };

@@ -63,6 +63,7 @@ import {
   receiveInboundPart,
 } from "./inbound";
 import { findInstallation } from "./installation";
+import { allocateLinkIds, batchLinkStats, findLinkRange, findLinkSecret, recordClick } from "./links";
 import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
@@ -286,6 +287,14 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     },
     installation: {
       find: bind(sql, findInstallation),
+    },
+    /** Tracked short links: batches' ranges of link ids, and the clicks on them. */
+    links: {
+      allocate: bind(sql, allocateLinkIds),
+      secret: bind(sql, findLinkSecret),
+      findRange: bind(sql, findLinkRange),
+      recordClick: bind(sql, recordClick),
+      stats: bind(sql, batchLinkStats),
     },
   };
 }

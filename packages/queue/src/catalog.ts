@@ -23,6 +23,8 @@ export const QUEUES = {
   maintenance: "maintenance",
   /** One job per import of a CSV file into a contact list (its parts are in PostgreSQL). */
   imports: "imports",
+  /** One job per click on a tracked short link, added by the redirect: recorded, counted, its event written. */
+  clicks: "clicks",
 } as const;
 
 export const expandBatchJob = z.object({ batchId: z.string().min(1) });
@@ -79,6 +81,22 @@ const contactImportJob = z.object({ importId: z.string().min(1) });
 
 /** The event's row holds everything else: its webhook, its exact body, its state. */
 export const webhookEventJob = z.object({ eventId: z.string().min(1) });
+
+/**
+ * A click as the redirect saw it: which link (decoded), when, the user agent
+ * (read by the worker) and the address already truncated (/24, IPv6 /48).
+ */
+export const clickJob = z.object({
+  clickId: z.string().min(1),
+  batchId: z.string().min(1),
+  accountId: z.string().min(1),
+  idx: z.number().int().min(0),
+  urlIndex: z.number().int().min(0),
+  shortUrl: z.string(),
+  at: z.number(),
+  userAgent: z.string().max(1_024),
+  ipPrefix: z.string().nullable(),
+});
 
 /** Every scheduled job's payload: its name says what to do, the worker's settings how. */
 const scheduledJob = z.object({});
@@ -193,6 +211,14 @@ export const CATALOG = {
     // An import keeps a core busy (parsing, number judging): two at a time per worker
     // leave room for sends; the others wait their turn.
     concurrency: 2,
+    lockMs: "JOB_LOCK_MS",
+  },
+  // One PostgreSQL statement a job; a few at once keep up with bursts of clicks.
+  [QUEUES.clicks]: {
+    payload: clickJob,
+    attempts: 20,
+    backoff: exponential,
+    concurrency: 16,
     lockMs: "JOB_LOCK_MS",
   },
 } as const satisfies Record<QueueName, CatalogEntry>;
@@ -376,6 +402,11 @@ export function enqueueImport(queue: OpenQueue<"imports">, importId: string) {
  */
 export function enqueueWebhookEvents(queue: OpenQueue<"webhooks">, eventIds: string[]) {
   return queue.addBulk(eventIds.map((eventId) => ({ data: { eventId }, opts: { jobId: eventId } })));
+}
+
+/** Enqueues clicks to record, a job each; a job's id is its click's, so adding one twice records it once. */
+export function enqueueClicks(queue: OpenQueue<"clicks">, clicks: z.input<typeof clickJob>[]) {
+  return queue.addBulk(clicks.map((click) => ({ data: click, opts: { jobId: click.clickId } })));
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   BatchAccepted,
   BatchData,
   BatchFilters,
+  BatchLinks,
   BatchNpaiNumber,
   BatchRejection,
   BatchSimulation,
@@ -228,6 +229,8 @@ export class Salvo {
     /** The numbers the batch's delivery reports (`unknown_subscriber`) put on the NPAI list. */
     npai: (id: string, options: { page?: number } = {}) =>
       this.call<Page<BatchNpaiNumber>>("GET", `/v1/batches/${encodeURIComponent(id)}/npai${query(options)}`),
+    /** `GET /v1/batches/:id/links`: its tracked links, URL by URL, with their clicks (human and bot). */
+    links: (id: string) => this.call<BatchLinks>("GET", `/v1/batches/${encodeURIComponent(id)}/links`),
     /** `GET /v1/batches/:id/messages.csv`: every message as CSV (header row first), as text. */
     exportCsv: (id: string) => this.callText("GET", `/v1/batches/${encodeURIComponent(id)}/messages.csv`),
     /**

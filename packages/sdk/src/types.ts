@@ -59,6 +59,8 @@ export interface AccountAttributes {
   balance_alerts: number[];
   /** Sends only from approved senders (`SENDER_NOT_ALLOWED` otherwise). */
   require_registered_sender: boolean;
+  /** Days its batches' tracked short links redirect, then 410 (set by an operator). */
+  link_retention_days: number;
   created_at: string;
 }
 
@@ -370,6 +372,26 @@ export interface ListedNumber {
 export interface BatchNpaiNumber extends ListedNumber {
   /** The message whose report added it. */
   message_id: string;
+}
+
+/** One URL of a batch's tracked links and its clicks (`GET /v1/batches/:id/links`). */
+export interface BatchLinkStats {
+  /** Its slot in the body (URLs and `<-short->` markers in order), from 0. */
+  index: number;
+  url: string;
+  /** Clicks by humans. */
+  clicks: number;
+  /** Messages whose link to it a human clicked. */
+  unique_clicks: number;
+  /** Clicks by link previewers and crawlers (counted apart, no event). */
+  bot_clicks: number;
+}
+
+/** `GET /v1/batches/:id/links`: its links (none when it shortened none) and when they expire. */
+export interface BatchLinks {
+  data: BatchLinkStats[];
+  meta: { expires_at: string | null };
+  links: { self: string };
 }
 
 /** The filters of `GET /v1/batches`; every one given must match. */

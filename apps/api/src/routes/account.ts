@@ -34,6 +34,8 @@ export function accountResource(account: Account, requireRegisteredSenderByDefau
         },
         balance_alerts: account.balanceAlerts,
         require_registered_sender: requiresRegisteredSender(account, requireRegisteredSenderByDefault),
+        /** Days its batches' tracked short links redirect (set by an operator). */
+        link_retention_days: account.linkRetentionDays,
         created_at: account.createdAt.toISOString(),
       },
     },

@@ -236,6 +236,32 @@ export function batchRoutes(deps: BatchDeps): Router {
     }),
   );
 
+  // Its tracked links, URL by URL: clicks by humans, distinct messages clicked, clicks by bots.
+  router.get(
+    "/batches/:id/links",
+    route({
+      params: batchParams,
+      handler: async ({ params, res }) => {
+        const { expiresAt, links } = await store.links.stats(accountOf(res).id, params.id);
+        const data = links.map((link) => ({
+          index: link.index,
+          url: link.url,
+          clicks: link.clicks,
+          unique_clicks: link.uniqueClicks,
+          bot_clicks: link.botClicks,
+        }));
+        return {
+          status: 200,
+          body: {
+            data,
+            meta: { expires_at: expiresAt?.toISOString() ?? null },
+            links: { self: `/v1/batches/${params.id}/links` },
+          },
+        };
+      },
+    }),
+  );
+
   // Every message as CSV, streamed: read a page at a time (keyset) and written as
   // the client takes it (pipeline respects backpressure), so memory stays one page
   // whatever the batch's size. The batch is checked before anything is written:

@@ -39,14 +39,15 @@ export function smsRoutes(intake: BatchIntake): Router {
       body: newSms,
       idempotent: true,
       handler: async ({ body, res, idempotency }) => {
-        const id = await sendSms(intake, accountOf(res), body, idempotency);
+        const { id, text } = await sendSms(intake, accountOf(res), body, idempotency);
         return {
           status: 202,
           body: {
             id,
             from: body.from,
             to: body.to,
-            body: body.body,
+            // As it is sent: its links shortened (shortenUrls), a marketing one's opt-out mention.
+            body: body.shortenUrls ? text : body.body,
             shortenUrls: body.shortenUrls,
             isTransactional: body.isTransactional,
             // Not in Sofy's contract: only when the client scheduled it.

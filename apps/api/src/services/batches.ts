@@ -9,10 +9,11 @@ import {
   segmentCount,
 } from "@salvo/core";
 import type { Account, Batch, NewBatch, Store } from "@salvo/db";
-import { enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
+import { enqueueBatch, enqueueWebhookEvents, type OpenQueue, type RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
+import { planLinks, publishedRange, publishLinks, reserveLinks } from "./links";
 import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
@@ -33,6 +34,11 @@ export interface BatchIntake {
   optOutMention: string;
   /** The install's moderation rules, for accounts (and parents) without their own. */
   moderation: ModerationRules;
+  /** Where batches' link ranges are published for the redirects (see services/links.ts). */
+  redis: RedisClient;
+  redisPrefix: string;
+  /** LINK_BASE_URL: undefined, links are not shortened. */
+  linkBaseUrl: string | undefined;
 }
 
 /**
@@ -44,11 +50,15 @@ export interface BatchIntake {
  * workers' sweep its events. A batch held for moderation (`moderation` reasons)
  * gets no job: an operator's approval enqueues it.
  */
-export async function submitBatch(
-  { store, batches, webhooks, logger, chunkSize }: BatchIntake,
-  batch: Omit<NewBatch, "chunkSize">,
-): Promise<void> {
+export async function submitBatch(intake: BatchIntake, batch: Omit<NewBatch, "chunkSize">): Promise<void> {
+  const { store, batches, webhooks, logger, chunkSize } = intake;
   const events = await store.batches.accept({ ...batch, chunkSize });
+  // A batch of contact lists may have taken another range at acceptance (see
+  // acceptBatch): the workers publish its range, before sending anything.
+  if (batch.links && !batch.contactLists) {
+    const range = { id: batch.id, accountId: batch.accountId, total: batch.recipients.length };
+    await publishLinks(intake, publishedRange(range, batch.links));
+  }
   if (events.length > 0) {
     await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
       logger.warn(
@@ -124,11 +134,19 @@ export async function createBatch(
 ): Promise<string> {
   await checkSender(intake, account, request.from, "from");
   const body = await marketingBody(intake, account.id, request, refuseOutsideHours);
-  const segments = reservedSegments(body, request.recipients);
+  const links = planLinks(
+    intake,
+    body,
+    { shortenUrls: request.shorten_urls, links: request.links },
+    "shorten_urls",
+  );
+  // Counted on the body with its links shortened (every code has the same length).
+  const segments = reservedSegments(links.countedBody, request.recipients);
+  const total = recipients ?? (await recipientCount(intake.store, account.id, request));
   const moderation = await holdReasons(intake, account, {
     sender: request.from,
     body: request.body,
-    recipients: recipients ?? (await recipientCount(intake.store, account.id, request)),
+    recipients: total,
   });
   const id = await idempotency.id(() => newId("bat"));
   await submitBatch(intake, {
@@ -142,8 +160,10 @@ export async function createBatch(
     segments,
     recipients: request.recipients,
     ...(request.contact_lists ? { contactLists: request.contact_lists } : {}),
+    shortenUrls: request.shorten_urls,
     sendAt: request.send_at ?? null,
     moderation,
+    links: await reserveLinks(intake, account, links, total, request.send_at),
   });
   return id;
 }

@@ -18,6 +18,7 @@ import { floodBodyHash, peekAntiFlood } from "@salvo/limits";
 import { NormalizerUnavailableError, type NumberNormalizer } from "@salvo/numbers";
 import type { RedisClient } from "@salvo/queue";
 import { type BatchIntake, type BatchRequest, reservedSegments } from "./batches";
+import { planLinks } from "./links";
 import { holdReasons } from "./moderation";
 import { checkSender } from "./senders";
 import { marketingBody } from "./sending-hours";
@@ -40,7 +41,7 @@ async function normalize(deps: SimulateDeps, raw: string[], country: string): Pr
 }
 
 export interface SimulateDeps
-  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger" | "moderation"> {
+  extends Pick<BatchIntake, "store" | "requireRegisteredSender" | "logger" | "moderation" | "linkBaseUrl"> {
   redis: RedisClient;
   redisPrefix: string;
   /** The API's pool of number-judging threads: a million numbers take seconds of CPU, kept off the event loop. */
@@ -134,12 +135,20 @@ export async function simulateBatch(
   await checkSender(deps, authenticated, request.from, "from");
   // The body as it would be stored: a marketing one with the opt-out mention, in segments and cost.
   const body = await marketingBody(deps, authenticated.id, request, refuseOutsideHours);
+  // Counted with its links shortened, as it would be sent (codes all have the same length).
+  const links = planLinks(
+    deps,
+    body,
+    { shortenUrls: request.shorten_urls, links: request.links },
+    "shorten_urls",
+  );
+  const counted = links.countedBody;
   // As POST /v1/batches refuses them: a JSON recipient without a field the body shows, a list not the account's.
-  let segments = reservedSegments(body, request.recipients);
+  let segments = reservedSegments(counted, request.recipients);
   const lists = request.contact_lists ?? [];
   const listed =
     lists.length > 0
-      ? await deps.store.batches.contactListsStats(authenticated.id, lists, body)
+      ? await deps.store.batches.contactListsStats(authenticated.id, lists, counted)
       : { contacts: 0, segments: 0 };
   segments = Math.max(segments, listed.segments);
   if (lists.length > 0 && request.recipients.length + listed.contacts === 0)
@@ -154,7 +163,7 @@ export async function simulateBatch(
   const account = (await deps.store.accounts.find(authenticated.id)) ?? authenticated;
   const country = request.country ?? account.defaultCountry;
   const bodyHash = floodBodyHash(body);
-  const template = parseTemplate(body);
+  const template = parseTemplate(counted);
   const personalised = isPersonalised(template);
   const now = Date.now();
   const seen: FirstPositions = new Map();

@@ -196,6 +196,7 @@ function accountRow(account: Account) {
     opt_out_mention: account.optOutMention ?? "default",
     // Its own moderation rules; those not named inherit its parent's, then the API's MODERATION_*.
     moderation: account.moderation ? JSON.stringify(account.moderation) : "default",
+    link_retention_days: account.linkRetentionDays,
     created_at: account.createdAt.toISOString(),
   };
 }
@@ -412,11 +413,17 @@ export function accountsCommand(): Command {
       'appended to marketing messages, e.g. "STOP au 36180" ("none"; "default": the parent\'s, then the API\'s OPT_OUT_MENTION)',
       optOutMention,
     )
+    .option(
+      "--link-retention-days <n>",
+      "days its batches' tracked short links keep redirecting (then 410)",
+      wholeNumber(0, 3_650),
+    )
     .option("--json", "print JSON")
     .action(
       async (
         id: string,
         options: {
+          linkRetentionDays?: number;
           name?: string;
           credits?: number;
           addCredits?: number;
@@ -475,6 +482,7 @@ export function accountsCommand(): Command {
             sendingHours: week,
             optOutMention: orNull(options.optOutMention),
             moderation,
+            linkRetentionDays: options.linkRetentionDays,
           });
           const account =
             options.balanceAlerts === undefined

@@ -17,7 +17,8 @@ function progressLine(batch: BatchData): string {
   const done = a.total - a.pending;
   const percent = a.total ? Math.floor((done / a.total) * 100) : 100;
   const counts = MESSAGE_STATUSES.filter((key) => a[key] > 0).map((key) => `${key} ${a[key]}`);
-  return `${batch.id} ${a.status} ${done}/${a.total} (${percent}%) ${counts.join(", ")} · cost ${a.cost}`;
+  const clicked = a.clicked > 0 ? ` · clicked ${a.clicked}` : "";
+  return `${batch.id} ${a.status} ${done}/${a.total} (${percent}%) ${counts.join(", ")} · cost ${a.cost}${clicked}`;
 }
 
 /** Polls a batch, printing its progress, until it is completed. */
@@ -71,6 +72,10 @@ export function clientCommands(): Command[] {
       "schedule it: an RFC 3339 date-time with its offset, at most 90 days ahead (e.g. 2026-12-24T09:00:00+01:00)",
     )
     .option("--name <name>", "a name or label to find it again by (`salvo batches --q`)")
+    .option(
+      "--shorten-urls",
+      "send every http(s) URL of the text as a tracked short link (`salvo links <batchId>`)",
+    )
     .option("--watch", "follow the batch until it completes")
     .option(...token)
     .action(
@@ -84,6 +89,7 @@ export function clientCommands(): Command[] {
         country?: string;
         marketing?: boolean;
         sendAt?: string;
+        shortenUrls?: boolean;
         watch?: boolean;
         token?: string;
       }) => {
@@ -106,6 +112,7 @@ export function clientCommands(): Command[] {
           type: options.marketing ? "marketing" : "transactional",
           send_at: options.sendAt,
           name: options.name,
+          shorten_urls: Boolean(options.shortenUrls),
         });
         process.stdout.write(`${body.data.batch_id}\n`);
         if (options.watch) await watch(salvo, body.data.batch_id, 500);
@@ -182,5 +189,26 @@ export function clientCommands(): Command[] {
       else process.stdout.write(body);
     });
 
-  return [account, send, list, cancel, watchCommand, exportCommand];
+  const links = new Command("links")
+    .description("a batch's tracked short links and their clicks (GET /v1/batches/:id/links)")
+    .argument("<batchId>")
+    .option("--json", "print JSON")
+    .option(...token)
+    .action(async (id: string, options: { json?: boolean; token?: string }) => {
+      const { body } = await client(options.token).batches.links(id);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+        return;
+      }
+      for (const link of body.data) {
+        process.stdout.write(
+          `${link.index} ${link.url} · clicks ${link.clicks} · unique ${link.unique_clicks} · bots ${link.bot_clicks}\n`,
+        );
+      }
+      process.stdout.write(
+        body.data.length === 0 ? "no tracked links\n" : `links expire at ${body.meta.expires_at}\n`,
+      );
+    });
+
+  return [account, send, list, cancel, watchCommand, exportCommand, links];
 }

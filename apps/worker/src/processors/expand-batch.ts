@@ -1,4 +1,5 @@
 import { type FirstPositions, isFinalBatchStatus, judgeNumbers, rememberVerdicts } from "@salvo/core";
+import { publishLinkRange } from "@salvo/queue";
 import { DelayedError, type Job } from "bullmq";
 import type { WorkContext } from "../context";
 import { releaseJob } from "../release";
@@ -33,7 +34,10 @@ const LOWEST_PRIORITY = 2_097_151;
  * back to the delayed set until then, having judged and sent nothing.
  */
 export async function expandBatch(
-  ctx: Pick<WorkContext, "store" | "chunks" | "numbers" | "logger" | "stopping" | "webhooks">,
+  ctx: Pick<
+    WorkContext,
+    "store" | "chunks" | "numbers" | "logger" | "stopping" | "webhooks" | "redis" | "env"
+  >,
   batchId: string,
   job: Job,
   token: string | undefined,
@@ -56,6 +60,19 @@ export async function expandBatch(
     if (!token) return;
     await job.moveToDelayed(Date.now() + start.waitMs, token);
     throw new DelayedError();
+  }
+  // Its links must redirect before any is sent: published again here (the API's
+  // publish at acceptance is best effort), and again by every retry (idempotent).
+  if (batch.links) {
+    const { base, size, urls, expiresAt } = batch.links;
+    await publishLinkRange(ctx.redis, ctx.env.REDIS_PREFIX, {
+      batchId,
+      accountId: batch.accountId,
+      base,
+      size,
+      urls,
+      expiresAt,
+    });
   }
   const country = batch.country ?? batch.defaultCountry;
   const seen: FirstPositions = new Map();

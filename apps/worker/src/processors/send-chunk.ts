@@ -5,9 +5,11 @@ import {
   COUNTRY_NOT_ALLOWED,
   floodedReason,
   judgeRecipient,
+  linkCodec,
   listedStatus,
   MISSING_FIELD,
   messageId,
+  type TrackedLinks,
 } from "@salvo/core";
 import type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk } from "@salvo/db";
 import { applyAntiFlood, floodBodyHash, waitForSendSlots } from "@salvo/limits";
@@ -152,6 +154,7 @@ async function judge(
   const candidates: Sendable[] = [];
   const country = batch.country ?? batch.defaultCountry;
   const allowedCountries = new Set(batch.allowedCountries);
+  const links = trackedLinks(batch);
   chunk.recipients.forEach((recipient, i) => {
     const idx = chunk.firstIndex + i;
     if (written.has(idx)) return;
@@ -161,7 +164,7 @@ async function judge(
       judged.push({ idx, ref, ...judgement });
       return;
     }
-    const message = messageText(batch, recipient);
+    const message = messageText(batch, recipient, idx, links);
     // A contact without a field the body shows (and no default): nothing to send it.
     if ("missing" in message)
       judged.push({ idx, ref, to: judgement.to, status: "invalid", reason: MISSING_FIELD });
@@ -460,6 +463,13 @@ async function offer(
     await dispatchEvents(ctx, events);
   }
   return refused;
+}
+
+/** The batch's links as its messages' texts need them; null without links. */
+function trackedLinks(batch: BatchForWork): TrackedLinks | null {
+  if (!batch.links) return null;
+  const { base, urls, prefix, secret, shortenUrls } = batch.links;
+  return { prefix, firstId: base, urls: urls.length, shortenUrls, codec: linkCodec(secret) };
 }
 
 /**
