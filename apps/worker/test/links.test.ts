@@ -285,4 +285,62 @@ describe("tracked short links", () => {
       receiver.close();
     }
   });
+  it("are put in before the fields of a personalised text: a field's URL is left as it is, and each message costs its own text", async () => {
+    const { client } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
+    const { body: list } = await client.contactLists.create({ name: "Clients", country: "FR" });
+    const contacts = recipients(4, 900);
+    await client.contactLists.addContacts(list.data.id, [
+      { number: contacts[0] as string, fields: { first_name: "Ana" } },
+      // A URL in a field is the contact's text, never one of the body's links.
+      { number: contacts[1] as string, fields: { first_name: "see https://field.example/p" } },
+      // Unicode in one field: only this message is UCS-2.
+      { number: contacts[2] as string, fields: { first_name: "Łucja 😀" } },
+      { number: contacts[3] as string, fields: {} },
+    ]);
+    const before = (await client.account.get()).body.data.attributes.credits;
+    const { body: accepted } = await client.batches.create({
+      from: "ACME",
+      body: `Bonjour {{first_name|toi}}, nos soldes : https://shop.example/soldes ${"x".repeat(90)}`,
+      recipients: [{ to: recipients(1, 950)[0] as string, fields: { first_name: "Bob" } }],
+      contact_lists: [list.data.id],
+      shorten_urls: true,
+    });
+    const batchId = accepted.data.batch_id;
+    const done = await client.batches.wait(batchId, { timeoutMs: 30_000 });
+    expect(done.attributes).toMatchObject({ status: "completed", total: 5, sent: 5 });
+    await waitFor("every hand-off in the ledger", () => sentTexts(batchId).size === 5);
+
+    const [batch] = await stack.query<{ link_base: string }>("SELECT link_base FROM batches WHERE id = $1", [
+      batchId,
+    ]);
+    const [{ secret } = { secret: "" }] = await stack.query<{ secret: string }>(
+      "SELECT secret::text FROM link_counter",
+    );
+    const codec = linkCodec(secret);
+    const rows = await stack.query<{ idx: number; segments: number; cost: number }>(
+      "SELECT idx, segments, cost FROM messages WHERE batch_id = $1 ORDER BY idx",
+      [batchId],
+    );
+    const texts = sentTexts(batchId);
+    for (const { idx, segments, cost } of rows) {
+      const text = texts.get(idx) as string;
+      const [code, ...more] = codesIn(text);
+      expect(more).toEqual([]);
+      expect(codec.decode(code as string)).toBe(Number(batch?.link_base) + idx);
+      expect([segments, cost]).toEqual([segmentCount(text), segmentCount(text)]);
+    }
+    expect(texts.get(0)).toContain("Bonjour Bob, nos soldes : https://go.salvo.test/l/");
+    expect(texts.get(2)).toContain("Bonjour see https://field.example/p, nos soldes");
+    expect(texts.get(4)).toContain("Bonjour toi, nos soldes");
+    expect(rows.find((r) => r.idx === 3)?.segments).toBe(3);
+    expect(rows.find((r) => r.idx === 1)?.segments).toBe(1);
+    const cost = rows.reduce((sum, r) => sum + r.cost, 0);
+    expect(done.attributes.cost).toBe(cost);
+    const after = (await client.account.get()).body.data.attributes.credits;
+    expect(before - after).toBe(cost);
+
+    // Every link leads where the body said, whatever the message's fields.
+    const response = await follow(codesIn(texts.get(2) as string)[0] as string);
+    expect(response.headers.get("location")).toBe("https://shop.example/soldes");
+  });
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts";
 import { acceptBatch, cancelBatch, type RawRecipient } from "../src/batches";
 import { createContactList, upsertContacts } from "../src/contact-lists";
+import { allocateLinkIds } from "../src/links";
 import { loadBatchForWork, loadChunks, recordHandoffs } from "../src/pipeline";
 import { createSql, type Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
@@ -248,5 +249,71 @@ describe("a personalised batch canceled", () => {
       { to: number(61), ref: null, status: "canceled", cost: 0 },
     ]);
     expect(await creditsOf(accountId)).toBe(before);
+  });
+});
+
+describe("a list batch with tracked links", () => {
+  const prefix = "https://s.example/";
+  const links = (base: number, ids: number) => ({
+    base,
+    ids,
+    urls: ["https://shop.example/x"],
+    prefix,
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
+
+  async function acceptWithLinks(accountId: string, lists: string[], taken: { base: number; ids: number }) {
+    const id = newId("bat");
+    await acceptBatch(sql, {
+      id,
+      accountId,
+      type: "transactional",
+      sender: "ACME",
+      body: "Bonjour {{first_name|toi}}, voir https://shop.example/x",
+      country: null,
+      segments: 0,
+      recipients: [],
+      contactLists: lists,
+      chunkSize: 3,
+      shortenUrls: true,
+      links: links(taken.base, taken.ids),
+    });
+    const [row] = (
+      await sql.query<{ link_base: string; total: number; segments: number }>(
+        "SELECT link_base, total, segments FROM batches WHERE id = $1",
+        [id],
+      )
+    ).rows;
+    return { link_base: Number(row?.link_base), total: row?.total, segments: row?.segments };
+  }
+
+  it("keeps the range taken when the lists still fit it", async () => {
+    const { id: accountId } = await account();
+    const listId = await list(
+      accountId,
+      [0, 1, 2].map((i) => ({ number: number(100 + i), fields: { first_name: "Ana" } })),
+    );
+    const { base } = await allocateLinkIds(sql, 3);
+    const stored = await acceptWithLinks(accountId, [listId], { base, ids: 3 });
+    expect(stored).toMatchObject({ link_base: base, total: 3 });
+    // Counted on the text with the link shortened: 7 characters of code after the prefix.
+    const text = `Bonjour Ana, voir ${prefix}${"0".repeat(7)}`;
+    expect(stored.segments).toBe(segmentCount(text));
+  });
+
+  it("takes a range of the right size when the lists grew after the range was taken", async () => {
+    const { id: accountId } = await account();
+    const listId = await list(
+      accountId,
+      [0, 1, 2, 3, 4].map((i) => ({ number: number(200 + i), fields: {} })),
+    );
+    // Taken for 2 contacts (the count before the list grew to 5).
+    const small = await allocateLinkIds(sql, 2);
+    const stored = await acceptWithLinks(accountId, [listId], { base: small.base, ids: 2 });
+    expect(stored.total).toBe(5);
+    // A range of its own, after the small one: no id of it is another batch's.
+    expect(stored.link_base).toBeGreaterThanOrEqual(small.base + 2);
+    const next = await allocateLinkIds(sql, 1);
+    expect(next.base).toBeGreaterThanOrEqual(stored.link_base + 5);
   });
 });
