@@ -2,10 +2,12 @@
 // its targets, side by side. Prints each benchmark's figures as tables, then one
 // table of targets saying which are met. See bench/README.md.
 import { findKannel } from "@salvo/providers/testing";
+import { benchContactImport, type ImportResults } from "./contact-import";
 import { benchKannel, type KannelResults } from "./kannel";
 import { commandLine, integerOption, log, out, systemsToRun } from "./lib/cli";
 import { describeMachine, machineTable } from "./lib/machine";
 import { count, megabytes, ms, seconds, table } from "./lib/stats";
+import { benchRedirects, type RedirectResults, redirectsTable } from "./redirects";
 import { benchSalvo, type SalvoResults } from "./salvo";
 
 const USAGE = `Usage: pnpm bench [-- options]
@@ -15,6 +17,8 @@ const USAGE = `Usage: pnpm bench [-- options]
   --stream-rate N         10-recipient batches a second during the big one (default 20; 0: none)
   --kannel-batched N      messages Kannel sends 100 per request (default 200000)
   --kannel-single N       messages Kannel sends 1 per request (default 50000)
+  --import-rows N         rows of the contact-list CSV import (default 1000000; 0: none)
+  --redirects N           short-link redirects under 1,000 connections (default 20000; 0: none)
   --database-url URL      a PostgreSQL server (any database on it; the benchmark
                           creates and drops its own), default postgresql://postgres@127.0.0.1:5432/postgres
   --redis-url URL         default redis://127.0.0.1:6379 (keys under a prefix of
@@ -30,6 +34,8 @@ const LIMITS = {
   smallPostP99Ms: 25,
   smallCompleteMs: 2_000,
   workerRss: 512 * 1024 * 1024,
+  importSeconds: 60,
+  redirectServerMs: 5,
   apiRss: 512 * 1024 * 1024,
   redisMemory: 256 * 1024 * 1024,
 };
@@ -42,6 +48,8 @@ function options() {
       "stream-rate": { type: "string", default: "20" },
       "kannel-batched": { type: "string", default: "200000" },
       "kannel-single": { type: "string", default: "50000" },
+      "import-rows": { type: "string", default: "1000000" },
+      redirects: { type: "string", default: "20000" },
     },
     USAGE,
   );
@@ -51,6 +59,8 @@ function options() {
     streamRate: integerOption("stream-rate", values["stream-rate"], 0),
     kannelBatched: integerOption("kannel-batched", values["kannel-batched"]),
     kannelSingle: integerOption("kannel-single", values["kannel-single"]),
+    importRows: integerOption("import-rows", values["import-rows"], 0),
+    redirects: integerOption("redirects", values.redirects, 0),
     databaseUrl,
     redisUrl,
   };
@@ -107,6 +117,24 @@ function salvoTargets(s: SalvoResults, recipients: number): string[][] {
       "< 256 MB",
       yes(s.memory.redisPeak < LIMITS.redisMemory),
     ],
+  ];
+}
+
+function importTarget(r: ImportResults): string[] {
+  return [
+    `CSV import of ${count(r.rows)} rows into a contact list: POST → completed`,
+    `${seconds(r.seconds)} (${count(r.rowsPerSecond)} rows/s, worker ${seconds(r.workerCpuSeconds)} CPU)`,
+    `≤ ${LIMITS.importSeconds} s, exact counts`,
+    yes(r.seconds <= LIMITS.importSeconds && r.exact),
+  ];
+}
+
+function redirectTarget(r: RedirectResults): string[] {
+  return [
+    `short-link redirects, ${count(r.concurrency)} connections (p50 / p99 as the client saw them)`,
+    `${ms(r.apiCpuMs)} of API CPU each (${ms(r.p50Ms)} / ${ms(r.p99Ms)})`,
+    `< ${LIMITS.redirectServerMs} ms of server time, all 302`,
+    yes(r.apiCpuMs < LIMITS.redirectServerMs && r.failed === 0),
   ];
 }
 
@@ -173,6 +201,31 @@ async function main(): Promise<void> {
     Object.assign(versions, salvo.versions);
     out(`\n${salvo.report}\n`);
     targets.push(...salvoTargets(salvo, settings.recipients));
+  }
+
+  if (settings.salvo && settings.importRows > 0) {
+    out("## Contact list import\n");
+    const imported = await benchContactImport({
+      databaseUrl: settings.databaseUrl,
+      redisUrl: settings.redisUrl,
+      rows: settings.importRows,
+      log,
+    });
+    out(`\n${imported.report}\n`);
+    targets.push(importTarget(imported));
+  }
+
+  if (settings.salvo && settings.redirects > 0) {
+    out("## Short-link redirects\n");
+    const redirects = await benchRedirects({
+      databaseUrl: settings.databaseUrl,
+      redisUrl: settings.redisUrl,
+      recipients: 1_000,
+      requests: settings.redirects,
+      concurrency: 1_000,
+    });
+    out(`\n${redirectsTable(redirects)}\n`);
+    targets.push(redirectTarget(redirects));
   }
 
   if (kannel) versions.Kannel = kannel.version;
