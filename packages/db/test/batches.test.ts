@@ -124,6 +124,8 @@ describe("single messages (POST /v1/sms)", () => {
       body: "Hi",
       type: "transactional",
       shortenUrls: true,
+      // Shortening asked, but no link in the text: none taken.
+      links: null,
     };
     expect(await store.batches.findSingleMessage(account.id, id)).toEqual({
       ...single,
