@@ -202,6 +202,8 @@ export const CATALOG = {
       "purge-inbound-parts": { every: "RECONCILE_INTERVAL_MS" },
       /** Imports queued or running without progress for two intervals get their job again; abandoned uploads are deleted. */
       "requeue-stalled-imports": { every: "RECONCILE_INTERVAL_MS" },
+      /** Ranges of tracked links expired over a week ago are removed from Redis (PostgreSQL answers their 410). */
+      "prune-link-ranges": { every: "RECONCILE_INTERVAL_MS" },
     },
   },
   [QUEUES.imports]: {

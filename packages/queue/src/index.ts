@@ -26,7 +26,7 @@ export {
   readConnectorStates,
 } from "./connector-states";
 export { hashTag, redisKey, workersKey } from "./keys";
-export { lookupLinkRange, type PublishedLinkRange, publishLinkRange } from "./link-ranges";
+export { lookupLinkRange, type PublishedLinkRange, pruneLinkRanges, publishLinkRange } from "./link-ranges";
 export { luaScript, runScript } from "./lua";
 export { claimRedisPrefix, PREFIX_CLAIM_TTL_MS, PrefixTakenError } from "./prefix-claim";
 export { closeRedis, createRedis, type RedisClient } from "./redis";

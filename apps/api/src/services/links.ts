@@ -108,8 +108,8 @@ const CACHED_RANGES = 10_000;
 /**
  * Finds the batch of a link id: in memory first (ranges never change once taken,
  * so a cached one is always right), then Redis (one script), then, only when
- * Redis does not know it (flushed, or a publish that failed), PostgreSQL once,
- * republishing what it finds.
+ * Redis does not know it (flushed, a publish that failed, or pruned once long
+ * expired), PostgreSQL once, republishing what it finds unless it has expired.
  */
 export class LinkResolver {
   /** Cached ranges, by first id. */
@@ -137,7 +137,8 @@ export class LinkResolver {
     const stored = await this.deps.store.links.findRange(id);
     if (!stored) return null;
     const found = { ...stored, expiresAt: stored.expiresAt.getTime() };
-    await publishLinks(this.deps, found);
+    // An expired range was pruned from Redis (pruneLinkRanges): it answers 410, and stays out.
+    if (found.expiresAt > Date.now()) await publishLinks(this.deps, found);
     return this.remember(found);
   }
 

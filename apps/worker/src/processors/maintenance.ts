@@ -2,7 +2,7 @@
 // CATALOG.maintenance.schedules). Each task reads what is to do from
 // PostgreSQL and may run on any worker, late or twice: nothing here needs a lock.
 import type { Store } from "@salvo/db";
-import type { ScheduledJobName } from "@salvo/queue";
+import { pruneLinkRanges, type ScheduledJobName } from "@salvo/queue";
 import { UnrecoverableError } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
@@ -56,6 +56,15 @@ async function requeueStalledImports(
   const abandoned = await store.contactImports.purgeAbandoned(ABANDONED_UPLOAD_MS);
   if (abandoned > 0)
     logger.info({ imports: abandoned }, "deleted contact imports whose file never fully arrived");
+}
+
+/** How long an expired link's range stays in Redis, answering 410 there; PostgreSQL answers it after. */
+const EXPIRED_LINK_RANGE_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Ranges of tracked links expired over a week ago leave Redis (see pruneLinkRanges): it keeps what redirects. */
+async function pruneExpiredLinkRanges({ redis, env, logger }: Pick<WorkContext, "redis" | "env" | "logger">) {
+  const ranges = await pruneLinkRanges(redis, env.REDIS_PREFIX, Date.now() - EXPIRED_LINK_RANGE_KEPT_MS);
+  if (ranges > 0) logger.info({ ranges }, "pruned the ranges of links expired over a week ago from Redis");
 }
 
 /** Idempotency keys past their 24 hours are deleted. */
@@ -114,7 +123,7 @@ async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound"
  */
 export function runScheduledJob(
   ctx: TaskDeps<
-    "env" | "batches" | "webhooks" | "imports" | "logger" | "stopping",
+    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping",
     "batches" | "events" | "idempotency" | "pipeline" | "inbound" | "contactImports"
   >,
   name: string,
@@ -128,6 +137,7 @@ export function runScheduledJob(
     "expire-unreported-messages": () => expireUnreportedMessages(ctx, ctx.env.EXPIRY_GRACE_MS),
     "purge-inbound-parts": () => purgeInboundParts(ctx),
     "requeue-stalled-imports": () => requeueStalledImports(ctx, graceMs),
+    "prune-link-ranges": () => pruneExpiredLinkRanges(ctx),
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.
