@@ -7,6 +7,7 @@ import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response, type Router } from "express";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
+import { fingerprintBody } from "../http/idempotency";
 import { unXmlableChar } from "../http/reply";
 import { accountOf } from "../http/route";
 
@@ -188,8 +189,9 @@ export function bodyOf(req: Request): Record<string, unknown> {
 export function readBody(maxBytes: number): RequestHandler[] {
   return [
     express.raw({ type: () => true, limit: maxBytes }),
-    (req, _res, next) => {
+    (req, res, next) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      fingerprintBody(req, res, raw);
       req.body = {};
       if (["GET", "HEAD", "DELETE"].includes(req.method) || raw.length === 0) return next();
       if (!isUtf8(raw)) throw new SmsFactorError(SF_STATUS.data, "The request body is not valid UTF-8.");
@@ -380,4 +382,9 @@ export function fromParisDateTime(text: string): Date | null {
     if (parisDateTime(candidate) === text.trim()) return candidate;
   }
   return null;
+}
+
+/** A phone number as SMSFactor writes them: international, without `+` (`33612345678`). */
+export function sfNumber(e164: string): string {
+  return e164.startsWith("+") ? e164.slice(1) : e164;
 }
