@@ -6,7 +6,7 @@ import { request } from "node:http";
 import { XMLParser } from "fast-xml-parser";
 import { expect } from "vitest";
 
-export interface SfResponse {
+interface SfResponse {
   http: number;
   type: string;
   text: string;

@@ -4,7 +4,7 @@
 // JSON, XML or a form's `data=<json>`, a body sent with GET or DELETE ignored.
 import { isUtf8 } from "node:buffer";
 import type { Account } from "@salvo/db";
-import express, { type Request, type RequestHandler, type Response, type Router } from "express";
+import express, { type Request, type RequestHandler, type Response } from "express";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import { fingerprintBody } from "../http/idempotency";
@@ -67,7 +67,7 @@ type Format = "json" | "xml";
  * `application/json` (every SDK sends it), XML otherwise — no Accept, `*\/*`,
  * XML types or anything else ("Our API expects and returns XML by default").
  */
-export function sfFormat(req: Request): Format {
+function sfFormat(req: Request): Format {
   if (req.headers.accept === undefined) return "xml";
   return req.accepts(["application/xml", "text/xml", "application/json"]) === "application/json"
     ? "json"
@@ -75,7 +75,7 @@ export function sfFormat(req: Request): Format {
 }
 
 /** Options of an answer's XML form. */
-export interface XmlOptions {
+interface XmlOptions {
   /** Element names that differ from the JSON keys (e.g. `{"sub-accounts": "sub-account"}`), at any depth. */
   names?: Record<string, string>;
 }
@@ -284,7 +284,7 @@ export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec
 }
 
 /** Parses with `schema`, or throws -7 naming the first problem. */
-export function parse<T>(schema: z.ZodType<T> | undefined, value: unknown): T {
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
@@ -299,9 +299,6 @@ export function zodDetails(error: z.ZodError): string {
   const message = issue.code === "invalid_type" && issue.input === undefined ? "required" : issue.message;
   return path.length ? `${path.join(".")}: ${message}` : message;
 }
-
-/** A mounted area's routes: every area file exports a function returning one of these. */
-export type SfRouter = Router;
 
 // ---------------------------------------------------------------------------
 // Values
