@@ -141,6 +141,18 @@ describe("sending: each form is an ordinary batch", () => {
     expect((await batchRow(ticket)).body).toBe("Tom & Jerry <3");
   });
 
+  it("POST /send honours Idempotency-Key: a retry gets the first answer, one batch", async () => {
+    const init = {
+      headers: { "Idempotency-Key": "retry-me-1" },
+      json: sms({ text: "Once" }, [{ value: "33612345678" }]),
+    };
+    const before = await t.count("batches");
+    const first = await json(a, "POST", "/send", init);
+    const again = await json(a, "POST", "/send", init);
+    expect(again).toEqual(first);
+    expect(await t.count("batches")).toBe(before + 1);
+  });
+
   it("POST /send as the legacy form `data=<json>`", async () => {
     const answer = await json(a, "POST", "/send", {
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -351,6 +363,20 @@ describe("refusals: HTTP 200, a negative status, nothing stored", () => {
     expect(answer).toEqual({ status, message: expect.any(String), details: expect.any(String) });
     expect(await t.count("batches")).toBe(before);
     expect(await credits(a.client)).toBe(5);
+  });
+
+  it("names the field in SMSFactor's terms", async () => {
+    const answer = await json(a, "POST", "/send", {
+      json: sms({ text: "Hi", sender: "Salmon et fils" }, [{ value: "33612345678" }]),
+    });
+    expect(answer.details).toMatch(/^sms\.message\.sender: /);
+    const long = await json(a, "POST", "/send", {
+      json: sms({ text: "Hi" }, [{ value: "33612345678", gsmsmsid: "x".repeat(300) }]),
+    });
+    expect(long).toMatchObject({
+      status: -7,
+      details: expect.stringMatching(/^sms\.recipients\.gsm\.0\.gsmsmsid: /),
+    });
   });
 
   it("answers bad XML with -2, in XML", async () => {

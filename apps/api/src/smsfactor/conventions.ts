@@ -7,9 +7,10 @@ import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
-import { fingerprintBody } from "../http/idempotency";
-import { unXmlableChar } from "../http/reply";
+import { fingerprintBody, type IdempotencyOptions, idempotently } from "../http/idempotency";
+import { type Reply, unXmlableChar } from "../http/reply";
 import { accountOf } from "../http/route";
+import type { Idempotency } from "../services/idempotency";
 
 /** The `status` codes of SMSFactor's answers (reference §1.1). */
 export const SF_STATUS = {
@@ -251,6 +252,8 @@ interface SfRouteInput<P, Q, B> {
   query: Q;
   body: B;
   account: Account;
+  /** The request's `Idempotency-Key`, as services take it (a new id each time on routes not declared `idempotent`). */
+  idempotency: Idempotency;
   req: Request;
   res: Response;
 }
@@ -260,8 +263,13 @@ interface SfRouteSpec<P, Q, B> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   xml?: XmlOptions;
+  /** Honours `Idempotency-Key` as /v1 does (see `idempotently`): a retry gets the first answer. */
+  idempotent?: IdempotencyOptions;
   handler: (input: SfRouteInput<P, Q, B>) => Promise<SfAnswer> | SfAnswer;
 }
+
+/** Routes not declared `idempotent`: every request makes its own ids. */
+const NO_KEY: Idempotency = { id: async (make) => make() };
 
 /**
  * One SMSFactor route: its schemas (the body as readBody made it, the same for
@@ -278,8 +286,15 @@ export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec
       account: accountOf(res),
       req,
       res,
-    } as SfRouteInput<P, Q, B>;
-    sendSf(req, res, await spec.handler(input), spec.xml);
+    } as Omit<SfRouteInput<P, Q, B>, "idempotency">;
+    const run = async (idempotency: Idempotency): Promise<Reply> => ({
+      status: 200,
+      body: await spec.handler({ ...input, idempotency }),
+    });
+    const reply = spec.idempotent
+      ? await idempotently(req, res, { accountId: input.account.id, ...spec.idempotent }, run)
+      : await run(NO_KEY);
+    sendSf(req, res, reply.body as SfAnswer, spec.xml);
   };
 }
 
