@@ -157,11 +157,12 @@ function refuseWhatXmlCannotCarry(value: unknown): void {
 // ---------------------------------------------------------------------------
 // Request bodies
 
+const TEXT = "#text";
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
-  // `<gsm gsmsmsid="100">336…</gsm>` reads as {"gsmsmsid": "100", "value": "336…"}, as in JSON.
-  textNodeName: "value",
+  // An element with attributes keeps its text here; readXml names it `value` (see there).
+  textNodeName: TEXT,
   // Numbers stay text (a phone number is no number); the schemas read numbers from text.
   parseTagValue: false,
   parseAttributeValue: false,
@@ -241,7 +242,20 @@ function parseXml(text: string): Record<string, unknown> {
   if (roots.length !== 1) {
     throw new SmsFactorError(SF_STATUS.xml, "The request body must have one root element, e.g. <sms>.");
   }
-  return parsed;
+  return textAsValue(parsed) as Record<string, unknown>;
+}
+
+/**
+ * An element's text beside its attributes as `value`: `<gsm gsmsmsid="100">336…</gsm>`
+ * reads as {"gsmsmsid": "100", "value": "336…"}, as the JSON request writes it.
+ * (The parser cannot name the text `value` itself: `<value>` is also an element.)
+ */
+function textAsValue(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(textAsValue);
+  if (!node || typeof node !== "object") return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, inner]) => [key === TEXT ? "value" : key, textAsValue(inner)]),
+  );
 }
 
 // ---------------------------------------------------------------------------

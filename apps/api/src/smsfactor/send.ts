@@ -1,4 +1,4 @@
-import { newBatch, withOptOutMention } from "@salvo/core";
+import { newBatch, SalvoError, withOptOutMention } from "@salvo/core";
 import type { Account, Batch } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
@@ -134,6 +134,21 @@ async function batchRequest(
   const details = zodDetails(parsed.error);
   const code = details.startsWith("send_at") ? SF_STATUS.delay : SF_STATUS.data;
   throw new SmsFactorError(code, inSmsFactorNames(details));
+}
+
+/**
+ * Runs a send (or its simulation), with a list that is not the account's, or
+ * lists without contacts, answered -5 (SMSFactor's "contact list error").
+ */
+async function withListErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SalvoError && error.field?.startsWith("contact_lists")) {
+      throw new SmsFactorError(SF_STATUS.notFound, inSmsFactorNames(error.message));
+    }
+    throw error;
+  }
 }
 
 /**
@@ -337,14 +352,15 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
       body: listsBody,
       idempotent: SEND_IDEMPOTENCY,
       handler: async ({ body, account, idempotency }) =>
-        send(deps, account, await fromLists(account, body), idempotency),
+        withListErrors(async () => send(deps, account, await fromLists(account, body), idempotency)),
     }),
   );
   router.post(
     "/send/lists/simulate",
     sfRoute({
       body: listsBody,
-      handler: async ({ body, account }) => simulate(deps, account, await fromLists(account, body)),
+      handler: async ({ body, account }) =>
+        withListErrors(async () => simulate(deps, account, await fromLists(account, body))),
     }),
   );
 
