@@ -459,5 +459,11 @@ describe("refusals: HTTP 200, a negative status, nothing stored", () => {
       credits: 99,
     });
     expect((await batchRow(answer.ticket as string)).status).toBe("moderation");
+    // Its simulation says so too, without a ticket.
+    const simulated = await xml(b, "POST", "/send/simulate", {
+      xml: "<sms><message><text>Best casino</text><sender>Salvo</sender></message><recipients><gsm>33612345678</gsm></recipients></sms>",
+    });
+    expect(simulated).toMatchObject({ status: "-8", total: "1" });
+    expect(simulated).not.toHaveProperty("ticket");
   });
 });

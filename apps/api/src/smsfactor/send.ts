@@ -10,6 +10,7 @@ import { simulateBatch } from "../services/simulate";
 import {
   fromParisDateTime,
   oneOrMany,
+  SF_MESSAGES,
   SF_STATUS,
   type SfAnswer,
   SmsFactorError,
@@ -229,8 +230,8 @@ function sendAnswer(batch: Batch, credits: number): SfAnswer {
   if (batch.status === "moderation") {
     return {
       status: SF_STATUS.moderation,
-      message:
-        "Your campaign is currently under moderation: nothing is sent until an operator approves it (its credits stay reserved); do not retry.",
+      message: SF_MESSAGES[SF_STATUS.moderation],
+      details: "Nothing is sent until an operator approves it (its credits stay reserved); do not retry.",
       ...answer,
     };
   }
@@ -284,8 +285,8 @@ async function simulate(deps: SmsFactorDeps, account: Account, request: BatchReq
   if (s.moderationReasons.length > 0) {
     return {
       status: SF_STATUS.moderation,
-      message:
-        "Your campaign would be held for moderation: nothing would be sent until an operator approves it.",
+      message: SF_MESSAGES[SF_STATUS.moderation],
+      details: "It would be held for moderation: nothing would be sent until an operator approves it.",
       ...answer,
     };
   }
