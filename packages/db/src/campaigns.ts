@@ -22,8 +22,10 @@ export interface CampaignSearch {
   sort: { by: "id" | "date" | "text" | "cost" | "status"; descending: boolean };
 }
 
-/** A batch with its history's counts. */
+/** A batch with its history's counts and the contact lists it was sent to. */
 export type Campaign = Batch & {
+  /** The ids of the contact lists it was sent to, as given (none: its recipients were given one by one). */
+  contactLists: string[];
   /** Its STOP replies. */
   stops: number;
   /** Numbers its delivery reports put on the NPAI list. */
@@ -32,6 +34,7 @@ export type Campaign = Batch & {
 
 const CAMPAIGN = selectList(BATCH_COLUMNS, { prefix: "b." });
 const HISTORY_COUNTS = `
+  coalesce(b.contact_lists, '{}') AS "contactLists",
   (SELECT count(*)::int FROM replies r WHERE r.batch_id = b.id AND r.stop) AS stops,
   (SELECT count(*)::int FROM npai n WHERE n.batch_id = b.id) AS "reportedNpai"`;
 

@@ -31,7 +31,7 @@ const CAMPAIGN_STATUS: Record<BatchStatus, string> = {
  * `date`: when it starts sending (its `send_at`, else its creation); `error`:
  * messages undelivered or refused by the provider; `npai`: its recipients on the
  * NPAI list when judged, and the numbers its delivery reports added; `lists`:
- * always empty (a batch keeps its lists' contacts as they were, not the lists' ids).
+ * the contact lists it was sent to (empty for a send to numbers).
  * Salvo does not tell expired reports or network errors apart: both "0".
  */
 function campaignResource(c: Campaign) {
@@ -42,7 +42,7 @@ function campaignResource(c: Campaign) {
     creation_date: parisDateTime(c.createdAt),
     date: parisDateTime(c.sendAt ?? c.createdAt),
     cost: numberText(c.cost),
-    lists: [] as { id: string }[],
+    lists: c.contactLists.map((id) => ({ id })),
     status: CAMPAIGN_STATUS[c.status],
     delivery_rate: numberText(c.sent > 0 ? Math.round((c.delivered * 100) / c.sent) : 0),
     delivered: numberText(c.delivered),
