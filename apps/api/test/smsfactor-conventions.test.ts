@@ -94,6 +94,26 @@ describe("request bodies", () => {
   });
 });
 
+describe("the <-stop-> marker", () => {
+  it("is removed when the account has no opt-out mention (none set in this install)", async () => {
+    const answer = await json("POST", "/send", {
+      body: JSON.stringify({
+        sms: {
+          // Delayed: answered at once (no worker runs here).
+          message: {
+            text: "Hello <-stop->",
+            sender: "Salvo",
+            delay: parisDateTime(new Date(Date.now() + 86_400_000)),
+          },
+          recipients: { gsm: [{ value: "33612345678" }] },
+        },
+      }),
+    });
+    expect(answer.status).toBe(1);
+    expect((await t.row<{ body: string }>("batches", { id: answer.ticket })).body).toBe("Hello");
+  });
+});
+
 describe("errors: HTTP 200 and a negative status", () => {
   const error = (status: number) => ({ status, message: expect.any(String), details: expect.any(String) });
 

@@ -107,7 +107,7 @@ function inSmsFactorNames(details: string): string {
  * `text` → `body`, `pushtype` → `type`, `delay` (Europe/Paris) → `send_at`,
  * each `gsmsmsid` → its message's `ref`, lists → `contact_lists`, `links` as they are.
  * `<-stop->` in an alert's text becomes the account's opt-out mention, as in a
- * marketing one (see marketingBody).
+ * marketing one (see marketingBody); without a mention it is removed.
  */
 async function batchRequest(
   deps: SmsFactorDeps,
@@ -117,8 +117,11 @@ async function batchRequest(
 ): Promise<BatchRequest> {
   const type = fields.pushtype === "marketing" ? "marketing" : "transactional";
   let body = fields.text;
-  if (type === "transactional" && /<-stop->/i.test(body)) {
-    body = withOptOutMention(body, (await marketingRules(deps, account.id)).optOutMention);
+  if (/<-stop->/i.test(body)) {
+    const mention = (await marketingRules(deps, account.id)).optOutMention;
+    // No mention set: the marker goes, rather than be sent as it is.
+    if (mention === "") body = body.replace(/\s*<-stop->/gi, "");
+    else if (type === "transactional") body = withOptOutMention(body, mention);
   }
   const request = {
     from: fields.sender || (await defaultSender(deps, account)),
