@@ -92,22 +92,27 @@ import {
   listSenders,
   requestSender,
 } from "./senders";
+import { findMessageFacts } from "./event-facts";
 import { createSql, inTransaction, type Queryable } from "./sql";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
 import {
   createWebhook,
   deleteWebhook,
+  disableWebhook,
   enableWebhook,
   failWebhookEvent,
   findWebhook,
+  lastWebhookStatusCodes,
   listWebhookAttempts,
   listWebhooks,
+  listWebhooksOfFormat,
   loadEventForDelivery,
   overdueWebhookEvents,
   purgeSettledWebhookEvents,
   recordWebhookAttempt,
   resealWebhookSecrets,
+  updateWebhook,
 } from "./webhooks";
 
 /** Drops a function's first argument: the queryable a repository binds. */
@@ -255,6 +260,11 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       find: bind(sql, findWebhook),
       delete: bind(sql, deleteWebhook),
       enable: bind(sql, enableWebhook),
+      /** Paused by its owner (SMSFactor's `PUT /webhook/:id/status`). */
+      disable: bind(sql, disableWebhook),
+      update: bind(sql, updateWebhook),
+      listOfFormat: bind(sql, listWebhooksOfFormat),
+      lastStatusCodes: bind(sql, lastWebhookStatusCodes),
       listAttempts: bind(sql, listWebhookAttempts),
       resealSecrets: bind(sql, resealWebhookSecrets),
     },
@@ -262,6 +272,8 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     events: {
       record: bind(sql, recordEvents),
       loadForDelivery: bind(sql, loadEventForDelivery),
+      /** What a format other than Salvo's needs to render an event (see @salvo/webhooks renderEvent). */
+      messageFacts: bind(sql, findMessageFacts),
       recordAttempt: bind(sql, recordWebhookAttempt),
       fail: bind(sql, failWebhookEvent),
       overdue: bind(sql, overdueWebhookEvents),

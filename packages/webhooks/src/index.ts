@@ -8,4 +8,12 @@ export {
 } from "./destination";
 export { createSecretBox, type SecretBox } from "./secret-box";
 export { type AttemptOutcome, createWebhookSender, type WebhookSender } from "./sender";
-export { generateWebhookSecret, isWebhookSecret, signWebhook } from "./signature";
+export {
+  type EventFacts,
+  factsNeeded,
+  parisIsoTime,
+  parisLocalTime,
+  renderEvent,
+  smsfactorDlrStatus,
+} from "./formats";
+export { generateWebhookSecret, isWebhookSecret, signWebhook, smsfactorSignature } from "./signature";
