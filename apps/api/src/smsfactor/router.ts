@@ -11,6 +11,7 @@ import type { SendDeps } from "../services/send";
 import type { SimulateDeps } from "../services/simulate";
 import { bodyOf, readBody, SF_MESSAGES, SF_STATUS, SmsFactorError, sendSf } from "./conventions";
 import { smsFactorSendRoutes } from "./send";
+import { smsFactorWebhookRoutes } from "./webhooks";
 
 /** What the SMSFactor-compatible routes need: the services' dependencies, as /v1's routes get them. */
 export interface SmsFactorDeps extends SendDeps, SimulateDeps {
@@ -40,6 +41,7 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   );
   // One router per area (see the files beside this one).
   router.use(smsFactorSendRoutes(deps));
+  router.use(smsFactorWebhookRoutes(deps));
   router.use(notFound);
   router.use(errorHandler(deps.logger));
   return router;
