@@ -23,10 +23,10 @@ import {
 import { creditsChange } from "./balance";
 import { allocateLinkIds } from "./links";
 import { eventFanOut, isoTimestamp } from "./outbox";
-import { smsStatusEvents } from "./sms-status";
 import { accountPage } from "./page";
 import { withdrawMessages } from "./pipeline";
 import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
+import { smsStatusEvents } from "./sms-status";
 import { atomically, type Queryable, selectList } from "./sql";
 
 /**

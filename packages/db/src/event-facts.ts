@@ -48,6 +48,7 @@ export async function findMessageFacts(
   );
   const row = rows[0];
   if (!row) return null;
-  const fields = row.fields && typeof row.fields === "object" && !Array.isArray(row.fields) ? row.fields : null;
+  const fields =
+    row.fields && typeof row.fields === "object" && !Array.isArray(row.fields) ? row.fields : null;
   return { batchId: row.batchId, ref: row.ref, fields };
 }

@@ -14,8 +14,8 @@ import { creditsChange } from "./balance";
 import type { RawRecipient } from "./batches";
 import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL, withAllowedCountries } from "./countries";
 import { eventFanOut, isoTimestamp } from "./outbox";
-import { smsStatusEvents } from "./sms-status";
 import type { BatchType } from "./rows";
+import { smsStatusEvents } from "./sms-status";
 import { atomically, type Queryable } from "./sql";
 
 export interface BatchForWork {

@@ -45,6 +45,7 @@ import {
   upsertContacts,
 } from "./contact-lists";
 import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
+import { findMessageFacts } from "./event-facts";
 import { expireUnreported } from "./expiry";
 import { batchMessages, listBatchNpai, listBatchReplies } from "./history";
 import {
@@ -92,7 +93,6 @@ import {
   listSenders,
   requestSender,
 } from "./senders";
-import { findMessageFacts } from "./event-facts";
 import { createSql, inTransaction, type Queryable } from "./sql";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";

@@ -1,12 +1,6 @@
 // An account's webhooks, the delivery of their events (the outbox written by
 // events.ts) and the log of every attempt.
-import {
-  LimitReachedError,
-  NotFoundError,
-  pageCount,
-  pageWindow,
-  type WebhookFormat,
-} from "@salvo/core";
+import { LimitReachedError, NotFoundError, pageCount, pageWindow, type WebhookFormat } from "@salvo/core";
 import { accountPage } from "./page";
 import { atomically, type Queryable } from "./sql";
 

@@ -6,8 +6,6 @@ export {
   MAX_WEBHOOK_URL_LENGTH,
   webhookUrlProblem,
 } from "./destination";
-export { createSecretBox, type SecretBox } from "./secret-box";
-export { type AttemptOutcome, createWebhookSender, type WebhookSender } from "./sender";
 export {
   type EventFacts,
   factsNeeded,
@@ -16,4 +14,6 @@ export {
   renderEvent,
   smsfactorDlrStatus,
 } from "./formats";
+export { createSecretBox, type SecretBox } from "./secret-box";
+export { type AttemptOutcome, createWebhookSender, type WebhookSender } from "./sender";
 export { generateWebhookSecret, isWebhookSecret, signWebhook, smsfactorSignature } from "./signature";

@@ -41,7 +41,9 @@ const webhookType = z
   .string()
   .trim()
   .transform((type) => type.toUpperCase())
-  .pipe(z.enum(SF_TYPES as [SfWebhookType, ...SfWebhookType[]], { message: `one of ${SF_TYPES.join(", ")}` }));
+  .pipe(
+    z.enum(SF_TYPES as [SfWebhookType, ...SfWebhookType[]], { message: `one of ${SF_TYPES.join(", ")}` }),
+  );
 
 /** A URL as Salvo's webhooks take it (https or http, no credentials…), stored as parsed. */
 const webhookUrl = z

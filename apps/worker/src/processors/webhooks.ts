@@ -1,9 +1,10 @@
 // Delivers webhook events: one job per event (an outbox row), retried on a
 // schedule of about a day until the receiver answers 2xx. The event's row is the
 // truth: its state, its attempt count and when its next attempt is due.
+
+import { countryOfNumber } from "@salvo/core";
 import type { Store } from "@salvo/db";
 import { enqueueWebhookEvents } from "@salvo/queue";
-import { countryOfNumber } from "@salvo/core";
 import { factsNeeded, renderEvent, type SecretBox, type WebhookSender } from "@salvo/webhooks";
 import type { BackoffStrategy } from "bullmq";
 import type { WorkContext } from "../context";
