@@ -49,10 +49,19 @@ export function smsfactorDlrStatus(status: string, reason: string | null): numbe
     }
   }
   if (status === "failed") {
-    if (reason?.includes("sender")) return 6;
-    if (reason?.includes("route")) return 7;
-    if (reason === "not_allowed") return 4;
-    return 9;
+    switch (reason) {
+      case "invalid_destination":
+        return 5;
+      case "invalid_sender":
+        return 6;
+      // No connector could take it (no live bind, throttled until it was too late).
+      case "no_bind":
+      case "throttled":
+      case "handoff_expired":
+        return 7;
+      default:
+        return 9;
+    }
   }
   return 0;
 }
