@@ -5,7 +5,7 @@ import { parseMessageId } from "@salvo/core";
 import type { Queryable } from "./sql";
 
 /** A message as SMSFactor's requests name it: its batch (the ticket), its ref (gsmsmsid), its fields. */
-export interface MessageFacts {
+interface MessageFacts {
   batchId: string;
   ref: string | null;
   fields: Record<string, unknown> | null;

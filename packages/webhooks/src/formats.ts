@@ -7,7 +7,7 @@
 // so every retry posts the same bytes.
 
 /** The event as the outbox stores it. */
-export interface StoredEvent {
+interface StoredEvent {
   type: string;
   timestamp: string;
   data: Record<string, unknown>;

@@ -38,7 +38,7 @@ export function signWebhook(secret: string, id: string, timestamp: number, paylo
 }
 
 /** The Standard Webhooks headers of one attempt: the same id on every retry, this attempt's time. */
-export function webhookHeaders(
+function webhookHeaders(
   secret: string,
   id: string,
   timestamp: number,
