@@ -325,7 +325,8 @@ const COMPLETED_EVENTS = eventFanOut(
 );
 
 // `sms.status` events for the messages the `inserted` CTE wrote, when their batch
-// ($1) is a single message (POST /v1/sms): sent, or errored.
+// ($1) is a single message (POST /v1/sms): sent, or errored (refused, judged,
+// or withdrawn: canceled, rejected).
 const SINGLE_STATUS_EVENTS = smsStatusEvents("inserted", "(SELECT * FROM batches WHERE id = $1)");
 
 // A delivery report for each message the provider refused at hand-off (`failed`),
@@ -500,7 +501,7 @@ async function withdraw(sql: Queryable, batchId: string, chunk: number | null): 
                 AND NOT EXISTS (SELECT 1 FROM messages m
                                  WHERE m.batch_id = $1 AND m.idx = c.first_index + e.n::int - 1)
              ON CONFLICT (batch_id, idx) DO NOTHING
-             RETURNING idx
+             RETURNING idx, status, reason, "to"
            ), counts AS (
              SELECT count(*)::int AS settled FROM inserted
            ), counters AS (
@@ -515,8 +516,10 @@ async function withdraw(sql: Queryable, batchId: string, chunk: number | null): 
            ), done AS (
              UPDATE batch_chunks SET done = true
               WHERE batch_id = $1 AND idx IN (SELECT idx FROM chunks WHERE cardinality(in_flight) = 0)
-           ), events AS (${COMPLETED_EVENTS})
-           SELECT c.settled, b.account_id AS "accountId", b.segments, ARRAY(SELECT id FROM events) AS events
+           ), events AS (${COMPLETED_EVENTS}),
+           sms_events AS (${SINGLE_STATUS_EVENTS})
+           SELECT c.settled, b.account_id AS "accountId", b.segments,
+                  ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events) AS events
              FROM counts c, batch b`,
     values: [batchId, chunk],
   });
