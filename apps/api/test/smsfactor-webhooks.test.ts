@@ -25,7 +25,12 @@ function call(
   init: { headers?: Record<string, string>; body?: string } = {},
 ): Promise<{ http: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
-    const sent = request(`${t.api.url}/smsfactor${path}`, { method, headers: init.headers }, (response) => {
+    // With its length, as Guzzle sends it: Node sends a GET or DELETE body without one otherwise.
+    const headers = {
+      ...init.headers,
+      ...(init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) }),
+    };
+    const sent = request(`${t.api.url}/smsfactor${path}`, { method, headers }, (response) => {
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {
