@@ -361,6 +361,7 @@ describe("Sofy's sms.status", () => {
       windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: "00:00", to: "24:00" }],
       holidays: "none",
     });
+    await client.account.setOptOutMention("STOP au 36180");
     const sent = await sofy(token, "/sms", {
       from: "APITEST",
       to: "33612345651",
@@ -382,7 +383,7 @@ describe("Sofy's sms.status", () => {
     expect(answer.status).toBe(302);
     expect(answer.headers.get("location")).toBe("https://shop.example/promo");
     // Marketing: the opt-out mention is added, and the batch is a marketing one.
-    expect(text).toMatch(/STOP/);
+    expect(text).toBe(`Voir ${LINK_BASE_URL}/${code}\nSTOP au 36180`);
     const [row] = await stack.query<{ type: string }>("SELECT type FROM batches WHERE id = $1", [batchId]);
     expect(row?.type).toBe("marketing");
   });
