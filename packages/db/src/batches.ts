@@ -87,7 +87,8 @@ const HELD_EVENTS = eventFanOut(
 );
 
 // Sofy's first `sms.status` of a single message (POST /v1/sms), `pending`, when the
-// `batch` CTE stored it; its number is the only recipient of the first chunk ($11).
+// `batch` CTE stored it; its number, the only recipient of the first chunk ($11),
+// as the request wrote it (and the answer of POST /v1/sms showed it).
 const SINGLE_PENDING_EVENTS = smsStatusEvents(
   `(SELECT 0 AS idx, 'pending'::text AS status, NULL::text AS reason,
            COALESCE($11::json->0->0->>0, $11::json->0->>0) AS "to")`,

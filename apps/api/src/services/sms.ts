@@ -37,8 +37,7 @@ export async function sendSms(
 ): Promise<{ id: string; text: string }> {
   // The only per-number check made while the client waits: a number that is not
   // valid. Everything else (lists, anti-flood, limits) is the workers'.
-  const to = normalizePhoneNumber(request.to, account.defaultCountry);
-  if (to === null) {
+  if (normalizePhoneNumber(request.to, account.defaultCountry) === null) {
     const reason = invalidNumberReason(request.to, account.defaultCountry);
     throw new InvalidParameterError(
       `to: not a valid phone number: ${INVALID_NUMBER_REASONS[reason]} (${reason}; a national number is read with country ${account.defaultCountry}).`,
@@ -65,8 +64,7 @@ export async function sendSms(
     // The country the number was just checked with, so the worker reads it the same way.
     country: account.defaultCountry,
     segments: segmentCount(links.countedBody),
-    // In E.164, as its `sms.status` events write it from the first.
-    recipients: [to],
+    recipients: [request.to],
     single: true,
     shortenUrls: request.shortenUrls,
     sendAt: request.send_at ?? null,
