@@ -90,8 +90,10 @@ const HELD_EVENTS = eventFanOut(
 // `batch` CTE stored it; its number, the only recipient of the first chunk ($11),
 // as the request wrote it (and the answer of POST /v1/sms showed it).
 const SINGLE_PENDING_EVENTS = smsStatusEvents(
+  // Read only for a single message ($13): a batch's first recipient may hold what
+  // no text can (a NUL, counted invalid later), which ->> would refuse.
   `(SELECT 0 AS idx, 'pending'::text AS status, NULL::text AS reason,
-           COALESCE($11::json->0->0->>0, $11::json->0->>0) AS "to")`,
+           CASE WHEN $13 THEN COALESCE($11::json->0->0->>0, $11::json->0->>0) END AS "to")`,
   "batch",
 );
 
