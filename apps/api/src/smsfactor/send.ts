@@ -1,4 +1,4 @@
-import { newBatch, withOptOutMention } from "@salvo/core";
+import { newBatch, SalvoError, withOptOutMention } from "@salvo/core";
 import type { Account, Batch } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
@@ -10,6 +10,7 @@ import { simulateBatch } from "../services/simulate";
 import {
   fromParisDateTime,
   oneOrMany,
+  SF_MESSAGES,
   SF_STATUS,
   type SfAnswer,
   SmsFactorError,
@@ -78,13 +79,27 @@ const ticketParams = z.object({ ticket: z.string().min(1).max(64) });
 
 /** Salvo's names of a batch request's fields, as SMSFactor's requests name them (for -7 details). */
 const SMSFACTOR_FIELDS: Record<string, string> = {
-  from: "sender",
-  body: "text",
-  recipients: "to",
-  contact_lists: "lists",
-  send_at: "delay",
-  type: "pushtype",
+  from: "sms.message.sender",
+  body: "sms.message.text",
+  recipients: "sms.recipients.gsm",
+  contact_lists: "sms.lists",
+  send_at: "sms.message.delay",
+  type: "sms.message.pushtype",
+  links: "sms.message.links",
+  shorten_urls: "sms.message.shortlink",
 };
+
+/** A -7's details in SMSFactor's names (`sms.recipients.gsm.0.gsmsmsid: …` for Salvo's `recipients.0.ref: …`). */
+function inSmsFactorNames(details: string): string {
+  const [path = "", ...rest] = details.split(": ");
+  if (rest.length === 0) return details;
+  const [field = "", ...inner] = path.split(".");
+  const renamed = [
+    SMSFACTOR_FIELDS[field] ?? field,
+    ...inner.map((k) => ({ to: "value", ref: "gsmsmsid" })[k] ?? k),
+  ];
+  return [renamed.join("."), ...rest].join(": ");
+}
 
 /**
  * What an SMSFactor send asks for, as a Salvo batch request (POST /v1/batches'
@@ -118,12 +133,23 @@ async function batchRequest(
   const parsed = newBatch.safeParse(request);
   if (parsed.success) return parsed.data;
   const details = zodDetails(parsed.error);
-  const [field = ""] = details.split(/[.:]/, 1);
-  const code = field === "send_at" ? SF_STATUS.delay : SF_STATUS.data;
-  throw new SmsFactorError(
-    code,
-    SMSFACTOR_FIELDS[field] ? details.replace(field, SMSFACTOR_FIELDS[field]) : details,
-  );
+  const code = details.startsWith("send_at") ? SF_STATUS.delay : SF_STATUS.data;
+  throw new SmsFactorError(code, inSmsFactorNames(details));
+}
+
+/**
+ * Runs a send (or its simulation), with a list that is not the account's, or
+ * lists without contacts, answered -5 (SMSFactor's "contact list error").
+ */
+async function withListErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SalvoError && error.field?.startsWith("contact_lists")) {
+      throw new SmsFactorError(SF_STATUS.notFound, inSmsFactorNames(error.message));
+    }
+    throw error;
+  }
 }
 
 /**
@@ -204,16 +230,13 @@ function sendAnswer(batch: Batch, credits: number): SfAnswer {
   if (batch.status === "moderation") {
     return {
       status: SF_STATUS.moderation,
-      message:
-        "Your campaign is currently under moderation: nothing is sent until an operator approves it (its credits stay reserved); do not retry.",
+      message: SF_MESSAGES[SF_STATUS.moderation],
+      details: "Nothing is sent until an operator approves it (its credits stay reserved); do not retry.",
       ...answer,
     };
   }
   return answer;
 }
-
-/** No Idempotency-Key on SMSFactor's routes: each send is a new batch. */
-const NEW_BATCH: Idempotency = { id: async (make) => make() };
 
 /**
  * Sends as SMSFactor's synchronous API does: up to MAX_SEND_RECIPIENTS
@@ -222,19 +245,24 @@ const NEW_BATCH: Idempotency = { id: async (make) => make() };
  * the batch is accepted, with `pending` and `links.self` to poll. Either way a
  * marketing send outside the sending hours is refused (-4), as /v1/send refuses it.
  */
-async function send(deps: SmsFactorDeps, account: Account, request: BatchRequest): Promise<SfAnswer> {
+async function send(
+  deps: SmsFactorDeps,
+  account: Account,
+  request: BatchRequest,
+  idempotency: Idempotency,
+): Promise<SfAnswer> {
   const recipients = await recipientCount(deps.store, account.id, request);
   if (recipients <= MAX_SEND_RECIPIENTS) {
     const { batch, credits } = await sendAndWait(
       deps,
       account,
       request,
-      NEW_BATCH,
+      idempotency,
       new AbortController().signal,
     );
     return sendAnswer(batch, credits);
   }
-  const id = await createBatch(deps, account, request, NEW_BATCH, true, recipients);
+  const id = await createBatch(deps, account, request, idempotency, true, recipients);
   const batch = await deps.store.batches.find(account.id, id);
   const credits = (await deps.store.accounts.find(account.id))?.credits ?? 0;
   return sendAnswer(batch, credits);
@@ -257,8 +285,8 @@ async function simulate(deps: SmsFactorDeps, account: Account, request: BatchReq
   if (s.moderationReasons.length > 0) {
     return {
       status: SF_STATUS.moderation,
-      message:
-        "Your campaign would be held for moderation: nothing would be sent until an operator approves it.",
+      message: SF_MESSAGES[SF_STATUS.moderation],
+      details: "It would be held for moderation: nothing would be sent until an operator approves it.",
       ...answer,
     };
   }
@@ -270,6 +298,8 @@ async function simulate(deps: SmsFactorDeps, account: Account, request: BatchReq
 
 export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
   const router = Router();
+  // POST sends honour Idempotency-Key as POST /v1/send does: they wait for the batch up to SEND_TIMEOUT_MS.
+  const SEND_IDEMPOTENCY = { lockMs: deps.timeoutMs + 60_000 };
 
   // GET /send and GET /send/simulate: one message, in the query string.
   const fromQuery = (account: Account, query: z.output<typeof sendQuery>) => {
@@ -282,7 +312,8 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send",
     sfRoute({
       query: sendQuery,
-      handler: async ({ query, account }) => send(deps, account, await fromQuery(account, query)),
+      handler: async ({ query, account, idempotency }) =>
+        send(deps, account, await fromQuery(account, query), idempotency),
     }),
   );
   router.get(
@@ -300,7 +331,9 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send",
     sfRoute({
       body: sendBody,
-      handler: async ({ body, account }) => send(deps, account, await fromRecipients(account, body)),
+      idempotent: SEND_IDEMPOTENCY,
+      handler: async ({ body, account, idempotency }) =>
+        send(deps, account, await fromRecipients(account, body), idempotency),
     }),
   );
   router.post(
@@ -318,14 +351,17 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/lists",
     sfRoute({
       body: listsBody,
-      handler: async ({ body, account }) => send(deps, account, await fromLists(account, body)),
+      idempotent: SEND_IDEMPOTENCY,
+      handler: async ({ body, account, idempotency }) =>
+        withListErrors(async () => send(deps, account, await fromLists(account, body), idempotency)),
     }),
   );
   router.post(
     "/send/lists/simulate",
     sfRoute({
       body: listsBody,
-      handler: async ({ body, account }) => simulate(deps, account, await fromLists(account, body)),
+      handler: async ({ body, account }) =>
+        withListErrors(async () => simulate(deps, account, await fromLists(account, body))),
     }),
   );
 
