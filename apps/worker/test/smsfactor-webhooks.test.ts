@@ -310,6 +310,13 @@ describe("Sofy's sms.status", () => {
     const attributes = (registered.body.data as { attributes: { format: string; secret: string } })
       .attributes;
     expect(attributes.format).toBe("sofy");
+    // The same event for a webhook in Salvo's format: one outbox row per webhook, each in its format.
+    const salvoFormat = await sofy(token, "/webhooks", {
+      url: receiverUrl("/sofy-salvo"),
+      events: ["sms.status"],
+      format: "salvo",
+    });
+    expect((salvoFormat.body.data as { attributes: { format: string } }).attributes.format).toBe("salvo");
 
     const sent = await sofy(token, "/sms", {
       from: "APITEST",
@@ -340,6 +347,23 @@ describe("Sofy's sms.status", () => {
         new Webhook(attributes.secret).verify(request.body, request.headers as Record<string, string>),
       ).not.toThrow();
     }
+
+    const salvoEvents = (await requestsAt("/sofy-salvo", 3)).map((r) => r.json);
+    expect(salvoEvents.map((e) => e.type)).toEqual(["sms.status", "sms.status", "sms.status"]);
+    expect(salvoEvents.find((e) => (e.data as { status: string }).status === "delivered")).toEqual({
+      type: "sms.status",
+      timestamp: expect.stringMatching(/Z$/),
+      data: {
+        id,
+        status: "delivered",
+        statusReason: "",
+        from: "APITEST",
+        to: "+33612345641",
+        shortenUrls: false,
+        isTransactional: true,
+        at: expect.stringMatching(/Z$/),
+      },
+    });
 
     const refused = await sofy(token, "/sms", { from: "APITEST", to: "33612345697", body: "Hello" });
     const refusedId = refused.body.id as string;
