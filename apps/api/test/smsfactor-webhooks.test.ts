@@ -5,7 +5,7 @@
 import { request } from "node:http";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { refusal, startTestApi, type TestApi } from "./harness";
 
 const RECEIVER = "http://127.0.0.1:9/hooks";
 
@@ -292,5 +292,23 @@ describe("SMSFactor /webhook in XML", () => {
       status: "-7",
       message: "Data error",
     });
+  });
+});
+
+describe("POST /v1/webhooks format", () => {
+  it("defaults to Sofy's for Sofy's own request, to Salvo's otherwise, and refuses an unknown one", async () => {
+    const { client } = await t.newAccount({ apiRateLimit: 1_000 });
+    const sofy = await client.webhooks.create({ url: RECEIVER, events: ["sms.status"] });
+    expect(sofy.body.data.attributes.format).toBe("sofy");
+    const mixed = await client.webhooks.create({ url: RECEIVER, events: ["sms.status", "dlr"] });
+    expect(mixed.body.data.attributes.format).toBe("salvo");
+    const chosen = await client.webhooks.create({ url: RECEIVER, events: ["dlr"], format: "smsfactor" });
+    expect(chosen.body.data.attributes.format).toBe("smsfactor");
+    const refused = await refusal(
+      client.webhooks.create({ url: RECEIVER, events: ["dlr"], format: "twilio" as "salvo" }),
+    );
+    expect(refused).toMatchObject({ status: 400, code: "INVALID_PARAMETER", field: "format" });
+    // Nothing written for it.
+    expect((await client.webhooks.list()).body.data).toHaveLength(3);
   });
 });
