@@ -159,4 +159,9 @@ export {
   type Template,
   templateFields,
 } from "./templates";
-export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhook-events";
+export {
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_FORMATS,
+  type WebhookEventType,
+  type WebhookFormat,
+} from "./webhook-events";

@@ -5,7 +5,7 @@ import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from
 import { isCountryCode } from "./phone";
 import { senderProblem } from "./senders";
 import type { RecipientFields } from "./templates";
-import { WEBHOOK_EVENT_TYPES } from "./webhook-events";
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_FORMATS } from "./webhook-events";
 
 /**
  * PostgreSQL text cannot hold U+0000 (no SMS carries it either): a text stored
@@ -295,6 +295,12 @@ export const newWebhook = z.strictObject({
     .refine((events) => new Set(events).size === events.length, "each event type at most once"),
   /** A Standard Webhooks secret (`whsec_…`); one is generated when omitted. */
   secret: z.string().optional(),
+  /**
+   * How its requests are written (see WEBHOOK_FORMATS). When omitted: Sofy's for a
+   * webhook of Sofy's one event (`{"url", "events": ["sms.status"]}`, Sofy's own
+   * request), else Salvo's.
+   */
+  format: z.enum(WEBHOOK_FORMATS).optional(),
 });
 
 /** The most credits a balance may hold (PostgreSQL's integer). */

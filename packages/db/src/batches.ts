@@ -26,6 +26,7 @@ import { eventFanOut, isoTimestamp } from "./outbox";
 import { accountPage } from "./page";
 import { withdrawMessages } from "./pipeline";
 import { BATCH_COLUMNS, type Batch, MESSAGE_COLUMNS, type Message, type MessageStatus } from "./rows";
+import { smsStatusEvents } from "./sms-status";
 import { atomically, type Queryable, selectList } from "./sql";
 
 /**
@@ -83,6 +84,17 @@ const HELD_EVENTS = eventFanOut(
       'batch_id', b.id, 'status', b.status, 'total', b.total, 'reserved', b.reserved,
       'reasons', b.moderation_reasons, 'created_at', ${isoTimestamp("b.created_at")}) AS data
      FROM batch b WHERE b.status = 'moderation' AND NOT b.single)`,
+);
+
+// Sofy's first `sms.status` of a single message (POST /v1/sms), `pending`, when the
+// `batch` CTE stored it; its number, the only recipient of the first chunk ($11),
+// as the request wrote it (and the answer of POST /v1/sms showed it).
+const SINGLE_PENDING_EVENTS = smsStatusEvents(
+  // Read only for a single message ($13): a batch's first recipient may hold what
+  // no text can (a NUL, counted invalid later), which ->> would refuse.
+  `(SELECT 0 AS idx, 'pending'::text AS status, NULL::text AS reason,
+           CASE WHEN $13 THEN COALESCE($11::json->0->0->>0, $11::json->0->>0) END AS "to")`,
+  "batch",
 );
 
 // The debit of a batch's cost ($10), unless it is stored already (`existing`).
@@ -265,7 +277,7 @@ async function insertBatch(
                          WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus",
                     $16::jsonb, $17, $22::bigint, $23::text[], $24, $25::timestamptz, $18::text[]
                FROM debited RETURNING *
-           ), held_events AS (${HELD_EVENTS}), chunks AS (
+           ), held_events AS (${HELD_EVENTS}), sms_pending AS (${SINGLE_PENDING_EVENTS}), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)
              SELECT batch.id, c.n - 1, (c.n - 1) * $12, c.recipients::text
                FROM batch, json_array_elements($11::json) WITH ORDINALITY AS c(recipients, n)
@@ -283,7 +295,8 @@ async function insertBatch(
               WHERE $21
            )
            SELECT (SELECT count(*)::int FROM debited) AS debited, EXISTS (SELECT 1 FROM existing) AS existed,
-                  ARRAY(SELECT id FROM debited_alerts UNION ALL SELECT id FROM held_events) AS events`,
+                  ARRAY(SELECT id FROM debited_alerts UNION ALL SELECT id FROM held_events
+                        UNION ALL SELECT id FROM sms_pending) AS events`,
     values: [
       batch.id,
       batch.accountId,

@@ -72,7 +72,7 @@ async function recordReply(
              ${eventFanOut(
                "stop",
                `(SELECT r."accountId" AS account_id, json_build_object(
-                   'number', r."from", 'to', r."to", 'reply_id', r.id,
+                   'number', r."from", 'to', r."to", 'body', r.body, 'reply_id', r.id,
                    'at', ${isoTimestamp('r."receivedAt"')}) AS data
                  FROM reply r WHERE r.stop)`,
              )}

@@ -77,6 +77,9 @@ interface Click {
   device: string | null;
   os: string | null;
   browser: string | null;
+  /** The device's maker and model as the user agent names them (`Apple`, `iPhone`), when it does. */
+  brand?: string | null;
+  model?: string | null;
   /** The client's address truncated (/24, IPv6 /48); null when unknown. */
   ipPrefix: string | null;
 }
@@ -89,7 +92,10 @@ const CLICKED_EVENTS = eventFanOut(
       'batch_id', CASE WHEN b.single THEN NULL ELSE b.id END,
       'to', m."to", 'url', b.link_urls[c.url_index + 1], 'short_url', $12::text,
       'first_click', EXISTS (SELECT 1 FROM first_click),
-      'device', c.device, 'os', c.os, 'browser', c.browser,
+      'device', c.device, 'os', c.os, 'browser', c.browser, 'brand', $13::text, 'model', $14::text,
+      -- Humans' clicks on this link of this message, this one included (SMSFactor's clicks_on_link).
+      'clicks', 1 + (SELECT count(*) FROM link_clicks k
+                      WHERE k.batch_id = c.batch_id AND k.idx = c.idx AND k.url_index = c.url_index AND NOT k.bot),
       'at', ${isoTimestamp("c.clicked_at")}) AS data
      FROM click c JOIN batches b ON b.id = c.batch_id
      LEFT JOIN messages m ON m.batch_id = c.batch_id AND m.idx = c.idx
@@ -134,6 +140,8 @@ export async function recordClick(
       click.browser,
       click.ipPrefix,
       click.shortUrl,
+      click.brand ?? null,
+      click.model ?? null,
     ],
   });
   const row = rows[0];

@@ -3,7 +3,7 @@
 // stored, a batch completed), so an event is never lost nor made up by a crash.
 // The `webhooks` queue then delivers each row; a sweep re-enqueues any row whose
 // job was lost.
-import type { WebhookEventType } from "@salvo/core";
+import type { WebhookEventType, WebhookFormat } from "@salvo/core";
 import type { Queryable } from "./sql";
 
 const NEW_EVENT_ID = `'evt_' || replace(gen_random_uuid()::text, '-', '')`;
@@ -18,14 +18,17 @@ export function isoTimestamp(expression: string): string {
  * columns `account_id` and `data`, a json object) and per enabled webhook of that
  * account subscribed to `type`; it returns the new events' ids. The body is
  * `{"type", "timestamp", "data"}`, the shape Standard Webhooks recommends, and is
- * stored as text, so every retry posts the same bytes.
+ * stored as text, so every retry posts the same bytes. `onlyFormat`: written only
+ * for webhooks of that format.
  */
-export function eventFanOut(type: WebhookEventType, source: string): string {
+export function eventFanOut(type: WebhookEventType, source: string, onlyFormat?: WebhookFormat): string {
+  // An event only some formats post (an SMSFactor DLR for a message the provider refused).
+  const format = onlyFormat ? ` AND w.format = '${onlyFormat}'` : "";
   return `INSERT INTO webhook_events (id, webhook_id, account_id, type, payload)
           SELECT ${NEW_EVENT_ID}, w.id, w.account_id, '${type}',
                  json_build_object('type', '${type}', 'timestamp', ${isoTimestamp("now()")}, 'data', s.data)::text
             FROM ${source} s
-            JOIN webhooks w ON w.account_id = s.account_id AND w.enabled AND '${type}' = ANY(w.events)
+            JOIN webhooks w ON w.account_id = s.account_id AND w.enabled AND '${type}' = ANY(w.events)${format}
           RETURNING id`;
 }
 

@@ -15,6 +15,7 @@ import type { RawRecipient } from "./batches";
 import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL, withAllowedCountries } from "./countries";
 import { eventFanOut, isoTimestamp } from "./outbox";
 import type { BatchType } from "./rows";
+import { smsStatusEvents } from "./sms-status";
 import { atomically, type Queryable } from "./sql";
 
 export interface BatchForWork {
@@ -323,6 +324,25 @@ const COMPLETED_EVENTS = eventFanOut(
      FROM counters b WHERE b.pending = 0 AND NOT b.single)`,
 );
 
+// `sms.status` events for the messages the `inserted` CTE wrote, when their batch
+// ($1) is a single message (POST /v1/sms): sent, or errored (refused, judged,
+// or withdrawn: canceled, rejected).
+const SINGLE_STATUS_EVENTS = smsStatusEvents("inserted", "(SELECT * FROM batches WHERE id = $1)");
+
+// A delivery report for each message the provider refused at hand-off (`failed`),
+// for SMSFactor-format webhooks only: SMSFactor reports those with a DLR (status
+// REJECTED…), where Salvo's own `dlr` event is for reports from the network.
+const REFUSED_DLR_EVENTS = eventFanOut(
+  "dlr",
+  `(SELECT b.account_id, json_build_object(
+      'message_id', ${messageIdSql("b.id", "i.idx")},
+      'batch_id', CASE WHEN b.single THEN NULL ELSE b.id END,
+      'to', i."to", 'status', 'failed', 'reason', i.reason, 'provider_code', NULL,
+      'at', ${isoTimestamp("now()")}) AS data
+     FROM batches b, inserted i WHERE b.id = $1 AND i.status = 'failed')`,
+  "smsfactor",
+);
+
 // Per judged status (each the name of its counter): its count among the rows
 // inserted (`counts` CTE), and its counter's update from it.
 const JUDGED_COUNTS = JUDGED_STATUSES.map(
@@ -374,8 +394,10 @@ export async function recordJudgedMessages(
            ), refund AS (
              UPDATE accounts a SET credits = a.credits + c.settled * $3, updated_at = now()
                FROM counts c WHERE a.id = $2 AND c.settled > 0
-           ), events AS (${COMPLETED_EVENTS})
-           SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
+           ), events AS (${COMPLETED_EVENTS}),
+           sms_events AS (${SINGLE_STATUS_EVENTS})
+           SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events) AS events
+             FROM counts`,
     values: [...insertValues(batch, messages, false), messages.map((m) => m.segments ?? null)],
   });
   return rows[0]?.events ?? [];
@@ -479,7 +501,7 @@ async function withdraw(sql: Queryable, batchId: string, chunk: number | null): 
                 AND NOT EXISTS (SELECT 1 FROM messages m
                                  WHERE m.batch_id = $1 AND m.idx = c.first_index + e.n::int - 1)
              ON CONFLICT (batch_id, idx) DO NOTHING
-             RETURNING idx
+             RETURNING idx, status, reason, "to"
            ), counts AS (
              SELECT count(*)::int AS settled FROM inserted
            ), counters AS (
@@ -494,8 +516,10 @@ async function withdraw(sql: Queryable, batchId: string, chunk: number | null): 
            ), done AS (
              UPDATE batch_chunks SET done = true
               WHERE batch_id = $1 AND idx IN (SELECT idx FROM chunks WHERE cardinality(in_flight) = 0)
-           ), events AS (${COMPLETED_EVENTS})
-           SELECT c.settled, b.account_id AS "accountId", b.segments, ARRAY(SELECT id FROM events) AS events
+           ), events AS (${COMPLETED_EVENTS}),
+           sms_events AS (${SINGLE_STATUS_EVENTS})
+           SELECT c.settled, b.account_id AS "accountId", b.segments,
+                  ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events) AS events
              FROM counts c, batch b`,
     values: [batchId, chunk],
   });
@@ -584,8 +608,13 @@ export async function recordHandoffs(
              INSERT INTO receipt_deadlines (expires_at, batch_id, idx)
              SELECT now() + $17::int * interval '1 millisecond', $1, i.idx FROM inserted i
               WHERE i.status = 'sent' AND $17::int IS NOT NULL
-           ), events AS (${COMPLETED_EVENTS})
-           SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events) AS events FROM counts`,
+           ), events AS (${COMPLETED_EVENTS}),
+           sms_events AS (${SINGLE_STATUS_EVENTS}),
+           refused_dlrs AS (${REFUSED_DLR_EVENTS})
+           SELECT ${ASYNC_COMMIT},
+                  ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events UNION ALL SELECT id FROM refused_dlrs)
+                    AS events
+             FROM counts`,
     values: [
       ...insertValues(
         batch,
@@ -642,7 +671,7 @@ const insertMessages = (codes: string, segments: string, where = "") =>
               AS u(idx, "to", ref, status, reason, provider_code, segments)
      ${where}
      ON CONFLICT (batch_id, idx) DO NOTHING
-     RETURNING idx, status, cost`;
+     RETURNING idx, status, cost, reason, "to"`;
 
 function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolean): unknown[] {
   return [
@@ -800,13 +829,17 @@ async function applyReportRun(
                    'provider_code', a.provider_code, 'at', ${isoTimestamp("a.done_at")}) AS data
                  FROM applied a, counters c)`,
              )}
+           ), sms_events AS (
+             ${smsStatusEvents("applied", "(SELECT * FROM batches WHERE id = $1)")}
            )
            -- Not applied and without a message row (in the statement's snapshot): not written yet.
            SELECT r.idx, NULL AS event FROM report r
             WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.idx = r.idx)
               AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx)
            UNION ALL
-           SELECT NULL, id FROM events`,
+           SELECT NULL, id FROM events
+           UNION ALL
+           SELECT NULL, id FROM sms_events`,
     values: [
       batchId,
       run[0]?.idx,

@@ -46,6 +46,7 @@ import {
   upsertContacts,
 } from "./contact-lists";
 import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
+import { findMessageFacts } from "./event-facts";
 import { expireUnreported } from "./expiry";
 import { batchMessages, listBatchNpai, listBatchReplies } from "./history";
 import {
@@ -99,16 +100,20 @@ import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiT
 import {
   createWebhook,
   deleteWebhook,
+  disableWebhook,
   enableWebhook,
   failWebhookEvent,
   findWebhook,
+  lastWebhookStatusCodes,
   listWebhookAttempts,
   listWebhooks,
+  listWebhooksOfFormat,
   loadEventForDelivery,
   overdueWebhookEvents,
   purgeSettledWebhookEvents,
   recordWebhookAttempt,
   resealWebhookSecrets,
+  updateWebhook,
 } from "./webhooks";
 
 /** Drops a function's first argument: the queryable a repository binds. */
@@ -260,6 +265,11 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       find: bind(sql, findWebhook),
       delete: bind(sql, deleteWebhook),
       enable: bind(sql, enableWebhook),
+      /** Paused by its owner (SMSFactor's `PUT /webhook/:id/status`). */
+      disable: bind(sql, disableWebhook),
+      update: bind(sql, updateWebhook),
+      listOfFormat: bind(sql, listWebhooksOfFormat),
+      lastStatusCodes: bind(sql, lastWebhookStatusCodes),
       listAttempts: bind(sql, listWebhookAttempts),
       resealSecrets: bind(sql, resealWebhookSecrets),
     },
@@ -267,6 +277,8 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     events: {
       record: bind(sql, recordEvents),
       loadForDelivery: bind(sql, loadEventForDelivery),
+      /** What a format other than Salvo's needs to render an event (see @salvo/webhooks renderEvent). */
+      messageFacts: bind(sql, findMessageFacts),
       recordAttempt: bind(sql, recordWebhookAttempt),
       fail: bind(sql, failWebhookEvent),
       overdue: bind(sql, overdueWebhookEvents),

@@ -1,6 +1,6 @@
 // An account's webhooks, the delivery of their events (the outbox written by
 // events.ts) and the log of every attempt.
-import { LimitReachedError, NotFoundError, pageCount, pageWindow } from "@salvo/core";
+import { LimitReachedError, NotFoundError, pageCount, pageWindow, type WebhookFormat } from "@salvo/core";
 import { accountPage } from "./page";
 import { atomically, type Queryable } from "./sql";
 
@@ -13,6 +13,8 @@ export interface Webhook {
   accountId: string;
   url: string;
   events: string[];
+  /** How its requests are written: `salvo`, `smsfactor` or `sofy` (WEBHOOK_FORMATS). */
+  format: WebhookFormat;
   enabled: boolean;
   disabledReason: string | null;
   disabledAt: Date | null;
@@ -20,7 +22,7 @@ export interface Webhook {
   createdAt: Date;
 }
 
-const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, enabled, disabled_reason AS "disabledReason",
+const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, format, enabled, disabled_reason AS "disabledReason",
   disabled_at AS "disabledAt", failing_since AS "failingSince", created_at AS "createdAt"`;
 
 /**
@@ -31,7 +33,14 @@ const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, enabled, di
  */
 export async function createWebhook(
   sql: Queryable,
-  input: { id: string; accountId: string; url: string; events: string[]; secret: string },
+  input: {
+    id: string;
+    accountId: string;
+    url: string;
+    events: string[];
+    secret: string;
+    format?: WebhookFormat;
+  },
 ): Promise<{ webhook: Webhook; secret: string }> {
   return atomically(sql, async (client) => {
     await client.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", [input.accountId]);
@@ -55,9 +64,9 @@ export async function createWebhook(
       );
     }
     const { rows } = await client.query<Webhook>(
-      `INSERT INTO webhooks (id, account_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO webhooks (id, account_id, url, events, secret, format) VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING ${WEBHOOK_COLUMNS}`,
-      [input.id, input.accountId, input.url, input.events, input.secret],
+      [input.id, input.accountId, input.url, input.events, input.secret, input.format ?? "salvo"],
     );
     return { webhook: rows[0] as Webhook, secret: input.secret };
   });
@@ -141,6 +150,78 @@ export async function enableWebhook(sql: Queryable, accountId: string, id: strin
   return rows[0];
 }
 
+/**
+ * The account's webhooks of one format, oldest first, each with its stored
+ * (sealed) secret: what SMSFactor's `GET /webhook` lists, signatures included.
+ */
+export async function listWebhooksOfFormat(
+  sql: Queryable,
+  accountId: string,
+  format: WebhookFormat,
+): Promise<(Webhook & { secret: string })[]> {
+  const { rows } = await sql.query<Webhook & { secret: string }>(
+    `SELECT ${WEBHOOK_COLUMNS}, secret FROM webhooks WHERE account_id = $1 AND format = $2
+      ORDER BY created_at, id`,
+    [accountId, format],
+  );
+  return rows;
+}
+
+/**
+ * Changes a webhook of this format: its URL, events and stored secret (each
+ * when given). Another account's, or one of another format, is not found.
+ * Returns it with its stored secret.
+ */
+export async function updateWebhook(
+  sql: Queryable,
+  accountId: string,
+  id: string,
+  format: WebhookFormat,
+  change: { url?: string; events?: string[]; secret?: string },
+): Promise<Webhook & { secret: string }> {
+  const { rows } = await sql.query<Webhook & { secret: string }>(
+    `UPDATE webhooks SET url = COALESCE($4, url), events = COALESCE($5, events), secret = COALESCE($6, secret)
+      WHERE id = $1 AND account_id = $2 AND format = $3 RETURNING ${WEBHOOK_COLUMNS}, secret`,
+    [id, accountId, format, change.url ?? null, change.events ?? null, change.secret ?? null],
+  );
+  if (!rows[0]) throw new NotFoundError(`No webhook ${id}.`);
+  return rows[0];
+}
+
+/**
+ * Pauses a webhook on its owner's demand (SMSFactor's `paused`): disabled, with
+ * `reason`; events are no longer written for it. enableWebhook resumes it.
+ */
+export async function disableWebhook(
+  sql: Queryable,
+  accountId: string,
+  id: string,
+  reason: string,
+): Promise<Webhook> {
+  const { rows } = await sql.query<Webhook>(
+    `UPDATE webhooks SET enabled = false, disabled_reason = $3, disabled_at = COALESCE(disabled_at, now())
+      WHERE id = $1 AND account_id = $2 RETURNING ${WEBHOOK_COLUMNS}`,
+    [id, accountId, reason],
+  );
+  if (!rows[0]) throw new NotFoundError(`No webhook ${id}.`);
+  return rows[0];
+}
+
+/** The HTTP status of a webhook's latest delivery attempt, null when none answered or none was made. */
+export async function lastWebhookStatusCodes(
+  sql: Queryable,
+  webhookIds: string[],
+): Promise<Map<string, number | null>> {
+  const { rows } = await sql.query<{ webhookId: string; statusCode: number | null }>(
+    `SELECT w.id AS "webhookId",
+            (SELECT a.status_code FROM webhook_attempts a WHERE a.webhook_id = w.id
+              ORDER BY a.attempted_at DESC, a.id DESC LIMIT 1) AS "statusCode"
+       FROM unnest($1::text[]) AS w(id)`,
+    [webhookIds],
+  );
+  return new Map(rows.map((row) => [row.webhookId, row.statusCode]));
+}
+
 /** One delivery attempt, with the event it was for. */
 export interface WebhookAttempt {
   id: string;
@@ -187,8 +268,10 @@ export interface EventForDelivery {
   state: "pending" | "delivered" | "failed";
   attempts: number;
   webhookId: string;
+  accountId: string;
   url: string;
   secret: string;
+  format: WebhookFormat;
   enabled: boolean;
 }
 
@@ -198,7 +281,8 @@ export async function loadEventForDelivery(
   eventId: string,
 ): Promise<EventForDelivery | null> {
   const { rows } = await sql.query<EventForDelivery>(
-    `SELECT e.id, e.type, e.payload, e.state, e.attempts, w.id AS "webhookId", w.url, w.secret, w.enabled
+    `SELECT e.id, e.type, e.payload, e.state, e.attempts, w.id AS "webhookId", w.account_id AS "accountId",
+            w.url, w.secret, w.format, w.enabled
        FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id
       WHERE e.id = $1`,
     [eventId],

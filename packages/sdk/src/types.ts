@@ -445,7 +445,11 @@ export type WebhookEventType =
   | "sender.approved"
   | "sender.refused"
   | "batch.moderation"
-  | "batch.rejected";
+  | "batch.rejected"
+  | "batch.paused"
+  | "batch.resumed"
+  | "message.clicked"
+  | "sms.status";
 
 /** `POST /v1/webhooks` (see `newWebhook` in @salvo/core). */
 export type NewWebhook = z.input<typeof newWebhook>;
@@ -456,6 +460,8 @@ export interface WebhookData {
   attributes: {
     url: string;
     events: WebhookEventType[];
+    /** How its requests are written: Salvo's events, or SMSFactor's or Sofy's payloads. */
+    format: "salvo" | "smsfactor" | "sofy";
     /** `disabled` after failing every delivery for too long (see `disabled_reason`). */
     status: "enabled" | "disabled";
     disabled_reason: string | null;

@@ -1,7 +1,7 @@
 // One HTTP attempt to deliver a webhook event, judged as the attempt log shows it.
 import { Agent, request } from "undici";
 import { checkAddressLiteral, DestinationRefusedError, publicOnlyLookup } from "./destination";
-import { webhookHeaders } from "./signature";
+import { formatHeaders } from "./signature";
 
 const USER_AGENT = "Salvo-Webhooks/1";
 
@@ -22,6 +22,8 @@ export interface WebhookDelivery {
   /** The exact JSON body. */
   payload: string;
   secret: string;
+  /** The webhook's format (WEBHOOK_FORMATS), which says how requests are signed; Salvo's when absent. */
+  format?: string;
 }
 
 export interface WebhookSender {
@@ -75,7 +77,13 @@ export function createWebhookSender(options: SenderOptions): WebhookSender {
         headers: {
           "content-type": "application/json",
           "user-agent": USER_AGENT,
-          ...webhookHeaders(delivery.secret, delivery.id, timestamp, delivery.payload),
+          ...formatHeaders(
+            delivery.format ?? "salvo",
+            delivery.secret,
+            delivery.id,
+            timestamp,
+            delivery.payload,
+          ),
         },
         body: delivery.payload,
       });

@@ -38,7 +38,7 @@ export function signWebhook(secret: string, id: string, timestamp: number, paylo
 }
 
 /** The Standard Webhooks headers of one attempt: the same id on every retry, this attempt's time. */
-export function webhookHeaders(
+function webhookHeaders(
   secret: string,
   id: string,
   timestamp: number,
@@ -48,5 +48,35 @@ export function webhookHeaders(
     "webhook-id": id,
     "webhook-timestamp": String(timestamp),
     "webhook-signature": signWebhook(secret, id, timestamp, payload),
+  };
+}
+
+/**
+ * SMSFactor's `X-SMSFactor-Signature` value: the hex HMAC-SHA256 of the raw body,
+ * keyed with the signature text the webhook was given (its UTF-8 bytes).
+ * SMSFactor does not document its algorithm; this is Salvo's choice, documented
+ * in docs/webhooks.md.
+ */
+export function smsfactorSignature(signature: string, payload: string): string {
+  return createHmac("sha256", Buffer.from(signature, "utf8")).update(payload).digest("hex");
+}
+
+/**
+ * The headers of one attempt in a webhook's format. Salvo's and Sofy's: Standard
+ * Webhooks'. SMSFactor's: the event's id and this attempt's time (unsigned, for
+ * deduplication) and, when the webhook has a signature, `X-SMSFactor-Signature`.
+ */
+export function formatHeaders(
+  format: string,
+  secret: string,
+  id: string,
+  timestamp: number,
+  payload: string,
+): Record<string, string> {
+  if (format !== "smsfactor") return webhookHeaders(secret, id, timestamp, payload);
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    ...(secret === "" ? {} : { "x-smsfactor-signature": smsfactorSignature(secret, payload) }),
   };
 }

@@ -29,6 +29,7 @@ function webhookResource(webhook: Webhook) {
     attributes: {
       url: webhook.url,
       events: webhook.events,
+      format: webhook.format,
       status: webhook.enabled ? "enabled" : "disabled",
       disabled_reason: webhook.disabledReason,
       disabled_at: webhook.disabledAt?.toISOString() ?? null,

@@ -1,4 +1,4 @@
-import { InvalidParameterError, newId } from "@salvo/core";
+import { InvalidParameterError, newId, type WebhookFormat } from "@salvo/core";
 import type { Account, Store, Webhook } from "@salvo/db";
 import {
   checkDestination,
@@ -16,6 +16,14 @@ export interface WebhookDeps {
 }
 
 /**
+ * The format of a webhook created without one: Sofy's for Sofy's own request
+ * (`"events": ["sms.status"]`), so a Sofy client gets the requests it parses.
+ */
+function defaultFormat(events: string[]): WebhookFormat {
+  return events.length === 1 && events[0] === "sms.status" ? "sofy" : "salvo";
+}
+
+/**
  * Creates a webhook for the account, posting to `url` (which must resolve to a
  * public address unless private networks are allowed). Returns it with its
  * signing secret, the one given or a new one; a retry of a request that stored
@@ -24,7 +32,7 @@ export interface WebhookDeps {
 export async function createWebhook(
   { store, allowPrivateNetworks, secrets }: WebhookDeps,
   account: Account,
-  request: { url: string; events: string[]; secret?: string | undefined },
+  request: { url: string; events: string[]; secret?: string | undefined; format?: WebhookFormat | undefined },
   idempotency: Idempotency,
 ): Promise<{ webhook: Webhook; secret: string }> {
   try {
@@ -42,6 +50,7 @@ export async function createWebhook(
     url: request.url,
     events: request.events,
     secret: secrets.seal(request.secret ?? generateWebhookSecret(), id),
+    format: request.format ?? defaultFormat(request.events),
   });
   return { webhook, secret: secrets.open(secret, id) };
 }

@@ -14,6 +14,7 @@ import { smsFactorBatchRoutes } from "./batches";
 import { smsFactorCampaignRoutes } from "./campaigns";
 import { bodyOf, readBody, SF_MESSAGES, SF_STATUS, SmsFactorError, sendSf } from "./conventions";
 import { smsFactorSendRoutes } from "./send";
+import { smsFactorWebhookRoutes } from "./webhooks";
 
 /** What the SMSFactor-compatible routes need: the services' dependencies, as /v1's routes get them. */
 export interface SmsFactorDeps extends SendDeps, SimulateDeps {
@@ -52,6 +53,7 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   router.use(smsFactorSendRoutes(deps));
   router.use(smsFactorCampaignRoutes(deps));
   router.use(smsFactorBatchRoutes(deps));
+  router.use(smsFactorWebhookRoutes(deps));
   router.use(notFound);
   router.use(errorHandler(deps.logger));
   return router;

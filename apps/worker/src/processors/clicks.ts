@@ -21,6 +21,8 @@ function readUserAgent(userAgent: string) {
     device: device.type ?? (os.name ? "desktop" : null),
     os: os.name ?? null,
     browser: browser.name ?? null,
+    brand: device.vendor ?? null,
+    model: device.model ?? null,
   };
 }
 

@@ -1,9 +1,11 @@
 // Delivers webhook events: one job per event (an outbox row), retried on a
 // schedule of about a day until the receiver answers 2xx. The event's row is the
 // truth: its state, its attempt count and when its next attempt is due.
+
+import { countryOfNumber } from "@salvo/core";
 import type { Store } from "@salvo/db";
 import { enqueueWebhookEvents } from "@salvo/queue";
-import type { SecretBox, WebhookSender } from "@salvo/webhooks";
+import { factsNeeded, renderEvent, type SecretBox, type WebhookSender } from "@salvo/webhooks";
 import type { BackoffStrategy } from "bullmq";
 import type { WorkContext } from "../context";
 
@@ -62,8 +64,9 @@ export async function deliverWebhookEvent(
   const outcome = await delivery.sender.send({
     url: event.url,
     id: event.id,
-    payload: event.payload,
+    payload: await renderedPayload(ctx, event),
     secret,
+    format: event.format,
   });
   const nextDelay = schedule[event.attempts];
   const retryInMs = nextDelay === undefined ? 0 : jittered(nextDelay);
@@ -106,6 +109,28 @@ export async function deliverWebhookEvent(
         `${outcome.error} (attempt ${verdict.attempts} of ${maxAttempts}; next in ${retryInMs} ms)`,
       );
   }
+}
+
+/**
+ * The body posted for an event in its webhook's format (see renderEvent): the
+ * stored payload for Salvo's; for SMSFactor's, with the message's ref and batch
+ * (and the recipient's fields for a click) read from the database.
+ */
+async function renderedPayload(
+  ctx: { store: Pick<Store, "events"> },
+  event: { type: string; payload: string; format: string; accountId: string },
+): Promise<string> {
+  const needed = factsNeeded(event.format, event.type);
+  let message = null;
+  if (needed.message) {
+    const { data } = JSON.parse(event.payload) as { data: { message_id?: string; reply_id?: string } };
+    message = await ctx.store.events.messageFacts(
+      event.accountId,
+      { messageId: data.message_id ?? null, replyId: data.message_id ? null : (data.reply_id ?? null) },
+      needed.fields,
+    );
+  }
+  return renderEvent(event.format, event.payload, { accountId: event.accountId, message }, countryOfNumber);
 }
 
 /**
