@@ -1,0 +1,75 @@
+// SMSFactor's blacklist and NPAI routes (reference §4.9, §4.10) on Salvo's number
+// lists. Salvo keeps a number and when it was added, not SMSFactor's info1..info4:
+// they are accepted and not kept. An entry's id is its number without `+`.
+import type { NumberList, Store } from "@salvo/db";
+import { Router } from "express";
+import { z } from "zod";
+import { accountOf } from "../http/route";
+import { addNumbers, removeNumber } from "../services/number-lists";
+import { smsfactorRoute } from "./conventions";
+import { withoutKey } from "./service-calls";
+import { dateTime, destination, gsmContacts, numberOfId, toWindow, windowQuery } from "./values";
+
+/** An entry as `GET /blacklist` and `GET /npai` show it. */
+function entryObject(entry: { number: string; createdAt: Date }) {
+  const number = destination(entry.number);
+  return {
+    id: number,
+    destination: number,
+    date: dateTime(entry.createdAt),
+    info1: "",
+    info2: "",
+    info3: "",
+    info4: "",
+    user_information: [],
+    campaign_id: null,
+    batch_id: null,
+  };
+}
+
+const addition = z.object({ contacts: gsmContacts });
+const idParams = z.object({ id: z.string().trim().min(1).max(64) });
+
+/**
+ * `/blacklist` or `/npai` (`list`): a number that cannot be read refuses the
+ * whole request (-7, naming it), as `POST /v1/blacklist` does.
+ */
+export function smsfactorNumberRoutes(store: Store, list: NumberList): Router {
+  const router = Router();
+
+  router.get(
+    `/${list}`,
+    smsfactorRoute({
+      query: windowQuery,
+      handler: async ({ query, res }) => {
+        const { entries, total } = await store.numberLists.list(list, accountOf(res).id, 1, toWindow(query));
+        return { list: entries.map(entryObject), totalRecords: total, totalDisplayRecords: total };
+      },
+    }),
+  );
+
+  router.post(
+    `/${list}`,
+    smsfactorRoute({
+      body: { key: list, schema: addition },
+      handler: async ({ body, res }) => {
+        const numbers = body.contacts.gsm.map((contact) => contact.value);
+        const { added } = await addNumbers(list, accountOf(res), numbers, withoutKey(store));
+        return { added_contacts: added };
+      },
+    }),
+  );
+
+  router.delete(
+    `/${list}/contact/:id`,
+    smsfactorRoute({
+      params: idParams,
+      handler: async ({ params, res }) => {
+        await removeNumber(store, list, accountOf(res), numberOfId(params.id));
+        return {};
+      },
+    }),
+  );
+
+  return router;
+}
