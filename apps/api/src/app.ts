@@ -29,6 +29,7 @@ import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
 import { webhookRoutes } from "./routes/webhooks";
 import { installModerationRules } from "./services/moderation";
+import { smsFactorRouter } from "./smsfactor/router";
 
 interface ApiDeps {
   env: ApiEnv;
@@ -144,6 +145,18 @@ export function createApp({
   app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }), notFound);
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
+  // SMSFactor's API on the same services (docs/compat.md): errors of its own, HTTP 200.
+  app.use(
+    "/smsfactor",
+    smsFactorRouter({
+      ...intake,
+      env,
+      tokens,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      timeoutMs: env.SEND_TIMEOUT_MS,
+      stopping,
+    }),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger));

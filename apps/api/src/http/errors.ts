@@ -44,7 +44,7 @@ export const numericErrorStatus: RequestHandler = (_req, res, next) => {
  * -1 authentication, -3 credits, -5 not found (or another method), -6 unreadable JSON, -7 data error, -99 anything else.
  * (-8, a batch held for moderation, is no error: the route answers it with HTTP 200.)
  */
-function numericStatus(error: SalvoError | null): number {
+export function numericStatus(error: SalvoError | null): number {
   if (!error) return -99;
   if (error.code === "INVALID_JSON" || error.code === "UNSUPPORTED_MEDIA_TYPE") return -6;
   switch (error.status) {

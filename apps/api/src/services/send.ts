@@ -5,7 +5,7 @@ import { type BatchIntake, type BatchRequest, createBatch, recipientCount } from
 import type { Idempotency } from "./idempotency";
 
 /** The most recipients `POST /v1/send` takes: beyond, the client would wait too long. */
-const MAX_SEND_RECIPIENTS = 10_000;
+export const MAX_SEND_RECIPIENTS = 10_000;
 
 // Small batches are done in tens of milliseconds: poll fast at first, then back off.
 const FIRST_POLL_MS = 20;
