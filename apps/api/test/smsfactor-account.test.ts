@@ -125,7 +125,11 @@ describe("POST /account and /sub-accounts", () => {
     });
     expect(body).toEqual({ status: 1, message: "OK", id: expect.stringMatching(/^acc_/), active: 1 });
     const v1 = await parent.client.subaccounts.get(body.id);
-    expect(v1.body.data.attributes).toMatchObject({ name: "Allsafe", credits: 120, parent_id: parent.accountId });
+    expect(v1.body.data.attributes).toMatchObject({
+      name: "Allsafe",
+      credits: 120,
+      parent_id: parent.accountId,
+    });
     expect((await parent.sf.json("GET", "/credits")).body.credits).toBe("380");
   });
 
@@ -174,9 +178,11 @@ describe("POST /account and /sub-accounts", () => {
     });
     const xml = await parent.sf.xml("GET", "/sub-accounts");
     expect(xml.text).toContain("<sub-account>");
-    expect(elements(xml.response["sub-account"]).map((s: { client_id: string }) => s.client_id).sort()).toEqual(
-      [first, second].sort(),
-    );
+    expect(
+      elements(xml.response["sub-account"])
+        .map((s: { client_id: string }) => s.client_id)
+        .sort(),
+    ).toEqual([first, second].sort());
 
     const one = await parent.sf.json("GET", `/sub-accounts/${first}`);
     expect(one.body).toMatchObject({ status: 1, "sub-account": { client_id: first, description: "First" } });
@@ -221,7 +227,13 @@ describe("/notification/balance", () => {
     expect((await sf.json("GET", "/notification/balance")).body).toEqual({
       status: 1,
       message: "OK",
-      notification: { alert_email: "0", alert_gsm: "0", email: null, phone_number: null, alert_trigger: null },
+      notification: {
+        alert_email: "0",
+        alert_gsm: "0",
+        email: null,
+        phone_number: null,
+        alert_trigger: null,
+      },
     });
     const put = await sf.json("PUT", "/notification/balance", {
       notification: { alert_trigger: "500", alert_email: "1", alert_gsm: "0", email: "a@b.c" },
@@ -240,7 +252,10 @@ describe("/notification/balance", () => {
 
     await sf.json("PUT", "/notification/balance", { notification: { alert_trigger: "0" } });
     expect((await client.account.balanceAlerts()).body.data.attributes.thresholds).toEqual([]);
-    expectError(await sf.json("PUT", "/notification/balance", { notification: { alert_trigger: "many" } }), -7);
+    expectError(
+      await sf.json("PUT", "/notification/balance", { notification: { alert_trigger: "many" } }),
+      -7,
+    );
   });
 });
 
@@ -264,15 +279,18 @@ describe("/token", () => {
       token_id: expect.stringMatching(/^tok_/),
       allowed_ips: null,
     });
-    const stored = await t.query<{ secret_hash: string }>("SELECT secret_hash FROM api_tokens WHERE id = $1", [
-      body.token_id,
-    ]);
+    const stored = await t.query<{ secret_hash: string }>(
+      "SELECT secret_hash FROM api_tokens WHERE id = $1",
+      [body.token_id],
+    );
     expect(stored[0]?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(body.token).not.toContain(stored[0]?.secret_hash);
     expect((await smsfactorClient(t.api.url, body.token).json("GET", "/credits")).body.status).toBe(1);
     expect((await t.client(body.token).account.get()).status).toBe(200);
     const v1 = await client.tokens.list();
-    expect(v1.body.data.find((token) => token.id === body.token_id)?.attributes.label).toBe("Best token ever");
+    expect(v1.body.data.find((token) => token.id === body.token_id)?.attributes.label).toBe(
+      "Best token ever",
+    );
   });
 
   it("lists and shows tokens with the reference's fields; a ttl expires the token", async () => {
@@ -301,12 +319,15 @@ describe("/token", () => {
     const forever = list.body.tokens.find((token: { api_token_id: string }) => token.api_token_id !== id);
     expect(forever).toMatchObject({ expired_at: null, ttl: null, is_active: "1" });
     const listXml = await sf.xml("GET", "/token");
-    expect(elements(listXml.response.tokens).map((token: { api_token_id: string }) => token.api_token_id)).toContain(
-      id,
-    );
+    expect(
+      elements(listXml.response.tokens).map((token: { api_token_id: string }) => token.api_token_id),
+    ).toContain(id);
 
     expect((await sf.json("GET", `/token/${id}`)).body).toEqual({ status: 1, message: "OK", token: short });
-    expect((await sf.xml("GET", `/token/${id}`)).response.token).toMatchObject({ api_token_id: id, ttl: "3600" });
+    expect((await sf.xml("GET", `/token/${id}`)).response.token).toMatchObject({
+      api_token_id: id,
+      ttl: "3600",
+    });
 
     // Its expiry passes: authentication refuses it, and the list shows it inactive.
     await t.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [id]);
@@ -316,7 +337,10 @@ describe("/token", () => {
 
   it("refuses allowed_ips and a bad ttl (-7), making no token", async () => {
     const { sf, client } = await account();
-    expectError(await sf.json("POST", "/token", { token: { name: "x", allowed_ips: ["192.168.2.0/24"] } }), -7);
+    expectError(
+      await sf.json("POST", "/token", { token: { name: "x", allowed_ips: ["192.168.2.0/24"] } }),
+      -7,
+    );
     expectError(await sf.json("POST", "/token", { token: { name: "x", ttl: -5 } }), -7);
     expect((await sf.xml("POST", "/token", "<token><ttl>soon</ttl></token>")).response.status).toBe("-7");
     expect((await client.tokens.list()).body.data).toHaveLength(1);
@@ -352,8 +376,14 @@ describe("/token", () => {
   it("creates a sub-account's token (POST /token/account/:id); another account's sub-account is -5", async () => {
     const parent = await account();
     const subId = await subAccountOf(parent.sf);
-    const { body } = await parent.sf.json("POST", `/token/account/${subId}`, { token: { name: "shop", ttl: 60 } });
-    expect(body).toMatchObject({ status: 1, token: expect.stringMatching(/^tok_/), token_id: expect.any(String) });
+    const { body } = await parent.sf.json("POST", `/token/account/${subId}`, {
+      token: { name: "shop", ttl: 60 },
+    });
+    expect(body).toMatchObject({
+      status: 1,
+      token: expect.stringMatching(/^tok_/),
+      token_id: expect.any(String),
+    });
     const asSub = await smsfactorClient(t.api.url, body.token).json("GET", "/account");
     expect(asSub.body.account.client_id).toBe(subId);
     const xml = await parent.sf.xml("POST", `/token/account/${subId}`, "<token><name>shop2</name></token>");

@@ -54,7 +54,12 @@ export function smsfactorClient(baseUrl: string, token: string) {
       });
       const text = await res.text();
       const parsed = parser.parse(text) as { response?: unknown };
-      return { http: res.status, contentType: res.headers.get("content-type") ?? "", text, response: parsed.response };
+      return {
+        http: res.status,
+        contentType: res.headers.get("content-type") ?? "",
+        text,
+        response: parsed.response,
+      };
     },
   };
 }

@@ -24,13 +24,22 @@ function expectError(answer: { http: number; body: unknown }, status: number) {
 }
 
 const LOUIS = { value: "33612345678", info1: "Louis", info2: "de Broglie", info3: "1892", info4: "Dieppe" };
-const RICHARD = { value: "33612345677", info1: "Richard", info2: "Feynman", info3: "1918", info4: "New-York" };
+const RICHARD = {
+  value: "33612345677",
+  info1: "Richard",
+  info2: "Feynman",
+  info3: "1918",
+  info4: "New-York",
+};
 
 describe("POST /list", () => {
   it("creates a list (JSON): contacts, invalid, duplicates and a string id; /v1 sees its contacts", async () => {
     const { sf, client } = await account();
     const { body } = await sf.json("POST", "/list", {
-      list: { name: "My list", contacts: { gsm: [LOUIS, RICHARD, { value: "0799175425x" }, { ...LOUIS, info1: "L." }] } },
+      list: {
+        name: "My list",
+        contacts: { gsm: [LOUIS, RICHARD, { value: "0799175425x" }, { ...LOUIS, info1: "L." }] },
+      },
     });
     expect(body).toEqual({
       status: 1,
@@ -90,7 +99,10 @@ describe("POST /list", () => {
     const { sf, client } = await account();
     const id = (await sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS] } } })).body.id;
     const added = await sf.json("POST", "/list", {
-      list: { listId: id, contacts: { gsm: [{ value: "33612345678", info1: "Hiroo" }, { value: "+33612345676" }] } },
+      list: {
+        listId: id,
+        contacts: { gsm: [{ value: "33612345678", info1: "Hiroo" }, { value: "+33612345676" }] },
+      },
     });
     expect(added.body).toEqual({ status: 1, message: "OK", contacts: 1, invalid: 0, duplicates: 1, id });
     const alias = await sf.json("POST", "/list", { list: { list_id: id, contacts: { gsm: [RICHARD] } } });
@@ -100,10 +112,24 @@ describe("POST /list", () => {
 
   it("refuses bad bodies with the SMSFactor error shape, and an unknown or integer list id with -5", async () => {
     const { sf } = await account();
-    expectError(await sf.json("POST", "/list", { list: { contacts: { gsm: [{ info1: "no number" }] } } }), -7);
+    expectError(
+      await sf.json("POST", "/list", { list: { contacts: { gsm: [{ info1: "no number" }] } } }),
+      -7,
+    );
     expectError(await sf.json("POST", "/list", { list: { listId: 45190, contacts: { gsm: [LOUIS] } } }), -5);
-    expectError(await sf.json("POST", "/list", { list: { listId: "cl_nope", contacts: { gsm: [LOUIS] } } }), -5);
-    expect((await sf.xml("POST", "/list", "<list><listId>50433</listId><contacts><gsm>33612345678</gsm></contacts></list>")).response.status).toBe("-5");
+    expectError(
+      await sf.json("POST", "/list", { list: { listId: "cl_nope", contacts: { gsm: [LOUIS] } } }),
+      -5,
+    );
+    expect(
+      (
+        await sf.xml(
+          "POST",
+          "/list",
+          "<list><listId>50433</listId><contacts><gsm>33612345678</gsm></contacts></list>",
+        )
+      ).response.status,
+    ).toBe("-5");
     expect((await sf.json("GET", "/lists")).body.lists).toEqual([]);
   });
 });
@@ -118,10 +144,19 @@ describe("GET /lists and GET /list/:id", () => {
     expect(lists.body).toEqual({
       status: 1,
       message: "OK",
-      lists: [{ id, name: "Liste API", date: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/), count: "3" }],
+      lists: [
+        {
+          id,
+          name: "Liste API",
+          date: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+          count: "3",
+        },
+      ],
     });
     const listsXml = await sf.xml("GET", "/lists");
-    expect(elements(listsXml.response.lists)).toEqual([expect.objectContaining({ id, name: "Liste API", count: "3" })]);
+    expect(elements(listsXml.response.lists)).toEqual([
+      expect.objectContaining({ id, name: "Liste API", count: "3" }),
+    ]);
 
     const all = await sf.json("GET", `/list/${id}`);
     expect(all.body).toEqual({
@@ -140,7 +175,11 @@ describe("GET /lists and GET /list/:id", () => {
     const window = await sf.json("GET", `/list/${id}?start=1&length=1`);
     expect(window.body.list.map((c: { destination: string }) => c.destination)).toEqual(["33612345677"]);
     const search = await sf.json("GET", `/list/${id}?search=feyn`);
-    expect(search.body).toMatchObject({ totalRecords: 3, totalDisplayRecords: 1, list: [{ info1: "Richard" }] });
+    expect(search.body).toMatchObject({
+      totalRecords: 3,
+      totalDisplayRecords: 1,
+      list: [{ info1: "Richard" }],
+    });
 
     const xml = await sf.xml("GET", `/list/${id}?length=2`);
     expect(xml.response).toMatchObject({ status: "1", name: "Liste API", contacts: "3", totalRecords: "3" });
@@ -161,29 +200,48 @@ describe("list contacts", () => {
     const { sf, client } = await account();
     const id = (await sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS] } } })).body.id;
     const contactId = `${id}:33612345678`;
-    const put = await sf.json("PUT", `/list/contact/${contactId}`, { contact: { info1: "Louis-Victor", info4: null } });
+    const put = await sf.json("PUT", `/list/contact/${contactId}`, {
+      contact: { info1: "Louis-Victor", info4: null },
+    });
     expect(put.body).toEqual({
       status: 1,
       message: "OK",
-      contact: { id: contactId, destination: "33612345678", info1: "Louis-Victor", info2: "de Broglie", info3: "1892", info4: "" },
+      contact: {
+        id: contactId,
+        destination: "33612345678",
+        info1: "Louis-Victor",
+        info2: "de Broglie",
+        info3: "1892",
+        info4: "",
+      },
     });
-    const xml = await sf.xml("PUT", `/list/contact/${contactId}`, "<contact><info2>Broglie</info2></contact>");
+    const xml = await sf.xml(
+      "PUT",
+      `/list/contact/${contactId}`,
+      "<contact><info2>Broglie</info2></contact>",
+    );
     expect(xml.response.contact).toMatchObject({ id: contactId, info1: "Louis-Victor", info2: "Broglie" });
     const [contact] = (await client.contactLists.contacts(id)).body.data;
     expect(contact?.fields).toEqual({ info1: "Louis-Victor", info2: "Broglie", info3: "1892", info4: "" });
 
-    expectError(await sf.json("PUT", `/list/contact/${contactId}`, { contact: { value: "33600000000" } }), -7);
+    expectError(
+      await sf.json("PUT", `/list/contact/${contactId}`, { contact: { value: "33600000000" } }),
+      -7,
+    );
     expectError(await sf.json("PUT", `/list/contact/${id}:33612345699`, { contact: { info1: "x" } }), -5);
     expect((await client.contactLists.get(id)).body.data.attributes.contact_count).toBe(1);
   });
 
   it("deletes a contact, then the list (JSON and XML)", async () => {
     const { sf, client } = await account();
-    const id = (await sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS, RICHARD] } } })).body.id;
+    const id = (await sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS, RICHARD] } } }))
+      .body.id;
     const first = (await sf.json("GET", `/list/${id}`)).body.list[0].id;
     expect((await sf.json("DELETE", `/list/contact/${first}`)).body).toEqual({ status: 1, message: "OK" });
     expectError(await sf.json("DELETE", `/list/contact/${first}`), -5);
-    expect((await sf.xml("DELETE", `/list/contact/${id}:33612345678`)).response).toMatchObject({ status: "1" });
+    expect((await sf.xml("DELETE", `/list/contact/${id}:33612345678`)).response).toMatchObject({
+      status: "1",
+    });
     expect((await client.contactLists.get(id)).body.data.attributes.contact_count).toBe(0);
 
     expect((await sf.xml("DELETE", `/list/${id}`)).response).toMatchObject({ status: "1", message: "OK" });
@@ -194,13 +252,28 @@ describe("list contacts", () => {
 
   it("deduplicates (removed 0: a list holds a number once) and clears the list's NPAI numbers", async () => {
     const { sf, client } = await account();
-    const id = (await sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS, RICHARD] } } })).body.id;
-    expect((await sf.json("PUT", `/list/deduplicate/${id}`)).body).toEqual({ status: 1, message: "OK", removed: 0 });
-    expect((await sf.xml("PUT", `/list/${id}/deduplicate`)).response).toMatchObject({ status: "1", removed: "0" });
+    const id = (await sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS, RICHARD] } } }))
+      .body.id;
+    expect((await sf.json("PUT", `/list/deduplicate/${id}`)).body).toEqual({
+      status: 1,
+      message: "OK",
+      removed: 0,
+    });
+    expect((await sf.xml("PUT", `/list/${id}/deduplicate`)).response).toMatchObject({
+      status: "1",
+      removed: "0",
+    });
 
     await client.npai.add(["+33612345678"]);
-    expect((await sf.json("PUT", `/list/${id}/npai/clear`)).body).toEqual({ status: 1, message: "OK", removed: 1 });
-    expect((await sf.xml("PUT", `/list/${id}/npai/clear`)).response).toMatchObject({ status: "1", removed: "0" });
+    expect((await sf.json("PUT", `/list/${id}/npai/clear`)).body).toEqual({
+      status: 1,
+      message: "OK",
+      removed: 1,
+    });
+    expect((await sf.xml("PUT", `/list/${id}/npai/clear`)).response).toMatchObject({
+      status: "1",
+      removed: "0",
+    });
     const contacts = await client.contactLists.contacts(id);
     expect(contacts.body.data.map((c) => c.number)).toEqual(["+33612345677"]);
   });
@@ -208,10 +281,14 @@ describe("list contacts", () => {
   it("keeps another account's list and contacts out of reach (-5), changing nothing", async () => {
     const owner = await account();
     const stranger = await account();
-    const id = (await owner.sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS] } } })).body.id;
+    const id = (await owner.sf.json("POST", "/list", { list: { name: "L", contacts: { gsm: [LOUIS] } } }))
+      .body.id;
     const contactId = `${id}:33612345678`;
     expectError(await stranger.sf.json("GET", `/list/${id}`), -5);
-    expectError(await stranger.sf.json("POST", "/list", { list: { listId: id, contacts: { gsm: [RICHARD] } } }), -5);
+    expectError(
+      await stranger.sf.json("POST", "/list", { list: { listId: id, contacts: { gsm: [RICHARD] } } }),
+      -5,
+    );
     expectError(await stranger.sf.json("DELETE", `/list/${id}`), -5);
     expectError(await stranger.sf.json("DELETE", `/list/contact/${contactId}`), -5);
     expectError(await stranger.sf.json("PUT", `/list/contact/${contactId}`, { contact: { info1: "x" } }), -5);
@@ -238,10 +315,19 @@ describe("/blacklist and /npai", () => {
       );
       expect(xml.response).toMatchObject({ status: "1", added_contacts: "1" });
       const v1 = await client[name].list();
-      expect(v1.body.data.map((entry) => entry.number).sort()).toEqual(["+33612345676", "+33612345677", "+33612345678"]);
+      expect(v1.body.data.map((entry) => entry.number).sort()).toEqual([
+        "+33612345676",
+        "+33612345677",
+        "+33612345678",
+      ]);
 
       const listed = await sf.json("GET", `/${name}`);
-      expect(listed.body).toMatchObject({ status: 1, message: "OK", totalRecords: 3, totalDisplayRecords: 3 });
+      expect(listed.body).toMatchObject({
+        status: 1,
+        message: "OK",
+        totalRecords: 3,
+        totalDisplayRecords: 3,
+      });
       expect(listed.body.list).toHaveLength(3);
       expect(listed.body.list.find((e: { destination: string }) => e.destination === "33612345677")).toEqual({
         id: "33612345677",
@@ -261,8 +347,13 @@ describe("/blacklist and /npai", () => {
       expect(elements(listedXml.response.list)).toHaveLength(3);
       expect(listedXml.response.totalRecords).toBe("3");
 
-      expect((await sf.json("DELETE", `/${name}/contact/33612345677`)).body).toEqual({ status: 1, message: "OK" });
-      expect((await sf.xml("DELETE", `/${name}/contact/33612345676`)).response).toMatchObject({ status: "1" });
+      expect((await sf.json("DELETE", `/${name}/contact/33612345677`)).body).toEqual({
+        status: 1,
+        message: "OK",
+      });
+      expect((await sf.xml("DELETE", `/${name}/contact/33612345676`)).response).toMatchObject({
+        status: "1",
+      });
       expectError(await sf.json("DELETE", `/${name}/contact/33612345677`), -5);
       expect((await client[name].list()).body.data.map((entry) => entry.number)).toEqual(["+33612345678"]);
     });
@@ -271,7 +362,9 @@ describe("/blacklist and /npai", () => {
   it("refuses a request with an unreadable number (-7), adding nothing; another account's numbers stay apart", async () => {
     const { sf, client } = await account();
     expectError(
-      await sf.json("POST", "/blacklist", { blacklist: { contacts: { gsm: [{ value: "33612345678" }, { value: "12" }] } } }),
+      await sf.json("POST", "/blacklist", {
+        blacklist: { contacts: { gsm: [{ value: "33612345678" }, { value: "12" }] } },
+      }),
       -7,
     );
     expect((await client.blacklist.list()).body.data).toEqual([]);

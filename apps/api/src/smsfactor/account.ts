@@ -1,16 +1,14 @@
 // SMSFactor's account routes (reference §3) on Salvo's account and sub-account
 // services. What SMSFactor shows and Salvo does not keep (an e-mail, a postal
 // address, a language…) is answered with a fixed default, listed in docs/compat.md.
-import { InvalidParameterError, NotFoundError } from "@salvo/core";
 import type { Account, Store, SubAccount } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { accountOf } from "../http/route";
 import { currentAccount, setBalanceAlerts } from "../services/account";
 import { createSubAccount, findSubAccount, listSubAccounts } from "../services/subaccounts";
+import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
-import { flag, storableText } from "./values";
-import { smsfactorRoute } from "./conventions";
+import { bodyUnder, storableText } from "./values";
 
 /** The fields SMSFactor's account and sub-account objects share, from a Salvo account. */
 function accountFields(account: Account) {
@@ -60,9 +58,9 @@ const newAccount = z.object({
   lastname: storableText(100).optional(),
   company: storableText(100).optional(),
   description: storableText(100).optional(),
-  isChild: flag.optional(),
-  unlimited: flag.optional(),
-  credits: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
+  isChild: sfFlag.optional(),
+  unlimited: sfFlag.optional(),
+  credits: sfInt.pipe(z.number().min(0).max(2_147_483_647)).optional(),
 });
 
 /** A new sub-account's name: its description, else its company, else its holder's name, else its e-mail. */
@@ -73,9 +71,9 @@ function subAccountName(input: z.infer<typeof newAccount>): string {
 
 /** `PUT /notification/balance`'s `notification`: "0", "" or null as `alert_trigger` is no alert. */
 const notificationUpdate = z.object({
-  alert_trigger: z.union([z.literal(""), z.null(), z.coerce.number().int().min(0).max(2_147_483_647)]),
-  alert_email: flag.optional(),
-  alert_gsm: flag.optional(),
+  alert_trigger: z.union([z.literal(""), z.null(), sfInt.pipe(z.number().min(0).max(2_147_483_647))]),
+  alert_email: sfFlag.optional(),
+  alert_gsm: sfFlag.optional(),
   email: z.string().max(255).nullable().optional(),
   phone_number: z.string().max(64).nullable().optional(),
 });
@@ -102,24 +100,24 @@ const DATA_RETENTION = { message: null, list: null, survey: null, campaign: null
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /** `/credits`, `/account`, `/sub-accounts`, `/retention`, `/notification/balance`, `/account/invoice…`. */
-export function smsfactorAccountRoutes(store: Store): Router {
+export function smsFactorAccountRoutes(store: Store): Router {
   const router = Router();
 
   router.get(
     "/credits",
-    smsfactorRoute({
-      handler: async ({ res }) => {
-        const account = await currentAccount(store, accountOf(res).id);
-        return { credits: String(account.credits), postpaid: "0", postpaid_limit: false, unlimited: false };
+    sfRoute({
+      handler: async ({ account }) => {
+        const { credits } = await currentAccount(store, account.id);
+        return { credits: String(credits), postpaid: "0", postpaid_limit: false, unlimited: false };
       },
     }),
   );
 
   router.get(
     "/account",
-    smsfactorRoute({
-      handler: async ({ res }) => ({
-        account: accountObject(await currentAccount(store, accountOf(res).id)),
+    sfRoute({
+      handler: async ({ account }) => ({
+        account: accountObject(await currentAccount(store, account.id)),
       }),
     }),
   );
@@ -127,17 +125,17 @@ export function smsfactorAccountRoutes(store: Store): Router {
   // Salvo's accounts are made by operators (`salvo` CLI): what a client creates is a sub-account.
   router.post(
     "/account",
-    smsfactorRoute({
-      body: { key: "account", schema: newAccount },
-      handler: async ({ body, res }) => {
-        if (body.unlimited === 1) {
-          throw new InvalidParameterError(
-            "unlimited: Salvo's sub-accounts spend their own credits, moved from the parent's",
-            "unlimited",
+    sfRoute({
+      body: bodyUnder("account", newAccount),
+      handler: async ({ body, account }) => {
+        if (body.unlimited === true) {
+          throw new SmsFactorError(
+            SF_STATUS.data,
+            "account.unlimited: Salvo's sub-accounts spend their own credits, moved from the parent's",
           );
         }
         const sub = await createSubAccount(
-          accountOf(res),
+          account,
           { name: subAccountName(body), credits: body.credits ?? 0 },
           withoutKey(store),
         );
@@ -148,10 +146,12 @@ export function smsfactorAccountRoutes(store: Store): Router {
 
   router.get(
     "/sub-accounts",
-    smsfactorRoute({
-      handler: async ({ res }) => {
+    sfRoute({
+      // XML: one <sub-account> element per sub-account (reference §1.3).
+      xml: { names: { "sub-accounts": "sub-account" } },
+      handler: async ({ account }) => {
         const subs = await allPages(async (page) => {
-          const { subAccounts, pages } = await listSubAccounts(store, accountOf(res), page);
+          const { subAccounts, pages } = await listSubAccounts(store, account, page);
           return { items: subAccounts, pages };
         });
         return { "sub-accounts": subs.map(subAccountObject) };
@@ -161,26 +161,23 @@ export function smsfactorAccountRoutes(store: Store): Router {
 
   router.get(
     "/sub-accounts/:id",
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
-      handler: async ({ params, res }) => ({
-        "sub-account": subAccountObject(await findSubAccount(store, accountOf(res), params.id)),
+      handler: async ({ params, account }) => ({
+        "sub-account": subAccountObject(await findSubAccount(store, account, params.id)),
       }),
     }),
   );
 
-  router.get(
-    "/retention",
-    smsfactorRoute({ handler: () => ({ data_retention: DATA_RETENTION }) }),
-  );
+  router.get("/retention", sfRoute({ handler: () => ({ data_retention: DATA_RETENTION }) }));
 
   router.put(
     "/retention",
-    smsfactorRoute({
+    sfRoute({
       handler: () => {
-        throw new InvalidParameterError(
+        throw new SmsFactorError(
+          SF_STATUS.data,
           "retention: Salvo keeps messages, lists and campaigns until they are deleted; it cannot be set",
-          "retention",
         );
       },
     }),
@@ -188,9 +185,9 @@ export function smsfactorAccountRoutes(store: Store): Router {
 
   router.get(
     "/notification/balance",
-    smsfactorRoute({
-      handler: async ({ res }) => ({
-        notification: notificationObject(await currentAccount(store, accountOf(res).id)),
+    sfRoute({
+      handler: async ({ account }) => ({
+        notification: notificationObject(await currentAccount(store, account.id)),
       }),
     }),
   );
@@ -198,21 +195,23 @@ export function smsfactorAccountRoutes(store: Store): Router {
   // PUT: the account's balance alerts become this one threshold (or none).
   router.put(
     "/notification/balance",
-    smsfactorRoute({
-      body: { key: "notification", schema: notificationUpdate },
-      handler: async ({ body, res }) => {
+    sfRoute({
+      body: bodyUnder("notification", notificationUpdate),
+      handler: async ({ body, account }) => {
         const trigger = body.alert_trigger;
         const thresholds = trigger === "" || trigger === null || trigger === 0 ? [] : [trigger];
-        const account = await setBalanceAlerts(store, accountOf(res).id, thresholds);
-        return { notification: notificationObject(account) };
+        return { notification: notificationObject(await setBalanceAlerts(store, account.id, thresholds)) };
       },
     }),
   );
 
   // Salvo issues no invoices.
-  const noInvoice = smsfactorRoute({
+  const noInvoice = sfRoute({
     handler: () => {
-      throw new NotFoundError("Salvo issues no invoices: credits are added by its operator.");
+      throw new SmsFactorError(
+        SF_STATUS.notFound,
+        "Salvo issues no invoices: credits are added by its operator.",
+      );
     },
   });
   router.get("/account/invoice", noInvoice);

@@ -2,11 +2,9 @@
 // A Salvo list holds a number once (its fields are those last written), so a
 // number sent again is counted in `duplicates`, not stored twice. A contact's
 // id is `<list id>:<number without +>`: stable, and enough to find it.
-import { InvalidParameterError, NotFoundError } from "@salvo/core";
 import type { Contact, ContactList, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { accountOf } from "../http/route";
 import {
   addContacts,
   createContactList,
@@ -14,10 +12,10 @@ import {
   removeNpaiContacts,
   updateContactFields,
 } from "../services/contact-lists";
-import { smsfactorRoute } from "./conventions";
+import { parisDateTime, SF_STATUS, SmsFactorError, sfId, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import {
-  dateTime,
+  bodyUnder,
   destination,
   type GsmContact,
   gsmContacts,
@@ -29,9 +27,6 @@ import {
   windowQuery,
 } from "./values";
 
-/** A list id as SMSFactor clients send it: text, or a number (older lists' ids). */
-const listIdValue = z.union([z.string().trim().min(1).max(64), z.number().int()]).transform(String);
-
 /**
  * `POST /list`'s `list`: a new list (`name`, default its creation time) or,
  * with `listId` (also `list_id`, `list`: the SDKs' spellings), contacts added
@@ -39,9 +34,9 @@ const listIdValue = z.union([z.string().trim().min(1).max(64), z.number().int()]
  */
 const listWrite = z.object({
   name: storableText(100).min(1).optional(),
-  listId: listIdValue.optional(),
-  list_id: listIdValue.optional(),
-  list: listIdValue.optional(),
+  listId: sfId.optional(),
+  list_id: sfId.optional(),
+  list: sfId.optional(),
   contacts: gsmContacts.optional(),
 });
 
@@ -61,7 +56,8 @@ const idParams = z.object({ id: z.string().trim().min(1).max(200) });
 /** A contact id, `<list id>:<number>`, as the list and the number it names. */
 function contactOfId(id: string): { listId: string; number: string } {
   const colon = id.lastIndexOf(":");
-  if (colon <= 0 || colon === id.length - 1) throw new NotFoundError(`No contact ${id}.`);
+  if (colon <= 0 || colon === id.length - 1)
+    throw new SmsFactorError(SF_STATUS.notFound, `No contact ${id}.`);
   return { listId: id.slice(0, colon), number: numberOfId(id.slice(colon + 1)) };
 }
 
@@ -87,15 +83,14 @@ function contactCounts(list: ContactList, sent: GsmContact[], added: { added: nu
 }
 
 /** `/list…` and `/lists`: an account's contact lists; another account's list is not found (-5). */
-export function smsfactorListRoutes(store: Store): Router {
+export function smsFactorListRoutes(store: Store): Router {
   const router = Router();
 
   router.post(
     "/list",
-    smsfactorRoute({
-      body: { key: "list", schema: listWrite },
-      handler: async ({ body, res }) => {
-        const account = accountOf(res);
+    sfRoute({
+      body: bodyUnder("list", listWrite),
+      handler: async ({ body, account }) => {
         const existing = body.listId ?? body.list_id ?? body.list;
         const sent = body.contacts?.gsm ?? [];
         const list =
@@ -103,12 +98,14 @@ export function smsfactorListRoutes(store: Store): Router {
             ? await createContactList(
                 store,
                 account,
-                { name: body.name ?? dateTime(new Date()) },
+                { name: body.name ?? parisDateTime(new Date()) },
                 withoutKey(store),
               )
             : await store.contactLists.find(account.id, existing);
         if (sent.length === 0) {
-          if (existing !== undefined) throw new InvalidParameterError("contacts.gsm: at least one contact", "contacts");
+          if (existing !== undefined) {
+            throw new SmsFactorError(SF_STATUS.data, "list.contacts.gsm: at least one contact");
+          }
           return contactCounts(list, sent, { added: 0, invalid: [] });
         }
         const contacts = sent.map((contact) => ({ number: contact.value, fields: infoFields(contact) }));
@@ -120,17 +117,17 @@ export function smsfactorListRoutes(store: Store): Router {
 
   router.get(
     "/lists",
-    smsfactorRoute({
-      handler: async ({ res }) => {
+    sfRoute({
+      handler: async ({ account }) => {
         const lists = await allPages(async (page) => {
-          const { lists, pages } = await store.contactLists.list(accountOf(res).id, page);
+          const { lists, pages } = await store.contactLists.list(account.id, page);
           return { items: lists, pages };
         });
         return {
           lists: lists.map((list) => ({
             id: list.id,
             name: list.name,
-            date: dateTime(list.createdAt),
+            date: parisDateTime(list.createdAt),
             count: String(list.contactCount),
           })),
         };
@@ -140,13 +137,12 @@ export function smsfactorListRoutes(store: Store): Router {
 
   router.get(
     "/list/:id",
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
       query: contactsQuery,
-      handler: async ({ params, query, res }) => {
-        const accountId = accountOf(res).id;
-        const list = await store.contactLists.find(accountId, params.id);
-        const { contacts, total } = await store.contactLists.listContacts(accountId, list.id, {
+      handler: async ({ params, query, account }) => {
+        const list = await store.contactLists.find(account.id, params.id);
+        const { contacts, total } = await store.contactLists.listContacts(account.id, list.id, {
           page: 1,
           q: query.search,
           window: toWindow(query),
@@ -164,10 +160,10 @@ export function smsfactorListRoutes(store: Store): Router {
 
   router.delete(
     "/list/:id",
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
-      handler: async ({ params, res }) => {
-        await store.contactLists.delete(accountOf(res).id, params.id);
+      handler: async ({ params, account }) => {
+        await store.contactLists.delete(account.id, params.id);
         return {};
       },
     }),
@@ -175,11 +171,11 @@ export function smsfactorListRoutes(store: Store): Router {
 
   router.delete(
     "/list/contact/:id",
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
-      handler: async ({ params, res }) => {
+      handler: async ({ params, account }) => {
         const { listId, number } = contactOfId(params.id);
-        await removeContact(store, accountOf(res), listId, number);
+        await removeContact(store, account, listId, number);
         return {};
       },
     }),
@@ -187,18 +183,17 @@ export function smsfactorListRoutes(store: Store): Router {
 
   router.put(
     "/list/contact/:id",
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
-      body: { key: "contact", schema: contactChanges },
-      handler: async ({ params, body, res }) => {
+      body: bodyUnder("contact", contactChanges),
+      handler: async ({ params, body, account }) => {
         const { listId, number } = contactOfId(params.id);
-        const account = accountOf(res);
         const list = await store.contactLists.find(account.id, listId);
         const { value, ...info } = body;
         if (value !== undefined && destination(value) !== destination(number)) {
-          throw new InvalidParameterError(
-            "value: a contact's number cannot change; delete the contact and add the new number",
-            "value",
+          throw new SmsFactorError(
+            SF_STATUS.data,
+            "contact.value: a contact's number cannot change; delete the contact and add the new number",
           );
         }
         const changes: Record<string, string> = {};
@@ -214,10 +209,10 @@ export function smsfactorListRoutes(store: Store): Router {
   );
 
   // Salvo's lists hold each number once: there is never a duplicate to remove.
-  const deduplicate = smsfactorRoute({
+  const deduplicate = sfRoute({
     params: idParams,
-    handler: async ({ params, res }) => {
-      await store.contactLists.find(accountOf(res).id, params.id);
+    handler: async ({ params, account }) => {
+      await store.contactLists.find(account.id, params.id);
       return { removed: 0 };
     },
   });
@@ -226,10 +221,10 @@ export function smsfactorListRoutes(store: Store): Router {
 
   router.put(
     "/list/:id/npai/clear",
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
-      handler: async ({ params, res }) => ({
-        removed: await removeNpaiContacts(store, accountOf(res), params.id),
+      handler: async ({ params, account }) => ({
+        removed: await removeNpaiContacts(store, account, params.id),
       }),
     }),
   );

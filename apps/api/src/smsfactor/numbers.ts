@@ -4,11 +4,10 @@
 import type { NumberList, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { accountOf } from "../http/route";
 import { addNumbers, removeNumber } from "../services/number-lists";
-import { smsfactorRoute } from "./conventions";
+import { parisDateTime, sfRoute } from "./conventions";
 import { withoutKey } from "./service-calls";
-import { dateTime, destination, gsmContacts, numberOfId, toWindow, windowQuery } from "./values";
+import { bodyUnder, destination, gsmContacts, numberOfId, toWindow, windowQuery } from "./values";
 
 /** An entry as `GET /blacklist` and `GET /npai` show it. */
 function entryObject(entry: { number: string; createdAt: Date }) {
@@ -16,7 +15,7 @@ function entryObject(entry: { number: string; createdAt: Date }) {
   return {
     id: number,
     destination: number,
-    date: dateTime(entry.createdAt),
+    date: parisDateTime(entry.createdAt),
     info1: "",
     info2: "",
     info3: "",
@@ -34,15 +33,15 @@ const idParams = z.object({ id: z.string().trim().min(1).max(64) });
  * `/blacklist` or `/npai` (`list`): a number that cannot be read refuses the
  * whole request (-7, naming it), as `POST /v1/blacklist` does.
  */
-export function smsfactorNumberRoutes(store: Store, list: NumberList): Router {
+export function smsFactorNumberRoutes(store: Store, list: NumberList): Router {
   const router = Router();
 
   router.get(
     `/${list}`,
-    smsfactorRoute({
+    sfRoute({
       query: windowQuery,
-      handler: async ({ query, res }) => {
-        const { entries, total } = await store.numberLists.list(list, accountOf(res).id, 1, toWindow(query));
+      handler: async ({ query, account }) => {
+        const { entries, total } = await store.numberLists.list(list, account.id, 1, toWindow(query));
         return { list: entries.map(entryObject), totalRecords: total, totalDisplayRecords: total };
       },
     }),
@@ -50,11 +49,12 @@ export function smsfactorNumberRoutes(store: Store, list: NumberList): Router {
 
   router.post(
     `/${list}`,
-    smsfactorRoute({
-      body: { key: list, schema: addition },
-      handler: async ({ body, res }) => {
+    sfRoute({
+      // The reference's XML writes the root <list>.
+      body: bodyUnder(list, addition, ["list"]),
+      handler: async ({ body, account }) => {
         const numbers = body.contacts.gsm.map((contact) => contact.value);
-        const { added } = await addNumbers(list, accountOf(res), numbers, withoutKey(store));
+        const { added } = await addNumbers(list, account, numbers, withoutKey(store));
         return { added_contacts: added };
       },
     }),
@@ -62,10 +62,10 @@ export function smsfactorNumberRoutes(store: Store, list: NumberList): Router {
 
   router.delete(
     `/${list}/contact/:id`,
-    smsfactorRoute({
+    sfRoute({
       params: idParams,
-      handler: async ({ params, res }) => {
-        await removeNumber(store, list, accountOf(res), numberOfId(params.id));
+      handler: async ({ params, account }) => {
+        await removeNumber(store, list, account, numberOfId(params.id));
         return {};
       },
     }),

@@ -9,8 +9,12 @@ import { throttle } from "../http/throttle";
 import type { TokenCache } from "../http/token-cache";
 import type { SendDeps } from "../services/send";
 import type { SimulateDeps } from "../services/simulate";
+import { smsFactorAccountRoutes } from "./account";
 import { bodyOf, readBody, SF_MESSAGES, SF_STATUS, SmsFactorError, sendSf } from "./conventions";
+import { smsFactorListRoutes } from "./lists";
+import { smsFactorNumberRoutes } from "./numbers";
 import { smsFactorSendRoutes } from "./send";
+import { smsFactorTokenRoutes } from "./tokens";
 
 /** What the SMSFactor-compatible routes need: the services' dependencies, as /v1's routes get them. */
 export interface SmsFactorDeps extends SendDeps, SimulateDeps {
@@ -40,6 +44,13 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   );
   // One router per area (see the files beside this one).
   router.use(smsFactorSendRoutes(deps));
+  router.use(
+    smsFactorAccountRoutes(deps.store),
+    smsFactorTokenRoutes(deps.store, deps.tokens),
+    smsFactorListRoutes(deps.store),
+    smsFactorNumberRoutes(deps.store, "blacklist"),
+    smsFactorNumberRoutes(deps.store, "npai"),
+  );
   router.use(notFound);
   router.use(errorHandler(deps.logger));
   return router;

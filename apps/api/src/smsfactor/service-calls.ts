@@ -12,7 +12,9 @@ export function withoutKey<T>(store: Store): IdempotentWrites<T> {
 }
 
 /** Every page of a paged listing, read in turn. */
-export async function allPages<T>(read: (page: number) => Promise<{ items: T[]; pages: number }>): Promise<T[]> {
+export async function allPages<T>(
+  read: (page: number) => Promise<{ items: T[]; pages: number }>,
+): Promise<T[]> {
   const items: T[] = [];
   for (let page = 1; ; page++) {
     const got = await read(page);

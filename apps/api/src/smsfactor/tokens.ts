@@ -2,23 +2,21 @@
 // shown once and stored hashed; `ttl` is an expiry that authentication enforces.
 // Salvo keeps revoked tokens (their id stays in logs): SMSFactor's deleted
 // tokens are Salvo's revoked ones, left out of every answer.
-import { InvalidParameterError, NotFoundError } from "@salvo/core";
 import type { ApiToken, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { accountOf } from "../http/route";
 import type { TokenCache } from "../http/token-cache";
 import { createSubAccountToken } from "../services/subaccounts";
 import { createToken, revokeToken } from "../services/tokens";
-import { smsfactorRoute } from "./conventions";
+import { parisDateTime, SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
-import { dateTime, storableText } from "./values";
+import { bodyUnder, storableText } from "./values";
 
 /** `token`: a name, a lifetime in seconds (none: forever); `allowed_ips` is refused (Salvo has no IP filter). */
 const newToken = z.object({
   name: storableText(100).default(""),
   ttl: z
-    .union([z.literal(""), z.null(), z.coerce.number().int().min(1).max(2_147_483_647)])
+    .union([z.literal(""), z.null(), sfInt.pipe(z.number().min(1).max(2_147_483_647))])
     .optional()
     .transform((ttl) => (typeof ttl === "number" ? ttl : null)),
   allowed_ips: z.unknown().optional(),
@@ -28,20 +26,22 @@ const newToken = z.object({
 function refuseAllowedIps(allowedIps: unknown): void {
   const none = allowedIps === undefined || allowedIps === null || allowedIps === "";
   if (none || (Array.isArray(allowedIps) && allowedIps.length === 0)) return;
-  throw new InvalidParameterError(
-    "allowed_ips: Salvo's tokens cannot be limited to addresses; create the token without allowed_ips",
-    "allowed_ips",
+  throw new SmsFactorError(
+    SF_STATUS.data,
+    "token.allowed_ips: Salvo's tokens cannot be limited to addresses; create the token without allowed_ips",
   );
 }
 
 /** A token as `GET /token` shows it; `is_active` is "0" once it expired. */
 function tokenObject(token: ApiToken, now: number) {
-  const ttl = token.expiresAt ? Math.round((token.expiresAt.getTime() - token.createdAt.getTime()) / 1000) : null;
+  const ttl = token.expiresAt
+    ? Math.round((token.expiresAt.getTime() - token.createdAt.getTime()) / 1000)
+    : null;
   return {
     name: token.label,
     api_token_id: token.id,
-    created_at: dateTime(token.createdAt),
-    expired_at: token.expiresAt ? dateTime(token.expiresAt) : null,
+    created_at: parisDateTime(token.createdAt),
+    expired_at: token.expiresAt ? parisDateTime(token.expiresAt) : null,
     ttl,
     is_active: token.expiresAt && token.expiresAt.getTime() <= now ? "0" : "1",
     allowed_ips: null,
@@ -51,24 +51,26 @@ function tokenObject(token: ApiToken, now: number) {
 const tokenParams = z.object({ id: z.string().min(1).max(100) });
 
 /** `/token` and `/token/account/:id`: a sub-account's tokens are made by its parent. */
-export function smsfactorTokenRoutes(store: Store, cache: TokenCache): Router {
+export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
   const router = Router();
 
   /** The account's live token `id`; another account's, a revoked one or an unknown id: not found. */
   async function liveToken(accountId: string, id: string): Promise<ApiToken> {
     const found = await store.tokens.find(id);
-    if (!found || found.accountId !== accountId || found.revokedAt) throw new NotFoundError(`No token ${id}.`);
+    if (!found || found.accountId !== accountId || found.revokedAt) {
+      throw new SmsFactorError(SF_STATUS.notFound, `No token ${id}.`);
+    }
     const { account: _, ...token } = found;
     return token;
   }
 
   router.post(
     "/token",
-    smsfactorRoute({
-      body: { key: "token", schema: newToken },
-      handler: async ({ body, res }) => {
+    sfRoute({
+      body: bodyUnder("token", newToken),
+      handler: async ({ body, account }) => {
         refuseAllowedIps(body.allowed_ips);
-        const { apiToken, token } = await createToken(accountOf(res).id, body.name, withoutKey(store), body.ttl);
+        const { apiToken, token } = await createToken(account.id, body.name, withoutKey(store), body.ttl);
         return { token, token_id: apiToken.id, allowed_ips: null };
       },
     }),
@@ -76,13 +78,13 @@ export function smsfactorTokenRoutes(store: Store, cache: TokenCache): Router {
 
   router.post(
     "/token/account/:id",
-    smsfactorRoute({
+    sfRoute({
       params: tokenParams,
-      body: { key: "token", schema: newToken },
-      handler: async ({ params, body, res }) => {
+      body: bodyUnder("token", newToken),
+      handler: async ({ params, body, account }) => {
         refuseAllowedIps(body.allowed_ips);
         const { apiToken, token } = await createSubAccountToken(
-          accountOf(res),
+          account,
           params.id,
           body.name,
           withoutKey(store),
@@ -95,10 +97,10 @@ export function smsfactorTokenRoutes(store: Store, cache: TokenCache): Router {
 
   router.get(
     "/token",
-    smsfactorRoute({
-      handler: async ({ res }) => {
+    sfRoute({
+      handler: async ({ account }) => {
         const tokens = await allPages(async (page) => {
-          const { tokens, pages } = await store.tokens.list(accountOf(res).id, page);
+          const { tokens, pages } = await store.tokens.list(account.id, page);
           return { items: tokens, pages };
         });
         const now = Date.now();
@@ -109,22 +111,21 @@ export function smsfactorTokenRoutes(store: Store, cache: TokenCache): Router {
 
   router.get(
     "/token/:id",
-    smsfactorRoute({
+    sfRoute({
       params: tokenParams,
-      handler: async ({ params, res }) => ({
-        token: tokenObject(await liveToken(accountOf(res).id, params.id), Date.now()),
+      handler: async ({ params, account }) => ({
+        token: tokenObject(await liveToken(account.id, params.id), Date.now()),
       }),
     }),
   );
 
   router.delete(
     "/token/:id",
-    smsfactorRoute({
+    sfRoute({
       params: tokenParams,
-      handler: async ({ params, res }) => {
-        const accountId = accountOf(res).id;
-        await liveToken(accountId, params.id);
-        const token = await revokeToken(store, accountId, params.id);
+      handler: async ({ params, account }) => {
+        await liveToken(account.id, params.id);
+        const token = await revokeToken(store, account.id, params.id);
         // Refused from the next request on, at least by this process.
         cache.evict(token.id);
         return { deleted_token: token.id };
