@@ -7,7 +7,7 @@ import { XMLParser } from "fast-xml-parser";
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false });
 
-export interface JsonAnswer {
+interface JsonAnswer {
   http: number;
   contentType: string;
   // The answers' shapes are what the tests check.
@@ -15,7 +15,7 @@ export interface JsonAnswer {
   body: any;
 }
 
-export interface XmlAnswer {
+interface XmlAnswer {
   http: number;
   contentType: string;
   text: string;
