@@ -361,12 +361,11 @@ describe("/blacklist and /npai", () => {
 
   it("refuses a request with an unreadable number (-7), adding nothing; another account's numbers stay apart", async () => {
     const { sf, client } = await account();
-    expectError(
-      await sf.json("POST", "/blacklist", {
-        blacklist: { contacts: { gsm: [{ value: "33612345678" }, { value: "12" }] } },
-      }),
-      -7,
-    );
+    const refused = await sf.json("POST", "/blacklist", {
+      blacklist: { contacts: { gsm: [{ value: "33612345678" }, { value: "12" }] } },
+    });
+    expectError(refused, -7);
+    expect(refused.body.details).toMatch(/^blacklist\.contacts\.gsm\.1\.value: /);
     expect((await client.blacklist.list()).body.data).toEqual([]);
     await sf.json("POST", "/blacklist", { blacklist: { contacts: { gsm: [{ value: "33612345678" }] } } });
     const stranger = await account();

@@ -1,11 +1,12 @@
 // SMSFactor's blacklist and NPAI routes (reference §4.9, §4.10) on Salvo's number
 // lists. Salvo keeps a number and when it was added, not SMSFactor's info1..info4:
 // they are accepted and not kept. An entry's id is its number without `+`.
+import { InvalidParameterError } from "@salvo/core";
 import type { NumberList, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { addNumbers, removeNumber } from "../services/number-lists";
-import { parisDateTime, sfRoute } from "./conventions";
+import { parisDateTime, SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
 import { withoutKey } from "./service-calls";
 import { bodyUnder, destination, gsmContacts, numberOfId, toWindow, windowQuery } from "./values";
 
@@ -54,8 +55,15 @@ export function smsFactorNumberRoutes(store: Store, list: NumberList): Router {
       body: bodyUnder(list, addition, ["list"]),
       handler: async ({ body, account }) => {
         const numbers = body.contacts.gsm.map((contact) => contact.value);
-        const { added } = await addNumbers(list, account, numbers, withoutKey(store));
-        return { added_contacts: added };
+        try {
+          const { added } = await addNumbers(list, account, numbers, withoutKey(store));
+          return { added_contacts: added };
+        } catch (error) {
+          // The service names the number by its place in /v1's `numbers`: named here as sent.
+          if (!(error instanceof InvalidParameterError)) throw error;
+          const details = error.message.replace(/^numbers\.(\d+)/, `${list}.contacts.gsm.$1.value`);
+          throw new SmsFactorError(SF_STATUS.data, details);
+        }
       },
     }),
   );
