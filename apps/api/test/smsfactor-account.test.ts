@@ -3,7 +3,7 @@
 // negative status, tenancy (-5), and the same data as /v1 shows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";
-import { elements, type SmsfactorClient, smsfactorClient } from "./smsfactor-http";
+import { elements, type SmsfactorClient, smsfactorClient } from "./smsfactor-client";
 
 let t: TestApi;
 beforeAll(async () => {

@@ -1,87 +1,114 @@
-// Requests to the SMSFactor-compatible routes as SMSFactor's clients make them:
-// in JSON with the PHP SDK's headers (`Accept: application/json`, Bearer token,
-// `X-application: 15`, a JSON body `[]` even on GET and DELETE), and in XML (no
-// Accept: XML answers; XML request bodies).
+// Raw HTTP to the SMSFactor-compatible API, as SMSFactor's clients call it: the
+// PHP SDK's headers (Accept: application/json, X-application, a JSON body `[]`
+// even on GET and DELETE), or no Accept at all (XML answers). node:http, because
+// fetch refuses a body on GET.
 import { request } from "node:http";
 import { XMLParser } from "fast-xml-parser";
+import { expect } from "vitest";
 
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false });
-
-interface JsonAnswer {
+interface SfResponse {
   http: number;
-  contentType: string;
-  // The answers' shapes are what the tests check.
-  // biome-ignore lint/suspicious/noExplicitAny: an answer's JSON, read by the assertions
-  body: any;
-}
-
-interface XmlAnswer {
-  http: number;
-  contentType: string;
+  type: string;
   text: string;
-  /** The `<response>` element, parsed: every value is text. */
-  // biome-ignore lint/suspicious/noExplicitAny: an answer's XML, read by the assertions
-  response: any;
 }
 
-/** A raw HTTP request (node:http: fetch refuses a body on GET, which the PHP SDK sends). */
-function call(
-  url: string,
+export interface SfInit {
+  /** Sent as `Authorization: Bearer …` when given. */
+  token?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One request to `${baseUrl}/smsfactor${path}`, answered as text. */
+export function sfRequest(
+  baseUrl: string,
   method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-): Promise<{ http: number; contentType: string; text: string }> {
+  path: string,
+  init: SfInit = {},
+): Promise<SfResponse> {
+  const headers = { ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}), ...init.headers };
   return new Promise((resolve, reject) => {
-    const sent = request(url, { method, headers }, (response) => {
+    const sent = request(`${baseUrl}/smsfactor${path}`, { method, headers }, (response) => {
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {
         text += chunk;
       });
       response.on("end", () =>
-        resolve({
-          http: response.statusCode ?? 0,
-          contentType: response.headers["content-type"] ?? "",
-          text,
-        }),
+        resolve({ http: response.statusCode ?? 0, type: response.headers["content-type"] ?? "", text }),
       );
-      response.on("error", reject);
     });
     sent.on("error", reject);
-    sent.end(body);
+    sent.end(init.body);
   });
 }
 
-/** A client of `<baseUrl>/smsfactor` acting with `token`. */
-export function smsfactorClient(baseUrl: string, token: string) {
-  const url = (path: string) => `${baseUrl}/smsfactor${path}`;
-  return {
-    /** A JSON request as the PHP SDK sends it (`body` defaults to `[]`, on every method). */
-    async json(method: string, path: string, body: unknown = []): Promise<JsonAnswer> {
-      const headers = {
-        Accept: "application/json",
-        Authorization: `Bearer ${token}`,
-        "X-application": "15",
-        "Content-Type": "application/json",
-      };
-      const answer = await call(url(path), method, headers, JSON.stringify(body));
-      return { http: answer.http, contentType: answer.contentType, body: JSON.parse(answer.text) };
+/**
+ * As the PHP SDK calls: Accept JSON, X-application 15, a JSON body (`[]` when
+ * none is given). The answer must be HTTP 200 JSON; its body is returned.
+ */
+export async function sfJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  init: SfInit & { json?: unknown } = {},
+): Promise<Record<string, unknown>> {
+  const answer = await sfRequest(baseUrl, method, path, {
+    ...init,
+    headers: {
+      Accept: "application/json",
+      "X-application": "15",
+      "Content-Type": "application/json",
+      ...init.headers,
     },
-    /** A request with no Accept header (XML answers) and, when given, an XML body. */
-    async xml(method: string, path: string, body?: string): Promise<XmlAnswer> {
-      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-      if (body !== undefined) headers["Content-Type"] = "application/xml";
-      const answer = await call(url(path), method, headers, body);
-      const parsed = parser.parse(answer.text) as { response?: unknown };
-      return { ...answer, response: parsed.response };
-    },
-  };
+    body: init.body ?? JSON.stringify(init.json ?? []),
+  });
+  expect(answer.http).toBe(200);
+  expect(answer.type).toMatch(/^application\/json/);
+  return JSON.parse(answer.text) as Record<string, unknown>;
 }
 
-export type SmsfactorClient = ReturnType<typeof smsfactorClient>;
+const xmlReader = new XMLParser({
+  parseTagValue: false,
+  isArray: (_name, path) => typeof path === "string" && REPEATED.has(path),
+});
+/** Elements read as arrays even when there is one (as a client reading the reference would). */
+const REPEATED = new Set([
+  "response.campaigns",
+  "response.campaign",
+  "response.stops",
+  "response.mo",
+  "response.npai",
+]);
 
-/** A parsed XML value that may be one element or several, as an array. */
-export function elements<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined || value === "") return [];
-  return Array.isArray(value) ? value : [value];
+/** With no Accept header (XML answers); `xml` sent as application/xml. The answer's `<response>`, read. */
+export async function sfXml(
+  baseUrl: string,
+  method: string,
+  path: string,
+  init: SfInit & { xml?: string } = {},
+): Promise<Record<string, unknown>> {
+  const answer = await sfRequest(baseUrl, method, path, {
+    ...init,
+    headers: { ...(init.xml ? { "Content-Type": "application/xml" } : {}), ...init.headers },
+    body: init.body ?? init.xml,
+  });
+  expect(answer.http).toBe(200);
+  expect(answer.type).toBe("application/xml; charset=utf-8");
+  return readXmlAnswer(answer.text);
+}
+
+/** An XML answer's `<response>` element, read (every value a string), after checking its prolog. */
+export function readXmlAnswer(text: string): Record<string, unknown> {
+  expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?><response>')).toBe(true);
+  return xmlReader.parse(text).response as Record<string, unknown>;
+}
+
+/** An object's values as XML gives them back: text (nested objects and arrays alike). */
+export function asXmlText(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asXmlText);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, asXmlText(inner)]));
+  }
+  return value === null ? "null" : String(value);
 }

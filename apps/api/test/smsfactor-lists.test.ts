@@ -3,7 +3,7 @@
 // negative status, tenancy (-5), and the same lists as /v1 shows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";
-import { elements, smsfactorClient } from "./smsfactor-http";
+import { elements, smsfactorClient } from "./smsfactor-client";
 
 let t: TestApi;
 beforeAll(async () => {

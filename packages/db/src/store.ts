@@ -16,6 +16,7 @@ import {
   snapshotStats,
   stalledBatches,
 } from "./batches";
+import { findCampaign, searchCampaigns } from "./campaigns";
 import {
   createImport,
   discardImport,
@@ -186,6 +187,9 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       listReplies: bind(sql, listBatchReplies),
       listNpai: bind(sql, listBatchNpai),
       messages: bind(sql, batchMessages),
+      /** Batches as SMSFactor's campaign history shows them (its STOPs and NPAI counted). */
+      searchCampaigns: bind(sql, searchCampaigns),
+      findCampaign: bind(sql, findCampaign),
     },
     /** What the worker reads and writes to judge, send and report a batch. */
     pipeline: {

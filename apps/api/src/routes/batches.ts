@@ -20,8 +20,8 @@ import { type BatchIntake, cancelBatch, createBatch } from "../services/batches"
 import { type SimulateDeps, simulateBatch } from "../services/simulate";
 import { replyResource } from "./replies";
 
-/** A batch as the API shows it: its counts, always summing to `total`. */
-function batchResource(batch: Batch) {
+/** A batch as the API shows it: its counts, always summing to `total`; `base`: where its routes are mounted. */
+function batchResource(batch: Batch, base = "/v1") {
   return {
     id: batch.id,
     type: "batches",
@@ -40,7 +40,7 @@ function batchResource(batch: Batch) {
       moderation_reasons: batch.moderationReasons,
       rejection_reason: batch.rejectionReason,
     },
-    links: { self: `/v1/batches/${batch.id}` },
+    links: { self: `${base}/batches/${batch.id}` },
   };
 }
 
@@ -54,10 +54,12 @@ const batchParams = z.object({
 
 interface BatchDeps extends BatchIntake, SimulateDeps {
   maxBodyBytes: number;
+  /** Where the routes are mounted, for the links they answer: `/v1`, or `/smsfactor` (its asynchronous API). */
+  base?: string;
 }
 
 export function batchRoutes(deps: BatchDeps): Router {
-  const { store, maxBodyBytes } = deps;
+  const { store, maxBodyBytes, base = "/v1" } = deps;
   const router = Router();
 
   router.post(
@@ -70,8 +72,8 @@ export function batchRoutes(deps: BatchDeps): Router {
         const id = await createBatch(deps, accountOf(res), body, idempotency);
         return {
           status: 202,
-          body: { data: { batch_id: id, type: "batches" }, links: { self: `/v1/batches/${id}` } },
-          headers: { Location: `/v1/batches/${id}` },
+          body: { data: { batch_id: id, type: "batches" }, links: { self: `${base}/batches/${id}` } },
+          headers: { Location: `${base}/batches/${id}` },
         };
       },
     }),
@@ -135,7 +137,14 @@ export function batchRoutes(deps: BatchDeps): Router {
           createdBefore: query.created_before,
           q: query.q,
         });
-        return { status: 200, body: paged(list.map(batchResource), pages, query.page) };
+        return {
+          status: 200,
+          body: paged(
+            list.map((batch) => batchResource(batch, base)),
+            pages,
+            query.page,
+          ),
+        };
       },
     }),
   );
@@ -146,7 +155,7 @@ export function batchRoutes(deps: BatchDeps): Router {
       params: batchParams,
       handler: async ({ params, res }) => {
         const batch = await store.batches.find(accountOf(res).id, params.id);
-        const resource = batchResource(batch);
+        const resource = batchResource(batch, base);
         return { status: 200, body: { data: resource, links: resource.links } };
       },
     }),
@@ -158,7 +167,7 @@ export function batchRoutes(deps: BatchDeps): Router {
     route({
       params: batchParams,
       handler: async ({ params, res }) => {
-        const resource = batchResource(await cancelBatch(deps, accountOf(res).id, params.id));
+        const resource = batchResource(await cancelBatch(deps, accountOf(res).id, params.id), base);
         return { status: 200, body: { data: resource, links: resource.links } };
       },
     }),
@@ -255,7 +264,7 @@ export function batchRoutes(deps: BatchDeps): Router {
           body: {
             data,
             meta: { expires_at: expiresAt?.toISOString() ?? null },
-            links: { self: `/v1/batches/${params.id}/links` },
+            links: { self: `${base}/batches/${params.id}/links` },
           },
         };
       },

@@ -4,11 +4,13 @@
 // JSON, XML or a form's `data=<json>`, a body sent with GET or DELETE ignored.
 import { isUtf8 } from "node:buffer";
 import type { Account } from "@salvo/db";
-import express, { type Request, type RequestHandler, type Response, type Router } from "express";
+import express, { type Request, type RequestHandler, type Response } from "express";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
-import { unXmlableChar } from "../http/reply";
+import { fingerprintBody, type IdempotencyOptions, idempotently } from "../http/idempotency";
+import { type Reply, unXmlableChar } from "../http/reply";
 import { accountOf } from "../http/route";
+import type { Idempotency } from "../services/idempotency";
 
 /** The `status` codes of SMSFactor's answers (reference §1.1). */
 export const SF_STATUS = {
@@ -66,7 +68,7 @@ type Format = "json" | "xml";
  * `application/json` (every SDK sends it), XML otherwise — no Accept, `*\/*`,
  * XML types or anything else ("Our API expects and returns XML by default").
  */
-export function sfFormat(req: Request): Format {
+function sfFormat(req: Request): Format {
   if (req.headers.accept === undefined) return "xml";
   return req.accepts(["application/xml", "text/xml", "application/json"]) === "application/json"
     ? "json"
@@ -74,7 +76,7 @@ export function sfFormat(req: Request): Format {
 }
 
 /** Options of an answer's XML form. */
-export interface XmlOptions {
+interface XmlOptions {
   /** Element names that differ from the JSON keys (e.g. `{"sub-accounts": "sub-account"}`), at any depth. */
   names?: Record<string, string>;
 }
@@ -188,8 +190,9 @@ export function bodyOf(req: Request): Record<string, unknown> {
 export function readBody(maxBytes: number): RequestHandler[] {
   return [
     express.raw({ type: () => true, limit: maxBytes }),
-    (req, _res, next) => {
+    (req, res, next) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      fingerprintBody(req, res, raw);
       req.body = {};
       if (["GET", "HEAD", "DELETE"].includes(req.method) || raw.length === 0) return next();
       if (!isUtf8(raw)) throw new SmsFactorError(SF_STATUS.data, "The request body is not valid UTF-8.");
@@ -249,6 +252,8 @@ interface SfRouteInput<P, Q, B> {
   query: Q;
   body: B;
   account: Account;
+  /** The request's `Idempotency-Key`, as services take it (a new id each time on routes not declared `idempotent`). */
+  idempotency: Idempotency;
   req: Request;
   res: Response;
 }
@@ -258,8 +263,13 @@ interface SfRouteSpec<P, Q, B> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   xml?: XmlOptions;
+  /** Honours `Idempotency-Key` as /v1 does (see `idempotently`): a retry gets the first answer. */
+  idempotent?: IdempotencyOptions;
   handler: (input: SfRouteInput<P, Q, B>) => Promise<SfAnswer> | SfAnswer;
 }
+
+/** Routes not declared `idempotent`: every request makes its own ids. */
+const NO_KEY: Idempotency = { id: async (make) => make() };
 
 /**
  * One SMSFactor route: its schemas (the body as readBody made it, the same for
@@ -276,13 +286,20 @@ export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec
       account: accountOf(res),
       req,
       res,
-    } as SfRouteInput<P, Q, B>;
-    sendSf(req, res, await spec.handler(input), spec.xml);
+    } as Omit<SfRouteInput<P, Q, B>, "idempotency">;
+    const run = async (idempotency: Idempotency): Promise<Reply> => ({
+      status: 200,
+      body: await spec.handler({ ...input, idempotency }),
+    });
+    const reply = spec.idempotent
+      ? await idempotently(req, res, { accountId: input.account.id, ...spec.idempotent }, run)
+      : await run(NO_KEY);
+    sendSf(req, res, reply.body as SfAnswer, spec.xml);
   };
 }
 
 /** Parses with `schema`, or throws -7 naming the first problem. */
-export function parse<T>(schema: z.ZodType<T> | undefined, value: unknown): T {
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
@@ -297,9 +314,6 @@ export function zodDetails(error: z.ZodError): string {
   const message = issue.code === "invalid_type" && issue.input === undefined ? "required" : issue.message;
   return path.length ? `${path.join(".")}: ${message}` : message;
 }
-
-/** A mounted area's routes: every area file exports a function returning one of these. */
-export type SfRouter = Router;
 
 // ---------------------------------------------------------------------------
 // Values
@@ -380,4 +394,9 @@ export function fromParisDateTime(text: string): Date | null {
     if (parisDateTime(candidate) === text.trim()) return candidate;
   }
   return null;
+}
+
+/** A phone number as SMSFactor writes them: international, without `+` (`33612345678`). */
+export function sfNumber(e164: string): string {
+  return e164.startsWith("+") ? e164.slice(1) : e164;
 }

@@ -4,12 +4,15 @@ import { type ErrorRequestHandler, type RequestHandler, Router } from "express";
 import type { ApiEnv } from "../env";
 import { authenticate } from "../http/auth";
 import { numericStatus } from "../http/errors";
+import { idempotencyKeys } from "../http/idempotency";
 import { requestIdOf } from "../http/request-log";
 import { throttle } from "../http/throttle";
 import type { TokenCache } from "../http/token-cache";
 import type { SendDeps } from "../services/send";
 import type { SimulateDeps } from "../services/simulate";
 import { smsFactorAccountRoutes } from "./account";
+import { smsFactorBatchRoutes } from "./batches";
+import { smsFactorCampaignRoutes } from "./campaigns";
 import { bodyOf, readBody, SF_MESSAGES, SF_STATUS, SmsFactorError, sendSf } from "./conventions";
 import { smsFactorListRoutes } from "./lists";
 import { smsFactorNumberRoutes } from "./numbers";
@@ -36,6 +39,13 @@ export interface SmsFactorDeps extends SendDeps, SimulateDeps {
 export function smsFactorRouter(deps: SmsFactorDeps): Router {
   const router = Router();
   router.use(
+    // Idempotency-Key as /v1 reads it (POST /batches honours it); readBody fingerprints the body.
+    idempotencyKeys({
+      store: deps.store,
+      logger: deps.logger,
+      waitMs: deps.env.IDEMPOTENCY_WAIT_MS,
+      stopping: deps.stopping,
+    }),
     readBody(deps.maxBodyBytes),
     tokenInQuery,
     refuseLegacyAuthentication,
@@ -44,6 +54,8 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   );
   // One router per area (see the files beside this one).
   router.use(smsFactorSendRoutes(deps));
+  router.use(smsFactorCampaignRoutes(deps));
+  router.use(smsFactorBatchRoutes(deps));
   router.use(
     smsFactorAccountRoutes(deps.store),
     smsFactorTokenRoutes(deps.store, deps.tokens),

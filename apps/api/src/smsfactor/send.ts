@@ -78,13 +78,27 @@ const ticketParams = z.object({ ticket: z.string().min(1).max(64) });
 
 /** Salvo's names of a batch request's fields, as SMSFactor's requests name them (for -7 details). */
 const SMSFACTOR_FIELDS: Record<string, string> = {
-  from: "sender",
-  body: "text",
-  recipients: "to",
-  contact_lists: "lists",
-  send_at: "delay",
-  type: "pushtype",
+  from: "sms.message.sender",
+  body: "sms.message.text",
+  recipients: "sms.recipients.gsm",
+  contact_lists: "sms.lists",
+  send_at: "sms.message.delay",
+  type: "sms.message.pushtype",
+  links: "sms.message.links",
+  shorten_urls: "sms.message.shortlink",
 };
+
+/** A -7's details in SMSFactor's names (`sms.recipients.gsm.0.gsmsmsid: …` for Salvo's `recipients.0.ref: …`). */
+function inSmsFactorNames(details: string): string {
+  const [path = "", ...rest] = details.split(": ");
+  if (rest.length === 0) return details;
+  const [field = "", ...inner] = path.split(".");
+  const renamed = [
+    SMSFACTOR_FIELDS[field] ?? field,
+    ...inner.map((k) => ({ to: "value", ref: "gsmsmsid" })[k] ?? k),
+  ];
+  return [renamed.join("."), ...rest].join(": ");
+}
 
 /**
  * What an SMSFactor send asks for, as a Salvo batch request (POST /v1/batches'
@@ -118,12 +132,8 @@ async function batchRequest(
   const parsed = newBatch.safeParse(request);
   if (parsed.success) return parsed.data;
   const details = zodDetails(parsed.error);
-  const [field = ""] = details.split(/[.:]/, 1);
-  const code = field === "send_at" ? SF_STATUS.delay : SF_STATUS.data;
-  throw new SmsFactorError(
-    code,
-    SMSFACTOR_FIELDS[field] ? details.replace(field, SMSFACTOR_FIELDS[field]) : details,
-  );
+  const code = details.startsWith("send_at") ? SF_STATUS.delay : SF_STATUS.data;
+  throw new SmsFactorError(code, inSmsFactorNames(details));
 }
 
 /**
@@ -212,9 +222,6 @@ function sendAnswer(batch: Batch, credits: number): SfAnswer {
   return answer;
 }
 
-/** No Idempotency-Key on SMSFactor's routes: each send is a new batch. */
-const NEW_BATCH: Idempotency = { id: async (make) => make() };
-
 /**
  * Sends as SMSFactor's synchronous API does: up to MAX_SEND_RECIPIENTS
  * recipients (those of the lists included), answered once every message is
@@ -222,19 +229,24 @@ const NEW_BATCH: Idempotency = { id: async (make) => make() };
  * the batch is accepted, with `pending` and `links.self` to poll. Either way a
  * marketing send outside the sending hours is refused (-4), as /v1/send refuses it.
  */
-async function send(deps: SmsFactorDeps, account: Account, request: BatchRequest): Promise<SfAnswer> {
+async function send(
+  deps: SmsFactorDeps,
+  account: Account,
+  request: BatchRequest,
+  idempotency: Idempotency,
+): Promise<SfAnswer> {
   const recipients = await recipientCount(deps.store, account.id, request);
   if (recipients <= MAX_SEND_RECIPIENTS) {
     const { batch, credits } = await sendAndWait(
       deps,
       account,
       request,
-      NEW_BATCH,
+      idempotency,
       new AbortController().signal,
     );
     return sendAnswer(batch, credits);
   }
-  const id = await createBatch(deps, account, request, NEW_BATCH, true, recipients);
+  const id = await createBatch(deps, account, request, idempotency, true, recipients);
   const batch = await deps.store.batches.find(account.id, id);
   const credits = (await deps.store.accounts.find(account.id))?.credits ?? 0;
   return sendAnswer(batch, credits);
@@ -270,6 +282,8 @@ async function simulate(deps: SmsFactorDeps, account: Account, request: BatchReq
 
 export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
   const router = Router();
+  // POST sends honour Idempotency-Key as POST /v1/send does: they wait for the batch up to SEND_TIMEOUT_MS.
+  const SEND_IDEMPOTENCY = { lockMs: deps.timeoutMs + 60_000 };
 
   // GET /send and GET /send/simulate: one message, in the query string.
   const fromQuery = (account: Account, query: z.output<typeof sendQuery>) => {
@@ -282,7 +296,8 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send",
     sfRoute({
       query: sendQuery,
-      handler: async ({ query, account }) => send(deps, account, await fromQuery(account, query)),
+      handler: async ({ query, account, idempotency }) =>
+        send(deps, account, await fromQuery(account, query), idempotency),
     }),
   );
   router.get(
@@ -300,7 +315,9 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send",
     sfRoute({
       body: sendBody,
-      handler: async ({ body, account }) => send(deps, account, await fromRecipients(account, body)),
+      idempotent: SEND_IDEMPOTENCY,
+      handler: async ({ body, account, idempotency }) =>
+        send(deps, account, await fromRecipients(account, body), idempotency),
     }),
   );
   router.post(
@@ -318,7 +335,9 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/lists",
     sfRoute({
       body: listsBody,
-      handler: async ({ body, account }) => send(deps, account, await fromLists(account, body)),
+      idempotent: SEND_IDEMPOTENCY,
+      handler: async ({ body, account, idempotency }) =>
+        send(deps, account, await fromLists(account, body), idempotency),
     }),
   );
   router.post(
