@@ -31,8 +31,10 @@ function call(
   headers: Record<string, string>,
   body: string | undefined,
 ): Promise<{ http: number; contentType: string; text: string }> {
+  // With its length, as SDKs send it (Node's server refuses a chunked body on GET).
+  const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) };
   return new Promise((resolve, reject) => {
-    const sent = request(url, { method, headers }, (response) => {
+    const sent = request(url, { method, headers: { ...headers, ...length } }, (response) => {
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {
@@ -65,6 +67,11 @@ export function smsfactorClient(baseUrl: string, token: string) {
         "Content-Type": "application/json",
       };
       const answer = await call(url(path), method, headers, JSON.stringify(body));
+      if (!answer.contentType.startsWith("application/json")) {
+        throw new Error(
+          `${method} ${path}: HTTP ${answer.http} ${answer.contentType}: ${answer.text.slice(0, 300)}`,
+        );
+      }
       return { http: answer.http, contentType: answer.contentType, body: JSON.parse(answer.text) };
     },
     /** A request with no Accept header (XML answers) and, when given, an XML body. */

@@ -160,8 +160,9 @@ function refuseWhatXmlCannotCarry(value: unknown): void {
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
-  // `<gsm gsmsmsid="100">336…</gsm>` reads as {"gsmsmsid": "100", "value": "336…"}, as in JSON.
-  textNodeName: "value",
+  // `<gsm gsmsmsid="100">336…</gsm>` reads as {"gsmsmsid": "100", "value": "336…"}, as in JSON
+  // (see textAsValue: an element may also be named <value>, as in `<gsm><value>336…</value></gsm>`).
+  textNodeName: "#text",
   // Numbers stay text (a phone number is no number); the schemas read numbers from text.
   parseTagValue: false,
   parseAttributeValue: false,
@@ -236,12 +237,29 @@ function parseXml(text: string): Record<string, unknown> {
       `The request body is not valid XML: ${valid.err.msg} (line ${valid.err.line}).`,
     );
   }
-  const parsed = xmlParser.parse(text) as Record<string, unknown>;
+  const parsed = textAsValue(xmlParser.parse(text)) as Record<string, unknown>;
   const roots = Object.keys(parsed);
   if (roots.length !== 1) {
     throw new SmsFactorError(SF_STATUS.xml, "The request body must have one root element, e.g. <sms>.");
   }
   return parsed;
+}
+
+/**
+ * An element's text beside its attributes (`#text`) as its `value`, as JSON
+ * writes it; an element named <value> takes precedence (the parser cannot use
+ * `value` for text itself: it refuses a <value> element then).
+ */
+function textAsValue(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(textAsValue);
+  if (!node || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(node)) {
+    if (key !== "#text") out[key] = textAsValue(inner);
+  }
+  const text = (node as Record<string, unknown>)["#text"];
+  if (text !== undefined && out.value === undefined) out.value = text;
+  return out;
 }
 
 // ---------------------------------------------------------------------------
