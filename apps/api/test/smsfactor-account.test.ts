@@ -194,6 +194,24 @@ describe("POST /account and /sub-accounts", () => {
     expect((await stranger.sf.xml("GET", `/sub-accounts/${first}`)).response.status).toBe("-5");
   });
 
+  it("refuses a sub-account's own sub-accounts (-1: one level)", async () => {
+    const parent = await account();
+    const subId = await subAccountOf(parent.sf);
+    const made = (await parent.sf.json("POST", `/token/account/${subId}`, { token: { name: "shop" } })).body;
+    const sub = smsfactorClient(t.api.url, made.token);
+    expectError(await sub.json("POST", "/account", { account: { email: "a@b.c" } }), -1);
+    expectError(await sub.json("GET", "/sub-accounts"), -1);
+  });
+
+  it("reads the legacy form encoding (data=<json>)", async () => {
+    const parent = await account();
+    const answer = await parent.sf.raw("POST", "/account", {
+      "Content-Type": "application/x-www-form-urlencoded",
+      body: `data=${encodeURIComponent(JSON.stringify({ account: { email: "form@example.com" } }))}`,
+    });
+    expect(answer.body).toMatchObject({ status: 1, id: expect.stringMatching(/^acc_/) });
+  });
+
   it("refuses what it cannot do with a negative status, creating nothing", async () => {
     const parent = await account();
     expectError(await parent.sf.json("POST", "/account", { account: { password: "secret123" } }), -7);
@@ -294,7 +312,7 @@ describe("/token", () => {
   });
 
   it("lists and shows tokens with the reference's fields; a ttl expires the token", async () => {
-    const { sf } = await account();
+    const { sf, client } = await account();
     const created = await sf.xml("POST", "/token", "<token><name>Short</name><ttl>3600</ttl></token>");
     expect(created.response).toMatchObject({ status: "1", token: expect.stringMatching(/^tok_/) });
     const id = created.response.token_id as string;
@@ -303,6 +321,8 @@ describe("/token", () => {
       [id],
     );
     expect(row?.seconds).toBe(3600);
+    const v1 = (await client.tokens.list()).body.data.find((token) => token.id === id);
+    expect(v1?.attributes.expires_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const list = await sf.json("GET", "/token");
     expect(list.body.status).toBe(1);
@@ -360,6 +380,13 @@ describe("/token", () => {
     const other = (await sf.json("POST", "/token", { token: { name: "other" } })).body;
     const xml = await sf.xml("DELETE", `/token/${other.token_id}`);
     expect(xml.response).toMatchObject({ status: "1", deleted_token: other.token_id });
+  });
+
+  it("refuses to delete the account's last live token (-7), as /v1 does", async () => {
+    const { sf, client } = await account();
+    const [only] = (await client.tokens.list()).body.data;
+    expectError(await sf.json("DELETE", `/token/${only?.id}`), -7);
+    expect((await sf.json("GET", "/credits")).body.status).toBe(1);
   });
 
   it("keeps another account's tokens out of reach (-5)", async () => {

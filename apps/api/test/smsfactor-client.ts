@@ -57,22 +57,29 @@ function call(
 /** A client of `<baseUrl>/smsfactor` acting with `token`. */
 export function smsfactorClient(baseUrl: string, token: string) {
   const url = (path: string) => `${baseUrl}/smsfactor${path}`;
+  async function jsonAnswer(method: string, path: string, contentType: string, body: string) {
+    const headers = {
+      Accept: "application/json",
+      Authorization: `Bearer ${token}`,
+      "X-application": "15",
+      "Content-Type": contentType,
+    };
+    const answer = await call(url(path), method, headers, body);
+    if (!answer.contentType.startsWith("application/json")) {
+      throw new Error(
+        `${method} ${path}: HTTP ${answer.http} ${answer.contentType}: ${answer.text.slice(0, 300)}`,
+      );
+    }
+    return { http: answer.http, contentType: answer.contentType, body: JSON.parse(answer.text) };
+  }
   return {
     /** A JSON request as the PHP SDK sends it (`body` defaults to `[]`, on every method). */
-    async json(method: string, path: string, body: unknown = []): Promise<JsonAnswer> {
-      const headers = {
-        Accept: "application/json",
-        Authorization: `Bearer ${token}`,
-        "X-application": "15",
-        "Content-Type": "application/json",
-      };
-      const answer = await call(url(path), method, headers, JSON.stringify(body));
-      if (!answer.contentType.startsWith("application/json")) {
-        throw new Error(
-          `${method} ${path}: HTTP ${answer.http} ${answer.contentType}: ${answer.text.slice(0, 300)}`,
-        );
-      }
-      return { http: answer.http, contentType: answer.contentType, body: JSON.parse(answer.text) };
+    json(method: string, path: string, body: unknown = []): Promise<JsonAnswer> {
+      return jsonAnswer(method, path, "application/json", JSON.stringify(body));
+    },
+    /** A request answered in JSON, with its body and Content-Type as given (a form, XML). */
+    raw(method: string, path: string, init: { "Content-Type": string; body: string }): Promise<JsonAnswer> {
+      return jsonAnswer(method, path, init["Content-Type"], init.body);
     },
     /** A request with no Accept header (XML answers) and, when given, an XML body. */
     async xml(method: string, path: string, body?: string): Promise<XmlAnswer> {

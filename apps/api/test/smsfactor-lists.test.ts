@@ -359,6 +359,21 @@ describe("/blacklist and /npai", () => {
     });
   }
 
+  it("reads an XML body under its own root (<npai>) and answers it in JSON on Accept", async () => {
+    const { sf, client } = await account();
+    const answer = await sf.raw("POST", "/npai", {
+      "Content-Type": "application/xml",
+      body: "<npai><contacts><gsm><value>33612345678</value><info1>Ada</info1></gsm></contacts></npai>",
+    });
+    expect(answer.body).toEqual({ status: 1, message: "OK", added_contacts: 1 });
+    expect((await client.npai.list()).body.data.map((entry) => entry.number)).toEqual(["+33612345678"]);
+    const broken = await sf.raw("POST", "/npai", {
+      "Content-Type": "application/xml",
+      body: "<npai><contacts>",
+    });
+    expectError(broken, -2);
+  });
+
   it("refuses a request with an unreadable number (-7), adding nothing; another account's numbers stay apart", async () => {
     const { sf, client } = await account();
     const refused = await sf.json("POST", "/blacklist", {
