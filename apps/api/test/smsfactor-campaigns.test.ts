@@ -149,7 +149,6 @@ describe("campaigns", () => {
     ["sort by id", () => "?sort=id", (ids) => expect(ids).toEqual([...tickets].sort())],
     ["sort by date", () => "?sort=date", (ids) => expect(ids).toEqual(tickets)],
     ["text", () => "?text=OFFER", (ids) => expect(ids).toEqual([tickets[0]])],
-    ["destination, without +", () => "?destination=33612345677", (ids) => expect(ids).toEqual([tickets[1]])],
     ["sms_min and sms_max", () => "?sms_min=2&sms_max=3", (ids) => expect(ids).toEqual([tickets[1]])],
     [
       "date_start",

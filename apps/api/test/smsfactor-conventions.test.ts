@@ -145,6 +145,14 @@ describe("errors: HTTP 200 and a negative status", () => {
     expect(answer).toEqual(error(status));
   });
 
+  it("answers the per-account throttle with -99", async () => {
+    const slow = await t.newAccount({ apiRateLimit: 1 });
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => sfJson(t.api.url, "GET", "/campaigns", { token: slow.token })),
+    );
+    expect(answers.map((a) => a.status)).toContain(-99);
+  });
+
   it("answers no credentials in XML, as -1", async () => {
     const answer = await call("GET", "/send/simulate?text=Hi&to=33612345678");
     expect(answer.http).toBe(200);

@@ -26,7 +26,12 @@ export function sfRequest(
   path: string,
   init: SfInit = {},
 ): Promise<SfResponse> {
-  const headers = { ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}), ...init.headers };
+  const headers = {
+    ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}),
+    // Framed, as Guzzle frames it (node:http sends a GET's body unframed otherwise).
+    ...(init.body !== undefined ? { "Content-Length": String(Buffer.byteLength(init.body)) } : {}),
+    ...init.headers,
+  };
   return new Promise((resolve, reject) => {
     const sent = request(`${baseUrl}/smsfactor${path}`, { method, headers }, (response) => {
       let text = "";
@@ -73,13 +78,7 @@ const xmlReader = new XMLParser({
   isArray: (_name, path) => typeof path === "string" && REPEATED.has(path),
 });
 /** Elements read as arrays even when there is one (as a client reading the reference would). */
-const REPEATED = new Set([
-  "response.campaigns",
-  "response.campaign",
-  "response.stops",
-  "response.mo",
-  "response.npai",
-]);
+const REPEATED = new Set(["response.campaigns", "response.campaign"]);
 
 /** With no Accept header (XML answers); `xml` sent as application/xml. The answer's `<response>`, read. */
 export async function sfXml(

@@ -7,7 +7,7 @@ import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parisDateTime } from "../src/smsfactor/conventions";
 import { credits, startTestApi, type TestApi } from "./harness";
-import { type SfInit, sfJson, sfXml } from "./smsfactor-http";
+import { type SfInit, sfJson, sfRequest, sfXml } from "./smsfactor-http";
 
 // No worker here: a send waits this long for its batch, then answers what is known.
 const SEND_TIMEOUT_MS = 300;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   t = await startTestApi({
     SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS),
     OPT_OUT_MENTION: MENTION,
+    LINK_BASE_URL: "https://s.example/",
     MODERATION_BLOCKED_WORDS: "casino",
   });
 });
@@ -206,6 +207,53 @@ describe("sending: each form is an ordinary batch", () => {
       json: sms({ text: "Info <-stop->" }, [{ value: "33612345678" }]),
     });
     expect((await batchRow(answer.ticket as string)).body).toBe(`Info ${MENTION}`);
+  });
+
+  it("sends <-short-> markers as tracked links to `links`, in XML too (repeated <links>)", async () => {
+    const answer = await json(a, "POST", "/send", {
+      json: sms(
+        { text: "See <-short-> and <-short->", links: ["https://example.com/a", "https://example.com/b"] },
+        [{ value: "33612345678" }],
+      ),
+    });
+    expect(answer.status).toBe(1);
+    const row = await t.row<{ linkUrls: string[]; linkPrefix: string }>("batches", { id: answer.ticket });
+    expect(row).toMatchObject({
+      linkUrls: ["https://example.com/a", "https://example.com/b"],
+      linkPrefix: "https://s.example/",
+    });
+    const inXml = await xml(a, "POST", "/send", {
+      xml: "<sms><message><text><![CDATA[Go <-short->]]></text><sender>Salvo</sender><links>https://example.com/c</links></message><recipients><gsm>33612345678</gsm></recipients></sms>",
+    });
+    const xmlRow = await t.row<{ linkUrls: string[] }>("batches", { id: inXml.ticket });
+    expect(xmlRow.linkUrls).toEqual(["https://example.com/c"]);
+  });
+
+  it("POST /batches and GET /batches/:id: the seed's asynchronous shape under /smsfactor", async () => {
+    // Answered 202 at acceptance, as POST /v1/batches.
+    const raw = await sfRequest(t.api.url, "POST", "/batches", {
+      token: a.token,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ from: "Salvo", body: "Async", recipients: ["+33612345678"] }),
+    });
+    expect(raw.http).toBe(202);
+    const accepted = JSON.parse(raw.text) as Record<string, unknown>;
+    const id = (accepted.data as { batch_id: string }).batch_id;
+    expect(accepted).toEqual({
+      data: { batch_id: expect.stringMatching(/^bat_/), type: "batches" },
+      links: { self: `/smsfactor/batches/${id}` },
+    });
+    const polled = await json(a, "GET", `/batches/${id}`);
+    expect(polled).toMatchObject({ data: { id, attributes: { total: 1, from: "Salvo" } } });
+    // XML on request, as on /v1; errors in SMSFactor's shape.
+    const inXml = await sfXml(t.api.url, "GET", `/batches/${id}`, {
+      token: a.token,
+      headers: { Accept: "application/xml" },
+    });
+    expect(inXml).toMatchObject({ data: { id, type: "batches" } });
+    expect(await json(a, "POST", "/batches", { json: { from: "Salvo" } })).toMatchObject({ status: -7 });
+    const other = await newAccount();
+    expect(await json(other, "GET", `/batches/${id}`)).toMatchObject({ status: -5 });
   });
 
   it("POST /send/lists: the account's contact lists (ids as strings), [info1] from the contacts' fields", async () => {
@@ -411,5 +459,11 @@ describe("refusals: HTTP 200, a negative status, nothing stored", () => {
       credits: 99,
     });
     expect((await batchRow(answer.ticket as string)).status).toBe("moderation");
+    // Its simulation says so too, without a ticket.
+    const simulated = await xml(b, "POST", "/send/simulate", {
+      xml: "<sms><message><text>Best casino</text><sender>Salvo</sender></message><recipients><gsm>33612345678</gsm></recipients></sms>",
+    });
+    expect(simulated).toMatchObject({ status: "-8", total: "1" });
+    expect(simulated).not.toHaveProperty("ticket");
   });
 });

@@ -131,6 +131,11 @@ describe("the campaign afterwards", () => {
       npai: "1",
       cost: "3",
     });
+    // Found by one of its numbers (messages are written by the workers), with or without +.
+    for (const destination of ["33622220098", "%2B33622220098"]) {
+      const found = await json(token, "GET", `/campaigns?destination=${destination}`);
+      expect((found.campaigns as { id: string }[]).map((c) => c.id)).toEqual([ticket]);
+    }
     const stops = await json(token, "GET", `/campaign/${ticket}/blacklist`);
     expect(stops.stops).toEqual([
       {
@@ -152,7 +157,7 @@ describe("the campaign afterwards", () => {
     const npai = await sfXml(stack.api.url, "GET", `/campaign/${ticket}/npai`, { token });
     expect(npai).toMatchObject({
       status: "1",
-      npai: [{ destination: "33622220099", date: expect.any(String) }],
+      npai: { destination: "33622220099", date: expect.any(String) },
     });
   });
 });

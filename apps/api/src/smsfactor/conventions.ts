@@ -157,12 +157,12 @@ function refuseWhatXmlCannotCarry(value: unknown): void {
 // ---------------------------------------------------------------------------
 // Request bodies
 
+const TEXT = "#text";
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
-  // `<gsm gsmsmsid="100">336…</gsm>` reads as {"gsmsmsid": "100", "value": "336…"}, as in JSON
-  // (see textAsValue: an element may also be named <value>, as in `<gsm><value>336…</value></gsm>`).
-  textNodeName: "#text",
+  // An element with attributes keeps its text here; readXml names it `value` (see there).
+  textNodeName: TEXT,
   // Numbers stay text (a phone number is no number); the schemas read numbers from text.
   parseTagValue: false,
   parseAttributeValue: false,
@@ -237,29 +237,25 @@ function parseXml(text: string): Record<string, unknown> {
       `The request body is not valid XML: ${valid.err.msg} (line ${valid.err.line}).`,
     );
   }
-  const parsed = textAsValue(xmlParser.parse(text)) as Record<string, unknown>;
+  const parsed = xmlParser.parse(text) as Record<string, unknown>;
   const roots = Object.keys(parsed);
   if (roots.length !== 1) {
     throw new SmsFactorError(SF_STATUS.xml, "The request body must have one root element, e.g. <sms>.");
   }
-  return parsed;
+  return textAsValue(parsed) as Record<string, unknown>;
 }
 
 /**
- * An element's text beside its attributes (`#text`) as its `value`, as JSON
- * writes it; an element named <value> takes precedence (the parser cannot use
- * `value` for text itself: it refuses a <value> element then).
+ * An element's text beside its attributes as `value`: `<gsm gsmsmsid="100">336…</gsm>`
+ * reads as {"gsmsmsid": "100", "value": "336…"}, as the JSON request writes it.
+ * (The parser cannot name the text `value` itself: `<value>` is also an element.)
  */
 function textAsValue(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(textAsValue);
   if (!node || typeof node !== "object") return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(node)) {
-    if (key !== "#text") out[key] = textAsValue(inner);
-  }
-  const text = (node as Record<string, unknown>)["#text"];
-  if (text !== undefined && out.value === undefined) out.value = text;
-  return out;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, inner]) => [key === TEXT ? "value" : key, textAsValue(inner)]),
+  );
 }
 
 // ---------------------------------------------------------------------------

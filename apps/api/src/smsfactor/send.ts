@@ -1,4 +1,4 @@
-import { newBatch, withOptOutMention } from "@salvo/core";
+import { newBatch, SalvoError, withOptOutMention } from "@salvo/core";
 import type { Account, Batch } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
@@ -10,6 +10,7 @@ import { simulateBatch } from "../services/simulate";
 import {
   fromParisDateTime,
   oneOrMany,
+  SF_MESSAGES,
   SF_STATUS,
   type SfAnswer,
   SmsFactorError,
@@ -137,6 +138,21 @@ async function batchRequest(
 }
 
 /**
+ * Runs a send (or its simulation), with a list that is not the account's, or
+ * lists without contacts, answered -5 (SMSFactor's "contact list error").
+ */
+async function withListErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SalvoError && error.field?.startsWith("contact_lists")) {
+      throw new SmsFactorError(SF_STATUS.notFound, inSmsFactorNames(error.message));
+    }
+    throw error;
+  }
+}
+
+/**
  * `delay` (`Y-m-d H:i:s` in Europe/Paris) as `send_at` (RFC 3339): not such a
  * date, or one that is not in the future, is -4 (newBatch checks the 90 days ahead).
  */
@@ -214,8 +230,8 @@ function sendAnswer(batch: Batch, credits: number): SfAnswer {
   if (batch.status === "moderation") {
     return {
       status: SF_STATUS.moderation,
-      message:
-        "Your campaign is currently under moderation: nothing is sent until an operator approves it (its credits stay reserved); do not retry.",
+      message: SF_MESSAGES[SF_STATUS.moderation],
+      details: "Nothing is sent until an operator approves it (its credits stay reserved); do not retry.",
       ...answer,
     };
   }
@@ -269,8 +285,8 @@ async function simulate(deps: SmsFactorDeps, account: Account, request: BatchReq
   if (s.moderationReasons.length > 0) {
     return {
       status: SF_STATUS.moderation,
-      message:
-        "Your campaign would be held for moderation: nothing would be sent until an operator approves it.",
+      message: SF_MESSAGES[SF_STATUS.moderation],
+      details: "It would be held for moderation: nothing would be sent until an operator approves it.",
       ...answer,
     };
   }
@@ -337,14 +353,15 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
       body: listsBody,
       idempotent: SEND_IDEMPOTENCY,
       handler: async ({ body, account, idempotency }) =>
-        send(deps, account, await fromLists(account, body), idempotency),
+        withListErrors(async () => send(deps, account, await fromLists(account, body), idempotency)),
     }),
   );
   router.post(
     "/send/lists/simulate",
     sfRoute({
       body: listsBody,
-      handler: async ({ body, account }) => simulate(deps, account, await fromLists(account, body)),
+      handler: async ({ body, account }) =>
+        withListErrors(async () => simulate(deps, account, await fromLists(account, body))),
     }),
   );
 
