@@ -57,12 +57,19 @@ function call(
 /** A client of `<baseUrl>/smsfactor` acting with `token`. */
 export function smsfactorClient(baseUrl: string, token: string) {
   const url = (path: string) => `${baseUrl}/smsfactor${path}`;
-  async function jsonAnswer(method: string, path: string, contentType: string, body: string) {
+  async function jsonAnswer(
+    method: string,
+    path: string,
+    contentType: string,
+    body: string,
+    more: Record<string, string> = {},
+  ) {
     const headers = {
       Accept: "application/json",
       Authorization: `Bearer ${token}`,
       "X-application": "15",
       "Content-Type": contentType,
+      ...more,
     };
     const answer = await call(url(path), method, headers, body);
     if (!answer.contentType.startsWith("application/json")) {
@@ -78,8 +85,12 @@ export function smsfactorClient(baseUrl: string, token: string) {
       return jsonAnswer(method, path, "application/json", JSON.stringify(body));
     },
     /** A request answered in JSON, with its body and Content-Type as given (a form, XML). */
-    raw(method: string, path: string, init: { "Content-Type": string; body: string }): Promise<JsonAnswer> {
-      return jsonAnswer(method, path, init["Content-Type"], init.body);
+    raw(
+      method: string,
+      path: string,
+      init: { "Content-Type": string; body: string; headers?: Record<string, string> },
+    ): Promise<JsonAnswer> {
+      return jsonAnswer(method, path, init["Content-Type"], init.body, init.headers);
     },
     /** A request with no Accept header (XML answers) and, when given, an XML body. */
     async xml(method: string, path: string, body?: string): Promise<XmlAnswer> {

@@ -110,6 +110,19 @@ describe("POST /list", () => {
     expect((await client.contactLists.get(id)).body.data.attributes.contact_count).toBe(3);
   });
 
+  it("answers a retry with the same Idempotency-Key with the first answer, making one list", async () => {
+    const { sf, client } = await account();
+    const request = {
+      "Content-Type": "application/json",
+      body: JSON.stringify({ list: { name: "Once", contacts: { gsm: [LOUIS, RICHARD] } } }),
+      headers: { "Idempotency-Key": "list-once" },
+    };
+    const first = await sf.raw("POST", "/list", request);
+    expect(first.body).toMatchObject({ status: 1, contacts: 2 });
+    expect((await sf.raw("POST", "/list", request)).body).toEqual(first.body);
+    expect((await client.contactLists.list()).body.data.map((list) => list.id)).toEqual([first.body.id]);
+  });
+
   it("refuses bad bodies with the SMSFactor error shape, and an unknown or integer list id with -5", async () => {
     const { sf } = await account();
     expectError(

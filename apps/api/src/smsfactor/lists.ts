@@ -90,7 +90,9 @@ export function smsFactorListRoutes(store: Store): Router {
     "/list",
     sfRoute({
       body: bodyUnder("list", listWrite),
-      handler: async ({ body, account }) => {
+      // A retry with the same Idempotency-Key gets the first answer (and the same list).
+      idempotent: {},
+      handler: async ({ body, account, idempotency }) => {
         const existing = body.listId ?? body.list_id ?? body.list;
         const sent = body.contacts?.gsm ?? [];
         const list =
@@ -99,7 +101,7 @@ export function smsFactorListRoutes(store: Store): Router {
                 store,
                 account,
                 { name: body.name ?? parisDateTime(new Date()) },
-                withoutKey(store),
+                idempotency,
               )
             : await store.contactLists.find(account.id, existing);
         if (sent.length === 0) {

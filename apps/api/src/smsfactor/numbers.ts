@@ -53,6 +53,8 @@ export function smsFactorNumberRoutes(store: Store, list: NumberList): Router {
     sfRoute({
       // The reference's XML writes the root <list>.
       body: bodyUnder(list, addition, ["list"]),
+      // A retry with the same Idempotency-Key gets the first answer (its count, not 0).
+      idempotent: {},
       handler: async ({ body, account }) => {
         const numbers = body.contacts.gsm.map((contact) => contact.value);
         try {
