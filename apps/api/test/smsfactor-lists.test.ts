@@ -289,6 +289,9 @@ describe("list contacts", () => {
     });
     const contacts = await client.contactLists.contacts(id);
     expect(contacts.body.data.map((c) => c.number)).toEqual(["+33612345677"]);
+
+    expect((await sf.json("DELETE", `/list/${id}`)).body).toEqual({ status: 1, message: "OK" });
+    expect((await client.contactLists.list()).body.data).toEqual([]);
   });
 
   it("keeps another account's list and contacts out of reach (-5), changing nothing", async () => {
