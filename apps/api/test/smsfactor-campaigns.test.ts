@@ -184,6 +184,24 @@ describe("campaigns", () => {
     expect((await json(b, "/campaigns")).totalRecords).toBe(1);
   });
 
+  it("shows the contact lists a campaign was sent to, as repeated <lists> in XML", async () => {
+    const c = await t.newAccount({ apiRateLimit: 10_000, credits: 1_000 });
+    const ids: string[] = [];
+    for (const name of ["One", "Two"]) {
+      const list = await c.client.contactLists.create({ name });
+      await c.client.contactLists.addContacts(list.body.data.id, [{ number: "+33612345601" }]);
+      ids.push(list.body.data.id);
+    }
+    const sent = await sfJson(t.api.url, "POST", "/send/lists", {
+      token: c.token,
+      json: { sms: { message: { text: "Hi", sender: "Shop" }, lists: ids.map((value) => ({ value })) } },
+    });
+    const answer = await json(c, `/campaign/${sent.ticket}`);
+    expect((answer.campaign as { lists: unknown }[])[0]?.lists).toEqual(ids.map((id) => ({ id })));
+    const inXml = await xml(c, `/campaign/${sent.ticket}`);
+    expect((inXml.campaign as { lists: unknown }[])[0]?.lists).toEqual(ids.map((id) => ({ id })));
+  });
+
   it("answers a campaign's STOPs, replies and NPAI, empty before any", async () => {
     expect(await json(a, `/campaign/${tickets[0]}/blacklist`)).toEqual({
       status: 1,

@@ -93,6 +93,19 @@ describe("a send through the simulator", () => {
       ["+33611110011", "Hello Louis"],
       ["+33611110012", "Hello Hedy"],
     ]);
+    // A STOP from a contact: the campaign's blacklist shows the fields it was sent with.
+    await client.simulator.inbound({ from: "33611110011", to: "Shop", body: "STOP" });
+    const stops = await json(token, "GET", `/campaign/${answer.ticket}/blacklist`);
+    expect(stops.stops).toEqual([
+      {
+        destination: "33611110011",
+        info1: "Louis",
+        info2: null,
+        info3: null,
+        info4: null,
+        date: expect.any(String),
+      },
+    ]);
   });
 });
 

@@ -259,11 +259,11 @@ async function insertBatch(
            ), ${DEBIT}, batch AS (
              INSERT INTO batches (id, account_id, type, sender, body, country, segments, total, chunk_count, reserved, pending,
                                   single, shorten_urls, send_at, status, moderation_reasons, name,
-                                  link_base, link_urls, link_prefix, links_expire_at)
+                                  link_base, link_urls, link_prefix, links_expire_at, contact_lists)
              SELECT $1, debited.account_id, $3, $4, $5, $6, $7, $8, $9, $10, $8, $13, $14, $15::timestamptz,
                     CASE WHEN $16::jsonb IS NOT NULL THEN 'moderation'
                          WHEN $15::timestamptz IS NULL THEN 'accepted' ELSE 'scheduled' END::"BatchStatus",
-                    $16::jsonb, $17, $22::bigint, $23::text[], $24, $25::timestamptz
+                    $16::jsonb, $17, $22::bigint, $23::text[], $24, $25::timestamptz, $18::text[]
                FROM debited RETURNING *
            ), held_events AS (${HELD_EVENTS}), chunks AS (
              INSERT INTO batch_chunks (batch_id, idx, first_index, recipients)

@@ -22,8 +22,10 @@ export interface CampaignSearch {
   sort: { by: "id" | "date" | "text" | "cost" | "status"; descending: boolean };
 }
 
-/** A batch with its history's counts. */
+/** A batch with its history's counts and the contact lists it was sent to. */
 export type Campaign = Batch & {
+  /** The ids of the contact lists it was sent to, as given (none: its recipients were given one by one). */
+  contactLists: string[];
   /** Its STOP replies. */
   stops: number;
   /** Numbers its delivery reports put on the NPAI list. */
@@ -32,6 +34,7 @@ export type Campaign = Batch & {
 
 const CAMPAIGN = selectList(BATCH_COLUMNS, { prefix: "b." });
 const HISTORY_COUNTS = `
+  coalesce(b.contact_lists, '{}') AS "contactLists",
   (SELECT count(*)::int FROM replies r WHERE r.batch_id = b.id AND r.stop) AS stops,
   (SELECT count(*)::int FROM npai n WHERE n.batch_id = b.id) AS "reportedNpai"`;
 
@@ -102,4 +105,40 @@ export async function findCampaign(
     [batchId, accountId],
   );
   return rows[0] ?? null;
+}
+
+/** A reply to one of a campaign's messages, with the fields its recipient was sent with. */
+export interface CampaignReply {
+  from: string;
+  body: string;
+  receivedAt: Date;
+  /** The recipient's fields as the batch holds them (`info1`…); null: none. */
+  fields: Record<string, string> | null;
+}
+
+/**
+ * The replies (or only the STOPs) to one of the account's batches, oldest first,
+ * each with its recipient's fields, read from the batch's chunk at the message's
+ * position (`["number", ref, {fields}]`). Null when the account has no such batch.
+ */
+export async function listCampaignReplies(
+  sql: Queryable,
+  accountId: string,
+  batchId: string,
+  stopsOnly: boolean,
+): Promise<CampaignReply[] | null> {
+  if (!(await findCampaign(sql, accountId, batchId))) return null;
+  const { rows } = await sql.query<CampaignReply>(
+    `SELECT r."from", r.body, r.received_at AS "receivedAt",
+            (SELECT CASE WHEN json_typeof(c.recipients::json -> (r.idx - c.first_index)) = 'array'
+                         THEN (c.recipients::json -> (r.idx - c.first_index)) -> 2 END
+               FROM batch_chunks c
+              WHERE c.batch_id = r.batch_id AND c.first_index <= r.idx
+              ORDER BY c.first_index DESC LIMIT 1) AS fields
+       FROM replies r
+      WHERE r.batch_id = $1 AND r.account_id = $2 AND ($3::boolean IS FALSE OR r.stop)
+      ORDER BY r.received_at, r.id`,
+    [batchId, accountId, stopsOnly],
+  );
+  return rows;
 }

@@ -2,7 +2,7 @@
 // reads, and the database's setup (migrations, the server). See store.ts.
 export type { AccountChanges, SendingSettings } from "./accounts";
 export type { BatchFilter, NewBatch, RawRecipient, SingleMessage } from "./batches";
-export type { Campaign, CampaignSearch } from "./campaigns";
+export type { Campaign, CampaignReply, CampaignSearch } from "./campaigns";
 export { type ImportSlice, StaleImportCheckpointError } from "./contact-imports";
 export type { CountrySettings } from "./countries";
 export type { BatchNpaiEntry, ExportedMessage } from "./history";

@@ -16,7 +16,7 @@ import {
   snapshotStats,
   stalledBatches,
 } from "./batches";
-import { findCampaign, searchCampaigns } from "./campaigns";
+import { findCampaign, listCampaignReplies, searchCampaigns } from "./campaigns";
 import {
   createImport,
   discardImport,
@@ -190,6 +190,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       /** Batches as SMSFactor's campaign history shows them (its STOPs and NPAI counted). */
       searchCampaigns: bind(sql, searchCampaigns),
       findCampaign: bind(sql, findCampaign),
+      listCampaignReplies: bind(sql, listCampaignReplies),
     },
     /** What the worker reads and writes to judge, send and report a batch. */
     pipeline: {

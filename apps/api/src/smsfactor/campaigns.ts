@@ -1,5 +1,5 @@
 import { normalizePhoneNumber } from "@salvo/core";
-import type { Account, BatchStatus, Campaign, InboundMessage, Store } from "@salvo/db";
+import type { Account, BatchStatus, Campaign, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import {
@@ -31,7 +31,7 @@ const CAMPAIGN_STATUS: Record<BatchStatus, string> = {
  * `date`: when it starts sending (its `send_at`, else its creation); `error`:
  * messages undelivered or refused by the provider; `npai`: its recipients on the
  * NPAI list when judged, and the numbers its delivery reports added; `lists`:
- * always empty (a batch keeps its lists' contacts as they were, not the lists' ids).
+ * the contact lists it was sent to (empty for a send to numbers).
  * Salvo does not tell expired reports or network errors apart: both "0".
  */
 function campaignResource(c: Campaign) {
@@ -42,7 +42,7 @@ function campaignResource(c: Campaign) {
     creation_date: parisDateTime(c.createdAt),
     date: parisDateTime(c.sendAt ?? c.createdAt),
     cost: numberText(c.cost),
-    lists: [] as { id: string }[],
+    lists: c.contactLists.map((id) => ({ id })),
     status: CAMPAIGN_STATUS[c.status],
     delivery_rate: numberText(c.sent > 0 ? Math.round((c.delivered * 100) / c.sent) : 0),
     delivered: numberText(c.delivered),
@@ -94,14 +94,11 @@ async function campaignOf(store: Store, account: Account, id: string): Promise<C
   return campaign;
 }
 
-/** Every page of a batch's replies (or STOPs), oldest page last as the store gives them. */
-async function allReplies(store: Store, account: Account, id: string, stopsOnly: boolean) {
-  const replies: InboundMessage[] = [];
-  for (let page = 1; ; page++) {
-    const { replies: some, pages } = await store.batches.listReplies(account.id, id, { page, stopsOnly });
-    replies.push(...some);
-    if (page >= pages) return replies;
-  }
+/** A campaign's replies (or STOPs) with its recipients' fields, or -5 when it is not the account's. */
+async function repliesOf(store: Store, account: Account, id: string, stopsOnly: boolean) {
+  const replies = await store.batches.listCampaignReplies(account.id, id, stopsOnly);
+  if (!replies) throw new SmsFactorError(SF_STATUS.notFound, `No campaign ${id}.`);
+  return replies;
 }
 
 export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
@@ -155,22 +152,21 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     }),
   );
 
-  // Its STOPs (each put its number on the account's blacklist). The recipients'
-  // info1..info4 are not kept with the reply: null.
+  // Its STOPs (each put its number on the account's blacklist), with the
+  // info1..info4 its recipient was sent with (null: none).
   router.get(
     "/campaign/:id/blacklist",
     sfRoute({
       params: campaignParams,
       handler: async ({ params, account }) => {
-        await campaignOf(store, account, params.id);
-        const stops = await allReplies(store, account, params.id, true);
+        const stops = await repliesOf(store, account, params.id, true);
         return {
           stops: stops.map((reply) => ({
             destination: sfNumber(reply.from),
-            info1: null,
-            info2: null,
-            info3: null,
-            info4: null,
+            info1: reply.fields?.info1 ?? null,
+            info2: reply.fields?.info2 ?? null,
+            info3: reply.fields?.info3 ?? null,
+            info4: reply.fields?.info4 ?? null,
             date: parisDateTime(reply.receivedAt),
           })),
         };
@@ -185,8 +181,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     sfRoute({
       params: campaignParams,
       handler: async ({ params, account }) => {
-        await campaignOf(store, account, params.id);
-        const replies = await allReplies(store, account, params.id, false);
+        const replies = await repliesOf(store, account, params.id, false);
         return {
           mo: replies.map((reply) => ({
             destination: sfNumber(reply.from),

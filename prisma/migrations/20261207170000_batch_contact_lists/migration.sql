@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "batches" ADD COLUMN     "contact_lists" TEXT[] DEFAULT ARRAY[]::TEXT[];
