@@ -2,7 +2,7 @@
 // and XML: the reference's field names and types, errors as HTTP 200 with a
 // negative status, tenancy (-5), and the same data as /v1 shows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness";
+import { refusal, startTestApi, type TestApi } from "./harness";
 import { elements, type SmsfactorClient, smsfactorClient } from "./smsfactor-client";
 
 let t: TestApi;
@@ -352,6 +352,7 @@ describe("/token", () => {
     // Its expiry passes: authentication refuses it, and the list shows it inactive.
     await t.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [id]);
     expectError(await smsfactorClient(t.api.url, created.response.token).json("GET", "/credits"), -1);
+    expect((await refusal(t.client(created.response.token).account.get())).status).toBe(401);
     expect((await sf.json("GET", `/token/${id}`)).body.token.is_active).toBe("0");
   });
 
