@@ -227,6 +227,14 @@ describe("sending: each form is an ordinary batch", () => {
     });
     const xmlRow = await t.row<{ linkUrls: string[] }>("batches", { id: inXml.ticket });
     expect(xmlRow.linkUrls).toEqual(["https://example.com/c"]);
+    // Links beyond the markers are left out (the reference's example sends one with no marker).
+    const unmarked = await json(a, "POST", "/send", {
+      json: sms({ text: "No marker", links: ["https://example.com/d"] }, [{ value: "33612345678" }]),
+    });
+    expect(unmarked.status).toBe(1);
+    expect(
+      (await t.row<{ linkUrls: string[] | null }>("batches", { id: unmarked.ticket })).linkUrls,
+    ).toBeNull();
   });
 
   it("POST /batches and GET /batches/:id: the seed's asynchronous shape under /smsfactor", async () => {
@@ -334,7 +342,7 @@ describe("DELETE /send/:ticket", () => {
     expect(sent.credits).toBe(98);
     const ticket = sent.ticket as string;
     const canceled = await json(a, "DELETE", `/send/${ticket}`);
-    expect(canceled).toEqual({ status: 1, message: "OK", credits: 100, refunded: 2 });
+    expect(canceled).toEqual({ status: 1, message: "OK", credits: 100 });
     expect((await batchRow(ticket)).status).toBe("canceled");
     expect(await credits(a.client)).toBe(100);
     // Twice: nothing left to cancel (-7); in XML too.
