@@ -154,16 +154,17 @@ const containing = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * One page of a list's contacts in number order; with `q`, those whose number or
- * a field's value contains it (case-insensitive).
+ * a field's value contains it (case-insensitive). `window` (the SMSFactor routes'
+ * start and length) takes the place of the page; `total` counts every match.
  */
 export async function listContacts(
   sql: Queryable,
   accountId: string,
   listId: string,
-  query: { page: number; q?: string | undefined },
-): Promise<{ contacts: Contact[]; pages: number }> {
+  query: { page: number; q?: string | undefined; window?: { skip: number; take: number } },
+): Promise<{ contacts: Contact[]; pages: number; total: number }> {
   await findContactList(sql, accountId, listId);
-  const { skip, take } = pageWindow(query.page);
+  const { skip, take } = query.window ?? pageWindow(query.page);
   const where = query.q
     ? `list_id = $1 AND (number ILIKE $2 OR EXISTS (SELECT 1 FROM jsonb_each_text(fields) AS f WHERE f.value ILIKE $2))`
     : "list_id = $1";
@@ -176,7 +177,29 @@ export async function listContacts(
       [...values, take, skip],
     ),
   ]);
-  return { contacts: listed.rows, pages: pageCount(counted.rows[0]?.total ?? 0) };
+  const total = counted.rows[0]?.total ?? 0;
+  return { contacts: listed.rows, pages: pageCount(total), total };
+}
+
+/**
+ * Sets some fields of a list's contact in one statement, keeping its others;
+ * null when the number is not on the list (nothing is added). The list must be
+ * the account's (else not found).
+ */
+export async function updateContactFields(
+  sql: Queryable,
+  accountId: string,
+  listId: string,
+  number: string,
+  changes: Record<string, string>,
+): Promise<Contact | null> {
+  await findContactList(sql, accountId, listId);
+  const { rows } = await sql.query<Contact>(
+    `UPDATE contacts SET fields = fields || $3::jsonb, updated_at = now()
+      WHERE list_id = $1 AND number = $2 RETURNING ${CONTACT}`,
+    [listId, number, JSON.stringify(changes)],
+  );
+  return rows[0] ?? null;
 }
 
 /**
@@ -228,6 +251,19 @@ export async function removeContact(
     ]);
     if (!rowCount) throw new NotFoundError(`${number} is not on the contact list ${listId}.`);
     await recount(client, listId, -1);
+  });
+}
+
+/** Removes from a list the numbers on the account's NPAI list; answers how many went. */
+export async function removeNpaiContacts(sql: Queryable, accountId: string, listId: string): Promise<number> {
+  return atomically(sql, async (client) => {
+    await lockList(client, accountId, listId);
+    const { rowCount } = await client.query(
+      `DELETE FROM contacts c USING npai n WHERE c.list_id = $1 AND n.account_id = $2 AND n.number = c.number`,
+      [listId, accountId],
+    );
+    await recount(client, listId, -(rowCount ?? 0));
+    return rowCount ?? 0;
   });
 }
 

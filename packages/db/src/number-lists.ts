@@ -19,16 +19,23 @@ export async function addToList(
   return rowCount ?? 0;
 }
 
-/** One page of a list, newest first. */
-export async function listNumbers(sql: Queryable, list: NumberList, accountId: string, page: number) {
-  const { rows, pages } = await accountPage<{ number: string; createdAt: Date }>(sql, {
+/** One page of a list, newest first (`window`: rows to skip and read instead), and how many numbers it has. */
+export async function listNumbers(
+  sql: Queryable,
+  list: NumberList,
+  accountId: string,
+  page: number,
+  window?: { skip: number; take: number },
+) {
+  const { rows, pages, total } = await accountPage<{ number: string; createdAt: Date }>(sql, {
     table: list,
     columns: `number, created_at AS "createdAt"`,
     orderBy: "created_at DESC, number",
     accountId,
     page,
+    window,
   });
-  return { entries: rows, pages };
+  return { entries: rows, pages, total };
 }
 
 /** Removes a number from a list; a number not on it is not found. */

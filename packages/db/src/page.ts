@@ -17,9 +17,11 @@ export async function accountPage<T>(
     orderBy: string;
     accountId: string;
     page: number;
+    /** Rows to skip and to read, in place of the page's (the SMSFactor routes' start and length). */
+    window?: { skip: number; take: number } | undefined;
   },
-): Promise<{ rows: T[]; pages: number }> {
-  const { skip, take } = pageWindow(query.page);
+): Promise<{ rows: T[]; pages: number; total: number }> {
+  const { skip, take } = query.window ?? pageWindow(query.page);
   const where = `account_id = $1${query.where ? ` AND ${query.where}` : ""}`;
   const values = [query.accountId, ...(query.values ?? [])];
   const [counted, listed] = await Promise.all([
@@ -30,5 +32,6 @@ export async function accountPage<T>(
       [...values, take, skip],
     ),
   ]);
-  return { rows: listed.rows as T[], pages: pageCount(counted.rows[0]?.total ?? 0) };
+  const total = counted.rows[0]?.total ?? 0;
+  return { rows: listed.rows as T[], pages: pageCount(total), total };
 }

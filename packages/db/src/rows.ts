@@ -84,6 +84,8 @@ export interface ApiToken {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** From then on the token authenticates nothing; null: it never expires. */
+  expiresAt: Date | null;
 }
 
 export const API_TOKEN_COLUMNS = {
@@ -94,6 +96,7 @@ export const API_TOKEN_COLUMNS = {
   createdAt: "created_at",
   lastUsedAt: "last_used_at",
   revokedAt: "revoked_at",
+  expiresAt: "expires_at",
 } as const satisfies Record<keyof ApiToken, string>;
 
 /** An operator's token for the admin routes; like an ApiToken, of no account. */

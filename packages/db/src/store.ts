@@ -42,6 +42,8 @@ import {
   listContactLists,
   listContacts,
   removeContact,
+  removeNpaiContacts,
+  updateContactFields,
   updateContactList,
   upsertContacts,
 } from "./contact-lists";
@@ -232,6 +234,10 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       contactsAfter: bind(sql, contactsAfter),
       fieldNames: bind(sql, contactFieldNames),
       removeContact: bind(sql, removeContact),
+      /** Some fields of one contact, set; null when its number is not on the list. */
+      updateContactFields: bind(sql, updateContactFields),
+      /** Takes off a list the numbers on the account's NPAI list. */
+      removeNpai: bind(sql, removeNpaiContacts),
       clean: bind(sql, cleanContactList),
     },
     /** CSV files imported into contact lists: stored as they arrive, then read by a worker. */

@@ -17,19 +17,22 @@ export type TokenWithAccount = ApiToken & { account: Account };
 /**
  * Issues a new API token for an account, in one statement (so that the API can
  * store its idempotent answer in the same transaction). The secret is returned
- * once; only its hash is stored.
+ * once; only its hash is stored. `ttlSeconds`: it expires that long after its
+ * creation (by the database's clock, as `created_at`); null: never.
  */
 export async function createApiToken(
   sql: Queryable,
   accountId: string,
   label = "",
+  ttlSeconds: number | null = null,
 ): Promise<{ apiToken: ApiToken; token: string }> {
   const issued = issueApiToken();
   const { rows } = await sql.query<ApiToken>(
-    `INSERT INTO api_tokens (id, account_id, label, secret_hash)
-     SELECT $2, id, $3, $4 FROM accounts WHERE id = $1
+    `INSERT INTO api_tokens (id, account_id, label, secret_hash, expires_at)
+     SELECT $2, id, $3, $4, CASE WHEN $5::int IS NOT NULL THEN now() + make_interval(secs => $5::int) END
+       FROM accounts WHERE id = $1
      RETURNING ${TOKEN}`,
-    [accountId, issued.id, label, issued.secretHash],
+    [accountId, issued.id, label, issued.secretHash, ttlSeconds],
   );
   const apiToken = rows[0];
   if (!apiToken) throw new NotFoundError(`No account ${accountId}.`);
@@ -121,7 +124,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * The account a found token grants for this secret, or null when the token is
- * unknown, revoked or the secret is wrong. The comparison takes the same time in
+ * unknown, revoked, expired or the secret is wrong. The comparison takes the same time in
  * each case. Records the token's last use, at most once a minute, with `later`
  * (a write nobody waits for; and on `token`, so a token kept in memory is not
  * written again).
@@ -133,8 +136,9 @@ export function acceptApiToken(
   later: (write: Promise<unknown>) => void,
 ): Account | null {
   const matches = tokenSecretMatches(secret, token?.secretHash);
-  if (!token || !matches || token.revokedAt) return null;
   const now = Date.now();
+  if (!token || !matches || token.revokedAt) return null;
+  if (token.expiresAt && token.expiresAt.getTime() <= now) return null;
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     token.lastUsedAt = new Date(now);
     // Not awaited: a slow write must not slow the request, and a lost one is harmless.

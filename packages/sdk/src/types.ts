@@ -162,7 +162,14 @@ export interface OptOutMentionResource {
 export interface TokenData {
   id: string;
   type: "tokens";
-  attributes: { label: string; created_at: string; last_used_at: string | null; revoked_at: string | null };
+  attributes: {
+    label: string;
+    created_at: string;
+    last_used_at: string | null;
+    revoked_at: string | null;
+    /** When it stops authenticating (made with a `ttl` on /smsfactor/token); null: never. */
+    expires_at: string | null;
+  };
   links: { self: string };
 }
 

@@ -23,6 +23,8 @@ export function tokenResource(token: ApiToken) {
       created_at: token.createdAt.toISOString(),
       last_used_at: token.lastUsedAt?.toISOString() ?? null,
       revoked_at: token.revokedAt?.toISOString() ?? null,
+      /** When it stops authenticating (a token made with SMSFactor's `ttl`); null: never. */
+      expires_at: token.expiresAt?.toISOString() ?? null,
     },
     links: { self: `/v1/tokens/${token.id}` },
   };

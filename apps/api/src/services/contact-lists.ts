@@ -3,6 +3,7 @@ import {
   type InvalidNumberReason,
   InvalidParameterError,
   invalidNumberReason,
+  NotFoundError,
   newId,
   normalizePhoneNumber,
 } from "@salvo/core";
@@ -130,4 +131,28 @@ export async function contactRows(
     }
   }
   return { list, rows: rows() };
+}
+
+/** Takes off a list its numbers that are on the account's NPAI list; answers how many went. */
+export function removeNpaiContacts(store: Store, account: Account, listId: string): Promise<number> {
+  return store.contactLists.removeNpai(account.id, listId);
+}
+
+/**
+ * Changes some fields of a list's contact (`raw` read with the list's country),
+ * keeping the others; a number not on the list is not found (nothing is added).
+ */
+export async function updateContactFields(
+  store: Store,
+  account: Account,
+  listId: string,
+  raw: string,
+  changes: Record<string, string>,
+): Promise<Contact> {
+  const list = await store.contactLists.find(account.id, listId);
+  const number = normalizePhoneNumber(raw, list.country);
+  if (!number) throw new InvalidParameterError("number: not a valid phone number", "number");
+  const contact = await store.contactLists.updateContactFields(account.id, listId, number, changes);
+  if (!contact) throw new NotFoundError(`${number} is not on the contact list ${listId}.`);
+  return contact;
 }

@@ -53,16 +53,17 @@ export function transferCredits(
   return idempotency.write((tx) => tx.subAccounts.transferCredits(owner, subAccountId, amount));
 }
 
-/** Issues a token for a sub-account (shown once, stored hashed), with the request's answer. */
+/** Issues a token for a sub-account (shown once, stored hashed; expiring after `ttlSeconds`, null: never), with the request's answer. */
 export function createSubAccountToken(
   parent: Account,
   subAccountId: string,
   label: string,
   idempotency: IdempotentWrites<CreatedToken>,
+  ttlSeconds: number | null = null,
 ): Promise<CreatedToken> {
   return idempotency.write(async (tx) => {
     await findSubAccount(tx, parent, subAccountId);
-    return tx.tokens.create(subAccountId, label);
+    return tx.tokens.create(subAccountId, label, ttlSeconds);
   });
 }
 

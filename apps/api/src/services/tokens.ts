@@ -8,15 +8,17 @@ export interface CreatedToken {
 }
 
 /**
- * Issues an API token for the account. The token and the request's answer are
- * stored together, so a retry never makes a second token.
+ * Issues an API token for the account, expiring `ttlSeconds` after its creation
+ * (null: never). The token and the request's answer are stored together, so a
+ * retry never makes a second token.
  */
 export function createToken(
   accountId: string,
   label: string,
   idempotency: IdempotentWrites<CreatedToken>,
+  ttlSeconds: number | null = null,
 ): Promise<CreatedToken> {
-  return idempotency.write((tx) => tx.tokens.create(accountId, label));
+  return idempotency.write((tx) => tx.tokens.create(accountId, label, ttlSeconds));
 }
 
 /** Revokes one of the account's tokens; never its last live one (LastTokenError: it would lock the account out). */

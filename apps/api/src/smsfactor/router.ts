@@ -10,10 +10,14 @@ import { throttle } from "../http/throttle";
 import type { TokenCache } from "../http/token-cache";
 import type { SendDeps } from "../services/send";
 import type { SimulateDeps } from "../services/simulate";
+import { smsFactorAccountRoutes } from "./account";
 import { smsFactorBatchRoutes } from "./batches";
 import { smsFactorCampaignRoutes } from "./campaigns";
 import { bodyOf, readBody, SF_MESSAGES, SF_STATUS, SmsFactorError, sendSf } from "./conventions";
+import { smsFactorListRoutes } from "./lists";
+import { smsFactorNumberRoutes } from "./numbers";
 import { smsFactorSendRoutes } from "./send";
+import { smsFactorTokenRoutes } from "./tokens";
 import { smsFactorWebhookRoutes } from "./webhooks";
 
 /** What the SMSFactor-compatible routes need: the services' dependencies, as /v1's routes get them. */
@@ -53,6 +57,13 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   router.use(smsFactorSendRoutes(deps));
   router.use(smsFactorCampaignRoutes(deps));
   router.use(smsFactorBatchRoutes(deps));
+  router.use(
+    smsFactorAccountRoutes(deps.store),
+    smsFactorTokenRoutes(deps.store, deps.tokens),
+    smsFactorListRoutes(deps.store),
+    smsFactorNumberRoutes(deps.store, "blacklist"),
+    smsFactorNumberRoutes(deps.store, "npai"),
+  );
   router.use(smsFactorWebhookRoutes(deps));
   router.use(notFound);
   router.use(errorHandler(deps.logger));

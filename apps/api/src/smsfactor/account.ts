@@ -1,0 +1,222 @@
+// SMSFactor's account routes (reference §3) on Salvo's account and sub-account
+// services. What SMSFactor shows and Salvo does not keep (an e-mail, a postal
+// address, a language…) is answered with a fixed default, listed in docs/compat.md.
+import type { Account, Store, SubAccount } from "@salvo/db";
+import { Router } from "express";
+import { z } from "zod";
+import { currentAccount, setBalanceAlerts } from "../services/account";
+import { createSubAccount, findSubAccount, listSubAccounts } from "../services/subaccounts";
+import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfRoute } from "./conventions";
+import { allPages, withoutKey } from "./service-calls";
+import { bodyUnder, storableText } from "./values";
+
+/** The fields SMSFactor's account and sub-account objects share, from a Salvo account. */
+function accountFields(account: Account) {
+  return {
+    client_id: account.id,
+    email: "",
+    firstname: "",
+    lastname: "",
+    city: "",
+    phone: "",
+    address1: "",
+    address2: null,
+    zip: "",
+    country: "",
+    country_code: account.defaultCountry,
+    lang: "EN",
+    credits: String(account.credits),
+    // Salvo's balances are prepaid: no account sends without credits.
+    unlimited: "0",
+    description: account.name,
+    senderid: "",
+    status: "1",
+  };
+}
+
+/** `GET /account`'s `account`. */
+function accountObject(account: Account) {
+  return { ...accountFields(account), type: "company", company: account.name };
+}
+
+/** An element of `GET /sub-accounts`, and `GET /sub-accounts/:id`'s `sub-account`. */
+function subAccountObject(sub: SubAccount) {
+  return {
+    ...accountFields(sub),
+    time_zone: sub.timezone ?? "Europe/Paris",
+    current_month_consumption: sub.usageThisMonth,
+    previous_month_consumption: sub.usagePreviousMonth,
+  };
+}
+
+/** `POST /account`'s `account`: Salvo keeps a name (and, its extension, credits moved from the parent). */
+const newAccount = z.object({
+  email: storableText(255).min(1),
+  // Salvo has no passwords (its clients use tokens): accepted, never stored.
+  password: z.string().max(255).optional(),
+  firstname: storableText(100).optional(),
+  lastname: storableText(100).optional(),
+  company: storableText(100).optional(),
+  description: storableText(100).optional(),
+  isChild: sfFlag.optional(),
+  unlimited: sfFlag.optional(),
+  credits: sfInt.pipe(z.number().min(0).max(2_147_483_647)).optional(),
+});
+
+/** A new sub-account's name: its description, else its company, else its holder's name, else its e-mail. */
+function subAccountName(input: z.infer<typeof newAccount>): string {
+  const holder = [input.firstname, input.lastname].filter(Boolean).join(" ");
+  return (input.description || input.company || holder || input.email).slice(0, 100);
+}
+
+/** `PUT /notification/balance`'s `notification`: "0", "" or null as `alert_trigger` is no alert. */
+const notificationUpdate = z.object({
+  alert_trigger: z.union([z.literal(""), z.null(), sfInt.pipe(z.number().min(0).max(2_147_483_647))]),
+  alert_email: sfFlag.optional(),
+  alert_gsm: sfFlag.optional(),
+  email: z.string().max(255).nullable().optional(),
+  phone_number: z.string().max(64).nullable().optional(),
+});
+
+/** The balance alert as SMSFactor shows it: Salvo's highest threshold, sent to webhooks. */
+function notificationObject(account: Account) {
+  const highest = account.balanceAlerts[0];
+  return {
+    // Salvo sends balance alerts to the account's webhooks (BALANCE_ALERT), never by e-mail or SMS.
+    alert_email: "0",
+    alert_gsm: "0",
+    email: null,
+    phone_number: null,
+    alert_trigger: highest === undefined ? null : String(highest),
+  };
+}
+
+/**
+ * What Salvo keeps, and for how long, in SMSFactor's terms: messages, lists and
+ * batches stay until deleted (null: no automatic deletion).
+ */
+const DATA_RETENTION = { message: null, list: null, survey: null, campaign: null };
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+
+/** `/credits`, `/account`, `/sub-accounts`, `/retention`, `/notification/balance`, `/account/invoice…`. */
+export function smsFactorAccountRoutes(store: Store): Router {
+  const router = Router();
+
+  router.get(
+    "/credits",
+    sfRoute({
+      handler: async ({ account }) => {
+        const { credits } = await currentAccount(store, account.id);
+        return { credits: String(credits), postpaid: "0", postpaid_limit: false, unlimited: false };
+      },
+    }),
+  );
+
+  router.get(
+    "/account",
+    sfRoute({
+      handler: async ({ account }) => ({
+        account: accountObject(await currentAccount(store, account.id)),
+      }),
+    }),
+  );
+
+  // Salvo's accounts are made by operators (`salvo` CLI): what a client creates is a sub-account.
+  router.post(
+    "/account",
+    sfRoute({
+      body: bodyUnder("account", newAccount),
+      handler: async ({ body, account }) => {
+        if (body.unlimited === true) {
+          throw new SmsFactorError(
+            SF_STATUS.data,
+            "account.unlimited: Salvo's sub-accounts spend their own credits, moved from the parent's",
+          );
+        }
+        const sub = await createSubAccount(
+          account,
+          { name: subAccountName(body), credits: body.credits ?? 0 },
+          withoutKey(store),
+        );
+        return { id: sub.id, active: 1 };
+      },
+    }),
+  );
+
+  router.get(
+    "/sub-accounts",
+    sfRoute({
+      // XML: one <sub-account> element per sub-account (reference §1.3).
+      xml: { names: { "sub-accounts": "sub-account" } },
+      handler: async ({ account }) => {
+        const subs = await allPages(async (page) => {
+          const { subAccounts, pages } = await listSubAccounts(store, account, page);
+          return { items: subAccounts, pages };
+        });
+        return { "sub-accounts": subs.map(subAccountObject) };
+      },
+    }),
+  );
+
+  router.get(
+    "/sub-accounts/:id",
+    sfRoute({
+      params: idParams,
+      handler: async ({ params, account }) => ({
+        "sub-account": subAccountObject(await findSubAccount(store, account, params.id)),
+      }),
+    }),
+  );
+
+  router.get("/retention", sfRoute({ handler: () => ({ data_retention: DATA_RETENTION }) }));
+
+  router.put(
+    "/retention",
+    sfRoute({
+      handler: () => {
+        throw new SmsFactorError(
+          SF_STATUS.data,
+          "retention: Salvo keeps messages, lists and campaigns until they are deleted; it cannot be set",
+        );
+      },
+    }),
+  );
+
+  router.get(
+    "/notification/balance",
+    sfRoute({
+      handler: async ({ account }) => ({
+        notification: notificationObject(await currentAccount(store, account.id)),
+      }),
+    }),
+  );
+
+  // PUT: the account's balance alerts become this one threshold (or none).
+  router.put(
+    "/notification/balance",
+    sfRoute({
+      body: bodyUnder("notification", notificationUpdate),
+      handler: async ({ body, account }) => {
+        const trigger = body.alert_trigger;
+        const thresholds = trigger === "" || trigger === null || trigger === 0 ? [] : [trigger];
+        return { notification: notificationObject(await setBalanceAlerts(store, account.id, thresholds)) };
+      },
+    }),
+  );
+
+  // Salvo issues no invoices.
+  const noInvoice = sfRoute({
+    handler: () => {
+      throw new SmsFactorError(
+        SF_STATUS.notFound,
+        "Salvo issues no invoices: credits are added by its operator.",
+      );
+    },
+  });
+  router.get("/account/invoice", noInvoice);
+  router.get("/account/invoice/:id", noInvoice);
+  router.get("/account/invoice/:id/download", noInvoice);
+
+  return router;
+}
