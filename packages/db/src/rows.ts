@@ -161,6 +161,8 @@ export type Batch = {
   linkPrefix: string | null;
   /** When its links stop redirecting. */
   linksExpireAt: Date | null;
+  /** The ids of the contact lists it was sent to, as given (their contacts were copied at acceptance). */
+  contactLists: string[];
 } & Record<BatchCounter, number>;
 
 export const BATCH_COLUMNS = {
@@ -191,6 +193,7 @@ export const BATCH_COLUMNS = {
   linkUrls: "link_urls",
   linkPrefix: "link_prefix",
   linksExpireAt: "links_expire_at",
+  contactLists: "contact_lists",
 } as const satisfies Record<keyof Batch, string>;
 
 export type { MessageStatus };
