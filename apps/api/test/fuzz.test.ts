@@ -684,7 +684,10 @@ describe("every endpoint is fuzzed", () => {
       }
     };
     walk((app as unknown as { router: { stack: Layer[] } }).router.stack, "");
-    expect([...served].sort()).toEqual(ENDPOINTS.map((e) => `${e.method} ${e.path}`).sort());
+    // SMSFactor's routes answer by SMSFactor's conventions (HTTP 200, negative
+    // `status`): smsfactor-fuzz.test.ts fuzzes them.
+    const v1 = [...served].filter((route) => !route.split(" ")[1]?.startsWith("/smsfactor/"));
+    expect(v1.sort()).toEqual(ENDPOINTS.map((e) => `${e.method} ${e.path}`).sort());
   });
 });
 
