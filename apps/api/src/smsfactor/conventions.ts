@@ -311,6 +311,11 @@ const NO_KEY: Idempotency = { id: async (make) => make() };
 export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec<P, Q, B>): RequestHandler {
   return async (req, res) => {
     if (sfFormat(req) === "xml") refuseWhatXmlCannotCarry([bodyOf(req), req.query, req.params]);
+    // No id holds a NUL, and PostgreSQL refuses one in a query (once -99): such an id names nothing.
+    for (const [name, value] of Object.entries(req.params)) {
+      if (String(value).includes("\u0000"))
+        throw new SmsFactorError(SF_STATUS.notFound, `No ${name} holds a NUL.`);
+    }
     const input = {
       params: parse(spec.params, req.params),
       query: parse(spec.query, req.query),

@@ -56,8 +56,7 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
 
   /** The account's live token `id`; another account's, a revoked one or an unknown id: not found. */
   async function liveToken(accountId: string, id: string): Promise<ApiToken> {
-    // A NUL cannot be in any id, and PostgreSQL refuses it in a query (once -99).
-    const found = id.includes("\u0000") ? null : await store.tokens.find(id);
+    const found = await store.tokens.find(id);
     if (!found || found.accountId !== accountId || found.revokedAt) {
       throw new SmsFactorError(SF_STATUS.notFound, `No token ${id}.`);
     }
