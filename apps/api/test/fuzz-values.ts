@@ -23,7 +23,7 @@ export function jsonText(value: unknown): string {
   return (text ?? "null").replace(/"\\u0000raw(\d+)\\u0000"/g, (_match, i) => raws[Number(i)] as string);
 }
 
-export const CONTROL_CHARACTERS = [
+const CONTROL_CHARACTERS = [
   ...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)),
   "\u007f",
   "\u0085",
@@ -38,7 +38,7 @@ export const CONTROL_CHARACTERS = [
   "\ufffe",
   "\uffff",
 ];
-export const ODD_TEXTS = [
+const ODD_TEXTS = [
   "\ud800", // lone surrogates: JSON can carry them, UTF-8 cannot
   "\udfff",
   "a\ud83d",
@@ -71,7 +71,7 @@ export const ODD_TEXTS = [
   "constructor",
 ];
 // Digits and numbers as people and programs write them, in many scripts.
-export const NUMBER_TEXTS = [
+const NUMBER_TEXTS = [
   "0",
   "-0",
   "1",
@@ -125,7 +125,7 @@ export const NUMBER_TEXTS = [
   "+33 ６ １２ ３４ ５６ ７８",
   "٠٦١٢٣٤٥٦٧٨",
 ];
-export const DIGITS_OF_EVERY_SCRIPT = [..."0123456789١٢٣۴۵६७৮๙１２３𝟒𝟓⑥Ⅶ八", "-", "+", ".", ",", "e", " "];
+const DIGITS_OF_EVERY_SCRIPT = [..."0123456789١٢٣۴۵६७৮๙１２３𝟒𝟓⑥Ⅶ八", "-", "+", ".", ",", "e", " "];
 
 export const numberText = fc.oneof(
   fc.constantFrom(...NUMBER_TEXTS),
@@ -168,14 +168,7 @@ export const rawNumber = fc
   )
   .map((text) => new RawJson(text));
 
-export const leaf = fc.oneof(
-  nastyString,
-  rawNumber,
-  fc.double(),
-  fc.integer(),
-  fc.boolean(),
-  fc.constant(null),
-);
+const leaf = fc.oneof(nastyString, rawNumber, fc.double(), fc.integer(), fc.boolean(), fc.constant(null));
 export const nastyKey = fc.oneof(
   fc.string({ maxLength: 10 }),
   fc.constantFrom("", "__proto__", "constructor", "prototype", "\u0000", "toString", "ref", "to"),
