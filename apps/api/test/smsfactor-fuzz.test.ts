@@ -690,6 +690,25 @@ describe("bodies, queries, ids, tokens and Accept", () => {
   });
 });
 
+describe("methods", () => {
+  it("answers a method a path does not take with -5, HTTP 200", async () => {
+    const paths = [...new Set(ENDPOINTS.map((e) => e.path))];
+    for (const path of paths) {
+      const taken = ENDPOINTS.filter((e) => e.path === path).map((e) => e.method as string);
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((m) => !taken.includes(m))) {
+        const status = await probe({
+          method,
+          path: path.replace(/:\w+/, "1"),
+          body: "[]",
+          accept: "json",
+          withToken: true,
+        });
+        expect(status, `${method} ${path}`).toBe(-5);
+      }
+    }
+  });
+});
+
 describe("XML entities", () => {
   const withBody = ENDPOINTS.filter((e) => e.body);
 
