@@ -5,6 +5,7 @@ import type { ApiEnv } from "../env";
 import { authenticate } from "../http/auth";
 import { numericStatus } from "../http/errors";
 import { idempotencyKeys } from "../http/idempotency";
+import { unXmlableChar } from "../http/reply";
 import { requestIdOf } from "../http/request-log";
 import { throttle } from "../http/throttle";
 import type { TokenCache } from "../http/token-cache";
@@ -175,11 +176,16 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       message: SF_MESSAGES[known.code] ?? "Error",
       details: known.details,
     };
-    try {
-      sendSf(req, res, answer);
-    } catch {
-      // A details text XML cannot carry (it echoes the request): the same answer in JSON.
-      res.status(200).json(answer);
-    }
+    // A details text XML cannot carry (it echoes the request) names those characters instead (`U+0000`).
+    sendSf(req, res, { ...answer, details: namingUnXmlableChars(answer.details) });
   };
+}
+
+/** `text` with every character XML 1.0 cannot carry written as its name (`U+0000`), so an XML error answer can say it. */
+function namingUnXmlableChars(text: string): string {
+  let named = text;
+  for (let char = unXmlableChar(named); char !== null; char = unXmlableChar(named)) {
+    named = named.replaceAll(String.fromCodePoint(Number.parseInt(char.slice(2), 16)), char);
+  }
+  return named;
 }
