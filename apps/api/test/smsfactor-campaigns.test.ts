@@ -4,9 +4,10 @@
 // sort and window of GET /campaigns, and tenancy. Campaigns that were delivered,
 // replied to and STOPped are checked with real workers in
 // apps/worker/test/smsfactor-send.test.ts.
+
+import { parisDateTime } from "@salvo/core";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parisDateTime } from "../src/smsfactor/conventions";
 import { startTestApi, type TestApi } from "./harness";
 import { asXmlText, type SfInit, sfJson, sfXml } from "./smsfactor-http";
 

@@ -1,8 +1,10 @@
 // The conventions of the SMSFactor-compatible API (/smsfactor), as its clients
 // rely on them: XML by default, JSON on Accept, HTTP 200 with a negative status
 // for every error, bodies in JSON, XML or form `data=`, a body on GET ignored.
+
+import { parisDateTime } from "@salvo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fromParisDateTime, parisDateTime, toXml } from "../src/smsfactor/conventions";
+import { fromParisDateTime, toXml } from "../src/smsfactor/conventions";
 import { startTestApi, type TestApi } from "./harness";
 import { asXmlText, readXmlAnswer, type SfInit, sfJson, sfRequest } from "./smsfactor-http";
 

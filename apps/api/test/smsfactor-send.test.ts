@@ -3,9 +3,10 @@
 // answers in JSON and XML, and every refusal with its code. Sends that finish
 // (answered once handed off) are checked with real workers in
 // apps/worker/test/smsfactor-send.test.ts.
+
+import { parisDateTime } from "@salvo/core";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parisDateTime } from "../src/smsfactor/conventions";
 import { credits, startTestApi, type TestApi } from "./harness";
 import { type SfInit, sfJson, sfRequest, sfXml } from "./smsfactor-http";
 

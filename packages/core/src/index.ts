@@ -94,6 +94,7 @@ export {
   resolveModerationRules,
 } from "./moderation";
 export { PAGE_SIZE, pageCount, pageWindow } from "./pagination";
+export { parisDateTime, parisIsoTime } from "./paris-time";
 export {
   countryOfNumber,
   INVALID_NUMBER_REASONS,

@@ -5,6 +5,7 @@
 // Rendering is a pure function of the stored event and facts that never change
 // once the event is written (a message's ref and batch, a recipient's fields),
 // so every retry posts the same bytes.
+import { parisDateTime, parisIsoTime } from "@salvo/core";
 
 /** The event as the outbox stores it. */
 interface StoredEvent {
@@ -66,43 +67,14 @@ export function smsfactorDlrStatus(status: string, reason: string | null): numbe
   return 0;
 }
 
-const PARIS = "Europe/Paris";
-const parisParts = new Intl.DateTimeFormat("en-GB", {
-  timeZone: PARIS,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
-  timeZoneName: "longOffset",
-});
-
-/** A time in Paris: its local date and time, and its offset (`+01:00`). */
-function inParis(iso: string): { date: string; time: string; offset: string } {
-  const parts = Object.fromEntries(
-    parisParts.formatToParts(new Date(iso)).map((part) => [part.type, part.value]),
-  );
-  // "GMT+01:00"; "GMT" alone would be UTC itself, which Paris never is.
-  const offset = (parts.timeZoneName ?? "GMT").replace("GMT", "") || "+00:00";
-  return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    time: `${parts.hour}:${parts.minute}:${parts.second}`,
-    offset,
-  };
-}
-
-/** `2018-01-16T11:55:12+01:00`: how SMSFactor dates its DLR, MO and STOP requests. */
-export function parisIsoTime(iso: string): string {
-  const { date, time, offset } = inParis(iso);
-  return `${date}T${time}${offset}`;
+/** `2018-01-16T11:55:12+01:00`, Paris time: how SMSFactor dates its DLR, MO and STOP requests. */
+function smsfactorIsoTime(iso: string): string {
+  return parisIsoTime(new Date(iso));
 }
 
 /** `2024-07-27 08:45:21`, Paris time: how SMSFactor dates a CLICKER request. */
-export function parisLocalTime(iso: string): string {
-  const { date, time } = inParis(iso);
-  return `${date} ${time}`;
+function smsfactorLocalTime(iso: string): string {
+  return parisDateTime(new Date(iso));
 }
 
 /** A number as SMSFactor and Sofy write it: E.164 without its `+`. */
@@ -132,7 +104,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
   switch (event.type) {
     case "dlr":
       return {
-        date: parisIsoTime(text(data.at) || event.timestamp),
+        date: smsfactorIsoTime(text(data.at) || event.timestamp),
         status: smsfactorDlrStatus(text(data.status), (data.reason as string | null) ?? null),
         destination: withoutPlus(data.to),
         message_id: ref,
@@ -141,7 +113,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       };
     case "mo":
       return {
-        date: parisIsoTime(text(data.received_at) || event.timestamp),
+        date: smsfactorIsoTime(text(data.received_at) || event.timestamp),
         message: text(data.body),
         from: withoutPlus(data.from),
         account_id: facts.accountId,
@@ -149,7 +121,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       };
     case "stop":
       return {
-        date: parisIsoTime(text(data.at) || event.timestamp),
+        date: smsfactorIsoTime(text(data.at) || event.timestamp),
         message: text(data.body) || "STOP",
         from: withoutPlus(data.number),
         account_id: facts.accountId,
@@ -159,7 +131,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       return {
         campaign_id: facts.message?.batchId ?? null,
         gsmsid: ref,
-        date: parisLocalTime(text(data.at) || event.timestamp),
+        date: smsfactorLocalTime(text(data.at) || event.timestamp),
         long_url: text(data.url),
         short_url: text(data.short_url),
         brand: text(data.brand),
@@ -173,7 +145,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       };
     case "balance.low":
       return {
-        date: parisIsoTime(text(data.at) || event.timestamp),
+        date: smsfactorIsoTime(text(data.at) || event.timestamp),
         account_id: facts.accountId,
         credits: text(data.balance),
         threshold: text(data.threshold),

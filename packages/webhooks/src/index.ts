@@ -9,8 +9,6 @@ export {
 export {
   type EventFacts,
   factsNeeded,
-  parisIsoTime,
-  parisLocalTime,
   renderEvent,
   smsfactorDlrStatus,
 } from "./formats";

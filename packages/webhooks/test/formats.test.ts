@@ -3,14 +3,7 @@
 // events; Salvo's format posts the stored bytes unchanged.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  type EventFacts,
-  parisIsoTime,
-  parisLocalTime,
-  renderEvent,
-  smsfactorDlrStatus,
-  smsfactorSignature,
-} from "../src/index";
+import { type EventFacts, renderEvent, smsfactorDlrStatus, smsfactorSignature } from "../src/index";
 
 const countryOf = (e164: string) => (e164.startsWith("+33") ? "FR" : undefined);
 const facts: EventFacts = {
@@ -34,15 +27,6 @@ describe("smsfactorDlrStatus", () => {
     ["sent", null, 0],
   ] as const)("%s (%s) is %i", (status, reason, code) => {
     expect(smsfactorDlrStatus(status, reason)).toBe(code);
-  });
-});
-
-describe("Paris dates", () => {
-  it("write winter time +01:00 and summer time +02:00", () => {
-    expect(parisIsoTime("2018-01-16T10:55:12.000Z")).toBe("2018-01-16T11:55:12+01:00");
-    expect(parisIsoTime("2017-08-07T11:01:29.000Z")).toBe("2017-08-07T13:01:29+02:00");
-    expect(parisLocalTime("2024-07-27T06:45:21.000Z")).toBe("2024-07-27 08:45:21");
-    expect(parisLocalTime("2024-12-31T23:30:00.000Z")).toBe("2025-01-01 00:30:00");
   });
 });
 

@@ -1,11 +1,10 @@
-import { normalizePhoneNumber } from "@salvo/core";
+import { normalizePhoneNumber, parisDateTime } from "@salvo/core";
 import type { Account, BatchStatus, Campaign, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import {
   fromParisDateTime,
   numberText,
-  parisDateTime,
   SF_STATUS,
   SmsFactorError,
   sfInt,

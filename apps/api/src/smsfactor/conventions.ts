@@ -3,6 +3,7 @@
 // with a numeric `status` (1, or a negative code for an error), request bodies in
 // JSON, XML or a form's `data=<json>`, a body sent with GET or DELETE ignored.
 import { isUtf8 } from "node:buffer";
+import { parisDateTime } from "@salvo/core";
 import type { Account } from "@salvo/db";
 import express, { type Request, type RequestHandler, type Response } from "express";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
@@ -393,26 +394,6 @@ export const sfFlag = z.union([
 export function numberText(value: number | bigint | null | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
 }
-
-/** A date as SMSFactor writes them: `Y-m-d H:i:s` in Europe/Paris time. */
-export function parisDateTime(date: Date): string {
-  const parts = Object.fromEntries(
-    PARIS.formatToParts(date).map((part) => [part.type, part.value] as const),
-  ) as Record<string, string>;
-  const hour = parts.hour === "24" ? "00" : parts.hour;
-  return `${parts.year}-${parts.month}-${parts.day} ${hour}:${parts.minute}:${parts.second}`;
-}
-
-const PARIS = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "Europe/Paris",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
-});
 
 /**
  * A `Y-m-d H:i:s` date-time read in Europe/Paris time (SMSFactor's `delay`,

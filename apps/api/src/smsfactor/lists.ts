@@ -1,3 +1,4 @@
+import { parisDateTime } from "@salvo/core";
 // SMSFactor's contact list routes (reference §4.1–4.8) on Salvo's contact lists.
 // A Salvo list holds a number once (its fields are those last written), so a
 // number sent again is counted in `duplicates`, not stored twice. A contact's
@@ -12,7 +13,7 @@ import {
   removeNpaiContacts,
   updateContactFields,
 } from "../services/contact-lists";
-import { parisDateTime, SF_STATUS, SmsFactorError, sfId, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfId, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import {
   bodyUnder,

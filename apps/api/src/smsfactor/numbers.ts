@@ -1,12 +1,12 @@
 // SMSFactor's blacklist and NPAI routes (reference §4.9, §4.10) on Salvo's number
 // lists. Salvo keeps a number and when it was added, not SMSFactor's info1..info4:
 // they are accepted and not kept. An entry's id is its number without `+`.
-import { InvalidParameterError } from "@salvo/core";
+import { InvalidParameterError, parisDateTime } from "@salvo/core";
 import type { NumberList, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { addNumbers, removeNumber } from "../services/number-lists";
-import { parisDateTime, SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
 import { withoutKey } from "./service-calls";
 import { bodyUnder, destination, gsmContacts, numberOfId, toWindow, windowQuery } from "./values";
 

@@ -1,3 +1,4 @@
+import { parisDateTime } from "@salvo/core";
 // SMSFactor's token routes (reference §5) on Salvo's tokens: the secret is
 // shown once and stored hashed; `ttl` is an expiry that authentication enforces.
 // Salvo keeps revoked tokens (their id stays in logs): SMSFactor's deleted
@@ -8,7 +9,7 @@ import { z } from "zod";
 import type { TokenCache } from "../http/token-cache";
 import { createSubAccountToken } from "../services/subaccounts";
 import { createToken, revokeToken } from "../services/tokens";
-import { parisDateTime, SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import { bodyUnder, storableText } from "./values";
 
