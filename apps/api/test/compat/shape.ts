@@ -57,11 +57,17 @@ function shapeOf(value: unknown): Shape {
   }
   if (typeof value === "object") {
     const keys = new Map<string, { shape: Shape; optional: boolean }>();
-    for (const [key, inner] of Object.entries(value)) keys.set(key, { shape: shapeOf(inner), optional: false });
+    for (const [key, inner] of Object.entries(value))
+      keys.set(key, { shape: shapeOf(inner), optional: false });
     return { kind: "object", keys, nullable: false };
   }
   if (typeof value === "number") {
-    return { kind: "scalar", type: Number.isInteger(value) ? "integer" : "number", example: value, nullable: false };
+    return {
+      kind: "scalar",
+      type: Number.isInteger(value) ? "integer" : "number",
+      example: value,
+      nullable: false,
+    };
   }
   if (typeof value === "boolean") return { kind: "scalar", type: "boolean", example: value, nullable: false };
   return { kind: "scalar", type: "string", example: value, nullable: false };
@@ -110,7 +116,8 @@ interface Rules {
  * boolean as `true`/`false`, and an array may have one element or none.
  */
 export function shapeDiff(reference: Fixture, answer: unknown, format: AnswerFormat): string[] {
-  const recorded = format === "xml" && reference.responseXml !== undefined ? reference.responseXml : reference.response;
+  const recorded =
+    format === "xml" && reference.responseXml !== undefined ? reference.responseXml : reference.response;
   const rules: Rules = {
     optionalKeys: new Set(reference.optionalKeys),
     looseTypes: new Set(reference.looseTypes),
@@ -141,19 +148,24 @@ function compare(
   }
   if (expected.kind === "scalar") {
     if (actual !== null && typeof actual === "object") {
-      diffs.push(`${where}: ${describeActual(actual)}, where the reference has ${describeExpected(expected)}`);
+      diffs.push(
+        `${where}: ${describeActual(actual)}, where the reference has ${describeExpected(expected)}`,
+      );
       return;
     }
     if (rules.looseTypes.has(rulePath)) return;
     if (!scalarMatches(expected.type, actual, format)) {
-      diffs.push(`${where}: ${describeActual(actual)}, where the reference has ${describeExpected(expected)}`);
+      diffs.push(
+        `${where}: ${describeActual(actual)}, where the reference has ${describeExpected(expected)}`,
+      );
     }
     return;
   }
   if (expected.kind === "array") {
     let elements: unknown[];
     if (Array.isArray(actual)) elements = actual;
-    else if (format === "xml") elements = actual === "" ? [] : [actual]; // repeated elements: one, or an empty one
+    else if (format === "xml")
+      elements = actual === "" ? [] : [actual]; // repeated elements: one, or an empty one
     else {
       diffs.push(`${where}: ${describeActual(actual)}, where the reference has an array`);
       return;

@@ -92,7 +92,13 @@ function send(
       response.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         const contentType = String(response.headers["content-type"] ?? "");
-        const answer: SmsFactorAnswer = { http: response.statusCode ?? 0, contentType, text, format: "other", body: text };
+        const answer: SmsFactorAnswer = {
+          http: response.statusCode ?? 0,
+          contentType,
+          text,
+          format: "other",
+          body: text,
+        };
         try {
           if (/json/i.test(contentType)) {
             answer.format = "json";
