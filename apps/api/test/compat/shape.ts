@@ -7,7 +7,7 @@ import path from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 
 /** One route's reference answer and request bodies, as kept in fixtures/smsfactor/. */
-export interface Fixture {
+interface Fixture {
   route: string;
   /** The section of /work/shared/compat/smsfactor-api.md it comes from. */
   reference: string;
@@ -28,7 +28,7 @@ export interface Fixture {
   openKeys?: string[];
 }
 
-export type AnswerFormat = "json" | "xml";
+type AnswerFormat = "json" | "xml";
 
 const fixtureDir = path.join(import.meta.dirname, "fixtures/smsfactor");
 

@@ -14,7 +14,7 @@ import { readXmlAnswer } from "./shape";
  * - `xml-accept`: the same with `Accept: application/xml`;
  * - `form`: the legacy `data=<url-encoded JSON>` form (§1.4), answered in JSON.
  */
-export type RequestStyle = "json" | "xml" | "xml-accept" | "form";
+type RequestStyle = "json" | "xml" | "xml-accept" | "form";
 
 export interface SmsFactorAnswer {
   http: number;
