@@ -23,9 +23,16 @@ afterAll(() => stack?.stopAll());
 const FORMATS = ["json", "xml"] as const;
 type Format = (typeof FORMATS)[number];
 
-/** A client of a new account's (rate limit out of the way). */
+/**
+ * A client of a new account's (rate limit out of the way), set up as a real
+ * SMSFactor account is: with a sender of its own (approved through /v1), for the
+ * reference's sends that name none (GET /send).
+ */
 async function newClient(credits = 10_000): Promise<{ sf: SmsFactorClient; token: string }> {
-  const { token } = await stack.newAccount({ credits, apiRateLimit: 100_000 });
+  const { token, client } = await stack.newAccount({ credits, apiRateLimit: 100_000 });
+  const requested = await client.senders.request({ sender: "Fsociety" });
+  const { token: adminToken } = await stack.store.adminTokens.create("smsfactor reference");
+  await stack.client(adminToken).admin.senders.approve(requested.body.data.id);
   return { sf: new SmsFactorClient(`${stack.api.url}/smsfactor`, token), token };
 }
 
@@ -128,6 +135,12 @@ const NO_DELAY = {
   xml: [[/<delay>[^<]*<\/delay>/, ""]],
 } satisfies Parameters<typeof body>[2];
 
+/**
+ * For sends that only set a test up: the reference's POST /send without its
+ * `links`, which §2.6 pairs with `<-short->` markers its text does not have.
+ */
+const SETUP_SEND = { "sms.message.delay": undefined, "sms.message.links": undefined };
+
 /** `date` as `Y-m-d H:i:s` in Europe/Paris, the reference's `delay` format (§0.10). */
 function parisTime(date: Date): string {
   const parts = Object.fromEntries(
@@ -162,7 +175,7 @@ async function createList(sf: SmsFactorClient): Promise<string> {
 async function sendNow(sf: SmsFactorClient): Promise<string> {
   const sent = await accepted(
     "POST /send",
-    sf.request("json", "POST", "/send", { body: body("post-send", "json", NO_DELAY) }),
+    sf.request("json", "POST", "/send", { body: body("post-send", "json", { json: SETUP_SEND }) }),
   );
   return String(sent.ticket);
 }
@@ -227,6 +240,21 @@ describe("sending (§2.1–2.6)", () => {
       expectReference("post-send-simulate", answer, format);
     });
 
+    it(`POST /send with a <-short-> marker for its link (§2.6) (${format})`, async () => {
+      const request = body("post-send", format, {
+        json: { "sms.message.delay": undefined, "sms.message.text": "Message via API <-short->" },
+        xml: [
+          [/<delay>[^<]*<\/delay>/, ""],
+          ["<text>Message via API</text>", "<text>Message via API &lt;-short-&gt;</text>"],
+        ],
+      });
+      expectReference(
+        "post-send",
+        await call(sf[format], format, "POST", "/send", { body: request }),
+        format,
+      );
+    });
+
     for (const [route, name] of [
       ["/send/lists", "post-send-lists"],
       ["/send/lists/simulate", "post-send-lists-simulate"],
@@ -249,7 +277,9 @@ describe("sending (§2.1–2.6)", () => {
       const delayed = await accepted(
         "POST /send with a delay",
         sf[format].request("json", "POST", "/send", {
-          body: body("post-send", "json", { json: { "sms.message.delay": TOMORROW_IN_PARIS } }),
+          body: body("post-send", "json", {
+            json: { ...SETUP_SEND, "sms.message.delay": TOMORROW_IN_PARIS },
+          }),
         }),
       );
       const answer = await call(sf[format], format, "DELETE", `/send/${delayed.ticket}`);
@@ -606,10 +636,6 @@ describe("webhooks (§6)", () => {
 
 describe("error conventions (§1.1): HTTP 200, a negative integer status, message and details", () => {
   const sf = clientsPerFormat();
-  let otherAccountsList: string;
-  beforeAll(async () => {
-    otherAccountsList = await createList((await newClient()).sf);
-  });
 
   for (const format of FORMATS) {
     it(`an invalid token: -1 (${format})`, async () => {
@@ -678,6 +704,7 @@ describe("error conventions (§1.1): HTTP 200, a negative integer status, messag
     }
 
     it(`another account's list: -5 (${format})`, async () => {
+      const otherAccountsList = await createList((await newClient()).sf);
       expectReference(
         "error",
         await call(sf[format], format, "GET", `/list/${otherAccountsList}`),
