@@ -16,7 +16,8 @@ import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // Short links on, as SMSFactor's are (§2.6).
+  stack = await startStack({ api: { LINK_BASE_URL: "https://go.salvo.test/l" } });
 });
 afterAll(() => stack?.stopAll());
 
@@ -550,10 +551,34 @@ describe("tokens (§5)", () => {
       );
     });
 
+    it(`POST /token without allowed_ips (optional, §5) (${format})`, async () => {
+      const request = body("post-token", format, {
+        json: { "token.allowed_ips": undefined },
+        xml: [[/<allowed_ips>[^<]*<\/allowed_ips>/g, ""]],
+      });
+      expectReference(
+        "post-token",
+        await call(sf[format], format, "POST", "/token", { body: request }),
+        format,
+      );
+    });
+
     it(`POST /token/account/{id}: a sub-account's token (${format})`, async () => {
       const subAccountId = await createSubAccount(sf[format], uniqueEmail());
       const answer = await call(sf[format], format, "POST", `/token/account/${subAccountId}`, {
         body: body("post-token-account-id", format),
+      });
+      expectReference("post-token-account-id", answer, format);
+    });
+
+    it(`POST /token/account/{id} without allowed_ips (optional, §5) (${format})`, async () => {
+      const subAccountId = await createSubAccount(sf[format], uniqueEmail());
+      const request = body("post-token-account-id", format, {
+        json: { "token.allowed_ips": undefined },
+        xml: [[/<allowed_ips>[^<]*<\/allowed_ips>/g, ""]],
+      });
+      const answer = await call(sf[format], format, "POST", `/token/account/${subAccountId}`, {
+        body: request,
       });
       expectReference("post-token-account-id", answer, format);
     });
