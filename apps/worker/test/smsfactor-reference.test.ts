@@ -5,7 +5,7 @@
 // A whole stack runs (API, worker, simulator): a send is answered once judged.
 // Each route and format is its own test, and sets up what it needs through
 // JSON calls of its own, so that one route's failure names that route only.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it as vitestIt } from "vitest";
 import { fixture, shapeDiff } from "../../api/test/compat/shape";
 import {
   type SmsFactorAnswer,
@@ -13,6 +13,39 @@ import {
   type SmsFactorRequest,
 } from "../../api/test/compat/smsfactor-client";
 import { type Stack, startStack } from "./stack";
+
+/**
+ * Where Salvo's answer still differs from the reference (issue 16 is open; the
+ * differences are in docs/compat.md): each of these tests, in JSON and XML, is
+ * expected to fail, so the suite stays a live record of them. When one is
+ * mended its test passes, `it.fails` turns that red, and it leaves this list.
+ * - GET/PUT /retention: Salvo answers null (it deletes nothing by itself) and refuses PUT;
+ * - GET/PUT /notification/balance: no e-mail or phone alerts (Salvo's alerts are webhooks);
+ * - GET /account/invoice: Salvo issues no invoices (-5);
+ * - POST /lookup: no HLR lookup yet;
+ * - PUT /list/contact/{id}: a contact's number cannot change;
+ * - tokens: `allowed_ips` refused, token ids are `tok_…` strings, not integers.
+ */
+const KNOWN_DIFFERENCES = new Set(
+  [
+    "GET /retention",
+    "GET /notification/balance",
+    "GET /account/invoice",
+    "PUT /retention",
+    "PUT /notification/balance",
+    "POST /lookup",
+    "PUT /list/contact/{id}",
+    "POST /token",
+    "POST /token/account/{id}: a sub-account's token",
+    "GET /token",
+    "GET /token/{id}",
+  ].flatMap((route) => [`${route} (json)`, `${route} (xml)`]),
+);
+
+/** `it`, but `it.fails` for the tests of KNOWN_DIFFERENCES. */
+function it(name: string, test: () => Promise<void>, timeout?: number) {
+  return (KNOWN_DIFFERENCES.has(name) ? vitestIt.fails : vitestIt)(name, test, timeout);
+}
 
 let stack: Stack;
 beforeAll(async () => {
