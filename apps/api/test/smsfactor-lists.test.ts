@@ -237,12 +237,36 @@ describe("list contacts", () => {
     const [contact] = (await client.contactLists.contacts(id)).body.data;
     expect(contact?.fields).toEqual({ info1: "Louis-Victor", info2: "Broglie", info3: "1892", info4: "" });
 
+    // Not a phone number: -7, nothing changed.
+    expectError(await sf.json("PUT", `/list/contact/${contactId}`, { contact: { value: "33600" } }), -7);
+    expectError(await sf.json("PUT", `/list/contact/${id}:33612345699`, { contact: { info1: "x" } }), -5);
+
+    // A new number: the same contact (its fields kept, info3 changed) under it.
+    const moved = await sf.json("PUT", `/list/contact/${contactId}`, {
+      contact: { value: "33612345670", info3: "1929" },
+    });
+    expect(moved.body.contact).toMatchObject({
+      id: `${id}:33612345670`,
+      destination: "33612345670",
+      info1: "Louis-Victor",
+      info3: "1929",
+    });
+    const renumbered = (await client.contactLists.contacts(id)).body.data;
+    expect(renumbered.map((c) => c.number)).toEqual(["+33612345670"]);
+    expect((await client.contactLists.get(id)).body.data.attributes.contact_count).toBe(1);
+
+    // A number the list has already: -7, both contacts as they were.
+    await sf.json("POST", "/list", { list: { listId: id, contacts: { gsm: [{ value: "33612345671" }] } } });
     expectError(
-      await sf.json("PUT", `/list/contact/${contactId}`, { contact: { value: "33600000000" } }),
+      await sf.json("PUT", `/list/contact/${id}:33612345670`, { contact: { value: "33612345671" } }),
       -7,
     );
-    expectError(await sf.json("PUT", `/list/contact/${id}:33612345699`, { contact: { info1: "x" } }), -5);
-    expect((await client.contactLists.get(id)).body.data.attributes.contact_count).toBe(1);
+    const both = (await client.contactLists.contacts(id)).body.data;
+    expect(both.map((c) => [c.number, c.fields.info3])).toEqual([
+      ["+33612345670", "1929"],
+      ["+33612345671", undefined],
+    ]);
+    expect((await client.contactLists.get(id)).body.data.attributes.contact_count).toBe(2);
   });
 
   it("deletes a contact, then the list (JSON and XML)", async () => {

@@ -192,14 +192,21 @@ export async function updateContactFields(
   listId: string,
   number: string,
   changes: Record<string, string>,
-): Promise<Contact | null> {
+  newNumber: string | null = null,
+): Promise<Contact | null | "taken"> {
   await findContactList(sql, accountId, listId);
-  const { rows } = await sql.query<Contact>(
-    `UPDATE contacts SET fields = fields || $3::jsonb, updated_at = now()
-      WHERE list_id = $1 AND number = $2 RETURNING ${CONTACT}`,
-    [listId, number, JSON.stringify(changes)],
-  );
-  return rows[0] ?? null;
+  try {
+    const { rows } = await sql.query<Contact>(
+      `UPDATE contacts SET number = COALESCE($4, number), fields = fields || $3::jsonb, updated_at = now()
+        WHERE list_id = $1 AND number = $2 RETURNING ${CONTACT}`,
+      [listId, number, JSON.stringify(changes), newNumber],
+    );
+    return rows[0] ?? null;
+  } catch (error) {
+    // The new number is on the list already: one contact per number.
+    if ((error as { code?: string }).code === "23505") return "taken";
+    throw error;
+  }
 }
 
 /**

@@ -140,7 +140,8 @@ export function removeNpaiContacts(store: Store, account: Account, listId: strin
 
 /**
  * Changes some fields of a list's contact (`raw` read with the list's country),
- * keeping the others; a number not on the list is not found (nothing is added).
+ * keeping the others, and its number when `newRaw` names another one (not
+ * already on the list); a number not on the list is not found (nothing is added).
  */
 export async function updateContactFields(
   store: Store,
@@ -148,11 +149,22 @@ export async function updateContactFields(
   listId: string,
   raw: string,
   changes: Record<string, string>,
+  newRaw?: string,
 ): Promise<Contact> {
   const list = await store.contactLists.find(account.id, listId);
   const number = normalizePhoneNumber(raw, list.country);
   if (!number) throw new InvalidParameterError("number: not a valid phone number", "number");
-  const contact = await store.contactLists.updateContactFields(account.id, listId, number, changes);
+  const newNumber = newRaw === undefined ? number : normalizePhoneNumber(newRaw, list.country);
+  if (!newNumber) throw new InvalidParameterError("value: not a valid phone number", "value");
+  const contact = await store.contactLists.updateContactFields(
+    account.id,
+    listId,
+    number,
+    changes,
+    newNumber === number ? null : newNumber,
+  );
+  if (contact === "taken")
+    throw new InvalidParameterError(`value: ${newNumber} is on the contact list ${listId} already`, "value");
   if (!contact) throw new NotFoundError(`${number} is not on the contact list ${listId}.`);
   return contact;
 }

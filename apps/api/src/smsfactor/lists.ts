@@ -41,7 +41,7 @@ const listWrite = z.object({
   contacts: gsmContacts.optional(),
 });
 
-/** `PUT /list/contact/:id`'s `contact`: the fields to change (`value` may only repeat the contact's number). */
+/** `PUT /list/contact/:id`'s `contact`: the fields to change, and `value` its number. */
 const contactChanges = z.object({
   value: z.union([z.string(), z.number()]).transform(String).optional(),
   info1: storableText(255).nullable().optional(),
@@ -193,19 +193,14 @@ export function smsFactorListRoutes(store: Store): Router {
         const { listId, number } = contactOfId(params.id);
         const list = await store.contactLists.find(account.id, listId);
         const { value, ...info } = body;
-        if (value !== undefined && destination(value) !== destination(number)) {
-          throw new SmsFactorError(
-            SF_STATUS.data,
-            "contact.value: a contact's number cannot change; delete the contact and add the new number",
-          );
-        }
         const changes: Record<string, string> = {};
         for (const name of INFO_FIELDS) {
           const given = info[name];
           // null empties a field.
           if (given !== undefined) changes[name] = given ?? "";
         }
-        const contact = await updateContactFields(store, account, list.id, number, changes);
+        // `value`: the contact's new number (read with the list's country), when it changes.
+        const contact = await updateContactFields(store, account, list.id, number, changes, value);
         return { contact: contactObject(contact) };
       },
     }),
