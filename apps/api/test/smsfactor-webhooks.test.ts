@@ -2,10 +2,10 @@
 // with the PHP SDK's headers, XML by default, XML request bodies; each webhook a
 // Salvo webhook of format `smsfactor`, visible in /v1/webhooks; errors as
 // SMSFactor answers them (HTTP 200, negative status); other accounts' ids -5.
-import { request } from "node:http";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refusal, startTestApi, type TestApi } from "./harness";
+import { type SfInit, sfRequest } from "./smsfactor-http";
 
 const RECEIVER = "http://127.0.0.1:9/hooks";
 
@@ -19,33 +19,10 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 /** A raw HTTP request (node:http: the PHP SDK sends a body `[]` even on GET and DELETE). */
-function call(
-  method: string,
-  path: string,
-  init: { headers?: Record<string, string>; body?: string } = {},
-): Promise<{ http: number; type: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    // With its length, as Guzzle sends it: Node sends a GET or DELETE body without one otherwise.
-    const headers = {
-      ...init.headers,
-      ...(init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) }),
-    };
-    const sent = request(`${t.api.url}/smsfactor${path}`, { method, headers }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      response.on("end", () =>
-        resolve({ http: response.statusCode ?? 0, type: response.headers["content-type"] ?? "", text }),
-      );
-    });
-    sent.on("error", reject);
-    sent.end(init.body);
-  });
+function call(method: string, path: string, init: SfInit = {}) {
+  return sfRequest(t.api.url, method, path, init);
 }
 
-/** A request as the PHP SDK makes it: JSON both ways, `[]` as the body when there is none. */
 async function json(token: string, method: string, path: string, body: unknown = []) {
   const answer = await call(method, path, {
     headers: {
