@@ -50,6 +50,7 @@ export {
   withinCountryLimits,
 } from "./countries";
 export * from "./errors";
+export { allowedIps, canonicalIpEntry, ipAllowList, MAX_ALLOWED_IPS } from "./ip-allow-list";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
 export {
   type FirstPositions,

@@ -1,6 +1,7 @@
 // The bodies of the API's requests, as zod schemas: the API parses with them, the
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
+import { allowedIps } from "./ip-allow-list";
 import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from "./contact-fields";
 import { isCountryCode } from "./phone";
 import { senderProblem } from "./senders";
@@ -268,6 +269,8 @@ export const newToken = z.strictObject({
     .max(100)
     .refine(isStorableText, "text without NUL characters or unpaired surrogates")
     .default(""),
+  /** The addresses or CIDR ranges it may be used from; none (null, empty): any. */
+  allowed_ips: allowedIps.default(null),
 });
 
 /** The most balance alerts an account may set. */

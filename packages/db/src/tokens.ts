@@ -19,20 +19,23 @@ export type TokenWithAccount = ApiToken & { account: Account };
  * store its idempotent answer in the same transaction). The secret is returned
  * once; only its hash is stored. `ttlSeconds`: it expires that long after its
  * creation (by the database's clock, as `created_at`); null: never.
+ * `allowedIps`: the addresses it may be used from (canonical, as `allowedIps`
+ * of @salvo/core gives them); null: any.
  */
 export async function createApiToken(
   sql: Queryable,
   accountId: string,
   label = "",
   ttlSeconds: number | null = null,
+  allowedIps: string[] | null = null,
 ): Promise<{ apiToken: ApiToken; token: string }> {
   const issued = issueApiToken();
   const { rows } = await sql.query<ApiToken>(
-    `INSERT INTO api_tokens (id, account_id, label, secret_hash, expires_at)
-     SELECT $2, id, $3, $4, CASE WHEN $5::int IS NOT NULL THEN now() + make_interval(secs => $5::int) END
+    `INSERT INTO api_tokens (id, account_id, label, secret_hash, expires_at, allowed_ips)
+     SELECT $2, id, $3, $4, CASE WHEN $5::int IS NOT NULL THEN now() + make_interval(secs => $5::int) END, $6::text[]
        FROM accounts WHERE id = $1
      RETURNING ${TOKEN}`,
-    [accountId, issued.id, label, issued.secretHash, ttlSeconds],
+    [accountId, issued.id, label, issued.secretHash, ttlSeconds, allowedIps],
   );
   const apiToken = rows[0];
   if (!apiToken) throw new NotFoundError(`No account ${accountId}.`);
@@ -97,6 +100,19 @@ async function countTokens(sql: Queryable, accountId: string): Promise<number> {
     [accountId],
   );
   return rows[0]?.total ?? 0;
+}
+
+/** The account's token with this number (SMSFactor's `api_token_id`), or null when it has none. */
+export async function findApiTokenByNumber(
+  sql: Queryable,
+  accountId: string,
+  numericId: string,
+): Promise<ApiToken | null> {
+  const { rows } = await sql.query<ApiToken>(
+    `SELECT ${TOKEN} FROM api_tokens WHERE numeric_id = $1::bigint AND account_id = $2`,
+    [numericId, accountId],
+  );
+  return rows[0] ?? null;
 }
 
 /** The token with this id and its account, or null when there is none. */
