@@ -1,4 +1,4 @@
--- Tokens may be limited to addresses (allowed_ips, null: any); tokens and webhooks get
+-- Tokens may be limited to addresses (allowed_ips, null: any), and tokens and webhooks get
 -- numbers for SMSFactor clients, which read their ids as integers.
 -- AlterTable
 ALTER TABLE "api_tokens" ADD COLUMN     "allowed_ips" TEXT[],
