@@ -360,7 +360,9 @@ describe("/token", () => {
     });
 
     // Its expiry passes: authentication refuses it, and the list shows it inactive.
-    await t.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE numeric_id = $1", [id]);
+    await t.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE numeric_id = $1", [
+      id,
+    ]);
     expectError(await smsfactorClient(t.api.url, created.response.token).json("GET", "/credits"), -1);
     expect((await refusal(t.client(created.response.token).account.get())).status).toBe(401);
     expect((await sf.json("GET", `/token/${id}`)).body.token.is_active).toBe("0");

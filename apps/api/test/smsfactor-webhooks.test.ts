@@ -93,9 +93,9 @@ describe("SMSFactor /webhook in JSON", () => {
 
     const clicker = await json(token, "POST", "/webhook", { webhook: { type: "clicker", url: RECEIVER } });
     expect(clicker.webhook).toMatchObject({ type: "CLICKER", signature: null, status: "live" });
-    expect((await client.webhooks.get(await v1IdOf(clicker.webhook.webhook_id))).body.data.attributes.events).toEqual([
-      "message.clicked",
-    ]);
+    expect(
+      (await client.webhooks.get(await v1IdOf(clicker.webhook.webhook_id))).body.data.attributes.events,
+    ).toEqual(["message.clicked"]);
 
     const listed = await json(token, "GET", "/webhook");
     expect(listed.status).toBe(1);

@@ -50,18 +50,28 @@ describe("allowed_ips on /v1 tokens", () => {
   it("a sub-account's token takes allowed_ips too", async () => {
     const parent = await t.newAccount({ apiRateLimit: 10_000 });
     const sub = (await parent.client.subaccounts.create({ name: "Shop" })).body.data.id;
-    const made = await parent.client.subaccounts.tokens.create(sub, { label: "shop", allowed_ips: ["::1/128"] });
+    const made = await parent.client.subaccounts.tokens.create(sub, {
+      label: "shop",
+      allowed_ips: ["::1/128"],
+    });
     expect(made.body.data.attributes.allowed_ips).toEqual(["::1/128"]);
     const listed = (await parent.client.subaccounts.tokens.list(sub)).body.data;
-    expect(listed.find((token) => token.id === made.body.data.id)?.attributes.allowed_ips).toEqual(["::1/128"]);
+    expect(listed.find((token) => token.id === made.body.data.id)?.attributes.allowed_ips).toEqual([
+      "::1/128",
+    ]);
     const token = made.body.data.attributes.token as string;
     expect((await fromIpv6(token).account.get()).body.data.id).toBe(sub);
-    expect(await refusal(fromIpv4(token).account.get())).toMatchObject({ status: 401, code: "IP_NOT_ALLOWED" });
+    expect(await refusal(fromIpv4(token).account.get())).toMatchObject({
+      status: 401,
+      code: "IP_NOT_ALLOWED",
+    });
   });
 
   it("refuses a bad entry (named) and too many entries with 400, making no token", async () => {
     const { client } = await t.newAccount({ apiRateLimit: 10_000 });
-    const bad = await refusal(client.tokens.create({ label: "x", allowed_ips: ["10.0.0.0/8", "10.0.0.0/33"] }));
+    const bad = await refusal(
+      client.tokens.create({ label: "x", allowed_ips: ["10.0.0.0/8", "10.0.0.0/33"] }),
+    );
     expect(bad).toMatchObject({ status: 400, code: "INVALID_PARAMETER" });
     expect(bad.message).toContain('"10.0.0.0/33"');
     const many = Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`);

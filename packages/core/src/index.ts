@@ -50,8 +50,8 @@ export {
   withinCountryLimits,
 } from "./countries";
 export * from "./errors";
-export { allowedIps, canonicalIpEntry, ipAllowList, MAX_ALLOWED_IPS } from "./ip-allow-list";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
+export { allowedIps, canonicalIpEntry, ipAllowList, MAX_ALLOWED_IPS } from "./ip-allow-list";
 export {
   type FirstPositions,
   type FloodRule,

@@ -19,11 +19,15 @@ function parseEntry(entry: string): Range | null {
   const address = slash < 0 ? entry : entry.slice(0, slash);
   const isV4 = ipaddr.IPv4.isValidFourPartDecimal(address);
   if (address.includes("%") || !(isV4 || ipaddr.IPv6.isValid(address))) return null;
-  if (slash >= 0 && !(isV4 ? ipaddr.IPv4.isValidCIDRFourPartDecimal(entry) : ipaddr.IPv6.isValidCIDR(entry))) {
+  if (
+    slash >= 0 &&
+    !(isV4 ? ipaddr.IPv4.isValidCIDRFourPartDecimal(entry) : ipaddr.IPv6.isValidCIDR(entry))
+  ) {
     return null;
   }
   const [ip, bits] = slash < 0 ? [ipaddr.parse(address), isV4 ? 32 : 128] : ipaddr.parseCIDR(entry);
-  if (ip instanceof ipaddr.IPv6 && ip.isIPv4MappedAddress() && bits >= 96) return [ip.toIPv4Address(), bits - 96];
+  if (ip instanceof ipaddr.IPv6 && ip.isIPv4MappedAddress() && bits >= 96)
+    return [ip.toIPv4Address(), bits - 96];
   return [ip, bits];
 }
 

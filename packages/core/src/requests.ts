@@ -1,8 +1,8 @@
 // The bodies of the API's requests, as zod schemas: the API parses with them, the
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
-import { allowedIps } from "./ip-allow-list";
 import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from "./contact-fields";
+import { allowedIps } from "./ip-allow-list";
 import { isCountryCode } from "./phone";
 import { senderProblem } from "./senders";
 import type { RecipientFields } from "./templates";

@@ -1,4 +1,10 @@
-import { AddressNotAllowedError, ipAllowList, isTokenId, splitApiToken, UnauthorizedError } from "@salvo/core";
+import {
+  AddressNotAllowedError,
+  ipAllowList,
+  isTokenId,
+  splitApiToken,
+  UnauthorizedError,
+} from "@salvo/core";
 import type { Store, TokenWithAccount } from "@salvo/db";
 import type { Request, RequestHandler } from "express";
 import type { TokenCache } from "./token-cache";

@@ -62,7 +62,12 @@ export function createSubAccountToken(
 ): Promise<CreatedToken> {
   return idempotency.write(async (tx) => {
     await findSubAccount(tx, parent, subAccountId);
-    return tx.tokens.create(subAccountId, options.label, options.ttlSeconds ?? null, options.allowedIps ?? null);
+    return tx.tokens.create(
+      subAccountId,
+      options.label,
+      options.ttlSeconds ?? null,
+      options.allowedIps ?? null,
+    );
   });
 }
 
