@@ -51,7 +51,7 @@ export {
 } from "./countries";
 export * from "./errors";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
-export { allowedIps, canonicalIpEntry, ipAllowList, MAX_ALLOWED_IPS } from "./ip-allow-list";
+export { allowedIps, ipAllowList } from "./ip-allow-list";
 export {
   type FirstPositions,
   type FloodRule,
