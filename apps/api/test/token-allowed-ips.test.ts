@@ -60,11 +60,19 @@ describe("allowed_ips on /v1 tokens", () => {
       "::1/128",
     ]);
     const token = made.body.data.attributes.token as string;
-    expect((await fromIpv6(token).account.get()).body.data.id).toBe(sub);
     expect(await refusal(fromIpv4(token).account.get())).toMatchObject({
       status: 401,
       code: "IP_NOT_ALLOWED",
     });
+    // A refused request is no use of the token.
+    const lastUsed = async () =>
+      (
+        await t.query<{ last_used_at: Date | null }>("SELECT last_used_at FROM api_tokens WHERE id = $1", [
+          made.body.data.id,
+        ])
+      )[0]?.last_used_at;
+    expect(await lastUsed()).toBeNull();
+    expect((await fromIpv6(token).account.get()).body.data.id).toBe(sub);
   });
 
   it("refuses a bad entry (named) and too many entries with 400, making no token", async () => {

@@ -1,4 +1,6 @@
 import {
+  AddressNotAllowedError,
+  ipAllowList,
   issueApiToken,
   LastTokenError,
   NotFoundError,
@@ -139,22 +141,43 @@ export async function findApiToken(sql: Queryable, tokenId: string): Promise<Tok
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
+ * A token's allow-list, parsed once per token read from the database (the API's
+ * cache hands the same object to every request for a few seconds).
+ */
+const allowLists = new WeakMap<TokenWithAccount, (address: string | undefined) => boolean>();
+
+function allowedFrom(token: TokenWithAccount, address: string | undefined): boolean {
+  if (!token.allowedIps) return true;
+  let allows = allowLists.get(token);
+  if (!allows) {
+    allows = ipAllowList(token.allowedIps);
+    allowLists.set(token, allows);
+  }
+  return allows(address);
+}
+
+/**
  * The account a found token grants for this secret, or null when the token is
  * unknown, revoked, expired or the secret is wrong. The comparison takes the same time in
- * each case. Records the token's last use, at most once a minute, with `later`
+ * each case. A valid token with `allowed_ips` not holding `address` (the
+ * request's; undefined: none known) throws AddressNotAllowedError, only once the
+ * secret matched, so a request without it learns nothing of the list.
+ * Records the token's last use, at most once a minute, with `later`
  * (a write nobody waits for; and on `token`, so a token kept in memory is not
- * written again).
+ * written again); a refused request is no use.
  */
 export function acceptApiToken(
   sql: Queryable,
   token: TokenWithAccount | null,
   secret: string,
+  address: string | undefined,
   later: (write: Promise<unknown>) => void,
 ): Account | null {
   const matches = tokenSecretMatches(secret, token?.secretHash);
   const now = Date.now();
   if (!token || !matches || token.revokedAt) return null;
   if (token.expiresAt && token.expiresAt.getTime() <= now) return null;
+  if (!allowedFrom(token, address)) throw new AddressNotAllowedError(address);
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     token.lastUsedAt = new Date(now);
     // Not awaited: a slow write must not slow the request, and a lost one is harmless.

@@ -1,11 +1,5 @@
-import {
-  AddressNotAllowedError,
-  ipAllowList,
-  isTokenId,
-  splitApiToken,
-  UnauthorizedError,
-} from "@salvo/core";
-import type { Store, TokenWithAccount } from "@salvo/db";
+import { isTokenId, splitApiToken, UnauthorizedError } from "@salvo/core";
+import type { Store } from "@salvo/db";
 import type { Request, RequestHandler } from "express";
 import type { TokenCache } from "./token-cache";
 
@@ -46,23 +40,6 @@ function readCredentials(req: Request): Credentials | null | undefined {
 }
 
 /**
- * A token's allow-list, parsed once per token read from the database: the cache
- * hands the same object to every request for a few seconds.
- */
-const allowLists = new WeakMap<TokenWithAccount, (address: string | undefined) => boolean>();
-
-/** Whether the token may be used from `address` (any address when it has no `allowed_ips`). */
-function allowedFrom(token: TokenWithAccount, address: string | undefined): boolean {
-  if (!token.allowedIps) return true;
-  let allows = allowLists.get(token);
-  if (!allows) {
-    allows = ipAllowList(token.allowedIps);
-    allowLists.set(token, allows);
-  }
-  return allows(address);
-}
-
-/**
  * Authenticates every request of the router it is mounted on; 401 otherwise.
  * Tokens come from `tokens` (kept in memory for a few seconds, with their
  * allowed addresses); the secret and the request's address (`req.ip`, which
@@ -76,11 +53,10 @@ export function authenticate(store: Store, tokens: TokenCache): RequestHandler {
         "Authentication required: send `Authorization: Bearer <token>`, HTTP Basic, or X-API-KEY-ID and X-API-KEY-SECRET.",
       );
     }
-    const token = credentials && (await tokens.get(credentials.id));
-    const account = credentials && store.tokens.accept(token, credentials.secret);
-    if (!account || !token) throw new UnauthorizedError("Invalid or revoked API credentials.");
-    // Only once the secret matched: a request without it learns nothing of the list.
-    if (!allowedFrom(token, req.ip)) throw new AddressNotAllowedError(req.ip);
+    // `accept` throws AddressNotAllowedError for valid credentials from outside the token's `allowed_ips`.
+    const account =
+      credentials && store.tokens.accept(await tokens.get(credentials.id), credentials.secret, req.ip);
+    if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
     res.locals.account = account;
     res.locals.tokenId = credentials.id;
     next();
