@@ -29,6 +29,9 @@ async function subAccountOf(sf: SmsfactorClient, fields: Record<string, unknown>
   return body.id as string;
 }
 
+/** The `tok_…` id (/v1's) of a full token. */
+const v1IdOf = (token: string) => token.split(".")[0];
+
 /** Expects an SMSFactor error: HTTP 200 and a negative integer status, with `details`. */
 function expectError(answer: { http: number; body: unknown }, status: number) {
   expect(answer.http).toBe(200);
@@ -294,19 +297,20 @@ describe("/token", () => {
       status: 1,
       message: "OK",
       token: expect.stringMatching(/^tok_/),
-      token_id: expect.stringMatching(/^tok_/),
+      token_id: expect.stringMatching(/^[1-9]\d*$/),
       allowed_ips: null,
     });
-    const stored = await t.query<{ secret_hash: string }>(
-      "SELECT secret_hash FROM api_tokens WHERE id = $1",
+    const stored = await t.query<{ secret_hash: string; id: string }>(
+      "SELECT secret_hash, id FROM api_tokens WHERE numeric_id = $1",
       [body.token_id],
     );
+    expect(stored[0]?.id).toBe(v1IdOf(body.token));
     expect(stored[0]?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(body.token).not.toContain(stored[0]?.secret_hash);
     expect((await smsfactorClient(t.api.url, body.token).json("GET", "/credits")).body.status).toBe(1);
     expect((await t.client(body.token).account.get()).status).toBe(200);
     const v1 = await client.tokens.list();
-    expect(v1.body.data.find((token) => token.id === body.token_id)?.attributes.label).toBe(
+    expect(v1.body.data.find((token) => token.id === v1IdOf(body.token))?.attributes.label).toBe(
       "Best token ever",
     );
   });
@@ -317,26 +321,32 @@ describe("/token", () => {
     expect(created.response).toMatchObject({ status: "1", token: expect.stringMatching(/^tok_/) });
     const id = created.response.token_id as string;
     const [row] = await t.query<{ seconds: number }>(
-      "SELECT extract(epoch FROM expires_at - created_at)::int AS seconds FROM api_tokens WHERE id = $1",
+      "SELECT extract(epoch FROM expires_at - created_at)::int AS seconds FROM api_tokens WHERE numeric_id = $1",
       [id],
     );
     expect(row?.seconds).toBe(3600);
-    const v1 = (await client.tokens.list()).body.data.find((token) => token.id === id);
+    const v1 = (await client.tokens.list()).body.data.find(
+      (token) => token.id === v1IdOf(created.response.token),
+    );
     expect(v1?.attributes.expires_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const list = await sf.json("GET", "/token");
     expect(list.body.status).toBe(1);
-    const short = list.body.tokens.find((token: { api_token_id: string }) => token.api_token_id === id);
+    const short = list.body.tokens.find(
+      (token: { api_token_id: number }) => token.api_token_id === Number(id),
+    );
     expect(short).toEqual({
       name: "Short",
-      api_token_id: id,
+      api_token_id: Number(id),
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
       expired_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
       ttl: 3600,
       is_active: "1",
       allowed_ips: null,
     });
-    const forever = list.body.tokens.find((token: { api_token_id: string }) => token.api_token_id !== id);
+    const forever = list.body.tokens.find(
+      (token: { api_token_id: number }) => token.api_token_id !== Number(id),
+    );
     expect(forever).toMatchObject({ expired_at: null, ttl: null, is_active: "1" });
     const listXml = await sf.xml("GET", "/token");
     expect(
@@ -350,18 +360,26 @@ describe("/token", () => {
     });
 
     // Its expiry passes: authentication refuses it, and the list shows it inactive.
-    await t.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [id]);
+    await t.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE numeric_id = $1", [
+      id,
+    ]);
     expectError(await smsfactorClient(t.api.url, created.response.token).json("GET", "/credits"), -1);
     expect((await refusal(t.client(created.response.token).account.get())).status).toBe(401);
     expect((await sf.json("GET", `/token/${id}`)).body.token.is_active).toBe("0");
   });
 
-  it("refuses allowed_ips and a bad ttl (-7), making no token", async () => {
+  it("refuses a bad allowed_ips entry (named), too many entries and a bad ttl (-7), making no token", async () => {
     const { sf, client } = await account();
-    expectError(
-      await sf.json("POST", "/token", { token: { name: "x", allowed_ips: ["192.168.2.0/24"] } }),
-      -7,
-    );
+    const bad = await sf.json("POST", "/token", {
+      token: { name: "x", allowed_ips: ["192.168.2.0/24", "192.168.2.300"] },
+    });
+    expectError(bad, -7);
+    expect(bad.body.details).toContain("token.allowed_ips");
+    expect(bad.body.details).toContain('"192.168.2.300"');
+    const many = Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`);
+    expectError(await sf.json("POST", "/token", { token: { name: "x", allowed_ips: many } }), -7);
+    const xmlBad = await sf.xml("POST", "/token", "<token><allowed_ips>10.0.0.0/40</allowed_ips></token>");
+    expect(xmlBad.response.status).toBe("-7");
     expectError(await sf.json("POST", "/token", { token: { name: "x", ttl: -5 } }), -7);
     expect((await sf.xml("POST", "/token", "<token><ttl>soon</ttl></token>")).response.status).toBe("-7");
     expect((await client.tokens.list()).body.data).toHaveLength(1);
@@ -371,16 +389,30 @@ describe("/token", () => {
     const { sf, client } = await account();
     const made = (await sf.json("POST", "/token", { token: { name: "spare" } })).body;
     const deleted = await sf.json("DELETE", `/token/${made.token_id}`);
-    expect(deleted.body).toEqual({ status: 1, message: "OK", deleted_token: made.token_id });
+    expect(deleted.body).toEqual({ status: 1, message: "OK", deleted_token: Number(made.token_id) });
     expectError(await smsfactorClient(t.api.url, made.token).json("GET", "/credits"), -1);
     const v1 = await client.tokens.list();
-    expect(v1.body.data.find((token) => token.id === made.token_id)?.attributes.revoked_at).not.toBeNull();
+    expect(
+      v1.body.data.find((token) => token.id === v1IdOf(made.token))?.attributes.revoked_at,
+    ).not.toBeNull();
     expectError(await sf.json("GET", `/token/${made.token_id}`), -5);
     expectError(await sf.json("DELETE", `/token/${made.token_id}`), -5);
 
     const other = (await sf.json("POST", "/token", { token: { name: "other" } })).body;
     const xml = await sf.xml("DELETE", `/token/${other.token_id}`);
     expect(xml.response).toMatchObject({ status: "1", deleted_token: other.token_id });
+  });
+
+  it("still takes a token's /v1 id (tok_…) in paths", async () => {
+    const { sf } = await account();
+    const made = (await sf.json("POST", "/token", { token: { name: "legacy" } })).body;
+    const shown = await sf.json("GET", `/token/${v1IdOf(made.token)}`);
+    expect(shown.body.token).toMatchObject({ name: "legacy", api_token_id: Number(made.token_id) });
+    expect((await sf.json("DELETE", `/token/${v1IdOf(made.token)}`)).body).toEqual({
+      status: 1,
+      message: "OK",
+      deleted_token: Number(made.token_id),
+    });
   });
 
   it("refuses to delete the account's last live token (-7), as /v1 does", async () => {
@@ -415,7 +447,7 @@ describe("/token", () => {
     const asSub = await smsfactorClient(t.api.url, body.token).json("GET", "/account");
     expect(asSub.body.account.client_id).toBe(subId);
     const xml = await parent.sf.xml("POST", `/token/account/${subId}`, "<token><name>shop2</name></token>");
-    expect(xml.response).toMatchObject({ status: "1", token_id: expect.stringMatching(/^tok_/) });
+    expect(xml.response).toMatchObject({ status: "1", token_id: expect.stringMatching(/^[1-9]\d*$/) });
 
     const stranger = await account();
     expectError(await stranger.sf.json("POST", `/token/account/${subId}`, { token: { name: "x" } }), -5);

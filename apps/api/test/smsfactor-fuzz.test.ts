@@ -37,7 +37,7 @@ let t: TestApi;
 let token: string;
 let tables: string[];
 /** The fuzzing account's own things, for the routes that change one (so a valid request gets that far). */
-const own = { listId: "", contactId: "", webhookId: "", subAccountId: "" };
+const own = { listId: "", contactId: "", webhookId: "", subAccountId: "", tokenId: "" };
 
 beforeAll(async () => {
   t = await startTestApi({
@@ -56,7 +56,9 @@ beforeAll(async () => {
   const webhook = await sfCall("POST", "/webhook", {
     webhook: { type: "DLR", url: "https://93.184.216.34/hooks" },
   });
-  own.webhookId = String((webhook.webhook as { id: unknown }).id);
+  own.webhookId = String((webhook.webhook as { webhook_id: unknown }).webhook_id);
+  const spare = await sfCall("POST", "/token", { token: { name: "spare", allowed_ips: ["192.0.2.0/24"] } });
+  own.tokenId = String(spare.token_id);
   const sub = await sfCall("POST", "/account", {
     account: { email: "shop@example.com", password: "secret123", firstname: "Shop", lastname: "Fuzz" },
   });
@@ -168,7 +170,10 @@ const ENDPOINTS: SfEndpoint[] = [
   {
     method: "POST",
     path: "/token",
-    body: { valid: () => ({ token: { name: "ci", ttl: 3600 } }), key: "token" },
+    body: {
+      valid: () => ({ token: { name: "ci", ttl: 3600, allowed_ips: ["127.0.0.1", "2001:db8::/32"] } }),
+      key: "token",
+    },
   },
   {
     method: "POST",
@@ -177,7 +182,7 @@ const ENDPOINTS: SfEndpoint[] = [
     ownId: () => own.subAccountId,
   },
   { method: "GET", path: "/token" },
-  { method: "GET", path: "/token/:id" },
+  { method: "GET", path: "/token/:id", ownId: () => own.tokenId },
   { method: "DELETE", path: "/token/:id" },
   {
     method: "POST",

@@ -38,6 +38,13 @@ async function json(token: string, method: string, path: string, body: unknown =
   return JSON.parse(answer.text);
 }
 
+/** The /v1 id (`whk_…`) of the webhook SMSFactor's routes number `numericId`. */
+async function v1IdOf(numericId: string): Promise<string> {
+  const [row] = await t.query<{ id: string }>("SELECT id FROM webhooks WHERE numeric_id = $1", [numericId]);
+  if (!row) throw new Error(`no webhook number ${numericId}`);
+  return row.id;
+}
+
 const xmlReader = new XMLParser({ parseTagValue: false, isArray: (name) => name === "webhooks" });
 
 /** A request with no Accept header (XML answers), its body in XML when given. */
@@ -65,7 +72,7 @@ describe("SMSFactor /webhook in JSON", () => {
       status: 1,
       message: "OK",
       webhook: {
-        webhook_id: expect.stringMatching(/^whk_/),
+        webhook_id: expect.stringMatching(/^[1-9]\d*$/),
         type: "DLR",
         url: RECEIVER,
         signature: "mysignature123",
@@ -74,20 +81,21 @@ describe("SMSFactor /webhook in JSON", () => {
       },
     });
     const id = created.webhook.webhook_id as string;
+    const whk = await v1IdOf(id);
 
     // The same webhook in /v1: format smsfactor, Salvo's event of its type.
-    const salvo = (await client.webhooks.get(id)).body.data.attributes;
+    const salvo = (await client.webhooks.get(whk)).body.data.attributes;
     expect(salvo).toMatchObject({ url: RECEIVER, events: ["dlr"], format: "smsfactor", status: "enabled" });
     // The signature is stored sealed, as every webhook secret.
-    const [row] = await t.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = $1", [id]);
+    const [row] = await t.query<{ secret: string }>("SELECT secret FROM webhooks WHERE id = $1", [whk]);
     expect(row?.secret).toMatch(/^sealed:v1:/);
     expect(row?.secret).not.toContain("mysignature123");
 
     const clicker = await json(token, "POST", "/webhook", { webhook: { type: "clicker", url: RECEIVER } });
     expect(clicker.webhook).toMatchObject({ type: "CLICKER", signature: null, status: "live" });
-    expect((await client.webhooks.get(clicker.webhook.webhook_id)).body.data.attributes.events).toEqual([
-      "message.clicked",
-    ]);
+    expect(
+      (await client.webhooks.get(await v1IdOf(clicker.webhook.webhook_id))).body.data.attributes.events,
+    ).toEqual(["message.clicked"]);
 
     const listed = await json(token, "GET", "/webhook");
     expect(listed.status).toBe(1);
@@ -112,14 +120,14 @@ describe("SMSFactor /webhook in JSON", () => {
         last_http_code: null,
       },
     });
-    expect((await client.webhooks.get(id)).body.data.attributes.events).toEqual(["stop"]);
+    expect((await client.webhooks.get(whk)).body.data.attributes.events).toEqual(["stop"]);
 
     const paused = await json(token, "PUT", `/webhook/${id}/status`, { webhook: { status: "paused" } });
     expect(paused.webhook).toMatchObject({ webhook_id: id, status: "paused", type: "STOP" });
-    expect((await client.webhooks.get(id)).body.data.attributes.status).toBe("disabled");
+    expect((await client.webhooks.get(whk)).body.data.attributes.status).toBe("disabled");
     const live = await json(token, "PUT", `/webhook/${id}/status`, { webhook: { status: "live" } });
     expect(live.webhook.status).toBe("live");
-    expect((await client.webhooks.get(id)).body.data.attributes.status).toBe("enabled");
+    expect((await client.webhooks.get(whk)).body.data.attributes.status).toBe("enabled");
 
     // A null signature removes it.
     const unsigned = await json(token, "PUT", `/webhook/${id}`, { webhook: { signature: null } });
@@ -128,10 +136,10 @@ describe("SMSFactor /webhook in JSON", () => {
     expect(await json(token, "DELETE", `/webhook/${id}`)).toEqual({
       status: 1,
       message: "OK",
-      deleted_id: id,
+      deleted_id: Number(id),
     });
     expect((await json(token, "GET", "/webhook")).webhooks).toHaveLength(1);
-    expect(await t.query("SELECT 1 FROM webhooks WHERE id = $1", [id])).toHaveLength(0);
+    expect(await t.query("SELECT 1 FROM webhooks WHERE id = $1", [whk])).toHaveLength(0);
   });
 
   it("refuses bad input with SMSFactor's error shape, changing nothing", async () => {
@@ -174,6 +182,19 @@ describe("SMSFactor /webhook in JSON", () => {
     expect((await client.webhooks.list()).body.data).toHaveLength(1);
   });
 
+  it("takes a webhook's /v1 id (whk_…) in paths too", async () => {
+    const { token } = await t.newAccount({ apiRateLimit: 1_000 });
+    const { id } = await createdId(token);
+    const whk = await v1IdOf(id);
+    const paused = await json(token, "PUT", `/webhook/${whk}/status`, { webhook: { status: "paused" } });
+    expect(paused.webhook).toMatchObject({ webhook_id: id, status: "paused" });
+    expect(await json(token, "DELETE", `/webhook/${whk}`)).toEqual({
+      status: 1,
+      message: "OK",
+      deleted_id: Number(id),
+    });
+  });
+
   it("answers -5 for another account's webhook, an unknown id, and a /v1 webhook of Salvo's format", async () => {
     const owner = await t.newAccount({ apiRateLimit: 1_000 });
     const other = await t.newAccount({ apiRateLimit: 1_000 });
@@ -184,6 +205,8 @@ describe("SMSFactor /webhook in JSON", () => {
       ["PUT", `/webhook/${id}/status`, { webhook: { status: "paused" } }],
       ["DELETE", `/webhook/${id}`, []],
       ["DELETE", "/webhook/whk_nothing", []],
+      ["DELETE", "/webhook/999999999", []],
+      ["DELETE", `/webhook/${await v1IdOf(id)}`, []],
       ["DELETE", `/webhook/${salvoFormat}`, []],
     ] as const) {
       expect(await json(other.token, method, path, body)).toMatchObject({
@@ -222,7 +245,7 @@ describe("SMSFactor /webhook in XML", () => {
       status: "1",
       message: "OK",
       webhook: {
-        webhook_id: expect.stringMatching(/^whk_/),
+        webhook_id: expect.stringMatching(/^[1-9]\d*$/),
         type: "MO",
         url: RECEIVER,
         signature: "s3cret",

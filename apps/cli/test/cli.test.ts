@@ -92,6 +92,30 @@ describe("salvo tokens", () => {
     // The account's other token is untouched.
     expect((await authenticate(firstToken))?.id).toBe(accountId);
   });
+
+  it("limits a token to addresses with --allow-ip (repeatable), stored canonical and listed", async () => {
+    const { id: accountId } = await createAccount("Limited");
+    const created = await salvoJson(
+      "tokens",
+      "create",
+      "--account",
+      accountId,
+      "--allow-ip",
+      "203.0.113.0/24",
+      "--allow-ip",
+      "2001:DB8::7",
+      "--json",
+    );
+    expect(created.allowed_ips).toEqual(["203.0.113.0/24", "2001:db8::7"]);
+    const listed = (await salvoJson("tokens", "list", "--account", accountId, "--json")) as unknown as {
+      id: string;
+      allowed_ips: string[] | null;
+    }[];
+    expect(listed.find((token) => token.id === created.token_id)?.allowed_ips).toEqual([
+      "203.0.113.0/24",
+      "2001:db8::7",
+    ]);
+  });
 });
 
 describe("salvo accounts list and show: sub-accounts", () => {
@@ -355,6 +379,11 @@ describe("bad input", () => {
       "a token for an unknown account",
       ["tokens", "create", "--account", "acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY"],
       /NOT_FOUND: No account acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY/,
+    ],
+    [
+      "a token limited to something that is not an address",
+      ["tokens", "create", "--account", "acc_01JD3K5ZQ8XH7M2N4P6R9T0VWY", "--allow-ip", "10.0.0.0/33"],
+      /"10.0.0.0\/33" is not an IPv4 or IPv6 address or CIDR range/,
     ],
     [
       "revoking an unknown token",

@@ -32,6 +32,20 @@ export class UnauthorizedError extends SalvoError {
   }
 }
 
+/**
+ * Valid credentials presented from an address outside the token's `allowed_ips`.
+ * Names the request's address (as the API sees it, behind TRUST_PROXY), never the list.
+ */
+export class AddressNotAllowedError extends SalvoError {
+  constructor(address: string | undefined) {
+    super(
+      "IP_NOT_ALLOWED",
+      401,
+      `This API token cannot be used from this address (${address ?? "unknown"}): it is limited to other addresses (its allowed_ips).`,
+    );
+  }
+}
+
 /** The request cannot be read as HTTP: a path with broken percent-encoding, a body that does not decompress. */
 export class BadRequestError extends SalvoError {
   constructor(description = "The request could not be read.") {

@@ -51,6 +51,7 @@ export {
 } from "./countries";
 export * from "./errors";
 export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
+export { allowedIps, ipAllowList } from "./ip-allow-list";
 export {
   type FirstPositions,
   type FloodRule,

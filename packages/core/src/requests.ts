@@ -2,6 +2,7 @@
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
 import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from "./contact-fields";
+import { allowedIps } from "./ip-allow-list";
 import { isCountryCode } from "./phone";
 import { senderProblem } from "./senders";
 import type { RecipientFields } from "./templates";
@@ -268,6 +269,8 @@ export const newToken = z.strictObject({
     .max(100)
     .refine(isStorableText, "text without NUL characters or unpaired surrogates")
     .default(""),
+  /** The addresses or CIDR ranges it may be used from; none (null, empty): any. */
+  allowed_ips: allowedIps.default(null),
 });
 
 /** The most balance alerts an account may set. */

@@ -86,6 +86,10 @@ export interface ApiToken {
   revokedAt: Date | null;
   /** From then on the token authenticates nothing; null: it never expires. */
   expiresAt: Date | null;
+  /** The addresses and CIDR ranges it may be used from (canonical forms); null: any. */
+  allowedIps: string[] | null;
+  /** Its number for SMSFactor clients (bigint, as node-postgres reads it: a decimal string). */
+  numericId: string;
 }
 
 export const API_TOKEN_COLUMNS = {
@@ -97,6 +101,8 @@ export const API_TOKEN_COLUMNS = {
   lastUsedAt: "last_used_at",
   revokedAt: "revoked_at",
   expiresAt: "expires_at",
+  allowedIps: "allowed_ips",
+  numericId: "numeric_id",
 } as const satisfies Record<keyof ApiToken, string>;
 
 /** An operator's token for the admin routes; like an ApiToken, of no account. */

@@ -98,7 +98,14 @@ import {
 } from "./senders";
 import { createSql, inTransaction, type Queryable } from "./sql";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
-import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
+import {
+  acceptApiToken,
+  createApiToken,
+  findApiToken,
+  findApiTokenByNumber,
+  listApiTokens,
+  revokeApiToken,
+} from "./tokens";
 import {
   createWebhook,
   deleteWebhook,
@@ -155,12 +162,14 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       list: bind(sql, listApiTokens),
       /** The token and its account, for the API's cache of tokens. */
       find: bind(sql, findApiToken),
-      /** The account a found token grants for a secret, or null (see acceptApiToken). */
-      accept: (token: Parameters<typeof acceptApiToken>[1], secret: string) =>
-        acceptApiToken(sql, token, secret, later),
+      /** An account's token by its number (SMSFactor's integer id). */
+      findByNumber: bind(sql, findApiTokenByNumber),
+      /** The account a found token grants for a secret from an address, or null (see acceptApiToken). */
+      accept: (token: Parameters<typeof acceptApiToken>[1], secret: string, address: string | undefined) =>
+        acceptApiToken(sql, token, secret, address, later),
       /** The account behind a token id and secret, or null. */
       authenticate: async (tokenId: string, secret: string) =>
-        acceptApiToken(sql, await findApiToken(sql, tokenId), secret, later),
+        acceptApiToken(sql, await findApiToken(sql, tokenId), secret, undefined, later),
       revoke: bind(sql, revokeApiToken),
     },
     /** Operators' tokens for the admin routes. */

@@ -1,4 +1,6 @@
 import {
+  AddressNotAllowedError,
+  ipAllowList,
   issueApiToken,
   LastTokenError,
   NotFoundError,
@@ -19,20 +21,23 @@ export type TokenWithAccount = ApiToken & { account: Account };
  * store its idempotent answer in the same transaction). The secret is returned
  * once; only its hash is stored. `ttlSeconds`: it expires that long after its
  * creation (by the database's clock, as `created_at`); null: never.
+ * `allowedIps`: the addresses it may be used from (canonical, as `allowedIps`
+ * of @salvo/core gives them); null: any.
  */
 export async function createApiToken(
   sql: Queryable,
   accountId: string,
   label = "",
   ttlSeconds: number | null = null,
+  allowedIps: string[] | null = null,
 ): Promise<{ apiToken: ApiToken; token: string }> {
   const issued = issueApiToken();
   const { rows } = await sql.query<ApiToken>(
-    `INSERT INTO api_tokens (id, account_id, label, secret_hash, expires_at)
-     SELECT $2, id, $3, $4, CASE WHEN $5::int IS NOT NULL THEN now() + make_interval(secs => $5::int) END
+    `INSERT INTO api_tokens (id, account_id, label, secret_hash, expires_at, allowed_ips)
+     SELECT $2, id, $3, $4, CASE WHEN $5::int IS NOT NULL THEN now() + make_interval(secs => $5::int) END, $6::text[]
        FROM accounts WHERE id = $1
      RETURNING ${TOKEN}`,
-    [accountId, issued.id, label, issued.secretHash, ttlSeconds],
+    [accountId, issued.id, label, issued.secretHash, ttlSeconds, allowedIps],
   );
   const apiToken = rows[0];
   if (!apiToken) throw new NotFoundError(`No account ${accountId}.`);
@@ -99,6 +104,19 @@ async function countTokens(sql: Queryable, accountId: string): Promise<number> {
   return rows[0]?.total ?? 0;
 }
 
+/** The account's token with this number (SMSFactor's `api_token_id`), or null when it has none. */
+export async function findApiTokenByNumber(
+  sql: Queryable,
+  accountId: string,
+  numericId: string,
+): Promise<ApiToken | null> {
+  const { rows } = await sql.query<ApiToken>(
+    `SELECT ${TOKEN} FROM api_tokens WHERE numeric_id = $1::bigint AND account_id = $2`,
+    [numericId, accountId],
+  );
+  return rows[0] ?? null;
+}
+
 /** The token with this id and its account, or null when there is none. */
 export async function findApiToken(sql: Queryable, tokenId: string): Promise<TokenWithAccount | null> {
   const { rows } = await sql.query<Record<string, unknown>>({
@@ -123,22 +141,43 @@ export async function findApiToken(sql: Queryable, tokenId: string): Promise<Tok
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
+ * A token's allow-list, parsed once per token read from the database (the API's
+ * cache hands the same object to every request for a few seconds).
+ */
+const allowLists = new WeakMap<TokenWithAccount, (address: string | undefined) => boolean>();
+
+function allowedFrom(token: TokenWithAccount, address: string | undefined): boolean {
+  if (!token.allowedIps) return true;
+  let allows = allowLists.get(token);
+  if (!allows) {
+    allows = ipAllowList(token.allowedIps);
+    allowLists.set(token, allows);
+  }
+  return allows(address);
+}
+
+/**
  * The account a found token grants for this secret, or null when the token is
  * unknown, revoked, expired or the secret is wrong. The comparison takes the same time in
- * each case. Records the token's last use, at most once a minute, with `later`
+ * each case. A valid token with `allowed_ips` not holding `address` (the
+ * request's; undefined: none known) throws AddressNotAllowedError, only once the
+ * secret matched, so a request without it learns nothing of the list.
+ * Records the token's last use, at most once a minute, with `later`
  * (a write nobody waits for; and on `token`, so a token kept in memory is not
- * written again).
+ * written again); a refused request is no use.
  */
 export function acceptApiToken(
   sql: Queryable,
   token: TokenWithAccount | null,
   secret: string,
+  address: string | undefined,
   later: (write: Promise<unknown>) => void,
 ): Account | null {
   const matches = tokenSecretMatches(secret, token?.secretHash);
   const now = Date.now();
   if (!token || !matches || token.revokedAt) return null;
   if (token.expiresAt && token.expiresAt.getTime() <= now) return null;
+  if (!allowedFrom(token, address)) throw new AddressNotAllowedError(address);
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     token.lastUsedAt = new Date(now);
     // Not awaited: a slow write must not slow the request, and a lost one is harmless.

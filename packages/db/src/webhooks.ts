@@ -20,10 +20,12 @@ export interface Webhook {
   disabledAt: Date | null;
   failingSince: Date | null;
   createdAt: Date;
+  /** Its number for SMSFactor clients (bigint, as node-postgres reads it: a decimal string). */
+  numericId: string;
 }
 
 const WEBHOOK_COLUMNS = `id, account_id AS "accountId", url, events, format, enabled, disabled_reason AS "disabledReason",
-  disabled_at AS "disabledAt", failing_since AS "failingSince", created_at AS "createdAt"`;
+  disabled_at AS "disabledAt", failing_since AS "failingSince", created_at AS "createdAt", numeric_id AS "numericId"`;
 
 /**
  * Stores a new webhook, unless the account already has MAX_WEBHOOKS_PER_ACCOUNT

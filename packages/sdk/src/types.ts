@@ -169,6 +169,8 @@ export interface TokenData {
     revoked_at: string | null;
     /** When it stops authenticating (made with a `ttl` on /smsfactor/token); null: never. */
     expires_at: string | null;
+    /** The addresses and CIDR ranges it may be used from (`allowed_ips` when created); null: any. */
+    allowed_ips: string[] | null;
   };
   links: { self: string };
 }

@@ -41,8 +41,9 @@ function readCredentials(req: Request): Credentials | null | undefined {
 
 /**
  * Authenticates every request of the router it is mounted on; 401 otherwise.
- * Tokens come from `tokens` (kept in memory for a few seconds); the secret is
- * checked on every request.
+ * Tokens come from `tokens` (kept in memory for a few seconds, with their
+ * allowed addresses); the secret and the request's address (`req.ip`, which
+ * follows TRUST_PROXY) are checked on every request.
  */
 export function authenticate(store: Store, tokens: TokenCache): RequestHandler {
   return async (req, res, next) => {
@@ -52,7 +53,9 @@ export function authenticate(store: Store, tokens: TokenCache): RequestHandler {
         "Authentication required: send `Authorization: Bearer <token>`, HTTP Basic, or X-API-KEY-ID and X-API-KEY-SECRET.",
       );
     }
-    const account = credentials && store.tokens.accept(await tokens.get(credentials.id), credentials.secret);
+    // `accept` throws AddressNotAllowedError for valid credentials from outside the token's `allowed_ips`.
+    const account =
+      credentials && store.tokens.accept(await tokens.get(credentials.id), credentials.secret, req.ip);
     if (!account) throw new UnauthorizedError("Invalid or revoked API credentials.");
     res.locals.account = account;
     res.locals.tokenId = credentials.id;

@@ -189,7 +189,7 @@ export function subAccountRoutes(
           await createSubAccountToken(
             accountOf(res),
             params.id,
-            body.label,
+            { label: body.label, allowedIps: body.allowed_ips },
             idempotency.answering(subTokenCreated),
           ),
         ),

@@ -25,6 +25,8 @@ export function tokenResource(token: ApiToken) {
       revoked_at: token.revokedAt?.toISOString() ?? null,
       /** When it stops authenticating (a token made with SMSFactor's `ttl`); null: never. */
       expires_at: token.expiresAt?.toISOString() ?? null,
+      /** The addresses and CIDR ranges it may be used from; null: any. */
+      allowed_ips: token.allowedIps,
     },
     links: { self: `/v1/tokens/${token.id}` },
   };
@@ -70,7 +72,13 @@ export function tokenRoutes(store: Store, cache: TokenCache): Router {
         },
       },
       handler: async ({ body, res, idempotency }) =>
-        tokenCreated(await createToken(accountOf(res).id, body.label, idempotency.answering(tokenCreated))),
+        tokenCreated(
+          await createToken(
+            accountOf(res).id,
+            { label: body.label, allowedIps: body.allowed_ips },
+            idempotency.answering(tokenCreated),
+          ),
+        ),
     }),
   );
 

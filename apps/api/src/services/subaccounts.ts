@@ -2,7 +2,7 @@ import { InvalidParameterError, NotFoundError, SubAccountForbiddenError } from "
 import type { Account, ApiToken, CountrySettings, Repositories, Store, SubAccount } from "@salvo/db";
 import { countrySettings } from "./account";
 import type { IdempotentWrites } from "./idempotency";
-import type { CreatedToken } from "./tokens";
+import type { CreatedToken, TokenOptions } from "./tokens";
 
 /** Credits moved, and both balances after. */
 export interface Transfer {
@@ -53,17 +53,21 @@ export function transferCredits(
   return idempotency.write((tx) => tx.subAccounts.transferCredits(owner, subAccountId, amount));
 }
 
-/** Issues a token for a sub-account (shown once, stored hashed; expiring after `ttlSeconds`, null: never), with the request's answer. */
+/** Issues a token for a sub-account (shown once, stored hashed), with the request's answer. */
 export function createSubAccountToken(
   parent: Account,
   subAccountId: string,
-  label: string,
+  options: TokenOptions,
   idempotency: IdempotentWrites<CreatedToken>,
-  ttlSeconds: number | null = null,
 ): Promise<CreatedToken> {
   return idempotency.write(async (tx) => {
     await findSubAccount(tx, parent, subAccountId);
-    return tx.tokens.create(subAccountId, label, ttlSeconds);
+    return tx.tokens.create(
+      subAccountId,
+      options.label,
+      options.ttlSeconds ?? null,
+      options.allowedIps ?? null,
+    );
   });
 }
 

@@ -7,18 +7,25 @@ export interface CreatedToken {
   token: string;
 }
 
+/** What a new token is: its label, lifetime (null: forever) and the addresses it may be used from (null: any). */
+export interface TokenOptions {
+  label: string;
+  ttlSeconds?: number | null;
+  allowedIps?: string[] | null;
+}
+
 /**
- * Issues an API token for the account, expiring `ttlSeconds` after its creation
- * (null: never). The token and the request's answer are stored together, so a
- * retry never makes a second token.
+ * Issues an API token for the account. The token and the request's answer are
+ * stored together, so a retry never makes a second token.
  */
 export function createToken(
   accountId: string,
-  label: string,
+  options: TokenOptions,
   idempotency: IdempotentWrites<CreatedToken>,
-  ttlSeconds: number | null = null,
 ): Promise<CreatedToken> {
-  return idempotency.write((tx) => tx.tokens.create(accountId, label, ttlSeconds));
+  return idempotency.write((tx) =>
+    tx.tokens.create(accountId, options.label, options.ttlSeconds ?? null, options.allowedIps ?? null),
+  );
 }
 
 /** Revokes one of the account's tokens; never its last live one (LastTokenError: it would lock the account out). */

@@ -1,37 +1,35 @@
-import { parisDateTime } from "@salvo/core";
 // SMSFactor's token routes (reference §5) on Salvo's tokens: the secret is
-// shown once and stored hashed; `ttl` is an expiry that authentication enforces.
-// Salvo keeps revoked tokens (their id stays in logs): SMSFactor's deleted
-// tokens are Salvo's revoked ones, left out of every answer.
+// shown once and stored hashed; `ttl` is an expiry and `allowed_ips` an
+// allow-list that authentication enforces. A token's id here is its number
+// (SMSFactor's clients read `api_token_id` as an integer); its `tok_…` id is
+// accepted in paths too. Salvo keeps revoked tokens (their id stays in logs):
+// SMSFactor's deleted tokens are Salvo's revoked ones, left out of every answer.
+import { allowedIps, parisDateTime } from "@salvo/core";
 import type { ApiToken, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import type { TokenCache } from "../http/token-cache";
 import { createSubAccountToken } from "../services/subaccounts";
-import { createToken, revokeToken } from "../services/tokens";
+import { type CreatedToken, createToken, revokeToken } from "../services/tokens";
 import { SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import { bodyUnder, storableText } from "./values";
 
-/** `token`: a name, a lifetime in seconds (none: forever); `allowed_ips` is refused (Salvo has no IP filter). */
+/**
+ * `token`: a name, a lifetime in seconds (none: forever), the addresses and CIDR
+ * ranges it may be used from (none, empty or null: any; one entry in XML reads as a list of one).
+ */
 const newToken = z.object({
   name: storableText(100).default(""),
   ttl: z
     .union([z.literal(""), z.null(), sfInt.pipe(z.number().min(1).max(2_147_483_647))])
     .optional()
     .transform((ttl) => (typeof ttl === "number" ? ttl : null)),
-  allowed_ips: z.unknown().optional(),
+  allowed_ips: z
+    .preprocess((value) => (value === "" ? null : typeof value === "string" ? [value] : value), allowedIps)
+    .optional()
+    .transform((entries) => entries ?? null),
 });
-
-/** Refuses a non-empty `allowed_ips`: Salvo's tokens work from any address. */
-function refuseAllowedIps(allowedIps: unknown): void {
-  const none = allowedIps === undefined || allowedIps === null || allowedIps === "";
-  if (none || (Array.isArray(allowedIps) && allowedIps.length === 0)) return;
-  throw new SmsFactorError(
-    SF_STATUS.data,
-    "token.allowed_ips: Salvo's tokens cannot be limited to addresses; create the token without allowed_ips",
-  );
-}
 
 /** A token as `GET /token` shows it; `is_active` is "0" once it expired. */
 function tokenObject(token: ApiToken, now: number) {
@@ -40,12 +38,12 @@ function tokenObject(token: ApiToken, now: number) {
     : null;
   return {
     name: token.label,
-    api_token_id: token.id,
+    api_token_id: Number(token.numericId),
     created_at: parisDateTime(token.createdAt),
     expired_at: token.expiresAt ? parisDateTime(token.expiresAt) : null,
     ttl,
     is_active: token.expiresAt && token.expiresAt.getTime() <= now ? "0" : "1",
-    allowed_ips: null,
+    allowed_ips: token.allowedIps,
   };
 }
 
@@ -55,25 +53,39 @@ const tokenParams = z.object({ id: z.string().min(1).max(100) });
 export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
   const router = Router();
 
-  /** The account's live token `id`; another account's, a revoked one or an unknown id: not found. */
+  /**
+   * The account's live token by its number (or its `tok_…` id); another
+   * account's, a revoked one or an unknown id: not found.
+   */
   async function liveToken(accountId: string, id: string): Promise<ApiToken> {
-    const found = await store.tokens.find(id);
+    const found: ApiToken | null = /^\d{1,18}$/.test(id)
+      ? await store.tokens.findByNumber(accountId, id)
+      : await store.tokens.find(id);
     if (!found || found.accountId !== accountId || found.revokedAt) {
       throw new SmsFactorError(SF_STATUS.notFound, `No token ${id}.`);
     }
-    const { account: _, ...token } = found;
-    return token;
+    return found;
   }
+
+  /** What creating a token answers: the token (shown once), its number as text, its allow-list. */
+  const created = ({ apiToken, token }: CreatedToken) => ({
+    token,
+    token_id: apiToken.numericId,
+    allowed_ips: apiToken.allowedIps,
+  });
 
   router.post(
     "/token",
     sfRoute({
       body: bodyUnder("token", newToken),
-      handler: async ({ body, account }) => {
-        refuseAllowedIps(body.allowed_ips);
-        const { apiToken, token } = await createToken(account.id, body.name, withoutKey(store), body.ttl);
-        return { token, token_id: apiToken.id, allowed_ips: null };
-      },
+      handler: async ({ body, account }) =>
+        created(
+          await createToken(
+            account.id,
+            { label: body.name, ttlSeconds: body.ttl, allowedIps: body.allowed_ips },
+            withoutKey(store),
+          ),
+        ),
     }),
   );
 
@@ -82,17 +94,15 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
     sfRoute({
       params: tokenParams,
       body: bodyUnder("token", newToken),
-      handler: async ({ params, body, account }) => {
-        refuseAllowedIps(body.allowed_ips);
-        const { apiToken, token } = await createSubAccountToken(
-          account,
-          params.id,
-          body.name,
-          withoutKey(store),
-          body.ttl,
-        );
-        return { token, token_id: apiToken.id, allowed_ips: null };
-      },
+      handler: async ({ params, body, account }) =>
+        created(
+          await createSubAccountToken(
+            account,
+            params.id,
+            { label: body.name, ttlSeconds: body.ttl, allowedIps: body.allowed_ips },
+            withoutKey(store),
+          ),
+        ),
     }),
   );
 
@@ -125,11 +135,11 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
     sfRoute({
       params: tokenParams,
       handler: async ({ params, account }) => {
-        await liveToken(account.id, params.id);
-        const token = await revokeToken(store, account.id, params.id);
+        const live = await liveToken(account.id, params.id);
+        const token = await revokeToken(store, account.id, live.id);
         // Refused from the next request on, at least by this process.
         cache.evict(token.id);
-        return { deleted_token: token.id };
+        return { deleted_token: Number(token.numericId) };
       },
     }),
   );

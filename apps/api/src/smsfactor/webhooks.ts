@@ -3,6 +3,8 @@
 // so it is listed by /v1/webhooks too and its events come from the same outbox.
 // Its `signature` is stored as Salvo stores webhook secrets (sealed with
 // WEBHOOK_SECRET_KEYS), and signs its requests (X-SMSFactor-Signature).
+// A webhook's id here is its number (SMSFactor's clients read `webhook_id` as
+// an integer); its `whk_…` id is accepted in paths too.
 import { InvalidParameterError, NotFoundError } from "@salvo/core";
 import type { Account, Webhook } from "@salvo/db";
 import {
@@ -100,7 +102,7 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
   function sfWebhook(webhook: Webhook, storedSecret: string, lastHttpCode: number | null) {
     const secret = secrets.open(storedSecret, webhook.id);
     return {
-      webhook_id: webhook.id,
+      webhook_id: webhook.numericId,
       type: typeOf(webhook),
       url: webhook.url,
       signature: secret === "" ? null : secret,
@@ -109,9 +111,11 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
     };
   }
 
-  /** The account's SMSFactor webhook with this id, with its stored secret; -5 for any other. */
+  /** The account's SMSFactor webhook with this number (or `whk_…` id), with its stored secret; -5 for any other. */
   async function findSfWebhook(account: Account, id: string) {
-    const webhook = (await store.webhooks.listOfFormat(account.id, "smsfactor")).find((w) => w.id === id);
+    const webhook = (await store.webhooks.listOfFormat(account.id, "smsfactor")).find(
+      (w) => w.numericId === id || w.id === id,
+    );
     if (!webhook) throw new NotFoundError(`No webhook ${id}.`);
     return webhook;
   }
@@ -174,10 +178,10 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
       params: idParams,
       body: statusBody,
       handler: async ({ params, body, account }) => {
-        await findSfWebhook(account, params.id);
-        if (body.webhook.status === "live") await store.webhooks.enable(account.id, params.id);
-        else await store.webhooks.disable(account.id, params.id, PAUSED_REASON);
-        return answer(await findSfWebhook(account, params.id));
+        const { id } = await findSfWebhook(account, params.id);
+        if (body.webhook.status === "live") await store.webhooks.enable(account.id, id);
+        else await store.webhooks.disable(account.id, id, PAUSED_REASON);
+        return answer(await findSfWebhook(account, id));
       },
     }),
   );
@@ -188,13 +192,13 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
       params: idParams,
       body: updateBody,
       handler: async ({ params, body, account }) => {
-        await findSfWebhook(account, params.id);
+        const { id } = await findSfWebhook(account, params.id);
         const { type, url, signature: secret } = body.webhook;
         if (url !== undefined) await checkUrl(url);
-        const updated = await store.webhooks.update(account.id, params.id, "smsfactor", {
+        const updated = await store.webhooks.update(account.id, id, "smsfactor", {
           ...(url !== undefined ? { url } : {}),
           ...(type !== undefined ? { events: [SF_WEBHOOK_EVENTS[type]] } : {}),
-          ...(secret !== undefined ? { secret: secrets.seal(secret, params.id) } : {}),
+          ...(secret !== undefined ? { secret: secrets.seal(secret, id) } : {}),
         });
         return answer(updated);
       },
@@ -206,9 +210,9 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
     sfRoute({
       params: idParams,
       handler: async ({ params, account }) => {
-        await findSfWebhook(account, params.id);
-        await store.webhooks.delete(account.id, params.id);
-        return { deleted_id: params.id };
+        const webhook = await findSfWebhook(account, params.id);
+        await store.webhooks.delete(account.id, webhook.id);
+        return { deleted_id: Number(webhook.numericId) };
       },
     }),
   );

@@ -1,5 +1,6 @@
+import { allowedIps } from "@salvo/core";
 import type { ApiToken, Store } from "@salvo/db";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { print, withStore } from "../options";
 
 /** Every token of an account, newest first: the store's pages, one after the other. */
@@ -20,7 +21,15 @@ function tokenRow(token: ApiToken) {
     created_at: token.createdAt.toISOString(),
     last_used_at: token.lastUsedAt?.toISOString() ?? null,
     revoked_at: token.revokedAt?.toISOString() ?? null,
+    allowed_ips: token.allowedIps,
   };
+}
+
+/** `--allow-ip`, repeatable: each value an address or CIDR range (checked as the API checks `allowed_ips`). */
+function collectIp(value: string, previous: string[] = []): string[] {
+  const checked = allowedIps.safeParse([value]);
+  if (!checked.success) throw new InvalidArgumentError(checked.error.issues[0]?.message ?? "not an address");
+  return [...previous, value];
 }
 
 export function tokensCommand(): Command {
@@ -31,12 +40,21 @@ export function tokensCommand(): Command {
     .description("issue a new API token for an account (printed once)")
     .requiredOption("--account <id>", "account id")
     .option("--label <label>", "what the token is for", "")
+    .option(
+      "--allow-ip <address>",
+      "only from this IPv4/IPv6 address or CIDR range (repeat for several; none: any address)",
+      collectIp,
+    )
     .option("--json", "print JSON")
-    .action(async (options: { account: string; label: string; json?: boolean }) => {
+    .action(async (options: { account: string; label: string; allowIp?: string[]; json?: boolean }) => {
+      const ips = allowedIps.parse(options.allowIp ?? null);
       const { apiToken, token } = await withStore((store) =>
-        store.tokens.create(options.account, options.label),
+        store.tokens.create(options.account, options.label, null, ips),
       );
-      print({ token_id: apiToken.id, account_id: apiToken.accountId, token }, Boolean(options.json));
+      print(
+        { token_id: apiToken.id, account_id: apiToken.accountId, token, allowed_ips: apiToken.allowedIps },
+        Boolean(options.json),
+      );
     });
 
   tokens
