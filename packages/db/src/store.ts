@@ -69,6 +69,7 @@ import {
 import { findInstallation } from "./installation";
 import { allocateLinkIds, batchLinkStats, findLinkRange, findLinkSecret, recordClick } from "./links";
 import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
+import { lookupNumbers } from "./lookups";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
 import {
@@ -97,6 +98,7 @@ import {
   requestSender,
 } from "./senders";
 import { createSql, inTransaction, type Queryable } from "./sql";
+import { findStatement, listStatements } from "./statements";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
 import {
@@ -221,6 +223,15 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       add: bind(sql, addToList),
       remove: bind(sql, removeFromList),
       list: bind(sql, listNumbers),
+    },
+    /** What an account knows of numbers (its lists, its last message to each): Salvo's lookup. */
+    lookups: {
+      numbers: bind(sql, lookupNumbers),
+    },
+    /** Monthly statements: credit movements and sends, added up per UTC month. */
+    statements: {
+      list: bind(sql, listStatements),
+      find: bind(sql, findStatement),
     },
     /** Contact lists and their contacts (keyed by number). */
     contactLists: {
