@@ -28,7 +28,7 @@ export type {
   Sender,
 } from "./rows";
 export { redactUrl } from "./server";
-export type { Statement } from "./statements";
+export type { Statement, StatementLine } from "./statements";
 export { createStore, type Repositories, type Store, type StoreOptions } from "./store";
 export type { SubAccount } from "./subaccounts";
 export type { Revoker, TokenWithAccount } from "./tokens";

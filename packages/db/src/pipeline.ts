@@ -450,7 +450,11 @@ export async function markInFlight(
 }
 
 // The refund of messages withdrawn: $2 credits to account $1.
-const WITHDRAWAL_REFUND = creditsChange("refunded", { account: "$1", credits: "a.credits + $2", reason: "refund" });
+const WITHDRAWAL_REFUND = creditsChange("refunded", {
+  account: "$1",
+  credits: "a.credits + $2",
+  reason: "refund",
+});
 
 /**
  * Withdraws what is left of a `canceled` or `rejected` batch (of one chunk, or

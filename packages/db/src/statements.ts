@@ -88,9 +88,64 @@ export async function listStatements(sql: Queryable, accountId: string): Promise
 }
 
 /** The account's statement of a month (`2026-11`), or null: no such month, or nothing happened in it. */
-export async function findStatement(sql: Queryable, accountId: string, id: string): Promise<Statement | null> {
+export async function findStatement(
+  sql: Queryable,
+  accountId: string,
+  id: string,
+): Promise<Statement | null> {
   const month = monthOf(id);
   if (month === null) return null;
   const { rows } = await sql.query<Statement>(STATEMENTS, [accountId, month]);
   return rows[0] ?? null;
+}
+
+/** One line of a month's statement in detail (its CSV download), oldest first. */
+export interface StatementLine {
+  at: Date;
+  /** `top_up` or `transfer` (credits added or removed), `campaign` (a batch), `sms` (a single message). */
+  kind: "top_up" | "transfer" | "campaign" | "sms";
+  /** The batch's id; "" for credits. */
+  reference: string;
+  /** The campaign's name; "". */
+  name: string;
+  /** Messages handed off (campaigns and sms); null for credits. */
+  messages: number | null;
+  /** Credits added (positive) or spent (negative: a batch's actual cost). */
+  credits: number;
+  /** The balance after credits added or removed; null for sends (their debits and refunds are several). */
+  balance: number | null;
+}
+
+/**
+ * The lines of a month (`2026-11`) of the account: each top-up or transfer,
+ * and each batch accepted that month with what it cost; null when the id names
+ * no month.
+ */
+export async function statementLines(
+  sql: Queryable,
+  accountId: string,
+  id: string,
+): Promise<StatementLine[] | null> {
+  const month = monthOf(id);
+  if (month === null) return null;
+  const { rows } = await sql.query<StatementLine>(
+    `SELECT * FROM (
+       SELECT created_at AS at, reason AS kind, '' AS reference, '' AS name, NULL::int AS messages,
+              change AS credits, balance
+         FROM credit_movements
+        WHERE account_id = $1 AND reason IN ('top_up', 'transfer')
+          AND created_at >= ($2::date AT TIME ZONE 'UTC')
+          AND created_at < (($2::date + interval '1 month') AT TIME ZONE 'UTC')
+       UNION ALL
+       SELECT created_at, CASE WHEN single THEN 'sms' ELSE 'campaign' END, id, COALESCE(name, ''), sent,
+              -cost, NULL
+         FROM batches
+        WHERE account_id = $1
+          AND created_at >= ($2::date AT TIME ZONE 'UTC')
+          AND created_at < (($2::date + interval '1 month') AT TIME ZONE 'UTC')
+     ) lines
+     ORDER BY at, reference`,
+    [accountId, month],
+  );
+  return rows;
 }

@@ -68,8 +68,8 @@ import {
 } from "./inbound";
 import { findInstallation } from "./installation";
 import { allocateLinkIds, batchLinkStats, findLinkRange, findLinkSecret, recordClick } from "./links";
-import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
 import { lookupNumbers } from "./lookups";
+import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
 import {
@@ -98,7 +98,7 @@ import {
   requestSender,
 } from "./senders";
 import { createSql, inTransaction, type Queryable } from "./sql";
-import { findStatement, listStatements } from "./statements";
+import { findStatement, listStatements, statementLines } from "./statements";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import { acceptApiToken, createApiToken, findApiToken, listApiTokens, revokeApiToken } from "./tokens";
 import {
@@ -232,6 +232,7 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     statements: {
       list: bind(sql, listStatements),
       find: bind(sql, findStatement),
+      lines: bind(sql, statementLines),
     },
     /** Contact lists and their contacts (keyed by number). */
     contactLists: {
