@@ -78,16 +78,18 @@ let mccMncByNetwork: Map<string, string> | undefined;
  */
 function mccMncOf(country: string, network: string): string | null {
   if (!mccMncByNetwork) {
-    mccMncByNetwork = new Map();
+    const byNetwork = new Map<string, string>();
     const operational = allOperators()
       .filter((o) => o.status === "Operational" && /^\d{3}$/.test(o.mcc) && /^\d{2,3}$/.test(o.mnc))
       .sort((a, b) => (a.mcc + a.mnc).localeCompare(b.mcc + b.mnc));
     for (const o of operational) {
-      for (const name of [o.brand, o.operator]) {
-        const key = `${o.countryCode}|${name.trim().toLowerCase()}`;
-        if (name.trim() && !mccMncByNetwork.has(key)) mccMncByNetwork.set(key, o.mcc + o.mnc);
+      // The table's types say strings; some entries have no brand (null).
+      for (const name of [o.brand, o.operator] as (string | null)[]) {
+        const key = `${o.countryCode}|${name?.trim().toLowerCase()}`;
+        if (name?.trim() && !byNetwork.has(key)) byNetwork.set(key, o.mcc + o.mnc);
       }
     }
+    mccMncByNetwork = byNetwork;
   }
   return mccMncByNetwork.get(`${country}|${network.trim().toLowerCase()}`) ?? null;
 }
