@@ -25,7 +25,7 @@ interface CreditsChange {
 }
 
 /** Why an account's credits changed (credit_movements.reason). */
-export type CreditReason = "top_up" | "transfer" | "send" | "refund";
+type CreditReason = "top_up" | "transfer" | "send" | "refund";
 
 /**
  * SQL of the CTEs that change an account's credits, to put in a WITH: `<name>`

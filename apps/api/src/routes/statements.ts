@@ -5,7 +5,7 @@ import { accountOf, route } from "../http/route";
 import { findStatement, listStatements, statementCsv } from "../services/statements";
 
 /** A month's statement as the API shows it (docs/api.md "Statements"). */
-export function statementResource(statement: Statement) {
+function statementResource(statement: Statement) {
   return {
     id: statement.month,
     type: "statements",
