@@ -23,7 +23,7 @@ function lookupResource(lookup: NumberLookup) {
   };
 }
 
-const lookupBody = z.object({
+const lookupBody = z.strictObject({
   // More than the cap is the service's 413, not a 400: the request is well formed, only too big.
   numbers: z.array(z.string().max(64)).min(1, "at least one number"),
 });

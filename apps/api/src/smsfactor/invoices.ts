@@ -9,7 +9,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { accountOf } from "../http/route";
 import { findStatement, listStatements, statementCsv } from "../services/statements";
-import { SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
+import { refuseUnanswerable, SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
 
 /** A statement as an element of `invoices`, and `invoice`. */
 function invoiceObject(statement: Statement) {
@@ -56,6 +56,7 @@ export function smsFactorInvoiceRoutes(store: Store): Router {
 
   // The CSV itself, not an SMSFactor answer: errors (-5 for an unknown month) are answered as every route's.
   router.get("/account/invoice/:id/download", async (req, res) => {
+    refuseUnanswerable(req);
     const id = idParams.safeParse(req.params);
     if (!id.success) throw new SmsFactorError(SF_STATUS.notFound, "No such invoice.");
     let csv: string;
