@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refusal } from "../../api/test/harness";
 import { smsfactorClient } from "../../api/test/smsfactor-client";
+import { runSalvo } from "../../cli/test/run-salvo";
 import { type Stack, startStack, waitFor } from "./stack";
 
 let stack: Stack;
@@ -273,4 +274,29 @@ describe("monthly statements", () => {
     const list = await sf.json("GET", "/account/invoice");
     expect(list.body.invoices.map((i: { credits_added: number }) => i.credits_added)).toEqual([7]);
   });
+});
+
+describe("the CLI: salvo lookup, salvo statements", () => {
+  // Two runs of the real command (each starts a process: slow on a busy machine).
+  it("looks numbers up and prints a month's CSV, through the API", async () => {
+    const { token, client } = await stack.newAccount({ credits: 20, apiRateLimit: 1_000 });
+    await client.npai.add([NPAI]);
+    const env = { SALVO_URL: stack.api.url, SALVO_TOKEN: token };
+    const lookup = await runSalvo(env, "lookup", NPAI, "12", NEVER_SENT);
+    expect(lookup.stderr).toBe("");
+    expect(lookup.code).toBe(0);
+    expect(
+      lookup.stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" ").slice(0, 2)),
+    ).toEqual([
+      [NPAI, "npai"],
+      ["12", "invalid"],
+      [NEVER_SENT, "unknown"],
+    ]);
+    const csv = await runSalvo(env, "statements", thisMonth(), "--csv");
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split("\n")[1]).toMatch(/,top_up,,,,20,20$/);
+  }, 60_000);
 });
