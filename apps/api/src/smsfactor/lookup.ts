@@ -90,8 +90,8 @@ function lookupObject(lookup: NumberLookup) {
     imsi: "",
     originalNetwork: {
       networkName: lookup.network ?? "",
-      // Google's carrier data names the network of a range, not the range itself.
-      networkPrefix: "",
+      // The national prefix of the range Google's carrier data maps to that network.
+      networkPrefix: lookup.networkPrefix ?? "",
       countryName: lookup.countryName,
       countryPrefix: lookup.countryPrefix,
     },
