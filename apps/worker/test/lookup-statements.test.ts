@@ -79,8 +79,15 @@ describe("number lookup", () => {
     });
     // Google's carrier metadata names the range's first network; Wikipedia's table its MCC-MNC.
     expect(delivered?.network).toEqual(expect.any(String));
+    expect(delivered?.network_prefix).toMatch(/^6\d*$/);
     expect(delivered?.mcc_mnc).toMatch(/^208\d{2,3}$/);
-    expect(body.data[4]).toMatchObject({ valid: false, country: null, network: null, mcc_mnc: null });
+    expect(body.data[4]).toMatchObject({
+      valid: false,
+      country: null,
+      network: null,
+      network_prefix: null,
+      mcc_mnc: null,
+    });
   });
 
   it("is free: the balance does not move", async () => {
@@ -114,7 +121,12 @@ describe("number lookup", () => {
       ported: false,
       roaming: false,
       mccMnc: expect.stringMatching(/^208\d{2,3}$/),
-      originalNetwork: { networkPrefix: "", countryName: "France", countryPrefix: "33" },
+      originalNetwork: {
+        networkName: expect.any(String),
+        networkPrefix: expect.stringMatching(/^6\d*$/),
+        countryName: "France",
+        countryPrefix: "33",
+      },
     });
     expect(lookups[4]).toMatchObject({
       mccMnc: "",

@@ -672,6 +672,8 @@ export interface NumberLookup {
   line_type: string | null;
   /** The network the number's range was first given to (not who serves it now: numbers are ported). */
   network: string | null;
+  /** That range, as national digits (`61`); null with no network. */
+  network_prefix: string | null;
   /** That network's MCC and MNC (`20801`), from Wikipedia's tables; null: unknown. */
   mcc_mnc: string | null;
   status: "invalid" | "npai" | "blacklisted" | "delivered" | "undelivered" | "pending" | "unknown";
