@@ -157,7 +157,7 @@ describe("number lookup", () => {
     expect(answer.body.response.lookup[0].status.name).toBe("UNKNOWN");
   });
 
-  it("bad input: 400 or 413 on /v1, -7 under /smsfactor, nothing spent", async () => {
+  it("bad input: 400 or 413 on /v1, -7 under /smsfactor; 1,000 numbers answered", async () => {
     expect((await refusal(a.client.lookup([]))).status).toBe(400);
     expect((await refusal(a.client.call("POST", "/v1/lookup", { numbers: "+33612350001" }))).status).toBe(
       400,
