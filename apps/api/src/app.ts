@@ -19,12 +19,14 @@ import { contactImportRoutes } from "./routes/contact-imports";
 import { contactListRoutes } from "./routes/contact-lists";
 import { healthRoutes } from "./routes/health";
 import { linkRedirects } from "./routes/links";
+import { lookupRoutes } from "./routes/lookup";
 import { numberListRoutes } from "./routes/number-lists";
 import { providerCallbackRoutes } from "./routes/providers";
 import { replyRoutes } from "./routes/replies";
 import { sendRoutes } from "./routes/send";
 import { senderRoutes } from "./routes/senders";
 import { smsRoutes } from "./routes/sms";
+import { statementRoutes } from "./routes/statements";
 import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
 import { webhookRoutes } from "./routes/webhooks";
@@ -139,6 +141,8 @@ export function createApp({
     }),
     replyRoutes(store),
     senderRoutes(store),
+    lookupRoutes(store),
+    statementRoutes(store),
   );
   // Operators' routes, before /v1's account authentication: admin tokens only
   // (and a path of theirs that no route serves is theirs to answer, 404 or 405).

@@ -281,10 +281,17 @@ describe("/notification/balance", () => {
 });
 
 describe("/account/invoice", () => {
-  it("answers -5: Salvo issues no invoices", async () => {
-    const { sf } = await account();
-    expectError(await sf.json("GET", "/account/invoice"), -5);
+  // Sends, the CSV and tenancy: apps/worker/test/lookup-statements.test.ts.
+  it("lists monthly statements (a new account's first credits), an unknown one is -5", async () => {
+    const { sf } = await account(100);
+    const month = new Date().toISOString().slice(0, 7);
+    const { body } = await sf.json("GET", "/account/invoice");
+    expect(body).toMatchObject({ status: 1, message: "OK" });
+    expect(body.invoices).toEqual([
+      expect.objectContaining({ id: month, credits_added: 100, credits_spent: 0, closing_balance: 100 }),
+    ]);
     expectError(await sf.json("GET", "/account/invoice/12"), -5);
+    expectError(await sf.json("GET", "/account/invoice/2001-01"), -5);
     expect((await sf.xml("GET", "/account/invoice/12/download")).response.status).toBe("-5");
   });
 });

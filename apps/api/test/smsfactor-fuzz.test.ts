@@ -165,6 +165,11 @@ const ENDPOINTS: SfEndpoint[] = [
     },
   },
   { method: "GET", path: "/account/invoice" },
+  {
+    method: "POST",
+    path: "/lookup",
+    body: { valid: () => ({ lookup: { to: [NUMBER, "0000"] } }), key: "lookup" },
+  },
   { method: "GET", path: "/account/invoice/:id" },
   { method: "GET", path: "/account/invoice/:id/download" },
   {

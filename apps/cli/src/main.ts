@@ -8,6 +8,7 @@ import { accountsCommand } from "./commands/accounts";
 import { clientCommands } from "./commands/client";
 import { connectorsCommands } from "./commands/connectors";
 import { contactListsCommand } from "./commands/contact-lists";
+import { lookupCommands } from "./commands/lookup";
 import { adminTokensCommand, moderationCommand } from "./commands/moderation";
 import { sendersCommand } from "./commands/senders";
 import { tokensCommand } from "./commands/tokens";
@@ -25,6 +26,7 @@ program.addCommand(moderationCommand());
 program.addCommand(adminTokensCommand());
 for (const command of connectorsCommands()) program.addCommand(command);
 for (const command of clientCommands()) program.addCommand(command);
+for (const command of lookupCommands()) program.addCommand(command);
 program.addCommand(contactListsCommand());
 
 try {

@@ -32,6 +32,9 @@ export async function createAccount(
        RETURNING *
      ), token AS (
        INSERT INTO api_tokens (id, account_id, label, secret_hash) SELECT $6, id, 'default', $7 FROM account
+     ), movement AS (
+       INSERT INTO credit_movements (account_id, reason, change, balance)
+       SELECT id, 'top_up', credits, credits FROM account WHERE credits > 0
      )
      SELECT ${ACCOUNT} FROM account`,
     [
@@ -156,7 +159,7 @@ export async function updateAccount(
   }
   // Removing credits is a debit like a batch's: it may cross a balance alert.
   const { rows } = await sql.query<{ changed: number }>(
-    `WITH ${creditsChange("changed", { account: "$1", credits: balance, also, where })}
+    `WITH ${creditsChange("changed", { account: "$1", credits: balance, also, where, reason: "top_up" })}
      SELECT count(*)::int AS changed FROM changed`,
     values,
   );

@@ -20,13 +20,19 @@ interface CreditsChange {
   also?: string[];
   /** A condition on the row (`a`) for the change to happen; none: it always does. */
   where?: string;
+  /** Why, as the account's statements show it (credit_movements.reason). */
+  reason: CreditReason;
 }
+
+/** Why an account's credits changed (credit_movements.reason). */
+type CreditReason = "top_up" | "transfer" | "send" | "refund";
 
 /**
  * SQL of the CTEs that change an account's credits, to put in a WITH: `<name>`
  * is the UPDATE, returning `account_id`, `before` and `after` (the balance on
  * either side) when the change was made; `<name>_alerts` writes its
- * `balance.low` events, returning their ids. Every statement that changes
+ * `balance.low` events, returning their ids; `<name>_movement` records the
+ * change in credit_movements (for statements). Every statement that changes
  * credits is built with it (test/balance.test.ts checks), so no debit can miss
  * its alerts. The row is locked first (FOR UPDATE) so that `before` is the
  * balance this change starts from even under concurrent changes.
@@ -44,7 +50,11 @@ export function creditsChange(name: string, change: CreditsChange): string {
             UPDATE accounts a SET ${set.join(", ")}
               FROM ${name}_before b WHERE a.id = b.account_id${change.where ? ` AND (${change.where})` : ""}
             RETURNING a.id AS account_id, b.before, a.credits AS after, a.balance_alerts AS thresholds
-          ), ${name}_alerts AS (${eventFanOut("balance.low", crossed)})`;
+          ), ${name}_alerts AS (${eventFanOut("balance.low", crossed)}
+          ), ${name}_movement AS (
+            INSERT INTO credit_movements (account_id, reason, change, balance)
+            SELECT account_id, '${change.reason}', after - before, after FROM ${name} WHERE after <> before
+          )`;
 }
 
 const ACCOUNT = selectList(ACCOUNT_COLUMNS);

@@ -102,6 +102,7 @@ const DEBIT = creditsChange("debited", {
   account: "$2",
   credits: "a.credits - $10",
   where: "a.credits >= $10 AND NOT EXISTS (SELECT 1 FROM existing)",
+  reason: "send",
 });
 
 /**

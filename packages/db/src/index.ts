@@ -8,6 +8,7 @@ export type { CountrySettings } from "./countries";
 export type { BatchNpaiEntry, ExportedMessage } from "./history";
 export type { IdempotencyClaim, IdempotencyRecord } from "./idempotency";
 export type { InboundMessage } from "./inbound";
+export type { NumberKnowledge } from "./lookups";
 export type { HeldBatch } from "./moderation";
 export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
@@ -27,6 +28,7 @@ export type {
   Sender,
 } from "./rows";
 export { redactUrl } from "./server";
+export type { Statement, StatementLine } from "./statements";
 export { createStore, type Repositories, type Store, type StoreOptions } from "./store";
 export type { SubAccount } from "./subaccounts";
 export type { Revoker, TokenWithAccount } from "./tokens";

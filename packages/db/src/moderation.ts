@@ -105,6 +105,7 @@ export async function rejectHeldBatch(
      ), ${creditsChange("refunded", {
        account: "(SELECT account_id FROM held)",
        credits: "a.credits + (SELECT pending * segments FROM held)",
+       reason: "refund",
      })}, events AS (${REJECTED_EVENTS})
      SELECT ${selectList(BATCH_COLUMNS)}, ARRAY(SELECT id FROM events) AS events FROM decided`,
     [batchId, reason],

@@ -18,6 +18,13 @@ import type { BatchType } from "./rows";
 import { smsStatusEvents } from "./sms-status";
 import { atomically, type Queryable } from "./sql";
 
+// A `refund` CTE's credits (account_id, change, balance) in the statements' movements: a
+// refund raises no balance alert, so it is a plain UPDATE rather than a creditsChange.
+const REFUND_MOVEMENT = `refund_movement AS (
+  INSERT INTO credit_movements (account_id, reason, change, balance)
+  SELECT account_id, 'refund', change, balance FROM refund WHERE change <> 0
+)`;
+
 export interface BatchForWork {
   id: string;
   accountId: string;
@@ -394,7 +401,8 @@ export async function recordJudgedMessages(
            ), refund AS (
              UPDATE accounts a SET credits = a.credits + c.settled * $3, updated_at = now()
                FROM counts c WHERE a.id = $2 AND c.settled > 0
-           ), events AS (${COMPLETED_EVENTS}),
+             RETURNING a.id AS account_id, c.settled * $3 AS change, a.credits AS balance
+           ), ${REFUND_MOVEMENT}, events AS (${COMPLETED_EVENTS}),
            sms_events AS (${SINGLE_STATUS_EVENTS})
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events) AS events
              FROM counts`,
@@ -442,7 +450,11 @@ export async function markInFlight(
 }
 
 // The refund of messages withdrawn: $2 credits to account $1.
-const WITHDRAWAL_REFUND = creditsChange("refunded", { account: "$1", credits: "a.credits + $2" });
+const WITHDRAWAL_REFUND = creditsChange("refunded", {
+  account: "$1",
+  credits: "a.credits + $2",
+  reason: "refund",
+});
 
 /**
  * Withdraws what is left of a `canceled` or `rejected` batch (of one chunk, or
@@ -597,7 +609,8 @@ export async function recordHandoffs(
            ), refund AS (
              UPDATE accounts a SET credits = a.credits + c.refunded, updated_at = now()
                FROM counts c WHERE a.id = $2 AND c.refunded > 0
-           ), chunk AS (
+             RETURNING a.id AS account_id, c.refunded AS change, a.credits AS balance
+           ), ${REFUND_MOVEMENT}, chunk AS (
              UPDATE batch_chunks SET in_flight = '{}', done = done OR $11
               WHERE batch_id = $1 AND idx = $10 AND in_flight = $12::int[]
            ), provider_ids AS (

@@ -68,6 +68,7 @@ import {
 } from "./inbound";
 import { findInstallation } from "./installation";
 import { allocateLinkIds, batchLinkStats, findLinkRange, findLinkSecret, recordClick } from "./links";
+import { lookupNumbers } from "./lookups";
 import { approveHeldBatch, listHeldBatches, rejectHeldBatch } from "./moderation";
 import { addToList, listNumbers, removeFromList } from "./number-lists";
 import { recordEvents } from "./outbox";
@@ -97,6 +98,7 @@ import {
   requestSender,
 } from "./senders";
 import { createSql, inTransaction, type Queryable } from "./sql";
+import { findStatement, listStatements, statementLines } from "./statements";
 import { createSubAccount, findSubAccount, listSubAccounts, transferCredits } from "./subaccounts";
 import {
   acceptApiToken,
@@ -230,6 +232,16 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       add: bind(sql, addToList),
       remove: bind(sql, removeFromList),
       list: bind(sql, listNumbers),
+    },
+    /** What an account knows of numbers (its lists, its last message to each): Salvo's lookup. */
+    lookups: {
+      numbers: bind(sql, lookupNumbers),
+    },
+    /** Monthly statements: credit movements and sends, added up per UTC month. */
+    statements: {
+      list: bind(sql, listStatements),
+      find: bind(sql, findStatement),
+      lines: bind(sql, statementLines),
     },
     /** Contact lists and their contacts (keyed by number). */
     contactLists: {

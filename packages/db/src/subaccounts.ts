@@ -65,16 +65,22 @@ export async function createSubAccount(
     account: "$1",
     credits: "a.credits - $3::int",
     where: "a.parent_id IS NULL AND a.credits >= $3::int",
+    reason: "transfer",
   });
   const { rows } = await sql.query<{ id: string }>(
-    `WITH ${debit}
-     INSERT INTO accounts (id, name, credits, api_rate_limit, send_rate_limit, default_country,
-                           flood_max_per_hour, flood_max_same_body_per_hour, require_registered_sender,
-                           parent_id, updated_at)
-     SELECT $2, $4, $3, p.api_rate_limit, p.send_rate_limit, p.default_country,
-            p.flood_max_per_hour, p.flood_max_same_body_per_hour, p.require_registered_sender, p.id, now()
-       FROM debited d JOIN accounts p ON p.id = d.account_id
-     RETURNING id`,
+    `WITH ${debit}, created AS (
+       INSERT INTO accounts (id, name, credits, api_rate_limit, send_rate_limit, default_country,
+                             flood_max_per_hour, flood_max_same_body_per_hour, require_registered_sender,
+                             parent_id, updated_at)
+       SELECT $2, $4, $3, p.api_rate_limit, p.send_rate_limit, p.default_country,
+              p.flood_max_per_hour, p.flood_max_same_body_per_hour, p.require_registered_sender, p.id, now()
+         FROM debited d JOIN accounts p ON p.id = d.account_id
+       RETURNING id, credits
+     ), movement AS (
+       INSERT INTO credit_movements (account_id, reason, change, balance)
+       SELECT id, 'transfer', credits, credits FROM created WHERE credits > 0
+     )
+     SELECT id FROM created`,
     [parentId, newId("acc"), input.credits, input.name],
   );
   const created = rows[0];
@@ -158,8 +164,8 @@ export async function transferCredits(
     }
     // Both changes through creditsChange: the side giving the credits may cross its balance alerts.
     await tx.query(
-      `WITH ${creditsChange("giver", { account: "$1", credits: "a.credits - $3::int" })},
-            ${creditsChange("taker", { account: "$2", credits: "a.credits + $3::int" })}
+      `WITH ${creditsChange("giver", { account: "$1", credits: "a.credits - $3::int", reason: "transfer" })},
+            ${creditsChange("taker", { account: "$2", credits: "a.credits + $3::int", reason: "transfer" })}
        SELECT (SELECT count(*) FROM giver) + (SELECT count(*) FROM taker) AS changed`,
       [from.id, to.id, moved],
     );

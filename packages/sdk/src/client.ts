@@ -38,6 +38,7 @@ import type {
   NewSubAccount,
   NewToken,
   NewWebhook,
+  NumberLookups,
   NumbersAdded,
   OptOutMention,
   OptOutMentionResource,
@@ -51,6 +52,8 @@ import type {
   SendResult,
   SendSimulation,
   Sms,
+  StatementList,
+  StatementResource,
   SubAccountCountries,
   SubAccountData,
   SubAccountTransfer,
@@ -141,7 +144,20 @@ export class Salvo {
     /** Replaces the account's own opt-out mention (`""`: none; null: the parent's, then the install's). */
     setOptOutMention: (mention: OptOutMention["mention"]) =>
       this.call<OptOutMentionResource>("PUT", "/v1/account/opt-out-mention", { mention }),
+    /** Monthly statements (UTC months with activity, newest first): credits added and spent, messages sent. */
+    statements: () => this.call<StatementList>("GET", "/v1/account/statements"),
+    /** One month's statement (`2026-11`). */
+    statement: (month: string) =>
+      this.call<StatementResource>("GET", `/v1/account/statements/${encodeURIComponent(month)}`),
+    /** One month's statement as CSV (header row first), as text. */
+    statementCsv: (month: string) =>
+      this.callText("GET", `/v1/account/statements/${encodeURIComponent(month)}.csv`),
   };
+
+  /** `POST /v1/lookup`: what Salvo knows of numbers (at most 1,000; free, no HLR query). */
+  lookup(numbers: string[]) {
+    return this.call<NumberLookups>("POST", "/v1/lookup", { numbers });
+  }
 
   readonly tokens = {
     list: (options: { page?: number } = {}) =>

@@ -658,3 +658,66 @@ export interface ImportOptions {
   /** How long the upload may take, in ms (the client's timeoutMs otherwise). */
   timeoutMs?: number;
 }
+
+/** What Salvo knows of a number (`POST /v1/lookup`): no HLR is queried. */
+export interface NumberLookup {
+  /** The number as given. */
+  input: string;
+  /** E.164, or null when it is not a valid number. */
+  number: string | null;
+  valid: boolean;
+  /** ISO 3166 alpha-2, its English name and calling code; null when unknown. */
+  country: string | null;
+  country_name: string | null;
+  country_prefix: string | null;
+  /** libphonenumber's line type, lower case (`mobile`, `fixed_line`…); null: unknown. */
+  line_type: string | null;
+  /** The network the number's range was first given to (not who serves it now: numbers are ported). */
+  network: string | null;
+  /** That range, as national digits (`61`); null with no network. */
+  network_prefix: string | null;
+  /** That network's MCC and MNC (`20801`), from Wikipedia's tables; null: unknown. */
+  mcc_mnc: string | null;
+  status: "invalid" | "npai" | "blacklisted" | "delivered" | "undelivered" | "pending" | "unknown";
+  /** Why the last message there was not delivered (`unknown_subscriber`…). */
+  reason: string | null;
+  last_sent_at: string | null;
+  last_report_at: string | null;
+}
+
+export interface NumberLookups {
+  data: NumberLookup[];
+  /** Credits the lookup cost: 0 (Salvo queries no network). */
+  meta: { cost: number };
+}
+
+/** A month of the account (`GET /v1/account/statements`): its credits and sends, UTC. */
+export interface Statement {
+  /** The month, `YYYY-MM`. */
+  id: string;
+  type: "statements";
+  attributes: {
+    period_start: string;
+    period_end: string;
+    /** The balance before the month's first change and after its last; null: none recorded. */
+    opening_balance: number | null;
+    credits_added: number;
+    credits_removed: number;
+    /** Credits taken by sends, less refunds. */
+    credits_spent: number;
+    closing_balance: number | null;
+    campaigns: number;
+    messages_sent: number;
+    messages_delivered: number;
+    messages_undelivered: number;
+  };
+  links: { self: string; csv: string };
+}
+
+export interface StatementList {
+  data: Statement[];
+}
+
+export interface StatementResource {
+  data: Statement;
+}

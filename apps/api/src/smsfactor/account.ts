@@ -99,7 +99,7 @@ const DATA_RETENTION = { message: null, list: null, survey: null, campaign: null
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
-/** `/credits`, `/account`, `/sub-accounts`, `/retention`, `/notification/balance`, `/account/invoice…`. */
+/** `/credits`, `/account`, `/sub-accounts`, `/retention`, `/notification/balance` (`/account/invoice…`: invoices.ts). */
 export function smsFactorAccountRoutes(store: Store): Router {
   const router = Router();
 
@@ -204,19 +204,6 @@ export function smsFactorAccountRoutes(store: Store): Router {
       },
     }),
   );
-
-  // Salvo issues no invoices.
-  const noInvoice = sfRoute({
-    handler: () => {
-      throw new SmsFactorError(
-        SF_STATUS.notFound,
-        "Salvo issues no invoices: credits are added by its operator.",
-      );
-    },
-  });
-  router.get("/account/invoice", noInvoice);
-  router.get("/account/invoice/:id", noInvoice);
-  router.get("/account/invoice/:id/download", noInvoice);
 
   return router;
 }

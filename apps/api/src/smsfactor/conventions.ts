@@ -311,12 +311,7 @@ const NO_KEY: Idempotency = { id: async (make) => make() };
  */
 export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec<P, Q, B>): RequestHandler {
   return async (req, res) => {
-    if (sfFormat(req) === "xml") refuseWhatXmlCannotCarry([bodyOf(req), req.query, req.params]);
-    // No id holds a NUL, and PostgreSQL refuses one in a query (once -99): such an id names nothing.
-    for (const [name, value] of Object.entries(req.params)) {
-      if (String(value).includes("\u0000"))
-        throw new SmsFactorError(SF_STATUS.notFound, `No ${name} holds a NUL.`);
-    }
+    refuseUnanswerable(req);
     const input = {
       params: parse(spec.params, req.params),
       query: parse(spec.query, req.query),
@@ -334,6 +329,19 @@ export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec
       : await run(NO_KEY);
     sendSf(req, res, reply.body as SfAnswer, spec.xml);
   };
+}
+
+/**
+ * What every route refuses before reading a request (also a route that answers
+ * other than sfRoute does, such as a CSV download): texts an XML answer could not
+ * echo (-7), an id holding a NUL (-5: PostgreSQL refuses one in a query, once -99).
+ */
+export function refuseUnanswerable(req: Request): void {
+  if (sfFormat(req) === "xml") refuseWhatXmlCannotCarry([bodyOf(req), req.query, req.params]);
+  for (const [name, value] of Object.entries(req.params)) {
+    if (String(value).includes("\u0000"))
+      throw new SmsFactorError(SF_STATUS.notFound, `No ${name} holds a NUL.`);
+  }
 }
 
 /** Parses with `schema`, or throws -7 naming the first problem. */

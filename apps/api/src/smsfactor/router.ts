@@ -15,7 +15,9 @@ import { smsFactorAccountRoutes } from "./account";
 import { smsFactorBatchRoutes } from "./batches";
 import { smsFactorCampaignRoutes } from "./campaigns";
 import { bodyOf, readBody, SF_MESSAGES, SF_STATUS, SmsFactorError, sendSf } from "./conventions";
+import { smsFactorInvoiceRoutes } from "./invoices";
 import { smsFactorListRoutes } from "./lists";
+import { smsFactorLookupRoutes } from "./lookup";
 import { smsFactorNumberRoutes } from "./numbers";
 import { smsFactorSendRoutes } from "./send";
 import { smsFactorTokenRoutes } from "./tokens";
@@ -59,6 +61,8 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   router.use(smsFactorCampaignRoutes(deps));
   router.use(smsFactorBatchRoutes(deps));
   router.use(
+    smsFactorInvoiceRoutes(deps.store),
+    smsFactorLookupRoutes(deps.store),
     smsFactorAccountRoutes(deps.store),
     smsFactorTokenRoutes(deps.store, deps.tokens),
     smsFactorListRoutes(deps.store),

@@ -1,0 +1,77 @@
+// SMSFactor's `GET /account/invoice[/{id}[/download]]` (reference §3.5, shapes not
+// captured): Salvo issues no tax invoices, so these are its monthly statements
+// (services/statements.ts), one per UTC month with activity, id `YYYY-MM`; the
+// download is the month's CSV. Keys are Salvo's [INFER], listed in docs/compat.md.
+
+import { NotFoundError } from "@salvo/core";
+import type { Statement, Store } from "@salvo/db";
+import { Router } from "express";
+import { z } from "zod";
+import { accountOf } from "../http/route";
+import { findStatement, listStatements, statementCsv } from "../services/statements";
+import { refuseUnanswerable, SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
+
+/** A statement as an element of `invoices`, and `invoice`. */
+function invoiceObject(statement: Statement) {
+  return {
+    id: statement.month,
+    period_start: statement.periodStart,
+    period_end: statement.periodEnd,
+    opening_balance: statement.openingBalance,
+    credits_added: statement.creditsAdded,
+    credits_removed: statement.creditsRemoved,
+    credits_spent: statement.creditsSpent,
+    closing_balance: statement.closingBalance,
+    campaigns: statement.campaigns,
+    messages_sent: statement.messagesSent,
+    messages_delivered: statement.messagesDelivered,
+    messages_undelivered: statement.messagesUndelivered,
+  };
+}
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+/** `/account/invoice`, `/account/invoice/:id`, `/account/invoice/:id/download`. */
+export function smsFactorInvoiceRoutes(store: Store): Router {
+  const router = Router();
+
+  router.get(
+    "/account/invoice",
+    sfRoute({
+      handler: async ({ account }) => ({
+        invoices: (await listStatements(store, account)).map(invoiceObject),
+      }),
+    }),
+  );
+
+  router.get(
+    "/account/invoice/:id",
+    sfRoute({
+      params: idParams,
+      handler: async ({ params, account }) => ({
+        invoice: invoiceObject(await findStatement(store, account, params.id)),
+      }),
+    }),
+  );
+
+  // The CSV itself, not an SMSFactor answer: errors (-5 for an unknown month) are answered as every route's.
+  router.get("/account/invoice/:id/download", async (req, res) => {
+    refuseUnanswerable(req);
+    const id = idParams.safeParse(req.params);
+    if (!id.success) throw new SmsFactorError(SF_STATUS.notFound, "No such invoice.");
+    let csv: string;
+    try {
+      csv = await statementCsv(store, accountOf(res), id.data.id);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new SmsFactorError(SF_STATUS.notFound, error.message);
+      throw error;
+    }
+    res.status(200).set({
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="statement-${id.data.id}.csv"`,
+    });
+    res.send(csv);
+  });
+
+  return router;
+}
