@@ -1,6 +1,6 @@
 import type { Store } from "@salvo/db";
 import type { NumberNormalizer } from "@salvo/numbers";
-import type { OpenQueue, RedisClient } from "@salvo/queue";
+import { BatchChanges, type OpenQueue, type RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createSecretBox } from "@salvo/webhooks";
 import express from "express";
@@ -30,6 +30,7 @@ import { statementRoutes } from "./routes/statements";
 import { subAccountRoutes } from "./routes/subaccounts";
 import { tokenRoutes } from "./routes/tokens";
 import { webhookRoutes } from "./routes/webhooks";
+import type { BatchEvents } from "./services/batch-events";
 import { installModerationRules } from "./services/moderation";
 import { smsFactorRouter } from "./smsfactor/router";
 
@@ -49,6 +50,8 @@ interface ApiDeps {
   /** The number-judging threads of simulations. */
   numbers: NumberNormalizer;
   logger: Logger;
+  /** Batches' live progress, from the workers' announcements (see BatchEvents). */
+  events?: BatchEvents;
   /** Aborted when the API starts shutting down (requests waiting on a batch answer at once). */
   stopping?: AbortSignal;
 }
@@ -65,6 +68,7 @@ export function createApp({
   clicks,
   numbers,
   logger,
+  events,
   stopping,
 }: ApiDeps): express.Express {
   const app = express();
@@ -97,6 +101,9 @@ export function createApp({
   app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, deliveries, logger }));
 
   const tokens = new TokenCache(store, { ttlMs: env.AUTH_CACHE_MS });
+  const batchChanges = new BatchChanges(redis, env.REDIS_PREFIX, (error) =>
+    logger.debug({ err: error.message }, "batch changes not announced"),
+  );
   const intake = {
     store,
     moderation: installModerationRules(env),
@@ -111,6 +118,7 @@ export function createApp({
     redisPrefix: env.REDIS_PREFIX,
     numbers,
     linkBaseUrl: env.LINK_BASE_URL,
+    batchChanges,
   };
   const v1 = express.Router();
   v1.use(
@@ -122,7 +130,7 @@ export function createApp({
     accountRoutes(store, env.REQUIRE_REGISTERED_SENDER, env.OPT_OUT_MENTION),
     tokenRoutes(store, tokens),
     subAccountRoutes(store, tokens, env.REQUIRE_REGISTERED_SENDER),
-    batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES }),
+    batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES, events }),
     smsRoutes(intake),
     sendRoutes({
       ...intake,
@@ -146,7 +154,12 @@ export function createApp({
   );
   // Operators' routes, before /v1's account authentication: admin tokens only
   // (and a path of theirs that no route serves is theirs to answer, 404 or 405).
-  app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }), notFound);
+  app.use(
+    "/v1/admin",
+    authenticateAdmin(store),
+    adminRoutes({ store, batches, webhooks, logger, batchChanges }),
+    notFound,
+  );
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
   // SMSFactor's API on the same services (docs/compat.md): errors of its own, HTTP 200.

@@ -6,6 +6,7 @@ import { claimRedisPrefix, closeRedis, createRedis, openQueue } from "@salvo/que
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
+import { BatchEvents } from "./services/batch-events";
 
 /** How long the API's number-judging threads stay up without a simulation to judge. */
 const NORMALIZE_IDLE_MS = 60_000;
@@ -49,6 +50,16 @@ export async function startApi(
   // The API judges big lists rarely (simulations): its threads start when one
   // comes and stop when idle, rather than holding memory all day.
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS, { idleTimeoutMs: NORMALIZE_IDLE_MS });
+  // Subscribed to the batches viewers follow live: a connection of its own, which
+  // waits for Redis rather than failing (and subscribes again once it is back).
+  const subscriber = createRedis(env.REDIS_URL, {
+    name: "salvo-api-events",
+    blocking: true,
+    cluster: env.REDIS_CLUSTER,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+  });
+  subscriber.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
+  const events = new BatchEvents({ store, subscriber, redisPrefix: env.REDIS_PREFIX, logger });
   const stopping = new AbortController();
   const app = createApp({
     env,
@@ -61,6 +72,7 @@ export async function startApi(
     clicks,
     numbers,
     logger,
+    events,
     stopping: stopping.signal,
   });
 
@@ -93,6 +105,8 @@ export async function startApi(
     closing ??= (async () => {
       claim.stop();
       stopping.abort();
+      // Live progress streams end (their clients reconnect elsewhere): nothing else holds a connection open.
+      await events.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections turn idle as their last request ends: close them then.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
@@ -109,7 +123,7 @@ export async function startApi(
         clicks.close(),
         numbers.close(),
       ]);
-      await Promise.allSettled([closeRedis(redis), store.close()]);
+      await Promise.allSettled([closeRedis(redis), closeRedis(subscriber), store.close()]);
       logger.info("api stopped");
     })();
     return closing;

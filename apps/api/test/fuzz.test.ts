@@ -171,6 +171,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/batches/:id/stops", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id/npai", auth: true, paged: true },
   { method: "GET", path: "/v1/batches/:id/links", auth: true },
+  { method: "GET", path: "/v1/batches/:id/events", auth: true },
   { method: "POST", path: "/v1/batches/:id/cancel", auth: true },
   {
     method: "POST",

@@ -1,7 +1,7 @@
 import type { Store } from "@salvo/db";
 import type { NumberNormalizer } from "@salvo/numbers";
 import type { Connector } from "@salvo/providers";
-import type { OpenQueue, RedisClient } from "@salvo/queue";
+import type { BatchChanges, OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
 import type { Router } from "./routing";
@@ -26,6 +26,8 @@ export interface WorkContext {
   imports: OpenQueue<"imports">;
   /** Puts raw numbers in E.164, off the main thread for long lists. */
   numbers: NumberNormalizer;
+  /** Batches whose counts or status this worker changed: announced for their live progress (GET /v1/batches/:id/events). */
+  batchChanges: BatchChanges;
   /** Aborted when the worker is stopping: long jobs release what is left instead of finishing it. */
   stopping: AbortSignal;
 }

@@ -17,7 +17,7 @@ type Batch = Pick<BatchForWork, "id" | "type" | "status" | "timeZone" | "sending
  * Without a job lock (a direct call) it waits in place instead.
  */
 export async function sendingHoursUntil(
-  ctx: Pick<WorkContext, "store" | "logger" | "webhooks">,
+  ctx: Pick<WorkContext, "store" | "logger" | "webhooks" | "batchChanges">,
   batch: Batch,
   job: Job,
   token: string | undefined,
@@ -30,8 +30,10 @@ export async function sendingHoursUntil(
   if (open > now) {
     const resumesAt = localTimestamp(open, hours.time_zone);
     const { paused, events } = await ctx.store.pipeline.pauseBatch(batch.id, resumesAt);
-    if (paused)
+    if (paused) {
       ctx.logger.info({ batchId: batch.id, resumesAt }, "paused a marketing batch outside its sending hours");
+      ctx.batchChanges.changed(batch.id);
+    }
     await dispatchEvents(ctx, events);
     if (token) {
       await job.moveToDelayed(open.getTime(), token);
@@ -43,8 +45,10 @@ export async function sendingHoursUntil(
   // Only a batch read as paused is written to: the others are on their way already.
   if (batch.status === "paused") {
     const { resumed, events } = await ctx.store.pipeline.resumeBatch(batch.id);
-    if (resumed)
+    if (resumed) {
       ctx.logger.info({ batchId: batch.id }, "resumed a marketing batch: its sending hours are open");
+      ctx.batchChanges.changed(batch.id);
+    }
     await dispatchEvents(ctx, events);
   }
   return closes.getTime();

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createStore } from "@salvo/db";
 import { createNumberNormalizer } from "@salvo/numbers";
 import {
+  BatchChanges,
   claimRedisPrefix,
   closeRedis,
   createRedis,
@@ -83,6 +84,9 @@ export async function startWorker(
     webhooks,
     imports,
     numbers,
+    batchChanges: new BatchChanges(redis, env.REDIS_PREFIX, (error) =>
+      logger.debug({ err: error.message }, "batch changes not announced"),
+    ),
     stopping: stopping.signal,
   };
 
@@ -180,7 +184,7 @@ export async function startWorker(
         numbers.close(),
         webhookSender.close(),
       ]);
-      await redis.zrem(key, id).catch(() => {});
+      await Promise.allSettled([redis.zrem(key, id), ctx.batchChanges.flush()]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info({ workerId: id }, "worker stopped");
     })();

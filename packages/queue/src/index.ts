@@ -1,3 +1,4 @@
+export { BATCH_CHANGES_INTERVAL_MS, BatchChanges, batchChangesChannel } from "./batch-changes";
 export {
   CATALOG,
   type CatalogSettings,

@@ -1,3 +1,4 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type {
   AccountResource,
   AdminSenderData,
@@ -61,6 +62,15 @@ import type {
   WebhookAttemptData,
   WebhookData,
 } from "./types";
+
+/** A state of a batch's live progress (`GET /v1/batches/:id/events`). */
+export interface BatchEvent {
+  /** `counts` while it goes on; `completed` for its last state, after which the stream ends. */
+  event: "counts" | "completed";
+  /** The state's version: give it as `lastEventId` to resume after it. */
+  id: string;
+  batch: BatchData;
+}
 
 /** The statuses a batch ends in (core's FINAL_BATCH_STATUSES; the SDK ships no code of core's). */
 const FINAL_STATUSES: readonly BatchStatus[] = ["completed", "canceled", "rejected"];
@@ -249,6 +259,14 @@ export class Salvo {
     links: (id: string) => this.call<BatchLinks>("GET", `/v1/batches/${encodeURIComponent(id)}/links`),
     /** `GET /v1/batches/:id/messages.csv`: every message as CSV (header row first), as text. */
     exportCsv: (id: string) => this.callText("GET", `/v1/batches/${encodeURIComponent(id)}/messages.csv`),
+    /**
+     * `GET /v1/batches/:id/events`: the batch's live progress, as Server-Sent
+     * Events. Yields each state of its counts (`counts`) and, once it is over,
+     * `completed`, then ends. A dropped stream is resumed where it was
+     * (`Last-Event-ID`), after the delay the API asks for. `signal` stops it.
+     */
+    events: (id: string, options: { signal?: AbortSignal; lastEventId?: string } = {}) =>
+      this.followEvents(`/v1/batches/${encodeURIComponent(id)}/events`, options),
     /**
      * Polls a batch until it ends (`completed`, `canceled` or `rejected`, or `until` says so) and returns it;
      * throws after `timeoutMs`.
@@ -499,6 +517,59 @@ export class Salvo {
     if (!response.ok)
       throw new SalvoApiError(response.status, parsed as ErrorBody | undefined, response.headers);
     return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  private async *followEvents(
+    path: string,
+    options: { signal?: AbortSignal; lastEventId?: string },
+  ): AsyncGenerator<BatchEvent> {
+    let last = options.lastEventId;
+    let retryMs = 2_000;
+    for (;;) {
+      const response = await fetch(new URL(path, this.options.baseUrl), {
+        headers: {
+          accept: "text/event-stream",
+          ...this.authHeaders(),
+          ...this.options.headers,
+          ...(last ? { "last-event-id": last } : {}),
+        },
+        signal: options.signal,
+      });
+      if (!response.ok || !response.body) {
+        const text = await response.text();
+        let parsed: ErrorBody | undefined;
+        try {
+          parsed = text ? (JSON.parse(text) as ErrorBody) : undefined;
+        } catch {
+          parsed = undefined;
+        }
+        throw new SalvoApiError(response.status, parsed, response.headers);
+      }
+      const events: EventSourceMessage[] = [];
+      const parser = createParser({
+        onEvent: (event) => events.push(event),
+        onRetry: (ms) => {
+          retryMs = ms;
+        },
+      });
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of response.body) {
+          parser.feed(decoder.decode(chunk, { stream: true }));
+          for (let event = events.shift(); event; event = events.shift()) {
+            last = event.id ?? last;
+            const { data } = JSON.parse(event.data) as { data: BatchData };
+            const name = event.event === "completed" ? "completed" : "counts";
+            yield { event: name, id: event.id ?? "", batch: data };
+            if (name === "completed") return;
+          }
+        }
+      } catch (error) {
+        // A dropped connection is resumed below; a stop asked for is not.
+        if (options.signal?.aborted) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
   }
 
   // Posts a file as the body (text/csv, streamed when it is a stream) or as a form's `file` field.

@@ -1,6 +1,7 @@
 export {
   type Answer,
   type AuthStyle,
+  type BatchEvent,
   type CreateOptions,
   Salvo,
   SalvoApiError,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -6,8 +7,10 @@ import {
   batchFilters,
   MESSAGE_STATUSES,
   messageId,
+  NotReadyError,
   NUL,
   newBatch,
+  OverLimitError,
   readMessageReason,
 } from "@salvo/core";
 import type { Batch, ExportedMessage } from "@salvo/db";
@@ -16,6 +19,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
+import { type BatchEvents, batchIsOver } from "../services/batch-events";
 import { type BatchIntake, cancelBatch, createBatch } from "../services/batches";
 import { type SimulateDeps, simulateBatch } from "../services/simulate";
 import { replyResource } from "./replies";
@@ -56,6 +60,18 @@ interface BatchDeps extends BatchIntake, SimulateDeps {
   maxBodyBytes: number;
   /** Where the routes are mounted, for the links they answer: `/v1`, or `/smsfactor` (its asynchronous API). */
   base?: string;
+  /** Batches' live progress (`GET /batches/:id/events`); without it, that route answers 503. */
+  events?: BatchEvents;
+}
+
+/** Live progress streams one account may hold open in one API process. */
+const MAX_STREAMS_PER_ACCOUNT = 50;
+/** A comment line this often keeps proxies and load balancers from closing an idle stream. */
+const KEEP_ALIVE_MS = 15_000;
+
+/** An event id that changes exactly when the batch's resource does (its counts, its status…). */
+function versionOf(resource: ReturnType<typeof batchResource>): string {
+  return createHash("sha256").update(JSON.stringify(resource.attributes)).digest("base64url").slice(0, 16);
 }
 
 export function batchRoutes(deps: BatchDeps): Router {
@@ -157,6 +173,63 @@ export function batchRoutes(deps: BatchDeps): Router {
         const batch = await store.batches.find(accountOf(res).id, params.id);
         const resource = batchResource(batch, base);
         return { status: 200, body: { data: resource, links: resource.links } };
+      },
+    }),
+  );
+  router.get(
+    "/batches/:id/events",
+    route({
+      params: batchParams,
+      handler: async ({ params, req, res }) => {
+        const account = accountOf(res);
+        const batch = await store.batches.find(account.id, params.id);
+        const { events } = deps;
+        if (!events)
+          throw new NotReadyError("Live progress is not served by this process: poll GET /v1/batches/:id.");
+        if (events.viewersOf(account.id) >= MAX_STREAMS_PER_ACCOUNT) {
+          throw new OverLimitError(
+            5,
+            `At most ${MAX_STREAMS_PER_ACCOUNT} live progress streams may be open at once: close one, or poll GET ${base}/batches/:id.`,
+          );
+        }
+        res.status(200).set({
+          "Content-Type": "text/event-stream; charset=utf-8",
+          "Cache-Control": "no-cache, no-transform",
+          // nginx: pass each event on at once.
+          "X-Accel-Buffering": "no",
+        });
+        let last = req.get("Last-Event-ID") ?? "";
+        let ended = false;
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          res.end();
+        };
+        const tell = (current: typeof batch) => {
+          if (ended) return;
+          const resource = batchResource(current, base);
+          const over = batchIsOver(current);
+          const version = versionOf(resource);
+          if (version !== last || over) {
+            last = version;
+            const event = over ? "completed" : "counts";
+            res.write(`id: ${version}\nevent: ${event}\ndata: ${JSON.stringify({ data: resource })}\n\n`);
+          }
+          if (over) end();
+        };
+        // Subscribed before the first byte: a client that has the headers misses no change after them.
+        const stop = await events.follow(params.id, { accountId: account.id, onBatch: tell, onEnd: end });
+        res.flushHeaders();
+        res.write("retry: 2000\n\n");
+        tell(batch);
+        const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
+        res.on("close", () => {
+          clearInterval(keepAlive);
+          ended = true;
+          stop();
+        });
+        if (ended) stop();
+        return { status: 200, written: true };
       },
     }),
   );

@@ -9,7 +9,13 @@ import {
   segmentCount,
 } from "@salvo/core";
 import type { Account, Batch, NewBatch, Store } from "@salvo/db";
-import { enqueueBatch, enqueueWebhookEvents, type OpenQueue, type RedisClient } from "@salvo/queue";
+import {
+  type BatchChanges,
+  enqueueBatch,
+  enqueueWebhookEvents,
+  type OpenQueue,
+  type RedisClient,
+} from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { z } from "zod";
 import type { Idempotency } from "./idempotency";
@@ -39,6 +45,8 @@ export interface BatchIntake {
   redisPrefix: string;
   /** LINK_BASE_URL: undefined, links are not shortened. */
   linkBaseUrl: string | undefined;
+  /** Batches this process changed (a cancel), announced to their live progress viewers. */
+  batchChanges: BatchChanges;
 }
 
 /**
@@ -173,11 +181,18 @@ export async function createBatch(
  * off yet ends `canceled` and is refunded. Returns the batch after the cancel.
  */
 export async function cancelBatch(
-  { store, batches, webhooks, logger }: Pick<BatchIntake, "store" | "batches" | "webhooks" | "logger">,
+  {
+    store,
+    batches,
+    webhooks,
+    logger,
+    batchChanges,
+  }: Pick<BatchIntake, "store" | "batches" | "webhooks" | "logger" | "batchChanges">,
   accountId: string,
   batchId: string,
 ): Promise<Batch> {
   const { batch, events } = await store.batches.cancel(accountId, batchId);
+  batchChanges.changed(batchId);
   // A scheduled batch's delayed job would find nothing to do at send_at: it need
   // not wait in Redis until then. Best effort (a running job cannot be removed).
   await batches.queue.remove(batchId).catch(() => undefined);

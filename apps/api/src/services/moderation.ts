@@ -6,7 +6,7 @@ import {
   resolveModerationRules,
 } from "@salvo/core";
 import type { Account, Batch, Store } from "@salvo/db";
-import { enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
+import { type BatchChanges, enqueueBatch, enqueueWebhookEvents, type OpenQueue } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { ApiEnv } from "../env";
 
@@ -52,6 +52,8 @@ export interface ModerationDeps {
   batches: OpenQueue<"batches">;
   webhooks: OpenQueue<"webhooks">;
   logger: Logger;
+  /** Batches decided here, announced to their live progress viewers. */
+  batchChanges: BatchChanges;
 }
 
 /**
@@ -60,12 +62,13 @@ export interface ModerationDeps {
  * Redis is down, the requeue-stalled-batches job enqueues it later.
  */
 export async function approveBatch(
-  { store, batches, logger }: ModerationDeps,
+  { store, batches, logger, batchChanges }: ModerationDeps,
   batchId: string,
   /** Who decided (an admin token's id), for the log. */
   by: string,
 ): Promise<Batch> {
   const batch = await store.moderation.approve(batchId);
+  batchChanges.changed(batchId);
   await enqueueBatch(batches, batch).catch((error: Error) =>
     logger.warn(
       { batchId, err: error.message },
@@ -84,13 +87,14 @@ export async function approveBatch(
  * `batch.rejected` event written (and enqueued; the workers' sweep otherwise).
  */
 export async function rejectBatch(
-  { store, webhooks, logger }: ModerationDeps,
+  { store, webhooks, logger, batchChanges }: ModerationDeps,
   batchId: string,
   reason: string | null,
   /** Who decided (an admin token's id), for the log. */
   by: string,
 ): Promise<Batch> {
   const { batch, events } = await store.moderation.reject(batchId, reason);
+  batchChanges.changed(batchId);
   if (events.length > 0) {
     await enqueueWebhookEvents(webhooks, events).catch((error: Error) =>
       logger.warn(

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { BATCH_STATUSES, isFinalBatchStatus, MESSAGE_STATUSES } from "@salvo/core";
-import { type BatchData, type BatchFilters, Salvo } from "@salvo/sdk";
+import { type BatchData, type BatchFilters, Salvo, SalvoApiError } from "@salvo/sdk";
 import { Command, Option } from "commander";
 import { parseCliEnv } from "../env";
+import { progressDisplay } from "../progress";
 
 /** A client of the API with SALVO_URL and SALVO_TOKEN (or --token). */
 export function client(token?: string): Salvo {
@@ -12,33 +13,59 @@ export function client(token?: string): Salvo {
   return new Salvo({ baseUrl: env.SALVO_URL, token: chosen });
 }
 
+/** What a batch's progress shows beside its numbers: its non-zero counts, its cost. */
+function progressDetail(batch: BatchData): string {
+  const a = batch.attributes;
+  const counts = MESSAGE_STATUSES.filter((key) => a[key] > 0).map((key) => `${key} ${a[key]}`);
+  const clicked = a.clicked > 0 ? ` · clicked ${a.clicked}` : "";
+  return `${counts.join(", ")} · cost ${a.cost}${clicked}`;
+}
+
+/** A batch on one line: id, status, done/total, its non-zero counts, its cost. */
 function progressLine(batch: BatchData): string {
   const a = batch.attributes;
   const done = a.total - a.pending;
   const percent = a.total ? Math.floor((done / a.total) * 100) : 100;
-  const counts = MESSAGE_STATUSES.filter((key) => a[key] > 0).map((key) => `${key} ${a[key]}`);
-  const clicked = a.clicked > 0 ? ` · clicked ${a.clicked}` : "";
-  return `${batch.id} ${a.status} ${done}/${a.total} (${percent}%) ${counts.join(", ")} · cost ${a.cost}${clicked}`;
+  return `${batch.id} ${a.status} ${done}/${a.total} (${percent}%) ${progressDetail(batch)}`;
 }
 
-/** Polls a batch, printing its progress, until it is completed. */
+/**
+ * Follows a batch's live progress (GET /v1/batches/:id/events) until it is over,
+ * showing it as it comes; an API that does not serve the stream (503) is polled
+ * every `intervalMs` instead.
+ */
 async function watch(salvo: Salvo, id: string, intervalMs: number): Promise<BatchData> {
-  const live = process.stdout.isTTY;
-  let last = "";
-  const batch = await salvo.batches.wait(id, {
-    timeoutMs: Number.MAX_SAFE_INTEGER,
-    intervalMs,
-    until: (current) => {
-      const line = progressLine(current);
-      if (line !== last) {
-        process.stdout.write(live ? `\r\x1b[2K${line}` : `${line}\n`);
-        last = line;
-      }
-      return isFinalBatchStatus(current.attributes.status);
-    },
-  });
-  if (live) process.stdout.write("\n");
-  return batch;
+  const progress = progressDisplay();
+  const show = (batch: BatchData) => {
+    const a = batch.attributes;
+    progress.update(
+      a.total - a.pending,
+      a.total,
+      `${batch.id} ${a.status} ${progressDetail(batch)}`,
+      progressLine(batch),
+    );
+  };
+  let last: BatchData | undefined;
+  try {
+    for await (const { batch } of salvo.batches.events(id)) {
+      show(batch);
+      last = batch;
+    }
+  } catch (error) {
+    if (!(error instanceof SalvoApiError && error.status === 503)) throw error;
+    last = await salvo.batches.wait(id, {
+      timeoutMs: Number.MAX_SAFE_INTEGER,
+      intervalMs,
+      until: (current) => {
+        show(current);
+        return isFinalBatchStatus(current.attributes.status) && current.attributes.pending === 0;
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  if (!last) throw new Error(`batch ${id}: its progress stream ended before its first state`);
+  return last;
 }
 
 /** Commands that act as an API user, through the SDK. */
@@ -122,7 +149,7 @@ export function clientCommands(): Command[] {
   const watchCommand = new Command("watch")
     .description("follow a batch's progress until it completes")
     .argument("<batchId>")
-    .option("--interval <ms>", "how often to poll", "500")
+    .option("--interval <ms>", "how often to poll, where the API serves no live progress", "500")
     .option(...token)
     .action(async (id: string, options: { interval: string; token?: string }) => {
       await watch(client(options.token), id, Math.max(100, Number(options.interval) || 500));

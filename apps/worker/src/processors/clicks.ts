@@ -32,7 +32,7 @@ function readUserAgent(userAgent: string) {
  * Bots' clicks are recorded apart: no counter, no event.
  */
 export async function recordClick(
-  ctx: Pick<WorkContext, "store" | "webhooks" | "logger">,
+  ctx: Pick<WorkContext, "store" | "webhooks" | "logger" | "batchChanges">,
   click: Payload<"clicks">,
 ): Promise<void> {
   const { events } = await ctx.store.links.recordClick({
@@ -46,5 +46,6 @@ export async function recordClick(
     ipPrefix: click.ipPrefix,
     ...readUserAgent(click.userAgent),
   });
+  ctx.batchChanges.changed(click.batchId);
   await dispatchEvents(ctx, events);
 }

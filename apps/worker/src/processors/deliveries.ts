@@ -14,7 +14,7 @@ const MAX_ATTEMPTS = 6;
  * whose message is not written yet are put aside and retried a few times.
  */
 export async function applyReports(
-  ctx: Pick<WorkContext, "store" | "deliveries" | "webhooks" | "logger">,
+  ctx: Pick<WorkContext, "store" | "deliveries" | "webhooks" | "logger" | "batchChanges">,
   data: Payload<"deliveries">,
 ): Promise<void> {
   const stored: StoredReport[] = data.groups.flatMap((group) =>
@@ -54,6 +54,7 @@ export async function applyReports(
     if (entries.length > 0) waiting.push({ ...group, entries });
   }
   const { unmatched, events } = await ctx.store.pipeline.applyDeliveryReports(stored);
+  for (const report of stored) ctx.batchChanges.changed(report.batchId);
   await dispatchEvents(ctx, events);
   if (unmatched.length === 0 && waiting.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {

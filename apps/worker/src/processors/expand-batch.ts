@@ -36,7 +36,7 @@ const LOWEST_PRIORITY = 2_097_151;
 export async function expandBatch(
   ctx: Pick<
     WorkContext,
-    "store" | "chunks" | "numbers" | "logger" | "stopping" | "webhooks" | "redis" | "env"
+    "store" | "chunks" | "numbers" | "logger" | "stopping" | "webhooks" | "redis" | "env" | "batchChanges"
   >,
   batchId: string,
   job: Job,
@@ -55,6 +55,7 @@ export async function expandBatch(
   // A marketing batch outside its sending hours waits, paused, before anything is judged.
   await sendingHoursUntil(ctx, batch, job, token);
   const start = await ctx.store.pipeline.markBatchProcessing(batchId);
+  ctx.batchChanges.changed(batchId);
   if (start?.status === "scheduled" && start.waitMs > 0) {
     ctx.logger.info({ batchId, waitMs: start.waitMs }, "a scheduled batch's job ran early; delayed again");
     if (!token) return;

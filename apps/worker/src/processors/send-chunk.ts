@@ -30,7 +30,7 @@ class WithdrawnError extends Error {}
 /** What sending a chunk works with. */
 type ChunkContext = Pick<
   WorkContext,
-  "store" | "redis" | "env" | "logger" | "router" | "connectors" | "stopping" | "webhooks"
+  "store" | "redis" | "env" | "logger" | "router" | "connectors" | "stopping" | "webhooks" | "batchChanges"
 >;
 
 /** A message cleared for hand-off, with what its row will need. */
@@ -75,6 +75,7 @@ export async function sendChunk(
 
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
   await dispatchEvents(ctx, await ctx.store.pipeline.recordJudgedMessages(batch, judged));
+  ctx.batchChanges.changed(batch.id);
 
   const inFlight = new Set(chunk.inFlight);
   const inDoubt = sendable.filter((m) => inFlight.has(m.idx));
@@ -86,8 +87,8 @@ export async function sendChunk(
   }
 
   // The last group's record marks the chunk done; with nothing to send, this does.
-  if (toSend.length === 0) return ctx.store.pipeline.markChunkDone(batch.id, chunk.idx);
   try {
+    if (toSend.length === 0) return await ctx.store.pipeline.markChunkDone(batch.id, chunk.idx);
     await handOff(ctx, batch, chunk.idx, toSend, job, token, hours);
   } catch (error) {
     if (!(error instanceof WithdrawnError)) throw error;
@@ -95,6 +96,8 @@ export async function sendChunk(
     // with the rest of the batch (the cancel left this chunk's in-flight group to us).
     await dispatchEvents(ctx, await ctx.store.pipeline.withdrawMessages(batch.id, chunk.idx));
     ctx.logger.info({ batchId: batch.id, chunk: chunk.idx }, "stopped sending a withdrawn batch's chunk");
+  } finally {
+    ctx.batchChanges.changed(batch.id);
   }
 }
 
@@ -460,6 +463,7 @@ async function offer(
       ...(connector.reportsByProviderId ? { connector: connector.name } : {}),
       validityMs: connector.validityMs,
     });
+    ctx.batchChanges.changed(batch.id);
     await dispatchEvents(ctx, events);
   }
   return refused;
