@@ -23,12 +23,9 @@ import { type Stack, startStack } from "./stack";
  * - GET/PUT /notification/balance: no e-mail or phone alerts (Salvo's alerts are webhooks);
  */
 const KNOWN_DIFFERENCES = new Set(
-  [
-    "GET /retention",
-    "GET /notification/balance",
-    "PUT /retention",
-    "PUT /notification/balance",
-  ].flatMap((route) => [`${route} (json)`, `${route} (xml)`]),
+  ["GET /retention", "GET /notification/balance", "PUT /retention", "PUT /notification/balance"].flatMap(
+    (route) => [`${route} (json)`, `${route} (xml)`],
+  ),
 );
 
 /** `it`, but `it.fails` for the tests of KNOWN_DIFFERENCES. */
