@@ -59,7 +59,7 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   router.use(smsFactorCampaignRoutes(deps));
   router.use(smsFactorBatchRoutes(deps));
   router.use(
-    smsFactorAccountRoutes(deps.store),
+    smsFactorAccountRoutes(deps.store, deps.env.SMTP_URL !== undefined),
     smsFactorTokenRoutes(deps.store, deps.tokens),
     smsFactorListRoutes(deps.store),
     smsFactorNumberRoutes(deps.store, "blacklist"),

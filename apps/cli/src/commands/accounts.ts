@@ -24,7 +24,7 @@ function thresholds(value: string): number[] {
       `expected "none" or up to 10 distinct whole numbers of credits, comma-separated (${parsed.error.issues[0]?.message})`,
     );
   }
-  return parsed.data.thresholds;
+  return parsed.data.thresholds ?? [];
 }
 
 /**
