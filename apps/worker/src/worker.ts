@@ -16,6 +16,7 @@ import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
 import { recordClick } from "./processors/clicks";
+import { createAlertMailer } from "./processors/balance-alerts";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
 import { importContacts } from "./processors/import-contacts";
@@ -69,6 +70,7 @@ export async function startWorker(
     allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
   });
   const webhookDelivery = { sender: webhookSender, secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS) };
+  const mailer = createAlertMailer(env.SMTP_URL, env.ALERT_EMAIL_FROM);
   const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
@@ -83,6 +85,7 @@ export async function startWorker(
     webhooks,
     imports,
     numbers,
+    mailer,
     stopping: stopping.signal,
   };
 
@@ -180,6 +183,7 @@ export async function startWorker(
         numbers.close(),
         webhookSender.close(),
       ]);
+      mailer?.close();
       await redis.zrem(key, id).catch(() => {});
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info({ workerId: id }, "worker stopped");
