@@ -31,7 +31,6 @@ export interface TestApi {
     client: Salvo;
   }>;
   client(token?: string, auth?: AuthStyle): Salvo;
-  /** Another API process on the same database and Redis prefix. */
   /** Another API process on the same database and Redis, its settings changed by `changes`. */
   startAnother(changes?: Partial<ApiEnv>): Promise<RunningApi>;
   stop(): Promise<void>;
