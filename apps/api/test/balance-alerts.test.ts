@@ -93,7 +93,10 @@ describe("PUT /v1/account/balance-alerts", () => {
   it("sets the e-mail and SMS destinations (the number in E.164), kept by a change of thresholds", async () => {
     const { token } = await t.newAccount(FAST);
     // An API of an install that sends e-mail: SMTP_URL set (nothing is sent here).
-    const client = new Salvo({ baseUrl: (await t.startAnother({ SMTP_URL: "smtp://127.0.0.1:9" })).url, token });
+    const client = new Salvo({
+      baseUrl: (await t.startAnother({ SMTP_URL: "smtp://127.0.0.1:9" })).url,
+      token,
+    });
     const set = await client.account.setBalanceAlerts({
       thresholds: [100],
       email_enabled: true,

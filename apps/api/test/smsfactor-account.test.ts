@@ -283,13 +283,18 @@ describe("/notification/balance", () => {
     const put = await sf.json("PUT", "/notification/balance", {
       notification: { alert_trigger: "100", alert_gsm: "1", phone_number: "33612345678" },
     });
-    expect(put.body).toMatchObject({ status: 1, notification: { alert_gsm: "1", phone_number: "33612345678" } });
+    expect(put.body).toMatchObject({
+      status: 1,
+      notification: { alert_gsm: "1", phone_number: "33612345678" },
+    });
     expect((await client.account.balanceAlerts()).body.data.attributes).toMatchObject({
       sms_enabled: true,
       phone: "+33612345678",
     });
     // A national number is read with the account's country.
-    await sf.json("PUT", "/notification/balance", { notification: { alert_trigger: "100", phone_number: "0612345679" } });
+    await sf.json("PUT", "/notification/balance", {
+      notification: { alert_trigger: "100", phone_number: "0612345679" },
+    });
     expect((await sf.json("GET", "/notification/balance")).body.notification).toMatchObject({
       alert_gsm: "1",
       phone_number: "33612345679",

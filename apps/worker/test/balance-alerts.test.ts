@@ -13,7 +13,11 @@ beforeAll(async () => {
   smtp = await startTestSmtp();
   stack = await startStack({
     api: { SMTP_URL: smtp.url },
-    worker: { SMTP_URL: smtp.url, ALERT_EMAIL_FROM: "Salvo <alerts@salvo.test>", ALERT_SMS_SENDER: "SalvoAlert" },
+    worker: {
+      SMTP_URL: smtp.url,
+      ALERT_EMAIL_FROM: "Salvo <alerts@salvo.test>",
+      ALERT_SMS_SENDER: "SalvoAlert",
+    },
   });
 });
 afterAll(async () => {
@@ -30,7 +34,13 @@ const batchOf = (n: number, first: number) => ({
 
 /** The account's notices as the worker left them. */
 function notices(accountId: string) {
-  return stack.query<{ channel: string; threshold: number; sent: boolean; attempts: number; last_error: string | null }>(
+  return stack.query<{
+    channel: string;
+    threshold: number;
+    sent: boolean;
+    attempts: number;
+    last_error: string | null;
+  }>(
     `SELECT channel, threshold, sent_at IS NOT NULL AS sent, attempts, last_error
        FROM balance_alert_notices WHERE account_id = $1 ORDER BY channel, threshold`,
     [accountId],
@@ -90,7 +100,11 @@ describe("balance alerts by e-mail and SMS", () => {
 
   it("an e-mail waits for an SMTP server that is down, and is delivered once when it is back", async () => {
     const { client, accountId } = await stack.newAccount({ credits: 100, apiRateLimit: 10_000 });
-    await client.account.setBalanceAlerts({ thresholds: [50], email_enabled: true, email: "down@example.com" });
+    await client.account.setBalanceAlerts({
+      thresholds: [50],
+      email_enabled: true,
+      email: "down@example.com",
+    });
     await smtp.stop();
     try {
       await client.batches.create(batchOf(60, 0));

@@ -59,7 +59,11 @@ export async function claimBalanceAlerts(
  * on a retry (so a crash between submitting it and settling the notice cannot
  * submit a second batch).
  */
-export async function chooseBalanceAlertBatch(sql: Queryable, id: string, candidate: string): Promise<string> {
+export async function chooseBalanceAlertBatch(
+  sql: Queryable,
+  id: string,
+  candidate: string,
+): Promise<string> {
   const { rows } = await sql.query<{ batchId: string }>(
     `UPDATE balance_alert_notices SET batch_id = COALESCE(batch_id, $2) WHERE id = $1 RETURNING batch_id AS "batchId"`,
     [id, candidate],
@@ -74,7 +78,10 @@ export async function chooseBalanceAlertBatch(sql: Queryable, id: string, candid
 export async function settleBalanceAlert(
   sql: Queryable,
   id: string,
-  outcome: { state: "sent" } | { state: "failed"; error: string } | { state: "retry"; error: string; retryInMs: number },
+  outcome:
+    | { state: "sent" }
+    | { state: "failed"; error: string }
+    | { state: "retry"; error: string; retryInMs: number },
 ): Promise<void> {
   if (outcome.state === "sent") {
     await sql.query(

@@ -13,7 +13,7 @@ export async function currentAccount(store: Store, accountId: string): Promise<A
 }
 
 /** A change of the account's balance alerts: each field absent is kept as it is. */
-export interface BalanceAlertChange {
+interface BalanceAlertChange {
   /** Thresholds in credits; an empty list: none. */
   thresholds?: number[];
   byEmail?: boolean;
@@ -25,7 +25,7 @@ export interface BalanceAlertChange {
 }
 
 /** How the caller's request names each field, for its errors (/v1's names by default). */
-export interface BalanceAlertFieldNames {
+interface BalanceAlertFieldNames {
   byEmail: string;
   email: string;
   bySms: string;

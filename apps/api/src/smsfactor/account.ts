@@ -229,7 +229,9 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
           phone: body.phone_number == null ? body.phone_number : international(body.phone_number),
         };
         const options = { emailConfigured, fields: NOTIFICATION_FIELDS };
-        return { notification: notificationObject(await setBalanceAlerts(store, account.id, change, options)) };
+        return {
+          notification: notificationObject(await setBalanceAlerts(store, account.id, change, options)),
+        };
       },
     }),
   );

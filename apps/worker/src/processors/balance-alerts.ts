@@ -86,7 +86,8 @@ async function sendEmail(deps: AlertDeps, notice: ClaimedBalanceAlert, to: strin
   } catch (error) {
     const code = errorCode(error);
     // A permanent refusal (5xx: no such mailbox, relay denied) will not change.
-    const permanent = typeof (error as { responseCode?: unknown }).responseCode === "number" &&
+    const permanent =
+      typeof (error as { responseCode?: unknown }).responseCode === "number" &&
       (error as { responseCode: number }).responseCode >= 500;
     return permanent ? { state: "failed", error: code } : { state: "retry", error: code, retryInMs: 0 };
   }
@@ -154,12 +155,20 @@ export async function deliverBalanceAlerts(deps: AlertDeps): Promise<number> {
           : { ...outcome, retryInMs: Math.max(outcome.retryInMs, retryDelayMs(notice.attempts)) };
     }
     await deps.store.balanceAlerts.settle(notice.id, outcome);
-    const facts = { noticeId: notice.id, accountId: notice.accountId, channel: notice.channel, attempt: notice.attempts };
+    const facts = {
+      noticeId: notice.id,
+      accountId: notice.accountId,
+      channel: notice.channel,
+      attempt: notice.attempts,
+    };
     if (outcome.state === "sent") {
       sent++;
       deps.logger.info(facts, "balance alert sent");
     } else {
-      deps.logger.warn({ ...facts, err: outcome.error, final: outcome.state === "failed" }, "balance alert not sent");
+      deps.logger.warn(
+        { ...facts, err: outcome.error, final: outcome.state === "failed" },
+        "balance alert not sent",
+      );
     }
   }
   return sent;
