@@ -147,6 +147,12 @@ describe("salvo accounts update", () => {
     }
     await salvo("accounts", "update", id, "--balance-alerts", "none");
     expect((await testDb.store.accounts.find(id))?.balanceAlerts).toEqual([]);
+    // The channels the account chose besides webhooks, never their address or number.
+    expect(run.stdout).toMatch(/^balance_alerts_also\s+none$/m);
+    await testDb.store.accounts.setBalanceAlerts(id, [50], { bySms: true, phone: "+33612345678" });
+    const shown = await salvo("accounts", "update", id, "--balance-alerts", "50");
+    expect(shown.stdout).toMatch(/^balance_alerts_also\s+sms$/m);
+    expect(shown.stdout).not.toContain("33612345678");
   });
 
   it("sets the marketing rules (time zone, sending hours, opt-out mention) and puts them back to default", async () => {
