@@ -127,7 +127,7 @@ export function createApp({
     idempotencyKeys({ store, logger, waitMs: env.IDEMPOTENCY_WAIT_MS, stopping }),
   );
   v1.use(
-    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER, env.OPT_OUT_MENTION),
+    accountRoutes(store, env.REQUIRE_REGISTERED_SENDER, env.OPT_OUT_MENTION, env.SMTP_URL !== undefined),
     tokenRoutes(store, tokens),
     subAccountRoutes(store, tokens, env.REQUIRE_REGISTERED_SENDER),
     batchRoutes({ ...intake, maxBodyBytes: env.MAX_BODY_BYTES, events }),

@@ -41,7 +41,17 @@ describe("PUT /v1/account/balance-alerts", () => {
   it("sets, shows (there and on the account) and clears the thresholds", async () => {
     const { client } = await t.newAccount({ ...FAST, credits: 42 });
     expect((await client.account.balanceAlerts()).body).toEqual({
-      data: { type: "balance_alerts", attributes: { thresholds: [], credits: 42 } },
+      data: {
+        type: "balance_alerts",
+        attributes: {
+          thresholds: [],
+          credits: 42,
+          email_enabled: false,
+          email: null,
+          sms_enabled: false,
+          phone: null,
+        },
+      },
       links: { self: "/v1/account/balance-alerts" },
     });
     const set = await client.account.setBalanceAlerts({ thresholds: [100, 500, 0] });
@@ -54,7 +64,6 @@ describe("PUT /v1/account/balance-alerts", () => {
   });
 
   it.each([
-    [{}, "thresholds"],
     [{ thresholds: 100 }, "thresholds"],
     [{ thresholds: [-1] }, "thresholds.0"],
     [{ thresholds: [10, 1.5] }, "thresholds.1"],
@@ -63,12 +72,64 @@ describe("PUT /v1/account/balance-alerts", () => {
     [{ thresholds: [100, 100] }, "thresholds"],
     [{ thresholds: Array.from({ length: 11 }, (_, i) => i) }, "thresholds"],
     [{ thresholds: [1], extra: true }, "extra"],
+    [{ email: "not an address" }, "email"],
+    [{ email: 42 }, "email"],
+    [{ phone: "12" }, "phone"],
+    [{ phone: "+33 6 12" }, "phone"],
+    [{ sms_enabled: "yes" }, "sms_enabled"],
+    // Turned on with no destination.
+    [{ sms_enabled: true }, "phone"],
+    [{ sms_enabled: true, phone: "" }, "phone"],
+    // This API has no SMTP_URL: e-mail alerts cannot be turned on.
+    [{ email_enabled: true, email: "ops@example.com" }, "email_enabled"],
   ])("refuses %j: 400 naming %s, and changes nothing", async (body, field) => {
     const { client } = await t.newAccount(FAST);
     await client.account.setBalanceAlerts({ thresholds: [7] });
     const error = await refusal(client.call("PUT", "/v1/account/balance-alerts", body));
     expect(error).toMatchObject({ status: 400, code: "INVALID_PARAMETER", field });
     expect((await client.account.balanceAlerts()).body.data.attributes.thresholds).toEqual([7]);
+  });
+
+  it("sets the e-mail and SMS destinations (the number in E.164), kept by a change of thresholds", async () => {
+    const { token } = await t.newAccount(FAST);
+    // An API of an install that sends e-mail: SMTP_URL set (nothing is sent here).
+    const client = new Salvo({
+      baseUrl: (await t.startAnother({ SMTP_URL: "smtp://127.0.0.1:9" })).url,
+      token,
+    });
+    const set = await client.account.setBalanceAlerts({
+      thresholds: [100],
+      email_enabled: true,
+      email: "ops@example.com",
+      sms_enabled: true,
+      phone: "06 12 34 56 78",
+    });
+    expect(set.body.data.attributes).toEqual({
+      thresholds: [100],
+      credits: expect.any(Number),
+      email_enabled: true,
+      email: "ops@example.com",
+      sms_enabled: true,
+      phone: "+33612345678",
+    });
+    await client.account.setBalanceAlerts({ thresholds: [50] });
+    expect((await client.account.balanceAlerts()).body.data.attributes).toMatchObject({
+      thresholds: [50],
+      email_enabled: true,
+      email: "ops@example.com",
+      sms_enabled: true,
+      phone: "+33612345678",
+    });
+    // An address still needed while e-mail alerts are on; off, it may go.
+    const error = await refusal(client.account.setBalanceAlerts({ email: null }));
+    expect(error).toMatchObject({ status: 400, field: "email" });
+    await client.account.setBalanceAlerts({ email_enabled: false, email: null, sms_enabled: false });
+    expect((await client.account.balanceAlerts()).body.data.attributes).toMatchObject({
+      email_enabled: false,
+      email: null,
+      sms_enabled: false,
+      phone: "+33612345678",
+    });
   });
 
   it("needs a token", async () => {
@@ -98,7 +159,13 @@ describe("balance.low", () => {
   it("is written once when 50 batches on two API processes take the balance across it together", async () => {
     const { token, accountId } = await subscribed(1_000);
     const client = t.client(token);
-    await client.account.setBalanceAlerts({ thresholds: [750] });
+    // By e-mail and SMS too (set through the store: this API has no SMTP_URL).
+    await t.store.accounts.setBalanceAlerts(accountId, [750], {
+      byEmail: true,
+      email: "ops@example.com",
+      bySms: true,
+      phone: "+33600000001",
+    });
     const other = new Salvo({ baseUrl: (await t.startAnother()).url, token });
     const accepted = await Promise.all(
       Array.from({ length: 50 }, (_, i) => (i % 2 ? client : other).batches.create(batchOf(10))),
@@ -107,6 +174,15 @@ describe("balance.low", () => {
     expect(await credits(client)).toBe(500);
     expect(await alerts(accountId)).toEqual([
       { account_id: accountId, threshold: 750, balance: 750, at: expect.any(String) },
+    ]);
+    // One notice per channel, for the worker to deliver (apps/worker/test/balance-alerts.test.ts).
+    const notices = await t.query(
+      "SELECT channel, threshold, balance FROM balance_alert_notices WHERE account_id = $1 ORDER BY channel",
+      [accountId],
+    );
+    expect(notices).toEqual([
+      { channel: "email", threshold: 750, balance: 750 },
+      { channel: "sms", threshold: 750, balance: 750 },
     ]);
   });
 });

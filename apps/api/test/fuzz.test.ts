@@ -127,7 +127,19 @@ const ENDPOINTS: Endpoint[] = [
     method: "PUT",
     path: "/v1/account/balance-alerts",
     auth: true,
-    body: { valid: { thresholds: [500, 100] }, fields: { thresholds: "array" } },
+    body: {
+      // E-mail alerts stay off: this API has no SMTP_URL.
+      valid: { thresholds: [500, 100], sms_enabled: true, phone: "+33612345678" },
+      fields: {
+        thresholds: "array",
+        email_enabled: "boolean",
+        email: "string",
+        sms_enabled: "boolean",
+        phone: "string",
+      },
+      nullable: ["email", "phone"],
+      allOptional: true,
+    },
   },
   { method: "GET", path: "/v1/account/countries", auth: true },
   { method: "GET", path: "/v1/account/sending-hours", auth: true },

@@ -31,8 +31,8 @@ export interface TestApi {
     client: Salvo;
   }>;
   client(token?: string, auth?: AuthStyle): Salvo;
-  /** Another API process on the same database and Redis prefix. */
-  startAnother(): Promise<RunningApi>;
+  /** Another API process on the same database and Redis, its settings changed by `changes`. */
+  startAnother(changes?: Partial<ApiEnv>): Promise<RunningApi>;
   stop(): Promise<void>;
 }
 
@@ -121,8 +121,8 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
       });
       return { accountId: account.id, token, client: client(token, options.auth) };
     },
-    async startAnother() {
-      const another = await startApi(env, logger);
+    async startAnother(changes = {}) {
+      const another = await startApi({ ...env, ...changes }, logger);
       started.push(another);
       return another;
     },

@@ -8,7 +8,8 @@ import { elements, type SmsfactorClient, smsfactorClient } from "./smsfactor-cli
 let t: TestApi;
 beforeAll(async () => {
   // Tokens are read from the database on every request: an expiry set by a test applies at once.
-  t = await startTestApi({ AUTH_CACHE_MS: "0" });
+  // SMTP_URL: balance alerts by e-mail may be turned on (nothing is sent: no worker runs here).
+  t = await startTestApi({ AUTH_CACHE_MS: "0", SMTP_URL: "smtp://127.0.0.1:9" });
 });
 afterAll(() => t?.stop());
 
@@ -248,19 +249,20 @@ describe("/notification/balance", () => {
     expect((await sf.json("GET", "/notification/balance")).body).toEqual({
       status: 1,
       message: "OK",
-      notification: {
-        alert_email: "0",
-        alert_gsm: "0",
-        email: null,
-        phone_number: null,
-        alert_trigger: null,
-      },
+      notification: { alert_email: "0", alert_gsm: "0", email: "", phone_number: "", alert_trigger: "0" },
     });
     const put = await sf.json("PUT", "/notification/balance", {
-      notification: { alert_trigger: "500", alert_email: "1", alert_gsm: "0", email: "a@b.c" },
+      notification: { alert_trigger: "500", alert_email: "1", alert_gsm: "0", email: "ops@example.com" },
     });
-    expect(put.body).toMatchObject({ status: 1, notification: { alert_trigger: "500" } });
-    expect((await client.account.balanceAlerts()).body.data.attributes.thresholds).toEqual([500]);
+    expect(put.body).toMatchObject({
+      status: 1,
+      notification: { alert_trigger: "500", alert_email: "1", alert_gsm: "0", email: "ops@example.com" },
+    });
+    expect((await client.account.balanceAlerts()).body.data.attributes).toMatchObject({
+      thresholds: [500],
+      email_enabled: true,
+      email: "ops@example.com",
+    });
 
     const xml = await sf.xml(
       "PUT",
@@ -277,6 +279,46 @@ describe("/notification/balance", () => {
       await sf.json("PUT", "/notification/balance", { notification: { alert_trigger: "many" } }),
       -7,
     );
+  });
+
+  it("sends alerts by SMS to a number written as SMSFactor writes them, shown the same way", async () => {
+    const { sf, client } = await account();
+    const put = await sf.json("PUT", "/notification/balance", {
+      notification: { alert_trigger: "100", alert_gsm: "1", phone_number: "33612345678" },
+    });
+    expect(put.body).toMatchObject({
+      status: 1,
+      notification: { alert_gsm: "1", phone_number: "33612345678" },
+    });
+    expect((await client.account.balanceAlerts()).body.data.attributes).toMatchObject({
+      sms_enabled: true,
+      phone: "+33612345678",
+    });
+    // A national number is read with the account's country.
+    await sf.json("PUT", "/notification/balance", {
+      notification: { alert_trigger: "100", phone_number: "0612345679" },
+    });
+    expect((await sf.json("GET", "/notification/balance")).body.notification).toMatchObject({
+      alert_gsm: "1",
+      phone_number: "33612345679",
+    });
+  });
+
+  it.each([
+    [{ alert_trigger: "100", alert_gsm: "1", phone_number: "12" }, "notification.phone_number"],
+    [{ alert_trigger: "100", alert_gsm: "1" }, "notification.phone_number"],
+    [{ alert_trigger: "100", alert_email: "1", email: "not an address" }, "notification.email"],
+    [{ alert_trigger: "100", alert_email: "1" }, "notification.email"],
+  ])("refuses %j with -7 naming %s, and changes nothing", async (notification, field) => {
+    const { sf, client } = await account();
+    const answer = await sf.json("PUT", "/notification/balance", { notification });
+    expectError(answer, -7);
+    expect(JSON.stringify(answer.body)).toContain(field);
+    expect((await client.account.balanceAlerts()).body.data.attributes).toMatchObject({
+      thresholds: [],
+      email_enabled: false,
+      sms_enabled: false,
+    });
   });
 });
 

@@ -44,6 +44,8 @@ beforeAll(async () => {
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: "false",
     // POST /send would wait for workers that do not run here.
     SEND_TIMEOUT_MS: "50",
+    // Balance alerts by e-mail may be turned on (nothing is sent: no worker runs here).
+    SMTP_URL: "smtp://127.0.0.1:9",
     LOG_LEVEL: "info",
   });
   ({ token } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
@@ -160,7 +162,15 @@ const ENDPOINTS: SfEndpoint[] = [
     method: "PUT",
     path: "/notification/balance",
     body: {
-      valid: () => ({ notification: { alert_trigger: 100, alert_email: 1, email: "ops@example.com" } }),
+      valid: () => ({
+        notification: {
+          alert_trigger: 100,
+          alert_email: 1,
+          email: "ops@example.com",
+          alert_gsm: 1,
+          phone_number: "33612345678",
+        },
+      }),
       key: "notification",
     },
   },

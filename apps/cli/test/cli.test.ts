@@ -160,9 +160,14 @@ describe("salvo accounts update", () => {
 
   it("sets and clears balance alerts, and refuses thresholds the API would", async () => {
     const { id } = await createAccount("Alerts", "--credits", "5");
+    // Alerts by SMS too, as the account sets them (PUT /v1/account/balance-alerts).
+    await testDb.store.accounts.setBalanceAlerts(id, [], { bySms: true, phone: "+33612345678" });
     const run = await salvo("accounts", "update", id, "--balance-alerts", "100,500");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^balance_alerts\s+500,100$/m);
+    // The channels besides webhooks, never their address or number.
+    expect(run.stdout).toMatch(/^balance_alerts_also\s+sms$/m);
+    expect(run.stdout).not.toContain("33612345678");
     expect((await testDb.store.accounts.find(id))?.balanceAlerts).toEqual([500, 100]);
     for (const bad of ["-1", "1.5", "5,5", "a", Array.from({ length: 11 }, (_, i) => i).join(",")]) {
       const refused = await salvo("accounts", "update", id, `--balance-alerts=${bad}`);

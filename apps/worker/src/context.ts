@@ -4,6 +4,7 @@ import type { Connector } from "@salvo/providers";
 import type { BatchChanges, OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
+import type { AlertMailer } from "./processors/balance-alerts";
 import type { Router } from "./routing";
 
 /** What every processor works with: the store, Redis, queues, the connectors, settings. */
@@ -28,6 +29,8 @@ export interface WorkContext {
   numbers: NumberNormalizer;
   /** Batches whose counts or status this worker changed: announced for their live progress (GET /v1/batches/:id/events). */
   batchChanges: BatchChanges;
+  /** Sends balance alerts by e-mail (SMTP_URL); null: this worker sends none. */
+  mailer: AlertMailer | null;
   /** Aborted when the worker is stopping: long jobs release what is left instead of finishing it. */
   stopping: AbortSignal;
 }

@@ -63,6 +63,14 @@ const schema = z
      * the same value; shorter means faster takeovers and more lock renewals.
      */
     JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(JOB_LOCK_MS),
+    /** The From of balance alert e-mails (sent through SMTP_URL), e.g. `Salvo <alerts@sms.example>`. */
+    ALERT_EMAIL_FROM: z.string().trim().min(3).max(320).default("Salvo <salvo@localhost>"),
+    /** The sender of balance alert SMS (a transactional message of the account itself): 1-11 letters or digits, or a number. */
+    ALERT_SMS_SENDER: z
+      .string()
+      .trim()
+      .regex(/^([A-Za-z0-9 ]{1,11}|\+?\d{3,15})$/, "1-11 letters, digits or spaces, or a phone number")
+      .default("Salvo"),
     HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   })

@@ -16,6 +16,7 @@ import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { createAlertMailer } from "./processors/balance-alerts";
 import { recordClick } from "./processors/clicks";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
@@ -70,6 +71,7 @@ export async function startWorker(
     allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
   });
   const webhookDelivery = { sender: webhookSender, secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS) };
+  const mailer = createAlertMailer(env.SMTP_URL, env.ALERT_EMAIL_FROM);
   const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
@@ -87,6 +89,7 @@ export async function startWorker(
     batchChanges: new BatchChanges(redis, env.REDIS_PREFIX, (error) =>
       logger.debug({ err: error.message }, "batch changes not announced"),
     ),
+    mailer,
     stopping: stopping.signal,
   };
 
@@ -184,6 +187,7 @@ export async function startWorker(
         numbers.close(),
         webhookSender.close(),
       ]);
+      mailer?.close();
       await Promise.allSettled([redis.zrem(key, id), ctx.batchChanges.flush()]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info({ workerId: id }, "worker stopped");

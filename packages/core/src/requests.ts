@@ -276,12 +276,22 @@ export const newToken = z.strictObject({
 /** The most balance alerts an account may set. */
 const MAX_BALANCE_ALERTS = 10;
 
-/** The body of `PUT /v1/account/balance-alerts`: thresholds in credits; an empty list: no alerts. */
+/**
+ * The body of `PUT /v1/account/balance-alerts`: thresholds in credits (an empty
+ * list: no alerts), and where alerts go besides webhooks: by e-mail to `email`,
+ * by SMS to `phone`. Each field absent is kept as it is; null or "" clears an
+ * address or number.
+ */
 export const balanceAlerts = z.strictObject({
   thresholds: z
     .array(z.number().int("expected a whole number of credits").min(0).max(2_147_483_647))
     .max(MAX_BALANCE_ALERTS, `at most ${MAX_BALANCE_ALERTS} thresholds`)
-    .refine((thresholds) => new Set(thresholds).size === thresholds.length, "each threshold at most once"),
+    .refine((thresholds) => new Set(thresholds).size === thresholds.length, "each threshold at most once")
+    .optional(),
+  email_enabled: z.boolean().optional(),
+  email: z.string().max(254).nullable().optional(),
+  sms_enabled: z.boolean().optional(),
+  phone: z.string().max(64).nullable().optional(),
 });
 
 /**

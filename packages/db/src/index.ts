@@ -1,6 +1,8 @@
 // packages/db: the store (repositories over one PostgreSQL pool), the rows it
 // reads, and the database's setup (migrations, the server). See store.ts.
 export type { AccountChanges, SendingSettings } from "./accounts";
+export type { BalanceAlertChannels } from "./balance";
+export type { ClaimedBalanceAlert } from "./balance-notices";
 export type { BatchFilter, NewBatch, RawRecipient, SingleMessage } from "./batches";
 export type { Campaign, CampaignReply, CampaignSearch } from "./campaigns";
 export { type ImportSlice, StaleImportCheckpointError } from "./contact-imports";

@@ -30,6 +30,12 @@ export interface Account {
   floodMaxSameBodyPerHour: number;
   /** Balance alerts: thresholds, distinct, highest first (see balance.ts). */
   balanceAlerts: number[];
+  /** Balance alerts are also e-mailed, to `balanceAlertEmail`. */
+  balanceAlertByEmail: boolean;
+  balanceAlertEmail: string | null;
+  /** Balance alerts are also sent by SMS, to `balanceAlertPhone` (E.164). */
+  balanceAlertBySms: boolean;
+  balanceAlertPhone: string | null;
   /** Only approved senders may send; null: the install's default (REQUIRE_REGISTERED_SENDER). */
   requireRegisteredSender: boolean | null;
   /** IANA time zone of its sending hours; null: its parent's, then Europe/Paris. */
@@ -62,6 +68,10 @@ export const ACCOUNT_COLUMNS = {
   floodMaxPerHour: "flood_max_per_hour",
   floodMaxSameBodyPerHour: "flood_max_same_body_per_hour",
   balanceAlerts: "balance_alerts",
+  balanceAlertByEmail: "balance_alert_by_email",
+  balanceAlertEmail: "balance_alert_email",
+  balanceAlertBySms: "balance_alert_by_sms",
+  balanceAlertPhone: "balance_alert_phone",
   requireRegisteredSender: "require_registered_sender",
   timezone: "timezone",
   sendingHours: "sending_hours",

@@ -5,6 +5,7 @@
 import { createAccount, findAccount, findSendingSettings, listAccounts, updateAccount } from "./accounts";
 import { authenticateAdminToken, createAdminToken, listAdminTokens, revokeAdminToken } from "./admin-tokens";
 import { setBalanceAlerts } from "./balance";
+import { chooseBalanceAlertBatch, claimBalanceAlerts, settleBalanceAlert } from "./balance-notices";
 import {
   acceptBatch,
   cancelBatch,
@@ -299,6 +300,12 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       lastStatusCodes: bind(sql, lastWebhookStatusCodes),
       listAttempts: bind(sql, listWebhookAttempts),
       resealSecrets: bind(sql, resealWebhookSecrets),
+    },
+    /** Balance alerts by e-mail and SMS: written by the debit that crossed (the outbox), then delivered. */
+    balanceAlerts: {
+      claim: bind(sql, claimBalanceAlerts),
+      chooseBatch: bind(sql, chooseBalanceAlertBatch),
+      settle: bind(sql, settleBalanceAlert),
     },
     /** Webhook events: written with what causes them (the outbox), then delivered. */
     events: {

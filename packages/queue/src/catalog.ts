@@ -204,6 +204,8 @@ export const CATALOG = {
       "requeue-stalled-imports": { every: "RECONCILE_INTERVAL_MS" },
       /** Ranges of tracked links expired over a week ago are removed from Redis (PostgreSQL answers their 410). */
       "prune-link-ranges": { every: "RECONCILE_INTERVAL_MS" },
+      /** Balance alerts by e-mail and SMS (notices written by the debit that crossed) are delivered. */
+      "deliver-balance-alerts": { every: "RECONCILE_INTERVAL_MS" },
     },
   },
   [QUEUES.imports]: {

@@ -44,6 +44,13 @@ export const commonEnv = {
   /** `json` or `pretty` (readable lines); unset, `pretty` only when stdout is a terminal. */
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   /**
+   * The SMTP server that sends balance alerts by e-mail, e.g.
+   * `smtps://user:password@smtp.example:465` or `smtp://relay.internal:25`
+   * (nodemailer's URL). Unset: accounts cannot turn e-mail alerts on. The API
+   * reads only whether it is set; the workers send through it.
+   */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, message: "expected an smtp:// or smtps:// URL" }).optional(),
+  /**
    * Keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32
    * bytes each, comma-separated, the newest first (it seals; all open). None:
    * secrets are stored as they are.

@@ -113,7 +113,19 @@ export type BalanceAlerts = z.input<typeof balanceAlerts>;
 
 /** The account's balance alerts: thresholds in credits, highest first, and the balance now. */
 export interface BalanceAlertsResource {
-  data: { type: "balance_alerts"; attributes: { thresholds: number[]; credits: number } };
+  data: {
+    type: "balance_alerts";
+    attributes: {
+      thresholds: number[];
+      credits: number;
+      /** Alerts are also e-mailed to `email` (the install needs SMTP_URL). */
+      email_enabled: boolean;
+      email: string | null;
+      /** Alerts are also sent by SMS to `phone` (E.164). */
+      sms_enabled: boolean;
+      phone: string | null;
+    };
+  };
   links: { self: string };
 }
 

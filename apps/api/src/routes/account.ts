@@ -78,7 +78,16 @@ function balanceAlertsResource(account: Account) {
   return {
     data: {
       type: "balance_alerts",
-      attributes: { thresholds: account.balanceAlerts, credits: account.credits },
+      attributes: {
+        thresholds: account.balanceAlerts,
+        credits: account.credits,
+        /** Also e-mailed (SMTP_URL), to `email`. */
+        email_enabled: account.balanceAlertByEmail,
+        email: account.balanceAlertEmail,
+        /** Also sent by SMS, to `phone` (E.164). */
+        sms_enabled: account.balanceAlertBySms,
+        phone: account.balanceAlertPhone,
+      },
     },
     links: { self: "/v1/account/balance-alerts" },
   };
@@ -123,6 +132,8 @@ export function accountRoutes(
   store: Store,
   requireRegisteredSenderByDefault: boolean,
   optOutMention: string,
+  /** Whether the install sends e-mail (SMTP_URL): balance alerts by e-mail need it. */
+  emailConfigured: boolean,
 ): Router {
   const router = Router();
   const marketing: MarketingDeps = { store, optOutMention };
@@ -164,15 +175,22 @@ export function accountRoutes(
       }),
     }),
   );
-  // PUT: the whole list is replaced, so repeating the request changes nothing more.
+  // PUT: what it names is replaced (the whole list of thresholds), so repeating it changes nothing more.
   router.put(
     "/account/balance-alerts",
     route({
       body: balanceAlerts,
-      handler: async ({ body, res }) => ({
-        status: 200,
-        body: balanceAlertsResource(await setBalanceAlerts(store, accountOf(res).id, body.thresholds)),
-      }),
+      handler: async ({ body, res }) => {
+        const change = {
+          thresholds: body.thresholds,
+          byEmail: body.email_enabled,
+          email: body.email,
+          bySms: body.sms_enabled,
+          phone: body.phone,
+        };
+        const account = await setBalanceAlerts(store, accountOf(res).id, change, { emailConfigured });
+        return { status: 200, body: balanceAlertsResource(account) };
+      },
     }),
   );
   router.get(

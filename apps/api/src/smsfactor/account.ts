@@ -6,7 +6,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { currentAccount, setBalanceAlerts } from "../services/account";
 import { createSubAccount, findSubAccount, listSubAccounts } from "../services/subaccounts";
-import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfNumber, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import { bodyUnder, storableText } from "./values";
 
@@ -69,25 +69,47 @@ function subAccountName(input: z.infer<typeof newAccount>): string {
   return (input.description || input.company || holder || input.email).slice(0, 100);
 }
 
-/** `PUT /notification/balance`'s `notification`: "0", "" or null as `alert_trigger` is no alert. */
+/**
+ * `PUT /notification/balance`'s `notification`: "0", "" or null as `alert_trigger`
+ * is no alert; `email` and `phone_number` "" or null are none. A field absent is kept.
+ */
 const notificationUpdate = z.object({
   alert_trigger: z.union([z.literal(""), z.null(), sfInt.pipe(z.number().min(0).max(2_147_483_647))]),
   alert_email: sfFlag.optional(),
   alert_gsm: sfFlag.optional(),
-  email: z.string().max(255).nullable().optional(),
+  email: z.string().max(254).nullable().optional(),
   phone_number: z.string().max(64).nullable().optional(),
 });
 
-/** The balance alert as SMSFactor shows it: Salvo's highest threshold, sent to webhooks. */
+/** SMSFactor's names of the fields, for errors. */
+const NOTIFICATION_FIELDS = {
+  byEmail: "notification.alert_email",
+  email: "notification.email",
+  bySms: "notification.alert_gsm",
+  phone: "notification.phone_number",
+};
+
+/**
+ * SMSFactor writes numbers international without '+' (33612345678): digits not
+ * starting with 0 get their '+'; anything else (0612345678, +33…) is read as written.
+ */
+function international(phone: string): string {
+  const trimmed = phone.trim();
+  return /^[1-9]\d{6,}$/.test(trimmed) ? `+${trimmed}` : trimmed;
+}
+
+/**
+ * The balance alert as SMSFactor shows it: Salvo's highest threshold ("0": none),
+ * and where it goes besides webhooks ("" when no address or number is set).
+ */
 function notificationObject(account: Account) {
   const highest = account.balanceAlerts[0];
   return {
-    // Salvo sends balance alerts to the account's webhooks (BALANCE_ALERT), never by e-mail or SMS.
-    alert_email: "0",
-    alert_gsm: "0",
-    email: null,
-    phone_number: null,
-    alert_trigger: highest === undefined ? null : String(highest),
+    alert_email: account.balanceAlertByEmail ? "1" : "0",
+    alert_gsm: account.balanceAlertBySms ? "1" : "0",
+    email: account.balanceAlertEmail ?? "",
+    phone_number: account.balanceAlertPhone === null ? "" : sfNumber(account.balanceAlertPhone),
+    alert_trigger: String(highest ?? 0),
   };
 }
 
@@ -100,7 +122,7 @@ const DATA_RETENTION = { message: null, list: null, survey: null, campaign: null
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /** `/credits`, `/account`, `/sub-accounts`, `/retention`, `/notification/balance` (`/account/invoice…`: invoices.ts). */
-export function smsFactorAccountRoutes(store: Store): Router {
+export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): Router {
   const router = Router();
 
   router.get(
@@ -192,15 +214,24 @@ export function smsFactorAccountRoutes(store: Store): Router {
     }),
   );
 
-  // PUT: the account's balance alerts become this one threshold (or none).
+  // PUT: the account's balance alerts become this one threshold (or none), with the channels given.
   router.put(
     "/notification/balance",
     sfRoute({
       body: bodyUnder("notification", notificationUpdate),
       handler: async ({ body, account }) => {
         const trigger = body.alert_trigger;
-        const thresholds = trigger === "" || trigger === null || trigger === 0 ? [] : [trigger];
-        return { notification: notificationObject(await setBalanceAlerts(store, account.id, thresholds)) };
+        const change = {
+          thresholds: trigger === "" || trigger === null || trigger === 0 ? [] : [trigger],
+          byEmail: body.alert_email,
+          email: body.email,
+          bySms: body.alert_gsm,
+          phone: body.phone_number == null ? body.phone_number : international(body.phone_number),
+        };
+        const options = { emailConfigured, fields: NOTIFICATION_FIELDS };
+        return {
+          notification: notificationObject(await setBalanceAlerts(store, account.id, change, options)),
+        };
       },
     }),
   );

@@ -63,7 +63,7 @@ export function smsFactorRouter(deps: SmsFactorDeps): Router {
   router.use(
     smsFactorInvoiceRoutes(deps.store),
     smsFactorLookupRoutes(deps.store),
-    smsFactorAccountRoutes(deps.store),
+    smsFactorAccountRoutes(deps.store, deps.env.SMTP_URL !== undefined),
     smsFactorTokenRoutes(deps.store, deps.tokens),
     smsFactorListRoutes(deps.store),
     smsFactorNumberRoutes(deps.store, "blacklist"),

@@ -24,7 +24,7 @@ function thresholds(value: string): number[] {
       `expected "none" or up to 10 distinct whole numbers of credits, comma-separated (${parsed.error.issues[0]?.message})`,
     );
   }
-  return parsed.data.thresholds;
+  return parsed.data.thresholds ?? [];
 }
 
 /**
@@ -172,6 +172,12 @@ function optOutMention(value: string): string {
   return parsed.data.mention ?? "";
 }
 
+/** The channels of an account's balance alerts besides webhooks: `email`, `sms`, or `none`. */
+function balanceAlertChannels(account: Account): string {
+  const channels = [account.balanceAlertByEmail && "email", account.balanceAlertBySms && "sms"];
+  return channels.filter(Boolean).join(",") || "none";
+}
+
 function accountRow(account: Account) {
   return {
     id: account.id,
@@ -185,6 +191,8 @@ function accountRow(account: Account) {
     flood_max_per_hour: account.floodMaxPerHour,
     flood_max_same_body_per_hour: account.floodMaxSameBodyPerHour,
     balance_alerts: account.balanceAlerts,
+    // Where they go besides webhooks (the account sets it: PUT /v1/account/balance-alerts).
+    balance_alerts_also: balanceAlertChannels(account),
     // null: the API's REQUIRE_REGISTERED_SENDER decides.
     require_registered_sender: account.requireRegisteredSender ?? "default",
     // As set on the account; "default": its parent's, else its default country (allowed) or none (limits).

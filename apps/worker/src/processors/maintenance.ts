@@ -6,6 +6,7 @@ import { pruneLinkRanges, type ScheduledJobName } from "@salvo/queue";
 import { UnrecoverableError } from "bullmq";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
+import { deliverBalanceAlerts } from "./balance-alerts";
 import { sweepWebhookEvents } from "./webhooks";
 
 /** What a task uses: some of the worker's context, and of the store only repositories `R`. */
@@ -123,8 +124,8 @@ async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound"
  */
 export function runScheduledJob(
   ctx: TaskDeps<
-    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping",
-    "batches" | "events" | "idempotency" | "pipeline" | "inbound" | "contactImports"
+    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping" | "mailer",
+    "batches" | "events" | "idempotency" | "pipeline" | "inbound" | "contactImports" | "balanceAlerts"
   >,
   name: string,
 ): Promise<void> {
@@ -138,6 +139,9 @@ export function runScheduledJob(
     "purge-inbound-parts": () => purgeInboundParts(ctx),
     "requeue-stalled-imports": () => requeueStalledImports(ctx, graceMs),
     "prune-link-ranges": () => pruneExpiredLinkRanges(ctx),
+    "deliver-balance-alerts": async () => {
+      await deliverBalanceAlerts(ctx);
+    },
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.
