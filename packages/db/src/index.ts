@@ -11,6 +11,7 @@ export type { InboundMessage } from "./inbound";
 export type { HeldBatch } from "./moderation";
 export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
+export type { AccountRetention, PurgeSlice } from "./retention";
 export type {
   Account,
   AdminToken,

@@ -204,6 +204,8 @@ export const CATALOG = {
       "requeue-stalled-imports": { every: "RECONCILE_INTERVAL_MS" },
       /** Ranges of tracked links expired over a week ago are removed from Redis (PostgreSQL answers their 410). */
       "prune-link-ranges": { every: "RECONCILE_INTERVAL_MS" },
+      /** Accounts' data retention: their messages, batches and contact lists kept past it are deleted, in slices. */
+      "purge-expired-data": { every: "RECONCILE_INTERVAL_MS" },
     },
   },
   [QUEUES.imports]: {
