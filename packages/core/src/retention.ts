@@ -36,16 +36,12 @@ export const retentionDuration = z.string().transform((text, ctx) => {
 });
 
 /** Retentions an account sets on itself; a kind left out stays as it is, null follows the parent's. */
-export const retentionUpdate = z
-  .strictObject({
-    message: retentionDuration.nullable().optional(),
-    list: retentionDuration.nullable().optional(),
-    survey: retentionDuration.nullable().optional(),
-    campaign: retentionDuration.nullable().optional(),
-  })
-  .refine((update) => RETENTION_KINDS.some((kind) => update[kind] !== undefined), {
-    message: `expected at least one of ${RETENTION_KINDS.join(", ")}`,
-  });
+export const retentionUpdate = z.strictObject({
+  message: retentionDuration.nullable().optional(),
+  list: retentionDuration.nullable().optional(),
+  survey: retentionDuration.nullable().optional(),
+  campaign: retentionDuration.nullable().optional(),
+});
 export type RetentionUpdate = z.infer<typeof retentionUpdate>;
 
 /** Retentions as stored on one account: null where it follows its parent's (or, top-level, keeps). */

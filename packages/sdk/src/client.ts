@@ -43,6 +43,8 @@ import type {
   OptOutMentionResource,
   Page,
   ReplyData,
+  Retention,
+  RetentionResource,
   SenderData,
   SenderRefusal,
   SenderState,
@@ -141,6 +143,11 @@ export class Salvo {
     /** Replaces the account's own opt-out mention (`""`: none; null: the parent's, then the install's). */
     setOptOutMention: (mention: OptOutMention["mention"]) =>
       this.call<OptOutMentionResource>("PUT", "/v1/account/opt-out-mention", { mention }),
+    /** How long the account's messages, campaigns and contact lists are kept (`"0"`: until deleted). */
+    retention: () => this.call<RetentionResource>("GET", "/v1/account/retention"),
+    /** Sets some of the account's data retention (`"2d"`, `"5m"`, `"1y"`, `"0"`; null: the parent's). */
+    setRetention: (retention: Retention) =>
+      this.call<RetentionResource>("PUT", "/v1/account/retention", retention),
   };
 
   readonly tokens = {

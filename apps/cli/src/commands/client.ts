@@ -53,6 +53,39 @@ export function clientCommands(): Command[] {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     });
 
+  // Each value as the API takes it ("2d", "5m", "1y", "0"; "default": the parent's), checked by the API.
+  const retentionValue = (value: string) => (value === "default" ? null : value);
+  const retention = new Command("retention")
+    .description(
+      "show the account's data retention (GET /v1/account/retention), or set some of it (PUT): 2d, 5m, 1y, 0 (kept until deleted) or default",
+    )
+    .option(...token)
+    .option("--message <duration>", "messages, after their batch finished", retentionValue)
+    .option("--campaign <duration>", "batches, after they finished, with their messages", retentionValue)
+    .option(
+      "--list <duration>",
+      "contact lists, after their last change, with their contacts",
+      retentionValue,
+    )
+    .option("--survey <duration>", "stored and shown only: Salvo has no surveys", retentionValue)
+    .action(
+      async (options: {
+        token?: string;
+        message?: string | null;
+        campaign?: string | null;
+        list?: string | null;
+        survey?: string | null;
+      }) => {
+        const { token: chosen, ...changes } = options;
+        const salvo = client(chosen);
+        const { body } =
+          Object.keys(changes).length === 0
+            ? await salvo.account.retention()
+            : await salvo.account.setRetention(changes);
+        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      },
+    );
+
   const send = new Command("send")
     .description(
       "send a batch (POST /v1/batches): recipients from --to and/or a file, one per line, and/or contact lists (--list)",
@@ -210,5 +243,5 @@ export function clientCommands(): Command[] {
       );
     });
 
-  return [account, send, list, cancel, watchCommand, exportCommand, links];
+  return [account, retention, send, list, cancel, watchCommand, exportCommand, links];
 }
