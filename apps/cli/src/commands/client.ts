@@ -53,30 +53,28 @@ export function clientCommands(): Command[] {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     });
 
-  // Each value as the API takes it ("2d", "5m", "1y", "0"; "default": the parent's), checked by the API.
-  const retentionValue = (value: string) => (value === "default" ? null : value);
   const retention = new Command("retention")
     .description(
       "show the account's data retention (GET /v1/account/retention), or set some of it (PUT): 2d, 5m, 1y, 0 (kept until deleted) or default",
     )
     .option(...token)
-    .option("--message <duration>", "messages, after their batch finished", retentionValue)
-    .option("--campaign <duration>", "batches, after they finished, with their messages", retentionValue)
-    .option(
-      "--list <duration>",
-      "contact lists, after their last change, with their contacts",
-      retentionValue,
-    )
-    .option("--survey <duration>", "stored and shown only: Salvo has no surveys", retentionValue)
+    .option("--message <duration>", "messages, after their batch finished")
+    .option("--campaign <duration>", "batches, after they finished, with their messages")
+    .option("--list <duration>", "contact lists, after their last change, with their contacts")
+    .option("--survey <duration>", "stored and shown only: Salvo has no surveys")
     .action(
       async (options: {
         token?: string;
-        message?: string | null;
-        campaign?: string | null;
-        list?: string | null;
-        survey?: string | null;
+        message?: string;
+        campaign?: string;
+        list?: string;
+        survey?: string;
       }) => {
-        const { token: chosen, ...changes } = options;
+        const { token: chosen, ...given } = options;
+        // Each value as the API takes it ("2d", "5m", "1y", "0"), checked there; "default": null, the parent's.
+        const changes = Object.fromEntries(
+          Object.entries(given).map(([kind, value]) => [kind, value === "default" ? null : value]),
+        );
         const salvo = client(chosen);
         const { body } =
           Object.keys(changes).length === 0
