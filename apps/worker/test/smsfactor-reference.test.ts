@@ -19,7 +19,6 @@ import { type Stack, startStack } from "./stack";
  * differences are in docs/compat.md): each of these tests, in JSON and XML, is
  * expected to fail, so the suite stays a live record of them. When one is
  * mended its test passes, `it.fails` turns that red, and it leaves this list.
- * - GET/PUT /retention: Salvo answers null (it deletes nothing by itself) and refuses PUT;
  * - GET/PUT /notification/balance: no e-mail or phone alerts (Salvo's alerts are webhooks);
  * - GET /account/invoice: Salvo issues no invoices (-5);
  * - POST /lookup: no HLR lookup yet;
@@ -27,10 +26,8 @@ import { type Stack, startStack } from "./stack";
  */
 const KNOWN_DIFFERENCES = new Set(
   [
-    "GET /retention",
     "GET /notification/balance",
     "GET /account/invoice",
-    "PUT /retention",
     "PUT /notification/balance",
     "POST /lookup",
     "POST /token",
