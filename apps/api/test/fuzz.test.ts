@@ -165,6 +165,18 @@ const ENDPOINTS: Endpoint[] = [
     auth: true,
     body: { valid: { mention: "STOP au 36180" }, fields: { mention: "string" }, nullable: ["mention"] },
   },
+  { method: "GET", path: "/v1/account/retention", auth: true },
+  {
+    method: "PUT",
+    path: "/v1/account/retention",
+    auth: true,
+    body: {
+      valid: { message: "2d", list: "2m", survey: "5m", campaign: "1y" },
+      fields: { message: "string", list: "string", survey: "string", campaign: "string" },
+      nullable: ["message", "list", "survey", "campaign"],
+      allOptional: true,
+    },
+  },
   { method: "GET", path: "/v1/tokens", auth: true, paged: true },
   {
     method: "POST",

@@ -228,20 +228,7 @@ describe("POST /account and /sub-accounts", () => {
   });
 });
 
-describe("/retention", () => {
-  it("answers no automatic deletion, and refuses a change", async () => {
-    const { sf } = await account();
-    expect((await sf.json("GET", "/retention")).body).toEqual({
-      status: 1,
-      message: "OK",
-      data_retention: { message: null, list: null, survey: null, campaign: null },
-    });
-    expect((await sf.xml("GET", "/retention")).response.data_retention).toMatchObject({ message: "null" });
-    expectError(await sf.json("PUT", "/retention", { retention: { message: "2d" } }), -7);
-    const xml = await sf.xml("PUT", "/retention", "<retention><message>2d</message></retention>");
-    expect(xml.response.status).toBe("-7");
-  });
-});
+// /retention: see retention.test.ts.
 
 describe("/notification/balance", () => {
   it("sets the account's balance alert, seen by /v1/account/balance-alerts, in JSON and XML", async () => {

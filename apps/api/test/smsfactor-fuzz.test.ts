@@ -155,7 +155,7 @@ const ENDPOINTS: SfEndpoint[] = [
   {
     method: "PUT",
     path: "/retention",
-    body: { valid: () => ({ retention: { message: 6 } }), key: "retention" },
+    body: { valid: () => ({ retention: { message: "2d", campaign: "5m" } }), key: "retention" },
   },
   { method: "GET", path: "/notification/balance" },
   {

@@ -125,6 +125,18 @@ export {
   senderRefusal,
 } from "./requests";
 export {
+  effectiveRetention,
+  KEEP_FOREVER,
+  RETENTION_KINDS,
+  type RetentionKind,
+  type RetentionSource,
+  type RetentionUpdate,
+  retentionDuration,
+  retentionInterval,
+  retentionUpdate,
+  type StoredRetention,
+} from "./retention";
+export {
   GSM_BASIC_CHARACTERS,
   GSM_EXTENSION_CHARACTERS,
   messageCost,

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   newId,
   type SendingWeek,
+  type StoredRetention,
 } from "@salvo/core";
 import { creditsChange } from "./balance";
 import { ACCOUNT_COLUMNS, type Account } from "./rows";
@@ -108,6 +109,11 @@ export interface AccountChanges {
   moderation?: ModerationOverrides;
   /** Days its batches' tracked links keep redirecting. */
   linkRetentionDays?: number;
+  /** Data retention ("<n>d", "<n>m", "<n>y", or "0": kept; checked by the caller); null: its parent's, then kept. */
+  messageRetention?: string | null;
+  campaignRetention?: string | null;
+  listRetention?: string | null;
+  surveyRetention?: string | null;
 }
 
 type Setting = Exclude<keyof AccountChanges, "credits" | "addCredits">;
@@ -192,6 +198,27 @@ export async function findSendingSettings(
                                     'optOutMention', a.opt_out_mention) AS own,
                   CASE WHEN p.id IS NOT NULL THEN json_build_object('timezone', p.timezone,
                     'sendingHours', p.sending_hours, 'optOutMention', p.opt_out_mention) END AS parent
+             FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`,
+    values: [accountId],
+  });
+  return rows[0] ?? null;
+}
+
+/**
+ * An account's data retention and its parent's (null for a top-level account),
+ * as stored, in one read: a sub-account's unset ones are its parent's. Null when
+ * there is no such account.
+ */
+export async function findRetention(
+  sql: Queryable,
+  accountId: string,
+): Promise<{ own: StoredRetention; parent: StoredRetention | null } | null> {
+  const retention = (a: string) =>
+    `json_build_object('message', ${a}.message_retention, 'list', ${a}.list_retention,
+                       'survey', ${a}.survey_retention, 'campaign', ${a}.campaign_retention)`;
+  const { rows } = await sql.query<{ own: StoredRetention; parent: StoredRetention | null }>({
+    name: "salvo-find-retention",
+    text: `SELECT ${retention("a")} AS own, CASE WHEN p.id IS NOT NULL THEN ${retention("p")} END AS parent
              FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`,
     values: [accountId],
   });

@@ -14,6 +14,7 @@ export type { NumberKnowledge } from "./lookups";
 export type { HeldBatch } from "./moderation";
 export type { NumberList } from "./number-lists";
 export type { BatchForWork, HandoffOutcome, JudgedMessage, StoredChunk, StoredReport } from "./pipeline";
+export type { AccountRetention, PurgeSlice } from "./retention";
 export type {
   Account,
   AdminToken,

@@ -54,6 +54,12 @@ export interface Account {
   countryLimits: Record<string, number> | null;
   /** Days its batches' tracked links keep redirecting (then 410). */
   linkRetentionDays: number;
+  /** Data retention set on it ("<n>d", "<n>m", "<n>y" or "0": kept); null: its parent's, then kept (see @salvo/core retention.ts). */
+  messageRetention: string | null;
+  campaignRetention: string | null;
+  listRetention: string | null;
+  /** Stored and shown only: Salvo has no surveys. */
+  surveyRetention: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +87,10 @@ export const ACCOUNT_COLUMNS = {
   allowedCountries: "allowed_countries",
   countryLimits: "country_limits",
   linkRetentionDays: "link_retention_days",
+  messageRetention: "message_retention",
+  campaignRetention: "campaign_retention",
+  listRetention: "list_retention",
+  surveyRetention: "survey_retention",
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const satisfies Record<keyof Account, string>;
@@ -179,6 +189,8 @@ export type Batch = {
   linksExpireAt: Date | null;
   /** The ids of the contact lists it was sent to, as given (their contacts were copied at acceptance). */
   contactLists: string[];
+  /** When the account's message retention deleted its messages (its counters stay); null: not yet. */
+  messagesPurgedAt: Date | null;
 } & Record<BatchCounter, number>;
 
 export const BATCH_COLUMNS = {
@@ -210,6 +222,7 @@ export const BATCH_COLUMNS = {
   linkPrefix: "link_prefix",
   linksExpireAt: "links_expire_at",
   contactLists: "contact_lists",
+  messagesPurgedAt: "messages_purged_at",
 } as const satisfies Record<keyof Batch, string>;
 
 export type { MessageStatus };

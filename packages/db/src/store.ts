@@ -2,7 +2,14 @@
 // the CLI and scheduled jobs take a Store; no pool, connection or row-mapping
 // detail leaves packages/db. Each repository runs its SQL on one node-postgres
 // pool, or, inside `transaction`, on that transaction's connection.
-import { createAccount, findAccount, findSendingSettings, listAccounts, updateAccount } from "./accounts";
+import {
+  createAccount,
+  findAccount,
+  findRetention,
+  findSendingSettings,
+  listAccounts,
+  updateAccount,
+} from "./accounts";
 import { authenticateAdminToken, createAdminToken, listAdminTokens, revokeAdminToken } from "./admin-tokens";
 import { setBalanceAlerts } from "./balance";
 import { chooseBalanceAlertBatch, claimBalanceAlerts, settleBalanceAlert } from "./balance-notices";
@@ -91,6 +98,12 @@ import {
   withdrawMessages,
 } from "./pipeline";
 import {
+  accountsWithRetention,
+  purgeExpiredCampaigns,
+  purgeExpiredLists,
+  purgeExpiredMessages,
+} from "./retention";
+import {
   decideSender,
   deleteSender,
   isApprovedSender,
@@ -146,6 +159,8 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       setBalanceAlerts: bind(sql, setBalanceAlerts),
       /** Its sending hours' settings and its opt-out mention, and its parent's. */
       sendingSettings: bind(sql, findSendingSettings),
+      /** Its data retention as stored, and its parent's. */
+      retention: bind(sql, findRetention),
     },
     /** Accounts owned by another (one level), and the credits moved between them. */
     subAccounts: {
@@ -338,6 +353,13 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
     },
     installation: {
       find: bind(sql, findInstallation),
+    },
+    /** Data retention: what accounts asked to keep only so long, deleted a bounded slice at a time. */
+    retention: {
+      accounts: bind(sql, accountsWithRetention),
+      purgeMessages: bind(sql, purgeExpiredMessages),
+      purgeCampaigns: bind(sql, purgeExpiredCampaigns),
+      purgeLists: bind(sql, purgeExpiredLists),
     },
     /** Tracked short links: batches' ranges of link ids, and the clicks on them. */
     links: {

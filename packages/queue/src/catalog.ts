@@ -183,7 +183,7 @@ export const CATALOG = {
     attempts: 1,
     backoff: exponential,
     // One slot per scheduled job, so a long purge never delays the others.
-    concurrency: 6,
+    concurrency: 10,
     lockMs: "JOB_LOCK_MS",
     // Each is safe to run at any time, on any worker, twice: they read what is
     // to do from PostgreSQL (and BullMQ's job ids make re-enqueueing harmless).
@@ -206,6 +206,8 @@ export const CATALOG = {
       "prune-link-ranges": { every: "RECONCILE_INTERVAL_MS" },
       /** Balance alerts by e-mail and SMS (notices written by the debit that crossed) are delivered. */
       "deliver-balance-alerts": { every: "RECONCILE_INTERVAL_MS" },
+      /** Accounts' data retention: their messages, batches and contact lists kept past it are deleted, in slices. */
+      "purge-expired-data": { every: "RECONCILE_INTERVAL_MS" },
     },
   },
   [QUEUES.imports]: {

@@ -45,6 +45,8 @@ import type {
   OptOutMentionResource,
   Page,
   ReplyData,
+  Retention,
+  RetentionResource,
   SenderData,
   SenderRefusal,
   SenderState,
@@ -162,6 +164,11 @@ export class Salvo {
     /** One month's statement as CSV (header row first), as text. */
     statementCsv: (month: string) =>
       this.callText("GET", `/v1/account/statements/${encodeURIComponent(month)}.csv`),
+    /** How long the account's messages, campaigns and contact lists are kept (`"0"`: until deleted). */
+    retention: () => this.call<RetentionResource>("GET", "/v1/account/retention"),
+    /** Sets some of the account's data retention (`"2d"`, `"5m"`, `"1y"`, `"0"`; null: the parent's). */
+    setRetention: (retention: Retention) =>
+      this.call<RetentionResource>("PUT", "/v1/account/retention", retention),
   };
 
   /** `POST /v1/lookup`: what Salvo knows of numbers (at most 1,000; free, no HLR query). */

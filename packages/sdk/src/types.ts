@@ -21,6 +21,7 @@ import type {
   newToken,
   newWebhook,
   optOutMentionUpdate,
+  retentionUpdate,
   senderRefusal,
   sendingHoursUpdate,
   subAccountCountries,
@@ -164,6 +165,34 @@ export interface SendingHoursResource {
 
 /** `PUT /v1/account/opt-out-mention` (see `optOutMentionUpdate` in @salvo/core). */
 export type OptOutMention = z.input<typeof optOutMentionUpdate>;
+
+/**
+ * `PUT /v1/account/retention` (see `retentionUpdate` in @salvo/core): each kind
+ * `"<n>d"`, `"<n>m"`, `"<n>y"` or `"0"` (kept until deleted); null follows the
+ * parent account's; a kind left out stays as it is.
+ */
+export type Retention = z.input<typeof retentionUpdate>;
+
+/** How long the account's data is kept before the workers delete it (`"0"`: until deleted). */
+export interface RetentionResource {
+  data: {
+    type: "retention";
+    attributes: {
+      message: string;
+      list: string;
+      /** Stored and shown only: Salvo has no surveys. */
+      survey: string;
+      campaign: string;
+      sources: {
+        message: SettingSource;
+        list: SettingSource;
+        survey: SettingSource;
+        campaign: SettingSource;
+      };
+    };
+  };
+  links: { self: string };
+}
 
 /** The opt-out mention added to the account's marketing messages (`""`: none). */
 export interface OptOutMentionResource {

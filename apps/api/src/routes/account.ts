@@ -1,8 +1,14 @@
-import { balanceAlerts, optOutMentionUpdate, sendingHoursUpdate } from "@salvo/core";
+import { balanceAlerts, optOutMentionUpdate, retentionUpdate, sendingHoursUpdate } from "@salvo/core";
 import type { Account, CountrySettings, Store } from "@salvo/db";
 import { Router } from "express";
 import { accountOf, route } from "../http/route";
-import { countrySettings, currentAccount, setBalanceAlerts } from "../services/account";
+import {
+  countrySettings,
+  currentAccount,
+  retentionOf,
+  setBalanceAlerts,
+  setRetention,
+} from "../services/account";
 import { requiresRegisteredSender } from "../services/senders";
 import {
   type MarketingDeps,
@@ -123,6 +129,14 @@ async function optOutMentionResource(deps: MarketingDeps, accountId: string) {
   };
 }
 
+/** The account's data retention as the API shows it: in effect ("0": kept until deleted), and where each comes from. */
+function retentionResource({ retention, sources }: Awaited<ReturnType<typeof retentionOf>>) {
+  return {
+    data: { type: "retention", attributes: { ...retention, sources } },
+    links: { self: "/v1/account/retention" },
+  };
+}
+
 /**
  * `GET /v1/account`, its balance alerts, sending hours and opt-out mention;
  * `requireRegisteredSenderByDefault` is the install's REQUIRE_REGISTERED_SENDER,
@@ -230,6 +244,26 @@ export function accountRoutes(
         await setOptOutMention(store, accountOf(res).id, body.mention);
         return { status: 200, body: await optOutMentionResource(marketing, accountOf(res).id) };
       },
+    }),
+  );
+  router.get(
+    "/account/retention",
+    route({
+      handler: async ({ res }) => ({
+        status: 200,
+        body: retentionResource(await retentionOf(store, accountOf(res).id)),
+      }),
+    }),
+  );
+  // PUT: the kinds given are set (null: follow the parent's); the others stay as they are.
+  router.put(
+    "/account/retention",
+    route({
+      body: retentionUpdate,
+      handler: async ({ body, res }) => ({
+        status: 200,
+        body: retentionResource(await setRetention(store, accountOf(res).id, body)),
+      }),
     }),
   );
   return router;

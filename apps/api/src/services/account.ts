@@ -1,4 +1,10 @@
-import { InvalidParameterError, normalizePhoneNumber, UnauthorizedError } from "@salvo/core";
+import {
+  effectiveRetention,
+  InvalidParameterError,
+  normalizePhoneNumber,
+  type RetentionUpdate,
+  UnauthorizedError,
+} from "@salvo/core";
 import type { Account, BalanceAlertChannels, CountrySettings, Store } from "@salvo/db";
 import { z } from "zod";
 
@@ -100,4 +106,22 @@ export async function countrySettings(store: Store, accountId: string): Promise<
   const settings = await store.countries.find(accountId);
   if (!settings) throw new UnauthorizedError("Invalid or revoked API credentials.");
   return settings;
+}
+
+/** The account's data retention in effect (its own, else its parent's, else kept) and where each comes from. */
+export async function retentionOf(store: Store, accountId: string) {
+  const stored = await store.accounts.retention(accountId);
+  if (!stored) throw new UnauthorizedError("Invalid or revoked API credentials.");
+  return effectiveRetention(stored.own, stored.parent);
+}
+
+/** Sets the account's own data retention (a kind left out stays; null follows its parent's) and returns it in effect. */
+export async function setRetention(store: Store, accountId: string, update: RetentionUpdate) {
+  await store.accounts.update(accountId, {
+    messageRetention: update.message,
+    listRetention: update.list,
+    surveyRetention: update.survey,
+    campaignRetention: update.campaign,
+  });
+  return retentionOf(store, accountId);
 }

@@ -4,11 +4,11 @@
 import type { Account, Store, SubAccount } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { currentAccount, setBalanceAlerts } from "../services/account";
+import { currentAccount, retentionOf, setBalanceAlerts, setRetention } from "../services/account";
 import { createSubAccount, findSubAccount, listSubAccounts } from "../services/subaccounts";
 import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfNumber, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
-import { bodyUnder, storableText } from "./values";
+import { bodyUnder, retentionBody, storableText } from "./values";
 
 /** The fields SMSFactor's account and sub-account objects share, from a Salvo account. */
 function accountFields(account: Account) {
@@ -113,12 +113,6 @@ function notificationObject(account: Account) {
   };
 }
 
-/**
- * What Salvo keeps, and for how long, in SMSFactor's terms: messages, lists and
- * batches stay until deleted (null: no automatic deletion).
- */
-const DATA_RETENTION = { message: null, list: null, survey: null, campaign: null };
-
 const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /** `/credits`, `/account`, `/sub-accounts`, `/retention`, `/notification/balance` (`/account/invoice…`: invoices.ts). */
@@ -191,17 +185,23 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
     }),
   );
 
-  router.get("/retention", sfRoute({ handler: () => ({ data_retention: DATA_RETENTION }) }));
+  // Salvo's data retention, in effect ("0": kept until deleted); see docs/compat.md.
+  router.get(
+    "/retention",
+    sfRoute({
+      handler: async ({ account }) => ({
+        data_retention: (await retentionOf(store, account.id)).retention,
+      }),
+    }),
+  );
 
   router.put(
     "/retention",
     sfRoute({
-      handler: () => {
-        throw new SmsFactorError(
-          SF_STATUS.data,
-          "retention: Salvo keeps messages, lists and campaigns until they are deleted; it cannot be set",
-        );
-      },
+      body: bodyUnder("retention", retentionBody),
+      handler: async ({ body, account }) => ({
+        retention: (await setRetention(store, account.id, body)).retention,
+      }),
     }),
   );
 

@@ -1,7 +1,12 @@
 // The values the SMSFactor account, token, list and number routes read and
 // write, beside conventions.ts: a body's object under its top key, contacts
 // (`contacts.gsm[]`), numbers without `+`, and start/length windows.
-import { isStorableText, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACTS_PER_REQUEST } from "@salvo/core";
+import {
+  isStorableText,
+  MAX_CONTACT_FIELD_LENGTH,
+  MAX_CONTACTS_PER_REQUEST,
+  retentionDuration,
+} from "@salvo/core";
 import { z } from "zod";
 import { oneOrMany, sfInt } from "./conventions";
 
@@ -89,3 +94,16 @@ export const windowQuery = z.object({
 
 /** A window as rows to skip and to read. */
 export const toWindow = ({ start, length }: z.output<typeof windowQuery>) => ({ skip: start, take: length });
+
+const retentionValue = scalar.pipe(retentionDuration).nullable().optional();
+
+/**
+ * `PUT /retention`'s `retention`: each kind a duration (`2d`, `5m`, `1y`) or "0"
+ * (kept until deleted; a number 0 too), null to follow the parent account's.
+ */
+export const retentionBody = z.object({
+  message: retentionValue,
+  list: retentionValue,
+  survey: retentionValue,
+  campaign: retentionValue,
+});

@@ -6,6 +6,7 @@ import {
   moderationOverrides,
   NotFoundError,
   optOutMentionUpdate,
+  retentionDuration,
   type SendingWeek,
   sendingHoursUpdate,
   sendingWeekSchema,
@@ -205,8 +206,21 @@ function accountRow(account: Account) {
     // Its own moderation rules; those not named inherit its parent's, then the API's MODERATION_*.
     moderation: account.moderation ? JSON.stringify(account.moderation) : "default",
     link_retention_days: account.linkRetentionDays,
+    // As set on the account ("0": kept until deleted); "default": its parent's, else kept.
+    message_retention: account.messageRetention ?? "default",
+    campaign_retention: account.campaignRetention ?? "default",
+    list_retention: account.listRetention ?? "default",
+    survey_retention: account.surveyRetention ?? "default",
     created_at: account.createdAt.toISOString(),
   };
+}
+
+/** Commander parser for `--message-retention` and the like: `2d`, `5m`, `1y`, `0` (kept), or `default`. */
+function retention(value: string): OrDefault<string> {
+  if (value === DEFAULT) return DEFAULT;
+  const parsed = retentionDuration.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(`${parsed.error.issues[0]?.message} or "default"`);
+  return parsed.data;
 }
 
 /** A whole number, or `default`. */
@@ -426,12 +440,36 @@ export function accountsCommand(): Command {
       "days its batches' tracked short links keep redirecting (then 410)",
       wholeNumber(0, 3_650),
     )
+    .option(
+      "--message-retention <duration>",
+      'messages kept so long after their batch finished, e.g. 2d, 5m, 1y ("0": until deleted; "default": the parent\'s, else until deleted)',
+      retention,
+    )
+    .option(
+      "--campaign-retention <duration>",
+      "batches kept so long after they finished, with their messages (same values)",
+      retention,
+    )
+    .option(
+      "--list-retention <duration>",
+      "contact lists kept so long after their last change, with their contacts (same values)",
+      retention,
+    )
+    .option(
+      "--survey-retention <duration>",
+      "stored and shown only: Salvo has no surveys (same values)",
+      retention,
+    )
     .option("--json", "print JSON")
     .action(
       async (
         id: string,
         options: {
           linkRetentionDays?: number;
+          messageRetention?: OrDefault<string>;
+          campaignRetention?: OrDefault<string>;
+          listRetention?: OrDefault<string>;
+          surveyRetention?: OrDefault<string>;
           name?: string;
           credits?: number;
           addCredits?: number;
@@ -491,6 +529,10 @@ export function accountsCommand(): Command {
             optOutMention: orNull(options.optOutMention),
             moderation,
             linkRetentionDays: options.linkRetentionDays,
+            messageRetention: orNull(options.messageRetention),
+            campaignRetention: orNull(options.campaignRetention),
+            listRetention: orNull(options.listRetention),
+            surveyRetention: orNull(options.surveyRetention),
           });
           const account =
             options.balanceAlerts === undefined

@@ -80,6 +80,37 @@ export function clientCommands(): Command[] {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     });
 
+  const retention = new Command("retention")
+    .description(
+      "show the account's data retention (GET /v1/account/retention), or set some of it (PUT): 2d, 5m, 1y, 0 (kept until deleted) or default",
+    )
+    .option(...token)
+    .option("--message <duration>", "messages, after their batch finished")
+    .option("--campaign <duration>", "batches, after they finished, with their messages")
+    .option("--list <duration>", "contact lists, after their last change, with their contacts")
+    .option("--survey <duration>", "stored and shown only: Salvo has no surveys")
+    .action(
+      async (options: {
+        token?: string;
+        message?: string;
+        campaign?: string;
+        list?: string;
+        survey?: string;
+      }) => {
+        const { token: chosen, ...given } = options;
+        // Each value as the API takes it ("2d", "5m", "1y", "0"), checked there; "default": null, the parent's.
+        const changes = Object.fromEntries(
+          Object.entries(given).map(([kind, value]) => [kind, value === "default" ? null : value]),
+        );
+        const salvo = client(chosen);
+        const { body } =
+          Object.keys(changes).length === 0
+            ? await salvo.account.retention()
+            : await salvo.account.setRetention(changes);
+        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      },
+    );
+
   const send = new Command("send")
     .description(
       "send a batch (POST /v1/batches): recipients from --to and/or a file, one per line, and/or contact lists (--list)",
@@ -237,5 +268,5 @@ export function clientCommands(): Command[] {
       );
     });
 
-  return [account, send, list, cancel, watchCommand, exportCommand, links];
+  return [account, retention, send, list, cancel, watchCommand, exportCommand, links];
 }

@@ -117,6 +117,46 @@ async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound"
   if (fingerprints > 0) logger.info({ fingerprints }, "purged fingerprints of inbound messages");
 }
 
+/** Rows deleted in one transaction of the data retention purge, and most such slices in one run. */
+const RETENTION_SLICE = 5_000;
+const RETENTION_SLICES_PER_RUN = 100;
+
+/**
+ * Accounts' data retention (see packages/db retention.ts): for each account with
+ * one in effect, its messages, then its campaigns (batches), then its contact
+ * lists kept past it are deleted a slice at a time, each slice its own short
+ * transaction; what one run leaves (RETENTION_SLICES_PER_RUN) the next one goes on with.
+ */
+async function purgeExpiredData({ store, logger, stopping }: TaskDeps<"logger" | "stopping", "retention">) {
+  let slices = 0;
+  const deleted = { messages: 0, campaigns: 0, lists: 0 };
+  const drain = async (purge: () => Promise<{ deleted: number; more: boolean }>) => {
+    let total = 0;
+    while (slices < RETENTION_SLICES_PER_RUN && !stopping.aborted) {
+      slices++;
+      const slice = await purge();
+      total += slice.deleted;
+      if (!slice.more) break;
+    }
+    return total;
+  };
+  for (const account of await store.retention.accounts()) {
+    const { accountId, message, campaign, list } = account;
+    if (message)
+      deleted.messages += await drain(() =>
+        store.retention.purgeMessages(accountId, message, RETENTION_SLICE),
+      );
+    if (campaign)
+      deleted.campaigns += await drain(() =>
+        store.retention.purgeCampaigns(accountId, campaign, RETENTION_SLICE),
+      );
+    if (list)
+      deleted.lists += await drain(() => store.retention.purgeLists(accountId, list, RETENTION_SLICE));
+  }
+  if (deleted.messages + deleted.campaigns + deleted.lists > 0)
+    logger.info({ rows: deleted }, "deleted data kept past its account's retention");
+}
+
 /**
  * Runs the scheduled job of that name. Grace periods are two of the worker's
  * RECONCILE_INTERVAL_MS, the tasks' period: a batch or event is only taken
@@ -125,7 +165,14 @@ async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound"
 export function runScheduledJob(
   ctx: TaskDeps<
     "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping" | "mailer",
-    "batches" | "events" | "idempotency" | "pipeline" | "inbound" | "contactImports" | "balanceAlerts"
+    | "batches"
+    | "events"
+    | "idempotency"
+    | "pipeline"
+    | "inbound"
+    | "contactImports"
+    | "balanceAlerts"
+    | "retention"
   >,
   name: string,
 ): Promise<void> {
@@ -142,6 +189,7 @@ export function runScheduledJob(
     "deliver-balance-alerts": async () => {
       await deliverBalanceAlerts(ctx);
     },
+    "purge-expired-data": () => purgeExpiredData(ctx),
   };
   const task = tasks[name as ScheduledJobName];
   // A job of a name this worker does not know (an older or newer worker's) can never succeed here.
