@@ -4,6 +4,7 @@ import type { Connector } from "@salvo/providers";
 import type { OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
+import type { WorkerMetrics } from "./metrics";
 import type { Router } from "./routing";
 
 /** What every processor works with: the store, Redis, queues, the connectors, settings. */
@@ -26,6 +27,8 @@ export interface WorkContext {
   imports: OpenQueue<"imports">;
   /** Puts raw numbers in E.164, off the main thread for long lists. */
   numbers: NumberNormalizer;
+  /** What /metrics reports (see createWorkerMetrics). */
+  metrics: WorkerMetrics;
   /** Aborted when the worker is stopping: long jobs release what is left instead of finishing it. */
   stopping: AbortSignal;
 }

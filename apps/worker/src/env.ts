@@ -63,6 +63,14 @@ const schema = z
      * the same value; shorter means faster takeovers and more lock renewals.
      */
     JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(JOB_LOCK_MS),
+    /**
+     * The port of this worker's own HTTP server for Prometheus (`GET /metrics`,
+     * `GET /healthz`). Unset: no server. 0: a free port (logged). Workers on one
+     * host need a port each.
+     */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** The address that server listens on. */
+    WORKER_METRICS_HOST: z.string().min(1).default("0.0.0.0"),
     HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   })

@@ -6,6 +6,7 @@ import {
   closeRedis,
   createRedis,
   openQueue,
+  openQueueStats,
   publishConnectorStates,
   startConsumers,
   workersKey,
@@ -15,6 +16,7 @@ import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { createWorkerMetrics, startMetricsServer } from "./metrics";
 import { recordClick } from "./processors/clicks";
 import { applyReports } from "./processors/deliveries";
 import { expandBatch } from "./processors/expand-batch";
@@ -24,8 +26,10 @@ import { sendChunk } from "./processors/send-chunk";
 import { deliverWebhookEvent, webhookBackoff } from "./processors/webhooks";
 import { createRouter } from "./routing";
 
-interface RunningWorker {
+export interface RunningWorker {
   id: string;
+  /** Where its metrics server answers (WORKER_METRICS_PORT set), e.g. `http://127.0.0.1:9464`. */
+  metricsUrl?: string;
   /** Stops taking work, finishes what it holds, then closes Redis and PostgreSQL. */
   close(): Promise<void>;
 }
@@ -69,6 +73,8 @@ export async function startWorker(
     allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
   });
   const webhookDelivery = { sender: webhookSender, secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS) };
+  const queueStats = openQueueStats(redis, env.REDIS_PREFIX);
+  const metrics = createWorkerMetrics(connectors, queueStats);
   const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
@@ -83,6 +89,7 @@ export async function startWorker(
     webhooks,
     imports,
     numbers,
+    metrics,
     stopping: stopping.signal,
   };
 
@@ -150,8 +157,20 @@ export async function startWorker(
     ).catch((error: Error) => logger.warn({ err: error.message }, "connector states not published"));
   await publishStates();
   const statePublisher = setInterval(publishStates, env.CONNECTOR_STATE_INTERVAL_MS);
+  const metricsServer =
+    env.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(metrics.registry, {
+          host: env.WORKER_METRICS_HOST,
+          port: env.WORKER_METRICS_PORT,
+          token: env.METRICS_TOKEN,
+        });
   logger.info(
-    { workerId: id, connectors: connectors.map((connector) => `${connector.name} (${connector.provider})`) },
+    {
+      workerId: id,
+      ...(metricsServer ? { metrics: `${metricsServer.url}/metrics` } : {}),
+      connectors: connectors.map((connector) => `${connector.name} (${connector.provider})`),
+    },
     "worker started",
   );
 
@@ -179,6 +198,8 @@ export async function startWorker(
         ...connectors.map((connector) => connector.close()),
         numbers.close(),
         webhookSender.close(),
+        queueStats.close(),
+        metricsServer?.close(),
       ]);
       await redis.zrem(key, id).catch(() => {});
       await Promise.allSettled([closeRedis(redis), store.close()]);
@@ -186,5 +207,5 @@ export async function startWorker(
     })();
     return closing;
   };
-  return { id, close };
+  return { id, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), close };
 }

@@ -91,7 +91,13 @@ const EXPIRY_SLICES_PER_RUN = 10;
  * changes nothing.
  */
 async function expireUnreportedMessages(
-  { store, webhooks, logger, stopping }: TaskDeps<"webhooks" | "logger" | "stopping", "pipeline">,
+  {
+    store,
+    webhooks,
+    logger,
+    stopping,
+    metrics,
+  }: TaskDeps<"webhooks" | "logger" | "stopping" | "metrics", "pipeline">,
   graceMs: number,
 ) {
   let expired = 0;
@@ -99,6 +105,7 @@ async function expireUnreportedMessages(
     const result = await store.pipeline.expireUnreported(graceMs, EXPIRY_SLICE);
     await dispatchEvents({ webhooks, logger }, result.events);
     expired += result.expired;
+    metrics.expired(result.expired);
     if (result.swept < EXPIRY_SLICE) break;
   }
   if (expired > 0) logger.info({ messages: expired }, "messages without a final report expired");
@@ -123,7 +130,7 @@ async function purgeInboundParts({ store, logger }: TaskDeps<"logger", "inbound"
  */
 export function runScheduledJob(
   ctx: TaskDeps<
-    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping",
+    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping" | "metrics",
     "batches" | "events" | "idempotency" | "pipeline" | "inbound" | "contactImports"
   >,
   name: string,
