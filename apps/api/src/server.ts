@@ -2,10 +2,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createStore, redactUrl } from "@salvo/db";
 import { createNumberNormalizer } from "@salvo/numbers";
-import { claimRedisPrefix, closeRedis, createRedis, openQueue } from "@salvo/queue";
+import { claimRedisPrefix, closeRedis, createRedis, openQueue, openQueueStats } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
+import { createApiMetrics } from "./http/metrics";
 
 /** How long the API's number-judging threads stay up without a simulation to judge. */
 const NORMALIZE_IDLE_MS = 60_000;
@@ -50,6 +51,8 @@ export async function startApi(
   // comes and stop when idle, rather than holding memory all day.
   const numbers = createNumberNormalizer(env.NORMALIZE_THREADS, { idleTimeoutMs: NORMALIZE_IDLE_MS });
   const stopping = new AbortController();
+  // The queues' depths for /metrics, read when Prometheus scrapes.
+  const queueStats = openQueueStats(redis, env.REDIS_PREFIX);
   const app = createApp({
     env,
     store,
@@ -62,6 +65,7 @@ export async function startApi(
     numbers,
     logger,
     stopping: stopping.signal,
+    metrics: createApiMetrics(queueStats),
   });
 
   // Slow clients (slow-loris) cannot hold connections open for ever: headers and
@@ -108,6 +112,7 @@ export async function startApi(
         imports.close(),
         clicks.close(),
         numbers.close(),
+        queueStats.close(),
       ]);
       await Promise.allSettled([closeRedis(redis), store.close()]);
       logger.info("api stopped");

@@ -142,3 +142,5 @@ function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
     ]),
   );
 }
+
+export { parseMetrics, type Sample, scrape, valueOf } from "./metrics-text";

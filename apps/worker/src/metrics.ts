@@ -81,7 +81,8 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
     labelNames: ["connector"] as const,
     registers,
     collect() {
-      for (const connector of connectors) this.set({ connector: connector.name }, stateOf(connector).up ? 1 : 0);
+      for (const connector of connectors)
+        this.set({ connector: connector.name }, stateOf(connector).up ? 1 : 0);
     },
   });
   const detailGauge = (name: string, help: string, field: string) =>
@@ -97,9 +98,17 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
         }
       },
     });
-  detailGauge("salvo_connector_binds", "SMPP binds (sessions) the connector holds in this worker, up or not.", "binds");
+  detailGauge(
+    "salvo_connector_binds",
+    "SMPP binds (sessions) the connector holds in this worker, up or not.",
+    "binds",
+  );
   detailGauge("salvo_connector_binds_up", "SMPP binds of the connector that are bound now.", "bindsUp");
-  detailGauge("salvo_connector_window", "Submits the connector's sending binds may have awaiting an answer at once.", "window");
+  detailGauge(
+    "salvo_connector_window",
+    "Submits the connector's sending binds may have awaiting an answer at once.",
+    "window",
+  );
   detailGauge("salvo_connector_window_in_use", "Submits awaiting the SMSC's answer now.", "windowInUse");
   registerQueueMetrics(registry, () => queueStats.read());
 
@@ -130,9 +139,13 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
       for (let i = counts.accepted + counts.refused; i > 0; i--) latency.observe(seconds);
     },
     /** Reports applied for one connector's messages (a message's first final report only). */
-    reportsApplied(connector: string, applied: { delivered: number; undelivered: number; latenciesMs: number[] }) {
+    reportsApplied(
+      connector: string,
+      applied: { delivered: number; undelivered: number; latenciesMs: number[] },
+    ) {
       if (applied.delivered > 0) messagesFinal.inc({ status: "delivered", connector }, applied.delivered);
-      if (applied.undelivered > 0) messagesFinal.inc({ status: "undelivered", connector }, applied.undelivered);
+      if (applied.undelivered > 0)
+        messagesFinal.inc({ status: "undelivered", connector }, applied.undelivered);
       const latency = dlrLatency.labels({ connector });
       for (const ms of applied.latenciesMs) latency.observe(ms / 1_000);
     },

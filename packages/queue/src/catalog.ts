@@ -490,7 +490,12 @@ export async function enqueueDeliveryReports(
     const key = `${id.batchId}@${at}`;
     let group = groups.get(key);
     if (!group) {
-      group = { batchId: id.batchId, ...(reportedBy === undefined ? {} : { connector: reportedBy }), at, entries: [] };
+      group = {
+        batchId: id.batchId,
+        ...(reportedBy === undefined ? {} : { connector: reportedBy }),
+        at,
+        entries: [],
+      };
       groups.set(key, group);
     }
     group.entries.push([id.index, report.status, reason, providerCode]);

@@ -33,7 +33,11 @@ export async function metricsAnswer(
   token: string | undefined,
 ): Promise<{ status: number; contentType: string; body: string }> {
   if (!metricsAuthorized(authorization, token))
-    return { status: 401, contentType: "text/plain; charset=utf-8", body: "Missing or wrong metrics token.\n" };
+    return {
+      status: 401,
+      contentType: "text/plain; charset=utf-8",
+      body: "Missing or wrong metrics token.\n",
+    };
   return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
 }
 
