@@ -143,4 +143,4 @@ function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-export { parseMetrics, type Sample, scrape, valueOf } from "./metrics-text";
+export { metricValue, parseMetrics, type Sample, scrape } from "./metrics-text";

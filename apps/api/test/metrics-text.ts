@@ -41,7 +41,7 @@ export async function scrape(url: string, token?: string): Promise<Sample[]> {
 }
 
 /** The value of the sample with this name whose labels include `labels`; summed over those that match. */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+export function metricValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);

@@ -3,7 +3,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Sample, scrape, valueOf } from "@salvo/api/testing";
+import { metricValue, type Sample, scrape } from "@salvo/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack, waitFor } from "./stack";
 
@@ -69,7 +69,7 @@ describe("after a batch is sent and its reports applied", () => {
     // Each webhook's attempt is counted once its outcome is recorded, just after the answer.
     await waitFor("the webhook attempts counted", async () => {
       const samples = await scrape(workerMetrics(), TOKEN);
-      return valueOf(samples, "salvo_webhook_attempts_total", { outcome: "delivered" }) >= 6;
+      return metricValue(samples, "salvo_webhook_attempts_total", { outcome: "delivered" }) >= 6;
     });
     api = await scrape(apiMetrics(), TOKEN);
     worker = await scrape(workerMetrics(), TOKEN);
@@ -78,7 +78,7 @@ describe("after a batch is sent and its reports applied", () => {
   it("counts messages by final status and connector, as the batch counts them", async () => {
     const counts = (await stack.client(token).batches.get(batchId)).body.data.attributes;
     const final = (status: string, connector: string) =>
-      valueOf(worker, "salvo_messages_final_total", { status, connector });
+      metricValue(worker, "salvo_messages_final_total", { status, connector });
     expect(final("delivered", "simulator")).toBe(counts.delivered);
     expect(final("undelivered", "simulator")).toBe(counts.undelivered);
     expect(final("failed", "simulator")).toBe(counts.failed);
@@ -88,30 +88,32 @@ describe("after a batch is sent and its reports applied", () => {
       4, 2, 1, 1, 1,
     ]);
     const handedOff = (outcome: string) =>
-      valueOf(worker, "salvo_messages_handed_off_total", { connector: "simulator", outcome });
+      metricValue(worker, "salvo_messages_handed_off_total", { connector: "simulator", outcome });
     expect(handedOff("accepted")).toBe(6);
     expect(handedOff("refused")).toBe(1);
   });
 
   it("observes the hand-off and delivery-report latencies", () => {
-    expect(valueOf(worker, "salvo_handoff_latency_seconds_count", { connector: "simulator" })).toBe(7);
-    expect(valueOf(worker, "salvo_dlr_latency_seconds_count", { connector: "simulator" })).toBe(6);
+    expect(metricValue(worker, "salvo_handoff_latency_seconds_count", { connector: "simulator" })).toBe(7);
+    expect(metricValue(worker, "salvo_dlr_latency_seconds_count", { connector: "simulator" })).toBe(6);
     expect(
-      valueOf(worker, "salvo_connector_send_duration_seconds_count", { connector: "simulator" }),
+      metricValue(worker, "salvo_connector_send_duration_seconds_count", { connector: "simulator" }),
     ).toBeGreaterThan(0);
     // Cumulative buckets: +Inf holds them all.
-    expect(valueOf(worker, "salvo_dlr_latency_seconds_bucket", { connector: "simulator", le: "+Inf" })).toBe(
-      6,
-    );
+    expect(
+      metricValue(worker, "salvo_dlr_latency_seconds_bucket", { connector: "simulator", le: "+Inf" }),
+    ).toBe(6);
   });
 
   it("counts the webhook attempts by outcome and answer class", () => {
-    expect(valueOf(worker, "salvo_webhook_attempts_total", { outcome: "delivered", class: "2xx" })).toBe(6);
-    expect(valueOf(worker, "salvo_webhook_attempt_duration_seconds_count")).toBe(6);
+    expect(metricValue(worker, "salvo_webhook_attempts_total", { outcome: "delivered", class: "2xx" })).toBe(
+      6,
+    );
+    expect(metricValue(worker, "salvo_webhook_attempt_duration_seconds_count")).toBe(6);
   });
 
   it("reports each connector's state, and each queue's depth on both processes", () => {
-    expect(valueOf(worker, "salvo_connector_up", { connector: "simulator" })).toBe(1);
+    expect(metricValue(worker, "salvo_connector_up", { connector: "simulator" })).toBe(1);
     for (const samples of [api, worker]) {
       for (const queue of [
         "batches",
@@ -135,12 +137,15 @@ describe("after a batch is sent and its reports applied", () => {
 
   it("counts the API's requests by route pattern, method and status", () => {
     const requests = (route: string, method: string, status: string) =>
-      valueOf(api, "salvo_http_requests_total", { route, method, status });
+      metricValue(api, "salvo_http_requests_total", { route, method, status });
     expect(requests("/v1/batches", "POST", "202") + requests("/v1/batches", "POST", "201")).toBe(1);
     expect(requests("/v1/batches/:id", "GET", "200")).toBeGreaterThanOrEqual(1);
     expect(requests("/v1/webhooks", "POST", "201")).toBe(1);
     expect(
-      valueOf(api, "salvo_http_request_duration_seconds_count", { route: "/v1/batches/:id", method: "GET" }),
+      metricValue(api, "salvo_http_request_duration_seconds_count", {
+        route: "/v1/batches/:id",
+        method: "GET",
+      }),
     ).toBe(requests("/v1/batches/:id", "GET", "200"));
   });
 

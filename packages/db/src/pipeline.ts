@@ -765,7 +765,7 @@ export async function applyDeliveryReports(
 }
 
 /** The reports that changed a message (for metrics): by status, and each one's time since its hand-off. */
-export interface AppliedReports {
+interface AppliedReports {
   delivered: number;
   undelivered: number;
   /** Milliseconds from each message's hand-off (`sent_at`) to its report's time. */

@@ -20,7 +20,7 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
  * Whether a request may read `/metrics`: always without METRICS_TOKEN; with it,
  * only with `Authorization: Bearer <token>` (compared in constant time).
  */
-export function metricsAuthorized(authorization: string | undefined, token: string | undefined): boolean {
+function metricsAuthorized(authorization: string | undefined, token: string | undefined): boolean {
   if (!token) return true;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), digest(token));

@@ -22,8 +22,8 @@ export async function applyReports(
   const byConnector = new Map<string, StoredReport[]>();
   const reportsOf = (connector: string | undefined) => {
     const name = connector ?? NO_CONNECTOR;
-    let list = byConnector.get(name);
-    if (!list) byConnector.set(name, (list = []));
+    const list = byConnector.get(name) ?? [];
+    byConnector.set(name, list);
     return list;
   };
   for (const group of data.groups) {
