@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Connector } from "@salvo/providers";
 import type { OpenQueueStats } from "@salvo/queue";
 import { createMetricsRegistry, metricsAnswer, registerQueueMetrics } from "@salvo/runtime";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Metric, type Registry } from "prom-client";
 
 /** Seconds from a batch's acceptance (or its send time) to its messages' hand-off: from instant to an hour's backlog. */
 const HANDOFF_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600];
@@ -36,13 +36,12 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
     labelNames: ["connector", "outcome"] as const,
     registers,
   });
-  const handoffLatency = new Histogram({
-    name: "salvo_handoff_latency_seconds",
-    help: "Time from a batch's acceptance (or its scheduled time) to each message's hand-off to a connector.",
-    labelNames: ["connector"] as const,
-    buckets: HANDOFF_BUCKETS,
-    registers,
-  });
+  const handoffLatency = new GroupedHistogram(
+    registry,
+    "salvo_handoff_latency_seconds",
+    "Time from a batch's acceptance (or its scheduled time) to each message's hand-off to a connector.",
+    HANDOFF_BUCKETS,
+  );
   const connectorCall = new Histogram({
     name: "salvo_connector_send_duration_seconds",
     help: "Time one hand-off call to a connector takes (one group of messages).",
@@ -50,13 +49,12 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
     buckets: CALL_BUCKETS,
     registers,
   });
-  const dlrLatency = new Histogram({
-    name: "salvo_dlr_latency_seconds",
-    help: "Time from a message's hand-off to its delivery report.",
-    labelNames: ["connector"] as const,
-    buckets: DLR_BUCKETS,
-    registers,
-  });
+  const dlrLatency = new GroupedHistogram(
+    registry,
+    "salvo_dlr_latency_seconds",
+    "Time from a message's hand-off to its delivery report.",
+    DLR_BUCKETS,
+  );
   const reportsDropped = new Counter({
     name: "salvo_delivery_reports_dropped_total",
     help: "Delivery reports dropped after their retries found no message to apply them to.",
@@ -134,9 +132,8 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
       }
       if (counts.retry > 0) handedOff.inc({ connector, outcome: "retry" }, counts.retry);
       connectorCall.observe({ connector }, callSeconds);
-      const latency = handoffLatency.labels({ connector });
       const seconds = Math.max(0, (Date.now() - acceptedAt) / 1_000);
-      for (let i = counts.accepted + counts.refused; i > 0; i--) latency.observe(seconds);
+      handoffLatency.observe(connector, seconds, counts.accepted + counts.refused);
     },
     /** Reports applied for one connector's messages (a message's first final report only). */
     reportsApplied(
@@ -146,8 +143,7 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
       if (applied.delivered > 0) messagesFinal.inc({ status: "delivered", connector }, applied.delivered);
       if (applied.undelivered > 0)
         messagesFinal.inc({ status: "undelivered", connector }, applied.undelivered);
-      const latency = dlrLatency.labels({ connector });
-      for (const ms of applied.latenciesMs) latency.observe(ms / 1_000);
+      for (const ms of applied.latenciesMs) dlrLatency.observe(connector, ms / 1_000);
     },
     reportsDropped(count: number) {
       reportsDropped.inc(count);
@@ -165,6 +161,61 @@ export function createWorkerMetrics(connectors: Connector[], queueStats: OpenQue
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/**
+ * A histogram by connector for the per-message figures of the hand-off path,
+ * exposed like prom-client's (`_bucket`, `_sum`, `_count`). prom-client's
+ * observe() checks and hashes its labels on every call (about 0.7 µs); this one
+ * is a bucket search and three additions, and takes a group of equal
+ * observations at once.
+ */
+class GroupedHistogram {
+  readonly type = "histogram";
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+
+  constructor(
+    registry: Registry,
+    readonly name: string,
+    readonly help: string,
+    private readonly buckets: number[],
+  ) {
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  observe(connector: string, seconds: number, times = 1): void {
+    if (times <= 0) return;
+    let series = this.series.get(connector);
+    if (!series) {
+      series = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(connector, series);
+    }
+    let bucket = 0;
+    while (bucket < this.buckets.length && seconds > (this.buckets[bucket] as number)) bucket++;
+    if (bucket < this.buckets.length) series.counts[bucket] = (series.counts[bucket] as number) + times;
+    series.sum += seconds * times;
+    series.count += times;
+  }
+
+  /** What the registry formats (prom-client's MetricObjectWithValues). */
+  get() {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const [connector, { counts, sum, count }] of this.series) {
+      let cumulative = 0;
+      this.buckets.forEach((le, i) => {
+        cumulative += counts[i] as number;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, connector }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", connector }, value: count });
+      values.push({ metricName: `${this.name}_sum`, labels: { connector }, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels: { connector }, value: count });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
 
 function stateOf(connector: Connector) {
   return connector.state?.() ?? { up: true, detail: {} };
