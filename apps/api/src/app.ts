@@ -9,6 +9,7 @@ import { authenticateAdmin } from "./http/admin-auth";
 import { authenticate } from "./http/auth";
 import { answerOptions, errorHandler, notFound, numericErrorStatus } from "./http/errors";
 import { idempotencyKeys } from "./http/idempotency";
+import { type ApiMetrics, metricsRoute } from "./http/metrics";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { TokenCache } from "./http/token-cache";
@@ -54,6 +55,8 @@ interface ApiDeps {
   events?: BatchEvents;
   /** Aborted when the API starts shutting down (requests waiting on a batch answer at once). */
   stopping?: AbortSignal;
+  /** What `GET /metrics` reports; absent, no metrics are kept. */
+  metrics?: ApiMetrics;
 }
 
 /** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
@@ -70,12 +73,18 @@ export function createApp({
   logger,
   events,
   stopping,
+  metrics,
 }: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("trust proxy", env.TRUST_PROXY);
 
+  // Every request counted (the redirects too); /metrics unlogged, like the redirects.
+  if (metrics) {
+    app.use(metrics.middleware);
+    app.get("/metrics", metricsRoute(metrics.registry, env.METRICS_TOKEN));
+  }
   // First and unlogged: the redirects must answer in a few milliseconds, without a token.
   const redirects = linkRedirects({
     store,

@@ -2,10 +2,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createStore, redactUrl } from "@salvo/db";
 import { createNumberNormalizer } from "@salvo/numbers";
-import { claimRedisPrefix, closeRedis, createRedis, openQueue } from "@salvo/queue";
+import { claimRedisPrefix, closeRedis, createRedis, openQueue, openQueueStats } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import { createApp } from "./app";
 import type { ApiEnv } from "./env";
+import { createApiMetrics } from "./http/metrics";
 import { BatchEvents } from "./services/batch-events";
 
 /** How long the API's number-judging threads stay up without a simulation to judge. */
@@ -61,6 +62,8 @@ export async function startApi(
   subscriber.on("error", (error) => logger.warn({ err: error.message }, "redis connection error"));
   const events = new BatchEvents({ store, subscriber, redisPrefix: env.REDIS_PREFIX, logger });
   const stopping = new AbortController();
+  // The queues' depths for /metrics, read when Prometheus scrapes.
+  const queueStats = openQueueStats(redis, env.REDIS_PREFIX);
   const app = createApp({
     env,
     store,
@@ -74,6 +77,7 @@ export async function startApi(
     logger,
     events,
     stopping: stopping.signal,
+    metrics: createApiMetrics(queueStats),
   });
 
   // Slow clients (slow-loris) cannot hold connections open for ever: headers and
@@ -122,6 +126,7 @@ export async function startApi(
         imports.close(),
         clicks.close(),
         numbers.close(),
+        queueStats.close(),
       ]);
       await Promise.allSettled([closeRedis(redis), closeRedis(subscriber), store.close()]);
       logger.info("api stopped");

@@ -145,3 +145,4 @@ function camelCaseKeys(row: Record<string, unknown>): Record<string, unknown> {
 
 /** What follows batches' live progress in an API process, for tests that count its reads. */
 export { BatchEvents } from "../src/services/batch-events";
+export { metricValue, parseMetrics, type Sample, scrape } from "./metrics-text";

@@ -4,6 +4,7 @@ import type { Connector } from "@salvo/providers";
 import type { BatchChanges, OpenQueue, RedisClient } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
 import type { WorkerEnv } from "./env";
+import type { WorkerMetrics } from "./metrics";
 import type { AlertMailer } from "./processors/balance-alerts";
 import type { Router } from "./routing";
 
@@ -31,6 +32,8 @@ export interface WorkContext {
   batchChanges: BatchChanges;
   /** Sends balance alerts by e-mail (SMTP_URL); null: this worker sends none. */
   mailer: AlertMailer | null;
+  /** What /metrics reports (see createWorkerMetrics). */
+  metrics: WorkerMetrics;
   /** Aborted when the worker is stopping: long jobs release what is left instead of finishing it. */
   stopping: AbortSignal;
 }

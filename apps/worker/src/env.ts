@@ -71,6 +71,14 @@ const schema = z
       .trim()
       .regex(/^([A-Za-z0-9 ]{1,11}|\+?\d{3,15})$/, "1-11 letters, digits or spaces, or a phone number")
       .default("Salvo"),
+    /**
+     * The port of this worker's own HTTP server for Prometheus (`GET /metrics`,
+     * `GET /healthz`). Unset: no server. 0: a free port (logged). Workers on one
+     * host need a port each.
+     */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** The address that server listens on. */
+    WORKER_METRICS_HOST: z.string().min(1).default("0.0.0.0"),
     HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   })

@@ -7,6 +7,7 @@ import {
   closeRedis,
   createRedis,
   openQueue,
+  openQueueStats,
   publishConnectorStates,
   startConsumers,
   workersKey,
@@ -16,6 +17,7 @@ import { createSecretBox, createWebhookSender } from "@salvo/webhooks";
 import { startConnectors } from "./connectors";
 import type { WorkContext } from "./context";
 import type { WorkerEnv } from "./env";
+import { createWorkerMetrics, startMetricsServer } from "./metrics";
 import { createAlertMailer } from "./processors/balance-alerts";
 import { recordClick } from "./processors/clicks";
 import { applyReports } from "./processors/deliveries";
@@ -26,8 +28,10 @@ import { sendChunk } from "./processors/send-chunk";
 import { deliverWebhookEvent, webhookBackoff } from "./processors/webhooks";
 import { createRouter } from "./routing";
 
-interface RunningWorker {
+export interface RunningWorker {
   id: string;
+  /** Where its metrics server answers (WORKER_METRICS_PORT set), e.g. `http://127.0.0.1:9464`. */
+  metricsUrl?: string;
   /** Stops taking work, finishes what it holds, then closes Redis and PostgreSQL. */
   close(): Promise<void>;
 }
@@ -72,6 +76,8 @@ export async function startWorker(
   });
   const webhookDelivery = { sender: webhookSender, secrets: createSecretBox(env.WEBHOOK_SECRET_KEYS) };
   const mailer = createAlertMailer(env.SMTP_URL, env.ALERT_EMAIL_FROM);
+  const queueStats = openQueueStats(redis, env.REDIS_PREFIX);
+  const metrics = createWorkerMetrics(connectors, queueStats);
   const stopping = new AbortController();
   const ctx: WorkContext = {
     env,
@@ -90,6 +96,7 @@ export async function startWorker(
       logger.debug({ err: error.message }, "batch changes not announced"),
     ),
     mailer,
+    metrics,
     stopping: stopping.signal,
   };
 
@@ -157,8 +164,20 @@ export async function startWorker(
     ).catch((error: Error) => logger.warn({ err: error.message }, "connector states not published"));
   await publishStates();
   const statePublisher = setInterval(publishStates, env.CONNECTOR_STATE_INTERVAL_MS);
+  const metricsServer =
+    env.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(metrics.registry, {
+          host: env.WORKER_METRICS_HOST,
+          port: env.WORKER_METRICS_PORT,
+          token: env.METRICS_TOKEN,
+        });
   logger.info(
-    { workerId: id, connectors: connectors.map((connector) => `${connector.name} (${connector.provider})`) },
+    {
+      workerId: id,
+      ...(metricsServer ? { metrics: `${metricsServer.url}/metrics` } : {}),
+      connectors: connectors.map((connector) => `${connector.name} (${connector.provider})`),
+    },
     "worker started",
   );
 
@@ -186,6 +205,8 @@ export async function startWorker(
         ...connectors.map((connector) => connector.close()),
         numbers.close(),
         webhookSender.close(),
+        queueStats.close(),
+        metricsServer?.close(),
       ]);
       mailer?.close();
       await Promise.allSettled([redis.zrem(key, id), ctx.batchChanges.flush()]);
@@ -194,5 +215,5 @@ export async function startWorker(
     })();
     return closing;
   };
-  return { id, close };
+  return { id, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), close };
 }

@@ -9,7 +9,7 @@ import path from "node:path";
 import { startTestApi, type TestApi } from "@salvo/api/testing";
 import { createLogger } from "@salvo/runtime";
 import { parseWorkerEnv, type WorkerEnv } from "../src/env";
-import { startWorker } from "../src/worker";
+import { type RunningWorker, startWorker } from "../src/worker";
 
 export interface LedgerLine {
   message_id: string;
@@ -24,6 +24,8 @@ export interface Stack extends TestApi {
   ledgerPath: string;
   /** Every hand-off the simulator saw, in order. */
   ledger(): LedgerLine[];
+  /** The workers running in this process (each with its metricsUrl when WORKER_METRICS_PORT is set). */
+  workers: RunningWorker[];
   /** One more worker in this process. */
   addWorker(): Promise<void>;
   /** A worker as its own process (to kill -9 it): `src/main.ts` through tsx, or `main` (a bundle) with node. */
@@ -110,7 +112,7 @@ export async function startStack(
   };
   const workerEnv = parseWorkerEnv(rawWorkerEnv);
   const logger = createLogger("salvo-worker", workerEnv.LOG_LEVEL);
-  const running: { close(): Promise<void> }[] = [];
+  const running: RunningWorker[] = [];
   const children: ChildProcess[] = [];
   const workerLogs: Record<string, unknown>[] = [];
   const addWorker = async () => {
@@ -134,6 +136,7 @@ export async function startStack(
         .filter(Boolean)
         .map((line) => JSON.parse(line) as LedgerLine);
     },
+    workers: running,
     addWorker,
     workerLogs,
     spawnWorker(extraEnv = {}, main = workerMain) {

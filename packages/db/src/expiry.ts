@@ -51,7 +51,7 @@ export async function expireUnreported(
       }));
     // Batches in one order in every sweep: two at once then lock their counters in that order, never crosswise.
     reports.sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
-    const { events } = await applyDeliveryReports(tx, reports);
-    return { swept: rows.length, expired: reports.length, events };
+    const { events, applied } = await applyDeliveryReports(tx, reports);
+    return { swept: rows.length, expired: applied.undelivered, events };
   });
 }

@@ -40,6 +40,8 @@ export interface BatchForWork {
   pending: number;
   /** When a scheduled batch starts; null: as soon as accepted. */
   sendAt: Date | null;
+  /** When it was accepted. */
+  createdAt: Date;
   defaultCountry: string;
   floodMaxPerHour: number;
   floodMaxSameBodyPerHour: number;
@@ -68,7 +70,7 @@ export interface BatchForWork {
 
 // A batch with what processing it needs from its account (BatchForWork).
 const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.country, b.segments, b.single, b.status,
-  b.pending, b.send_at AS "sendAt",
+  b.pending, b.send_at AS "sendAt", b.created_at AS "createdAt",
   a.default_country AS "defaultCountry", a.flood_max_per_hour AS "floodMaxPerHour",
   a.flood_max_same_body_per_hour AS "floodMaxSameBodyPerHour", a.send_rate_limit AS "sendRateLimit",
   ${ALLOWED_COUNTRIES_SQL} AS "allowedCountries", ${COUNTRY_LIMITS_SQL} AS "countryLimits",
@@ -752,7 +754,7 @@ export interface StoredReport {
 export async function applyDeliveryReports(
   sql: Queryable,
   reports: StoredReport[],
-): Promise<{ unmatched: StoredReport[]; events: string[] }> {
+): Promise<{ unmatched: StoredReport[]; events: string[]; applied: AppliedReports }> {
   const byBatch = new Map<string, StoredReport[]>();
   for (const report of reports) {
     const list = byBatch.get(report.batchId) ?? [];
@@ -761,14 +763,26 @@ export async function applyDeliveryReports(
   }
   const unmatched: StoredReport[] = [];
   const events: string[] = [];
+  const applied: AppliedReports = { delivered: 0, undelivered: 0, latenciesMs: [] };
   for (const [batchId, list] of byBatch) {
     for (const run of positionRuns(list)) {
-      const applied = await applyReportRun(sql, batchId, run);
-      unmatched.push(...applied.unmatched);
-      events.push(...applied.events);
+      const result = await applyReportRun(sql, batchId, run);
+      unmatched.push(...result.unmatched);
+      events.push(...result.events);
+      applied.delivered += result.applied.delivered;
+      applied.undelivered += result.applied.undelivered;
+      for (const ms of result.applied.latenciesMs) applied.latenciesMs.push(ms);
     }
   }
-  return { unmatched, events };
+  return { unmatched, events, applied };
+}
+
+/** The reports that changed a message (for metrics): by status, and each one's time since its hand-off. */
+interface AppliedReports {
+  delivered: number;
+  undelivered: number;
+  /** Milliseconds from each message's hand-off (`sent_at`) to its report's time. */
+  latenciesMs: number[];
 }
 
 /**
@@ -807,7 +821,7 @@ async function applyReportRun(
   sql: Queryable,
   batchId: string,
   run: StoredReport[],
-): Promise<{ unmatched: StoredReport[]; events: string[] }> {
+): Promise<{ unmatched: StoredReport[]; events: string[]; applied: AppliedReports }> {
   // Not a named (prepared) statement: a generic plan, blind to the arrays' sizes,
   // joins the reports to the messages by a nested loop, a million comparisons a run.
   const { rows } = await sql.query({
@@ -819,7 +833,7 @@ async function applyReportRun(
                     provider_code = r.provider_code, done_at = r.at
                FROM report r
               WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx AND m.status = 'sent'
-             RETURNING m.idx, m.status, m.reason, m.provider_code, m.done_at, m."to", m.account_id
+             RETURNING m.idx, m.status, m.reason, m.provider_code, m.done_at, m."to", m.account_id, m.sent_at
            ), counters AS (
              UPDATE batches SET
                  delivered = delivered + (SELECT count(*) FROM applied WHERE status = 'delivered'),
@@ -846,13 +860,18 @@ async function applyReportRun(
              ${smsStatusEvents("applied", "(SELECT * FROM batches WHERE id = $1)")}
            )
            -- Not applied and without a message row (in the statement's snapshot): not written yet.
-           SELECT r.idx, NULL AS event FROM report r
+           SELECT r.idx, NULL AS event, NULL AS status, NULL::int[] AS latencies FROM report r
             WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.idx = r.idx)
               AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx)
            UNION ALL
-           SELECT NULL, id FROM events
+           SELECT NULL, id, NULL, NULL FROM events
            UNION ALL
-           SELECT NULL, id FROM sms_events`,
+           SELECT NULL, id, NULL, NULL FROM sms_events
+           UNION ALL
+           -- For metrics: one row per status, each report's time since the hand-off (ms) in an array.
+           SELECT NULL, NULL, status::text,
+                  array_agg(GREATEST(0, round(EXTRACT(EPOCH FROM done_at - COALESCE(sent_at, done_at)) * 1000))::int)
+             FROM applied GROUP BY status`,
     values: [
       batchId,
       run[0]?.idx,
@@ -866,9 +885,16 @@ async function applyReportRun(
   });
   const missing = new Set<number>();
   const events: string[] = [];
-  for (const row of rows as { idx: number | null; event: string | null }[]) {
+  const applied: AppliedReports = { delivered: 0, undelivered: 0, latenciesMs: [] };
+  type Row = { idx: number | null; event: string | null; status: string | null; latencies: number[] | null };
+  for (const row of rows as Row[]) {
     if (row.event !== null) events.push(row.event);
     else if (row.idx !== null) missing.add(row.idx);
+    else if (row.latencies !== null) {
+      if (row.status === "delivered") applied.delivered += row.latencies.length;
+      else applied.undelivered += row.latencies.length;
+      for (const ms of row.latencies) applied.latenciesMs.push(ms);
+    }
   }
-  return { unmatched: run.filter((r) => missing.has(r.idx)), events };
+  return { unmatched: run.filter((r) => missing.has(r.idx)), events, applied };
 }

@@ -112,9 +112,12 @@ describe("applyDeliveryReports", () => {
       report(4_321),
       ...Array.from({ length: 300 }, (_, i) => report(3_000 + i * 3)),
     ];
-    const { unmatched, events } = await applyDeliveryReports(sql, reports);
+    const { unmatched, events, applied } = await applyDeliveryReports(sql, reports);
 
     expect(events).toEqual([]); // no webhook wants them
+    // For metrics: the reports that changed a message (a repeat does not), each with its time since hand-off.
+    expect([applied.delivered, applied.undelivered, applied.latenciesMs.length]).toEqual([303, 2, 305]);
+    for (const ms of applied.latenciesMs) expect(ms).toBeGreaterThanOrEqual(0);
     expect(unmatched.map((r) => r.idx).sort((a, b) => a - b)).toEqual([17, 4_321]);
     expect(await counts(batch.id)).toEqual({
       sent: TOTAL - 2,
@@ -331,7 +334,11 @@ describe("expireUnreported", () => {
 
     // A receipt after the expiry changes nothing.
     const late = await applyDeliveryReports(sql, [receipt(0), receipt(4_999)]);
-    expect(late).toEqual({ unmatched: [], events: [] });
+    expect(late).toEqual({
+      unmatched: [],
+      events: [],
+      applied: { delivered: 0, undelivered: 0, latenciesMs: [] },
+    });
     expect(await counts(batch.id)).toEqual(expected);
   });
 });

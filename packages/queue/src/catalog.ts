@@ -40,6 +40,8 @@ export const deliveryReportsJob = z.object({
   groups: z.array(
     z.object({
       batchId: z.string(),
+      /** The connector that reported them, for metrics (absent in jobs queued before it was recorded). */
+      connector: z.string().optional(),
       at: z.number(),
       entries: z.array(
         z.tuple([
@@ -241,7 +243,7 @@ export type ScheduledJobName = keyof (typeof CATALOG)["maintenance"]["schedules"
  * queue spreads the queues over the cluster's nodes. A job scheduler's keys are
  * its queue's (`…:maintenance:repeat:<id>`), so they share that slot.
  */
-function bullPrefix(prefix: string, queue: QueueName): string {
+export function queuePrefix(prefix: string, queue: QueueName): string {
   return redisKey(prefix, "q", hashTag(queue));
 }
 
@@ -267,7 +269,7 @@ export function openQueue<Q extends QueueName>(
 ) {
   const queue = new Queue(name, {
     connection: redis,
-    prefix: bullPrefix(prefix, name),
+    prefix: queuePrefix(prefix, name),
     defaultJobOptions: jobOptions(name),
     ...options,
   });
@@ -336,7 +338,7 @@ export function startConsumer<Q extends QueueName>(
     {
       // Must be a connection made with maxRetriesPerRequest: null (createRedis's `blocking`).
       connection: redis,
-      prefix: bullPrefix(prefix, name),
+      prefix: queuePrefix(prefix, name),
       // A worker killed mid-job loses its lock after lockDuration; another takes the
       // job over. Stalls are expected under kill -9, so they never fail a job.
       lockDuration: JOB_LOCK_MS,
@@ -453,8 +455,16 @@ export async function enqueueDeliveryReports(
   {
     delayMs = 0,
     connector,
+    reportedBy = connector,
     onForeign,
-  }: { delayMs?: number; connector?: string; onForeign: (messageId: string) => void },
+  }: {
+    delayMs?: number;
+    /** The connector whose provider ids the reports may name (SMPP): those are resolved under it. */
+    connector?: string;
+    /** The connector the reports came through, recorded for metrics (by default `connector`). */
+    reportedBy?: string;
+    onForeign: (messageId: string) => void;
+  },
 ): Promise<void> {
   const groups = new Map<string, ReportsJob["groups"][number]>();
   const byProviderId = new Map<number, ReportsJob["byProviderId"][number]>();
@@ -484,7 +494,12 @@ export async function enqueueDeliveryReports(
     const key = `${id.batchId}@${at}`;
     let group = groups.get(key);
     if (!group) {
-      group = { batchId: id.batchId, at, entries: [] };
+      group = {
+        batchId: id.batchId,
+        ...(reportedBy === undefined ? {} : { connector: reportedBy }),
+        at,
+        entries: [],
+      };
       groups.set(key, group);
     }
     group.entries.push([id.index, report.status, reason, providerCode]);

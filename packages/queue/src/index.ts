@@ -31,4 +31,5 @@ export { lookupLinkRange, type PublishedLinkRange, pruneLinkRanges, publishLinkR
 export { luaScript, runScript } from "./lua";
 export { claimRedisPrefix, PREFIX_CLAIM_TTL_MS, PrefixTakenError } from "./prefix-claim";
 export { closeRedis, createRedis, type RedisClient } from "./redis";
+export { type OpenQueueStats, openQueueStats, type QueueStats } from "./stats";
 export { countLiveWorkers } from "./workers";

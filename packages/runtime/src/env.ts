@@ -40,6 +40,17 @@ export const commonEnv = {
     .regex(/^[\w.-]*(\{[\w.-]+\})?[\w.-]*$/, "letters, digits, _ - . and at most one non-empty {…}")
     .min(1)
     .optional(),
+  /**
+   * A bearer token `GET /metrics` requires (API and workers): `Authorization:
+   * Bearer <token>`. Unset or empty: /metrics answers anyone who reaches the port
+   * (keep it on an internal network).
+   */
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .refine((token) => token === "" || token.length >= 16, "at least 16 characters")
+    .optional()
+    .transform((token) => token || undefined),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** `json` or `pretty` (readable lines); unset, `pretty` only when stdout is a terminal. */
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),

@@ -42,6 +42,7 @@ export function linkRedirects(deps: LinkDeps & { clicks: OpenQueue<"clicks"> }):
   // A host of its own: every request for it is a link's (or none).
   router.use((req, res, next) => {
     if (req.hostname !== base.hostname) return next();
+    res.locals.routePattern = "/:code";
     const code = /^\/([^/]+)$/.exec(req.path)?.[1];
     if ((req.method !== "GET" && req.method !== "HEAD") || code === undefined) {
       res.status(404).type("text/plain").send(NOT_FOUND);

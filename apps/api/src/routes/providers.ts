@@ -66,6 +66,7 @@ export function providerCallbackRoutes(connectors: ConnectorConfig[], deps: Call
           query: deliveryReports,
           handler: async ({ query: reports }) => {
             await enqueueDeliveryReports(deps.deliveries, reports, {
+              reportedBy: connector.name,
               onForeign: (messageId) =>
                 deps.logger.warn(
                   { connector: connector.name, messageId },

@@ -2,6 +2,7 @@ import type { StoredReport } from "@salvo/db";
 import type { Payload } from "@salvo/queue";
 import type { WorkContext } from "../context";
 import { dispatchEvents } from "../dispatch-events";
+import { NO_CONNECTOR } from "../metrics";
 
 type ProviderGroup = Payload<"deliveries">["byProviderId"][number];
 
@@ -14,23 +15,27 @@ const MAX_ATTEMPTS = 6;
  * whose message is not written yet are put aside and retried a few times.
  */
 export async function applyReports(
-  ctx: Pick<WorkContext, "store" | "deliveries" | "webhooks" | "logger" | "batchChanges">,
+  ctx: Pick<WorkContext, "store" | "deliveries" | "webhooks" | "logger" | "batchChanges" | "metrics">,
   data: Payload<"deliveries">,
 ): Promise<void> {
-  const stored: StoredReport[] = data.groups.flatMap((group) =>
-    group.entries.map(([idx, status, reason, providerCode]) => ({
-      batchId: group.batchId,
-      idx,
-      status,
-      reason,
-      providerCode,
-      at: new Date(group.at),
-    })),
-  );
+  // By the connector that reported them, for metrics (a job nearly always holds one connector's).
+  const byConnector = new Map<string, StoredReport[]>();
+  const reportsOf = (connector: string | undefined) => {
+    const name = connector ?? NO_CONNECTOR;
+    const list = byConnector.get(name) ?? [];
+    byConnector.set(name, list);
+    return list;
+  };
+  for (const group of data.groups) {
+    const stored = reportsOf(group.connector);
+    for (const [idx, status, reason, providerCode] of group.entries)
+      stored.push({ batchId: group.batchId, idx, status, reason, providerCode, at: new Date(group.at) });
+  }
   // Reports by the provider's id: found by any spelling of it; those not recorded
   // yet (a receipt faster than the submit's answer) wait with the unmatched ones.
   const waiting: ProviderGroup[] = [];
   for (const group of data.byProviderId) {
+    const stored = reportsOf(group.connector);
     // The id as the receipt wrote it first; its other spellings only for those it missed.
     const found = await ctx.store.pipeline.findProviderMessages(
       group.connector,
@@ -53,15 +58,20 @@ export async function applyReports(
     }
     if (entries.length > 0) waiting.push({ ...group, entries });
   }
-  const { unmatched, events } = await ctx.store.pipeline.applyDeliveryReports(stored);
-  for (const report of stored) ctx.batchChanges.changed(report.batchId);
-  await dispatchEvents(ctx, events);
+  const unmatched: StoredReport[] = [];
+  for (const [connector, stored] of byConnector) {
+    if (stored.length === 0) continue;
+    const result = await ctx.store.pipeline.applyDeliveryReports(stored);
+    for (const report of stored) ctx.batchChanges.changed(report.batchId);
+    await dispatchEvents(ctx, result.events);
+    ctx.metrics.reportsApplied(connector, result.applied);
+    unmatched.push(...result.unmatched);
+  }
   if (unmatched.length === 0 && waiting.length === 0) return;
   if (data.attempt + 1 >= MAX_ATTEMPTS) {
-    ctx.logger.warn(
-      { count: unmatched.length + waiting.reduce((n, group) => n + group.entries.length, 0) },
-      "delivery reports for unknown messages dropped after retries",
-    );
+    const count = unmatched.length + waiting.reduce((n, group) => n + group.entries.length, 0);
+    ctx.metrics.reportsDropped(count);
+    ctx.logger.warn({ count }, "delivery reports for unknown messages dropped after retries");
     return;
   }
   // A provider id is recorded in the statement that writes its message, so only

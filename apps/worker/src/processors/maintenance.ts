@@ -92,7 +92,13 @@ const EXPIRY_SLICES_PER_RUN = 10;
  * changes nothing.
  */
 async function expireUnreportedMessages(
-  { store, webhooks, logger, stopping }: TaskDeps<"webhooks" | "logger" | "stopping", "pipeline">,
+  {
+    store,
+    webhooks,
+    logger,
+    stopping,
+    metrics,
+  }: TaskDeps<"webhooks" | "logger" | "stopping" | "metrics", "pipeline">,
   graceMs: number,
 ) {
   let expired = 0;
@@ -100,6 +106,7 @@ async function expireUnreportedMessages(
     const result = await store.pipeline.expireUnreported(graceMs, EXPIRY_SLICE);
     await dispatchEvents({ webhooks, logger }, result.events);
     expired += result.expired;
+    metrics.expired(result.expired);
     if (result.swept < EXPIRY_SLICE) break;
   }
   if (expired > 0) logger.info({ messages: expired }, "messages without a final report expired");
@@ -164,7 +171,7 @@ async function purgeExpiredData({ store, logger, stopping }: TaskDeps<"logger" |
  */
 export function runScheduledJob(
   ctx: TaskDeps<
-    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping" | "mailer",
+    "env" | "redis" | "batches" | "webhooks" | "imports" | "logger" | "stopping" | "mailer" | "metrics",
     | "batches"
     | "events"
     | "idempotency"

@@ -30,7 +30,16 @@ class WithdrawnError extends Error {}
 /** What sending a chunk works with. */
 type ChunkContext = Pick<
   WorkContext,
-  "store" | "redis" | "env" | "logger" | "router" | "connectors" | "stopping" | "webhooks" | "batchChanges"
+  | "store"
+  | "redis"
+  | "env"
+  | "logger"
+  | "router"
+  | "connectors"
+  | "stopping"
+  | "webhooks"
+  | "batchChanges"
+  | "metrics"
 >;
 
 /** A message cleared for hand-off, with what its row will need. */
@@ -76,6 +85,7 @@ export async function sendChunk(
   const { judged, sendable } = await judge(ctx, batch, chunk, written);
   await dispatchEvents(ctx, await ctx.store.pipeline.recordJudgedMessages(batch, judged));
   ctx.batchChanges.changed(batch.id);
+  ctx.metrics.judged(judged.map((m) => m.status));
 
   const inFlight = new Set(chunk.inFlight);
   const inDoubt = sendable.filter((m) => inFlight.has(m.idx));
@@ -420,6 +430,7 @@ async function offer(
     // kept as a margin). The group stays in flight; its next owner settles it.
     const renewedAt = run.renewedAt();
     const notAfter = renewedAt === undefined ? undefined : renewedAt + (lockMs * 2) / 3;
+    const calledAt = performance.now();
     const results = await connector
       .send(
         group.map((m) => ({
@@ -465,6 +476,13 @@ async function offer(
     });
     ctx.batchChanges.changed(batch.id);
     await dispatchEvents(ctx, events);
+    const accepted = outcomes.filter((o) => o.accepted).length;
+    ctx.metrics.handedOff(
+      name,
+      { accepted, refused: outcomes.length - accepted, retry: temporary.length },
+      Math.max(batch.createdAt.getTime(), batch.sendAt?.getTime() ?? 0),
+      (performance.now() - calledAt) / 1_000,
+    );
   }
   return refused;
 }

@@ -42,7 +42,7 @@ export const webhookBackoff: BackoffStrategy = (attemptsMade, _type, error) =>
  * BullMQ retries after the schedule's delay (see webhookBackoff).
  */
 export async function deliverWebhookEvent(
-  ctx: Pick<WorkContext, "env" | "logger"> & { store: Pick<Store, "events"> },
+  ctx: Pick<WorkContext, "env" | "logger" | "metrics"> & { store: Pick<Store, "events"> },
   delivery: { sender: WebhookSender; secrets: SecretBox },
   eventId: string,
 ) {
@@ -82,6 +82,7 @@ export async function deliverWebhookEvent(
     disableAfterMs: ctx.env.WEBHOOK_DISABLE_AFTER_MS,
     retryInMs,
   });
+  ctx.metrics.webhookAttempt(verdict.kind, outcome.statusCode, outcome.error, outcome.durationMs);
   const fields = {
     ...log,
     attempt: verdict.attempts,
