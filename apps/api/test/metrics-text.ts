@@ -7,7 +7,10 @@ export interface Sample {
   value: number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.e+-]+|NaN|\+Inf|-Inf))(?: -?\d+)?$/;
+// Values as Prometheus parses them: NaN and Inf in any case (prom-client writes `Nan`, e.g.
+// the event-loop lag's mean before its first sample).
+const SAMPLE =
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.e+-]+|[Nn][Aa][Nn]|[+-]?[Ii][Nn][Ff]))(?: -?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/gy;
 
 /** The samples of a text in Prometheus' exposition format (0.0.4); throws on a line that is not one. */
@@ -28,7 +31,11 @@ export function parseMetrics(text: string): Sample[] {
       consumed = LABEL.lastIndex;
     }
     if (consumed !== labelText.length) throw new Error(`labels that do not parse: ${line}`);
-    samples.push({ name: name as string, labels, value: Number(value) });
+    samples.push({
+      name: name as string,
+      labels,
+      value: /^nan$/i.test(value as string) ? Number.NaN : numberOf(value as string),
+    });
   }
   return samples;
 }
@@ -45,4 +52,11 @@ export function metricValue(samples: Sample[], name: string, labels: Record<stri
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** A sample's number: `+Inf`, `-Inf` in any case too. */
+function numberOf(text: string): number {
+  if (/^\+?inf$/i.test(text)) return Number.POSITIVE_INFINITY;
+  if (/^-inf$/i.test(text)) return Number.NEGATIVE_INFINITY;
+  return Number(text);
 }
