@@ -292,17 +292,18 @@ ensure_one() {
 }
 
 # The real peers the connectors' tests talk to: Kannel (bearerbox, smsbox and its
-# fakesmsc) and Net::SMPP's example SMSC. Installed from Debian's packages when
+# fakesmsc) and Net::SMPP's example SMSC, and Chromium for the console's browser
+# tests (driven by playwright-core). Installed from Debian's packages when
 # missing and this user may (root, or sudo without a password); otherwise the
 # tests that need them say why they skip.
-TEST_PEER_PACKAGES=(kannel kannel-extras libnet-smpp-perl)
+TEST_PEER_PACKAGES=(kannel kannel-extras libnet-smpp-perl chromium)
 ensure_test_peers() {
   local missing=() package
   for package in "${TEST_PEER_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   if ((${#missing[@]} == 0)); then
-    echo "Kannel and the SMPP test SMSC are installed."
+    echo "Kannel, the SMPP test SMSC and Chromium are installed."
     return 0
   fi
   local as_root=()
