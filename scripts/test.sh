@@ -33,7 +33,7 @@ run_pnpm typecheck || failed+=(typecheck)
 # The browser tests drive the built console (a few seconds; it also checks the
 # first load's size budget).
 step "Console build"
-run_package_script apps/console build || failed+=("console build")
+(build_console) || failed+=("console build")
 
 # No "--" before the flags: pnpm would pass it on and vitest would then ignore them.
 step "Tests"
