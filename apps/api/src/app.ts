@@ -147,7 +147,12 @@ export function createApp({
   );
   // Operators' routes, before /v1's account authentication: admin tokens only
   // (and a path of theirs that no route serves is theirs to answer, 404 or 405).
-  app.use("/v1/admin", authenticateAdmin(store), adminRoutes({ store, batches, webhooks, logger }), notFound);
+  app.use(
+    "/v1/admin",
+    authenticateAdmin(store),
+    adminRoutes({ store, batches, webhooks, logger, requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER }),
+    notFound,
+  );
   app.use("/v1/send", numericErrorStatus);
   app.use("/v1", v1);
   // SMSFactor's API on the same services (docs/compat.md): errors of its own, HTTP 200.

@@ -1,5 +1,6 @@
 // The console in a real browser (Debian's Chromium through playwright-core)
 // against the real stack: API, worker and simulator on PostgreSQL and Redis.
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../../worker/test/stack";
@@ -13,13 +14,14 @@ describe.skipIf(missing)("the console in a browser", () => {
   let browser: Browser;
   let page: Page;
   let token: string;
+  let accountId: string;
   let adminToken: string;
   let base: string;
 
   beforeAll(async () => {
     ensureConsoleBuilt();
     stack = await startStack({ api: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true" } });
-    ({ token } = await stack.newAccount({ credits: 5_000 }));
+    ({ token, accountId } = await stack.newAccount({ credits: 5_000 }));
     ({ token: adminToken } = await stack.store.adminTokens.create("console tests"));
     base = `${stack.api.url}/console/`;
     browser = await launchBrowser();
@@ -83,11 +85,22 @@ describe.skipIf(missing)("the console in a browser", () => {
 
   it("lists the batch's messages, filtered by status", async () => {
     const messages = page.getByRole("table", { name: "Messages" });
-    await messages.getByText("+33612000000", { exact: true }).waitFor();
+    const firstRow = messages.locator("tbody tr").first();
+    await expect
+      .poll(() => firstRow.textContent(), { timeout: 30_000 })
+      .toMatch(/^\+33612000000(delivered|failed)/);
     expect(await messages.locator("tbody tr").count()).toBe(25);
     await page.getByRole("textbox", { name: "Search this page" }).fill("612000007");
     await expect.poll(() => messages.locator("tbody tr").count()).toBe(1);
     await page.getByRole("textbox", { name: "Search this page" }).fill("");
+
+    // The CSV export is fetched with the token in a header, then saved.
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export CSV" }).click();
+    const csv = await (await download).path().then((file) => readFileSync(file, "utf8"));
+    expect(csv.split("\n")[0]).toMatch(/^id,to,ref,status/);
+    expect(csv.trim().split("\n")).toHaveLength(1_001);
+
     await page
       .getByRole("textbox", { name: "Status" })
       .or(page.getByRole("combobox", { name: "Status" }))
@@ -111,11 +124,16 @@ describe.skipIf(missing)("the console in a browser", () => {
     expect(await page.content()).not.toContain(secret);
   });
 
-  it("opens the operator view's queues (Bull Board) with an admin token", async () => {
+  it("opens the operator view with an admin token: accounts, connectors and the queues (Bull Board)", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByLabel("API token").fill(adminToken);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { name: "Operator view" }).waitFor();
+    await page.getByText("No batch is held for moderation.").waitFor();
+    await page.getByRole("tab", { name: "Accounts" }).click();
+    await page.getByRole("cell", { name: accountId }).waitFor();
+    await page.getByRole("tab", { name: "Connectors" }).click();
+    await page.getByRole("cell", { name: "simulator" }).waitFor();
     await page.getByRole("tab", { name: "Queues" }).click();
     const board = page.frameLocator("iframe[title='Bull Board: the queues']");
     await board.getByText("batches", { exact: true }).first().waitFor({ timeout: 30_000 });

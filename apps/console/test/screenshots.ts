@@ -74,8 +74,7 @@ it("writes a screenshot of each page", async () => {
     ) => {
       const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: 860 } });
       await page.addInitScript(
-        (value) => sessionStorage.setItem("salvo.token", value),
-        options.token ?? token,
+        `sessionStorage.setItem("salvo.token", ${JSON.stringify(options.token ?? token)})`,
       );
       await page.goto(`${stack.api.url}/console${route}`);
       await page.waitForLoadState("networkidle");
@@ -87,7 +86,7 @@ it("writes a screenshot of each page", async () => {
 
     await shoot("login", "/", {
       prepare: async (page) => {
-        await page.evaluate(() => sessionStorage.clear());
+        await page.addInitScript("sessionStorage.clear()");
         await page.reload();
       },
     });
@@ -117,6 +116,8 @@ it("writes a screenshot of each page", async () => {
     });
     await shoot("tokens", "/tokens");
     await shoot("operator-moderation", "/operator/moderation", { token: adminToken });
+    await shoot("operator-accounts", "/operator/accounts", { token: adminToken });
+    await shoot("operator-connectors", "/operator/connectors", { token: adminToken });
     await shoot("operator-queues", "/operator/queues", {
       token: adminToken,
       prepare: async (page) => {

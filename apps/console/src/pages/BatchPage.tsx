@@ -59,13 +59,15 @@ function breakdown(batch: Batch) {
   return rows.filter((row) => row.messages > 0);
 }
 
-function Messages({ id }: { id: string }) {
+/** The batch's messages: read again every 2 s while it is being sent, and once more when it is over. */
+function Messages({ id, over }: { id: string; over: boolean }) {
   const [status, setStatus] = useState<string | null>(null);
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
   const messages = useQuery({
-    queryKey: ["messages", id, status, page],
+    queryKey: ["messages", id, status, page, over],
     queryFn: () => api<Page<Resource<Message>>>(withQuery(`/v1/batches/${id}/messages`, { status, page })),
+    refetchInterval: over ? false : 2000,
   });
   const needle = search.trim().toLowerCase();
   const shown = (messages.data?.data ?? []).filter(
@@ -204,7 +206,7 @@ export default function BatchPage({ params }: { params: { id: string } }) {
           <BreakdownChart data={breakdown(b)} />
         </Suspense>
       </Card>
-      <Messages id={id} />
+      <Messages id={id} over={over} />
     </Stack>
   );
 }
