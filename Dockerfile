@@ -16,7 +16,7 @@ RUN pnpm fetch
 COPY . .
 # --offline: everything was fetched above.
 RUN pnpm install --offline --frozen-lockfile \
-  && pnpm --filter @salvo/api --filter @salvo/worker run build
+  && pnpm --filter @salvo/api --filter @salvo/worker --filter @salvo/console run build
 
 # The final stage leaves pnpm's store behind in the build stage.
 FROM base

@@ -77,7 +77,9 @@ const { outputFiles, metafile } = await build({
   entryPoints: entries,
   outdir: "dist",
   entryNames: "[name]",
-  external: ["piscina"],
+  // Bull Board (the API's /admin/queues) loads its views, templates and UI files
+  // from its own packages at run time: it stays in node_modules.
+  external: ["piscina", "@bull-board/api", "@bull-board/express", "@bull-board/ui"],
   bundle: true,
   platform: "node",
   target: "node20",

@@ -292,17 +292,18 @@ ensure_one() {
 }
 
 # The real peers the connectors' tests talk to: Kannel (bearerbox, smsbox and its
-# fakesmsc) and Net::SMPP's example SMSC. Installed from Debian's packages when
+# fakesmsc) and Net::SMPP's example SMSC, and Chromium for the console's browser
+# tests (driven by playwright-core). Installed from Debian's packages when
 # missing and this user may (root, or sudo without a password); otherwise the
 # tests that need them say why they skip.
-TEST_PEER_PACKAGES=(kannel kannel-extras libnet-smpp-perl)
+TEST_PEER_PACKAGES=(kannel kannel-extras libnet-smpp-perl chromium)
 ensure_test_peers() {
   local missing=() package
   for package in "${TEST_PEER_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   if ((${#missing[@]} == 0)); then
-    echo "Kannel and the SMPP test SMSC are installed."
+    echo "Kannel, the SMPP test SMSC and Chromium are installed."
     return 0
   fi
   local as_root=()
@@ -326,4 +327,20 @@ ensure_test_peers() {
   fi
   # Debian starts bearerbox and smsbox as a service on install: the tests run their own.
   if command -v service >/dev/null 2>&1; then "${as_root[@]}" service kannel stop >/dev/null 2>&1 || true; fi
+}
+
+# Builds the web console (apps/console/dist, served by the API at /console)
+# unless nothing it is built from changed since the last build: the stamp in
+# dist/ keeps a hash of its sources, its package.json and the lockfile.
+build_console() {
+  local inputs stamp=apps/console/dist/.salvo-build
+  # shellcheck disable=SC2046 # one argument per file
+  inputs="$(hash_files pnpm-lock.yaml packages/core/src/segments.ts $(find apps/console/src apps/console/index.html \
+    apps/console/package.json apps/console/vite.config.ts apps/console/scripts -type f | sort))"
+  if [[ -f apps/console/dist/index.html && "$(cat "$stamp" 2>/dev/null)" == "$inputs" ]]; then
+    echo "Skipped the console build: its sources are unchanged since the last build."
+    return 0
+  fi
+  run_package_script apps/console build || die "building the web console (apps/console) failed"
+  echo "$inputs" >"$stamp"
 }

@@ -68,6 +68,9 @@ worker_build=$!
 wait "$api_build" || die "bundling apps/api failed"
 wait "$worker_build" || die "bundling apps/worker failed"
 
+step "Web console"
+build_console
+
 port="${PORT:-3000}"
 url="http://localhost:$port"
 salvo_url=""
@@ -82,6 +85,7 @@ show_demo_account() {
   shown=1
   if [[ -z "$token" ]]; then
     echo "Demo account: $demo_id (its token was shown when it was created)."
+    echo "The web console: $url/console/"
     echo "A new token: ./scripts/salvo tokens create --account $demo_id${DATABASE_URL:+ (with this DATABASE_URL)}"
     return 0
   fi
@@ -95,6 +99,8 @@ show_demo_account() {
     "An admin token (operators' routes, /v1/admin/...), only this once:"
     ""
     "  $admin_token"
+    ""
+    "The web console: $url/console/ (log in with either token)"
   )
   for line in "${lines[@]}"; do
     if ((${#line} > width)); then width=${#line}; fi

@@ -20,7 +20,7 @@ install_dependencies
 step "Checking PostgreSQL and Redis"
 ensure_services
 
-step "Test peers (Kannel, an SMPP SMSC)"
+step "Test peers (Kannel, an SMPP SMSC, Chromium)"
 ensure_test_peers
 
 # Lint and typecheck failures do not stop the run: the tests still tell what works.
@@ -29,6 +29,11 @@ step "Lint"
 run_pnpm lint || failed+=(lint)
 step "Typecheck"
 run_pnpm typecheck || failed+=(typecheck)
+
+# The browser tests drive the built console (a few seconds; it also checks the
+# first load's size budget).
+step "Console build"
+(build_console) || failed+=("console build")
 
 # No "--" before the flags: pnpm would pass it on and vitest would then ignore them.
 step "Tests"

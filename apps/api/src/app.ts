@@ -7,9 +7,11 @@ import express from "express";
 import type { ApiEnv } from "./env";
 import { authenticateAdmin } from "./http/admin-auth";
 import { authenticate } from "./http/auth";
+import { consoleDir, consoleRoutes } from "./http/console";
 import { answerOptions, errorHandler, notFound, numericErrorStatus } from "./http/errors";
 import { idempotencyKeys } from "./http/idempotency";
 import { type ApiMetrics, metricsRoute } from "./http/metrics";
+import { QUEUE_BOARD_PATH, queueBoardRoutes } from "./http/queue-board";
 import { requestLog } from "./http/request-log";
 import { throttle } from "./http/throttle";
 import { TokenCache } from "./http/token-cache";
@@ -98,6 +100,9 @@ export function createApp({
 
   app.use(requestLog(logger));
   app.use(answerOptions);
+  // The web console (apps/console) and, for operators, Bull Board over the queues.
+  app.use("/console", consoleRoutes(consoleDir(env.CONSOLE_DIR)));
+  app.use(QUEUE_BOARD_PATH, queueBoardRoutes({ store, redis, redisPrefix: env.REDIS_PREFIX }));
   app.use(
     healthRoutes(
       store,
@@ -166,7 +171,14 @@ export function createApp({
   app.use(
     "/v1/admin",
     authenticateAdmin(store),
-    adminRoutes({ store, batches, webhooks, logger, batchChanges }),
+    adminRoutes({
+      store,
+      batches,
+      webhooks,
+      logger,
+      batchChanges,
+      requireRegisteredSender: env.REQUIRE_REGISTERED_SENDER,
+    }),
     notFound,
   );
   app.use("/v1/send", numericErrorStatus);

@@ -97,6 +97,11 @@ const schema = z.object({
     .refine((url) => !url.includes("?") && !url.includes("#"), "without a query or fragment")
     .transform((url) => url.replace(/\/+$/, ""))
     .optional(),
+  /**
+   * The built web console (apps/console/dist), served at /console. Unset: that
+   * folder of this repository, wherever the API runs from.
+   */
+  CONSOLE_DIR: z.string().min(1).optional(),
   /** The workers' connectors: the API takes their providers' callbacks at /v1/providers/<connector>/…. */
   ...connectorEnv,
 });

@@ -208,6 +208,25 @@ describe("simulations", () => {
 });
 
 describe("admin routes", () => {
+  it("list every account, newest first, with credits and limits; an account's token is refused", async () => {
+    const { accountId, client } = await account();
+    const { body } = await admin.admin.accounts.list();
+    const created = body.data.map((a) => a.attributes.created_at);
+    expect(created).toEqual([...created].sort().reverse());
+    const mine = body.data.find((a) => a.id === accountId);
+    expect(mine).toMatchObject({
+      id: accountId,
+      type: "accounts",
+      attributes: { name: "test", parent_id: null },
+      links: { self: `/v1/admin/accounts/${accountId}` },
+    });
+    expect(mine?.attributes.credits).toBeGreaterThan(0);
+    expect(body.page).toMatchObject({ number: 1 });
+    expect((await admin.admin.accounts.list({ page: 1_000 })).body.data).toEqual([]);
+    const refused = await refusal(client.admin.accounts.list());
+    expect([refused.status, refused.code]).toEqual([401, "UNAUTHORIZED"]);
+  });
+
   it("list held batches, oldest first, with account, sender, body, count and reasons", async () => {
     const { accountId, client } = await account();
     const first = await client.batches.create({ from: "SHOP", body: "casino 1", recipients: numbers(2) });

@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type {
   AccountResource,
+  AdminAccountData,
   AdminSenderData,
   BalanceAlerts,
   BalanceAlertsResource,
@@ -429,6 +430,11 @@ export class Salvo {
    * (`salvo admin-tokens create`, `adm_….secret`); an account's token gets 401 there.
    */
   readonly admin = {
+    /** Every account, sub-accounts too, newest first, 25 a page. */
+    accounts: {
+      list: (options: { page?: number } = {}) =>
+        this.call<Page<AdminAccountData>>("GET", `/v1/admin/accounts${query({ page: options.page })}`),
+    },
     moderation: {
       /** Batches held for moderation, of every account, oldest first. */
       list: (options: { page?: number } = {}) =>

@@ -240,6 +240,14 @@ export interface SubAccountData {
   links: { self: string; tokens: string; countries: string };
 }
 
+/** An account as operators list it (`GET /v1/admin/accounts`). */
+export interface AdminAccountData {
+  id: string;
+  type: "accounts";
+  attributes: AccountAttributes;
+  links: { self: string };
+}
+
 /** The answer of `POST /v1/subaccounts/:id/credits`: the sub-account, and the parent's balance after. */
 export interface SubAccountTransfer {
   data: SubAccountData;

@@ -6,6 +6,7 @@ import { adminTokenOf } from "../http/admin-auth";
 import { paged, pageQuery } from "../http/pagination";
 import { route } from "../http/route";
 import { approveBatch, type ModerationDeps, rejectBatch } from "../services/moderation";
+import { accountResource } from "./account";
 import { senderResource } from "./senders";
 
 /** A batch as operators see it: what it says, to whom, why it was held, and its counts. */
@@ -33,6 +34,8 @@ function moderatedBatchResource(batch: Batch | HeldBatch) {
   };
 }
 
+const PAGE_SIZE = 25;
+
 const idParams = z.object({
   id: z
     .string()
@@ -50,9 +53,27 @@ const idParams = z.object({
  * and sender registrations. The CLI's `salvo moderation` and `salvo senders`
  * make the same decisions through the same store functions.
  */
-export function adminRoutes(deps: ModerationDeps): Router {
+export function adminRoutes(deps: ModerationDeps & { requireRegisteredSender: boolean }): Router {
   const { store, logger } = deps;
   const router = Router();
+
+  // Every account, sub-accounts too, newest first: what `salvo accounts list` shows.
+  router.get(
+    "/accounts",
+    route({
+      query: pageQuery,
+      handler: async ({ query }) => {
+        const accounts = await store.accounts.list();
+        const pages = Math.ceil(accounts.length / PAGE_SIZE);
+        const start = (query.page - 1) * PAGE_SIZE;
+        const data = accounts.slice(start, start + PAGE_SIZE).map((account) => {
+          const { data } = accountResource(account, deps.requireRegisteredSender);
+          return { ...data, links: { self: `/v1/admin/accounts/${account.id}` } };
+        });
+        return { status: 200, body: paged(data, pages, query.page) };
+      },
+    }),
+  );
 
   router.get(
     "/moderation",

@@ -1,0 +1,225 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Code,
+  CopyButton,
+  Group,
+  MultiSelect,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, type Page, type Resource, withQuery } from "../api";
+import { ErrorMessage, formatDate, Pager } from "../components";
+
+const EVENTS = [
+  "dlr",
+  "mo",
+  "stop",
+  "batch.completed",
+  "batch.paused",
+  "batch.resumed",
+  "balance.low",
+  "sender.approved",
+  "sender.refused",
+  "batch.moderation",
+  "batch.rejected",
+  "message.clicked",
+  "sms.status",
+];
+
+type Webhook = {
+  url: string;
+  events: string[];
+  format: string;
+  status: string;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  created_at: string;
+};
+type Attempt = {
+  event_id: string;
+  event: string;
+  status_code: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  attempted_at: string;
+};
+
+function Deliveries({ id }: { id: string }) {
+  const [page, setPage] = useState(1);
+  const attempts = useQuery({
+    queryKey: ["deliveries", id, page],
+    queryFn: () => api<Page<Resource<Attempt>>>(withQuery(`/v1/webhooks/${id}/deliveries`, { page })),
+    refetchInterval: 5000,
+  });
+  return (
+    <>
+      <ErrorMessage error={attempts.error} />
+      <Table.ScrollContainer minWidth={520}>
+        <Table aria-label="Delivery attempts">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Event</Table.Th>
+              <Table.Th>Response</Table.Th>
+              <Table.Th>Time</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {attempts.data?.data.map(({ id: attemptId, attributes: a }) => (
+              <Table.Tr key={attemptId}>
+                <Table.Td>{formatDate(a.attempted_at)}</Table.Td>
+                <Table.Td>{a.event}</Table.Td>
+                <Table.Td>{a.status_code ?? a.error ?? "—"}</Table.Td>
+                <Table.Td>{a.duration_ms === null ? "—" : `${a.duration_ms} ms`}</Table.Td>
+              </Table.Tr>
+            ))}
+            {attempts.data?.data.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={4}>No delivery attempt yet.</Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Pager page={page} count={attempts.data?.page.count ?? 0} onChange={setPage} />
+    </>
+  );
+}
+
+export default function Webhooks() {
+  const queryClient = useQueryClient();
+  const [url, setUrl] = useState("");
+  const [events, setEvents] = useState<string[]>(["dlr", "batch.completed"]);
+  const [format, setFormat] = useState<string | null>("salvo");
+  const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<string | null>(null);
+  const webhooks = useQuery({
+    queryKey: ["webhooks", page],
+    queryFn: () => api<Page<Resource<Webhook>>>(withQuery("/v1/webhooks", { page })),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["webhooks"] });
+  const create = useMutation({
+    mutationFn: () =>
+      api<{ data: Resource<Webhook & { secret: string }> }>("/v1/webhooks", {
+        method: "POST",
+        body: { url, events, format },
+      }),
+    onSuccess: () => {
+      setUrl("");
+      void refresh();
+    },
+  });
+  const enable = useMutation({
+    mutationFn: (id: string) => api(`/v1/webhooks/${id}/enable`, { method: "POST" }),
+    onSuccess: () => refresh(),
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api(`/v1/webhooks/${id}`, { method: "DELETE" }),
+    onSuccess: () => refresh(),
+  });
+  const created = create.data?.data;
+
+  return (
+    <Stack>
+      <Title order={2}>Webhooks</Title>
+      <Card withBorder>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            create.mutate();
+          }}
+        >
+          <Stack>
+            <TextInput
+              label="URL"
+              type="url"
+              required
+              placeholder="https://example.com/salvo"
+              value={url}
+              onChange={(event) => setUrl(event.currentTarget.value)}
+            />
+            <MultiSelect label="Events" required data={EVENTS} value={events} onChange={setEvents} />
+            <Select
+              label="Format"
+              data={["salvo", "smsfactor", "sofy"]}
+              value={format}
+              onChange={setFormat}
+            />
+            <Group>
+              <Button type="submit" loading={create.isPending} disabled={events.length === 0}>
+                Create webhook
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+        <ErrorMessage error={create.error} title="The webhook was refused" />
+        {created && (
+          <Alert color="teal" title="Webhook created" mt="sm" data-testid="webhook-secret">
+            <Text size="sm">Its signing secret, shown only this once: keep it now.</Text>
+            <Group gap="xs" mt="xs">
+              <Code data-testid="secret">{created.attributes.secret}</Code>
+              <CopyButton value={created.attributes.secret}>
+                {({ copied, copy }) => (
+                  <Button size="xs" variant="default" onClick={copy}>
+                    {copied ? "Copied" : "Copy"}
+                  </Button>
+                )}
+              </CopyButton>
+              <Button size="xs" variant="subtle" onClick={() => create.reset()}>
+                Done
+              </Button>
+            </Group>
+          </Alert>
+        )}
+      </Card>
+      <ErrorMessage error={webhooks.error ?? enable.error ?? remove.error} />
+      {webhooks.data?.data.length === 0 && <Text>No webhook yet.</Text>}
+      {webhooks.data?.data.map(({ id, attributes: w }) => (
+        <Card withBorder key={id} data-testid="webhook">
+          <Group justify="space-between">
+            <Text fw={600} style={{ wordBreak: "break-all" }}>
+              {w.url}
+            </Text>
+            <Badge color={w.status === "enabled" ? "teal.9" : "red.8"}>{w.status}</Badge>
+          </Group>
+          <Text size="sm">
+            {w.events.join(", ")} · {w.format} · created {formatDate(w.created_at)}
+          </Text>
+          {w.disabled_reason && <Text size="sm">Disabled: {w.disabled_reason}</Text>}
+          {w.failing_since && <Text size="sm">Failing since {formatDate(w.failing_since)}</Text>}
+          <Group mt="xs">
+            <Button size="xs" variant="default" onClick={() => setOpen(open === id ? null : id)}>
+              {open === id ? "Hide deliveries" : "Deliveries"}
+            </Button>
+            {w.status !== "enabled" && (
+              <Button size="xs" onClick={() => enable.mutate(id)}>
+                Enable
+              </Button>
+            )}
+            <Button
+              size="xs"
+              color="red.8"
+              variant="outline"
+              onClick={() => {
+                if (window.confirm(`Delete the webhook to ${w.url}?`)) remove.mutate(id);
+              }}
+            >
+              Delete
+            </Button>
+          </Group>
+          {open === id && <Deliveries id={id} />}
+        </Card>
+      ))}
+      <Pager page={page} count={webhooks.data?.page.count ?? 0} onChange={setPage} />
+    </Stack>
+  );
+}

@@ -1,0 +1,42 @@
+import { useQuery } from "@tanstack/react-query";
+import { type Account, api, type Batch, type Page, type Resource, withQuery } from "./api";
+
+export function useAccount() {
+  return useQuery({
+    queryKey: ["account"],
+    queryFn: () => api<{ data: Resource<Account> }>("/v1/account"),
+  });
+}
+
+type BatchFilters = { status?: string; type?: string; from?: string; q?: string; page?: number };
+
+export function useBatches(filters: BatchFilters, refetchInterval?: number) {
+  return useQuery({
+    queryKey: ["batches", filters],
+    queryFn: () => api<Page<Resource<Batch>>>(withQuery("/v1/batches", filters)),
+    refetchInterval,
+  });
+}
+
+/**
+ * The batches created since `since`, newest first, read page by page (at most
+ * `maxPages`): the API has no aggregate of messages over time, so Home adds up
+ * its batches' counts.
+ */
+export function useBatchesSince(since: Date, maxPages = 20) {
+  return useQuery({
+    queryKey: ["batches-since", since.toISOString()],
+    queryFn: async () => {
+      const batches: Resource<Batch>[] = [];
+      for (let page = 1; page <= maxPages; page++) {
+        const answer = await api<Page<Resource<Batch>>>(
+          withQuery("/v1/batches", { created_after: since.toISOString(), page }),
+        );
+        batches.push(...answer.data);
+        if (page >= answer.page.count) return { batches, complete: true };
+      }
+      return { batches, complete: false };
+    },
+    refetchInterval: 10_000,
+  });
+}

@@ -1,0 +1,151 @@
+// The console in a real browser (Debian's Chromium through playwright-core)
+// against the real stack: API, worker and simulator on PostgreSQL and Redis.
+import { readFileSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../../worker/test/stack";
+import { chromiumPath, ensureConsoleBuilt, launchBrowser, numbersCsv } from "./browser";
+
+const missing = chromiumPath() ? null : "no Chromium (apt-get install chromium, or CHROMIUM_PATH)";
+if (missing) console.warn(`Console browser tests skipped: ${missing}`);
+
+describe.skipIf(missing)("the console in a browser", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  let accountId: string;
+  let adminToken: string;
+  let base: string;
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    stack = await startStack({ api: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true" } });
+    ({ token, accountId } = await stack.newAccount({ credits: 5_000 }));
+    ({ token: adminToken } = await stack.store.adminTokens.create("console tests"));
+    base = `${stack.api.url}/console/`;
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stopAll();
+  });
+
+  it("refuses a wrong token with the API's description, then logs in with a good one", async () => {
+    await page.goto(base);
+    await page.getByLabel("API token").fill("tok_nope.nope");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("UNAUTHORIZED");
+
+    // By keyboard alone: the field has the focus, Enter submits.
+    await page.getByLabel("API token").fill("");
+    await page.keyboard.type(token);
+    await page.keyboard.press("Enter");
+    await page.getByTestId("balance").getByText("5,000 credits").waitFor();
+    // The token is in this tab's session storage, never in the URL.
+    expect(page.url()).not.toContain(token.split(".")[1]!);
+  });
+
+  it("sends a campaign to 1,000 numbers from a CSV file and follows it to 100% without reloading", async () => {
+    await page.getByRole("link", { name: "New campaign" }).click();
+    await page.getByLabel("Sender").fill("SALVO");
+    await page.getByLabel("Message").fill("Soldes d'hiver: -20% chez nous");
+    await expect.poll(() => page.getByTestId("encoding").textContent()).toBe("GSM-7");
+    await page.getByLabel("Message").fill("Soldes d'hiver: -20% ça commence");
+    // `ç` is not GSM-7: UCS-2, and it is the character marked.
+    await expect.poll(() => page.getByTestId("encoding").textContent()).toBe("UCS-2");
+    expect(await page.locator("[data-testid=marked-body] mark").allTextContents()).toEqual(["ç"]);
+    await page.getByLabel("Message").fill("Winter sale: 20% off until Sunday");
+
+    const chooser = page.waitForEvent("filechooser");
+    await page.getByLabel("Recipients from a CSV file").click();
+    await (await chooser).setFiles({
+      name: "clients.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(numbersCsv(1_000)),
+    });
+    await page.getByTestId("file-count").getByText("1,000 numbers in clients.csv").waitFor();
+    await page.getByRole("button", { name: "Simulate" }).click();
+    await page.getByTestId("simulation").getByText("1,000 of 1,000 would be sent").waitFor();
+
+    await page.evaluate("window.notReloaded = true");
+    await page.getByRole("button", { name: "Send to 1,000 recipients" }).click();
+    await page.waitForURL(/\/console\/batches\/bat_/);
+    const progress = page.getByRole("progressbar", { name: "Batch progress" });
+    await expect.poll(() => progress.getAttribute("aria-valuenow"), { timeout: 60_000 }).toBe("100");
+    await expect
+      .poll(() => page.getByTestId("batch-status").textContent(), { timeout: 30_000 })
+      .toBe("completed");
+    expect(await page.evaluate("window.notReloaded")).toBe(true);
+
+    const batchId = page.url().split("/").at(-1)!;
+    const stored = await stack.row<{ total: number; pending: number }>("batches", { id: batchId });
+    expect(stored).toMatchObject({ total: 1_000, pending: 0 });
+  });
+
+  it("lists the batch's messages, filtered by status", async () => {
+    const messages = page.getByRole("table", { name: "Messages" });
+    const firstRow = messages.locator("tbody tr").first();
+    await expect
+      .poll(() => firstRow.textContent(), { timeout: 30_000 })
+      .toMatch(/^\+33612000000(delivered|failed)/);
+    expect(await messages.locator("tbody tr").count()).toBe(25);
+    await page.getByRole("textbox", { name: "Search this page" }).fill("612000007");
+    await expect.poll(() => messages.locator("tbody tr").count()).toBe(1);
+    await page.getByRole("textbox", { name: "Search this page" }).fill("");
+
+    // The CSV export is fetched with the token in a header, then saved.
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export CSV" }).click();
+    const csv = await (await download).path().then((file) => readFileSync(file, "utf8"));
+    expect(csv.split("\n")[0]).toMatch(/^id,to,ref,status/);
+    expect(csv.trim().split("\n")).toHaveLength(1_001);
+
+    await page
+      .getByRole("textbox", { name: "Status" })
+      .or(page.getByRole("combobox", { name: "Status" }))
+      .first()
+      .click();
+    await page.getByRole("option", { name: "invalid", exact: true }).click();
+    await messages.getByText(/No message here/).waitFor();
+  });
+
+  it("creates a webhook and shows its secret once", async () => {
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.getByLabel("URL").fill("http://127.0.0.1:9/salvo-hook");
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    const secret = (await page.getByTestId("secret").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByTestId("webhook").getByText("http://127.0.0.1:9/salvo-hook").waitFor();
+
+    await page.reload();
+    await page.getByTestId("webhook").getByText("http://127.0.0.1:9/salvo-hook").waitFor();
+    expect(await page.getByTestId("secret").count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it("opens the operator view with an admin token: accounts, connectors and the queues (Bull Board)", async () => {
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByLabel("API token").fill(adminToken);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { name: "Operator view" }).waitFor();
+    await page.getByText("No batch is held for moderation.").waitFor();
+    await page.getByRole("tab", { name: "Accounts" }).click();
+    await page.getByRole("cell", { name: accountId }).waitFor();
+    await page.getByRole("tab", { name: "Connectors" }).click();
+    await page.getByRole("cell", { name: "simulator" }).waitFor();
+    await page.getByRole("tab", { name: "Queues" }).click();
+    const board = page.frameLocator("iframe[title='Bull Board: the queues']");
+    await board.getByText("batches", { exact: true }).first().waitFor({ timeout: 30_000 });
+    await board.getByText("webhooks", { exact: true }).first().waitFor();
+  });
+
+  it("shows the pages at 375 px without horizontal scrolling", async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByRole("tab", { name: "Moderation queue" }).click();
+    const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth");
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
