@@ -71,14 +71,23 @@ describe.skipIf(missing)("the console in a browser", () => {
     await page.getByTestId("simulation").getByText("1,000 of 1,000 would be sent").waitFor();
 
     await page.evaluate("window.notReloaded = true");
+    // Its progress comes from the live event stream (fetch with the token in a header), not from polling.
+    const stream = page.waitForResponse((response) =>
+      /\/v1\/batches\/bat_[^/]+\/events$/.test(response.url()),
+    );
     await page.getByRole("button", { name: "Send to 1,000 recipients" }).click();
     await page.waitForURL(/\/console\/batches\/bat_/);
+    const events = await stream;
+    expect(events.status()).toBe(200);
+    expect(events.headers()["content-type"]).toContain("text/event-stream");
+    expect(await events.request().headerValue("authorization")).toMatch(/^Bearer tok_/);
     const progress = page.getByRole("progressbar", { name: "Batch progress" });
     await expect.poll(() => progress.getAttribute("aria-valuenow"), { timeout: 60_000 }).toBe("100");
     await expect
       .poll(() => page.getByTestId("batch-status").textContent(), { timeout: 30_000 })
       .toBe("completed");
     expect(await page.evaluate("window.notReloaded")).toBe(true);
+    expect(await page.getByText("updated every second").count()).toBe(0);
 
     const batchId = page.url().split("/").at(-1)!;
     const stored = await stack.row<{ total: number; pending: number }>("batches", { id: batchId });
