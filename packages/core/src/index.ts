@@ -104,6 +104,7 @@ export {
   isCountryCode,
   MAX_INPUT_LENGTH,
   normalizePhoneNumber,
+  withoutPlus,
 } from "./phone";
 export {
   balanceAlerts,

@@ -337,3 +337,8 @@ export function countryOfNumber(e164: string): string | undefined {
   if (e164.length > MAX_INPUT_LENGTH) return undefined;
   return parsePhoneNumberFromString(e164, WITHOUT_COUNTRY)?.country;
 }
+
+/** A number as SMSFactor's API and payloads write them: E.164 without its `+` (`33612345678`). */
+export function withoutPlus(e164: string): string {
+  return e164.startsWith("+") ? e164.slice(1) : e164;
+}

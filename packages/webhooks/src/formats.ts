@@ -5,7 +5,7 @@
 // Rendering is a pure function of the stored event and facts that never change
 // once the event is written (a message's ref and batch, a recipient's fields),
 // so every retry posts the same bytes.
-import { parisDateTime, parisIsoTime } from "@salvo/core";
+import { parisDateTime, parisIsoTime, withoutPlus } from "@salvo/core";
 
 /** The event as the outbox stores it. */
 interface StoredEvent {
@@ -78,8 +78,9 @@ function smsfactorLocalTime(iso: string): string {
 }
 
 /** A number as SMSFactor and Sofy write it: E.164 without its `+`. */
-function withoutPlus(number: unknown): string {
-  return typeof number === "string" ? number.replace(/^\+/, "") : "";
+/** A number of the event as SMSFactor writes them: without `+`; "" when there is none. */
+function sfNumber(number: unknown): string {
+  return typeof number === "string" ? withoutPlus(number) : "";
 }
 
 function text(value: unknown): string {
@@ -106,7 +107,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       return {
         date: smsfactorIsoTime(text(data.at) || event.timestamp),
         status: smsfactorDlrStatus(text(data.status), (data.reason as string | null) ?? null),
-        destination: withoutPlus(data.to),
+        destination: sfNumber(data.to),
         message_id: ref,
         campaign_id: facts.message?.batchId ?? null,
         country_code: countryOf(text(data.to)) ?? null,
@@ -115,7 +116,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       return {
         date: smsfactorIsoTime(text(data.received_at) || event.timestamp),
         message: text(data.body),
-        from: withoutPlus(data.from),
+        from: sfNumber(data.from),
         account_id: facts.accountId,
         last_message_id: ref,
       };
@@ -123,7 +124,7 @@ function smsfactorBody(event: StoredEvent, facts: EventFacts, countryOf: Country
       return {
         date: smsfactorIsoTime(text(data.at) || event.timestamp),
         message: text(data.body) || "STOP",
-        from: withoutPlus(data.number),
+        from: sfNumber(data.number),
         account_id: facts.accountId,
         last_message_id: ref,
       };
@@ -162,7 +163,7 @@ function sofyBody(event: StoredEvent): object | null {
   return {
     id: data.id,
     from: data.from,
-    to: withoutPlus(data.to),
+    to: sfNumber(data.to),
     shortenUrls: data.shortenUrls,
     isTransactional: data.isTransactional,
     status: data.status,

@@ -1,12 +1,13 @@
 // SMSFactor's account routes (reference §3) on Salvo's account and sub-account
 // services. What SMSFactor shows and Salvo does not keep (an e-mail, a postal
 // address, a language…) is answered with a fixed default, listed in docs/compat.md.
+import { withoutPlus } from "@salvo/core";
 import type { Account, Store, SubAccount } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { currentAccount, retentionOf, setBalanceAlerts, setRetention } from "../services/account";
 import { createSubAccount, findSubAccount, listSubAccounts } from "../services/subaccounts";
-import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfNumber, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import { bodyUnder, retentionBody, storableText } from "./values";
 
@@ -108,7 +109,7 @@ function notificationObject(account: Account) {
     alert_email: account.balanceAlertByEmail ? "1" : "0",
     alert_gsm: account.balanceAlertBySms ? "1" : "0",
     email: account.balanceAlertEmail ?? "",
-    phone_number: account.balanceAlertPhone === null ? "" : sfNumber(account.balanceAlertPhone),
+    phone_number: account.balanceAlertPhone === null ? "" : withoutPlus(account.balanceAlertPhone),
     alert_trigger: String(highest ?? 0),
   };
 }

@@ -1,16 +1,8 @@
-import { normalizePhoneNumber, parisDateTime } from "@salvo/core";
+import { normalizePhoneNumber, parisDateTime, withoutPlus } from "@salvo/core";
 import type { Account, BatchStatus, Campaign, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import {
-  fromParisDateTime,
-  numberText,
-  SF_STATUS,
-  SmsFactorError,
-  sfInt,
-  sfNumber,
-  sfRoute,
-} from "./conventions";
+import { fromParisDateTime, numberText, SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
 import type { SmsFactorDeps } from "./router";
 
 /** A campaign's `status`, as SMSFactor words it ("Sent" is the one its docs show; the others are Salvo's states). */
@@ -161,7 +153,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
         const stops = await repliesOf(store, account, params.id, true);
         return {
           stops: stops.map((reply) => ({
-            destination: sfNumber(reply.from),
+            destination: withoutPlus(reply.from),
             info1: reply.fields?.info1 ?? null,
             info2: reply.fields?.info2 ?? null,
             info3: reply.fields?.info3 ?? null,
@@ -183,7 +175,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
         const replies = await repliesOf(store, account, params.id, false);
         return {
           mo: replies.map((reply) => ({
-            destination: sfNumber(reply.from),
+            destination: withoutPlus(reply.from),
             message: reply.body,
             date: parisDateTime(reply.receivedAt),
           })),
@@ -203,7 +195,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
         for (let page = 1; ; page++) {
           const { entries, pages } = await store.batches.listNpai(account.id, params.id, page);
           for (const e of entries)
-            npai.push({ destination: sfNumber(e.number), date: parisDateTime(e.createdAt) });
+            npai.push({ destination: withoutPlus(e.number), date: parisDateTime(e.createdAt) });
           if (page >= pages) break;
         }
         return { npai };

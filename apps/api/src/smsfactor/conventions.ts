@@ -421,8 +421,3 @@ export function fromParisDateTime(text: string): Date | null {
   }
   return null;
 }
-
-/** A phone number as SMSFactor writes them: international, without `+` (`33612345678`). */
-export function sfNumber(e164: string): string {
-  return e164.startsWith("+") ? e164.slice(1) : e164;
-}

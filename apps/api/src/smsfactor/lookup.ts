@@ -2,12 +2,13 @@
 // queries the network's HLR; Salvo cannot, and answers in the same shape what
 // it knows (services/lookup.ts; docs/compat.md): what it cannot know is an
 // empty string or false, never made up.
+import { withoutPlus } from "@salvo/core";
 import type { Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { currentAccount } from "../services/account";
 import { lookupNumbers, type NumberLookup } from "../services/lookup";
-import { oneOrMany, sfNumber, sfRoute } from "./conventions";
+import { oneOrMany, sfRoute } from "./conventions";
 import { bodyUnder } from "./values";
 
 /**
@@ -84,7 +85,7 @@ function verdict(lookup: NumberLookup) {
 /** One number of `response.lookup`, every key of the reference present with its type. */
 function lookupObject(lookup: NumberLookup) {
   return {
-    to: lookup.number ? sfNumber(lookup.number) : lookup.input,
+    to: lookup.number ? withoutPlus(lookup.number) : lookup.input,
     mccMnc: lookup.mccMnc ?? "",
     // Only the network knows the SIM's IMSI.
     imsi: "",
