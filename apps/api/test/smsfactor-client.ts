@@ -2,8 +2,8 @@
 // in JSON with the PHP SDK's headers (`Accept: application/json`, Bearer token,
 // `X-application: 15`, a JSON body `[]` even on GET and DELETE), and in XML (no
 // Accept: XML answers; XML request bodies).
-import { request } from "node:http";
 import { XMLParser } from "fast-xml-parser";
+import { sfRequest } from "./smsfactor-http";
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false });
 
@@ -24,39 +24,13 @@ interface XmlAnswer {
   response: any;
 }
 
-/** A raw HTTP request (node:http: fetch refuses a body on GET, which the PHP SDK sends). */
-function call(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-): Promise<{ http: number; contentType: string; text: string }> {
-  // With its length, as SDKs send it (Node's server refuses a chunked body on GET).
-  const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) };
-  return new Promise((resolve, reject) => {
-    const sent = request(url, { method, headers: { ...headers, ...length } }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      response.on("end", () =>
-        resolve({
-          http: response.statusCode ?? 0,
-          contentType: response.headers["content-type"] ?? "",
-          text,
-        }),
-      );
-      response.on("error", reject);
-    });
-    sent.on("error", reject);
-    sent.end(body);
-  });
-}
-
 /** A client of `<baseUrl>/smsfactor` acting with `token`. */
 export function smsfactorClient(baseUrl: string, token: string) {
-  const url = (path: string) => `${baseUrl}/smsfactor${path}`;
+  /** The request through smsfactor-http.ts's transport (node:http: fetch refuses a body on GET, which the PHP SDK sends). */
+  const call = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
+    const { http, type, text } = await sfRequest(baseUrl, method, path, { headers, body });
+    return { http, contentType: type, text };
+  };
   async function jsonAnswer(
     method: string,
     path: string,
@@ -71,7 +45,7 @@ export function smsfactorClient(baseUrl: string, token: string) {
       "Content-Type": contentType,
       ...more,
     };
-    const answer = await call(url(path), method, headers, body);
+    const answer = await call(method, path, headers, body);
     if (!answer.contentType.startsWith("application/json")) {
       throw new Error(
         `${method} ${path}: HTTP ${answer.http} ${answer.contentType}: ${answer.text.slice(0, 300)}`,
@@ -96,7 +70,7 @@ export function smsfactorClient(baseUrl: string, token: string) {
     async xml(method: string, path: string, body?: string): Promise<XmlAnswer> {
       const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
       if (body !== undefined) headers["Content-Type"] = "application/xml";
-      const answer = await call(url(path), method, headers, body);
+      const answer = await call(method, path, headers, body);
       const parsed = parser.parse(answer.text) as { response?: unknown };
       return { ...answer, response: parsed.response };
     },
