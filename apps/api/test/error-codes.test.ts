@@ -138,6 +138,17 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
     return call("POST", "/v1/send", { token: closed.token, body });
   },
   UNAUTHORIZED: () => call("GET", "/v1/account", { token: null }),
+  // A token that only documentation addresses may use, presented from 127.0.0.1.
+  IP_NOT_ALLOWED: async () => {
+    const created = await fetch(`${t.api.url}/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ label: "elsewhere", allowed_ips: ["192.0.2.0/24"] }),
+    });
+    expect(created.status).toBe(201);
+    const { data } = (await created.json()) as { data: { attributes: { token: string } } };
+    return call("GET", "/v1/account", { token: data.attributes.token });
+  },
   // This API has no LINK_BASE_URL.
   LINKS_NOT_CONFIGURED: () =>
     call("POST", "/v1/batches", {

@@ -48,6 +48,10 @@ beforeAll(async () => {
     SMTP_URL: "smtp://127.0.0.1:9",
     LOG_LEVEL: "info",
   });
+  // Tokens' and webhooks' numbers start past any id the fuzz tries ("1", "0"…):
+  // a fuzzed DELETE /token/1 would otherwise revoke the token the other requests use.
+  await t.query("SELECT setval(pg_get_serial_sequence('api_tokens', 'numeric_id'), 1000000)");
+  await t.query("SELECT setval(pg_get_serial_sequence('webhooks', 'numeric_id'), 1000000)");
   ({ token } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
   const list = await sfCall("POST", "/list", {
     list: { name: "Fuzz", contacts: { gsm: [{ value: "33612345677", info1: "Ana" }] } },
