@@ -106,6 +106,7 @@ export {
   normalizePhoneNumber,
 } from "./phone";
 export {
+  accountChanges,
   balanceAlerts,
   batchFilters,
   batchRejection,
@@ -113,6 +114,7 @@ export {
   isStorableText,
   MAX_RECIPIENTS,
   NUL,
+  newAccount,
   newBatch,
   newListedNumbers,
   newSender,
