@@ -226,6 +226,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/npai", auth: true, paged: true },
   { method: "DELETE", path: "/v1/npai/:number", auth: true },
   { method: "POST", path: "/v1/lookup", auth: true, body: numbersBody },
+  { method: "GET", path: "/v1/account/usage", auth: true },
   { method: "GET", path: "/v1/account/statements", auth: true },
   { method: "GET", path: "/v1/account/statements/:month", auth: true },
   { method: "GET", path: "/v1/account/statements/:month.csv", auth: true },

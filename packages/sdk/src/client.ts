@@ -66,6 +66,8 @@ import type {
   SubAccountData,
   SubAccountTransfer,
   TokenData,
+  UsagePeriod,
+  UsageResource,
   WebhookAttemptData,
   WebhookData,
 } from "./types";
@@ -161,6 +163,9 @@ export class Salvo {
     /** Replaces the account's own opt-out mention (`""`: none; null: the parent's, then the install's). */
     setOptOutMention: (mention: OptOutMention["mention"]) =>
       this.call<OptOutMentionResource>("PUT", "/v1/account/opt-out-mention", { mention }),
+    /** Messages handed off and delivered per UTC hour (`24h`, the default) or day (`30d`), single messages included. */
+    usage: (period: UsagePeriod = "24h") =>
+      this.call<UsageResource>("GET", `/v1/account/usage${query({ period })}`),
     /** Monthly statements (UTC months with activity, newest first): credits added and spent, messages sent. */
     statements: () => this.call<StatementList>("GET", "/v1/account/statements"),
     /** One month's statement (`2026-11`). */

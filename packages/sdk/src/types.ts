@@ -242,6 +242,27 @@ export interface SubAccountData {
   links: { self: string; tokens: string; countries: string };
 }
 
+/** The periods of `GET /v1/account/usage`: 24 hourly buckets, or 30 daily ones. */
+export type UsagePeriod = "24h" | "30d";
+
+/** `GET /v1/account/usage`: messages handed off (`sent_at`) and delivered (the report's time) per UTC bucket. */
+export interface UsageResource {
+  data: {
+    type: "usage";
+    attributes: {
+      period: UsagePeriod;
+      time_zone: "UTC";
+      bucket: "hour" | "day";
+      /** Over the whole period. */
+      sent: number;
+      delivered: number;
+      /** Oldest first, the current (partial) hour or day last. */
+      buckets: { start: string; sent: number; delivered: number }[];
+    };
+  };
+  links: { self: string };
+}
+
 /** An account as an operator reads, creates or changes it (`/v1/admin/accounts/:id`): with the countries in effect. */
 export interface AdminAccountDetail {
   id: string;
