@@ -121,6 +121,26 @@ describe.skipIf(missing)("the console in a browser", () => {
     await messages.getByText(/No message here/).waitFor();
   });
 
+  it("charts the messages sent and delivered from GET /v1/account/usage, over 24 hours and 30 days", async () => {
+    const usage = page.waitForResponse((response) => response.url().endsWith("/v1/account/usage?period=24h"));
+    await page.getByRole("link", { name: "Home" }).click();
+    expect((await usage).status()).toBe(200);
+    // What the account's messages say: handed off and accepted (the simulator refuses some: failed).
+    const [{ sent = 0 } = {}] = await stack.query<{ sent: number }>(
+      "SELECT count(*)::int AS sent FROM messages WHERE account_id = $1 AND sent_at IS NOT NULL AND status <> 'failed'",
+      [accountId],
+    );
+    expect(sent).toBeGreaterThan(900);
+    const totals = page.getByTestId("usage-totals");
+    await expect
+      .poll(() => totals.textContent())
+      .toMatch(new RegExp(`^${sent.toLocaleString("en-US")} sent, [\\d,]+ delivered`));
+    await page.getByText("30 days").click();
+    await expect.poll(() => totals.textContent()).toContain("(days in UTC)");
+    expect(await totals.textContent()).toMatch(new RegExp(`^${sent.toLocaleString("en-US")} sent`));
+    await page.locator(".recharts-surface").first().waitFor();
+  });
+
   it("creates a webhook and shows its secret once", async () => {
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.getByLabel("URL").fill("http://127.0.0.1:9/salvo-hook");
@@ -155,6 +175,7 @@ describe.skipIf(missing)("the console in a browser", () => {
     const { data } = (await own.json()) as { data: { id: string; attributes: { credits: number } } };
     expect(data.attributes.credits).toBe(200);
     await page.getByRole("button", { name: "Done" }).click();
+    await page.getByTestId("token").waitFor({ state: "detached" });
     expect(await page.content()).not.toContain(created);
 
     // Credit it, then remove more than it has: the API's description is shown.
