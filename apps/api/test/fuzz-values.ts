@@ -8,7 +8,7 @@ if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SE
 export const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.FUZZ_RUNS_SCALE ?? 1)));
 
 /** `array|null`: an array, or null for a setting's default. */
-export type FieldKind = "string" | "array" | "array|null" | "boolean" | "integer";
+export type FieldKind = "string" | "array" | "array|null" | "object|null" | "boolean" | "integer";
 
 /** A JSON literal JSON.stringify cannot write (1e400, -0, 30-digit integers). */
 export class RawJson {
@@ -200,6 +200,8 @@ export function wrongValue(kind: FieldKind): fc.Arbitrary<unknown> {
       return fc.oneof(nastyString, rawNumber, fc.boolean(), fc.constant(null), fc.dictionary(nastyKey, leaf));
     case "array|null":
       return fc.oneof(nastyString, rawNumber, fc.boolean(), fc.dictionary(nastyKey, leaf));
+    case "object|null":
+      return fc.oneof(nastyString, rawNumber, fc.boolean(), fc.array(leaf, { minLength: 1 }));
     case "boolean":
       return fc.oneof(
         fc.constantFrom("true", "false", "1", "0", "yes", "", "TRUE"),

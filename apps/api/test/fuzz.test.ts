@@ -45,6 +45,7 @@ beforeAll(async () => {
   });
   let accountId: string;
   ({ token, accountId } = await t.newAccount({ credits: 1_000_000, apiRateLimit: 1_000_000 }));
+  adminTargetId = (await t.newAccount()).accountId;
   ({ token: adminToken } = await t.store.adminTokens.create("fuzz"));
   subAccountId = (await t.store.subAccounts.create(accountId, { name: "Fuzz", credits: 1_000 })).id;
   contactListId = (
@@ -84,6 +85,8 @@ interface Endpoint {
 
 /** A sub-account of the fuzzing account, for the routes under `/v1/subaccounts/:id`. */
 let subAccountId = "";
+/** Another account, whose limits and credits the admin routes change (not the fuzzing account's own). */
+let adminTargetId = "";
 /** A contact list of the fuzzing account, for the routes under `/v1/contact-lists/:id`. */
 let contactListId = "";
 
@@ -223,6 +226,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/npai", auth: true, paged: true },
   { method: "DELETE", path: "/v1/npai/:number", auth: true },
   { method: "POST", path: "/v1/lookup", auth: true, body: numbersBody },
+  { method: "GET", path: "/v1/account/usage", auth: true },
   { method: "GET", path: "/v1/account/statements", auth: true },
   { method: "GET", path: "/v1/account/statements/:month", auth: true },
   { method: "GET", path: "/v1/account/statements/:month.csv", auth: true },
@@ -316,6 +320,50 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/contact-lists/:id/imports", auth: true, paged: true },
   { method: "GET", path: "/v1/contact-lists/:id/imports/:import_id", auth: true },
   { method: "GET", path: "/v1/admin/accounts", auth: "admin", paged: true },
+  {
+    method: "POST",
+    path: "/v1/admin/accounts",
+    auth: "admin",
+    body: {
+      valid: { name: "Fuzz", credits: 1, api_requests_per_second: 10, default_country: "FR" },
+      fields: {
+        name: "string",
+        credits: "integer",
+        api_requests_per_second: "integer",
+        default_country: "string",
+      },
+    },
+  },
+  { method: "GET", path: "/v1/admin/accounts/:id", auth: "admin" },
+  {
+    method: "PATCH",
+    path: "/v1/admin/accounts/:id",
+    auth: "admin",
+    body: {
+      valid: { messages_per_second: 10, allowed_countries: ["FR"], monthly_limits: { BE: 10 } },
+      fields: {
+        name: "string",
+        api_requests_per_second: "integer",
+        messages_per_second: "integer",
+        default_country: "string",
+        max_per_recipient_per_hour: "integer",
+        max_same_body_per_recipient_per_hour: "integer",
+        require_registered_sender: "boolean",
+        allowed_countries: "array|null",
+        monthly_limits: "object|null",
+      },
+      nullable: ["messages_per_second", "require_registered_sender", "allowed_countries", "monthly_limits"],
+      allOptional: true,
+    },
+    at: () => `/v1/admin/accounts/${adminTargetId}`,
+  },
+  {
+    method: "POST",
+    path: "/v1/admin/accounts/:id/credits",
+    auth: "admin",
+    body: { valid: { amount: 1 }, fields: { amount: "integer" } },
+    at: () => `/v1/admin/accounts/${adminTargetId}/credits`,
+  },
   { method: "GET", path: "/v1/admin/moderation", auth: "admin", paged: true },
   { method: "POST", path: "/v1/admin/batches/:id/approve", auth: "admin" },
   {

@@ -8,6 +8,22 @@ export function useAccount() {
   });
 }
 
+export type Usage = {
+  bucket: "hour" | "day";
+  sent: number;
+  delivered: number;
+  buckets: { start: string; sent: number; delivered: number }[];
+};
+
+/** Messages handed off and delivered per UTC hour (24h) or day (30d), refreshed every 30 s. */
+export function useUsage(period: "24h" | "30d") {
+  return useQuery({
+    queryKey: ["usage", period],
+    queryFn: () => api<{ data: { attributes: Usage } }>(`/v1/account/usage?period=${period}`),
+    refetchInterval: 30_000,
+  });
+}
+
 type BatchFilters = { status?: string; type?: string; from?: string; q?: string; page?: number };
 
 export function useBatches(filters: BatchFilters, refetchInterval?: number) {

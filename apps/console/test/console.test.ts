@@ -121,6 +121,26 @@ describe.skipIf(missing)("the console in a browser", () => {
     await messages.getByText(/No message here/).waitFor();
   });
 
+  it("charts the messages sent and delivered from GET /v1/account/usage, over 24 hours and 30 days", async () => {
+    const usage = page.waitForResponse((response) => response.url().endsWith("/v1/account/usage?period=24h"));
+    await page.getByRole("link", { name: "Home" }).click();
+    expect((await usage).status()).toBe(200);
+    // What the account's messages say: handed off and accepted (the simulator refuses some: failed).
+    const [{ sent = 0 } = {}] = await stack.query<{ sent: number }>(
+      "SELECT count(*)::int AS sent FROM messages WHERE account_id = $1 AND sent_at IS NOT NULL AND status <> 'failed'",
+      [accountId],
+    );
+    expect(sent).toBeGreaterThan(900);
+    const totals = page.getByTestId("usage-totals");
+    await expect
+      .poll(() => totals.textContent())
+      .toMatch(new RegExp(`^${sent.toLocaleString("en-US")} sent, [\\d,]+ delivered`));
+    await page.getByText("30 days").click();
+    await expect.poll(() => totals.textContent()).toContain("(days in UTC)");
+    expect(await totals.textContent()).toMatch(new RegExp(`^${sent.toLocaleString("en-US")} sent`));
+    await page.locator(".recharts-surface").first().waitFor();
+  });
+
   it("creates a webhook and shows its secret once", async () => {
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.getByLabel("URL").fill("http://127.0.0.1:9/salvo-hook");
@@ -135,14 +155,60 @@ describe.skipIf(missing)("the console in a browser", () => {
     expect(await page.content()).not.toContain(secret);
   });
 
-  it("opens the operator view with an admin token: accounts, connectors and the queues (Bull Board)", async () => {
+  it("opens the operator view with an admin token: accounts (create, credit, limits), connectors and the queues (Bull Board)", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByLabel("API token").fill(adminToken);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { name: "Operator view" }).waitFor();
     await page.getByText("No batch is held for moderation.").waitFor();
     await page.getByRole("tab", { name: "Accounts" }).click();
-    await page.getByRole("cell", { name: accountId }).waitFor();
+    await page.getByRole("cell", { name: accountId, exact: true }).waitFor();
+
+    // Create an account: its token is shown once, and works.
+    await page.getByLabel("Name").fill("Console shop");
+    await page.getByLabel("Initial credits").fill("200");
+    await page.getByRole("button", { name: "Create account" }).click();
+    const created = (await page.getByTestId("token").textContent()) ?? "";
+    const own = await fetch(`${stack.api.url}/v1/account`, {
+      headers: { authorization: `Bearer ${created}` },
+    });
+    const { data } = (await own.json()) as { data: { id: string; attributes: { credits: number } } };
+    expect(data.attributes.credits).toBe(200);
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByTestId("token").waitFor({ state: "detached" });
+    expect(await page.content()).not.toContain(created);
+
+    // Credit it, then remove more than it has: the API's description is shown.
+    await page.getByRole("button", { name: `Manage Console shop (${data.id})` }).click();
+    const manage = page.getByTestId("manage-account");
+    await manage.getByText("Console shop: 200 credits").waitFor();
+    await manage.getByLabel("Credits to add (negative to remove)").fill("300");
+    await manage.getByRole("button", { name: "Change credits" }).click();
+    await manage.getByText("Console shop: 500 credits").waitFor();
+    await page
+      .getByRole("row", { name: new RegExp(data.id) })
+      .getByRole("cell", { name: "500", exact: true })
+      .waitFor();
+    await manage.getByLabel("Credits to add (negative to remove)").fill("-501");
+    await manage.getByRole("button", { name: "Change credits" }).click();
+    await expect.poll(() => manage.getByRole("alert").textContent()).toContain("out of range");
+
+    // Its limits: the account reads them.
+    await manage.getByLabel("Messages a second (empty: unlimited)").fill("25");
+    await manage.getByLabel("Monthly limits").fill("BE=1000");
+    await manage.getByRole("button", { name: "Save limits" }).click();
+    await expect
+      .poll(async () => {
+        const answer = await fetch(`${stack.api.url}/v1/account`, {
+          headers: { authorization: `Bearer ${created}` },
+        });
+        const { data } = (await answer.json()) as {
+          data: { attributes: { limits: { messages_per_second: number | null } } };
+        };
+        return data.attributes.limits.messages_per_second;
+      })
+      .toBe(25);
+    await expect.poll(() => manage.getByLabel("Monthly limits").inputValue()).toBe("BE=1000");
     await page.getByRole("tab", { name: "Connectors" }).click();
     await page.getByRole("cell", { name: "simulator" }).waitFor();
     await page.getByRole("tab", { name: "Queues" }).click();

@@ -2,7 +2,7 @@
 // to PostgreSQL in parts, read by the worker with the list's country, progress
 // and outcome read back through the SDK.
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -197,9 +197,47 @@ describe("contact imports", () => {
       ),
     );
     const lines = stdout.trim().split("\n");
+    // Off a terminal: plain lines, the upload's (bytes of the file's size), then the import's.
+    expect(lines[0]).toBe("uploading 30/30 bytes (100%)");
     expect(lines.at(-2)).toMatch(/^imp_\S+ completed 2 rows: 1 added, 0 updated, 1 invalid, 0 duplicates$/);
     expect(lines.at(-1)).toBe("row 3: too_short (too short to be a phone number)");
     expect(await contactsOf(client, listId)).toEqual({ "+33612345678": { who: "Ana" } });
+  });
+
+  it("shows a big import's progress off a terminal: the upload to 100%, then rows read so far up to the total", async () => {
+    const { client, token } = await stack.newAccount(FAST);
+    const listId = await newList(client);
+    const file = path.join(tmpdir(), `salvo-import-${listId}.csv`);
+    const rows = 50_000;
+    const body = Array.from({ length: rows }, (_, i) => `${i},06${String(10_000_000 + i)}`).join("\n");
+    writeFileSync(file, `n,phone\n${body}\n`);
+    const size = statSync(file).size;
+    const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [cli, "lists", "import", listId, file, "--wait"],
+        { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: 60_000 },
+        (error, out, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(out)),
+      ),
+    );
+    // No terminal codes (no bar redrawn in place): one state a line.
+    expect(stdout.includes("\r") || stdout.includes(String.fromCharCode(27))).toBe(false);
+    const lines = stdout.trim().split("\n");
+    const uploads = lines.filter((line) => line.startsWith("uploading "));
+    const imports = lines.filter((line) => line.startsWith("imp_"));
+    expect(uploads.length + imports.length).toBe(lines.length);
+    // The upload first, the bytes growing, its last line the whole file.
+    expect(lines.slice(0, uploads.length)).toEqual(uploads);
+    const sent = uploads.map((line) => Number(/^uploading (\d+)\/(\d+) bytes/.exec(line)?.[1]));
+    expect(sent).toEqual([...sent].sort((a, b) => a - b));
+    expect(uploads.at(-1)).toBe(`uploading ${size}/${size} bytes (100%)`);
+    // Then the rows read so far, never going back, the last line the completed import.
+    const read = imports.map((line) => Number(/ (\d+) rows: /.exec(line)?.[1]));
+    expect(read).toEqual([...read].sort((a, b) => a - b));
+    expect(imports.at(-1)).toMatch(
+      new RegExp(`^imp_\\S+ completed ${rows} rows: ${rows} added, 0 updated, 0 invalid, 0 duplicates$`),
+    );
   });
 
   it("imports an import left queued without a job (Redis down when its file came): the sweep enqueues it", async () => {

@@ -107,6 +107,7 @@ export {
   withoutPlus,
 } from "./phone";
 export {
+  accountChanges,
   balanceAlerts,
   batchFilters,
   batchRejection,
@@ -114,6 +115,7 @@ export {
   isStorableText,
   MAX_RECIPIENTS,
   NUL,
+  newAccount,
   newBatch,
   newListedNumbers,
   newSender,

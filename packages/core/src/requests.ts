@@ -2,6 +2,7 @@
 // SDK derives its request types from them (`z.input`), so the two cannot drift.
 import { z } from "zod";
 import { CONTACT_FIELD_NAME, MAX_CONTACT_FIELD_LENGTH, MAX_CONTACT_FIELDS } from "./contact-fields";
+import { allowedCountries, countryLimits } from "./countries";
 import { allowedIps } from "./ip-allow-list";
 import { isCountryCode } from "./phone";
 import { senderProblem } from "./senders";
@@ -338,6 +339,49 @@ export const creditTransfer = z.strictObject({
     .min(-MAX_CREDITS)
     .max(MAX_CREDITS)
     .refine((amount) => amount !== 0, "a non-zero whole number of credits"),
+});
+
+const accountName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(isStorableText, "text without NUL characters or unpaired surrogates");
+
+const countryCodeField = z
+  .string()
+  .transform((code) => code.trim().toUpperCase())
+  .refine(isCountryCode, "expected an ISO 3166 alpha-2 country code, e.g. FR");
+
+/**
+ * The body of `POST /v1/admin/accounts` (an operator's, as `salvo accounts
+ * create`): the account's name, its first credits, its API rate limit and
+ * default country (unset: 15 a second, FR).
+ */
+export const newAccount = z.strictObject({
+  name: accountName,
+  credits: z.number().int().min(0).max(MAX_CREDITS).default(0),
+  api_requests_per_second: z.number().int().min(1).max(100_000).optional(),
+  default_country: countryCodeField.optional(),
+});
+
+/**
+ * The body of `PATCH /v1/admin/accounts/:id` (as `salvo accounts update`): each
+ * field given is set, the others stay. Null: unlimited (`messages_per_second`),
+ * or the parent's, then the default (`allowed_countries`, `monthly_limits`,
+ * `require_registered_sender`). `monthly_limits` replaces every limit (`{}`:
+ * none, whatever the parent's).
+ */
+export const accountChanges = z.strictObject({
+  name: accountName.optional(),
+  api_requests_per_second: z.number().int().min(1).max(100_000).optional(),
+  messages_per_second: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  default_country: countryCodeField.optional(),
+  max_per_recipient_per_hour: z.number().int().min(1).max(100_000).optional(),
+  max_same_body_per_recipient_per_hour: z.number().int().min(1).max(100_000).optional(),
+  require_registered_sender: z.boolean().nullable().optional(),
+  allowed_countries: allowedCountries.nullable().optional(),
+  monthly_limits: countryLimits.nullable().optional(),
 });
 
 const operatorReason = z

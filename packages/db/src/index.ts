@@ -35,4 +35,5 @@ export type { Statement, StatementLine } from "./statements";
 export { createStore, type Repositories, type Store, type StoreOptions } from "./store";
 export type { SubAccount } from "./subaccounts";
 export type { Revoker, TokenWithAccount } from "./tokens";
+export type { UsageBucket } from "./usage";
 export type { AttemptVerdict, EventForDelivery, Webhook, WebhookAttempt } from "./webhooks";

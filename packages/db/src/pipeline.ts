@@ -619,6 +619,11 @@ export async function recordHandoffs(
              INSERT INTO provider_message_ids (connector, provider_message_id, batch_id, idx)
              SELECT $13::text, u.id, $1, u.idx FROM unnest($14::int[], $15::text[]) AS u(idx, id)
              ON CONFLICT (connector, provider_message_id) DO UPDATE SET batch_id = EXCLUDED.batch_id, idx = EXCLUDED.idx
+           ), usage AS (
+             -- The hour's hand-offs (sent_at = now()), for GET /v1/account/usage.
+             INSERT INTO usage_hours (batch_id, hour, account_id, sent)
+             SELECT $1, date_trunc('hour', now(), 'UTC'), $2, c.sent FROM counts c WHERE c.sent > 0
+             ON CONFLICT (batch_id, hour) DO UPDATE SET sent = usage_hours.sent + EXCLUDED.sent
            ), deadlines AS (
              INSERT INTO receipt_deadlines (expires_at, batch_id, idx)
              SELECT now() + $17::int * interval '1 millisecond', $1, i.idx FROM inserted i
@@ -841,6 +846,12 @@ async function applyReportRun(
                  updated_at = now()
               WHERE id = $1 AND EXISTS (SELECT 1 FROM applied)
              RETURNING single
+           ), usage AS (
+             -- Deliveries by the hour of their report (done_at), for GET /v1/account/usage.
+             INSERT INTO usage_hours (batch_id, hour, account_id, delivered)
+             SELECT $1, date_trunc('hour', done_at, 'UTC'), min(account_id), count(*)
+               FROM applied WHERE status = 'delivered' GROUP BY 2
+             ON CONFLICT (batch_id, hour) DO UPDATE SET delivered = usage_hours.delivered + EXCLUDED.delivered
            ), unknown_subscribers AS (
              -- With its source message: GET /v1/batches/:id/npai.
              INSERT INTO npai (account_id, number, batch_id, idx)

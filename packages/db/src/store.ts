@@ -122,6 +122,7 @@ import {
   listApiTokens,
   revokeApiToken,
 } from "./tokens";
+import { accountUsage } from "./usage";
 import {
   createWebhook,
   deleteWebhook,
@@ -258,6 +259,10 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       list: bind(sql, listStatements),
       find: bind(sql, findStatement),
       lines: bind(sql, statementLines),
+    },
+    /** Messages handed off and delivered per UTC hour or day (usage_hours). */
+    usage: {
+      account: bind(sql, accountUsage),
     },
     /** Contact lists and their contacts (keyed by number). */
     contactLists: {

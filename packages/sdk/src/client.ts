@@ -1,7 +1,9 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type {
+  AccountChanges,
   AccountResource,
   AdminAccountData,
+  AdminAccountDetail,
   AdminSenderData,
   BalanceAlerts,
   BalanceAlertsResource,
@@ -20,6 +22,7 @@ import type {
   ContactListData,
   ContactsAdded,
   CountriesResource,
+  CreatedAccount,
   CreatedTokenData,
   CreatedWebhookData,
   CreditTransfer,
@@ -32,6 +35,7 @@ import type {
   MessageData,
   MessageStatus,
   ModeratedBatchData,
+  NewAccount,
   NewBatch,
   NewContactList,
   NewContacts,
@@ -62,6 +66,8 @@ import type {
   SubAccountData,
   SubAccountTransfer,
   TokenData,
+  UsagePeriod,
+  UsageResource,
   WebhookAttemptData,
   WebhookData,
 } from "./types";
@@ -157,6 +163,9 @@ export class Salvo {
     /** Replaces the account's own opt-out mention (`""`: none; null: the parent's, then the install's). */
     setOptOutMention: (mention: OptOutMention["mention"]) =>
       this.call<OptOutMentionResource>("PUT", "/v1/account/opt-out-mention", { mention }),
+    /** Messages handed off and delivered per UTC hour (`24h`, the default) or day (`30d`), single messages included. */
+    usage: (period: UsagePeriod = "24h") =>
+      this.call<UsageResource>("GET", `/v1/account/usage${query({ period })}`),
     /** Monthly statements (UTC months with activity, newest first): credits added and spent, messages sent. */
     statements: () => this.call<StatementList>("GET", "/v1/account/statements"),
     /** One month's statement (`2026-11`). */
@@ -434,6 +443,24 @@ export class Salvo {
     accounts: {
       list: (options: { page?: number } = {}) =>
         this.call<Page<AdminAccountData>>("GET", `/v1/admin/accounts${query({ page: options.page })}`),
+      /** `POST /v1/admin/accounts`: 201, the account and its first API token (`meta.token`, shown once). */
+      create: (account: NewAccount) => this.call<CreatedAccount>("POST", "/v1/admin/accounts", account),
+      get: (id: string) =>
+        this.call<{ data: AdminAccountDetail }>("GET", `/v1/admin/accounts/${encodeURIComponent(id)}`),
+      /** `PATCH /v1/admin/accounts/:id`: its limits and settings; each field given is set, null follows the default. */
+      update: (id: string, changes: AccountChanges) =>
+        this.call<{ data: AdminAccountDetail }>(
+          "PATCH",
+          `/v1/admin/accounts/${encodeURIComponent(id)}`,
+          changes,
+        ),
+      /** Adds credits (a negative amount removes them): a `top_up` in its statements. */
+      credit: (id: string, amount: number) =>
+        this.call<{ data: AdminAccountDetail }>(
+          "POST",
+          `/v1/admin/accounts/${encodeURIComponent(id)}/credits`,
+          { amount } satisfies CreditTransfer,
+        ),
     },
     moderation: {
       /** Batches held for moderation, of every account, oldest first. */

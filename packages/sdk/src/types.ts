@@ -2,6 +2,7 @@
 // derived from the API's own schemas, counters and statuses from core's tables
 // (type-only imports: nothing of them ships).
 import type {
+  accountChanges,
   BATCH_TOTAL_PARTS,
   balanceAlerts,
   batchRejection,
@@ -12,6 +13,7 @@ import type {
   SenderState as CoreSenderState,
   contactListChanges,
   creditTransfer,
+  newAccount,
   newBatch,
   newContactList,
   newContacts,
@@ -238,6 +240,47 @@ export interface SubAccountData {
     usage: { time_zone: "UTC"; this_month: number; previous_month: number };
   };
   links: { self: string; tokens: string; countries: string };
+}
+
+/** The periods of `GET /v1/account/usage`: 24 hourly buckets, or 30 daily ones. */
+export type UsagePeriod = "24h" | "30d";
+
+/** `GET /v1/account/usage`: messages handed off (`sent_at`) and delivered (the report's time) per UTC bucket. */
+export interface UsageResource {
+  data: {
+    type: "usage";
+    attributes: {
+      period: UsagePeriod;
+      time_zone: "UTC";
+      bucket: "hour" | "day";
+      /** Over the whole period. */
+      sent: number;
+      delivered: number;
+      /** Oldest first, the current (partial) hour or day last. */
+      buckets: { start: string; sent: number; delivered: number }[];
+    };
+  };
+  links: { self: string };
+}
+
+/** An account as an operator reads, creates or changes it (`/v1/admin/accounts/:id`): with the countries in effect. */
+export interface AdminAccountDetail {
+  id: string;
+  type: "accounts";
+  attributes: AccountResource["data"]["attributes"];
+  links: { self: string };
+}
+
+/** The body of `POST /v1/admin/accounts`. */
+export type NewAccount = z.input<typeof newAccount>;
+
+/** The body of `PATCH /v1/admin/accounts/:id`: each field given is set. */
+export type AccountChanges = z.input<typeof accountChanges>;
+
+/** The answer of `POST /v1/admin/accounts`: the account, and its first API token, shown only this once. */
+export interface CreatedAccount {
+  data: AdminAccountDetail;
+  meta: { token: string };
 }
 
 /** An account as operators list it (`GET /v1/admin/accounts`). */

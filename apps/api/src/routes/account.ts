@@ -1,6 +1,7 @@
 import { balanceAlerts, optOutMentionUpdate, retentionUpdate, sendingHoursUpdate } from "@salvo/core";
 import type { Account, CountrySettings, Store } from "@salvo/db";
 import { Router } from "express";
+import { z } from "zod";
 import { accountOf, route } from "../http/route";
 import {
   countrySettings,
@@ -17,6 +18,10 @@ import {
   setOptOutMention,
   setSendingHours,
 } from "../services/sending-hours";
+
+/** `GET /v1/account/usage`'s periods: their buckets' unit and how many. */
+const USAGE_PERIODS = { "24h": ["hour", 24], "30d": ["day", 30] } as const;
+const usageQuery = z.strictObject({ period: z.enum(["24h", "30d"]).default("24h") });
 
 /** An account as the API shows it. */
 export function accountResource(account: Account, requireRegisteredSenderByDefault: boolean) {
@@ -168,6 +173,39 @@ export function accountRoutes(
           },
         };
         return { status: 200, body: { ...resource, data: { ...resource.data, attributes } } };
+      },
+    }),
+  );
+  // Messages handed off and delivered per UTC hour (24h) or day (30d), from usage_hours.
+  router.get(
+    "/account/usage",
+    route({
+      query: usageQuery,
+      handler: async ({ query, res }) => {
+        const [unit, count] = USAGE_PERIODS[query.period];
+        const buckets = await store.usage.account(accountOf(res).id, unit, count);
+        const sum = (key: "sent" | "delivered") => buckets.reduce((total, b) => total + b[key], 0);
+        return {
+          status: 200,
+          body: {
+            data: {
+              type: "usage",
+              attributes: {
+                period: query.period,
+                time_zone: "UTC",
+                bucket: unit,
+                sent: sum("sent"),
+                delivered: sum("delivered"),
+                buckets: buckets.map((b) => ({
+                  start: b.start.toISOString(),
+                  sent: b.sent,
+                  delivered: b.delivered,
+                })),
+              },
+            },
+            links: { self: `/v1/account/usage?period=${query.period}` },
+          },
+        };
       },
     }),
   );

@@ -1,5 +1,15 @@
-import { batchCounts, batchRejection, NUL, SENDER_STATES, senderRefusal } from "@salvo/core";
-import type { Batch, HeldBatch } from "@salvo/db";
+import {
+  accountChanges,
+  batchCounts,
+  batchRejection,
+  creditTransfer,
+  NotFoundError,
+  NUL,
+  newAccount,
+  SENDER_STATES,
+  senderRefusal,
+} from "@salvo/core";
+import type { Account, Batch, HeldBatch, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { adminTokenOf } from "../http/admin-auth";
@@ -36,6 +46,12 @@ function moderatedBatchResource(batch: Batch | HeldBatch) {
 
 const PAGE_SIZE = 25;
 
+async function countriesOf(store: Store, accountId: string) {
+  const countries = await store.countries.find(accountId);
+  if (!countries) throw new NotFoundError(`No account ${accountId}.`);
+  return countries;
+}
+
 const idParams = z.object({
   id: z
     .string()
@@ -71,6 +87,95 @@ export function adminRoutes(deps: ModerationDeps & { requireRegisteredSender: bo
           return { ...data, links: { self: `/v1/admin/accounts/${account.id}` } };
         });
         return { status: 200, body: paged(data, pages, query.page) };
+      },
+    }),
+  );
+
+  /** An account as operators see it, with the countries and monthly limits in effect. */
+  const accountData = async (account: Account) => {
+    const { data } = accountResource(account, deps.requireRegisteredSender);
+    const countries = await countriesOf(store, account.id);
+    const attributes = {
+      ...data.attributes,
+      countries: { allowed_countries: countries.allowedCountries, monthly_limits: countries.monthlyLimits },
+    };
+    return { ...data, attributes, links: { self: `/v1/admin/accounts/${account.id}` } };
+  };
+
+  // As `salvo accounts create`: the account and its first API token, answered once.
+  router.post(
+    "/accounts",
+    route({
+      body: newAccount,
+      handler: async ({ body, res }) => {
+        const { account, token } = await store.accounts.create({
+          name: body.name,
+          credits: body.credits,
+          apiRateLimit: body.api_requests_per_second,
+          defaultCountry: body.default_country,
+        });
+        logger.info({ accountId: account.id, adminToken: adminTokenOf(res) }, "admin: account created");
+        const data = await accountData(account);
+        return {
+          status: 201,
+          body: { data, meta: { token } },
+          headers: { Location: data.links.self },
+        };
+      },
+    }),
+  );
+
+  router.get(
+    "/accounts/:id",
+    route({
+      params: idParams,
+      handler: async ({ params }) => {
+        const account = await store.accounts.find(params.id);
+        if (!account) throw new NotFoundError(`No account ${params.id}.`);
+        return { status: 200, body: { data: await accountData(account) } };
+      },
+    }),
+  );
+
+  // PATCH: the settings named are set, the others stay (as `salvo accounts update`).
+  // A token cached by an API process sees them within AUTH_CACHE_MS.
+  router.patch(
+    "/accounts/:id",
+    route({
+      params: idParams,
+      body: accountChanges,
+      handler: async ({ params, body, res }) => {
+        const account = await store.accounts.update(params.id, {
+          name: body.name,
+          apiRateLimit: body.api_requests_per_second,
+          sendRateLimit: body.messages_per_second,
+          defaultCountry: body.default_country,
+          floodMaxPerHour: body.max_per_recipient_per_hour,
+          floodMaxSameBodyPerHour: body.max_same_body_per_recipient_per_hour,
+          requireRegisteredSender: body.require_registered_sender,
+          allowedCountries: body.allowed_countries,
+          countryLimits: body.monthly_limits,
+        });
+        logger.info({ accountId: account.id, adminToken: adminTokenOf(res) }, "admin: account updated");
+        return { status: 200, body: { data: await accountData(account) } };
+      },
+    }),
+  );
+
+  // Credits added (or removed, negative) by an operator: a `top_up` movement in the
+  // account's statements, and the balance alerts a removal crosses.
+  router.post(
+    "/accounts/:id/credits",
+    route({
+      params: idParams,
+      body: creditTransfer,
+      handler: async ({ params, body, res }) => {
+        const account = await store.accounts.update(params.id, { addCredits: body.amount });
+        logger.info(
+          { accountId: account.id, amount: body.amount, adminToken: adminTokenOf(res) },
+          "admin: credits changed",
+        );
+        return { status: 200, body: { data: await accountData(account) } };
       },
     }),
   );

@@ -1,7 +1,8 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ContactImportData, ContactListData, Salvo } from "@salvo/sdk";
 import { Command } from "commander";
+import { progressDisplay } from "../progress";
 import { client } from "./client";
 
 const listLine = ({ id, attributes: a }: ContactListData) =>
@@ -11,23 +12,43 @@ const importLine = ({ id, attributes: a }: ContactImportData) =>
   `${id} ${a.status} ${a.rows} rows: ${a.added} added, ${a.updated} updated, ${a.invalid} invalid, ${a.duplicates} duplicates` +
   (a.failure_reason ? ` · ${a.failure_reason}` : "");
 
-/** Polls an import, printing its progress, until it is completed or failed. */
+/**
+ * Polls an import until it is completed or failed, showing the rows read so far:
+ * a counter, since the import does not know how many rows its file has until it
+ * has read them all (a bar redrawn in place on a terminal, else a line a second).
+ */
 async function watchImport(salvo: Salvo, listId: string, importId: string): Promise<ContactImportData> {
-  const live = process.stdout.isTTY;
-  let last = "";
-  for (;;) {
-    const { data } = (await salvo.contactLists.imports.get(listId, importId)).body;
-    const line = importLine(data);
-    if (line !== last) {
-      process.stdout.write(live ? `\r\x1b[2K${line}` : `${line}\n`);
-      last = line;
+  const progress = progressDisplay(process.stdout, { counter: true });
+  try {
+    for (;;) {
+      const { data } = (await salvo.contactLists.imports.get(listId, importId)).body;
+      const a = data.attributes;
+      const detail = `rows ${a.status}: ${a.added} added, ${a.updated} updated, ${a.invalid} invalid, ${a.duplicates} duplicates`;
+      progress.update(a.rows, a.rows, detail, importLine(data));
+      if (a.status === "completed" || a.status === "failed") return data;
+      await sleep(500);
     }
-    if (data.attributes.status === "completed" || data.attributes.status === "failed") {
-      if (live) process.stdout.write("\n");
-      return data;
-    }
-    await sleep(500);
+  } finally {
+    progress.stop();
   }
+}
+
+/**
+ * A file streamed from disk with its upload shown: bytes sent of the file's size
+ * (a bar on a terminal, else a line a second), since the import is created only
+ * once the whole file has arrived.
+ */
+function uploadWithProgress(file: string): { stream: ReadStream; done: () => void } {
+  const size = statSync(file).size;
+  const progress = progressDisplay(process.stdout);
+  const stream = createReadStream(file);
+  let sent = 0;
+  stream.on("data", (chunk) => {
+    sent += chunk.length;
+    const percent = size === 0 ? 100 : Math.floor((sent / size) * 100);
+    progress.update(sent, size, "bytes sent", `uploading ${sent}/${size} bytes (${percent}%)`);
+  });
+  return { stream, done: () => progress.stop() };
 }
 
 /** `salvo lists …`: the API token's contact lists, through the SDK. */
@@ -92,10 +113,14 @@ export function contactListsCommand(): Command {
         options: { numberColumn?: string; wait?: boolean; token?: string },
       ) => {
         const salvo = client(options.token);
-        const { body } = await salvo.contactLists.imports.create(id, createReadStream(file), {
-          numberColumn: options.numberColumn,
-          timeoutMs: 60 * 60 * 1000,
-        });
+        // With --wait, the upload is shown too; without, the output is the import's id alone.
+        const upload = options.wait ? uploadWithProgress(file) : undefined;
+        const { body } = await salvo.contactLists.imports
+          .create(id, upload?.stream ?? createReadStream(file), {
+            numberColumn: options.numberColumn,
+            timeoutMs: 60 * 60 * 1000,
+          })
+          .finally(() => upload?.done());
         if (!options.wait) {
           process.stdout.write(`${body.data.id}\n`);
           return;

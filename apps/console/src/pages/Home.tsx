@@ -1,42 +1,28 @@
 import { Card, Group, Loader, SegmentedControl, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { lazy, Suspense, useMemo, useState } from "react";
 import { Link } from "wouter";
-import type { Batch, Resource } from "../api";
 import { BatchProgress, ErrorMessage } from "../components";
-import { useAccount, useBatches, useBatchesSince } from "../queries";
+import { type Usage, useAccount, useBatches, useBatchesSince, useUsage } from "../queries";
 
 const ActivityChart = lazy(() => import("../charts/ActivityChart"));
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const DAY = 24 * 3_600_000;
 
 function startOfToday(): Date {
   const now = new Date();
   return new Date(now.getFullYear(), now.getMonth(), now.getDate());
 }
 
-/** Sent and delivered messages per hour (24 h) or per day (30 days), by their batch's creation. */
-function activity(batches: Resource<Batch>[], range: "24h" | "30d", now: number) {
-  const step = range === "24h" ? HOUR : DAY;
-  const slots = range === "24h" ? 24 : 30;
-  const start = Math.floor(now / step) * step - (slots - 1) * step;
-  const rows = Array.from({ length: slots }, (_, i) => {
-    const at = new Date(start + i * step);
+/** The chart's bars: an hour as its local start (`14h`), a day as its UTC date (`7/12`). */
+function activity(usage: Usage) {
+  return usage.buckets.map((bucket) => {
+    const at = new Date(bucket.start);
     return {
-      slot: range === "24h" ? `${at.getHours()}h` : `${at.getDate()}/${at.getMonth() + 1}`,
-      sent: 0,
-      delivered: 0,
+      slot: usage.bucket === "hour" ? `${at.getHours()}h` : `${at.getUTCDate()}/${at.getUTCMonth() + 1}`,
+      sent: bucket.sent,
+      delivered: bucket.delivered,
     };
   });
-  for (const { attributes: batch } of batches) {
-    const index = Math.floor((Date.parse(batch.created_at) - start) / step);
-    const row = rows[index];
-    if (row) {
-      row.sent += batch.sent;
-      row.delivered += batch.delivered;
-    }
-  }
-  return rows;
 }
 
 export function Home() {
@@ -50,6 +36,7 @@ export function Home() {
   }, []);
   const recent = useBatchesSince(since);
   const live = useBatches({ status: "processing" }, 2000);
+  const usage = useUsage(range);
 
   const totals = useMemo(() => {
     const today = startOfToday().getTime();
@@ -67,7 +54,7 @@ export function Home() {
   return (
     <Stack>
       <Title order={2}>Home</Title>
-      <ErrorMessage error={account.error ?? recent.error ?? live.error} />
+      <ErrorMessage error={account.error ?? recent.error ?? live.error ?? usage.error} />
       <SimpleGrid cols={{ base: 1, xs: 3 }}>
         <Card withBorder>
           <Text size="sm" c="dimmed">
@@ -110,16 +97,18 @@ export function Home() {
             ]}
           />
         </Group>
-        {recent.data ? (
+        {usage.data ? (
           <Suspense fallback={<Loader aria-label="Loading the chart" />}>
-            <ActivityChart data={activity(recent.data.batches, range, Date.now())} />
+            <ActivityChart data={activity(usage.data.data.attributes)} />
           </Suspense>
         ) : (
           <Loader aria-label="Loading" />
         )}
-        <Text size="xs" c="dimmed" mt="xs">
-          Counted by the hour or day each batch was created (the API keeps counts per batch).
-          {recent.data && !recent.data.complete && " Only the most recent batches are counted."}
+        <Text size="xs" c="dimmed" mt="xs" data-testid="usage-totals">
+          {usage.data &&
+            `${usage.data.data.attributes.sent.toLocaleString()} sent, ${usage.data.data.attributes.delivered.toLocaleString()} delivered: `}
+          messages counted by the hour they were handed off and the hour their delivery was reported
+          {range === "30d" && " (days in UTC)"}, single messages included.
         </Text>
       </Card>
 

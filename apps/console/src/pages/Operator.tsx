@@ -1,4 +1,18 @@
-import { Badge, Button, Card, Group, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Code,
+  CopyButton,
+  Group,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useLocation } from "wouter";
@@ -107,19 +121,250 @@ function Moderation() {
   );
 }
 
+type AccountLimits = {
+  default_country: string;
+  limits: { api_requests_per_second: number; messages_per_second: number | null };
+  countries: { allowed_countries: string[]; monthly_limits: Record<string, number> };
+};
+
+/** A whole number typed in a field, or undefined when it is empty. */
+const wholeOrUndefined = (text: string) => (text.trim() === "" ? undefined : Number(text));
+
+/** `BE=1000, ES=0` as monthly limits (the API checks the codes and numbers). */
+function limitsOf(text: string): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const entry of text.split(",")) {
+    const [country = "", limit = ""] = entry.split("=").map((part) => part.trim());
+    if (country) limits[country.toUpperCase()] = limit === "" ? Number.NaN : Number(limit);
+  }
+  return limits;
+}
+
+const limitsText = (limits: Record<string, number>) =>
+  Object.entries(limits)
+    .map(([country, limit]) => `${country}=${limit}`)
+    .join(", ");
+
+/** Create an account: its first API token is shown once. */
+function NewAccount({ onCreated }: { onCreated: () => void }) {
+  const [name, setName] = useState("");
+  const [credits, setCredits] = useState("0");
+  const [rate, setRate] = useState("");
+  const [country, setCountry] = useState("");
+  const create = useMutation({
+    mutationFn: () =>
+      api<{ data: Resource<AccountRow>; meta: { token: string } }>("/v1/admin/accounts", {
+        method: "POST",
+        body: {
+          name,
+          credits: wholeOrUndefined(credits),
+          api_requests_per_second: wholeOrUndefined(rate),
+          default_country: country.trim() || undefined,
+        },
+      }),
+    onSuccess: () => {
+      setName("");
+      onCreated();
+    },
+  });
+  const created = create.data;
+  return (
+    <Card withBorder>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Group align="end">
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+          <TextInput
+            label="Initial credits"
+            type="number"
+            min={0}
+            value={credits}
+            onChange={(e) => setCredits(e.currentTarget.value)}
+            w={140}
+          />
+          <TextInput
+            label="API requests a second"
+            type="number"
+            min={1}
+            placeholder="15"
+            value={rate}
+            onChange={(e) => setRate(e.currentTarget.value)}
+            w={170}
+          />
+          <TextInput
+            label="Default country"
+            placeholder="FR"
+            maxLength={2}
+            value={country}
+            onChange={(e) => setCountry(e.currentTarget.value)}
+            w={130}
+          />
+          <Button type="submit" loading={create.isPending}>
+            Create account
+          </Button>
+        </Group>
+      </form>
+      <ErrorMessage error={create.error} title="The account was refused" />
+      {created && (
+        <Alert color="teal" title={`Account ${created.data.id} created`} mt="sm" data-testid="account-token">
+          <Text size="sm">Its API token, shown only this once: give it to its owner now.</Text>
+          <Group gap="xs" mt="xs">
+            <Code data-testid="token">{created.meta.token}</Code>
+            <CopyButton value={created.meta.token}>
+              {({ copied, copy }) => (
+                <Button size="xs" variant="default" onClick={copy}>
+                  {copied ? "Copied" : "Copy"}
+                </Button>
+              )}
+            </CopyButton>
+            <Button size="xs" variant="subtle" onClick={() => create.reset()}>
+              Done
+            </Button>
+          </Group>
+        </Alert>
+      )}
+    </Card>
+  );
+}
+
+/** One account's credits (added or removed: a top-up) and limits. */
+function ManageAccount({ id, onChanged }: { id: string; onChanged: () => void }) {
+  const queryClient = useQueryClient();
+  const account = useQuery({
+    queryKey: ["admin-account", id],
+    queryFn: () => api<{ data: Resource<AccountRow & AccountLimits> }>(`/v1/admin/accounts/${id}`),
+  });
+  const changed = () => {
+    void queryClient.invalidateQueries({ queryKey: ["admin-account", id] });
+    onChanged();
+  };
+  const [amount, setAmount] = useState("");
+  const credit = useMutation({
+    mutationFn: () =>
+      api(`/v1/admin/accounts/${id}/credits`, { method: "POST", body: { amount: Number(amount) } }),
+    onSuccess: () => {
+      setAmount("");
+      changed();
+    },
+  });
+  const a = account.data?.data.attributes;
+  const [limits, setLimits] = useState<Record<string, string>>({});
+  const field = (key: string, current: string) => limits[key] ?? current;
+  const save = useMutation({
+    mutationFn: () => {
+      const body: Record<string, unknown> = {};
+      if (limits.rate !== undefined) body.api_requests_per_second = wholeOrUndefined(limits.rate);
+      if (limits.send !== undefined) body.messages_per_second = wholeOrUndefined(limits.send) ?? null;
+      if (limits.countries !== undefined) {
+        const codes = limits.countries
+          .split(",")
+          .map((code) => code.trim())
+          .filter(Boolean);
+        body.allowed_countries = codes.length > 0 ? codes : null;
+      }
+      if (limits.monthly !== undefined) body.monthly_limits = limitsOf(limits.monthly);
+      return api(`/v1/admin/accounts/${id}`, { method: "PATCH", body });
+    },
+    onSuccess: () => {
+      setLimits({});
+      changed();
+    },
+  });
+  const set = (key: string) => (event: React.ChangeEvent<HTMLInputElement>) =>
+    setLimits({ ...limits, [key]: event.currentTarget.value });
+  return (
+    <Card withBorder data-testid="manage-account">
+      <Title order={3} size="h4">
+        {a ? `${a.name}: ${a.credits.toLocaleString()} credits` : id}
+      </Title>
+      <ErrorMessage error={account.error} />
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          credit.mutate();
+        }}
+      >
+        <Group align="end" mt="sm">
+          <TextInput
+            label="Credits to add (negative to remove)"
+            type="number"
+            required
+            value={amount}
+            onChange={(e) => setAmount(e.currentTarget.value)}
+            w={260}
+          />
+          <Button type="submit" loading={credit.isPending}>
+            Change credits
+          </Button>
+        </Group>
+      </form>
+      <ErrorMessage error={credit.error} title="The credits were not changed" />
+      {a && (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            save.mutate();
+          }}
+        >
+          <Group align="end" mt="md">
+            <TextInput
+              label="API requests a second"
+              type="number"
+              min={1}
+              value={field("rate", String(a.limits.api_requests_per_second))}
+              onChange={set("rate")}
+              w={170}
+            />
+            <TextInput
+              label="Messages a second (empty: unlimited)"
+              type="number"
+              min={1}
+              value={field("send", String(a.limits.messages_per_second ?? ""))}
+              onChange={set("send")}
+              w={250}
+            />
+            <TextInput
+              label="Allowed countries (empty: default)"
+              placeholder="FR, BE"
+              value={field("countries", a.countries.allowed_countries.join(", "))}
+              onChange={set("countries")}
+            />
+            <TextInput
+              label="Monthly limits"
+              placeholder="BE=1000"
+              value={field("monthly", limitsText(a.countries.monthly_limits))}
+              onChange={set("monthly")}
+            />
+            <Button type="submit" loading={save.isPending} disabled={Object.keys(limits).length === 0}>
+              Save limits
+            </Button>
+          </Group>
+        </form>
+      )}
+      <ErrorMessage error={save.error} title="The limits were refused" />
+    </Card>
+  );
+}
+
 function Accounts() {
+  const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
+  const [managed, setManaged] = useState<string | null>(null);
   const accounts = useQuery({
     queryKey: ["admin-accounts", page],
     queryFn: () => api<Page<Resource<AccountRow>>>(withQuery("/v1/admin/accounts", { page })),
   });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["admin-accounts"] });
   return (
     <Stack>
-      <Text size="sm">
-        Accounts are created, credited and limited with <code>./scripts/salvo accounts …</code>.
-      </Text>
+      <NewAccount onCreated={refresh} />
+      {managed && <ManageAccount key={managed} id={managed} onChanged={refresh} />}
       <ErrorMessage error={accounts.error} />
-      <Table.ScrollContainer minWidth={520}>
+      <Table.ScrollContainer minWidth={600}>
         <Table striped>
           <Table.Thead>
             <Table.Tr>
@@ -128,6 +373,7 @@ function Accounts() {
               <Table.Th>Credits</Table.Th>
               <Table.Th>Parent</Table.Th>
               <Table.Th>Created</Table.Th>
+              <Table.Th />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -140,6 +386,16 @@ function Accounts() {
                 <Table.Td>{a.credits.toLocaleString()}</Table.Td>
                 <Table.Td>{a.parent_id ?? ""}</Table.Td>
                 <Table.Td>{formatDate(a.created_at)}</Table.Td>
+                <Table.Td>
+                  <Button
+                    size="xs"
+                    variant="default"
+                    aria-label={`Manage ${a.name} (${id})`}
+                    onClick={() => setManaged(id)}
+                  >
+                    Credits and limits
+                  </Button>
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
