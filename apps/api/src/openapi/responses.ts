@@ -1,0 +1,419 @@
+import {
+  BATCH_COUNTER_NAMES,
+  BATCH_STATUSES,
+  BATCH_TOTAL_PARTS,
+  type BatchCounter,
+  MESSAGE_STATUSES,
+  SENDER_STATES,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_FORMATS,
+} from "@salvo/core";
+import { z } from "zod";
+
+// What the API answers, as zod schemas: the OpenAPI document describes them
+// (src/openapi/document.ts), the API's tests check every answer they get against
+// it, and the SDK's response types are checked against them (sdk-types.test.ts).
+
+/** `{"error": {"code", "description", "field"?}}` (docs/api.md, "Errors"). */
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    description: z.string(),
+    field: z.string().optional(),
+    /** `OUTSIDE_SENDING_HOURS`: when the account's sending hours open next. */
+    next_opening: z.string().optional(),
+  }),
+  /** `POST /v1/send` only: its numeric status. */
+  status: z.number().int().optional(),
+});
+
+const timestamp = z.string();
+const nullableTimestamp = timestamp.nullable();
+const selfLink = z.object({ self: z.string() });
+const settingSource = z.enum(["account", "parent", "default"]);
+
+/** A page of a list: `{data: [...], page: {count, number}}`. */
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), page: z.object({ count: z.number().int(), number: z.number().int() }) });
+
+const counters = z.object(
+  Object.fromEntries(BATCH_COUNTER_NAMES.map((name) => [name, z.number().int()])) as Record<
+    BatchCounter,
+    z.ZodNumber
+  >,
+);
+
+const moderationReason = z.discriminatedUnion("rule", [
+  z.object({
+    rule: z.literal("new_account"),
+    account_age_days: z.number(),
+    recipients: z.number(),
+    max_recipients: z.number(),
+  }),
+  z.object({ rule: z.literal("blocked_word"), word: z.string() }),
+  z.object({ rule: z.literal("blocked_domain"), domain: z.string() }),
+  z.object({ rule: z.literal("unregistered_sender"), sender: z.string() }),
+]);
+
+const accountAttributes = z.object({
+  name: z.string(),
+  credits: z.number(),
+  parent_id: z.string().nullable(),
+  default_country: z.string(),
+  limits: z.object({
+    api_requests_per_second: z.number(),
+    messages_per_second: z.number().nullable(),
+    anti_flood: z.object({
+      max_per_recipient_per_hour: z.number(),
+      max_same_body_per_recipient_per_hour: z.number(),
+    }),
+  }),
+  balance_alerts: z.array(z.number()),
+  require_registered_sender: z.boolean(),
+  link_retention_days: z.number(),
+  created_at: timestamp,
+});
+
+export const accountResource = z.object({
+  data: z.object({
+    id: z.string(),
+    type: z.literal("accounts"),
+    attributes: accountAttributes.extend({
+      countries: z.object({
+        allowed_countries: z.array(z.string()),
+        monthly_limits: z.record(z.string(), z.number()),
+      }),
+    }),
+  }),
+  links: selfLink,
+});
+
+export const balanceAlertsResource = z.object({
+  data: z.object({
+    type: z.literal("balance_alerts"),
+    attributes: z.object({
+      thresholds: z.array(z.number()),
+      credits: z.number(),
+      email_enabled: z.boolean(),
+      email: z.string().nullable(),
+      sms_enabled: z.boolean(),
+      phone: z.string().nullable(),
+    }),
+  }),
+  links: selfLink,
+});
+
+export const retentionResource = z.object({
+  data: z.object({
+    type: z.literal("retention"),
+    attributes: z.object({
+      message: z.string(),
+      list: z.string(),
+      survey: z.string(),
+      campaign: z.string(),
+      sources: z.object({
+        message: settingSource,
+        list: settingSource,
+        survey: settingSource,
+        campaign: settingSource,
+      }),
+    }),
+  }),
+  links: selfLink,
+});
+
+export const optOutMentionResource = z.object({
+  data: z.object({
+    type: z.literal("opt_out_mention"),
+    attributes: z.object({ mention: z.string(), source: settingSource }),
+  }),
+  links: selfLink,
+});
+
+export const tokenData = z.object({
+  id: z.string(),
+  type: z.literal("tokens"),
+  attributes: z.object({
+    label: z.string(),
+    created_at: timestamp,
+    last_used_at: nullableTimestamp,
+    revoked_at: nullableTimestamp,
+    expires_at: nullableTimestamp,
+    allowed_ips: z.array(z.string()).nullable(),
+  }),
+  links: selfLink,
+});
+
+export const createdTokenData = tokenData.extend({
+  attributes: tokenData.shape.attributes.extend({ token: z.string().nullable() }),
+});
+
+export const batchData = z.object({
+  id: z.string(),
+  type: z.literal("batches"),
+  attributes: counters.extend({
+    name: z.string().nullable(),
+    status: z.enum(BATCH_STATUSES),
+    cost: z.number(),
+    from: z.string(),
+    type: z.enum(["transactional", "marketing"]),
+    segments: z.number().int(),
+    created_at: timestamp,
+    send_at: nullableTimestamp,
+    completed_at: nullableTimestamp,
+    moderation_reasons: z.array(moderationReason).nullable(),
+    rejection_reason: z.string().nullable(),
+  }),
+  links: selfLink,
+});
+
+export const batchAccepted = z.object({
+  data: z.object({ batch_id: z.string(), type: z.literal("batches") }),
+  links: selfLink,
+});
+
+export const messageData = z.object({
+  id: z.string(),
+  type: z.literal("messages"),
+  attributes: z.object({
+    to: z.string(),
+    ref: z.string().nullable(),
+    status: z.enum(MESSAGE_STATUSES),
+    reason: z.string().nullable(),
+    duplicate_of: z.number().int().nullable(),
+    segments: z.number().int(),
+    cost: z.number(),
+    created_at: timestamp,
+    sent_at: nullableTimestamp,
+    done_at: nullableTimestamp,
+  }),
+});
+
+export const sms = z.object({
+  id: z.string(),
+  from: z.string(),
+  to: z.string(),
+  body: z.string(),
+  shortenUrls: z.boolean(),
+  isTransactional: z.boolean(),
+  send_at: z.string().optional(),
+  status: z.enum([
+    "pending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "blacklisted",
+    "npai",
+    "flooded",
+    "not_allowed",
+    "country_limit",
+  ]),
+  statusReason: z.string(),
+});
+
+/** The counts of a batch simulation. */
+const simulatedCounts = {
+  total: z.number().int(),
+  sent: z.number().int(),
+  invalid: z.number().int(),
+  duplicated: z.number().int(),
+  blacklisted: z.number().int(),
+  npai: z.number().int(),
+  flooded: z.number().int(),
+  not_allowed: z.number().int(),
+  country_limit: z.number().int(),
+};
+
+/** `POST /v1/send`'s counts: `total`, and the parts that add up to it but `pending`. */
+const sendCounts = Object.fromEntries(
+  ["total", ...BATCH_TOTAL_PARTS.filter((part) => part !== "pending")].map((name) => [
+    name,
+    z.number().int(),
+  ]),
+) as Record<"total" | Exclude<(typeof BATCH_TOTAL_PARTS)[number], "pending">, z.ZodNumber>;
+
+export const sendResult = z.object({
+  status: z.union([z.literal(1), z.literal(-8)]),
+  message: z.string(),
+  ticket: z.string(),
+  cost: z.number(),
+  credits: z.number(),
+  pending: z.number().int().optional(),
+  ...sendCounts,
+});
+
+export const sendSimulation = z.object({
+  status: z.union([z.literal(1), z.literal(-8)]),
+  message: z.string(),
+  cost: z.number(),
+  credits: z.number(),
+  segments: z.number().int(),
+  enough_credits: z.boolean(),
+  moderation_reasons: z.array(moderationReason),
+  ...sendCounts,
+});
+
+export const batchSimulation = z.object({
+  type: z.literal("batch_simulations"),
+  attributes: z.object({
+    ...simulatedCounts,
+    segments: z.number().int(),
+    cost: z.number(),
+    reserved: z.number(),
+    credits: z.number(),
+    credits_after: z.number(),
+    enough_credits: z.boolean(),
+    moderation_reasons: z.array(moderationReason),
+  }),
+});
+
+export const senderData = z.object({
+  id: z.string(),
+  type: z.literal("senders"),
+  attributes: z.object({
+    sender: z.string(),
+    state: z.enum(SENDER_STATES),
+    reason: z.string().nullable(),
+    created_at: timestamp,
+    decided_at: nullableTimestamp,
+  }),
+});
+
+export const webhookData = z.object({
+  id: z.string(),
+  type: z.literal("webhooks"),
+  attributes: z.object({
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+    format: z.enum(WEBHOOK_FORMATS),
+    status: z.enum(["enabled", "disabled"]),
+    disabled_reason: z.string().nullable(),
+    disabled_at: nullableTimestamp,
+    failing_since: nullableTimestamp,
+    created_at: timestamp,
+  }),
+  links: selfLink,
+});
+
+export const createdWebhookData = webhookData.extend({
+  attributes: webhookData.shape.attributes.extend({ secret: z.string() }),
+});
+
+const replyAttributes = z.object({
+  from: z.string(),
+  to: z.string(),
+  body: z.string(),
+  stop: z.boolean(),
+  message_id: z.string().nullable(),
+  batch_id: z.string().nullable(),
+  received_at: timestamp,
+});
+
+export const replyData = z.object({
+  id: z.string(),
+  type: z.literal("replies"),
+  attributes: replyAttributes,
+});
+
+export const listedNumber = z.object({ number: z.string(), created_at: timestamp });
+
+const numbersAdded = (type: "blacklist" | "npai") =>
+  z.object({
+    data: z.object({ type: z.literal(type), added: z.number().int(), numbers: z.array(z.string()) }),
+  });
+
+export const contactListData = z.object({
+  id: z.string(),
+  type: z.literal("contact_lists"),
+  attributes: z.object({
+    name: z.string(),
+    country: z.string(),
+    contact_count: z.number().int(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  }),
+  links: selfLink,
+});
+
+export const numberLookup = z.object({
+  input: z.string(),
+  number: z.string().nullable(),
+  valid: z.boolean(),
+  country: z.string().nullable(),
+  country_name: z.string().nullable(),
+  country_prefix: z.string().nullable(),
+  line_type: z.string().nullable(),
+  network: z.string().nullable(),
+  network_prefix: z.string().nullable(),
+  mcc_mnc: z.string().nullable(),
+  status: z.enum(["invalid", "npai", "blacklisted", "delivered", "undelivered", "pending", "unknown"]),
+  reason: z.string().nullable(),
+  last_sent_at: nullableTimestamp,
+  last_report_at: nullableTimestamp,
+});
+
+const ok = (description: string, schema?: z.ZodType) => ({ description, schema });
+const NO_CONTENT = { "204": ok("Done: no body.") };
+const withData = <T extends z.ZodType>(data: T) => z.object({ data });
+const withLinks = <T extends z.ZodType>(data: T) => z.object({ data, links: selfLink });
+
+/** Each route's success answers, by `METHOD /path` (Express's path), by status. Errors are the shared envelope. */
+export const RESPONSES: Record<string, Record<string, { description: string; schema?: z.ZodType }>> = {
+  "GET /openapi.json": { "200": ok("This document.", z.looseObject({ openapi: z.literal("3.1.0") })) },
+  "GET /healthz": { "200": ok("The process answers.", z.object({ status: z.literal("ok") })) },
+  "GET /v1/account": { "200": ok("The account.", accountResource) },
+  "GET /v1/account/balance-alerts": { "200": ok("Its balance alerts.", balanceAlertsResource) },
+  "PUT /v1/account/balance-alerts": { "200": ok("Its balance alerts, changed.", balanceAlertsResource) },
+  "GET /v1/account/retention": { "200": ok("How long its data is kept.", retentionResource) },
+  "PUT /v1/account/retention": { "200": ok("How long its data is kept, changed.", retentionResource) },
+  "GET /v1/account/opt-out-mention": { "200": ok("Its opt-out mention.", optOutMentionResource) },
+  "PUT /v1/account/opt-out-mention": { "200": ok("Its opt-out mention, changed.", optOutMentionResource) },
+  "GET /v1/tokens": { "200": ok("A page of its tokens.", page(tokenData)) },
+  "POST /v1/tokens": { "201": ok("The token, its secret shown this once.", withData(createdTokenData)) },
+  "DELETE /v1/tokens/:id": { "200": ok("The token, revoked.", withData(tokenData)) },
+  "POST /v1/batches": { "202": ok("Accepted: the batch is sent by the workers.", batchAccepted) },
+  "POST /v1/batches/simulate": { "200": ok("What sending it now would give.", withData(batchSimulation)) },
+  "GET /v1/batches": { "200": ok("A page of its batches, newest first.", page(batchData)) },
+  "GET /v1/batches/:id": { "200": ok("The batch and its counts.", withLinks(batchData)) },
+  "POST /v1/batches/:id/cancel": { "200": ok("The batch, canceled.", withLinks(batchData)) },
+  "GET /v1/batches/:id/messages": { "200": ok("A page of its messages.", page(messageData)) },
+  "GET /v1/batches/:id/replies": { "200": ok("A page of the replies to it.", page(replyData)) },
+  "POST /v1/sms": { "202": ok("Accepted, pending.", sms) },
+  "GET /v1/sms/:id": { "200": ok("The message and its status.", sms) },
+  "POST /v1/send": {
+    "200": ok("Every message judged and handed off.", sendResult),
+    "202": ok("The wait timed out: `pending` messages are still being judged.", sendResult),
+  },
+  "POST /v1/send/simulate": { "200": ok("What sending it now would give.", sendSimulation) },
+  "POST /v1/blacklist": { "201": ok("The numbers added.", numbersAdded("blacklist")) },
+  "GET /v1/blacklist": { "200": ok("A page of the blacklist.", page(listedNumber)) },
+  "DELETE /v1/blacklist/:number": NO_CONTENT,
+  "POST /v1/npai": { "201": ok("The numbers added.", numbersAdded("npai")) },
+  "GET /v1/npai": { "200": ok("A page of the NPAI list.", page(listedNumber)) },
+  "DELETE /v1/npai/:number": NO_CONTENT,
+  "POST /v1/senders": {
+    "201": ok("The sender asked for.", withData(senderData)),
+    "200": ok("The sender already asked for.", withData(senderData)),
+  },
+  "GET /v1/senders": { "200": ok("A page of its senders.", page(senderData)) },
+  "DELETE /v1/senders/:id": NO_CONTENT,
+  "POST /v1/webhooks": {
+    "201": ok("The webhook, its secret shown this once.", withLinks(createdWebhookData)),
+  },
+  "GET /v1/webhooks": { "200": ok("A page of its webhooks.", page(webhookData)) },
+  "GET /v1/webhooks/:id": { "200": ok("The webhook.", withLinks(webhookData)) },
+  "DELETE /v1/webhooks/:id": NO_CONTENT,
+  "POST /v1/webhooks/:id/enable": { "200": ok("The webhook, enabled.", withLinks(webhookData)) },
+  "GET /v1/replies": { "200": ok("A page of the replies received.", page(replyData)) },
+  "POST /v1/contact-lists": { "201": ok("The list.", withData(contactListData)) },
+  "GET /v1/contact-lists": { "200": ok("A page of its contact lists.", page(contactListData)) },
+  "DELETE /v1/contact-lists/:id": NO_CONTENT,
+  "DELETE /v1/contact-lists/:id/contacts/:number": NO_CONTENT,
+  "POST /v1/lookup": {
+    "200": ok(
+      "What is known of each number.",
+      z.object({ data: z.array(numberLookup), meta: z.object({ cost: z.number() }) }),
+    ),
+  },
+};
