@@ -74,13 +74,16 @@ export function checkResponse(req: Request, status: number, body: unknown): void
   const operation = (document.paths[template.path] as Record<string, Operation>)[method] as Operation;
   const response =
     operation.responses[String(status)] ?? operation.responses[`${String(status).charAt(0)}XX`];
-  if (!response) {
-    violations.push(`${where}: a status the document does not list`);
+  const undescribed = operation.responses["2XX"] !== undefined && !operation.responses["2XX"].content;
+  if (!response || (undescribed && status < 400)) {
+    // A route still without response schemas (openapi.test.ts lists them): said, not checked.
+    if (undescribed) undescribedAnswered.add(`${req.method} ${template.path}`);
+    else violations.push(`${where}: a status the document does not list`);
     return;
   }
   const schema = response.content?.["application/json"].schema;
   if (schema) check(where, schema, body);
-  else if (status < 400) undescribedAnswered.add(`${req.method} ${template.path}`);
+  else violations.push(`${where}: a body where the document says there is none`);
 }
 
 function check(where: string, schema: unknown, body: unknown): void {

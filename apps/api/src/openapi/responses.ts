@@ -353,6 +353,14 @@ export const numberLookup = z.object({
   last_report_at: nullableTimestamp,
 });
 
+const readiness = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  checks: z.object({ postgres: z.string(), redis: z.string() }),
+  workers: z.unknown(),
+  connectors: z.unknown(),
+  error: z.object({ code: z.literal("NOT_READY"), description: z.string() }).optional(),
+});
+
 const ok = (description: string, schema?: z.ZodType) => ({ description, schema });
 const NO_CONTENT = { "204": ok("Done: no body.") };
 const withData = <T extends z.ZodType>(data: T) => z.object({ data });
@@ -362,6 +370,10 @@ const withLinks = <T extends z.ZodType>(data: T) => z.object({ data, links: self
 export const RESPONSES: Record<string, Record<string, { description: string; schema?: z.ZodType }>> = {
   "GET /openapi.json": { "200": ok("This document.", z.looseObject({ openapi: z.literal("3.1.0") })) },
   "GET /healthz": { "200": ok("The process answers.", z.object({ status: z.literal("ok") })) },
+  "GET /readyz": {
+    "200": ok("PostgreSQL and Redis answer; the workers and connectors as Redis knows them.", readiness),
+    "503": ok("A dependency does not answer: `checks` says which.", readiness),
+  },
   "GET /v1/account": { "200": ok("The account.", accountResource) },
   "GET /v1/account/balance-alerts": { "200": ok("Its balance alerts.", balanceAlertsResource) },
   "PUT /v1/account/balance-alerts": { "200": ok("Its balance alerts, changed.", balanceAlertsResource) },
@@ -406,7 +418,9 @@ export const RESPONSES: Record<string, Record<string, { description: string; sch
   "DELETE /v1/webhooks/:id": NO_CONTENT,
   "POST /v1/webhooks/:id/enable": { "200": ok("The webhook, enabled.", withLinks(webhookData)) },
   "GET /v1/replies": { "200": ok("A page of the replies received.", page(replyData)) },
-  "POST /v1/contact-lists": { "201": ok("The list.", withData(contactListData)) },
+  "POST /v1/contact-lists": { "201": ok("The list.", withLinks(contactListData)) },
+  "GET /v1/contact-lists/:id": { "200": ok("The list.", withLinks(contactListData)) },
+  "PATCH /v1/contact-lists/:id": { "200": ok("The list, changed.", withLinks(contactListData)) },
   "GET /v1/contact-lists": { "200": ok("A page of its contact lists.", page(contactListData)) },
   "DELETE /v1/contact-lists/:id": NO_CONTENT,
   "DELETE /v1/contact-lists/:id/contacts/:number": NO_CONTENT,
