@@ -43,6 +43,34 @@ describe("the SDK's types", () => {
     expectTypeOf<Same<Answer<typeof Described.listedNumber>, Sdk.ListedNumber>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.contactListData>, Sdk.ContactListData>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.numberLookup>, Sdk.NumberLookup>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.countriesResource>, Sdk.CountriesResource>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.sendingHoursResource>, Sdk.SendingHoursResource>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.subAccountData>, Sdk.SubAccountData>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.adminAccountData>, Sdk.AdminAccountData>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.statement>, Sdk.Statement>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.webhookAttemptData>, Sdk.WebhookAttemptData>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.moderatedBatchData>, Sdk.ModeratedBatchData>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.adminSenderData>, Sdk.AdminSenderData>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.contactData>, Sdk.ContactData>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.contactsAdded>, Sdk.ContactsAdded>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.contactListCleaned>, Sdk.ContactListCleaned>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.contactImportData>, Sdk.ContactImportData>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.batchNpaiNumber>, Sdk.BatchNpaiNumber>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.batchLinks>, Sdk.BatchLinks>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.errorBody>, Sdk.ErrorBody>>().toEqualTypeOf<true>();
   });
 });

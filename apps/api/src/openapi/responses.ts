@@ -353,6 +353,182 @@ export const numberLookup = z.object({
   last_report_at: nullableTimestamp,
 });
 
+const usageByCountry = z.record(z.string(), z.number());
+
+export const countriesResource = z.object({
+  data: z.object({
+    type: z.literal("countries"),
+    attributes: z.object({
+      allowed_countries: z.array(z.string()),
+      allowed_countries_from: settingSource,
+      monthly_limits: usageByCountry,
+      monthly_limits_from: settingSource,
+      usage: z.object({
+        time_zone: z.literal("UTC"),
+        month: z.string(),
+        sent: usageByCountry,
+        remaining: usageByCountry,
+      }),
+    }),
+  }),
+  links: selfLink,
+});
+
+export const sendingHoursResource = z.object({
+  data: z.object({
+    type: z.literal("sending_hours"),
+    attributes: z.object({
+      time_zone: z.string(),
+      windows: z.array(z.object({ days: z.array(z.number().int()), from: z.string(), to: z.string() })),
+      holidays: z.enum(["FR", "none"]),
+      open_now: z.boolean(),
+      next_opening: z.string(),
+      closes_at: z.string(),
+      sources: z.object({ time_zone: settingSource, windows: settingSource }),
+    }),
+  }),
+  links: selfLink,
+});
+
+export const subAccountData = z.object({
+  id: z.string(),
+  type: z.literal("subaccounts"),
+  attributes: accountAttributes.extend({
+    usage: z.object({ time_zone: z.literal("UTC"), this_month: z.number(), previous_month: z.number() }),
+  }),
+  links: z.object({ self: z.string(), tokens: z.string(), countries: z.string() }),
+});
+
+export const adminAccountData = z.object({
+  id: z.string(),
+  type: z.literal("accounts"),
+  attributes: accountAttributes,
+  links: selfLink,
+});
+
+export const statement = z.object({
+  id: z.string(),
+  type: z.literal("statements"),
+  attributes: z.object({
+    period_start: z.string(),
+    period_end: z.string(),
+    opening_balance: z.number().nullable(),
+    credits_added: z.number(),
+    credits_removed: z.number(),
+    credits_spent: z.number(),
+    closing_balance: z.number().nullable(),
+    campaigns: z.number().int(),
+    messages_sent: z.number().int(),
+    messages_delivered: z.number().int(),
+    messages_undelivered: z.number().int(),
+  }),
+  links: z.object({ self: z.string(), csv: z.string() }),
+});
+
+export const webhookAttemptData = z.object({
+  id: z.string(),
+  type: z.literal("webhook_attempts"),
+  attributes: z.object({
+    event_id: z.string(),
+    event: z.enum(WEBHOOK_EVENT_TYPES),
+    event_state: z.enum(["pending", "delivered", "failed"]),
+    status_code: z.number().int().nullable(),
+    duration_ms: z.number(),
+    error: z.string().nullable(),
+    attempted_at: timestamp,
+  }),
+});
+
+export const moderatedBatchData = z.object({
+  id: z.string(),
+  type: z.literal("batches"),
+  attributes: counters.extend({
+    status: z.enum(BATCH_STATUSES),
+    account_id: z.string(),
+    account_name: z.string().nullable(),
+    from: z.string(),
+    body: z.string(),
+    type: z.enum(["transactional", "marketing"]),
+    segments: z.number().int(),
+    reserved: z.number(),
+    reasons: z.array(moderationReason),
+    rejection_reason: z.string().nullable(),
+    cost: z.number(),
+    send_at: nullableTimestamp,
+    created_at: timestamp,
+    moderated_at: nullableTimestamp,
+  }),
+});
+
+export const adminSenderData = senderData.extend({
+  attributes: senderData.shape.attributes.extend({ account_id: z.string() }),
+});
+
+export const contactData = z.object({
+  number: z.string(),
+  fields: z.record(z.string(), z.string()),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const contactsAdded = z.object({
+  data: z.object({
+    type: z.literal("contacts"),
+    added: z.number().int(),
+    updated: z.number().int(),
+    invalid: z.array(
+      z.object({ index: z.number().int(), number: z.string(), reason: z.string(), message: z.string() }),
+    ),
+  }),
+});
+
+export const contactListCleaned = z.object({
+  data: z.object({
+    type: z.literal("contact_list_clean"),
+    removed: z.object({ invalid: z.number().int(), blacklisted: z.number().int(), npai: z.number().int() }),
+    contact_count: z.number().int(),
+  }),
+});
+
+export const contactImportData = z.object({
+  id: z.string(),
+  type: z.literal("contact_imports"),
+  attributes: z.object({
+    list_id: z.string(),
+    status: z.enum(["receiving", "queued", "running", "completed", "failed"]),
+    size_bytes: z.number().int(),
+    rows: z.number().int(),
+    added: z.number().int(),
+    updated: z.number().int(),
+    invalid: z.number().int(),
+    invalid_rows: z
+      .array(z.object({ row: z.number().int(), number: z.string(), reason: z.string(), message: z.string() }))
+      .optional(),
+    duplicates: z.number().int(),
+    failure_reason: z.string().nullable(),
+    created_at: timestamp,
+    started_at: nullableTimestamp,
+    finished_at: nullableTimestamp,
+  }),
+  links: z.object({ self: z.string(), list: z.string() }),
+});
+
+export const batchNpaiNumber = listedNumber.extend({ message_id: z.string() });
+
+export const batchLinks = z.object({
+  data: z.array(
+    z.object({
+      index: z.number().int(),
+      url: z.string(),
+      clicks: z.number().int(),
+      unique_clicks: z.number().int(),
+      bot_clicks: z.number().int(),
+    }),
+  ),
+  meta: z.object({ expires_at: nullableTimestamp }),
+  links: selfLink,
+});
+
 const readiness = z.object({
   status: z.enum(["ready", "not_ready"]),
   checks: z.object({ postgres: z.string(), redis: z.string() }),
@@ -364,7 +540,9 @@ const readiness = z.object({
 const ok = (description: string, schema?: z.ZodType) => ({ description, schema });
 const NO_CONTENT = { "204": ok("Done: no body.") };
 const withData = <T extends z.ZodType>(data: T) => z.object({ data });
-const withLinks = <T extends z.ZodType>(data: T) => z.object({ data, links: selfLink });
+/** `{data, links}`: the resource, and its links again beside it. */
+const withLinks = <T extends z.ZodObject<{ links: z.ZodType }>>(data: T) =>
+  z.object({ data, links: data.shape.links });
 
 /** Each route's success answers, by `METHOD /path` (Express's path), by status. Errors are the shared envelope. */
 export const RESPONSES: Record<string, Record<string, { description: string; schema?: z.ZodType }>> = {
@@ -424,6 +602,54 @@ export const RESPONSES: Record<string, Record<string, { description: string; sch
   "GET /v1/contact-lists": { "200": ok("A page of its contact lists.", page(contactListData)) },
   "DELETE /v1/contact-lists/:id": NO_CONTENT,
   "DELETE /v1/contact-lists/:id/contacts/:number": NO_CONTENT,
+  "GET /v1/account/countries": {
+    "200": ok("The countries it may send to, and their usage.", countriesResource),
+  },
+  "GET /v1/account/sending-hours": { "200": ok("Its sending hours.", sendingHoursResource) },
+  "PUT /v1/account/sending-hours": { "200": ok("Its sending hours, changed.", sendingHoursResource) },
+  "GET /v1/account/statements": {
+    "200": ok("Its monthly statements.", z.object({ data: z.array(statement) })),
+  },
+  "GET /v1/account/statements/:month": { "200": ok("A month's statement.", withData(statement)) },
+  "POST /v1/subaccounts": { "201": ok("The sub-account.", withData(subAccountData)) },
+  "GET /v1/subaccounts": { "200": ok("A page of its sub-accounts.", page(subAccountData)) },
+  "GET /v1/subaccounts/:id": { "200": ok("The sub-account.", withData(subAccountData)) },
+  "POST /v1/subaccounts/:id/credits": {
+    "200": ok(
+      "The sub-account, and the parent's balance after.",
+      z.object({ data: subAccountData, meta: z.object({ parent_credits: z.number() }) }),
+    ),
+  },
+  "GET /v1/subaccounts/:id/countries": { "200": ok("Its countries.", countriesResource) },
+  "PUT /v1/subaccounts/:id/countries": { "200": ok("Its countries, changed.", countriesResource) },
+  "GET /v1/subaccounts/:id/tokens": { "200": ok("A page of its tokens.", page(tokenData)) },
+  "POST /v1/subaccounts/:id/tokens": {
+    "201": ok("The token, its secret shown this once.", withData(createdTokenData)),
+  },
+  "DELETE /v1/subaccounts/:id/tokens/:tokenId": { "200": ok("The token, revoked.", withData(tokenData)) },
+  "GET /v1/admin/accounts": { "200": ok("A page of the accounts.", page(adminAccountData)) },
+  "GET /v1/admin/moderation": { "200": ok("A page of the batches held.", page(moderatedBatchData)) },
+  "POST /v1/admin/batches/:id/approve": { "200": ok("The batch, approved.", withData(moderatedBatchData)) },
+  "POST /v1/admin/batches/:id/reject": { "200": ok("The batch, rejected.", withData(moderatedBatchData)) },
+  "GET /v1/admin/senders": {
+    "200": ok("The senders asked for.", z.object({ data: z.array(adminSenderData) })),
+  },
+  "POST /v1/admin/senders/:id/approve": { "200": ok("The sender, approved.", withData(adminSenderData)) },
+  "POST /v1/admin/senders/:id/refuse": { "200": ok("The sender, refused.", withData(adminSenderData)) },
+  "GET /v1/webhooks/:id/deliveries": {
+    "200": ok("A page of its delivery attempts.", page(webhookAttemptData)),
+  },
+  "GET /v1/batches/:id/stops": { "200": ok("A page of the STOPs among its replies.", page(replyData)) },
+  "GET /v1/batches/:id/npai": {
+    "200": ok("A page of its numbers found not to exist.", page(batchNpaiNumber)),
+  },
+  "GET /v1/batches/:id/links": { "200": ok("Its tracked links and their clicks.", batchLinks) },
+  "GET /v1/contact-lists/:id/contacts": { "200": ok("A page of its contacts.", page(contactData)) },
+  "POST /v1/contact-lists/:id/contacts": { "200": ok("The contacts added and updated.", contactsAdded) },
+  "POST /v1/contact-lists/:id/clean": { "200": ok("What was removed.", contactListCleaned) },
+  "POST /v1/contact-lists/:id/imports": { "202": ok("The import, queued.", withLinks(contactImportData)) },
+  "GET /v1/contact-lists/:id/imports": { "200": ok("A page of its imports.", page(contactImportData)) },
+  "GET /v1/contact-lists/:id/imports/:import_id": { "200": ok("The import.", withLinks(contactImportData)) },
   "POST /v1/lookup": {
     "200": ok(
       "What is known of each number.",
