@@ -71,6 +71,9 @@ describe("the SDK's types", () => {
     >().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.batchNpaiNumber>, Sdk.BatchNpaiNumber>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.batchLinks>, Sdk.BatchLinks>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.inboundReplyData>, Sdk.InboundReplyData>
+    >().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.errorBody>, Sdk.ErrorBody>>().toEqualTypeOf<true>();
   });
 });

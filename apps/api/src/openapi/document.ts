@@ -110,7 +110,11 @@ function responsesOf(route: ServedRoute) {
       responses[status] = {
         description: response.description,
         ...(response.schema
-          ? { content: { "application/json": { schema: jsonSchema(response.schema, "output") } } }
+          ? {
+              content: {
+                [response.mediaType ?? "application/json"]: { schema: jsonSchema(response.schema, "output") },
+              },
+            }
           : {}),
       };
     }

@@ -316,6 +316,10 @@ export const replyData = z.object({
   attributes: replyAttributes,
 });
 
+export const inboundReplyData = replyData.extend({
+  attributes: replyAttributes.extend({ account_matched: z.boolean() }),
+});
+
 export const listedNumber = z.object({ number: z.string(), created_at: timestamp });
 
 const numbersAdded = (type: "blacklist" | "npai") =>
@@ -538,6 +542,8 @@ const readiness = z.object({
 });
 
 const ok = (description: string, schema?: z.ZodType) => ({ description, schema });
+/** An answer that is not JSON: its media type, its body a string. */
+const text = (description: string, mediaType: string) => ({ description, schema: z.string(), mediaType });
 const NO_CONTENT = { "204": ok("Done: no body.") };
 const withData = <T extends z.ZodType>(data: T) => z.object({ data });
 /** `{data, links}`: the resource, and its links again beside it. */
@@ -545,7 +551,28 @@ const withLinks = <T extends z.ZodObject<{ links: z.ZodType }>>(data: T) =>
   z.object({ data, links: data.shape.links });
 
 /** Each route's success answers, by `METHOD /path` (Express's path), by status. Errors are the shared envelope. */
-export const RESPONSES: Record<string, Record<string, { description: string; schema?: z.ZodType }>> = {
+export const RESPONSES: Record<
+  string,
+  Record<string, { description: string; schema?: z.ZodType; mediaType?: string }>
+> = {
+  "GET /l/:code": {
+    "302": ok("To the link's URL (`Location`)."),
+    "404": text("An unknown or malformed code.", "text/plain"),
+    "410": text("The link has expired.", "text/plain"),
+  },
+  "GET /metrics": {
+    "200": text("Prometheus metrics, in its text format.", "text/plain"),
+    "401": text("METRICS_TOKEN is set and the request does not present it.", "text/plain"),
+  },
+  "GET /v1/account/statements/:month.csv": { "200": text("A month's statement, as CSV.", "text/csv") },
+  "GET /v1/batches/:id/events": {
+    "200": text(
+      "Server-Sent Events: the batch's counts whenever they change, then `completed` (docs/api.md).",
+      "text/event-stream",
+    ),
+  },
+  "GET /v1/batches/:id/messages.csv": { "200": text("Its messages, as CSV.", "text/csv") },
+  "GET /v1/contact-lists/:id/export": { "200": text("Its contacts, as CSV.", "text/csv") },
   "GET /openapi.json": { "200": ok("This document.", z.looseObject({ openapi: z.literal("3.1.0") })) },
   "GET /healthz": { "200": ok("The process answers.", z.object({ status: z.literal("ok") })) },
   "GET /readyz": {
@@ -650,6 +677,9 @@ export const RESPONSES: Record<string, Record<string, { description: string; sch
   "POST /v1/contact-lists/:id/imports": { "202": ok("The import, queued.", withLinks(contactImportData)) },
   "GET /v1/contact-lists/:id/imports": { "200": ok("A page of its imports.", page(contactImportData)) },
   "GET /v1/contact-lists/:id/imports/:import_id": { "200": ok("The import.", withLinks(contactImportData)) },
+  "POST /v1/providers/simulator/inbound": {
+    "202": ok("The reply as stored, and whether it matched an account.", withData(inboundReplyData)),
+  },
   "POST /v1/lookup": {
     "200": ok(
       "What is known of each number.",
