@@ -6,6 +6,7 @@ import { createSecretBox } from "@salvo/webhooks";
 import express from "express";
 import type { ApiEnv } from "./env";
 import { authenticateAdmin } from "./http/admin-auth";
+import { apiDocsRoutes } from "./http/api-docs";
 import { authenticate } from "./http/auth";
 import { consoleDir, consoleRoutes } from "./http/console";
 import { answerOptions, errorHandler, notFound, numericErrorStatus } from "./http/errors";
@@ -37,6 +38,9 @@ import type { BatchEvents } from "./services/batch-events";
 import { installModerationRules } from "./services/moderation";
 import { smsFactorRouter } from "./smsfactor/router";
 
+/** Sees each JSON answer as it is sent: its request, status and body. */
+export type ResponseObserver = (req: express.Request, status: number, body: unknown) => void;
+
 interface ApiDeps {
   env: ApiEnv;
   store: Store;
@@ -59,6 +63,8 @@ interface ApiDeps {
   stopping?: AbortSignal;
   /** What `GET /metrics` reports; absent, no metrics are kept. */
   metrics?: ApiMetrics;
+  /** For tests: each JSON answer, checked against the OpenAPI document (apps/api/test/openapi-check.ts). */
+  observeResponses?: ResponseObserver;
 }
 
 /** The HTTP API: health checks, then `/v1` behind authentication and the per-account throttle. */
@@ -76,11 +82,22 @@ export function createApp({
   events,
   stopping,
   metrics,
+  observeResponses,
 }: ApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("trust proxy", env.TRUST_PROXY);
+  if (observeResponses) {
+    app.use((req, res, next) => {
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => {
+        observeResponses(req, res.statusCode, body);
+        return json(body);
+      };
+      next();
+    });
+  }
 
   // Every request counted (the redirects too); /metrics unlogged, like the redirects.
   if (metrics) {
@@ -111,6 +128,8 @@ export function createApp({
       env.connectors.map((c) => c.name),
     ),
   );
+  // The OpenAPI document of every route below and above, and its interactive reference.
+  app.use(apiDocsRoutes(() => app, "1"));
   // The connectors' callbacks: called by their providers, not by an account.
   app.use("/v1/providers", providerCallbackRoutes(env.connectors, { store, webhooks, deliveries, logger }));
 

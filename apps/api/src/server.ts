@@ -4,7 +4,7 @@ import { createStore, redactUrl } from "@salvo/db";
 import { createNumberNormalizer } from "@salvo/numbers";
 import { claimRedisPrefix, closeRedis, createRedis, openQueue, openQueueStats } from "@salvo/queue";
 import type { Logger } from "@salvo/runtime";
-import { createApp } from "./app";
+import { createApp, type ResponseObserver } from "./app";
 import type { ApiEnv } from "./env";
 import { createApiMetrics } from "./http/metrics";
 import { BatchEvents } from "./services/batch-events";
@@ -21,12 +21,13 @@ export interface RunningApi {
 
 /**
  * Starts the API on env.HOST:env.PORT (0 picks a free port). `onFatal` hears of
- * what stops it from going on (another installation took its Redis prefix).
+ * what stops it from going on (another installation took its Redis prefix);
+ * `observeResponses` sees every JSON answer (the tests check them against the OpenAPI document).
  */
 export async function startApi(
   env: ApiEnv,
   logger: Logger,
-  options: { onFatal?: (error: Error) => void } = {},
+  options: { onFatal?: (error: Error) => void; observeResponses?: ResponseObserver } = {},
 ): Promise<RunningApi> {
   // One pool where there were two (Prisma's and the SQL one) of DATABASE_POOL_SIZE each:
   // as many connections as before, for every query.
@@ -78,6 +79,7 @@ export async function startApi(
     events,
     stopping: stopping.signal,
     metrics: createApiMetrics(queueStats),
+    observeResponses: options.observeResponses,
   });
 
   // Slow clients (slow-loris) cannot hold connections open for ever: headers and

@@ -538,8 +538,9 @@ describe("every endpoint is fuzzed", () => {
     // SMSFactor's routes answer by SMSFactor's conventions (HTTP 200, negative
     // `status`): smsfactor-fuzz.test.ts fuzzes them.
     // `/smsfactor/`: fuzzed there. The console's files and Bull Board's pages are
-    // not JSON routes (console.test.ts tests them).
-    const apart = ["/smsfactor/", "/console/", "/admin/queues/"];
+    // not JSON routes (console.test.ts tests them), nor are the OpenAPI document
+    // and its reference, which take no input (openapi.test.ts tests them).
+    const apart = ["/smsfactor/", "/console/", "/admin/queues/", "/openapi.json", "/docs"];
     const v1 = servedRoutes(app).filter(
       (route) => !apart.some((prefix) => route.split(" ")[1]?.startsWith(prefix)),
     );

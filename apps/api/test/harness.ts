@@ -8,6 +8,7 @@ import { createLogger } from "@salvo/runtime";
 import { type AuthStyle, Salvo, SalvoApiError } from "@salvo/sdk";
 import { type ApiEnv, parseApiEnv } from "../src/env";
 import { type RunningApi, startApi } from "../src/server";
+import { checkResponse } from "./openapi-check";
 
 export interface TestApi {
   api: RunningApi;
@@ -75,7 +76,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     },
   });
   const logger = createLogger("salvo-api", env.LOG_LEVEL, sink);
-  const started: RunningApi[] = [await startApi(env, logger)];
+  const started: RunningApi[] = [await startApi(env, logger, { observeResponses: checkResponse })];
   const api = started[0] as RunningApi;
 
   const selectRows = <T>(what: string, table: string, where: Record<string, unknown>, orderBy?: string) => {
@@ -122,7 +123,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
       return { accountId: account.id, token, client: client(token, options.auth) };
     },
     async startAnother(changes = {}) {
-      const another = await startApi({ ...env, ...changes }, logger);
+      const another = await startApi({ ...env, ...changes }, logger, { observeResponses: checkResponse });
       started.push(another);
       return another;
     },

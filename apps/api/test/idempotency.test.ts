@@ -279,7 +279,10 @@ describe("Idempotency-Key on POST /v1/batches", () => {
     await claimAsAnotherRequest(accountId, key, "/v1/batches", batch);
     const waiting = post("/v1/batches", { key, token, body: batch });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const stored = JSON.stringify({ data: { batch_id: "bat_elsewhere", type: "batches" } });
+    const stored = JSON.stringify({
+      data: { batch_id: "bat_elsewhere", type: "batches" },
+      links: { self: "/v1/batches/bat_elsewhere" },
+    });
     await t.query(
       `UPDATE idempotency_keys SET state = 'done', status_code = 202, body = $3,
               location = '/v1/batches/bat_elsewhere'

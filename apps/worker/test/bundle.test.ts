@@ -71,6 +71,11 @@ it("runs the bundled API and worker with plain node: a big list is judged in the
       ((await anonymous.ready().catch(() => undefined)) as { workers?: number } | undefined)?.workers === 1,
   );
 
+  // The OpenAPI document and its reference, whose files stay in node_modules (swagger-ui-dist).
+  const document = await fetch(`${baseUrl}/openapi.json`);
+  expect([document.status, ((await document.json()) as { openapi: string }).openapi]).toEqual([200, "3.1.0"]);
+  expect((await fetch(`${baseUrl}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+
   const { token } = await stack.newAccount({ credits: 10_000, apiRateLimit: 1_000 });
   const client = new Salvo({ baseUrl, token });
   const recipients = Array.from({ length: RECIPIENTS }, (_, i) => `06${String(10_000_000 + i)}`);

@@ -30,7 +30,7 @@ interface RouteInput<P, Q, B> {
   res: Response;
 }
 
-interface RouteSpec<P, Q, B> {
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -80,7 +80,17 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
       : await run(NOT_IDEMPOTENT);
     sendReply(req, res, reply);
   };
+  declared.set(handle, spec as RouteSpec);
   return [...parseBody, handle];
+}
+
+// Each route's spec, by its handler: the OpenAPI document (src/openapi) reads the
+// schemas that validate requests from here, so they are described as they are checked.
+const declared = new WeakMap<RequestHandler, RouteSpec>();
+
+/** The spec a handler of `route()` was declared with; undefined for other handlers. */
+export function routeSpecOf(handler: unknown): RouteSpec | undefined {
+  return declared.get(handler as RequestHandler);
 }
 
 // A route not declared `idempotent` has no key to honour: using one is a mistake in the route.
