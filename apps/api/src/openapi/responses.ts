@@ -410,6 +410,32 @@ export const adminAccountData = z.object({
   links: selfLink,
 });
 
+/** One account as operators see it (`/v1/admin/accounts/:id`): with the countries and monthly limits in effect. */
+export const adminAccountDetail = adminAccountData.extend({
+  attributes: accountAttributes.extend({
+    countries: z.object({
+      allowed_countries: z.array(z.string()),
+      monthly_limits: z.record(z.string(), z.number()),
+    }),
+  }),
+});
+
+/** `GET /v1/account/usage`: messages handed off and delivered, by UTC hour or day. */
+export const usageResource = z.object({
+  data: z.object({
+    type: z.literal("usage"),
+    attributes: z.object({
+      period: z.enum(["24h", "30d"]),
+      time_zone: z.literal("UTC"),
+      bucket: z.enum(["hour", "day"]),
+      sent: z.number(),
+      delivered: z.number(),
+      buckets: z.array(z.object({ start: timestamp, sent: z.number(), delivered: z.number() })),
+    }),
+  }),
+  links: selfLink,
+});
+
 export const statement = z.object({
   id: z.string(),
   type: z.literal("statements"),
@@ -580,6 +606,9 @@ export const RESPONSES: Record<
     "503": ok("A dependency does not answer: `checks` says which.", readiness),
   },
   "GET /v1/account": { "200": ok("The account.", accountResource) },
+  "GET /v1/account/usage": {
+    "200": ok("The account's messages sent and delivered over the period.", usageResource),
+  },
   "GET /v1/account/balance-alerts": { "200": ok("Its balance alerts.", balanceAlertsResource) },
   "PUT /v1/account/balance-alerts": { "200": ok("Its balance alerts, changed.", balanceAlertsResource) },
   "GET /v1/account/retention": { "200": ok("How long its data is kept.", retentionResource) },
@@ -655,6 +684,19 @@ export const RESPONSES: Record<
   },
   "DELETE /v1/subaccounts/:id/tokens/:tokenId": { "200": ok("The token, revoked.", withData(tokenData)) },
   "GET /v1/admin/accounts": { "200": ok("A page of the accounts.", page(adminAccountData)) },
+  "POST /v1/admin/accounts": {
+    "201": ok(
+      "The account, and its first API token (shown once: only its hash is kept).",
+      z.object({ data: adminAccountDetail, meta: z.object({ token: z.string() }) }),
+    ),
+  },
+  "GET /v1/admin/accounts/:id": { "200": ok("The account.", withData(adminAccountDetail)) },
+  "PATCH /v1/admin/accounts/:id": {
+    "200": ok("The account, with its new settings.", withData(adminAccountDetail)),
+  },
+  "POST /v1/admin/accounts/:id/credits": {
+    "200": ok("The account, with its new balance.", withData(adminAccountDetail)),
+  },
   "GET /v1/admin/moderation": { "200": ok("A page of the batches held.", page(moderatedBatchData)) },
   "POST /v1/admin/batches/:id/approve": { "200": ok("The batch, approved.", withData(moderatedBatchData)) },
   "POST /v1/admin/batches/:id/reject": { "200": ok("The batch, rejected.", withData(moderatedBatchData)) },
