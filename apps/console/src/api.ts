@@ -1,5 +1,6 @@
 // The console's only way to the API: same origin, the token in an Authorization
 // header, kept in sessionStorage (gone with the tab) and never put in a URL.
+import { FINAL_BATCH_STATUSES as FINAL_STATUSES } from "@salvo/core/batch-status";
 
 const TOKEN_KEY = "salvo.token";
 
@@ -151,4 +152,5 @@ export interface Batch {
   completed_at: string | null;
 }
 
-export const FINAL_BATCH_STATUSES = new Set(["completed", "canceled", "rejected"]);
+/** The statuses a batch ends in (as @salvo/core says), to look up any status string. */
+export const FINAL_BATCH_STATUSES: ReadonlySet<string> = new Set(FINAL_STATUSES);

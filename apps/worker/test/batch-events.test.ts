@@ -8,7 +8,7 @@ import { BatchChanges, closeRedis, createRedis, type RedisClient } from "@salvo/
 import { createLogger } from "@salvo/runtime";
 import { type BatchData, type BatchEvent, Salvo, SalvoApiError } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { runCli, type Stack, startStack } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -229,21 +229,7 @@ async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 describe("salvo send --watch and salvo watch", () => {
-  /** Runs `salvo <args>` as the account of `token` (stdout is a pipe, not a terminal); what it printed. */
-  async function salvo(token: string, ...args: string[]): Promise<string> {
-    const { execFile } = await import("node:child_process");
-    const path = await import("node:path");
-    const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
-    return new Promise<string>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        [cli, ...args],
-        { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: 60_000 },
-        (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-      ),
-    );
-  }
+  const salvo = (token: string, ...args: string[]) => runCli(stack, token, args);
 
   it("follow the live progress, a plain line at most once a second off a terminal, the last one completed", async () => {
     const { token } = await stack.newAccount({ credits: 10_000, apiRateLimit: 100_000 });

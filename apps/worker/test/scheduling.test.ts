@@ -5,7 +5,7 @@ import { BATCH_TOTAL_PARTS, parseMessageId } from "@salvo/core";
 import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messagesByStatus, type Stack, startStack, subscribe, waitFor } from "./stack";
+import { messagesByStatus, runCli, type Stack, startStack, subscribe, waitFor } from "./stack";
 
 let stack: Stack;
 let redis: RedisClient;
@@ -249,21 +249,7 @@ describe("POST /v1/batches/:id/cancel with workers running", () => {
 });
 
 describe("the salvo CLI", () => {
-  /** Runs `salvo <args>` as the account of `token`; what it printed. */
-  async function salvo(token: string, ...args: string[]): Promise<string> {
-    const { execFile } = await import("node:child_process");
-    const path = await import("node:path");
-    const cli = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
-    return new Promise<string>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        [cli, ...args],
-        { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: 30_000 },
-        (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-      ),
-    );
-  }
+  const salvo = (token: string, ...args: string[]) => runCli(stack, token, args, 30_000);
 
   it("schedules a batch (send --send-at), lists it (batches --status scheduled) and cancels it", async () => {
     const { client, token } = await stack.newAccount({ credits: 100, apiRateLimit: 1_000 });

@@ -1,7 +1,7 @@
 // A whole Salvo on real PostgreSQL, Redis and HTTP for one test file: the API
 // (through @salvo/api/testing), in-process workers and, for crash tests, worker
 // processes; the simulator writes a ledger of every hand-off.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +36,19 @@ export interface Stack extends TestApi {
 }
 
 const workerMain = path.join(import.meta.dirname, "../src/main.ts");
+const cliMain = path.join(import.meta.dirname, "../../cli/bin/salvo.mjs");
+
+/** Runs `salvo <args>` against the stack's API as the account of `token` (stdout a pipe, not a terminal); what it printed. */
+export function runCli(stack: Stack, token: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [cliMain, ...args],
+      { env: { ...process.env, SALVO_URL: stack.api.url, SALVO_TOKEN: token }, timeout: timeoutMs },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  );
+}
 
 type Falsy = false | null | undefined;
 

@@ -72,6 +72,17 @@ import type {
   WebhookData,
 } from "./types";
 
+/** The error of an answer that is not OK, from its text (the error envelope, when it is JSON). */
+function apiError(response: Response, text: string): SalvoApiError {
+  let parsed: ErrorBody | undefined;
+  try {
+    parsed = text ? (JSON.parse(text) as ErrorBody) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return new SalvoApiError(response.status, parsed, response.headers);
+}
+
 /** A state of a batch's live progress (`GET /v1/batches/:id/events`). */
 export interface BatchEvent {
   /** `counts` while it goes on; `completed` for its last state, after which the stream ends. */
@@ -575,16 +586,7 @@ export class Salvo {
         },
         signal: options.signal,
       });
-      if (!response.ok || !response.body) {
-        const text = await response.text();
-        let parsed: ErrorBody | undefined;
-        try {
-          parsed = text ? (JSON.parse(text) as ErrorBody) : undefined;
-        } catch {
-          parsed = undefined;
-        }
-        throw new SalvoApiError(response.status, parsed, response.headers);
-      }
+      if (!response.ok || !response.body) throw apiError(response, await response.text());
       const events: EventSourceMessage[] = [];
       const parser = createParser({
         onEvent: (event) => events.push(event),
@@ -662,15 +664,7 @@ export class Salvo {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    if (!response.ok) {
-      let parsed: ErrorBody | undefined;
-      try {
-        parsed = text ? (JSON.parse(text) as ErrorBody) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      throw new SalvoApiError(response.status, parsed, response.headers);
-    }
+    if (!response.ok) throw apiError(response, text);
     return { status: response.status, body: text, headers: response.headers };
   }
 

@@ -2,26 +2,14 @@ import type { Statement, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { accountOf, route } from "../http/route";
-import { findStatement, listStatements, statementCsv } from "../services/statements";
+import { findStatement, listStatements, statementCsv, statementFigures } from "../services/statements";
 
 /** A month's statement as the API shows it (docs/api.md "Statements"). */
 function statementResource(statement: Statement) {
   return {
     id: statement.month,
     type: "statements",
-    attributes: {
-      period_start: statement.periodStart,
-      period_end: statement.periodEnd,
-      opening_balance: statement.openingBalance,
-      credits_added: statement.creditsAdded,
-      credits_removed: statement.creditsRemoved,
-      credits_spent: statement.creditsSpent,
-      closing_balance: statement.closingBalance,
-      campaigns: statement.campaigns,
-      messages_sent: statement.messagesSent,
-      messages_delivered: statement.messagesDelivered,
-      messages_undelivered: statement.messagesUndelivered,
-    },
+    attributes: statementFigures(statement),
     links: {
       self: `/v1/account/statements/${statement.month}`,
       csv: `/v1/account/statements/${statement.month}.csv`,

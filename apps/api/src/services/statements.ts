@@ -6,6 +6,23 @@ import type { Account, Statement, Store } from "@salvo/db";
 import { stringify } from "csv-stringify/sync";
 
 /** The account's statements, one per UTC month with activity, newest first. */
+/** A statement's figures as both APIs write them (snake_case): `/v1`'s attributes, SMSFactor's invoice. */
+export function statementFigures(statement: Statement) {
+  return {
+    period_start: statement.periodStart,
+    period_end: statement.periodEnd,
+    opening_balance: statement.openingBalance,
+    credits_added: statement.creditsAdded,
+    credits_removed: statement.creditsRemoved,
+    credits_spent: statement.creditsSpent,
+    closing_balance: statement.closingBalance,
+    campaigns: statement.campaigns,
+    messages_sent: statement.messagesSent,
+    messages_delivered: statement.messagesDelivered,
+    messages_undelivered: statement.messagesUndelivered,
+  };
+}
+
 export function listStatements(store: Store, account: Account): Promise<Statement[]> {
   return store.statements.list(account.id);
 }

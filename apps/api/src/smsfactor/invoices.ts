@@ -8,24 +8,14 @@ import type { Statement, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { accountOf } from "../http/route";
-import { findStatement, listStatements, statementCsv } from "../services/statements";
+import { findStatement, listStatements, statementCsv, statementFigures } from "../services/statements";
 import { refuseUnanswerable, SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
 
 /** A statement as an element of `invoices`, and `invoice`. */
 function invoiceObject(statement: Statement) {
   return {
     id: statement.month,
-    period_start: statement.periodStart,
-    period_end: statement.periodEnd,
-    opening_balance: statement.openingBalance,
-    credits_added: statement.creditsAdded,
-    credits_removed: statement.creditsRemoved,
-    credits_spent: statement.creditsSpent,
-    closing_balance: statement.closingBalance,
-    campaigns: statement.campaigns,
-    messages_sent: statement.messagesSent,
-    messages_delivered: statement.messagesDelivered,
-    messages_undelivered: statement.messagesUndelivered,
+    ...statementFigures(statement),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
+import { MESSAGE_STATUSES } from "@salvo/core/message-status";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { Link } from "wouter";
@@ -20,22 +21,6 @@ import { BatchProgress, ErrorMessage, formatDate, Pager } from "../components";
 import { useLiveBatch } from "../live";
 
 const BreakdownChart = lazy(() => import("../charts/BreakdownChart"));
-
-const MESSAGE_STATUSES = [
-  "sent",
-  "delivered",
-  "undelivered",
-  "failed",
-  "blacklisted",
-  "duplicated",
-  "invalid",
-  "npai",
-  "flooded",
-  "not_allowed",
-  "country_limit",
-  "canceled",
-  "rejected",
-] as const;
 
 interface Message {
   to: string;

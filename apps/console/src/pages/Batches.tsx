@@ -1,20 +1,10 @@
 import { Badge, Group, Select, Stack, Table, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
+import { BATCH_STATUSES } from "@salvo/core/batch-status";
 import { useState } from "react";
 import { Link } from "wouter";
 import { BatchProgress, ErrorMessage, formatDate, Pager } from "../components";
 import { useBatches } from "../queries";
-
-export const BATCH_STATUSES = [
-  "accepted",
-  "scheduled",
-  "moderation",
-  "processing",
-  "paused",
-  "completed",
-  "canceled",
-  "rejected",
-];
 
 export default function Batches() {
   const [status, setStatus] = useState<string | null>(null);

@@ -14,26 +14,11 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
+import { WEBHOOK_EVENT_TYPES } from "@salvo/core/webhook-events";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Page, type Resource, withQuery } from "../api";
 import { ErrorMessage, formatDate, Pager } from "../components";
-
-const EVENTS = [
-  "dlr",
-  "mo",
-  "stop",
-  "batch.completed",
-  "batch.paused",
-  "batch.resumed",
-  "balance.low",
-  "sender.approved",
-  "sender.refused",
-  "batch.moderation",
-  "batch.rejected",
-  "message.clicked",
-  "sms.status",
-];
 
 type Webhook = {
   url: string;
@@ -147,7 +132,13 @@ export default function Webhooks() {
               value={url}
               onChange={(event) => setUrl(event.currentTarget.value)}
             />
-            <MultiSelect label="Events" required data={EVENTS} value={events} onChange={setEvents} />
+            <MultiSelect
+              label="Events"
+              required
+              data={WEBHOOK_EVENT_TYPES}
+              value={events}
+              onChange={setEvents}
+            />
             <Select
               label="Format"
               data={["salvo", "smsfactor", "sofy"]}
