@@ -244,6 +244,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: "GET", path: "/v1/webhooks/:id", auth: true },
   { method: "DELETE", path: "/v1/webhooks/:id", auth: true },
   { method: "POST", path: "/v1/webhooks/:id/enable", auth: true },
+  { method: "POST", path: "/v1/webhooks/:id/disable", auth: true },
   { method: "GET", path: "/v1/webhooks/:id/deliveries", auth: true, paged: true },
   { method: "GET", path: "/v1/replies", auth: true, paged: true },
   {

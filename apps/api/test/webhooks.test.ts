@@ -160,6 +160,24 @@ describe("GET, DELETE and enable", () => {
     });
   });
 
+  it("disables a webhook at its account's asking, until it is enabled again", async () => {
+    const { client } = await t.newAccount(FAST);
+    const { id } = (await client.webhooks.create({ url: RECEIVER, events: ["dlr"] })).body.data;
+    const { body } = await client.webhooks.disable(id);
+    expect(body.data.attributes).toMatchObject({
+      status: "disabled",
+      disabled_reason: "disabled by its account",
+    });
+    expect(await t.count("webhooks", { id, enabled: false })).toBe(1);
+    // Again: still disabled, since the first time.
+    const again = (await client.webhooks.disable(id)).body.data.attributes;
+    expect(again.disabled_at).toBe(body.data.attributes.disabled_at);
+    expect((await client.webhooks.enable(id)).body.data.attributes).toMatchObject({
+      status: "enabled",
+      disabled_reason: null,
+    });
+  });
+
   it("answers 404 for another account's webhook, whatever the verb", async () => {
     const owner = await t.newAccount(FAST);
     const other = await t.newAccount(FAST);
@@ -168,6 +186,7 @@ describe("GET, DELETE and enable", () => {
       () => other.client.webhooks.get(id),
       () => other.client.webhooks.delete(id),
       () => other.client.webhooks.enable(id),
+      () => other.client.webhooks.disable(id),
       () => other.client.webhooks.deliveries(id),
     ]) {
       const error = await refusal(request());

@@ -151,9 +151,17 @@ describe.skipIf(missing)("the console in a browser", () => {
     await page.getByTestId("webhook").getByText("http://127.0.0.1:9/salvo-hook").waitFor();
 
     await page.reload();
-    await page.getByTestId("webhook").getByText("http://127.0.0.1:9/salvo-hook").waitFor();
+    const webhook = page.getByTestId("webhook").filter({ hasText: "http://127.0.0.1:9/salvo-hook" });
+    await webhook.waitFor();
     expect(await page.getByTestId("secret").count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
+
+    // Disabled, then enabled again, as the API says.
+    await webhook.getByRole("button", { name: "Disable" }).click();
+    await webhook.getByText("Disabled: disabled by its account").waitFor();
+    await webhook.getByRole("button", { name: "Enable" }).click();
+    await webhook.getByRole("button", { name: "Disable" }).waitFor();
+    expect(await webhook.getByText(/^Disabled:/).count()).toBe(0);
   });
 
   it("opens the operator view with an admin token: accounts (create, credit, limits), connectors and the queues (Bull Board)", async () => {

@@ -422,6 +422,14 @@ export class Salvo {
         undefined,
         keyHeader(request),
       ),
+    /** Disables a webhook (`disabled_reason` "disabled by its account"): no event is written for it until it is enabled. */
+    disable: (id: string, request: CreateOptions = {}) =>
+      this.call<{ data: WebhookData }>(
+        "POST",
+        `/v1/webhooks/${encodeURIComponent(id)}/disable`,
+        undefined,
+        keyHeader(request),
+      ),
     /** Every delivery attempt, newest first. */
     deliveries: (id: string, options: { page?: number } = {}) =>
       this.call<Page<WebhookAttemptData>>(

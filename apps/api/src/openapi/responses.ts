@@ -651,6 +651,7 @@ export const RESPONSES: Record<
   "GET /v1/webhooks/:id": { "200": ok("The webhook.", withLinks(webhookData)) },
   "DELETE /v1/webhooks/:id": NO_CONTENT,
   "POST /v1/webhooks/:id/enable": { "200": ok("The webhook, enabled.", withLinks(webhookData)) },
+  "POST /v1/webhooks/:id/disable": { "200": ok("The webhook, disabled.", withLinks(webhookData)) },
   "GET /v1/replies": { "200": ok("A page of the replies received.", page(replyData)) },
   "POST /v1/contact-lists": { "201": ok("The list.", withLinks(contactListData)) },
   "GET /v1/contact-lists/:id": { "200": ok("The list.", withLinks(contactListData)) },

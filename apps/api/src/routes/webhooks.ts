@@ -73,6 +73,9 @@ function withSecret(body: unknown, change: (secret: string, webhookId: string) =
  * shown once, in the answer that creates the webhook. A URL must point at a
  * public address unless the operator allows private networks.
  */
+/** The `disabled_reason` of a webhook its account disabled (`POST /v1/webhooks/:id/disable`). */
+const DISABLED_BY_ACCOUNT = "disabled by its account";
+
 export function webhookRoutes(deps: WebhookDeps): Router {
   const { store, secrets } = deps;
   const router = Router();
@@ -141,6 +144,20 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       idempotent: true,
       handler: async ({ params, res }) => {
         const resource = webhookResource(await store.webhooks.enable(accountOf(res).id, params.id));
+        return { status: 200, body: { data: resource, links: resource.links } };
+      },
+    }),
+  );
+
+  // Paused by its account: no event is written for it until it is enabled again.
+  router.post(
+    "/webhooks/:id/disable",
+    route({
+      params: webhookParams,
+      idempotent: true,
+      handler: async ({ params, res }) => {
+        const disabled = await store.webhooks.disable(accountOf(res).id, params.id, DISABLED_BY_ACCOUNT);
+        const resource = webhookResource(disabled);
         return { status: 200, body: { data: resource, links: resource.links } };
       },
     }),

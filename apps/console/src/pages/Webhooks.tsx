@@ -107,6 +107,10 @@ export default function Webhooks() {
     mutationFn: (id: string) => api(`/v1/webhooks/${id}/enable`, { method: "POST" }),
     onSuccess: () => refresh(),
   });
+  const disable = useMutation({
+    mutationFn: (id: string) => api(`/v1/webhooks/${id}/disable`, { method: "POST" }),
+    onSuccess: () => refresh(),
+  });
   const remove = useMutation({
     mutationFn: (id: string) => api(`/v1/webhooks/${id}`, { method: "DELETE" }),
     onSuccess: () => refresh(),
@@ -172,7 +176,7 @@ export default function Webhooks() {
           </Alert>
         )}
       </Card>
-      <ErrorMessage error={webhooks.error ?? enable.error ?? remove.error} />
+      <ErrorMessage error={webhooks.error ?? enable.error ?? disable.error ?? remove.error} />
       {webhooks.data?.data.length === 0 && <Text>No webhook yet.</Text>}
       {webhooks.data?.data.map(({ id, attributes: w }) => (
         <Card withBorder key={id} data-testid="webhook">
@@ -191,7 +195,11 @@ export default function Webhooks() {
             <Button size="xs" variant="default" onClick={() => setOpen(open === id ? null : id)}>
               {open === id ? "Hide deliveries" : "Deliveries"}
             </Button>
-            {w.status !== "enabled" && (
+            {w.status === "enabled" ? (
+              <Button size="xs" variant="default" onClick={() => disable.mutate(id)}>
+                Disable
+              </Button>
+            ) : (
               <Button size="xs" onClick={() => enable.mutate(id)}>
                 Enable
               </Button>
