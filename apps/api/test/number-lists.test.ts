@@ -197,6 +197,18 @@ describe.each<List>(["blacklist", "npai"])("/v1/%s", (list) => {
       expect((await of(client).list({ page: 3 })).body).toEqual({ data: [], page: { count: 2, number: 3 } });
     });
 
+    it("searches the whole list by digits (q), across pages; refuses a q that is not digits", async () => {
+      const { client } = await t.newAccount(FAST);
+      await of(client).add([...mobiles(30), "+33755512345", "+447911123456"]);
+      const found = await of(client).list({ q: "555 12" });
+      expect(found.body.data.map((e) => e.number)).toEqual(["+33755512345"]);
+      expect(found.body.page).toEqual({ count: 1, number: 1 });
+      expect((await of(client).list({ q: "+44" })).body.data.map((e) => e.number)).toEqual(["+447911123456"]);
+      expect((await of(client).list({ q: "0000000000" })).body.data).toEqual([]);
+      const refused = await refusal(of(client).list({ q: "55%" }));
+      expect(refused).toMatchObject({ status: 400, field: "q" });
+    });
+
     it.each(["0", "-2", "x"])("refuses page=%s", async (page) => {
       const { client } = await t.newAccount(FAST);
       const error = await refusal(client.call("GET", `/v1/${list}?page=${page}`));

@@ -26,10 +26,13 @@ export async function listNumbers(
   accountId: string,
   page: number,
   window?: { skip: number; take: number },
+  /** Only numbers holding these digits (a search: `0612`, `33612`). */
+  digits?: string,
 ) {
   const { rows, pages, total } = await accountPage<{ number: string; createdAt: Date }>(sql, {
     table: list,
     columns: `number, created_at AS "createdAt"`,
+    ...(digits ? { where: "strpos(number, $2) > 0", values: [digits] } : {}),
     orderBy: "created_at DESC, number",
     accountId,
     page,

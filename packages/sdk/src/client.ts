@@ -530,8 +530,9 @@ export class Salvo {
     return {
       add: (numbers: string[], request: CreateOptions = {}) =>
         this.call<NumbersAdded>("POST", `/v1/${list}`, { numbers }, keyHeader(request)),
-      list: (options: { page?: number } = {}) =>
-        this.call<Page<ListedNumber>>("GET", `/v1/${list}${query({ page: options.page })}`),
+      /** A page of the list, newest first; `q`: only the numbers holding these digits. */
+      list: (options: { page?: number; q?: string } = {}) =>
+        this.call<Page<ListedNumber>>("GET", `/v1/${list}${query({ page: options.page, q: options.q })}`),
       remove: (number: string) => this.call<undefined>("DELETE", `/v1/${list}/${encodeURIComponent(number)}`),
     };
   }

@@ -34,9 +34,23 @@ export function numberListRoutes(store: Store, list: NumberList): Router {
   router.get(
     `/${list}`,
     route({
-      query: pageQuery,
+      query: pageQuery.extend({
+        // A search: the numbers holding these digits (`+` and spaces are ignored).
+        q: z
+          .string()
+          .max(32)
+          .transform((q) => q.replace(/[\s+]/g, ""))
+          .pipe(z.string().regex(/^\d*$/, "digits of a number"))
+          .optional(),
+      }),
       handler: async ({ query, res }) => {
-        const { entries, pages } = await store.numberLists.list(list, accountOf(res).id, query.page);
+        const { entries, pages } = await store.numberLists.list(
+          list,
+          accountOf(res).id,
+          query.page,
+          undefined,
+          query.q || undefined,
+        );
         const data = entries.map((e) => ({ number: e.number, created_at: e.createdAt.toISOString() }));
         return { status: 200, body: paged(data, pages, query.page) };
       },

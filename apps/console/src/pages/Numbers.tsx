@@ -11,6 +11,7 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Page, withQuery } from "../api";
@@ -26,9 +27,11 @@ export default function Numbers() {
   const [search, setSearch] = useState("");
   const [text, setText] = useState("");
   const queryClient = useQueryClient();
+  // The API searches the whole list (the digits typed), a moment after the typing stops.
+  const [digits] = useDebouncedValue(search.replace(/[^\d]/g, ""), 300);
   const entries = useQuery({
-    queryKey: ["numbers", list, page],
-    queryFn: () => api<Page<Entry>>(withQuery(`/v1/${list}`, { page })),
+    queryKey: ["numbers", list, page, digits],
+    queryFn: () => api<Page<Entry>>(withQuery(`/v1/${list}`, { page, q: digits || undefined })),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["numbers", list] });
   const add = useMutation({
@@ -46,8 +49,7 @@ export default function Numbers() {
     mutationFn: (number: string) => api(`/v1/${list}/${encodeURIComponent(number)}`, { method: "DELETE" }),
     onSuccess: () => refresh(),
   });
-  const needle = search.replace(/\s/g, "");
-  const shown = (entries.data?.data ?? []).filter((entry) => entry.number.includes(needle));
+  const shown = entries.data?.data ?? [];
 
   return (
     <Stack>
@@ -109,9 +111,12 @@ export default function Numbers() {
         <ErrorMessage error={add.error ?? remove.error} />
       </Card>
       <TextInput
-        label="Search this page"
+        label="Search the list (digits of a number)"
         value={search}
-        onChange={(event) => setSearch(event.currentTarget.value)}
+        onChange={(event) => {
+          setSearch(event.currentTarget.value);
+          setPage(1);
+        }}
         maw={300}
       />
       <ErrorMessage error={entries.error} />
