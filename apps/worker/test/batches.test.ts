@@ -162,6 +162,19 @@ describe("a batch that mixes every case", () => {
     expect(withRef.body.data[1]?.attributes).toMatchObject({ to: "+33612345602", ref: "crm-2" });
     const invalid = await client.batches.messages(batchId, { status: "invalid" });
     expect(invalid.body.data.map((m) => m.attributes.to)).toEqual(["not a number", "+3361"]);
+
+    // A search: digits of the number (spaces, `+` ignored), or a ref exactly; with a status too.
+    const byNumber = await client.batches.messages(batchId, { q: "+33 6 1234 5697" });
+    expect(byNumber.body.data.map((m) => m.attributes.to)).toEqual(["+33612345697"]);
+    const byRef = await client.batches.messages(batchId, { q: "crm-2" });
+    expect(byRef.body.data.map((m) => m.attributes.ref)).toEqual(["crm-2"]);
+    expect(byRef.body.page).toEqual({ count: 1, number: 1 });
+    const partial = await client.batches.messages(batchId, { q: "1234569" });
+    expect(partial.body.data.length).toBeGreaterThan(1);
+    expect(partial.body.data.every((m) => m.attributes.to.includes("1234569"))).toBe(true);
+    const failedOnly = await client.batches.messages(batchId, { q: "1234569", status: "failed" });
+    expect(failedOnly.body.data.map((m) => m.attributes.to)).toEqual(["+33612345697"]);
+    expect((await client.batches.messages(batchId, { q: "crm-" })).body.data).toEqual([]);
   });
 });
 

@@ -436,14 +436,16 @@ export async function cancelBatch(
 }
 
 const MESSAGE = selectList(MESSAGE_COLUMNS);
-const OF_STATUS = `batch_id = $1 AND ($2::"MessageStatus" IS NULL OR status = $2)`;
+// Of one status, and a search: `$3` digits of its number, or `$4` its ref exactly.
+const OF_STATUS = `batch_id = $1 AND ($2::"MessageStatus" IS NULL OR status = $2)
+  AND ($4::text IS NULL OR ($3::text <> '' AND strpos("to", $3) > 0) OR ref = $4)`;
 
 /** One page of a batch's messages in recipient order, optionally of one status. */
 export async function listMessages(
   sql: Queryable,
   accountId: string,
   batchId: string,
-  options: { status?: MessageStatus; page: number },
+  options: { status?: MessageStatus; page: number; q?: string },
 ) {
   const batch = await sql.query("SELECT 1 FROM batches WHERE id = $1 AND account_id = $2 AND NOT single", [
     batchId,
@@ -452,14 +454,13 @@ export async function listMessages(
   if (batch.rowCount === 0) throw new NotFoundError(`No batch ${batchId}.`);
   const { skip, take } = pageWindow(options.page);
   const status = options.status ?? null;
+  const q = options.q || null;
+  const digits = q && /^[\d\s+]+$/.test(q) ? q.replace(/[\s+]/g, "") : "";
+  const filter = [batchId, status, digits, q];
   const [counted, listed] = await Promise.all([
-    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM messages WHERE ${OF_STATUS}`, [
-      batchId,
-      status,
-    ]),
-    sql.query<Message>(`SELECT ${MESSAGE} FROM messages WHERE ${OF_STATUS} ORDER BY idx LIMIT $3 OFFSET $4`, [
-      batchId,
-      status,
+    sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM messages WHERE ${OF_STATUS}`, filter),
+    sql.query<Message>(`SELECT ${MESSAGE} FROM messages WHERE ${OF_STATUS} ORDER BY idx LIMIT $5 OFFSET $6`, [
+      ...filter,
       take,
       skip,
     ]),

@@ -269,10 +269,11 @@ export class Salvo {
      */
     cancel: (id: string) =>
       this.call<{ data: BatchData }>("POST", `/v1/batches/${encodeURIComponent(id)}/cancel`),
-    messages: (id: string, options: { page?: number; status?: MessageStatus } = {}) =>
+    /** A page of its messages in recipient order; `status`: of one status; `q`: digits of the number, or a ref. */
+    messages: (id: string, options: { page?: number; status?: MessageStatus; q?: string } = {}) =>
       this.call<Page<MessageData>>(
         "GET",
-        `/v1/batches/${encodeURIComponent(id)}/messages${query({ page: options.page, status: options.status })}`,
+        `/v1/batches/${encodeURIComponent(id)}/messages${query({ page: options.page, status: options.status, q: options.q })}`,
       ),
     /** The replies matched to the batch's messages (STOPs included), newest first. */
     replies: (id: string, options: { page?: number } = {}) =>

@@ -250,11 +250,20 @@ export function batchRoutes(deps: BatchDeps): Router {
     "/batches/:id/messages",
     route({
       params: batchParams,
-      query: pageQuery.extend({ status: z.enum(MESSAGE_STATUSES).optional() }),
+      query: pageQuery.extend({
+        status: z.enum(MESSAGE_STATUSES).optional(),
+        // A search: digits of the number (spaces and `+` ignored), or a ref exactly.
+        q: z
+          .string()
+          .max(64)
+          .refine((q) => !q.includes(NUL), "no NUL")
+          .optional(),
+      }),
       handler: async ({ params, query, res }) => {
         const { messages, pages } = await store.batches.listMessages(accountOf(res).id, params.id, {
           status: query.status,
           page: query.page,
+          q: query.q,
         });
         const data = messages.map((m) => ({
           id: m.id,

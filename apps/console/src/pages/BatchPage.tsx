@@ -12,6 +12,7 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
 import { MESSAGE_STATUSES } from "@salvo/core/message-status";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
@@ -49,16 +50,17 @@ function Messages({ id, over }: { id: string; over: boolean }) {
   const [status, setStatus] = useState<string | null>(null);
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
+  // The API searches the whole batch, a moment after the typing stops.
+  const [q] = useDebouncedValue(search.trim(), 300);
   const messages = useQuery({
-    queryKey: ["messages", id, status, page, over],
-    queryFn: () => api<Page<Resource<Message>>>(withQuery(`/v1/batches/${id}/messages`, { status, page })),
+    queryKey: ["messages", id, status, page, over, q],
+    queryFn: () =>
+      api<Page<Resource<Message>>>(
+        withQuery(`/v1/batches/${id}/messages`, { status, page, q: q || undefined }),
+      ),
     refetchInterval: over ? false : 2000,
   });
-  const needle = search.trim().toLowerCase();
-  const shown = (messages.data?.data ?? []).filter(
-    ({ attributes: m }) =>
-      !needle || m.to.toLowerCase().includes(needle) || (m.ref ?? "").toLowerCase().includes(needle),
-  );
+  const shown = messages.data?.data ?? [];
   return (
     <Card withBorder>
       <Title order={3} size="h4" mb="sm">
@@ -77,10 +79,13 @@ function Messages({ id, over }: { id: string; over: boolean }) {
           }}
         />
         <TextInput
-          label="Search this page"
-          description="By number or reference"
+          label="Search"
+          description="Digits of the number, or a reference"
           value={search}
-          onChange={(event) => setSearch(event.currentTarget.value)}
+          onChange={(event) => {
+            setSearch(event.currentTarget.value);
+            setPage(1);
+          }}
         />
       </Group>
       <ErrorMessage error={messages.error} />
