@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Pagination, Progress, Text } from "@mantine/core";
+import { Alert, Button, Code, CopyButton, Group, Pagination, Progress, Text } from "@mantine/core";
 import { Component, type ReactNode } from "react";
 import { ApiError, type Batch } from "./api";
 
@@ -90,4 +90,40 @@ export function BatchProgress({ batch, label }: { batch: Batch; label: string })
 
 export function formatDate(value: string | null): string {
   return value ? new Date(value).toLocaleString() : "—";
+}
+
+/** A secret the API shows only once (a new token, a webhook's signing secret): shown with Copy, until Done. */
+export function ShownOnce({
+  title,
+  note,
+  value,
+  testId,
+  valueTestId,
+  onDone,
+}: {
+  title: string;
+  note: string;
+  value: string;
+  testId: string;
+  valueTestId: string;
+  onDone: () => void;
+}) {
+  return (
+    <Alert color="teal" title={title} mt="sm" data-testid={testId}>
+      <Text size="sm">{note}</Text>
+      <Group gap="xs" mt="xs">
+        <Code data-testid={valueTestId}>{value}</Code>
+        <CopyButton value={value}>
+          {({ copied, copy }) => (
+            <Button size="xs" variant="default" onClick={copy}>
+              {copied ? "Copied" : "Copy"}
+            </Button>
+          )}
+        </CopyButton>
+        <Button size="xs" variant="subtle" onClick={onDone}>
+          Done
+        </Button>
+      </Group>
+    </Alert>
+  );
 }

@@ -1,23 +1,9 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  Code,
-  CopyButton,
-  Group,
-  Stack,
-  Table,
-  Tabs,
-  Text,
-  TextInput,
-  Title,
-} from "@mantine/core";
+import { Badge, Button, Card, Group, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useLocation } from "wouter";
 import { api, type Page, type Resource, request, withQuery } from "../api";
-import { ErrorMessage, formatDate, Pager } from "../components";
+import { ErrorMessage, formatDate, Pager, ShownOnce } from "../components";
 
 type HeldBatch = {
   account_id: string;
@@ -210,22 +196,14 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
       </form>
       <ErrorMessage error={create.error} title="The account was refused" />
       {created && (
-        <Alert color="teal" title={`Account ${created.data.id} created`} mt="sm" data-testid="account-token">
-          <Text size="sm">Its API token, shown only this once: give it to its owner now.</Text>
-          <Group gap="xs" mt="xs">
-            <Code data-testid="token">{created.meta.token}</Code>
-            <CopyButton value={created.meta.token}>
-              {({ copied, copy }) => (
-                <Button size="xs" variant="default" onClick={copy}>
-                  {copied ? "Copied" : "Copy"}
-                </Button>
-              )}
-            </CopyButton>
-            <Button size="xs" variant="subtle" onClick={() => create.reset()}>
-              Done
-            </Button>
-          </Group>
-        </Alert>
+        <ShownOnce
+          title={`Account ${created.data.id} created`}
+          note="Its API token, shown only this once: give it to its owner now."
+          value={created.meta.token}
+          testId="account-token"
+          valueTestId="token"
+          onDone={() => create.reset()}
+        />
       )}
     </Card>
   );

@@ -1,10 +1,7 @@
 import {
-  Alert,
   Badge,
   Button,
   Card,
-  Code,
-  CopyButton,
   Group,
   MultiSelect,
   Select,
@@ -18,7 +15,7 @@ import { WEBHOOK_EVENT_TYPES } from "@salvo/core/webhook-events";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Page, type Resource, withQuery } from "../api";
-import { ErrorMessage, formatDate, Pager } from "../components";
+import { ErrorMessage, formatDate, Pager, ShownOnce } from "../components";
 
 type Webhook = {
   url: string;
@@ -158,22 +155,14 @@ export default function Webhooks() {
         </form>
         <ErrorMessage error={create.error} title="The webhook was refused" />
         {created && (
-          <Alert color="teal" title="Webhook created" mt="sm" data-testid="webhook-secret">
-            <Text size="sm">Its signing secret, shown only this once: keep it now.</Text>
-            <Group gap="xs" mt="xs">
-              <Code data-testid="secret">{created.attributes.secret}</Code>
-              <CopyButton value={created.attributes.secret}>
-                {({ copied, copy }) => (
-                  <Button size="xs" variant="default" onClick={copy}>
-                    {copied ? "Copied" : "Copy"}
-                  </Button>
-                )}
-              </CopyButton>
-              <Button size="xs" variant="subtle" onClick={() => create.reset()}>
-                Done
-              </Button>
-            </Group>
-          </Alert>
+          <ShownOnce
+            title="Webhook created"
+            note="Its signing secret, shown only this once: keep it now."
+            value={created.attributes.secret}
+            testId="webhook-secret"
+            valueTestId="secret"
+            onDone={() => create.reset()}
+          />
         )}
       </Card>
       <ErrorMessage error={webhooks.error ?? enable.error ?? disable.error ?? remove.error} />
