@@ -54,30 +54,37 @@ const E164 = /^\+[1-9]\d{1,14}$/;
  * key already recorded in either bucket answers "not flooded" and counts nothing:
  * a retried chunk gets the answers of its first run.
  *
- * KEYS: the current bucket's shards (1..n), then the same shards of the previous bucket.
- * ARGV: n, now (s), bucket start (s), max per hour, max same body per hour, body tag,
- *       TTL (s), write ("1" counts and blocks; "0" only reads: a simulation), then per
- *       recipient: its shard's position in KEYS, field, key tag.
+ * KEYS: one key of the account's (its hash tag names the Redis Cluster slot every
+ *       shard of the account is in; the script builds the shards' keys from the
+ *       prefixes below, so one call sends two prefixes, not two keys per recipient).
+ * ARGV: the current bucket's key prefix, the previous bucket's, now (s), bucket start
+ *       (s), max per hour, max same body per hour, body tag, TTL (s), write ("1"
+ *       counts and blocks; "0" only reads: a simulation), then the recipients packed
+ *       in one string, per recipient: its shard in 2 bytes (the high bit set: give
+ *       the shard's key its TTL), its key tag (3 bytes), the field's length (1 byte)
+ *       and the field.
  * Returns one character per recipient: "0" may be sent, else flooded by the
  * rule: "1" too many messages an hour, "2" too many with the same body. A block
- * written before records kept the rule (zero) reads as "1".
+ * written before records kept the rule (zero) reads as "1". Then, after a ";",
+ * the shards asked for a TTL that have no key (nothing written there), comma-separated.
  */
 const script = luaScript(`
-local shardCount = tonumber(ARGV[1])
-local now = tonumber(ARGV[2])
-local bucketStart = tonumber(ARGV[3])
-local maxPerHour = tonumber(ARGV[4])
-local maxSameBody = tonumber(ARGV[5])
-local bodyTag = ARGV[6]
-local ttl = ARGV[7]
-local write = ARGV[8] == "1"
+local current, previous = ARGV[1], ARGV[2]
+local now = tonumber(ARGV[3])
+local bucketStart = tonumber(ARGV[4])
+local maxPerHour = tonumber(ARGV[5])
+local maxSameBody = tonumber(ARGV[6])
+local bodyTag = ARGV[7]
+local ttl = ARGV[8]
+local write = ARGV[9] == "1"
+local packed = ARGV[10]
 local since = now - ${HOUR}
 local offset = now - bucketStart
 local high, low = math.floor(offset / 256), offset % 256
 local stamp = string.char(high, low) .. bodyTag
 local blocks = {
-  ["1"] = string.char(128 + high, low, 1) .. string.rep("\\0", 5),
-  ["2"] = string.char(128 + high, low, 2) .. string.rep("\\0", 5),
+  ["1"] = string.char(128 + high, low, 1) .. string.rep("\0", 5),
+  ["2"] = string.char(128 + high, low, 2) .. string.rep("\0", 5),
 }
 
 local count, same, blocked, counted
@@ -98,14 +105,22 @@ local function scan(value, start, keyTag)
 end
 
 local flags = {}
-local written = {}
-for i = 9, #ARGV, 3 do
-  local k, field, keyTag = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2]
-  local current = redis.call("HGET", KEYS[k], field) or ""
-  local previous = redis.call("HGET", KEYS[shardCount + k], field) or ""
+local expire = {}
+local p = 1
+while p <= #packed do
+  local b1, b2 = string.byte(packed, p, p + 1)
+  local length = string.byte(packed, p + 5)
+  local shard = (b1 % 128) * 256 + b2
+  local keyTag = string.sub(packed, p + 2, p + 4)
+  local field = string.sub(packed, p + 6, p + 5 + length)
+  p = p + 6 + length
+  local key = current .. shard
+  if b1 >= 128 then expire[shard] = key end
+  local value = redis.call("HGET", key, field) or ""
+  local before = redis.call("HGET", previous .. shard, field) or ""
   count, same, blocked, counted = 0, 0, false, false
-  scan(previous, bucketStart - ${HOUR}, keyTag)
-  scan(current, bucketStart, keyTag)
+  scan(before, bucketStart - ${HOUR}, keyTag)
+  scan(value, bucketStart, keyTag)
   local flag = "0"
   if counted then
     -- a retry of a message already counted: same answer, nothing more counted
@@ -113,20 +128,17 @@ for i = 9, #ARGV, 3 do
     flag = tostring(blocked)
   elseif count >= maxPerHour or same >= maxSameBody then
     if count >= maxPerHour then flag = "1" else flag = "2" end
-    if write then
-      redis.call("HSET", KEYS[k], field, current .. blocks[flag])
-      written[k] = true
-    end
+    if write then redis.call("HSET", key, field, value .. blocks[flag]) end
   elseif write then
-    redis.call("HSET", KEYS[k], field, current .. stamp .. keyTag)
-    written[k] = true
+    redis.call("HSET", key, field, value .. stamp .. keyTag)
   end
   flags[#flags + 1] = flag
 end
-for k in pairs(written) do
-  redis.call("EXPIRE", KEYS[k], ttl)
+local missing = {}
+for shard, key in pairs(expire) do
+  if redis.call("EXPIRE", key, ttl) == 0 then missing[#missing + 1] = shard end
 end
-return table.concat(flags)
+return table.concat(flags) .. ";" .. table.concat(missing, ",")
 `);
 
 /** The anti-flood rule a message broke: too many an hour, or too many with the same body. */
@@ -178,28 +190,30 @@ async function antiFlood(
   const nowSeconds = Math.floor(now / 1_000);
   const bucket = Math.floor(nowSeconds / HOUR);
   const bucketStart = bucket * HOUR;
-  // Position (1-based, as in KEYS) of each distinct shard, in order of first use.
-  const positions = new Map<number, number>();
-  const perRecipient: (string | Buffer | number)[] = [];
+  const current = floodKeyPrefix(prefix, accountId, bucket);
+  const expired = write ? expiredShards(redis, current) : undefined;
+  const asked: number[] = [];
+  // Per recipient: shard (2 bytes, high bit: give its key a TTL), key tag (3), field length (1), field.
+  const packed = Buffer.allocUnsafe(recipients.length * (6 + MAX_FIELD_LENGTH));
+  let at = 0;
   for (const { number, messageKey } of recipients) {
     const { shard, field } = locate(number);
-    let position = positions.get(shard);
-    if (position === undefined) {
-      position = positions.size + 1;
-      positions.set(shard, position);
-    }
-    perRecipient.push(position, field, tag(messageKey));
+    const askTtl = expired !== undefined && !expired.has(shard);
+    if (askTtl) asked.push(shard);
+    packed.writeUInt16BE(askTtl ? shard | 0x8000 : shard, at);
+    const hash = fnv1a(messageKey);
+    packed[at + 2] = hash >>> 24;
+    packed[at + 3] = (hash >>> 16) & 0xff;
+    packed[at + 4] = (hash >>> 8) & 0xff;
+    packed[at + 5] = packed.write(field, at + 6, "latin1");
+    at += 6 + (packed[at + 5] as number);
   }
-  const shards = [...positions.keys()];
-  const keys = [
-    ...shards.map((shard) => floodKey(prefix, accountId, bucket, shard)),
-    ...shards.map((shard) => floodKey(prefix, accountId, bucket - 1, shard)),
-  ];
   // A bucket is read until the end of the next one; the TTL is relative so that a
   // caller's clock (or a test's `now`) never sets an expiry already in the past.
   const ttl = bucketStart + 2 * HOUR + 60 - nowSeconds;
-  const flags = await runScript(redis, script, keys, [
-    shards.length,
+  const answer = await runScript(redis, script, [`${current}0`], [
+    current,
+    floodKeyPrefix(prefix, accountId, bucket - 1),
     nowSeconds,
     bucketStart,
     maxPerHour,
@@ -207,11 +221,15 @@ async function antiFlood(
     tag(bodyHash),
     ttl,
     write ? "1" : "0",
-    ...perRecipient,
+    packed.subarray(0, at),
   ]);
-  if (typeof flags !== "string" || flags.length !== recipients.length) {
+  const [flags, missing] = typeof answer === "string" ? answer.split(";") : [];
+  if (flags === undefined || missing === undefined || flags.length !== recipients.length) {
     throw new Error("anti-flood: unexpected answer from Redis");
   }
+  // A shard asked for a TTL but without a key (nothing was written there) is asked again next time.
+  const unwritten = new Set(missing === "" ? [] : missing.split(",").map(Number));
+  for (const shard of asked) if (!unwritten.has(shard)) expired?.add(shard);
   return Array.from(flags, (flag) => (flag === "0" ? null : flag === "2" ? "same_body" : "count"));
 }
 
@@ -222,7 +240,51 @@ async function antiFlood(
  * in one Redis Cluster slot, and accounts spread over the cluster.
  */
 export function floodKey(prefix: string, accountId: string, hourBucket: number, shard: number): string {
-  return redisKey(prefix, "flood", hashTag(accountId), String(hourBucket), String(shard));
+  return `${floodKeyPrefix(prefix, accountId, hourBucket)}${shard}`;
+}
+
+/** An account's shard keys of one hour, but for the shard's number. */
+function floodKeyPrefix(prefix: string, accountId: string, hourBucket: number): string {
+  return `${redisKey(prefix, "flood", hashTag(accountId), String(hourBucket))}:`;
+}
+
+/** The field of an E.164 number of up to 15 digits divided by SHARDS: at most 11 digits. */
+const MAX_FIELD_LENGTH = 11;
+
+/**
+ * The shards whose key this process has given its TTL, per account and hour (a
+ * bit per shard): a key keeps its TTL once given (only the script writes these
+ * keys, and never removes a TTL), so each key is given it once per process and
+ * hour rather than once per message. Forgotten when the connection to Redis is
+ * made again, since a restarted Redis may have lost the keys; should keys be lost
+ * without that (FLUSHDB, eviction: Salvo needs `noeviction`), a shard written
+ * again within the hour would keep no TTL, under a key naming an hour that is
+ * never read again.
+ */
+const ttlGiven = new WeakMap<RedisClient, Map<string, Uint8Array>>();
+
+function expiredShards(redis: RedisClient, bucketPrefix: string) {
+  let buckets = ttlGiven.get(redis);
+  if (!buckets) {
+    const fresh = new Map<string, Uint8Array>();
+    redis.on("ready", () => fresh.clear());
+    ttlGiven.set(redis, fresh);
+    buckets = fresh;
+  }
+  let bits = buckets.get(bucketPrefix);
+  if (!bits) {
+    // Older hours are never written again: past a thousand accounts' hours, start over.
+    if (buckets.size >= 1_000) buckets.clear();
+    bits = new Uint8Array(SHARDS / 8);
+    buckets.set(bucketPrefix, bits);
+  }
+  const shards = bits;
+  return {
+    has: (shard: number) => ((shards[shard >> 3] as number) & (1 << (shard & 7))) !== 0,
+    add: (shard: number) => {
+      shards[shard >> 3] = (shards[shard >> 3] as number) | (1 << (shard & 7));
+    },
+  };
 }
 
 /**

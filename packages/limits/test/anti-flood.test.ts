@@ -245,6 +245,33 @@ describe("applyAntiFlood", () => {
     }
   });
 
+  it("gives a shard's key its TTL once per process and hour, and again once reconnected", async () => {
+    const accountId = newAccount();
+    const key = floodKey(prefix, accountId, Math.floor(t0 / HOUR), locate(alice).shard);
+    await flood({ accountId, at: t0, to: alice });
+    expect(await local.redis.ttl(key)).toBe(70 * 60 + 60);
+    // Given once: a later message to the shard does not ask again (seen here by taking it away).
+    await local.redis.persist(key);
+    await flood({ accountId, at: t0 + SECOND, to: alice });
+    expect(await local.redis.ttl(key)).toBe(-1);
+    // A new connection may face a Redis that lost its keys: the TTLs are given again.
+    local.redis.emit("ready");
+    await flood({ accountId, at: t0 + 2 * SECOND, to: alice });
+    expect(await local.redis.ttl(key)).toBe(70 * 60 + 58);
+    // A simulation writes nothing and asks for nothing.
+    await local.redis.persist(key);
+    local.redis.emit("ready");
+    await peekAntiFlood(local.redis, prefix, {
+      accountId,
+      now: t0 + 3 * SECOND,
+      maxPerHour: 20,
+      maxSameBodyPerHour: 6,
+      bodyHash: "body-a",
+      recipients: [{ number: alice, messageKey: nextMessageKey() }],
+    });
+    expect(await local.redis.ttl(key)).toBe(-1);
+  });
+
   it("locates a number by a small integer field, unique within its shard", () => {
     expect(locate("+33612345678")).toEqual({
       shard: expect.any(Number),
