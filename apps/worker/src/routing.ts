@@ -32,6 +32,9 @@ export function createRouter(connectors: Connector[], routes: Route[], logger: L
   const fixedOrders = new Map<Route, string[]>();
   for (const route of routes)
     if (route.tiers.every((tier) => tier.length === 1)) fixedOrders.set(route, connectorOrder(route));
+  const byAccount = routes.some((route) => route.destinations !== undefined)
+    ? undefined
+    : new Map<string, { route: string; order: string[] }>();
   // One bucket a second: [second, sent, temporary].
   const recent = new Map<string, [number, number, number][]>();
 
@@ -57,9 +60,19 @@ export function createRouter(connectors: Connector[], routes: Route[], logger: L
       return connector;
     },
     orderFor(accountId, to) {
+      // Without routes by destination, an account's messages all take one route:
+      // with a fixed order, its answer is kept (a chunk asks once per message).
+      const known = byAccount?.get(accountId);
+      if (known) return known;
       const route = routeFor(routes, accountId, to);
       // A route without a weighted tier has one order: drawn once, shared (never changed).
-      return { route: route.name, order: fixedOrders.get(route) ?? connectorOrder(route) };
+      const fixed = fixedOrders.get(route);
+      const answer = { route: route.name, order: fixed ?? connectorOrder(route) };
+      if (fixed && byAccount) {
+        if (byAccount.size >= 10_000) byAccount.clear();
+        byAccount.set(accountId, answer);
+      }
+      return answer;
     },
     usable,
     stuck(route) {

@@ -16,7 +16,7 @@ import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL, withAllowedCountries } from 
 import { eventFanOut, isoTimestamp } from "./outbox";
 import type { BatchType } from "./rows";
 import { smsStatusEvents } from "./sms-status";
-import { atomically, type Queryable } from "./sql";
+import { arrayLiteral, atomically, type Queryable } from "./sql";
 
 // A `refund` CTE's credits (account_id, change, balance) in the statements' movements: a
 // refund raises no balance alert, so it is a plain UPDATE rather than a creditsChange.
@@ -284,7 +284,7 @@ export async function listedNumbers(
     `SELECT number, 'b' AS list FROM blacklist WHERE account_id = $1 AND number = ANY($2::text[])
      UNION ALL
      SELECT number, 'n' AS list FROM npai WHERE account_id = $1 AND number = ANY($2::text[])`,
-    [accountId, numbers],
+    [accountId, arrayLiteral(numbers)],
   );
   for (const row of rows as { number: string; list: string }[])
     (row.list === "b" ? blacklisted : npai).add(row.number);
@@ -445,7 +445,7 @@ export async function markInFlight(
            )
            SELECT COALESCE((SELECT withdrawn FROM batch), false) AS withdrawn,
                   EXISTS (SELECT 1 FROM marked) AS marked`,
-    values: [batchId, chunk, positions],
+    values: [batchId, chunk, arrayLiteral(positions)],
   });
   const row = rows[0];
   return row?.withdrawn ? "withdrawn" : row?.marked ? "marked" : "busy";
@@ -650,13 +650,13 @@ export async function recordHandoffs(
       ),
       chunk,
       options.chunkDone ?? false,
-      options.settles ?? [],
+      arrayLiteral(options.settles ?? []),
       options.connector ?? "",
-      identified.map((o) => o.idx),
-      identified.map((o) => o.providerMessageId),
-      outcomes.map((o) => o.providerCode ?? null),
+      arrayLiteral(identified.map((o) => o.idx)),
+      arrayLiteral(identified.map((o) => o.providerMessageId)),
+      arrayLiteral(outcomes.map((o) => o.providerCode ?? null)),
       options.validityMs ?? null,
-      outcomes.map((o) => o.segments ?? null),
+      arrayLiteral(outcomes.map((o) => o.segments ?? null)),
     ],
   });
   return rows[0]?.events ?? [];
@@ -698,11 +698,11 @@ function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolea
     batch.id,
     batch.accountId,
     batch.segments,
-    rows.map((r) => r.idx),
-    rows.map((r) => r.to),
-    rows.map((r) => r.ref),
-    rows.map((r) => r.status),
-    rows.map((r) => r.reason),
+    arrayLiteral(rows.map((r) => r.idx)),
+    arrayLiteral(rows.map((r) => r.to)),
+    arrayLiteral(rows.map((r) => r.ref)),
+    arrayLiteral(rows.map((r) => r.status)),
+    arrayLiteral(rows.map((r) => r.reason)),
     handedOff,
   ];
 }
@@ -887,11 +887,11 @@ async function applyReportRun(
       batchId,
       run[0]?.idx,
       run.at(-1)?.idx,
-      run.map((r) => r.idx),
-      run.map((r) => r.status),
-      run.map((r) => r.reason),
-      run.map((r) => r.providerCode),
-      run.map((r) => r.at),
+      arrayLiteral(run.map((r) => r.idx)),
+      arrayLiteral(run.map((r) => r.status)),
+      arrayLiteral(run.map((r) => r.reason)),
+      arrayLiteral(run.map((r) => r.providerCode)),
+      arrayLiteral(run.map((r) => r.at.toISOString())),
     ],
   });
   const missing = new Set<number>();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSql, type Sql } from "../src/sql";
+import { arrayLiteral, createSql, type Sql } from "../src/sql";
 import { createTestDatabase } from "../src/testing";
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -29,5 +29,27 @@ describe("createSql", () => {
     }
     const again = await pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
     expect(again.rows[0]?.pid).not.toBe(rows[0]?.pid);
+  });
+});
+
+describe("arrayLiteral", () => {
+  it("reads back in PostgreSQL as the array it was made from, quotes, backslashes and nulls included", async () => {
+    const texts = [
+      "+33612345678",
+      'a "quoted" word',
+      "back\\slash\\",
+      "NULL",
+      "",
+      " spaced ",
+      "{,}",
+      "é€😀",
+      null,
+    ];
+    const ints = [0, -7, 2_147_483_647, null];
+    const { rows } = await pool.query<{ texts: (string | null)[]; ints: (number | null)[]; empty: string[] }>(
+      "SELECT $1::text[] AS texts, $2::int[] AS ints, $3::text[] AS empty",
+      [arrayLiteral(texts), arrayLiteral(ints), arrayLiteral([])],
+    );
+    expect(rows[0]).toEqual({ texts, ints, empty: [] });
   });
 });

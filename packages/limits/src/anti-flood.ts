@@ -211,18 +211,23 @@ async function antiFlood(
   // A bucket is read until the end of the next one; the TTL is relative so that a
   // caller's clock (or a test's `now`) never sets an expiry already in the past.
   const ttl = bucketStart + 2 * HOUR + 60 - nowSeconds;
-  const answer = await runScript(redis, script, [`${current}0`], [
-    current,
-    floodKeyPrefix(prefix, accountId, bucket - 1),
-    nowSeconds,
-    bucketStart,
-    maxPerHour,
-    maxSameBodyPerHour,
-    tag(bodyHash),
-    ttl,
-    write ? "1" : "0",
-    packed.subarray(0, at),
-  ]);
+  const answer = await runScript(
+    redis,
+    script,
+    [`${current}0`],
+    [
+      current,
+      floodKeyPrefix(prefix, accountId, bucket - 1),
+      nowSeconds,
+      bucketStart,
+      maxPerHour,
+      maxSameBodyPerHour,
+      tag(bodyHash),
+      ttl,
+      write ? "1" : "0",
+      packed.subarray(0, at),
+    ],
+  );
   const [flags, missing] = typeof answer === "string" ? answer.split(";") : [];
   if (flags === undefined || missing === undefined || flags.length !== recipients.length) {
     throw new Error("anti-flood: unexpected answer from Redis");

@@ -300,7 +300,11 @@ async function handOff(
     ctx.logger.warn({ batchId: batch.id, chunk }, "lost a chunk's lock; leaving it to its new owner");
     return new LostChunkError(`no longer owns job ${job.id}; leaving the rest to its new owner`);
   };
-  const route = (m: Sendable): Routed => ({ ...m, ...ctx.router.orderFor(batch.accountId, m.to), at: 0 });
+  // In place: a chunk's messages are its own, and a copy per message costs more than its routing.
+  const route = (m: Sendable): Routed => {
+    const { route, order } = ctx.router.orderFor(batch.accountId, m.to);
+    return Object.assign(m, { route, order, at: 0 });
+  };
 
   let pending = messages.map(route);
   while (pending.length > 0) {
@@ -431,24 +435,22 @@ async function offer(
     const renewedAt = run.renewedAt();
     const notAfter = renewedAt === undefined ? undefined : renewedAt + (lockMs * 2) / 3;
     const calledAt = performance.now();
+    const ids = group.map((m) => messageId(batch.id, m.idx));
     const results = await connector
       .send(
-        group.map((m) => ({
-          id: messageId(batch.id, m.idx),
-          to: m.to,
-          from: batch.sender,
-          body: m.text,
-        })),
+        group.map((m, i) => ({ id: ids[i] as string, to: m.to, from: batch.sender, body: m.text })),
         { notAfter },
       )
       .catch((error: Error) => {
         throw error instanceof HandoffExpiredError ? run.lost() : error;
       });
-    const byId = new Map(results.map((r) => [r.id, r]));
+    // Connectors answer in the order asked; looked up by id only when one does not.
+    const inOrder = results.length === group.length && results.every((r, i) => r.id === ids[i]);
+    const byId = inOrder ? undefined : new Map(results.map((r) => [r.id, r]));
     const outcomes: HandoffOutcome[] = [];
     const temporary: Routed[] = [];
-    for (const message of group) {
-      const result = byId.get(messageId(batch.id, message.idx));
+    for (const [i, message] of group.entries()) {
+      const result = byId ? byId.get(ids[i] as string) : results[i];
       if (result && !result.accepted && result.temporary) temporary.push(message);
       else
         outcomes.push({
