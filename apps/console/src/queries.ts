@@ -1,3 +1,4 @@
+import type { UsagePeriod, UsageResource } from "@salvo/sdk/types";
 import { useQuery } from "@tanstack/react-query";
 import { type Account, api, type Batch, type Page, type Resource, withQuery } from "./api";
 
@@ -8,18 +9,13 @@ export function useAccount() {
   });
 }
 
-export type Usage = {
-  bucket: "hour" | "day";
-  sent: number;
-  delivered: number;
-  buckets: { start: string; sent: number; delivered: number }[];
-};
+export type Usage = UsageResource["data"]["attributes"];
 
 /** Messages handed off and delivered per UTC hour (24h) or day (30d, month), refreshed every 30 s. */
-export function useUsage(period: "24h" | "30d" | "month") {
+export function useUsage(period: UsagePeriod) {
   return useQuery({
     queryKey: ["usage", period],
-    queryFn: () => api<{ data: { attributes: Usage } }>(`/v1/account/usage?period=${period}`),
+    queryFn: () => api<UsageResource>(`/v1/account/usage?period=${period}`),
     refetchInterval: 30_000,
   });
 }

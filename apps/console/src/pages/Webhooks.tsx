@@ -13,31 +13,14 @@ import {
   Title,
 } from "@mantine/core";
 import { WEBHOOK_EVENT_TYPES } from "@salvo/core/webhook-events";
+import type { CreatedWebhookData, WebhookAttemptData, WebhookData } from "@salvo/sdk/types";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { api, type Page, type Resource, withQuery } from "../api";
 import { ErrorMessage, formatDate, Pager, ShownOnce } from "../components";
 
-type Webhook = {
-  url: string;
-  events: string[];
-  format: string;
-  status: string;
-  disabled_reason: string | null;
-  failing_since: string | null;
-  created_at: string;
-};
-type Attempt = {
-  event_id: string;
-  event: string;
-  status_code: number | null;
-  duration_ms: number;
-  error: string | null;
-  response_body: string | null;
-  response_truncated: boolean;
-  response_content_type: string | null;
-  attempted_at: string;
-};
+type Webhook = WebhookData["attributes"];
+type Attempt = WebhookAttemptData["attributes"];
 
 /** The start of the receiver's answer, folded: it can be a whole page of HTML. */
 function AnswerBody({ attempt }: { attempt: Attempt }) {
@@ -129,7 +112,7 @@ export default function Webhooks() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["webhooks"] });
   const create = useMutation({
     mutationFn: () =>
-      api<{ data: Resource<Webhook & { secret: string }> }>("/v1/webhooks", {
+      api<{ data: CreatedWebhookData }>("/v1/webhooks", {
         method: "POST",
         body: { url, events, format },
       }),
