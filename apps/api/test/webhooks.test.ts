@@ -212,8 +212,9 @@ describe("GET /v1/webhooks/:id/deliveries", () => {
     const start = Date.parse("2026-11-22T10:00:00.000Z");
     for (let i = 0; i < 30; i++) {
       await t.query(
-        `INSERT INTO webhook_attempts (event_id, webhook_id, attempted_at, status_code, duration_ms, error)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO webhook_attempts (event_id, webhook_id, attempted_at, status_code, duration_ms, error,
+                                       response_body, response_truncated, response_content_type)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           i < 20 ? "evt_a" : "evt_b",
           id,
@@ -221,6 +222,9 @@ describe("GET /v1/webhooks/:id/deliveries", () => {
           i === 29 ? 200 : i % 2 ? 500 : null,
           i,
           i === 29 ? null : i % 2 ? "HTTP 500" : "timeout after 10000 ms",
+          i === 29 ? '{"received":true}' : i % 2 ? "Internal Server Error" : null,
+          false,
+          i === 29 ? "application/json" : i % 2 ? "text/plain" : null,
         ],
       );
     }
@@ -238,10 +242,18 @@ describe("GET /v1/webhooks/:id/deliveries", () => {
         status_code: 200,
         duration_ms: 29,
         error: null,
+        response_body: '{"received":true}',
+        response_truncated: false,
+        response_content_type: "application/json",
         attempted_at: new Date(start + 29_000).toISOString(),
       },
     });
-    expect(first.data[2]?.attributes).toMatchObject({ status_code: 500, error: "HTTP 500", duration_ms: 27 });
+    expect(first.data[2]?.attributes).toMatchObject({
+      status_code: 500,
+      error: "HTTP 500",
+      duration_ms: 27,
+      response_body: "Internal Server Error",
+    });
     const second = (await client.webhooks.deliveries(id, { page: 2 })).body;
     expect(second.data.map((a) => a.attributes.duration_ms)).toEqual([4, 3, 2, 1, 0]);
     expect(second.data[0]?.attributes).toMatchObject({
@@ -250,6 +262,8 @@ describe("GET /v1/webhooks/:id/deliveries", () => {
       event_state: "failed",
       status_code: null,
       error: "timeout after 10000 ms",
+      response_body: null,
+      response_content_type: null,
     });
   });
 });

@@ -1,6 +1,8 @@
 // The console's only way to the API: same origin, the token in an Authorization
 // header, kept in sessionStorage (gone with the tab) and never put in a URL.
 import { FINAL_BATCH_STATUSES as FINAL_STATUSES } from "@salvo/core/batch-status";
+// Types only: the SDK's wire types, none of its code in the bundle.
+import type { AccountAttributes, BatchAttributes } from "@salvo/sdk/types";
 
 const TOKEN_KEY = "salvo.token";
 
@@ -117,40 +119,11 @@ export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-export interface Account {
-  name: string;
-  credits: number;
-  default_country: string;
-  created_at: string;
-}
+/** An account's attributes (`GET /v1/account`), as the SDK types them. */
+export type Account = AccountAttributes;
 
-export interface Batch {
-  status: string;
-  total: number;
-  pending: number;
-  sent: number;
-  delivered: number;
-  undelivered: number;
-  failed: number;
-  blacklisted: number;
-  duplicated: number;
-  invalid: number;
-  npai: number;
-  flooded: number;
-  not_allowed: number;
-  country_limit: number;
-  canceled: number;
-  rejected: number;
-  clicked: number;
-  cost: number;
-  name: string | null;
-  from: string;
-  type: string;
-  segments: number;
-  created_at: string;
-  send_at: string | null;
-  completed_at: string | null;
-}
+/** A batch's attributes (`GET /v1/batches/:id`), as the SDK types them. */
+export type Batch = BatchAttributes;
 
 /** The statuses a batch ends in (as @salvo/core says), to look up any status string. */
 export const FINAL_BATCH_STATUSES: ReadonlySet<string> = new Set(FINAL_STATUSES);

@@ -1,3 +1,4 @@
+import type { UsagePeriod, UsageResource } from "@salvo/sdk/types";
 import { useQuery } from "@tanstack/react-query";
 import { type Account, api, type Batch, type Page, type Resource, withQuery } from "./api";
 
@@ -8,18 +9,13 @@ export function useAccount() {
   });
 }
 
-export type Usage = {
-  bucket: "hour" | "day";
-  sent: number;
-  delivered: number;
-  buckets: { start: string; sent: number; delivered: number }[];
-};
+export type Usage = UsageResource["data"]["attributes"];
 
-/** Messages handed off and delivered per UTC hour (24h) or day (30d), refreshed every 30 s. */
-export function useUsage(period: "24h" | "30d") {
+/** Messages handed off and delivered per UTC hour (24h) or day (30d, month), refreshed every 30 s. */
+export function useUsage(period: UsagePeriod) {
   return useQuery({
     queryKey: ["usage", period],
-    queryFn: () => api<{ data: { attributes: Usage } }>(`/v1/account/usage?period=${period}`),
+    queryFn: () => api<UsageResource>(`/v1/account/usage?period=${period}`),
     refetchInterval: 30_000,
   });
 }
@@ -31,28 +27,5 @@ export function useBatches(filters: BatchFilters, refetchInterval?: number) {
     queryKey: ["batches", filters],
     queryFn: () => api<Page<Resource<Batch>>>(withQuery("/v1/batches", filters)),
     refetchInterval,
-  });
-}
-
-/**
- * The batches created since `since`, newest first, read page by page (at most
- * `maxPages`): the API has no aggregate of messages over time, so Home adds up
- * its batches' counts.
- */
-export function useBatchesSince(since: Date, maxPages = 20) {
-  return useQuery({
-    queryKey: ["batches-since", since.toISOString()],
-    queryFn: async () => {
-      const batches: Resource<Batch>[] = [];
-      for (let page = 1; page <= maxPages; page++) {
-        const answer = await api<Page<Resource<Batch>>>(
-          withQuery("/v1/batches", { created_after: since.toISOString(), page }),
-        );
-        batches.push(...answer.data);
-        if (page >= answer.page.count) return { batches, complete: true };
-      }
-      return { batches, complete: false };
-    },
-    refetchInterval: 10_000,
   });
 }

@@ -1,6 +1,10 @@
 // The console in a real browser (Debian's Chromium through playwright-core)
 // against the real stack: API, worker and simulator on PostgreSQL and Redis.
+
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../../worker/test/stack";
@@ -32,6 +36,16 @@ describe.skipIf(missing)("the console in a browser", () => {
     await browser?.close();
     await stack?.stopAll();
   });
+
+  /** Sends one message with POST /v1/sms, as a user's program would. */
+  async function sendSingle(to: string): Promise<void> {
+    const answer = await fetch(`${stack.api.url}/v1/sms`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ from: "SALVO", to, body: "Your code is 1234" }),
+    });
+    expect(answer.status).toBe(202);
+  }
 
   it("refuses a wrong token with the API's description, then logs in with a good one", async () => {
     await page.goto(base);
@@ -123,16 +137,40 @@ describe.skipIf(missing)("the console in a browser", () => {
     await messages.getByText(/No message here/).waitFor();
   });
 
-  it("charts the messages sent and delivered from GET /v1/account/usage, over 24 hours and 30 days", async () => {
+  it("charts the messages sent and delivered from GET /v1/account/usage, over 24 hours and 30 days; the cards count today's and this month's from it too", async () => {
+    // A single message counts as a batch's do.
+    await sendSingle("+33612999001");
+    await expect
+      .poll(
+        async () =>
+          (
+            await stack.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM messages WHERE account_id = $1 AND "to" = '+33612999001' AND sent_at IS NOT NULL`,
+              [accountId],
+            )
+          )[0]?.n,
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     const usage = page.waitForResponse((response) => response.url().endsWith("/v1/account/usage?period=24h"));
     await page.getByRole("link", { name: "Home" }).click();
     expect((await usage).status()).toBe(200);
     // What the account's messages say: handed off and accepted (the simulator refuses some: failed).
-    const [{ sent = 0 } = {}] = await stack.query<{ sent: number }>(
-      "SELECT count(*)::int AS sent FROM messages WHERE account_id = $1 AND sent_at IS NOT NULL AND status <> 'failed'",
+    const [{ sent = 0, today = 0, month = 0 } = {}] = await stack.query<{
+      sent: number;
+      today: number;
+      month: number;
+    }>(
+      `SELECT count(*)::int AS sent,
+              count(*) FILTER (WHERE sent_at >= date_trunc('day', now(), 'UTC'))::int AS today,
+              count(*) FILTER (WHERE sent_at >= date_trunc('month', now(), 'UTC'))::int AS month
+         FROM messages WHERE account_id = $1 AND sent_at IS NOT NULL AND status <> 'failed'`,
       [accountId],
     );
     expect(sent).toBeGreaterThan(900);
+    // The cards: UTC days, from the same usage (period=month), the single message included.
+    await expect.poll(() => page.getByTestId("sent-today").textContent()).toBe(today.toLocaleString("en-US"));
+    await expect.poll(() => page.getByTestId("sent-month").textContent()).toBe(month.toLocaleString("en-US"));
     const totals = page.getByTestId("usage-totals");
     await expect
       .poll(() => totals.textContent())
@@ -165,6 +203,37 @@ describe.skipIf(missing)("the console in a browser", () => {
     await webhook.getByRole("button", { name: "Enable" }).click();
     await webhook.getByRole("button", { name: "Disable" }).waitFor();
     expect(await webhook.getByText(/^Disabled:/).count()).toBe(0);
+  });
+
+  it("shows each delivery attempt with the start of the receiver's answer", async () => {
+    const answer = '{"received":true,"note":"stored by the receiver"}';
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(answer));
+    });
+    receiver.listen(0, "127.0.0.1");
+    await once(receiver, "listening");
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/answers`;
+      await page.getByLabel("URL").fill(url);
+      await page.getByRole("button", { name: "Create webhook" }).click();
+      await page.getByTestId("secret").waitFor();
+      await page.getByRole("button", { name: "Done" }).click();
+      // A delivery report (dlr, one of the events chosen by default) comes after a send.
+      await sendSingle("+33612999002");
+
+      const webhook = page.getByTestId("webhook").filter({ hasText: url });
+      await webhook.getByRole("button", { name: "Deliveries" }).click();
+      const attempt = webhook.getByTestId("attempt").first();
+      await expect.poll(() => attempt.textContent(), { timeout: 30_000 }).toMatch(/^.+dlr200—\d+ ms$/);
+      const folded = webhook.getByTestId("attempt-answer").first();
+      await folded.getByText(`Answer (application/json, ${answer.length} characters)`).click();
+      await folded.getByText(answer).waitFor();
+      expect(await folded.getByText(answer).isVisible()).toBe(true);
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
   });
 
   it("opens the operator view with an admin token: accounts (create, credit, limits), connectors and the queues (Bull Board)", async () => {

@@ -42,7 +42,8 @@ describe("GET /v1/account/usage", () => {
 
     const day = await client.account.usage("30d");
     const hours = await client.account.usage();
-    for (const { body } of [hours, day]) {
+    const month = await client.account.usage("month");
+    for (const { body } of [hours, day, month]) {
       expect(body.data.attributes).toMatchObject({ time_zone: "UTC", sent: 5, delivered: 4 });
       // Everything happened in the current hour or day (the last bucket), or the
       // one before if it turned meanwhile.
@@ -61,6 +62,16 @@ describe("GET /v1/account/usage", () => {
     expect(day.body.data.attributes.buckets.at(-1)?.start).toBe(
       `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`,
     );
+    // The month: one bucket a UTC day from the 1st to today.
+    const today = new Date().toISOString().slice(0, 10);
+    expect(month.body.data.attributes).toMatchObject({ period: "month", bucket: "day" });
+    expect(month.body.data.attributes.buckets.map((b) => b.start.slice(0, 10))).toEqual(
+      Array.from(
+        { length: Number(today.slice(8, 10)) },
+        (_, i) => `${today.slice(0, 8)}${String(i + 1).padStart(2, "0")}`,
+      ),
+    );
+    expect(month.body.links.self).toBe("/v1/account/usage?period=month");
 
     // Another account sees only its own.
     await waitFor("the other account's hand-off", async () => {
@@ -80,6 +91,13 @@ describe("GET /v1/account/usage", () => {
     );
     const day = (await client.account.usage("30d")).body.data.attributes;
     expect([day.sent, day.delivered]).toEqual([10, 7]);
+    // The month counts the hours since its 1st at 00:00 UTC only.
+    const [firstOfMonth] = await stack.query<{ start: Date }>(
+      "SELECT date_trunc('month', now(), 'UTC') AS start",
+    );
+    const month = (await client.account.usage("month")).body.data.attributes;
+    const twoDaysAgoInMonth = Date.now() - 2 * 86_400_000 >= (firstOfMonth?.start.getTime() ?? 0);
+    expect(month.sent).toBe(twoDaysAgoInMonth ? 10 : 0);
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
     expect(day.buckets.find((b) => b.start.startsWith(twoDaysAgo))).toMatchObject({ sent: 10, delivered: 7 });
     expect((await client.account.usage("24h")).body.data.attributes.sent).toBe(0);
@@ -87,7 +105,9 @@ describe("GET /v1/account/usage", () => {
 
   it("refuses another period with 400", async () => {
     const { client } = await stack.newAccount();
-    const refused = await refusal(client.account.usage("7d" as never));
-    expect([refused.status, refused.code, refused.field]).toEqual([400, "INVALID_PARAMETER", "period"]);
+    for (const period of ["7d", "MONTH", "month,30d"]) {
+      const refused = await refusal(client.account.usage(period as never));
+      expect([refused.status, refused.code, refused.field]).toEqual([400, "INVALID_PARAMETER", "period"]);
+    }
   });
 });

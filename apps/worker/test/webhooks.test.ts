@@ -201,6 +201,43 @@ describe("delivery, retries and the sweep", () => {
     expect(t.receiver.to("/flaky")).toHaveLength(3);
   });
 
+  it("logs each attempt with the start of its answer: the body as text, cut at 1,024 bytes, and its Content-Type", async () => {
+    t.receiver.on("/answers", (count, res) => {
+      if (count === 1)
+        res.writeHead(503, { "content-type": "application/json" }).end('{"error":"database down"}');
+      // A long answer (a whole HTML page, or a hostile one): only its start is kept.
+      else res.writeHead(200, { "content-type": "text/html" }).end(`<p>${"ok ".repeat(100_000)}</p>`);
+    });
+    const who = await subscribe(t.stack, t.receiver, "/answers");
+    const id = await record(t.stack, who, "dlr", dlr(3));
+    await enqueueWebhookEvents(t.queue, [id]);
+
+    const [delivered, failed] = await waitFor("the retry delivered", async () => {
+      const list = await deliveries(who);
+      return list[0]?.attributes.event_state === "delivered" && list;
+    });
+    expect(failed?.attributes).toMatchObject({
+      status_code: 503,
+      error: "HTTP 503",
+      response_body: '{"error":"database down"}',
+      response_truncated: false,
+      response_content_type: "application/json",
+    });
+    expect(delivered?.attributes).toMatchObject({
+      status_code: 200,
+      error: null,
+      response_body: `<p>${"ok ".repeat(340)}o`,
+      response_truncated: true,
+      response_content_type: "text/html",
+    });
+    expect(delivered?.attributes.response_body).toHaveLength(1_024);
+    const [stored] = await t.stack.query<{ bytes: number }>(
+      "SELECT max(octet_length(response_body))::int AS bytes FROM webhook_attempts WHERE event_id = $1",
+      [id],
+    );
+    expect(stored?.bytes).toBe(1_024);
+  });
+
   it("records a timeout for a slow receiver while other events still flow", async () => {
     t.receiver.hang("/slow");
     const slow = await subscribe(t.stack, t.receiver, "/slow");
@@ -227,6 +264,9 @@ describe("delivery, retries and the sweep", () => {
       status_code: null,
       error: "timeout after 2000 ms",
       event_state: "pending",
+      response_body: null,
+      response_truncated: false,
+      response_content_type: null,
     });
     // Its retries would hang again: deleting the webhook stops them.
     await slow.client.webhooks.delete(slow.webhookId);

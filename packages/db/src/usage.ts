@@ -10,21 +10,26 @@ export interface UsageBucket {
 /**
  * An account's messages handed off (by `sent_at`) and delivered (by the report's
  * `done_at`) in each of the last `count` UTC hours or days, the current one last,
- * single messages included. Read from usage_hours (by account and hour: an
- * index range), never from messages.
+ * single messages included; with `count` null, in each UTC day of the current
+ * calendar month so far. Read from usage_hours (by account and hour: an index
+ * range), never from messages.
  */
 export async function accountUsage(
   sql: Queryable,
   accountId: string,
   unit: "hour" | "day",
-  count: number,
+  count: number | null,
 ): Promise<UsageBucket[]> {
   const { rows } = await sql.query<UsageBucket>({
     name: "salvo-account-usage",
-    text: `WITH slots AS (
+    // One now() for both ends, so the month and its days agree at midnight.
+    text: `WITH now_utc AS (SELECT now() AT TIME ZONE 'UTC' AS at
+           ), slots AS (
              SELECT (s.at AT TIME ZONE 'UTC') AS start
-               FROM generate_series(date_trunc($2, now() AT TIME ZONE 'UTC') - ($3::int - 1) * ('1 ' || $2)::interval,
-                                    date_trunc($2, now() AT TIME ZONE 'UTC'), ('1 ' || $2)::interval) AS s(at)
+               FROM now_utc n,
+                    generate_series(CASE WHEN $3::int IS NULL THEN date_trunc('month', n.at)
+                                         ELSE date_trunc($2, n.at) - ($3::int - 1) * ('1 ' || $2)::interval END,
+                                    date_trunc($2, n.at), ('1 ' || $2)::interval) AS s(at)
            ), used AS (
              SELECT date_trunc($2, hour, 'UTC') AS start, sum(sent)::int AS sent, sum(delivered)::int AS delivered
                FROM usage_hours

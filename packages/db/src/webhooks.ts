@@ -234,6 +234,11 @@ export interface WebhookAttempt {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  /** The start of the answer's body; null when there was no answer. */
+  responseBody: string | null;
+  /** Whether the answer's body was longer than `responseBody`. */
+  responseTruncated: boolean;
+  responseContentType: string | null;
 }
 
 /** One page of a webhook's delivery attempts, newest first. */
@@ -252,7 +257,9 @@ export async function listWebhookAttempts(
     ),
     sql.query<WebhookAttempt>(
       `SELECT a.id::text AS id, a.event_id AS "eventId", e.type AS "eventType", e.state AS "eventState",
-              a.attempted_at AS "attemptedAt", a.status_code AS "statusCode", a.duration_ms AS "durationMs", a.error
+              a.attempted_at AS "attemptedAt", a.status_code AS "statusCode", a.duration_ms AS "durationMs", a.error,
+              a.response_body AS "responseBody", a.response_truncated AS "responseTruncated",
+              a.response_content_type AS "responseContentType"
          FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id
         WHERE a.webhook_id = $1
         ORDER BY a.attempted_at DESC, a.id DESC LIMIT $2 OFFSET $3`,
@@ -307,6 +314,8 @@ interface AttemptRecord {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  /** The start of the answer (bounded by the sender); null when there was none. */
+  response: { body: string; truncated: boolean; contentType: string | null } | null;
   delivered: boolean;
   /** Attempts an event gets in all: after the last one fails, it is failed. */
   maxAttempts: number;
@@ -342,8 +351,9 @@ export async function recordWebhookAttempt(sql: Queryable, attempt: AttemptRecor
     const attempts = events[0]?.attempts;
     if (attempts === undefined) return { kind: "gone", attempts: 0 };
     await client.query(
-      `INSERT INTO webhook_attempts (event_id, webhook_id, attempted_at, status_code, duration_ms, error)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO webhook_attempts (event_id, webhook_id, attempted_at, status_code, duration_ms, error,
+                                     response_body, response_truncated, response_content_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         attempt.eventId,
         attempt.webhookId,
@@ -351,6 +361,9 @@ export async function recordWebhookAttempt(sql: Queryable, attempt: AttemptRecor
         attempt.statusCode,
         attempt.durationMs,
         attempt.error,
+        attempt.response?.body ?? null,
+        attempt.response?.truncated ?? false,
+        attempt.response?.contentType ?? null,
       ],
     );
 

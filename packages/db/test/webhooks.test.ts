@@ -45,7 +45,7 @@ describe("purgeSettledWebhookEvents", () => {
         [ids[i], state, days],
       );
       await sql.query(
-        "INSERT INTO webhook_attempts (event_id, webhook_id, status_code, duration_ms) VALUES ($1, 'whk_retention', 200, 5)",
+        "INSERT INTO webhook_attempts (event_id, webhook_id, status_code, duration_ms, response_body) VALUES ($1, 'whk_retention', 200, 5, 'ok')",
         [ids[i]],
       );
     }

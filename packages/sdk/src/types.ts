@@ -242,8 +242,11 @@ export interface SubAccountData {
   links: { self: string; tokens: string; countries: string };
 }
 
-/** The periods of `GET /v1/account/usage`: 24 hourly buckets, or 30 daily ones. */
-export type UsagePeriod = "24h" | "30d";
+/**
+ * The periods of `GET /v1/account/usage`: 24 hourly buckets, 30 daily ones, or
+ * one a day of the current UTC calendar month so far (`month`).
+ */
+export type UsagePeriod = "24h" | "30d" | "month";
 
 /** `GET /v1/account/usage`: messages handed off (`sent_at`) and delivered (the report's time) per UTC bucket. */
 export interface UsageResource {
@@ -591,6 +594,12 @@ export interface WebhookAttemptData {
     status_code: number | null;
     duration_ms: number;
     error: string | null;
+    /** The start of the receiver's answer (its first 1,024 bytes as UTF-8 text); null when there was no answer. */
+    response_body: string | null;
+    /** Whether the answer was longer than `response_body`. */
+    response_truncated: boolean;
+    /** The answer's Content-Type; null when none (or no answer). */
+    response_content_type: string | null;
     attempted_at: string;
   };
 }

@@ -1,9 +1,15 @@
 // One HTTP attempt to deliver a webhook event, judged as the attempt log shows it.
+import { StringDecoder } from "node:string_decoder";
 import { Agent, request } from "undici";
 import { checkAddressLiteral, DestinationRefusedError, publicOnlyLookup } from "./destination";
 import { formatHeaders } from "./signature";
 
 const USER_AGENT = "Salvo-Webhooks/1";
+
+/** The most bytes of an answer's body kept (and shown in the deliveries log). */
+const KEPT_ANSWER_BYTES = 1_024;
+/** The most characters of an answer's Content-Type kept. */
+const KEPT_CONTENT_TYPE_CHARS = 200;
 
 /** How one attempt went: any 2xx is a delivery; anything else (3xx included) a failure. */
 export interface AttemptOutcome {
@@ -13,6 +19,17 @@ export interface AttemptOutcome {
   durationMs: number;
   /** Why it failed ("HTTP 500", "timeout after 10000 ms", "connection refused", …), null when delivered. */
   error: string | null;
+  /** The start of what the receiver answered; null when there was no (whole) answer. */
+  response: AnswerStart | null;
+}
+
+/** The start of an answer, as the deliveries log keeps it. */
+interface AnswerStart {
+  /** The body's first KEPT_ANSWER_BYTES bytes as UTF-8 text (a character cut at the end dropped). */
+  body: string;
+  /** Whether the body was longer than what is kept. */
+  truncated: boolean;
+  contentType: string | null;
 }
 
 export interface WebhookDelivery {
@@ -36,14 +53,18 @@ interface SenderOptions {
   timeoutMs: number;
   /** Reach loopback and private addresses too (tests, or a trusted private network). */
   allowPrivateNetworks: boolean;
-  /** The most bytes of an answer read before the connection is dropped. */
+  /**
+   * The most bytes of an answer read before the connection is dropped (a short
+   * answer read to its end lets the connection be reused); only the first
+   * KEPT_ANSWER_BYTES are kept.
+   */
   maxAnswerBytes?: number;
 }
 
 /**
  * Posts signed webhook events over a shared connection pool. Redirects are not
  * followed (a 3xx is a failure: the destination must be the URL registered), at
- * most a few KB of an answer are read, and unless private networks are allowed
+ * most a few KB of an answer are read (its first KB kept), and unless private networks are allowed
  * every connection goes to a public address only.
  */
 export function createWebhookSender(options: SenderOptions): WebhookSender {
@@ -87,18 +108,19 @@ export function createWebhookSender(options: SenderOptions): WebhookSender {
         },
         body: delivery.payload,
       });
-      await readSome(answer.body, maxAnswerBytes);
       const { statusCode } = answer;
+      const contentType = headerText(answer.headers["content-type"]);
+      const response = { ...(await readStart(answer.body, maxAnswerBytes)), contentType };
       const delivered = statusCode >= 200 && statusCode < 300;
       const error = delivered
         ? null
         : statusCode >= 300 && statusCode < 400
           ? `HTTP ${statusCode} (redirects are not followed)`
           : `HTTP ${statusCode}`;
-      return { delivered, statusCode, durationMs: elapsed(), error };
+      return { delivered, statusCode, durationMs: elapsed(), error, response };
     } catch (error) {
       const reason = abort.signal.aborted ? `timeout after ${options.timeoutMs} ms` : describeError(error);
-      return { delivered: false, statusCode: null, durationMs: elapsed(), error: reason };
+      return { delivered: false, statusCode: null, durationMs: elapsed(), error: reason, response: null };
     } finally {
       clearTimeout(timer);
     }
@@ -107,16 +129,41 @@ export function createWebhookSender(options: SenderOptions): WebhookSender {
   return { send, close: () => agent.close() };
 }
 
-/** Reads at most `limit` bytes of an answer, then lets the connection go. */
-async function readSome(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<void> {
+/**
+ * Reads at most `limit` bytes of an answer, keeping only its first
+ * KEPT_ANSWER_BYTES (so a hostile receiver cannot make us hold more), then lets
+ * the connection go: destroyed as soon as the answer is longer than `limit`.
+ */
+async function readStart(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  limit: number,
+): Promise<{ body: string; truncated: boolean }> {
+  const decoder = new StringDecoder("utf8");
+  let text = "";
+  let kept = 0;
   let read = 0;
   for await (const chunk of body) {
     read += chunk.length;
+    if (kept < KEPT_ANSWER_BYTES) {
+      const part = chunk.subarray(0, KEPT_ANSWER_BYTES - kept);
+      kept += part.length;
+      // write() holds back a character cut at the end of a chunk; one cut at the
+      // limit is dropped (end() is never called).
+      text += decoder.write(part);
+    }
     if (read > limit) {
       body.destroy();
-      return;
+      break;
     }
   }
+  // PostgreSQL's text cannot hold NUL.
+  return { body: text.replaceAll("\u0000", "\uFFFD"), truncated: read > kept };
+}
+
+/** A header's value as text that PostgreSQL stores, at most KEPT_CONTENT_TYPE_CHARS; null when absent. */
+function headerText(value: string | string[] | undefined): string | null {
+  const text = Array.isArray(value) ? value.join(", ") : value;
+  return text ? text.replaceAll("\u0000", "").slice(0, KEPT_CONTENT_TYPE_CHARS) : null;
 }
 
 const SYSTEM_ERRORS: Record<string, string> = {

@@ -33,6 +33,16 @@ async function startReceiver() {
         case "/big":
           res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(1_000_000));
           break;
+        case "/json":
+          res.writeHead(422, { "content-type": "application/json" }).end('{"error":"unknown batch"}');
+          break;
+        case "/accented":
+          // 1 + 2 × 600 bytes: the kept 1,024 bytes end in the middle of an "é".
+          res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(`a${"é".repeat(600)}`);
+          break;
+        case "/nul":
+          res.writeHead(200).end(Buffer.from([0x6f, 0x00, 0x6b]));
+          break;
         case "/hang":
           hanging.push(res);
           break;
@@ -97,14 +107,42 @@ describe("createWebhookSender", () => {
     expect(receiver.received.length).toBe(before + 1);
   });
 
-  it("reads only the start of a large answer", async () => {
+  it("keeps the start of the answer: its body as text and its Content-Type", async () => {
+    const failed = await sender.send({ url: receiver.url("/json"), id: "evt_j", payload, secret });
+    expect(failed).toMatchObject({
+      delivered: false,
+      statusCode: 422,
+      error: "HTTP 422",
+      response: { body: '{"error":"unknown batch"}', truncated: false, contentType: "application/json" },
+    });
+    const empty = await sender.send({ url: receiver.url("/ok"), id: "evt_e", payload, secret });
+    expect(empty.response).toEqual({ body: "", truncated: false, contentType: null });
+  });
+
+  it("reads only the start of a large answer, and keeps its first 1,024 bytes", async () => {
     const outcome = await sender.send({ url: receiver.url("/big"), id: "evt_big", payload, secret });
-    expect(outcome).toMatchObject({ delivered: true, statusCode: 200 });
+    expect(outcome).toMatchObject({
+      delivered: true,
+      statusCode: 200,
+      response: { body: "x".repeat(1_024), truncated: true, contentType: "text/plain" },
+    });
+  });
+
+  it("drops a character cut at the limit, and stores NUL as U+FFFD", async () => {
+    const accented = await sender.send({ url: receiver.url("/accented"), id: "evt_a", payload, secret });
+    expect(accented.response).toMatchObject({ body: `a${"é".repeat(511)}`, truncated: true });
+    const nul = await sender.send({ url: receiver.url("/nul"), id: "evt_n", payload, secret });
+    expect(nul.response).toMatchObject({ body: "o\uFFFDk", truncated: false });
   });
 
   it("gives up on a slow receiver after the timeout", async () => {
     const outcome = await sender.send({ url: receiver.url("/hang"), id: "evt_slow", payload, secret });
-    expect(outcome).toMatchObject({ delivered: false, statusCode: null, error: "timeout after 500 ms" });
+    expect(outcome).toMatchObject({
+      delivered: false,
+      statusCode: null,
+      error: "timeout after 500 ms",
+      response: null,
+    });
   });
 
   it("says when nothing listens", async () => {

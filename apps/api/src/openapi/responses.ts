@@ -425,7 +425,7 @@ export const usageResource = z.object({
   data: z.object({
     type: z.literal("usage"),
     attributes: z.object({
-      period: z.enum(["24h", "30d"]),
+      period: z.enum(["24h", "30d", "month"]),
       time_zone: z.literal("UTC"),
       bucket: z.enum(["hour", "day"]),
       sent: z.number(),
@@ -465,6 +465,9 @@ export const webhookAttemptData = z.object({
     status_code: z.number().int().nullable(),
     duration_ms: z.number(),
     error: z.string().nullable(),
+    response_body: z.string().nullable(),
+    response_truncated: z.boolean(),
+    response_content_type: z.string().nullable(),
     attempted_at: timestamp,
   }),
 });

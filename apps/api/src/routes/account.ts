@@ -19,9 +19,12 @@ import {
   setSendingHours,
 } from "../services/sending-hours";
 
-/** `GET /v1/account/usage`'s periods: their buckets' unit and how many. */
-const USAGE_PERIODS = { "24h": ["hour", 24], "30d": ["day", 30] } as const;
-const usageQuery = z.strictObject({ period: z.enum(["24h", "30d"]).default("24h") });
+/**
+ * `GET /v1/account/usage`'s periods: their buckets' unit and how many (null:
+ * each day of the current UTC calendar month so far).
+ */
+const USAGE_PERIODS = { "24h": ["hour", 24], "30d": ["day", 30], month: ["day", null] } as const;
+const usageQuery = z.strictObject({ period: z.enum(["24h", "30d", "month"]).default("24h") });
 
 /** An account as the API shows it. */
 export function accountResource(account: Account, requireRegisteredSenderByDefault: boolean) {
@@ -176,7 +179,7 @@ export function accountRoutes(
       },
     }),
   );
-  // Messages handed off and delivered per UTC hour (24h) or day (30d), from usage_hours.
+  // Messages handed off and delivered per UTC hour (24h) or day (30d, month), from usage_hours.
   router.get(
     "/account/usage",
     route({

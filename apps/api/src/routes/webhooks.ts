@@ -51,6 +51,9 @@ function attemptResource(attempt: WebhookAttempt) {
       status_code: attempt.statusCode,
       duration_ms: attempt.durationMs,
       error: attempt.error,
+      response_body: attempt.responseBody,
+      response_truncated: attempt.responseTruncated,
+      response_content_type: attempt.responseContentType,
       attempted_at: attempt.attemptedAt.toISOString(),
     },
   };

@@ -14,6 +14,7 @@ import {
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { MESSAGE_STATUSES } from "@salvo/core/message-status";
+import type { MessageData } from "@salvo/sdk/types";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { Link } from "wouter";
@@ -23,16 +24,7 @@ import { useLiveBatch } from "../live";
 
 const BreakdownChart = lazy(() => import("../charts/BreakdownChart"));
 
-interface Message {
-  to: string;
-  ref: string | null;
-  status: string;
-  reason: string | null;
-  segments: number;
-  cost: number;
-  sent_at: string | null;
-  done_at: string | null;
-}
+type Message = MessageData["attributes"];
 
 function breakdown(batch: Batch) {
   const rows = [

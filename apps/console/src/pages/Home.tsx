@@ -1,17 +1,10 @@
 import { Card, Group, Loader, SegmentedControl, SimpleGrid, Stack, Text, Title } from "@mantine/core";
-import { lazy, Suspense, useMemo, useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Link } from "wouter";
 import { BatchProgress, ErrorMessage } from "../components";
-import { type Usage, useAccount, useBatches, useBatchesSince, useUsage } from "../queries";
+import { type Usage, useAccount, useBatches, useUsage } from "../queries";
 
 const ActivityChart = lazy(() => import("../charts/ActivityChart"));
-
-const DAY = 24 * 3_600_000;
-
-function startOfToday(): Date {
-  const now = new Date();
-  return new Date(now.getFullYear(), now.getMonth(), now.getDate());
-}
 
 /** The chart's bars: an hour as its local start (`14h`), a day as its UTC date (`7/12`). */
 function activity(usage: Usage) {
@@ -28,33 +21,16 @@ function activity(usage: Usage) {
 export function Home() {
   const account = useAccount();
   const [range, setRange] = useState<"24h" | "30d">("24h");
-  const since = useMemo(() => {
-    const today = startOfToday();
-    const monthStart = new Date(today.getFullYear(), today.getMonth(), 1);
-    const thirtyDays = new Date(Date.now() - 30 * DAY);
-    return monthStart < thirtyDays ? monthStart : thirtyDays;
-  }, []);
-  const recent = useBatchesSince(since);
   const live = useBatches({ status: "processing" }, 2000);
   const usage = useUsage(range);
-
-  const totals = useMemo(() => {
-    const today = startOfToday().getTime();
-    const month = new Date(new Date().getFullYear(), new Date().getMonth(), 1).getTime();
-    let sentToday = 0;
-    let sentMonth = 0;
-    for (const { attributes: batch } of recent.data?.batches ?? []) {
-      const at = Date.parse(batch.created_at);
-      if (at >= today) sentToday += batch.sent;
-      if (at >= month) sentMonth += batch.sent;
-    }
-    return { sentToday, sentMonth };
-  }, [recent.data]);
+  // The cards count as the chart does, in UTC days: the month's buckets, today's the last.
+  const month = useUsage("month");
+  const days = month.data?.data.attributes;
 
   return (
     <Stack>
       <Title order={2}>Home</Title>
-      <ErrorMessage error={account.error ?? recent.error ?? live.error ?? usage.error} />
+      <ErrorMessage error={account.error ?? month.error ?? live.error ?? usage.error} />
       <SimpleGrid cols={{ base: 1, xs: 3 }}>
         <Card withBorder>
           <Text size="sm" c="dimmed">
@@ -66,18 +42,24 @@ export function Home() {
         </Card>
         <Card withBorder>
           <Text size="sm" c="dimmed">
-            Messages sent today
+            Messages sent today (UTC)
           </Text>
-          <Text size="xl" fw={700}>
-            {recent.data ? totals.sentToday.toLocaleString() : "…"}
+          <Text size="xl" fw={700} data-testid="sent-today">
+            {days ? (days.buckets.at(-1)?.sent ?? 0).toLocaleString() : "…"}
+          </Text>
+          <Text size="xs" c="dimmed">
+            handed off since 00:00 UTC, single messages included
           </Text>
         </Card>
         <Card withBorder>
           <Text size="sm" c="dimmed">
-            Messages sent this month
+            Messages sent this month (UTC)
           </Text>
-          <Text size="xl" fw={700}>
-            {recent.data ? totals.sentMonth.toLocaleString() : "…"}
+          <Text size="xl" fw={700} data-testid="sent-month">
+            {days ? days.sent.toLocaleString() : "…"}
+          </Text>
+          <Text size="xs" c="dimmed">
+            handed off since the 1st at 00:00 UTC
           </Text>
         </Card>
       </SimpleGrid>

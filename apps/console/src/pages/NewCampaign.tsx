@@ -16,6 +16,7 @@ import {
   Title,
 } from "@mantine/core";
 import { messageEncoding, segmentCount } from "@salvo/core/segments";
+import type { BatchSimulation } from "@salvo/sdk/types";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useMemo, useRef, useState } from "react";
 import { useLocation } from "wouter";
@@ -23,24 +24,7 @@ import { api, idempotencyKey, type Page, type Resource } from "../api";
 import { ErrorMessage } from "../components";
 import { numbersFromCsv } from "../csv";
 
-interface Simulation {
-  total: number;
-  sent: number;
-  invalid: number;
-  duplicated: number;
-  blacklisted: number;
-  npai: number;
-  flooded: number;
-  not_allowed: number;
-  country_limit: number;
-  segments: number;
-  cost: number;
-  reserved: number;
-  credits: number;
-  credits_after: number;
-  enough_credits: boolean;
-  moderation_reasons: unknown[];
-}
+type Simulation = BatchSimulation["attributes"];
 
 function numbersFromText(text: string): string[] {
   return text

@@ -2,6 +2,7 @@ import {
   Badge,
   Button,
   Card,
+  Code,
   Group,
   MultiSelect,
   Select,
@@ -12,28 +13,39 @@ import {
   Title,
 } from "@mantine/core";
 import { WEBHOOK_EVENT_TYPES } from "@salvo/core/webhook-events";
+import type { CreatedWebhookData, WebhookAttemptData, WebhookData } from "@salvo/sdk/types";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { api, type Page, type Resource, withQuery } from "../api";
 import { ErrorMessage, formatDate, Pager, ShownOnce } from "../components";
 
-type Webhook = {
-  url: string;
-  events: string[];
-  format: string;
-  status: string;
-  disabled_reason: string | null;
-  failing_since: string | null;
-  created_at: string;
-};
-type Attempt = {
-  event_id: string;
-  event: string;
-  status_code: number | null;
-  duration_ms: number | null;
-  error: string | null;
-  attempted_at: string;
-};
+type Webhook = WebhookData["attributes"];
+type Attempt = WebhookAttemptData["attributes"];
+
+/** The start of the receiver's answer, folded: it can be a whole page of HTML. */
+function AnswerBody({ attempt }: { attempt: Attempt }) {
+  const body = attempt.response_body;
+  if (body === null) return <Text size="sm">No answer.</Text>;
+  if (body === "" && !attempt.response_truncated) return <Text size="sm">Empty answer.</Text>;
+  const what = [
+    attempt.response_content_type,
+    attempt.response_truncated ? "its first 1,024 bytes" : `${body.length.toLocaleString()} characters`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return (
+    <details>
+      <summary style={{ cursor: "pointer" }}>
+        <Text span size="sm">
+          Answer ({what})
+        </Text>
+      </summary>
+      <Code block mt={4} style={{ whiteSpace: "pre-wrap", wordBreak: "break-all", maxHeight: 240 }}>
+        {body}
+      </Code>
+    </details>
+  );
+}
 
 function Deliveries({ id }: { id: string }) {
   const [page, setPage] = useState(1);
@@ -51,22 +63,31 @@ function Deliveries({ id }: { id: string }) {
             <Table.Tr>
               <Table.Th>When</Table.Th>
               <Table.Th>Event</Table.Th>
-              <Table.Th>Response</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Error</Table.Th>
               <Table.Th>Time</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {attempts.data?.data.map(({ id: attemptId, attributes: a }) => (
-              <Table.Tr key={attemptId}>
-                <Table.Td>{formatDate(a.attempted_at)}</Table.Td>
-                <Table.Td>{a.event}</Table.Td>
-                <Table.Td>{a.status_code ?? a.error ?? "—"}</Table.Td>
-                <Table.Td>{a.duration_ms === null ? "—" : `${a.duration_ms} ms`}</Table.Td>
-              </Table.Tr>
+              <Fragment key={attemptId}>
+                <Table.Tr data-testid="attempt">
+                  <Table.Td>{formatDate(a.attempted_at)}</Table.Td>
+                  <Table.Td>{a.event}</Table.Td>
+                  <Table.Td>{a.status_code ?? "—"}</Table.Td>
+                  <Table.Td>{a.error ?? "—"}</Table.Td>
+                  <Table.Td>{`${a.duration_ms} ms`}</Table.Td>
+                </Table.Tr>
+                <Table.Tr data-testid="attempt-answer">
+                  <Table.Td colSpan={5} pt={0}>
+                    <AnswerBody attempt={a} />
+                  </Table.Td>
+                </Table.Tr>
+              </Fragment>
             ))}
             {attempts.data?.data.length === 0 && (
               <Table.Tr>
-                <Table.Td colSpan={4}>No delivery attempt yet.</Table.Td>
+                <Table.Td colSpan={5}>No delivery attempt yet.</Table.Td>
               </Table.Tr>
             )}
           </Table.Tbody>
@@ -91,7 +112,7 @@ export default function Webhooks() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["webhooks"] });
   const create = useMutation({
     mutationFn: () =>
-      api<{ data: Resource<Webhook & { secret: string }> }>("/v1/webhooks", {
+      api<{ data: CreatedWebhookData }>("/v1/webhooks", {
         method: "POST",
         body: { url, events, format },
       }),

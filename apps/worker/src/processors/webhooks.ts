@@ -77,6 +77,7 @@ export async function deliverWebhookEvent(
     statusCode: outcome.statusCode,
     durationMs: outcome.durationMs,
     error: outcome.error,
+    response: outcome.response,
     delivered: outcome.delivered,
     maxAttempts,
     disableAfterMs: ctx.env.WEBHOOK_DISABLE_AFTER_MS,
