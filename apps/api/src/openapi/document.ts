@@ -257,8 +257,7 @@ function operation(route: ServedRoute) {
       ? {
           description:
             "SMSFactor's compatible API (docs/compat.md): answers in XML unless `Accept: application/json` " +
-            "(the same tree), errors as HTTP 200 with a negative `status`. A request body may also be " +
-            "XML or a form's `data=<json>`.",
+            "(the same tree), errors as HTTP 200 with a negative `status`.",
         }
       : {}),
     responses: responsesOf(route),
