@@ -8,6 +8,7 @@ import { startTestApi, type TestApi } from "./harness";
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: { anyOf?: unknown[] } }> }>;
   parameters?: { name: string; in: string }[];
+  security?: unknown[];
   requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
 }
 type Document = { paths: Record<string, Record<string, Operation>> };
@@ -102,6 +103,7 @@ describe("GET /openapi.json", () => {
     expect(get?.parameters?.map((p) => `${p.in} ${p.name}`)).toEqual(
       expect.arrayContaining(["query text", "query to", "query sender", "query delay", "query gsmsmsid"]),
     );
+    expect(get?.security).toContainEqual({ smsFactorQueryToken: [] });
     const post = document.paths["/smsfactor/send"]?.post;
     expect(Object.keys(post?.requestBody?.content ?? {})).toEqual([
       "application/json",

@@ -99,13 +99,13 @@ function tagOf(path: string): string {
   return second === "subaccounts" ? "subaccounts" : (second ?? "v1");
 }
 
-function security(path: string) {
+function security(method: string, path: string) {
   if (path.startsWith("/v1/admin")) return [{ adminToken: [] }];
   if (path.startsWith("/v1/providers")) return [];
   if (path.startsWith("/v1/")) return [{ bearer: [] }, { basic: [] }, { apiKeyId: [], apiKeySecret: [] }];
   if (path === "/metrics") return [{}, { metricsToken: [] }];
   // `?token=` too on the two routes SMSFactor's reference allows it on.
-  if (path === "/smsfactor/send" || path === "/smsfactor/send/simulate") {
+  if (method === "GET" && (path === "/smsfactor/send" || path === "/smsfactor/send/simulate")) {
     return [{}, { bearer: [] }, { smsFactorQueryToken: [] }];
   }
   if (path.startsWith("/smsfactor/")) return [{}, { bearer: [] }];
@@ -119,7 +119,7 @@ const ERROR_RESPONSE = {
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 };
 
-interface Response {
+interface DescribedResponse {
   description: string;
   content?: Record<string, { schema: unknown }>;
 }
@@ -138,7 +138,7 @@ const SMSFACTOR_XML = {
  * An SMSFactor route's answers: its errors are HTTP 200 too (a negative `status`),
  * so its 200 is its success answer or the error's; XML unless JSON is asked for.
  */
-function withSmsFactorErrors(responses: Record<string, Response>): void {
+function withSmsFactorErrors(responses: Record<string, DescribedResponse>): void {
   const ok = responses["200"];
   const success = ok?.content?.["application/json"]?.schema;
   const error = { $ref: "#/components/schemas/SmsFactorError" };
@@ -163,7 +163,7 @@ function declaredResponses(route: ServedRoute) {
 
 function responsesOf(route: ServedRoute) {
   const declared = declaredResponses(route);
-  const responses: Record<string, Response> = {};
+  const responses: Record<string, DescribedResponse> = {};
   if (declared) {
     for (const [status, response] of Object.entries(declared)) {
       responses[status] = {
@@ -215,7 +215,7 @@ function operation(route: ServedRoute) {
     operationId: `${route.method.toLowerCase()}${route.path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_, c?: string) => (c ?? "").toUpperCase())}`,
     summary: `${route.method} ${route.path}`,
     tags: [tagOf(route.path)],
-    security: security(route.path),
+    security: security(route.method, route.path),
     parameters: [
       ...parameters(spec?.params, "path"),
       // A path of a route not declared with `route()`: its parameters, as strings.
