@@ -319,6 +319,7 @@ describe("/account/invoice", () => {
     expect(body.invoices).toEqual([
       expect.objectContaining({ id: month, credits_added: 100, credits_spent: 0, closing_balance: 100 }),
     ]);
+    expect((await sf.json("GET", `/account/invoice/${month}`)).body.invoice).toEqual(body.invoices[0]);
     expectError(await sf.json("GET", "/account/invoice/12"), -5);
     expectError(await sf.json("GET", "/account/invoice/2001-01"), -5);
     expect((await sf.xml("GET", "/account/invoice/12/download")).response.status).toBe("-5");

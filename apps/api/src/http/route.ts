@@ -30,7 +30,7 @@ interface RouteInput<P, Q, B> {
   res: Response;
 }
 
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -80,16 +80,31 @@ export function route<P = unknown, Q = unknown, B = unknown>(spec: RouteSpec<P, 
       : await run(NOT_IDEMPOTENT);
     sendReply(req, res, reply);
   };
-  declared.set(handle, spec as RouteSpec);
+  declareRoute(handle, spec as RouteSpec);
   return [...parseBody, handle];
 }
 
-// Each route's spec, by its handler: the OpenAPI document (src/openapi) reads the
-// schemas that validate requests from here, so they are described as they are checked.
-const declared = new WeakMap<RequestHandler, RouteSpec>();
+/** What the OpenAPI document (src/openapi) reads of a route: the schemas that validate its requests. */
+export interface RouteDescription {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  idempotent?: unknown;
+  /** Its success answer's JSON, when declared beside the handler (SMSFactor's routes, `sfRoute`). */
+  answer?: z.ZodType;
+}
 
-/** The spec a handler of `route()` was declared with; undefined for other handlers. */
-export function routeSpecOf(handler: unknown): RouteSpec | undefined {
+// Each route's description, by its handler: the document reads the schemas that
+// validate requests from here, so they are described as they are checked.
+const declared = new WeakMap<RequestHandler, RouteDescription>();
+
+/** Records what a route handler validates (and answers), for the OpenAPI document. */
+export function declareRoute(handler: RequestHandler, description: RouteDescription): void {
+  declared.set(handler, description);
+}
+
+/** The description a handler of `route()` or `sfRoute()` was declared with; undefined for other handlers. */
+export function routeSpecOf(handler: unknown): RouteDescription | undefined {
   return declared.get(handler as RequestHandler);
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type RouteSpec, routeSpecOf } from "../http/route";
+import { type RouteDescription, routeSpecOf } from "../http/route";
+import { sfErrorAnswer } from "../smsfactor/conventions";
 import { errorBody, RESPONSES } from "./responses";
 
 interface Layer {
@@ -8,11 +9,11 @@ interface Layer {
   handle?: { stack?: Layer[] };
 }
 
-/** A route the app serves: its method, Express path and, when declared with `route()`, its spec. */
+/** A route the app serves: its method, Express path and, when declared with `route()` or `sfRoute()`, its spec. */
 interface ServedRoute {
   method: string;
   path: string;
-  spec?: RouteSpec;
+  spec?: RouteDescription;
 }
 
 // Not API routes: the console's files, Bull Board's pages (console.test.ts tests
@@ -28,9 +29,10 @@ function servedRoutes(app: unknown): ServedRoute[] {
       if (layer.route) {
         const full = prefix + layer.route.path;
         if (NOT_DESCRIBED.some((apart) => full.startsWith(apart))) continue;
-        const spec = layer.route.stack.map((inner) => routeSpecOf(inner.handle)).find(Boolean);
         for (const method of Object.keys(layer.route.methods)) {
           if (!served.some((r) => r.method === method.toUpperCase() && r.path === full)) {
+            const { path: routePath, stack } = layer.route;
+            const spec = stack.map((inner) => specOf(inner.handle, routePath, method)).find(Boolean);
             served.push({ method: method.toUpperCase(), path: full, spec });
           }
         }
@@ -41,6 +43,17 @@ function servedRoutes(app: unknown): ServedRoute[] {
   };
   walk((app as { router: { stack: Layer[] } }).router.stack, "");
   return served;
+}
+
+/**
+ * The spec of a route's handler; for a handler that is a router (`/smsfactor/batches`
+ * hands on to /v1's batch routes), that of its route of the same path and method.
+ */
+function specOf(handle: unknown, path: string, method: string): RouteDescription | undefined {
+  const inner = (handle as { stack?: Layer[] }).stack;
+  if (!inner) return routeSpecOf(handle);
+  const route = inner.find((layer) => layer.route?.path === path && layer.route.methods[method])?.route;
+  return route?.stack.map((layer) => routeSpecOf(layer.handle)).find(Boolean);
 }
 
 /** `/v1/batches/:id` as OpenAPI writes it: `/v1/batches/{id}`. */
@@ -86,11 +99,15 @@ function tagOf(path: string): string {
   return second === "subaccounts" ? "subaccounts" : (second ?? "v1");
 }
 
-function security(path: string) {
+function security(method: string, path: string) {
   if (path.startsWith("/v1/admin")) return [{ adminToken: [] }];
   if (path.startsWith("/v1/providers")) return [];
   if (path.startsWith("/v1/")) return [{ bearer: [] }, { basic: [] }, { apiKeyId: [], apiKeySecret: [] }];
   if (path === "/metrics") return [{}, { metricsToken: [] }];
+  // `?token=` too on the two routes SMSFactor's reference allows it on.
+  if (method === "GET" && (path === "/smsfactor/send" || path === "/smsfactor/send/simulate")) {
+    return [{}, { bearer: [] }, { smsFactorQueryToken: [] }];
+  }
   if (path.startsWith("/smsfactor/")) return [{}, { bearer: [] }];
   return [];
 }
@@ -102,9 +119,51 @@ const ERROR_RESPONSE = {
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 };
 
-function responsesOf(route: ServedRoute) {
+interface DescribedResponse {
+  description: string;
+  content?: Record<string, { schema: unknown }>;
+}
+
+const SMSFACTOR_XML = {
+  schema: {
+    type: "string",
+    description:
+      "The same tree as the JSON answer, in XML (SMSFactor's default without `Accept: application/json`): " +
+      "a `<response>` root, an element per key, an array as one element per item (none when empty), " +
+      "null as the text `null` (docs/compat.md).",
+  },
+};
+
+/**
+ * An SMSFactor route's answers: its errors are HTTP 200 too (a negative `status`),
+ * so its 200 is its success answer or the error's; XML unless JSON is asked for.
+ */
+function withSmsFactorErrors(responses: Record<string, DescribedResponse>): void {
+  const ok = responses["200"];
+  const success = ok?.content?.["application/json"]?.schema;
+  const error = { $ref: "#/components/schemas/SmsFactorError" };
+  responses["200"] = {
+    description: `${ok ? `${ok.description} Or` : "Only"} SMSFactor's error answer, HTTP 200 as well: \`{"status": <negative>, "message", "details"}\`.`,
+    content: {
+      ...ok?.content,
+      "application/json": { schema: success ? { anyOf: [success, error] } : error },
+      "application/xml": SMSFACTOR_XML,
+    },
+  };
+}
+
+/** A route's success answers: RESPONSES's, else the answer its `sfRoute()` declares. */
+function declaredResponses(route: ServedRoute) {
   const declared = RESPONSES[routeKey(route)];
-  const responses: Record<string, unknown> = {};
+  if (declared || !route.spec?.answer) return declared;
+  return {
+    "200": { description: 'Done: `status` 1, `message` "OK", and its fields.', schema: route.spec.answer },
+  };
+}
+
+function responsesOf(route: ServedRoute) {
+  const declared = declaredResponses(route);
+  const responses: Record<string, DescribedResponse> = {};
   if (declared) {
     for (const [status, response] of Object.entries(declared)) {
       responses[status] = {
@@ -125,8 +184,28 @@ function responsesOf(route: ServedRoute) {
     responses["4XX"] = ERROR_RESPONSE;
     responses["5XX"] = ERROR_RESPONSE;
   }
+  if (route.path.startsWith("/smsfactor/")) withSmsFactorErrors(responses);
   return responses;
 }
+
+/** The other forms an SMSFactor request body may take (reference §1.3, §1.4). */
+const SMSFACTOR_REQUEST_FORMATS = {
+  "application/xml": {
+    schema: {
+      type: "string",
+      description:
+        "The same tree in XML: the top key as the root element (`<sms>`), an array as repeated " +
+        'elements, a recipient as `<gsm gsmsmsid="100">336…</gsm>`.',
+    },
+  },
+  "application/x-www-form-urlencoded": {
+    schema: {
+      type: "object",
+      properties: { data: { type: "string", description: "The JSON body." } },
+      required: ["data"],
+    },
+  },
+};
 
 function operation(route: ServedRoute) {
   const { spec } = route;
@@ -136,7 +215,7 @@ function operation(route: ServedRoute) {
     operationId: `${route.method.toLowerCase()}${route.path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_, c?: string) => (c ?? "").toUpperCase())}`,
     summary: `${route.method} ${route.path}`,
     tags: [tagOf(route.path)],
-    security: security(route.path),
+    security: security(route.method, route.path),
     parameters: [
       ...parameters(spec?.params, "path"),
       // A path of a route not declared with `route()`: its parameters, as strings.
@@ -167,15 +246,18 @@ function operation(route: ServedRoute) {
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: jsonSchema(spec.body, "input") } },
+            content: {
+              "application/json": { schema: jsonSchema(spec.body, "input") },
+              ...(smsFactor ? SMSFACTOR_REQUEST_FORMATS : {}),
+            },
           },
         }
       : {}),
     ...(smsFactor
       ? {
           description:
-            "SMSFactor's compatible API (docs/compat.md): XML unless `Accept: application/json`, " +
-            "errors as HTTP 200 with a negative `status`. Its request schemas are not described here.",
+            "SMSFactor's compatible API (docs/compat.md): answers in XML unless `Accept: application/json` " +
+            "(the same tree), errors as HTTP 200 with a negative `status`.",
         }
       : {}),
     responses: responsesOf(route),
@@ -197,14 +279,18 @@ export function openApiDocument(app: unknown, version: string) {
       version,
       description:
         "Salvo's HTTP API (docs/api.md). Request schemas are generated from the zod schemas that " +
-        "validate the requests. `/smsfactor/…` is SMSFactor's compatible API (docs/compat.md): its " +
-        "paths are listed, with their own conventions (XML by default, HTTP 200 with a negative " +
-        "`status` on errors), but their requests and answers are not described here.",
+        "validate the requests, answers from those of the answers. `/smsfactor/…` is SMSFactor's " +
+        "compatible API (docs/compat.md), with its own conventions: answers in XML unless " +
+        "`Accept: application/json` (the JSON is described, the XML is the same tree), and errors " +
+        'answered HTTP 200 as `{"status": <negative>, "message", "details"}` (`SmsFactorError`).',
     },
     jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
     servers: [{ url: "/" }],
     components: {
-      schemas: { Error: jsonSchema(errorBody, "output") },
+      schemas: {
+        Error: jsonSchema(errorBody, "output"),
+        SmsFactorError: jsonSchema(sfErrorAnswer, "output"),
+      },
       securitySchemes: {
         bearer: {
           type: "http",
@@ -227,6 +313,12 @@ export function openApiDocument(app: unknown, version: string) {
           type: "http",
           scheme: "bearer",
           description: "An operator's admin token (`adm_…`), for `/v1/admin`.",
+        },
+        smsFactorQueryToken: {
+          type: "apiKey",
+          in: "query",
+          name: "token",
+          description: "An API token in the query string (`GET /smsfactor/send` and `/send/simulate` only).",
         },
         metricsToken: {
           type: "http",

@@ -726,6 +726,15 @@ export const RESPONSES: Record<
   "POST /v1/providers/simulator/inbound": {
     "202": ok("The reply as stored, and whether it matched an account.", withData(inboundReplyData)),
   },
+  // SMSFactor's routes declare their answers beside them (`sfRoute`'s `answer`) but these,
+  // and the document adds SMSFactor's error answer to each (see withSmsFactorErrors).
+  "POST /smsfactor/batches": {
+    "202": ok("Accepted, as `POST /v1/batches` answers (JSON unless XML is asked for).", batchAccepted),
+  },
+  "GET /smsfactor/batches/:id": {
+    "200": ok("The batch and its counts, as `GET /v1/batches/:id` answers them.", withLinks(batchData)),
+  },
+  "GET /smsfactor/account/invoice/:id/download": { "200": text("A month's statement, as CSV.", "text/csv") },
   "POST /v1/lookup": {
     "200": ok(
       "What is known of each number.",

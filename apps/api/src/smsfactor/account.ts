@@ -7,7 +7,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { currentAccount, retentionOf, setBalanceAlerts, setRetention } from "../services/account";
 import { createSubAccount, findSubAccount, listSubAccounts } from "../services/subaccounts";
-import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfFlag, sfInt, sfOk, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import { bodyUnder, retentionBody, storableText } from "./values";
 
@@ -49,6 +49,47 @@ function subAccountObject(sub: SubAccount) {
     previous_month_consumption: sub.usagePreviousMonth,
   };
 }
+
+// The answers' objects as the OpenAPI document describes them (numbers as text, as the reference writes them).
+const accountFieldsAnswer = z.object({
+  client_id: z.string(),
+  email: z.string(),
+  firstname: z.string(),
+  lastname: z.string(),
+  city: z.string(),
+  phone: z.string(),
+  address1: z.string(),
+  address2: z.null(),
+  zip: z.string(),
+  country: z.string(),
+  country_code: z.string(),
+  lang: z.string(),
+  credits: z.string(),
+  unlimited: z.literal("0"),
+  description: z.string(),
+  senderid: z.string(),
+  status: z.literal("1"),
+});
+const accountAnswer = accountFieldsAnswer.extend({ type: z.string(), company: z.string() });
+const subAccountAnswer = accountFieldsAnswer.extend({
+  time_zone: z.string(),
+  current_month_consumption: z.number(),
+  previous_month_consumption: z.number(),
+});
+const retentionAnswer = z.object({
+  message: z.string(),
+  list: z.string(),
+  survey: z.string(),
+  campaign: z.string(),
+});
+const flagText = z.enum(["0", "1"]);
+const notificationAnswer = z.object({
+  alert_email: flagText,
+  alert_gsm: flagText,
+  email: z.string(),
+  phone_number: z.string(),
+  alert_trigger: z.string(),
+});
 
 /** `POST /account`'s `account`: Salvo keeps a name (and, its extension, credits moved from the parent). */
 const newAccount = z.object({
@@ -123,6 +164,12 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
   router.get(
     "/credits",
     sfRoute({
+      answer: sfOk({
+        credits: z.string(),
+        postpaid: z.literal("0"),
+        postpaid_limit: z.boolean(),
+        unlimited: z.boolean(),
+      }),
       handler: async ({ account }) => {
         const { credits } = await currentAccount(store, account.id);
         return { credits: String(credits), postpaid: "0", postpaid_limit: false, unlimited: false };
@@ -133,6 +180,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
   router.get(
     "/account",
     sfRoute({
+      answer: sfOk({ account: accountAnswer }),
       handler: async ({ account }) => ({
         account: accountObject(await currentAccount(store, account.id)),
       }),
@@ -144,6 +192,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
     "/account",
     sfRoute({
       body: bodyUnder("account", newAccount),
+      answer: sfOk({ id: z.string(), active: z.literal(1) }),
       handler: async ({ body, account }) => {
         if (body.unlimited === true) {
           throw new SmsFactorError(
@@ -165,6 +214,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
     "/sub-accounts",
     sfRoute({
       // XML: one <sub-account> element per sub-account (reference §1.3).
+      answer: sfOk({ "sub-accounts": z.array(subAccountAnswer) }),
       xml: { names: { "sub-accounts": "sub-account" } },
       handler: async ({ account }) => {
         const subs = await allPages(async (page) => {
@@ -180,6 +230,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
     "/sub-accounts/:id",
     sfRoute({
       params: idParams,
+      answer: sfOk({ "sub-account": subAccountAnswer }),
       handler: async ({ params, account }) => ({
         "sub-account": subAccountObject(await findSubAccount(store, account, params.id)),
       }),
@@ -190,6 +241,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
   router.get(
     "/retention",
     sfRoute({
+      answer: sfOk({ data_retention: retentionAnswer }),
       handler: async ({ account }) => ({
         data_retention: (await retentionOf(store, account.id)).retention,
       }),
@@ -200,6 +252,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
     "/retention",
     sfRoute({
       body: bodyUnder("retention", retentionBody),
+      answer: sfOk({ retention: retentionAnswer }),
       handler: async ({ body, account }) => ({
         retention: (await setRetention(store, account.id, body)).retention,
       }),
@@ -209,6 +262,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
   router.get(
     "/notification/balance",
     sfRoute({
+      answer: sfOk({ notification: notificationAnswer }),
       handler: async ({ account }) => ({
         notification: notificationObject(await currentAccount(store, account.id)),
       }),
@@ -220,6 +274,7 @@ export function smsFactorAccountRoutes(store: Store, emailConfigured: boolean): 
     "/notification/balance",
     sfRoute({
       body: bodyUnder("notification", notificationUpdate),
+      answer: sfOk({ notification: notificationAnswer }),
       handler: async ({ body, account }) => {
         const trigger = body.alert_trigger;
         const change = {

@@ -2,7 +2,15 @@ import { normalizePhoneNumber, parisDateTime, withoutPlus } from "@salvo/core";
 import type { Account, BatchStatus, Campaign, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
-import { fromParisDateTime, numberText, SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
+import {
+  fromParisDateTime,
+  numberText,
+  SF_STATUS,
+  SmsFactorError,
+  sfInt,
+  sfOk,
+  sfRoute,
+} from "./conventions";
 import type { SmsFactorDeps } from "./router";
 
 /** A campaign's `status`, as SMSFactor words it ("Sent" is the one its docs show; the others are Salvo's states). */
@@ -45,6 +53,30 @@ function campaignResource(c: Campaign) {
     total: numberText(c.total),
   };
 }
+
+/** `campaignResource` as the OpenAPI document describes it: dates `Y-m-d H:i:s` (Europe/Paris), numbers as text. */
+const campaignAnswer = z.object({
+  id: z.string(),
+  sender: z.string(),
+  text: z.string(),
+  creation_date: z.string(),
+  date: z.string(),
+  cost: z.string(),
+  lists: z.array(z.object({ id: z.string() })),
+  status: z.enum([...new Set(Object.values(CAMPAIGN_STATUS))]),
+  delivery_rate: z.string(),
+  delivered: z.string(),
+  error: z.string(),
+  expired: z.string(),
+  network_error: z.string(),
+  stop: z.string(),
+  npai: z.string(),
+  total: z.string(),
+});
+
+/** A number that wrote to a campaign (a STOP, a reply, an NPAI), international without `+`, and when. */
+const fromNumber = { destination: z.string(), date: z.string() };
+const info = z.string().nullable();
 
 /** A `Y-m-d H:i:s` filter date in Europe/Paris time. */
 const parisDate = (field: string) =>
@@ -101,6 +133,11 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     "/campaigns",
     sfRoute({
       query: campaignsQuery,
+      answer: sfOk({
+        campaigns: z.array(campaignAnswer),
+        totalRecords: z.number().int(),
+        totalDisplayRecords: z.number().int(),
+      }),
       handler: async ({ query, account }) => {
         const sort = query.sort ?? "-date";
         const destination =
@@ -137,6 +174,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     "/campaign/:id",
     sfRoute({
       params: campaignParams,
+      answer: sfOk({ campaign: z.array(campaignAnswer).length(1) }),
       handler: async ({ params, account }) => ({
         campaign: [campaignResource(await campaignOf(store, account, params.id))],
       }),
@@ -149,6 +187,9 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     "/campaign/:id/blacklist",
     sfRoute({
       params: campaignParams,
+      answer: sfOk({
+        stops: z.array(z.object({ ...fromNumber, info1: info, info2: info, info3: info, info4: info })),
+      }),
       handler: async ({ params, account }) => {
         const stops = await repliesOf(store, account, params.id, true);
         return {
@@ -171,6 +212,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     "/campaign/:id/mo",
     sfRoute({
       params: campaignParams,
+      answer: sfOk({ mo: z.array(z.object({ ...fromNumber, message: z.string() })) }),
       handler: async ({ params, account }) => {
         const replies = await repliesOf(store, account, params.id, false);
         return {
@@ -189,6 +231,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     "/campaign/:id/npai",
     sfRoute({
       params: campaignParams,
+      answer: sfOk({ npai: z.array(z.object(fromNumber)) }),
       handler: async ({ params, account }) => {
         await campaignOf(store, account, params.id);
         const npai: { destination: string; date: string }[] = [];
@@ -209,6 +252,7 @@ export function smsFactorCampaignRoutes(deps: SmsFactorDeps): Router {
     "/campaign/:id/npai",
     sfRoute({
       params: campaignParams,
+      answer: sfOk({}),
       handler: async ({ params, account }) => {
         await campaignOf(store, account, params.id);
         return {};

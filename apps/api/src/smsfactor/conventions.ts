@@ -10,7 +10,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import { fingerprintBody, type IdempotencyOptions, idempotently } from "../http/idempotency";
 import { type Reply, unXmlableChar } from "../http/reply";
-import { accountOf } from "../http/route";
+import { accountOf, declareRoute } from "../http/route";
 import type { Idempotency } from "../services/idempotency";
 
 /** The `status` codes of SMSFactor's answers (reference §1.1). */
@@ -58,6 +58,17 @@ export class SmsFactorError extends Error {
 
 // ---------------------------------------------------------------------------
 // Answers
+
+/** The JSON of SMSFactor's error answer (HTTP 200 too): `{"status": <negative>, "message", "details"}` (reference §1.1). */
+export const sfErrorAnswer = z.object({
+  status: z.literal(Object.values(SF_STATUS).filter((code) => code < 0)),
+  message: z.string(),
+  details: z.string().optional(),
+});
+
+/** The JSON of a route's success answer, for the OpenAPI document: `{"status": 1, "message": "OK", ...fields}`. */
+export const sfOk = <T extends z.ZodRawShape>(fields: T) =>
+  z.object({ status: z.literal(SF_STATUS.ok), message: z.literal("OK"), ...fields });
 
 /** What a route answers: its fields after `status` and `message` (those are 1 and "OK" unless it gives its own). */
 export type SfAnswer = Record<string, unknown>;
@@ -295,6 +306,8 @@ interface SfRouteSpec<P, Q, B> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** Its success answer's JSON (`sfOk`), described in the OpenAPI document and checked by the API's tests. */
+  answer: z.ZodType;
   xml?: XmlOptions;
   /** Honours `Idempotency-Key` as /v1 does (see `idempotently`): a retry gets the first answer. */
   idempotent?: IdempotencyOptions;
@@ -310,7 +323,7 @@ const NO_KEY: Idempotency = { id: async (make) => make() };
  * parse is -7, its `details` naming the field (`sms.message.text: required`).
  */
 export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec<P, Q, B>): RequestHandler {
-  return async (req, res) => {
+  const handle: RequestHandler = async (req, res) => {
     refuseUnanswerable(req);
     const input = {
       params: parse(spec.params, req.params),
@@ -329,6 +342,8 @@ export function sfRoute<P = unknown, Q = unknown, B = unknown>(spec: SfRouteSpec
       : await run(NO_KEY);
     sendSf(req, res, reply.body as SfAnswer, spec.xml);
   };
+  declareRoute(handle, spec);
+  return handle;
 }
 
 /**

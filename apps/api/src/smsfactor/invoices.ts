@@ -8,8 +8,9 @@ import type { Statement, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { accountOf } from "../http/route";
+import { statement } from "../openapi/responses";
 import { findStatement, listStatements, statementCsv, statementFigures } from "../services/statements";
-import { refuseUnanswerable, SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
+import { refuseUnanswerable, SF_STATUS, SmsFactorError, sfOk, sfRoute } from "./conventions";
 
 /** A statement as an element of `invoices`, and `invoice`. */
 function invoiceObject(statement: Statement) {
@@ -18,6 +19,9 @@ function invoiceObject(statement: Statement) {
     ...statementFigures(statement),
   };
 }
+
+/** `invoiceObject` as the OpenAPI document describes it: a statement's figures, as /v1 answers them. */
+const invoiceAnswer = statement.shape.attributes.extend({ id: z.string() });
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 
@@ -28,6 +32,7 @@ export function smsFactorInvoiceRoutes(store: Store): Router {
   router.get(
     "/account/invoice",
     sfRoute({
+      answer: sfOk({ invoices: z.array(invoiceAnswer) }),
       handler: async ({ account }) => ({
         invoices: (await listStatements(store, account)).map(invoiceObject),
       }),
@@ -38,6 +43,7 @@ export function smsFactorInvoiceRoutes(store: Store): Router {
     "/account/invoice/:id",
     sfRoute({
       params: idParams,
+      answer: sfOk({ invoice: invoiceAnswer }),
       handler: async ({ params, account }) => ({
         invoice: invoiceObject(await findStatement(store, account, params.id)),
       }),

@@ -13,7 +13,7 @@ import {
   removeNpaiContacts,
   updateContactFields,
 } from "../services/contact-lists";
-import { SF_STATUS, SmsFactorError, sfId, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfId, sfOk, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import {
   bodyUnder,
@@ -73,6 +73,18 @@ function contactObject(contact: Contact) {
   return { id: `${contact.listId}:${number}`, destination: number, ...info };
 }
 
+/** `contactObject` as the OpenAPI document describes it. */
+const contactAnswer = z.object({
+  id: z.string(),
+  destination: z.string(),
+  info1: z.string().optional(),
+  info2: z.string().optional(),
+  info3: z.string().optional(),
+  info4: z.string().optional(),
+});
+
+const removedAnswer = sfOk({ removed: z.number().int() });
+
 /** `POST /list`'s counts: numbers new to the list, unreadable ones, and those sent again or already on it. */
 function contactCounts(list: ContactList, sent: GsmContact[], added: { added: number; invalid: unknown[] }) {
   return {
@@ -91,6 +103,12 @@ export function smsFactorListRoutes(store: Store): Router {
     "/list",
     sfRoute({
       body: bodyUnder("list", listWrite),
+      answer: sfOk({
+        contacts: z.number().int(),
+        invalid: z.number().int(),
+        duplicates: z.number().int(),
+        id: z.string(),
+      }),
       // A retry with the same Idempotency-Key gets the first answer (and the same list).
       idempotent: {},
       handler: async ({ body, account, idempotency }) => {
@@ -121,6 +139,9 @@ export function smsFactorListRoutes(store: Store): Router {
   router.get(
     "/lists",
     sfRoute({
+      answer: sfOk({
+        lists: z.array(z.object({ id: z.string(), name: z.string(), date: z.string(), count: z.string() })),
+      }),
       handler: async ({ account }) => {
         const lists = await allPages(async (page) => {
           const { lists, pages } = await store.contactLists.list(account.id, page);
@@ -143,6 +164,13 @@ export function smsFactorListRoutes(store: Store): Router {
     sfRoute({
       params: idParams,
       query: contactsQuery,
+      answer: sfOk({
+        list: z.array(contactAnswer),
+        name: z.string(),
+        contacts: z.string(),
+        totalRecords: z.number().int(),
+        totalDisplayRecords: z.number().int(),
+      }),
       handler: async ({ params, query, account }) => {
         const list = await store.contactLists.find(account.id, params.id);
         const { contacts, total } = await store.contactLists.listContacts(account.id, list.id, {
@@ -165,6 +193,7 @@ export function smsFactorListRoutes(store: Store): Router {
     "/list/:id",
     sfRoute({
       params: idParams,
+      answer: sfOk({}),
       handler: async ({ params, account }) => {
         await store.contactLists.delete(account.id, params.id);
         return {};
@@ -176,6 +205,7 @@ export function smsFactorListRoutes(store: Store): Router {
     "/list/contact/:id",
     sfRoute({
       params: idParams,
+      answer: sfOk({}),
       handler: async ({ params, account }) => {
         const { listId, number } = contactOfId(params.id);
         await removeContact(store, account, listId, number);
@@ -189,6 +219,7 @@ export function smsFactorListRoutes(store: Store): Router {
     sfRoute({
       params: idParams,
       body: bodyUnder("contact", contactChanges),
+      answer: sfOk({ contact: contactAnswer }),
       handler: async ({ params, body, account }) => {
         const { listId, number } = contactOfId(params.id);
         const list = await store.contactLists.find(account.id, listId);
@@ -209,6 +240,7 @@ export function smsFactorListRoutes(store: Store): Router {
   // Salvo's lists hold each number once: there is never a duplicate to remove.
   const deduplicate = sfRoute({
     params: idParams,
+    answer: removedAnswer,
     handler: async ({ params, account }) => {
       await store.contactLists.find(account.id, params.id);
       return { removed: 0 };
@@ -221,6 +253,7 @@ export function smsFactorListRoutes(store: Store): Router {
     "/list/:id/npai/clear",
     sfRoute({
       params: idParams,
+      answer: removedAnswer,
       handler: async ({ params, account }) => ({
         removed: await removeNpaiContacts(store, account, params.id),
       }),

@@ -8,7 +8,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { currentAccount } from "../services/account";
 import { lookupNumbers, type NumberLookup } from "../services/lookup";
-import { oneOrMany, sfRoute } from "./conventions";
+import { oneOrMany, sfOk, sfRoute } from "./conventions";
 import { bodyUnder } from "./values";
 
 /**
@@ -103,6 +103,23 @@ function lookupObject(lookup: NumberLookup) {
   };
 }
 
+/** `lookupObject` as the OpenAPI document describes it. */
+const lookupAnswer = z.object({
+  to: z.string(),
+  mccMnc: z.string(),
+  imsi: z.string(),
+  originalNetwork: z.object({
+    networkName: z.string(),
+    networkPrefix: z.string(),
+    countryName: z.string().nullable(),
+    countryPrefix: z.string().nullable(),
+  }),
+  ported: z.boolean(),
+  roaming: z.boolean(),
+  status: z.object({ name: z.string(), description: z.string(), detailed: z.string() }),
+  error: z.object({ id: z.number().int(), description: z.string(), permanent: z.boolean() }),
+});
+
 const lookupRequest = z.object({
   // JSON numbers are read as text; the count is capped by the service (-7 past it).
   to: oneOrMany(z.union([z.string().max(64), z.number().transform(String)])).pipe(
@@ -117,6 +134,11 @@ export function smsFactorLookupRoutes(store: Store): Router {
     "/lookup",
     sfRoute({
       body: bodyUnder("lookup", lookupRequest),
+      answer: sfOk({
+        cost: z.number(),
+        credits: z.number(),
+        response: z.object({ lookup: z.array(lookupAnswer) }),
+      }),
       handler: async ({ body, account }) => {
         const lookups = await lookupNumbers(store, account, body.to);
         const { credits } = await currentAccount(store, account.id);

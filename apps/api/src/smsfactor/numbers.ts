@@ -6,7 +6,7 @@ import type { NumberList, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
 import { addNumbers, removeNumber } from "../services/number-lists";
-import { SF_STATUS, SmsFactorError, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfOk, sfRoute } from "./conventions";
 import { withoutKey } from "./service-calls";
 import { bodyUnder, destination, gsmContacts, numberOfId, toWindow, windowQuery } from "./values";
 
@@ -27,6 +27,20 @@ function entryObject(entry: { number: string; createdAt: Date }) {
   };
 }
 
+/** `entryObject` as the OpenAPI document describes it: info1..info4 empty, not kept. */
+const entryAnswer = z.object({
+  id: z.string(),
+  destination: z.string(),
+  date: z.string(),
+  info1: z.string(),
+  info2: z.string(),
+  info3: z.string(),
+  info4: z.string(),
+  user_information: z.array(z.unknown()).max(0),
+  campaign_id: z.null(),
+  batch_id: z.null(),
+});
+
 const addition = z.object({ contacts: gsmContacts });
 const idParams = z.object({ id: z.string().trim().min(1).max(64) });
 
@@ -41,6 +55,11 @@ export function smsFactorNumberRoutes(store: Store, list: NumberList): Router {
     `/${list}`,
     sfRoute({
       query: windowQuery,
+      answer: sfOk({
+        list: z.array(entryAnswer),
+        totalRecords: z.number().int(),
+        totalDisplayRecords: z.number().int(),
+      }),
       handler: async ({ query, account }) => {
         const { entries, total } = await store.numberLists.list(list, account.id, 1, toWindow(query));
         return { list: entries.map(entryObject), totalRecords: total, totalDisplayRecords: total };
@@ -53,6 +72,7 @@ export function smsFactorNumberRoutes(store: Store, list: NumberList): Router {
     sfRoute({
       // The reference's XML writes the root <list>.
       body: bodyUnder(list, addition, ["list"]),
+      answer: sfOk({ added_contacts: z.number().int() }),
       // A retry with the same Idempotency-Key gets the first answer (its count, not 0).
       idempotent: {},
       handler: async ({ body, account }) => {
@@ -74,6 +94,7 @@ export function smsFactorNumberRoutes(store: Store, list: NumberList): Router {
     `/${list}/contact/:id`,
     sfRoute({
       params: idParams,
+      answer: sfOk({}),
       handler: async ({ params, account }) => {
         await removeNumber(store, list, account, numberOfId(params.id));
         return {};

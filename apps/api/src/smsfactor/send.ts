@@ -16,6 +16,7 @@ import {
   SmsFactorError,
   sfFlag,
   sfId,
+  sfOk,
   sfRoute,
   zodDetails,
 } from "./conventions";
@@ -307,6 +308,46 @@ async function simulate(deps: SmsFactorDeps, account: Account, request: BatchReq
   return answer;
 }
 
+/** The counts of a send's answer (see `counts`). */
+const count = z.number().int();
+const countFields = {
+  total: count,
+  sent: count,
+  blacklisted: count,
+  duplicated: count,
+  npai: count,
+  invalid: count,
+  not_allowed: count,
+  flood: count,
+  country_limit: count,
+};
+
+/** A simulation's answer (`simulate`): no `ticket`. */
+const simulatedFields = { cost: z.number(), credits: z.number(), ...countFields };
+
+/** A send's answer (`sendAnswer`); `pending` and `links.self` while it is not done. */
+const sentFields = {
+  ticket: z.string(),
+  ...simulatedFields,
+  pending: z.number().int().optional(),
+  links: z.object({ self: z.string() }).optional(),
+};
+
+/** Done (`status` 1), or held for moderation (-8, `details` saying so) with the same fields. */
+const sendOrModeration = <T extends z.ZodRawShape>(fields: T) =>
+  z.union([
+    sfOk(fields),
+    z.object({
+      status: z.literal(SF_STATUS.moderation),
+      message: z.string(),
+      details: z.string(),
+      ...fields,
+    }),
+  ]);
+
+const sendAnswerSchema = sendOrModeration(sentFields);
+const simulateAnswerSchema = sendOrModeration(simulatedFields);
+
 // ---------------------------------------------------------------------------
 // Routes
 
@@ -326,6 +367,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send",
     sfRoute({
       query: sendQuery,
+      answer: sendAnswerSchema,
       handler: async ({ query, account, idempotency }) =>
         send(deps, account, await fromQuery(account, query), idempotency),
     }),
@@ -334,6 +376,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/simulate",
     sfRoute({
       query: sendQuery,
+      answer: simulateAnswerSchema,
       handler: async ({ query, account }) => simulate(deps, account, await fromQuery(account, query)),
     }),
   );
@@ -345,6 +388,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send",
     sfRoute({
       body: sendBody,
+      answer: sendAnswerSchema,
       idempotent: SEND_IDEMPOTENCY,
       handler: async ({ body, account, idempotency }) =>
         send(deps, account, await fromRecipients(account, body), idempotency),
@@ -354,6 +398,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/simulate",
     sfRoute({
       body: sendBody,
+      answer: simulateAnswerSchema,
       handler: async ({ body, account }) => simulate(deps, account, await fromRecipients(account, body)),
     }),
   );
@@ -365,6 +410,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/lists",
     sfRoute({
       body: listsBody,
+      answer: sendAnswerSchema,
       idempotent: SEND_IDEMPOTENCY,
       handler: async ({ body, account, idempotency }) =>
         withListErrors(async () => send(deps, account, await fromLists(account, body), idempotency)),
@@ -374,6 +420,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/lists/simulate",
     sfRoute({
       body: listsBody,
+      answer: simulateAnswerSchema,
       handler: async ({ body, account }) =>
         withListErrors(async () => simulate(deps, account, await fromLists(account, body))),
     }),
@@ -384,6 +431,7 @@ export function smsFactorSendRoutes(deps: SmsFactorDeps): Router {
     "/send/:ticket",
     sfRoute({
       params: ticketParams,
+      answer: sfOk({ credits: z.number() }),
       handler: async ({ params, account }) => {
         const before = await deps.store.batches.find(account.id, params.ticket);
         if (before.status !== "scheduled") {

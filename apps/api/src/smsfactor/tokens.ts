@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { TokenCache } from "../http/token-cache";
 import { createSubAccountToken } from "../services/subaccounts";
 import { type CreatedToken, createToken, revokeToken } from "../services/tokens";
-import { SF_STATUS, SmsFactorError, sfInt, sfRoute } from "./conventions";
+import { SF_STATUS, SmsFactorError, sfInt, sfOk, sfRoute } from "./conventions";
 import { allPages, withoutKey } from "./service-calls";
 import { bodyUnder, storableText } from "./values";
 
@@ -47,6 +47,24 @@ function tokenObject(token: ApiToken, now: number) {
   };
 }
 
+/** `tokenObject` as the OpenAPI document describes it. */
+const tokenAnswer = z.object({
+  name: z.string(),
+  api_token_id: z.number().int(),
+  created_at: z.string(),
+  expired_at: z.string().nullable(),
+  ttl: z.number().int().nullable(),
+  is_active: z.enum(["0", "1"]),
+  allowed_ips: z.array(z.string()).nullable(),
+});
+
+/** What creating a token answers (`created`). */
+const createdAnswer = sfOk({
+  token: z.string(),
+  token_id: z.string(),
+  allowed_ips: z.array(z.string()).nullable(),
+});
+
 const tokenParams = z.object({ id: z.string().min(1).max(100) });
 
 /** `/token` and `/token/account/:id`: a sub-account's tokens are made by its parent. */
@@ -78,6 +96,7 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
     "/token",
     sfRoute({
       body: bodyUnder("token", newToken),
+      answer: createdAnswer,
       handler: async ({ body, account }) =>
         created(
           await createToken(
@@ -94,6 +113,7 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
     sfRoute({
       params: tokenParams,
       body: bodyUnder("token", newToken),
+      answer: createdAnswer,
       handler: async ({ params, body, account }) =>
         created(
           await createSubAccountToken(
@@ -109,6 +129,7 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
   router.get(
     "/token",
     sfRoute({
+      answer: sfOk({ tokens: z.array(tokenAnswer) }),
       handler: async ({ account }) => {
         const tokens = await allPages(async (page) => {
           const { tokens, pages } = await store.tokens.list(account.id, page);
@@ -124,6 +145,7 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
     "/token/:id",
     sfRoute({
       params: tokenParams,
+      answer: sfOk({ token: tokenAnswer }),
       handler: async ({ params, account }) => ({
         token: tokenObject(await liveToken(account.id, params.id), Date.now()),
       }),
@@ -134,6 +156,7 @@ export function smsFactorTokenRoutes(store: Store, cache: TokenCache): Router {
     "/token/:id",
     sfRoute({
       params: tokenParams,
+      answer: sfOk({ deleted_token: z.number().int() }),
       handler: async ({ params, account }) => {
         const live = await liveToken(account.id, params.id);
         const token = await revokeToken(store, account.id, live.id);

@@ -17,7 +17,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Idempotency } from "../services/idempotency";
 import { createWebhook, type WebhookDeps } from "../services/webhooks";
-import { sfRoute } from "./conventions";
+import { sfOk, sfRoute } from "./conventions";
 import type { SmsFactorDeps } from "./router";
 
 /** SMSFactor's webhook types and the Salvo event each one receives. */
@@ -80,6 +80,17 @@ const statusBody = z.object({
 });
 
 const idParams = z.object({ id: z.string().trim().min(1).max(64) });
+
+/** `sfWebhook` as the OpenAPI document describes it. */
+const webhookAnswer = z.object({
+  webhook_id: z.string(),
+  type: z.enum(SF_TYPES as [SfWebhookType, ...SfWebhookType[]]).nullable(),
+  url: z.string(),
+  signature: z.string().nullable(),
+  status: z.enum(["live", "paused"]),
+  last_http_code: z.number().int().nullable(),
+});
+const oneWebhook = sfOk({ webhook: webhookAnswer });
 
 /** No Idempotency-Key on SMSFactor's routes: each request makes a new webhook. */
 const NEW_WEBHOOK: Idempotency = { id: async (make) => make() };
@@ -144,6 +155,7 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
     "/webhook",
     sfRoute({
       body: createBody,
+      answer: oneWebhook,
       handler: async ({ body, account }) => {
         const { webhook } = await createWebhook(
           webhookDeps,
@@ -164,6 +176,7 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
   router.get(
     "/webhook",
     sfRoute({
+      answer: sfOk({ webhooks: z.array(webhookAnswer) }),
       handler: async ({ account }) => {
         const webhooks = await store.webhooks.listOfFormat(account.id, "smsfactor");
         const codes = await store.webhooks.lastStatusCodes(webhooks.map((w) => w.id));
@@ -177,6 +190,7 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
     sfRoute({
       params: idParams,
       body: statusBody,
+      answer: oneWebhook,
       handler: async ({ params, body, account }) => {
         const { id } = await findSfWebhook(account, params.id);
         if (body.webhook.status === "live") await store.webhooks.enable(account.id, id);
@@ -191,6 +205,7 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
     sfRoute({
       params: idParams,
       body: updateBody,
+      answer: oneWebhook,
       handler: async ({ params, body, account }) => {
         const { id } = await findSfWebhook(account, params.id);
         const { type, url, signature: secret } = body.webhook;
@@ -209,6 +224,7 @@ export function smsFactorWebhookRoutes(deps: SmsFactorDeps): Router {
     "/webhook/:id",
     sfRoute({
       params: idParams,
+      answer: sfOk({ deleted_id: z.number().int() }),
       handler: async ({ params, account }) => {
         const webhook = await findSfWebhook(account, params.id);
         await store.webhooks.delete(account.id, webhook.id);
