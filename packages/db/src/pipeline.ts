@@ -305,6 +305,17 @@ export async function listedNumbers(
  */
 const ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)";
 
+/*
+ * Lock order. A hand-off's and a report's statements both change the batch's row
+ * and its `usage_hours` row of the hour, and run at once on the same batch: each
+ * takes the batch's row first. PostgreSQL runs a data-modifying CTE that nothing
+ * reads at the end of the statement, in reverse order of appearance, so a usage
+ * CTE that did not read `counters` ran before it in one statement and after it in
+ * the other: two orders, hence deadlocks (each a second's wait, PostgreSQL's
+ * `deadlock_timeout`, then a retry), which the benchmark measured by the dozen a
+ * run (bench/RESULTS.md). Reading `counters` makes usage wait for the batch's row.
+ */
+
 // A batch is completed by the write that settles its last pending message
 // (`c.settled` messages of batch `b` settled by this statement). A withdrawn
 // batch (`canceled`, `rejected`) keeps its status, and gets its completion time
@@ -620,9 +631,10 @@ export async function recordHandoffs(
              SELECT $13::text, u.id, $1, u.idx FROM unnest($14::int[], $15::text[]) AS u(idx, id)
              ON CONFLICT (connector, provider_message_id) DO UPDATE SET batch_id = EXCLUDED.batch_id, idx = EXCLUDED.idx
            ), usage AS (
-             -- The hour's hand-offs (sent_at = now()), for GET /v1/account/usage.
+             -- The hour's hand-offs (sent_at = now()), for GET /v1/account/usage. Read
+             -- from counters, so written under the batch's row lock (see "Lock order").
              INSERT INTO usage_hours (batch_id, hour, account_id, sent)
-             SELECT $1, date_trunc('hour', now(), 'UTC'), $2, c.sent FROM counts c WHERE c.sent > 0
+             SELECT $1, date_trunc('hour', now(), 'UTC'), $2, c.sent FROM counts c, counters WHERE c.sent > 0
              ON CONFLICT (batch_id, hour) DO UPDATE SET sent = usage_hours.sent + EXCLUDED.sent
            ), deadlines AS (
              INSERT INTO receipt_deadlines (expires_at, batch_id, idx)
@@ -847,10 +859,11 @@ async function applyReportRun(
               WHERE id = $1 AND EXISTS (SELECT 1 FROM applied)
              RETURNING single
            ), usage AS (
-             -- Deliveries by the hour of their report (done_at), for GET /v1/account/usage.
+             -- Deliveries by the hour of their report (done_at), for GET /v1/account/usage,
+             -- written under the batch's row lock (see "Lock order").
              INSERT INTO usage_hours (batch_id, hour, account_id, delivered)
              SELECT $1, date_trunc('hour', done_at, 'UTC'), min(account_id), count(*)
-               FROM applied WHERE status = 'delivered' GROUP BY 2
+               FROM applied WHERE status = 'delivered' AND EXISTS (SELECT 1 FROM counters) GROUP BY 2
              ON CONFLICT (batch_id, hour) DO UPDATE SET delivered = usage_hours.delivered + EXCLUDED.delivered
            ), unknown_subscribers AS (
              -- With its source message: GET /v1/batches/:id/npai.
