@@ -27,12 +27,25 @@ const USAGE = `Usage: pnpm bench [-- options]
 /** What the issue reports for Kannel on this machine, in messages/s. */
 const KANNEL_REPORTED = { batched: 22_500, single: 9_200 };
 
+/**
+ * Issue 18's targets, ratios within one run (these machines are shared: absolute
+ * seconds move with the neighbours, ratios and CPU-seconds much less).
+ */
+const RATIOS = {
+  /** The million's rate ÷ Kannel's, 100 recipients a request: the aim, and what calls it done. */
+  kannel: 2,
+  kannelDone: 1.5,
+  /** CPU-seconds per million messages: API + worker + PostgreSQL backends + Redis. */
+  cpuPerMillion: 50,
+  /** The million's rate ÷ the 100,000-recipient batches' median rate. */
+  scale: 0.9,
+  /** The small batches' POST p99 during the million ÷ on the idle stack. */
+  smallPostP99: 3,
+};
+
 const LIMITS = {
-  bigSeconds: 40,
-  bigPerSecond: 25_000,
   postMs: 500,
-  smallPostP99Ms: 25,
-  smallCompleteMs: 2_000,
+  smallCompleteP99Ms: 1_000,
   workerRss: 512 * 1024 * 1024,
   importSeconds: 60,
   redirectServerMs: 5,
@@ -68,14 +81,34 @@ function options() {
 
 const yes = (met: boolean) => (met ? "yes" : "**NO**");
 
-function salvoTargets(s: SalvoResults, recipients: number): string[][] {
-  const big = `${count(recipients)} recipients: POST → completed`;
+const times = (ratio: number) => `${ratio.toFixed(2)}×`;
+
+function salvoTargets(s: SalvoResults, recipients: number, kannel: KannelResults | undefined): string[][] {
+  const million = `the ${count(recipients)} (POST → completed)`;
+  const kannelRate = kannel?.modes.batched.perSecond;
+  const cpu = s.cpuPerMillion;
+  const scale = s.big.perSecond / s.postRate;
+  const latency = s.stream.post.p99 / s.idle.post.p99;
   return [
     [
-      big,
-      `${seconds(s.big.seconds)} (${count(s.big.perSecond)} msg/s)`,
-      `≤ ${LIMITS.bigSeconds} s (≥ ${count(LIMITS.bigPerSecond)} msg/s)`,
-      yes(s.big.seconds <= LIMITS.bigSeconds && s.big.perSecond >= LIMITS.bigPerSecond && s.big.allSent),
+      `${million} ÷ Kannel's rate in this run (100 recipients a request)`,
+      kannelRate
+        ? `${times(s.big.perSecond / kannelRate)} (${count(s.big.perSecond)} ÷ ${count(kannelRate)} msg/s)`
+        : `${count(s.big.perSecond)} msg/s; Kannel not run`,
+      `≥ ${RATIOS.kannel}× (${RATIOS.kannelDone}× to call it done)`,
+      kannelRate ? yes(s.big.perSecond >= RATIOS.kannel * kannelRate && s.big.allSent) : "—",
+    ],
+    [
+      "CPU per million messages during the million (API + worker + PostgreSQL backends + Redis)",
+      `${cpu.total.toFixed(1)} CPU-s (${cpu.api.toFixed(1)} + ${cpu.worker.toFixed(1)} + ${cpu.postgres.toFixed(1)} + ${cpu.redis.toFixed(1)})`,
+      `≤ ${RATIOS.cpuPerMillion} CPU-s`,
+      yes(cpu.total <= RATIOS.cpuPerMillion),
+    ],
+    [
+      `${million} ÷ the 100,000-recipient batches' median rate`,
+      `${times(scale)} (${count(s.big.perSecond)} ÷ ${count(s.postRate)} msg/s)`,
+      `≥ ${RATIOS.scale}×`,
+      yes(scale >= RATIOS.scale),
     ],
     [
       `POST of 100,000 answered (median / max of ${s.posts.count})`,
@@ -87,16 +120,16 @@ function salvoTargets(s: SalvoResults, recipients: number): string[][] {
       ? [["10-recipient batches during the million", "not measured (--stream-rate 0)", "", "—"]]
       : [
           [
-            "10-recipient POST during the million (p50 / p99 / max)",
-            `${ms(s.stream.post.p50)} / ${ms(s.stream.post.p99)} / ${ms(s.stream.post.max)}`,
-            `p99 < ${LIMITS.smallPostP99Ms} ms`,
-            yes(s.stream.post.p99 < LIMITS.smallPostP99Ms && s.stream.errors === 0),
+            "10-recipient POST's p99 during the million ÷ on the idle stack (p50 / p99 / max during)",
+            `${times(latency)} (${ms(s.stream.post.p99)} ÷ ${ms(s.idle.post.p99)}; ${ms(s.stream.post.p50)} / ${ms(s.stream.post.p99)} / ${ms(s.stream.post.max)})`,
+            `≤ ${RATIOS.smallPostP99}×`,
+            yes(latency <= RATIOS.smallPostP99 && s.stream.errors === 0 && s.idle.errors === 0),
           ],
           [
             "10-recipient batch POST → completed during the million (p50 / p99 / max)",
             `${ms(s.stream.complete.p50)} / ${ms(s.stream.complete.p99)} / ${ms(s.stream.complete.max)}`,
-            `all ≤ ${count(LIMITS.smallCompleteMs)} ms`,
-            yes(s.stream.complete.max <= LIMITS.smallCompleteMs),
+            `p99 ≤ ${count(LIMITS.smallCompleteP99Ms)} ms`,
+            yes(s.stream.complete.p99 <= LIMITS.smallCompleteP99Ms),
           ],
         ]),
     [
@@ -200,7 +233,7 @@ async function main(): Promise<void> {
     });
     Object.assign(versions, salvo.versions);
     out(`\n${salvo.report}\n`);
-    targets.push(...salvoTargets(salvo, settings.recipients));
+    targets.push(...salvoTargets(salvo, settings.recipients, kannel));
   }
 
   if (settings.salvo && settings.importRows > 0) {

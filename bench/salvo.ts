@@ -13,7 +13,7 @@ import { BATCH_TOTAL_PARTS } from "@salvo/core";
 import type { BatchAttributes, Salvo } from "@salvo/sdk";
 import { waitFor } from "./lib/children";
 import { frenchMobiles } from "./lib/numbers";
-import { type SalvoStack, startSalvoStack } from "./lib/salvo-stack";
+import { POSTGRES_BACKENDS, type SalvoStack, startSalvoStack } from "./lib/salvo-stack";
 import { cpuBetween, cpuTable, type Sample, type Sampler } from "./lib/sampler";
 import { count, max, median, megabytes, ms, percentile, seconds, table } from "./lib/stats";
 
@@ -49,6 +49,12 @@ export interface SalvoResults {
   big: { seconds: number; perSecond: number; acceptMs: number; allSent: boolean };
   posts: { median: number; max: number; count: number };
   stream: { batches: number; errors: number; post: Percentiles; complete: Percentiles };
+  /** The same stream of small batches on the idle stack, just before the million (issue 18's latency ratio). */
+  idle: { batches: number; errors: number; post: Percentiles; complete: Percentiles };
+  /** The 100,000-recipient batches' median rate, messages/s (issue 18's scale ratio). */
+  postRate: number;
+  /** CPU-seconds per million messages during the million: API, worker, PostgreSQL backends, Redis, and their sum. */
+  cpuPerMillion: { api: number; worker: number; postgres: number; redis: number; total: number };
   memory: {
     workerPeak: number;
     /** The API's peak from the POST of the million to its completion, and until the POST was answered. */
@@ -78,8 +84,9 @@ export async function benchSalvo(options: SalvoOptions): Promise<SalvoResults> {
     await pollBatch(stack.big.client, warm.id, { timeoutMs: 60_000 });
 
     const posts = await timePosts(stack, options, takeNumbers);
+    const idle = await idleStream(stack, options, takeNumbers);
     const big = await sendBigBatch(stack, options, takeNumbers);
-    return summarize(stack, options, posts, big);
+    return summarize(stack, options, posts, idle, big);
   } catch (error) {
     options.log(`API output:\n${stack.api.tail()}\nworker output:\n${stack.worker.tail()}`);
     throw error;
@@ -104,6 +111,19 @@ async function timePosts(stack: SalvoStack, options: SalvoOptions, takeNumbers: 
   }
   return posts;
 }
+
+/** The small batches' stream alone for IDLE_STREAM_MS: what their latency is with nothing else to do. */
+async function idleStream(stack: SalvoStack, options: SalvoOptions, takeNumbers: (n: number) => string[]) {
+  if (options.streamRate === 0) return [];
+  stack.sampler.phase("small batches on the idle stack");
+  options.log(`${options.streamRate} small batches/s for ${IDLE_STREAM_MS / 1000} s on the idle stack`);
+  const stream = startStream(stack.small.client, options, takeNumbers);
+  await sleep(IDLE_STREAM_MS);
+  stream.stop();
+  return stream.finished();
+}
+
+const IDLE_STREAM_MS = 5_000;
 
 async function sendBigBatch(stack: SalvoStack, options: SalvoOptions, takeNumbers: (n: number) => string[]) {
   const { sampler } = stack;
@@ -163,6 +183,7 @@ function summarize(
   stack: SalvoStack,
   options: SalvoOptions,
   posts: { ms: number; seconds: number }[],
+  idle: SmallBatch[],
   big: Awaited<ReturnType<typeof sendBigBatch>>,
 ): SalvoResults {
   const { sampler } = stack;
@@ -209,6 +230,14 @@ function summarize(
               spread("POST → taken up by the worker (status leaves accepted)", pickedUpMs),
               spread("POST → completed", completeMs),
               spread("GET of a batch (the polls)", pollMs),
+              spread(
+                `the same stream on the idle stack, ${IDLE_STREAM_MS / 1000} s before the million: POST answered in`,
+                idle.map((s) => s.postMs),
+              ),
+              spread(
+                "the same on the idle stack: POST → completed",
+                idle.map((s) => s.completeMs ?? Number.POSITIVE_INFINITY),
+              ),
             ],
           ),
           "",
@@ -235,6 +264,14 @@ function summarize(
   ];
 
   const during = (s: Sample) => s.phase === "million: accepting" || s.phase === "million: sending";
+  const perMillion = (group: string) =>
+    (cpuBetween(big.before, big.after, group) * 1_000_000) / options.recipients;
+  const cpu = {
+    api: perMillion("api"),
+    worker: perMillion("worker"),
+    postgres: perMillion(POSTGRES_BACKENDS),
+    redis: perMillion("redis-server"),
+  };
   return {
     big: {
       seconds: big.completedAfter,
@@ -249,6 +286,9 @@ function summarize(
       post: { p50: percentile(postMs, 50), p99: percentile(postMs, 99), max: max(postMs) },
       complete: { p50: percentile(completeMs, 50), p99: percentile(completeMs, 99), max: max(completeMs) },
     },
+    idle: streamFigures(idle),
+    postRate: median(posts.map((p) => options.postSize / p.seconds)),
+    cpuPerMillion: { ...cpu, total: cpu.api + cpu.worker + cpu.postgres + cpu.redis },
     memory: {
       workerPeak: sampler.peak((s) => s.rss.get("worker")),
       apiPeakMillion: sampler.peak((s) => s.rss.get("api"), during),
@@ -264,6 +304,17 @@ function summarize(
     },
     report: report.join("\n"),
     versions: stack.versions,
+  };
+}
+
+function streamFigures(small: SmallBatch[]): SalvoResults["idle"] {
+  const postMs = small.map((s) => s.postMs);
+  const completeMs = small.map((s) => s.completeMs ?? Number.POSITIVE_INFINITY);
+  return {
+    batches: small.length,
+    errors: small.filter((s) => s.error).length,
+    post: { p50: percentile(postMs, 50), p99: percentile(postMs, 99), max: max(postMs) },
+    complete: { p50: percentile(completeMs, 50), p99: percentile(completeMs, 99), max: max(completeMs) },
   };
 }
 

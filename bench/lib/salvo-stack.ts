@@ -250,6 +250,9 @@ async function postgresCounters(server: string) {
  * database (their title names it) and the server's own (WAL writer,
  * checkpointer…). Backends of other databases (other people's tests) are left out.
  */
+/** The sampler's group of the PostgreSQL backends serving the benchmark's database. */
+export const POSTGRES_BACKENDS = "postgres: bench database backends";
+
 function postgresGroups(databaseName: string) {
   let scannedAt = 0;
   let found = { ours: [] as number[], shared: [] as number[] };
@@ -267,7 +270,7 @@ function postgresGroups(databaseName: string) {
     return found;
   };
   return [
-    { name: "postgres: bench database backends", pids: () => scan().ours },
+    { name: POSTGRES_BACKENDS, pids: () => scan().ours },
     { name: "postgres: server processes", pids: () => scan().shared },
   ];
 }
