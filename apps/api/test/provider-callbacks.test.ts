@@ -44,6 +44,20 @@ async function repliesFrom(number: string): Promise<number> {
   return row?.n ?? 0;
 }
 
+describe("the callbacks in /openapi.json", () => {
+  it("are described under the connector's name, their 202 answers included", async () => {
+    const answer = await fetch(`${t.api.url}/openapi.json`);
+    const document = (await answer.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
+    for (const path of ["/v1/providers/kannel-eu/dlr", "/v1/providers/kannel-eu/inbound"])
+      for (const method of ["get", "post"])
+        expect(document.paths[path]?.[method]?.responses["202"]?.content, `${method} ${path}`).toHaveProperty(
+          ["application/json"],
+        );
+  });
+});
+
 describe("the DLR callback", () => {
   it("takes a report signed for its message, by GET or POST, and acknowledges interim ones", async () => {
     for (const method of ["GET", "POST"] as const) {

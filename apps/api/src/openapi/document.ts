@@ -153,8 +153,12 @@ function withSmsFactorErrors(responses: Record<string, DescribedResponse>): void
 }
 
 /** A route's success answers: RESPONSES's, else the answer its `sfRoute()` declares. */
+// A connector's callbacks are described once, for every connector's name.
+const connectorCallback = /^(\w+ \/v1\/providers\/)[^/]+(\/(?:dlr|inbound))$/;
+
 function declaredResponses(route: ServedRoute) {
-  const declared = RESPONSES[routeKey(route)];
+  const key = routeKey(route);
+  const declared = RESPONSES[key] ?? RESPONSES[key.replace(connectorCallback, "$1:connector$2")];
   if (declared || !route.spec?.answer) return declared;
   return {
     "200": { description: 'Done: `status` 1, `message` "OK", and its fields.', schema: route.spec.answer },

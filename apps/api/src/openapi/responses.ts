@@ -579,6 +579,15 @@ const withData = <T extends z.ZodType>(data: T) => z.object({ data });
 const withLinks = <T extends z.ZodObject<{ links: z.ZodType }>>(data: T) =>
   z.object({ data, links: data.shape.links });
 
+const inboundStored = ok(
+  "The reply as stored, and whether it matched an account.",
+  withData(inboundReplyData),
+);
+const reportsQueued = ok(
+  "The delivery reports, queued for the workers.",
+  z.object({ data: z.object({ type: z.literal("delivery_reports"), reports: z.number().int() }) }),
+);
+
 /** Each route's success answers, by `METHOD /path` (Express's path), by status. Errors are the shared envelope. */
 export const RESPONSES: Record<
   string,
@@ -723,9 +732,11 @@ export const RESPONSES: Record<
   "POST /v1/contact-lists/:id/imports": { "202": ok("The import, queued.", withLinks(contactImportData)) },
   "GET /v1/contact-lists/:id/imports": { "200": ok("A page of its imports.", page(contactImportData)) },
   "GET /v1/contact-lists/:id/imports/:import_id": { "200": ok("The import.", withLinks(contactImportData)) },
-  "POST /v1/providers/simulator/inbound": {
-    "202": ok("The reply as stored, and whether it matched an account.", withData(inboundReplyData)),
-  },
+  // A connector's callbacks, whatever its name (see declaredResponses).
+  "POST /v1/providers/:connector/inbound": { "202": inboundStored },
+  "GET /v1/providers/:connector/inbound": { "202": inboundStored },
+  "POST /v1/providers/:connector/dlr": { "202": reportsQueued },
+  "GET /v1/providers/:connector/dlr": { "202": reportsQueued },
   // SMSFactor's routes declare their answers beside them (`sfRoute`'s `answer`) but these,
   // and the document adds SMSFactor's error answer to each (see withSmsFactorErrors).
   "POST /smsfactor/batches": {
