@@ -50,7 +50,7 @@ export interface SalvoResults {
   posts: { median: number; max: number; count: number };
   stream: { batches: number; errors: number; post: Percentiles; complete: Percentiles };
   /** The same stream of small batches on the idle stack, just before the million (issue 18's latency ratio). */
-  idle: { batches: number; errors: number; post: Percentiles; complete: Percentiles };
+  idle: SalvoResults["stream"];
   /** The 100,000-recipient batches' median rate, messages/s (issue 18's scale ratio). */
   postRate: number;
   /** CPU-seconds per million messages during the million: API, worker, PostgreSQL backends, Redis, and their sum. */
@@ -280,12 +280,7 @@ function summarize(
       allSent,
     },
     posts: { median: median(posts.map((p) => p.ms)), max: max(posts.map((p) => p.ms)), count: posts.length },
-    stream: {
-      batches: small.length,
-      errors: errors.length,
-      post: { p50: percentile(postMs, 50), p99: percentile(postMs, 99), max: max(postMs) },
-      complete: { p50: percentile(completeMs, 50), p99: percentile(completeMs, 99), max: max(completeMs) },
-    },
+    stream: streamFigures(small),
     idle: streamFigures(idle),
     postRate: median(posts.map((p) => options.postSize / p.seconds)),
     cpuPerMillion: { ...cpu, total: cpu.api + cpu.worker + cpu.postgres + cpu.redis },
@@ -307,7 +302,8 @@ function summarize(
   };
 }
 
-function streamFigures(small: SmallBatch[]): SalvoResults["idle"] {
+/** A stream's batches, POST latency and POST → completed, as the targets read them. */
+function streamFigures(small: SmallBatch[]): SalvoResults["stream"] {
   const postMs = small.map((s) => s.postMs);
   const completeMs = small.map((s) => s.completeMs ?? Number.POSITIVE_INFINITY);
   return {

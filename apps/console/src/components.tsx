@@ -1,8 +1,14 @@
 import { Alert, Button, Code, CopyButton, Group, Pagination, Progress, Text } from "@mantine/core";
-import { Component, type ReactNode } from "react";
+import { Component, type FormEvent, type ReactNode } from "react";
 import { ApiError, type Batch } from "./api";
 
 /** An API error with its code and description, as the API wrote them. */
+/** A form's `onSubmit`: runs `submit` instead of the browser's own submission. */
+export const submitted = (submit: () => void) => (event: FormEvent) => {
+  event.preventDefault();
+  submit();
+};
+
 export function ErrorMessage({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
   const description = error instanceof Error ? error.message : String(error);

@@ -21,7 +21,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useMemo, useRef, useState } from "react";
 import { useLocation } from "wouter";
 import { api, idempotencyKey, type Page, type Resource } from "../api";
-import { ErrorMessage } from "../components";
+import { ErrorMessage, submitted } from "../components";
 import { numbersFromCsv } from "../csv";
 
 type Simulation = BatchSimulation["attributes"];
@@ -117,13 +117,7 @@ export default function NewCampaign() {
   return (
     <Stack maw={900}>
       <Title order={2}>New campaign</Title>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          simulate.mutate();
-        }}
-        onChange={changed}
-      >
+      <form onSubmit={submitted(() => simulate.mutate())} onChange={changed}>
         <Stack>
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput

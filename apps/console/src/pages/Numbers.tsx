@@ -15,7 +15,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Page, withQuery } from "../api";
-import { ErrorMessage, formatDate, Pager } from "../components";
+import { ErrorMessage, formatDate, Pager, submitted } from "../components";
 import { numbersFromCsv } from "../csv";
 
 type Entry = { number: string; created_at: string };
@@ -70,15 +70,14 @@ export default function Numbers() {
       />
       <Card withBorder>
         <form
-          onSubmit={(event) => {
-            event.preventDefault();
+          onSubmit={submitted(() =>
             add.mutate(
               text
                 .split(/[\n,;]+/)
                 .map((n) => n.trim())
                 .filter(Boolean),
-            );
-          }}
+            ),
+          )}
         >
           <Stack>
             <Textarea

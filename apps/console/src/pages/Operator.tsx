@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useLocation } from "wouter";
 import { api, type Page, type Resource, request, withQuery } from "../api";
-import { ErrorMessage, formatDate, Pager, ShownOnce } from "../components";
+import { ErrorMessage, formatDate, Pager, ShownOnce, submitted } from "../components";
 
 type HeldBatch = {
   account_id: string;
@@ -156,12 +156,7 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
   const created = create.data;
   return (
     <Card withBorder>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          create.mutate();
-        }}
-      >
+      <form onSubmit={submitted(() => create.mutate())}>
         <Group align="end">
           <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
           <TextInput
@@ -260,12 +255,7 @@ function ManageAccount({ id, onChanged }: { id: string; onChanged: () => void })
         {a ? `${a.name}: ${a.credits.toLocaleString()} credits` : id}
       </Title>
       <ErrorMessage error={account.error} />
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          credit.mutate();
-        }}
-      >
+      <form onSubmit={submitted(() => credit.mutate())}>
         <Group align="end" mt="sm">
           <TextInput
             label="Credits to add (negative to remove)"
@@ -282,12 +272,7 @@ function ManageAccount({ id, onChanged }: { id: string; onChanged: () => void })
       </form>
       <ErrorMessage error={credit.error} title="The credits were not changed" />
       {a && (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate();
-          }}
-        >
+        <form onSubmit={submitted(() => save.mutate())}>
           <Group align="end" mt="md">
             <TextInput
               label="API requests a second"

@@ -2,7 +2,7 @@ import { Alert, Button, Card, Code, Group, Stack, Table, Text, TextInput, Title 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Page, type Resource, withQuery } from "../api";
-import { ErrorMessage, formatDate, Pager } from "../components";
+import { ErrorMessage, formatDate, Pager, submitted } from "../components";
 
 type Token = {
   label: string | null;
@@ -40,12 +40,7 @@ export default function Tokens() {
     <Stack>
       <Title order={2}>API tokens</Title>
       <Card withBorder>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
+        <form onSubmit={submitted(() => create.mutate())}>
           <Group align="end">
             <TextInput
               label="Label"

@@ -17,7 +17,7 @@ import type { CreatedWebhookData, WebhookAttemptData, WebhookData } from "@salvo
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { api, type Page, type Resource, withQuery } from "../api";
-import { ErrorMessage, formatDate, Pager, ShownOnce } from "../components";
+import { ErrorMessage, formatDate, Pager, ShownOnce, submitted } from "../components";
 
 type Webhook = WebhookData["attributes"];
 type Attempt = WebhookAttemptData["attributes"];
@@ -139,12 +139,7 @@ export default function Webhooks() {
     <Stack>
       <Title order={2}>Webhooks</Title>
       <Card withBorder>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
+        <form onSubmit={submitted(() => create.mutate())}>
           <Stack>
             <TextInput
               label="URL"
