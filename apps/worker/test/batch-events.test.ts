@@ -14,7 +14,9 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     api: { BATCH_CHUNK_SIZE: "100" },
-    worker: { SIMULATOR_HANDOFF_DELAY_MS: "5", HANDOFF_GROUP_SIZE: "50" },
+    // Slow enough (30 groups of 50, 60 ms each, two chunks at a time: about a second)
+    // that a batch spans several of the streams' 250 ms windows on a fast pipeline.
+    worker: { SIMULATOR_HANDOFF_DELAY_MS: "60", HANDOFF_GROUP_SIZE: "50", WORKER_CONCURRENCY: "2" },
   });
 });
 afterAll(() => stack?.stopAll());
