@@ -19,6 +19,8 @@ const USAGE = `Usage: pnpm bench [-- options]
   --kannel-single N       messages Kannel sends 1 per request (default 50000)
   --import-rows N         rows of the contact-list CSV import (default 1000000; 0: none)
   --redirects N           short-link redirects under 1,000 connections (default 20000; 0: none)
+  --prefill N             message rows of older batches written before Salvo starts
+                          (default 0; issue 18's scale target: 10000000)
   --database-url URL      a PostgreSQL server (any database on it; the benchmark
                           creates and drops its own), default postgresql://postgres@127.0.0.1:5432/postgres
   --redis-url URL         default redis://127.0.0.1:6379 (keys under a prefix of
@@ -63,6 +65,7 @@ function options() {
       "kannel-single": { type: "string", default: "50000" },
       "import-rows": { type: "string", default: "1000000" },
       redirects: { type: "string", default: "20000" },
+      prefill: { type: "string", default: "0" },
     },
     USAGE,
   );
@@ -74,6 +77,7 @@ function options() {
     kannelSingle: integerOption("kannel-single", values["kannel-single"]),
     importRows: integerOption("import-rows", values["import-rows"], 0),
     redirects: integerOption("redirects", values.redirects, 0),
+    prefill: integerOption("prefill", values.prefill, 0),
     databaseUrl,
     redisUrl,
   };
@@ -229,9 +233,11 @@ async function main(): Promise<void> {
       streamRate: settings.streamRate,
       streamSize: 10,
       pollMs: 50,
+      prefill: settings.prefill,
       log,
     });
     Object.assign(versions, salvo.versions);
+    if (settings.prefill > 0) versions["older message rows (--prefill)"] = count(settings.prefill);
     out(`\n${salvo.report}\n`);
     targets.push(...salvoTargets(salvo, settings.recipients, kannel));
   }

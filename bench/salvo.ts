@@ -36,6 +36,8 @@ interface SalvoOptions {
   streamSize: number;
   /** How often each small batch is polled. */
   pollMs: number;
+  /** Message rows of older batches in the database before the run (see startSalvoStack). */
+  prefill?: number;
   log(line: string): void;
 }
 

@@ -21,7 +21,7 @@ import {
 import { queryRows } from "./postgres";
 import { processes } from "./proc";
 import { type ProcessGroup, Sampler } from "./sampler";
-import { count } from "./stats";
+import { count, seconds } from "./stats";
 
 const root = path.join(import.meta.dirname, "../..");
 
@@ -62,6 +62,8 @@ export async function startSalvoStack(options: {
   onAppLine?(app: "api" | "worker", line: string): void;
   /** More processes for the sampler (e.g. a peer the workers send to). */
   sampled?: ProcessGroup[];
+  /** Message rows of older batches written before the apps start (see prefillMessages). */
+  prefill?: number;
 }): Promise<SalvoStack> {
   const { log } = options;
   const suffix = randomBytes(4).toString("hex");
@@ -118,6 +120,7 @@ export async function startSalvoStack(options: {
       credits: 1_000_000,
       apiRateLimit: 10_000,
     });
+    if (options.prefill) await prefillMessages(databaseUrl, big.account.id, options.prefill, log);
 
     const port = await freePort();
     const env = {
@@ -338,4 +341,60 @@ async function redisFootprint(redis: RedisClient, prefix: string) {
     } while (cursor !== "0");
   }
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Writes `rows` message rows of older batches (delivered, in batches of a million,
+ * a month or more ago) for `accountId`, as a year of traffic would leave them:
+ * `pnpm bench -- --prefill 10000000` measures the pipeline on a table that has
+ * grown (issue 18's scale target). One INSERT … SELECT per 100,000 rows. The
+ * numbers are distinct, scattered as real traffic's are (so `messages("to")`
+ * grows as it would), and none is one the benchmark sends to (+337…, where
+ * frenchMobiles gives +336…).
+ */
+async function prefillMessages(
+  databaseUrl: string,
+  accountId: string,
+  rows: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = performance.now();
+  log(`prefilling ${count(rows)} message rows of older batches`);
+  const BATCH = 1_000_000;
+  const SLICE = 100_000;
+  for (let first = 0, n = 0; first < rows; first += BATCH, n++) {
+    const size = Math.min(BATCH, rows - first);
+    // Batch ids are ULIDs, ordered by time: these are older than any the run makes.
+    const createdAt = Date.now() - (31 + n) * 24 * 3600 * 1000;
+    const id = `bat_${ulidTime(createdAt)}${"0".repeat(15)}${String(n % 10)}`;
+    await queryRows(
+      databaseUrl,
+      `INSERT INTO batches (id, account_id, type, sender, body, segments, status, total, chunk_count, reserved,
+                            pending, sent, delivered, cost, created_at, updated_at, completed_at)
+       VALUES ($1, $2, 'transactional', 'SALVO', 'An older campaign', 1, 'completed', $3, $4, $3, 0, $3, $3, $3,
+               to_timestamp($5 / 1000.0), to_timestamp($5 / 1000.0), to_timestamp($5 / 1000.0) + interval '1 hour')`,
+      [id, accountId, size, Math.ceil(size / 1_000), createdAt],
+    );
+    for (let from = 0; from < size; from += SLICE) {
+      await queryRows(
+        databaseUrl,
+        `INSERT INTO messages (batch_id, idx, account_id, "to", status, segments, cost, created_at, sent_at, done_at, provider_code)
+         SELECT $1, i, $2, '+337' || lpad(((($3::bigint + i) * 104729) % 100000000)::text, 8, '0'), 'delivered', 1, 1,
+                to_timestamp($4 / 1000.0), to_timestamp($4 / 1000.0), to_timestamp($4 / 1000.0) + interval '1 minute', 'DELIVRD'
+           FROM generate_series($5::int, $6::int) AS i`,
+        [id, accountId, first, createdAt, from, Math.min(from + SLICE, size) - 1],
+      );
+    }
+    log(`prefilled ${count(first + size)} of ${count(rows)}`);
+  }
+  await queryRows(databaseUrl, "CHECKPOINT");
+  log(`prefilled in ${seconds((performance.now() - started) / 1000)}`);
+}
+
+/** The time part of a ULID (10 characters of Crockford's base32) for `ms` since the epoch. */
+function ulidTime(ms: number): string {
+  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  let time = "";
+  for (let i = 0, rest = ms; i < 10; i++, rest = Math.floor(rest / 32)) time = alphabet[rest % 32] + time;
+  return time;
 }

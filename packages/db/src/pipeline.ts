@@ -10,6 +10,7 @@ import {
   messageIdSql,
   type SendingWeek,
 } from "@salvo/core";
+import pg from "pg";
 import { creditsChange } from "./balance";
 import type { RawRecipient } from "./batches";
 import { ALLOWED_COUNTRIES_SQL, COUNTRY_LIMITS_SQL, withAllowedCountries } from "./countries";
@@ -395,13 +396,13 @@ export async function recordJudgedMessages(
   messages: JudgedMessage[],
 ): Promise<string[]> {
   if (messages.length === 0) return [];
-  const { rows } = await sql.query<{ events: string[] }>({
-    name: "salvo-record-judged",
+  const { rows } = await insertingOnce<{ events: string[] }>(sql, (mode) => ({
+    name: `salvo-record-judged-${mode}`,
     // The batch's row is locked first: a cancel (which holds it while it writes
     // `canceled` rows) and this write then never wait for each other's rows.
     text: `WITH locked AS (
              SELECT 1 FROM batches WHERE id = $1 FOR NO KEY UPDATE
-           ), inserted AS (${insertMessages("NULL::text[]", "$10::int[]", "WHERE EXISTS (SELECT 1 FROM locked)")}),
+           ), inserted AS (${insertMessages("NULL::text[]", "$10::int[]", mode, "WHERE EXISTS (SELECT 1 FROM locked)")}),
            counts AS (
              SELECT count(*)::int AS settled, ${JUDGED_COUNTS}
                FROM inserted
@@ -420,7 +421,7 @@ export async function recordJudgedMessages(
            SELECT ${ASYNC_COMMIT}, ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events) AS events
              FROM counts`,
     values: [...insertValues(batch, messages, false), messages.map((m) => m.segments ?? null)],
-  });
+  }));
   return rows[0]?.events ?? [];
 }
 
@@ -602,11 +603,11 @@ export async function recordHandoffs(
   options: { chunkDone?: boolean; settles?: number[]; connector?: string; validityMs?: number } = {},
 ): Promise<string[]> {
   const identified = options.connector === undefined ? [] : outcomes.filter((o) => o.providerMessageId);
-  const { rows } = await sql.query<{ events: string[] }>({
-    name: "salvo-record-handoffs",
+  const { rows } = await insertingOnce<{ events: string[] }>(sql, (mode) => ({
+    name: `salvo-record-handoffs-${mode}`,
     // Each message reserved $3 (the batch's segments): one sent costs its own
     // segments and the rest of its reservation comes back; one failed, all of it.
-    text: `WITH inserted AS (${insertMessages("$16::text[]", "$18::int[]")}),
+    text: `WITH inserted AS (${insertMessages("$16::text[]", "$18::int[]", mode)}),
            counts AS (
              SELECT count(*)::int AS settled, count(*) FILTER (WHERE status = 'sent')::int AS sent,
                     count(*) FILTER (WHERE status = 'failed')::int AS failed,
@@ -670,7 +671,7 @@ export async function recordHandoffs(
       options.validityMs ?? null,
       arrayLiteral(outcomes.map((o) => o.segments ?? null)),
     ],
-  });
+  }));
   return rows[0]?.events ?? [];
 }
 
@@ -690,11 +691,11 @@ interface MessageRow {
 
 // Inserts message rows from arrays ($4-$8, see insertValues, the provider's
 // codes from `codes` and each message's own segments from `segments` (null: the
-// batch's, $3), parameters of the caller's); rows that already exist are left
-// alone. RETURNING gives the position, status and cost of each row this call
-// inserted: the only ones to count. `where` may hold the rows back until a
-// condition (such as a lock) is met.
-const insertMessages = (codes: string, segments: string, where = "") =>
+// batch's, $3), parameters of the caller's). `mode` (see insertingOnce): "new"
+// fails on a row that already exists, "skip" leaves it alone. RETURNING gives the
+// position, status and cost of each row this call inserted: the only ones to
+// count. `where` may hold the rows back until a condition (such as a lock) is met.
+const insertMessages = (codes: string, segments: string, mode: InsertMode, where = "") =>
   `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments, cost, sent_at, provider_code)
      SELECT $1, u.idx, $2, u.to, u.ref, u.status::"MessageStatus", u.reason, COALESCE(u.segments, $3),
             CASE WHEN u.status = 'sent' THEN COALESCE(u.segments, $3) ELSE 0 END, CASE WHEN $9 THEN now() END,
@@ -702,8 +703,37 @@ const insertMessages = (codes: string, segments: string, where = "") =>
        FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], ${codes}, ${segments})
               AS u(idx, "to", ref, status, reason, provider_code, segments)
      ${where}
-     ON CONFLICT (batch_id, idx) DO NOTHING
+     ${mode === "skip" ? "ON CONFLICT (batch_id, idx) DO NOTHING" : ""}
      RETURNING idx, status, cost, reason, "to"`;
+
+/** How a statement inserts message rows: "new" (none exists yet) or "skip" (leave those that do). */
+type InsertMode = "new" | "skip";
+
+/**
+ * Runs a statement that inserts message rows as "new" (a plain INSERT), and
+ * again as "skip" (ON CONFLICT DO NOTHING) if a row already existed, which then
+ * failed it whole, changing nothing. Rows rarely exist already: a run leaves out
+ * the positions its chunk has written (loadChunkForSending), so only a run that
+ * lost its chunk to another and records late meets them. A plain INSERT checks
+ * uniqueness as it inserts into the primary key; ON CONFLICT first probes the
+ * index for every row, takes a speculative-insertion lock and confirms each
+ * insertion in the WAL: 10% of PostgreSQL's time on the pipeline
+ * (bench/RESULTS.md, `pnpm bench:pg`). In a caller's transaction, which the
+ * failure would abort, the statement runs as "skip" at once.
+ */
+async function insertingOnce<R extends pg.QueryResultRow>(
+  sql: Queryable,
+  statement: (mode: InsertMode) => pg.QueryConfig,
+): Promise<pg.QueryResult<R>> {
+  if (!(sql instanceof pg.Pool)) return sql.query<R>(statement("skip"));
+  try {
+    return await sql.query<R>(statement("new"));
+  } catch (error) {
+    const { code, table } = error as { code?: string; table?: string };
+    if (code !== "23505" || table !== "messages") throw error;
+    return sql.query<R>(statement("skip"));
+  }
+}
 
 function insertValues(batch: BatchForWork, rows: MessageRow[], handedOff: boolean): unknown[] {
   return [

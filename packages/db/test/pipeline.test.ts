@@ -230,6 +230,50 @@ describe("recordHandoffs and the in-flight marker", () => {
   });
 });
 
+describe("message rows that already exist", () => {
+  it("are left alone, and only the new rows of the same statement are written and counted, on the pool or in a transaction", async () => {
+    const recipients = Array.from({ length: 12 }, (_, i) => `+3361300000${String(i).padStart(2, "0")}`);
+    const batch = await acceptedBatch("overlap", recipients, 12);
+    const outcome = (idx: number) => ({ idx, to: recipients[idx] as string, ref: null, accepted: true });
+    const judged = (idx: number) => ({
+      idx,
+      to: recipients[idx] as string,
+      ref: null,
+      status: "blacklisted" as const,
+      reason: "blacklisted",
+    });
+    await recordJudgedMessages(sql, batch, [0, 1].map(judged));
+    await recordHandoffs(sql, batch, 0, [2, 3, 4].map(outcome));
+    // Each of these meets rows written before (a plain INSERT fails, the statement
+    // runs again leaving them alone): the judged rows 0-1 stay blacklisted, 2-4 sent once.
+    await recordJudgedMessages(sql, batch, [0, 1, 2, 5, 6].map(judged));
+    await recordHandoffs(sql, batch, 0, [0, 3, 4, 7, 8].map(outcome));
+    // In a transaction, which a failed statement would abort: the same, at once.
+    const client = await sql.connect();
+    try {
+      await client.query("BEGIN");
+      await recordHandoffs(client, batch, 0, [7, 8, 9, 10].map(outcome));
+      await recordJudgedMessages(client, batch, [9, 11].map(judged));
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    const { rows } = await sql.query<{ idx: number; status: string }>(
+      "SELECT idx, status::text FROM messages WHERE batch_id = $1 ORDER BY idx",
+      [batch.id],
+    );
+    expect(rows.map((r) => r.status)).toEqual([
+      ...["blacklisted", "blacklisted", "sent", "sent", "sent", "blacklisted", "blacklisted"],
+      ...["sent", "sent", "sent", "sent", "blacklisted"],
+    ]);
+    const counters = await sql.query(
+      "SELECT status, pending, sent, blacklisted, cost FROM batches WHERE id = $1",
+      [batch.id],
+    );
+    expect(counters.rows[0]).toEqual({ status: "completed", pending: 0, sent: 7, blacklisted: 5, cost: 7 });
+  });
+});
+
 describe("provider message ids", () => {
   it("are recorded for accepted messages when a connector is named, and found per connector; refusals keep their code", async () => {
     const recipients = ["+33612000001", "+33612000002", "+33612000003"];
