@@ -1,9 +1,11 @@
 // send_at, ?status= and POST /v1/batches/:id/cancel through the SDK. No worker
 // runs here: a scheduled batch stays `scheduled`, its job delayed in the queue.
+import { parisDateTime } from "@salvo/core";
 import { closeRedis, createRedis, type OpenQueue, openQueue } from "@salvo/queue";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credits, refusal, startTestApi, type TestApi } from "./harness";
+import { sfJson } from "./smsfactor-http";
 
 let t: TestApi;
 let redis: Redis;
@@ -86,6 +88,71 @@ describe("send_at", () => {
 
     const sms = await client.sms.send({ from: "ACME", to: "+33612345678", body: "Hi", send_at: sendAt });
     expect(sms.body).toMatchObject({ status: "pending", send_at: sendAt });
+  });
+});
+
+/**
+ * When a batch's delayed job is due, as the queue in Redis holds it: its
+ * timestamp plus its delay, and its score in the delayed set (BullMQ's due
+ * time times 0x1000, plus a sequence number), which must agree.
+ */
+async function dueAt(batchId: string): Promise<number> {
+  const job = await queue.queue.getJob(batchId);
+  expect(await job?.getState()).toBe("delayed");
+  const due = (job?.timestamp ?? 0) + (job?.opts.delay ?? 0);
+  const score = Number(await redis.zscore(queue.queue.toKey("delayed"), batchId));
+  expect(Math.floor(score / 0x1000)).toBe(due);
+  return due;
+}
+
+/** A batch's send_at as PostgreSQL stores it, in milliseconds. */
+async function storedSendAt(batchId: string): Promise<number> {
+  const [row] = await t.query<{ ms: number }>(
+    "SELECT (extract(epoch FROM send_at) * 1000)::float8 AS ms FROM batches WHERE id = $1",
+    [batchId],
+  );
+  return row?.ms as number;
+}
+
+describe("a scheduled batch's job", () => {
+  // The start's promptness is the queue's: due at send_at exactly, it is handed
+  // to the next worker asking from then on (no sweep, no polling interval).
+  it("is due at send_at to the millisecond: /v1/batches, /v1/sms and SMSFactor's delay", async () => {
+    const { client, token } = await t.newAccount(FAST);
+    // Milliseconds that are not a round second, as a client may send them.
+    const sendAt = new Date(Date.now() + 3_600_000 + 123);
+    sendAt.setUTCMilliseconds(987);
+    const { body } = await client.batches.create(batch(sendAt.toISOString()));
+    const batchId = body.data.batch_id;
+    expect(await storedSendAt(batchId)).toBe(sendAt.getTime());
+    expect(await dueAt(batchId)).toBe(sendAt.getTime());
+
+    const smsAt = new Date(sendAt.getTime() + 60_001);
+    const sms = await client.sms.send({
+      from: "ACME",
+      to: "+33612345678",
+      body: "Hi",
+      send_at: smsAt.toISOString(),
+    });
+    const smsBatch = sms.body.id.replace(/^msg_/, "bat_").replace(/_0$/, "");
+    expect(await dueAt(smsBatch)).toBe(smsAt.getTime());
+
+    // SMSFactor's `delay` is Paris time to the second.
+    const delay = parisDateTime(new Date(Date.now() + 2 * 3_600_000));
+    const answer = await sfJson(t.api.url, "POST", "/send", {
+      token,
+      json: {
+        sms: {
+          message: { sender: "Salvo", text: "Later", delay },
+          recipients: { gsm: [{ value: "33612345678" }] },
+        },
+      },
+    });
+    expect(answer.status).toBe(1);
+    const ticket = answer.ticket as string;
+    const delayAt = await storedSendAt(ticket);
+    expect(parisDateTime(new Date(delayAt))).toBe(delay);
+    expect(await dueAt(ticket)).toBe(delayAt);
   });
 });
 

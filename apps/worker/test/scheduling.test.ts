@@ -1,8 +1,17 @@
 // Scheduled batches and cancels on the whole stack: nothing judged or sent
 // before send_at (even when its job is forced early, or the sweep runs), a start
-// once with two workers, and cancels that never both send and cancel a message.
+// once with two workers (and with worker processes racing copies of its job),
+// and cancels that never both send and cancel a message.
+import { once } from "node:events";
 import { BATCH_TOTAL_PARTS, parseMessageId } from "@salvo/core";
-import { closeRedis, createRedis, type OpenQueue, openQueue, type RedisClient } from "@salvo/queue";
+import {
+  closeRedis,
+  countLiveWorkers,
+  createRedis,
+  type OpenQueue,
+  openQueue,
+  type RedisClient,
+} from "@salvo/queue";
 import type { Salvo } from "@salvo/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messagesByStatus, runCli, type Stack, startStack, subscribe, waitFor } from "./stack";
@@ -135,6 +144,76 @@ describe("a scheduled batch", () => {
     await stack.query("UPDATE batches SET updated_at = now() - interval '1 hour' WHERE id = $1", [id]);
     const done = await client.batches.wait(id, { timeoutMs: 30_000 });
     expect(done.attributes).toMatchObject({ status: "completed", sent: 5 });
+  });
+});
+
+describe("a scheduled batch raced by worker processes", () => {
+  it("is started exactly once when copies of its job fall due together on three processes", async () => {
+    // Every scheduled -> processing of a batch, as PostgreSQL sees it.
+    await stack.query("CREATE TABLE test_batch_starts (batch_id text NOT NULL)");
+    await stack.query(
+      `CREATE FUNCTION test_batch_started() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN INSERT INTO test_batch_starts VALUES (NEW.id); RETURN NEW; END $$`,
+    );
+    await stack.query(
+      `CREATE TRIGGER test_batch_started AFTER UPDATE OF status ON batches FOR EACH ROW
+         WHEN (OLD.status = 'scheduled' AND NEW.status = 'processing') EXECUTE FUNCTION test_batch_started()`,
+    );
+    // Two worker processes besides this one's two workers, all heart-beating before send_at.
+    const processes = [stack.spawnWorker(), stack.spawnWorker()];
+    try {
+      await waitFor("the worker processes", async () => {
+        return (await countLiveWorkers(redis, stack.env.REDIS_PREFIX)) >= 4;
+      });
+      const { client, accountId } = await stack.newAccount({ credits: 1_000, apiRateLimit: 1_000 });
+      await subscribe(stack, accountId, "done", ["batch.completed"]);
+      const sendAt = new Date(Date.now() + 2_000);
+      const { body } = await client.batches.create({
+        from: "ACME",
+        body: "Raced",
+        recipients: numbers(40),
+        send_at: sendAt.toISOString(),
+      });
+      const id = body.data.batch_id;
+      // Copies of its expansion due at the same millisecond (as a hand-enqueued
+      // job, or one redelivered after a stall, would be): each worker takes one.
+      const job = await queue.queue.getJob(id);
+      const due = (job?.timestamp ?? 0) + (job?.opts.delay ?? 0);
+      expect(due).toBe(sendAt.getTime());
+      const now = Date.now();
+      for (let copy = 1; copy <= 5; copy++) {
+        await queue.add({ batchId: id }, { jobId: `${id}-copy-${copy}`, delay: due - now, timestamp: now });
+      }
+
+      const done = await client.batches.wait(id, { timeoutMs: 30_000 });
+      expect(done.attributes).toMatchObject({ status: "completed", sent: 40, pending: 0 });
+      expect(await stack.query("SELECT batch_id FROM test_batch_starts WHERE batch_id = $1", [id])).toEqual([
+        { batch_id: id },
+      ]);
+      const positions = handedOff(id);
+      expect(positions).toHaveLength(40);
+      expect(new Set(positions).size).toBe(40);
+      await waitFor("every copy to have run", async () => {
+        const left = await Promise.all(
+          [id, ...[1, 2, 3, 4, 5].map((copy) => `${id}-copy-${copy}`)].map((jobId) =>
+            queue.queue.getJob(jobId),
+          ),
+        );
+        return left.every((job) => job === undefined);
+      });
+      const events = await waitFor("batch.completed", async () => {
+        const written = await completedEvents(accountId, id);
+        return written.length > 0 ? written : null;
+      });
+      expect(events).toHaveLength(1);
+    } finally {
+      for (const child of processes) {
+        if (child.exitCode !== null) continue;
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
+      await stack.query("DROP TRIGGER test_batch_started ON batches");
+    }
   });
 });
 

@@ -275,7 +275,7 @@ export function openQueue<Q extends QueueName>(
   });
   return {
     queue,
-    add(data: Payload<Q>, opts: { jobId: string; priority?: number; delay?: number }) {
+    add(data: Payload<Q>, opts: { jobId: string; priority?: number; delay?: number; timestamp?: number }) {
       return queue.add(name, CATALOG[name].payload.parse(data) as never, opts);
     },
     addBulk(jobs: { data: Payload<Q>; opts: { jobId: string; priority?: number; delay?: number } }[]) {
@@ -390,10 +390,17 @@ export function startConsumers(
  * The job id is the batch's: enqueueing it twice (a retry, the requeue sweep,
  * an operator's approval) keeps the one job. The expansion checks `send_at`
  * again, with PostgreSQL's clock, so a job that runs early sends nothing early.
+ * BullMQ makes the job due at its `timestamp` plus its `delay`: both come from
+ * one reading of the clock, so it is due at `send_at` to the millisecond (a
+ * `timestamp` left to BullMQ is read a little later, and the job due that late).
  */
 export function enqueueBatch(queue: OpenQueue<"batches">, batch: { id: string; sendAt: Date | null }) {
-  const delay = batch.sendAt ? Math.max(0, batch.sendAt.getTime() - Date.now()) : 0;
-  return queue.add({ batchId: batch.id }, { jobId: batch.id, ...(delay > 0 ? { delay } : {}) });
+  const now = Date.now();
+  const delay = batch.sendAt ? Math.max(0, batch.sendAt.getTime() - now) : 0;
+  return queue.add(
+    { batchId: batch.id },
+    { jobId: batch.id, ...(delay > 0 ? { delay, timestamp: now } : {}) },
+  );
 }
 
 /**
