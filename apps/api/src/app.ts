@@ -21,6 +21,7 @@ import { adminRoutes } from "./routes/admin";
 import { batchRoutes } from "./routes/batches";
 import { contactImportRoutes } from "./routes/contact-imports";
 import { contactListRoutes } from "./routes/contact-lists";
+import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
 import { linkRedirects } from "./routes/links";
 import { lookupRoutes } from "./routes/lookup";
@@ -174,6 +175,7 @@ export function createApp({
     numberListRoutes(store, "blacklist"),
     numberListRoutes(store, "npai"),
     contactListRoutes(store),
+    groupRoutes(store),
     contactImportRoutes({ store, imports, logger, maxBytes: env.IMPORT_MAX_BYTES }),
     webhookRoutes({
       store,

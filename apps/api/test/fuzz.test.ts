@@ -320,6 +320,25 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/v1/contact-lists/:id/imports", auth: true },
   { method: "GET", path: "/v1/contact-lists/:id/imports", auth: true, paged: true },
   { method: "GET", path: "/v1/contact-lists/:id/imports/:import_id", auth: true },
+  { method: "GET", path: "/v1/groups", auth: true },
+  {
+    method: "POST",
+    path: "/v1/groups/:groupId/contacts",
+    auth: true,
+    body: {
+      valid: { contactPhoneNumber: NUMBER, contactFirstName: "Ana" },
+      fields: {
+        contactPhoneNumber: "string",
+        contactEmailAddress: "string",
+        contactFirstName: "string",
+        contactLastName: "string",
+        contactSubscribed: "boolean",
+        contactBirthday: "string",
+      },
+    },
+    at: () => `/v1/groups/${contactListId}/contacts`,
+  },
+  { method: "GET", path: "/v1/customColumns", auth: true },
   { method: "GET", path: "/v1/admin/accounts", auth: "admin", paged: true },
   {
     method: "POST",

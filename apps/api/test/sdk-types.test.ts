@@ -31,6 +31,13 @@ describe("the SDK's types", () => {
     expectTypeOf<Same<Answer<typeof Described.batchAccepted>, Sdk.BatchAccepted>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.messageData>, Sdk.MessageData>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.sms>, Sdk.Sms>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<Answer<typeof Described.sofyGroup>, Sdk.SofyGroup>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.sofyGroupContact>, Sdk.SofyGroupContact>
+    >().toEqualTypeOf<true>();
+    expectTypeOf<
+      Same<Answer<typeof Described.sofyCustomColumn>, Sdk.SofyCustomColumn>
+    >().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.sendResult>, Sdk.SendResult>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.sendSimulation>, Sdk.SendSimulation>>().toEqualTypeOf<true>();
     expectTypeOf<Same<Answer<typeof Described.batchSimulation>, Sdk.BatchSimulation>>().toEqualTypeOf<true>();

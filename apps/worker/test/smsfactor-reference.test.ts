@@ -13,7 +13,7 @@ import {
   type SmsFactorRequest,
 } from "../../api/test/compat/smsfactor-client";
 import { startTestSmtp, type TestSmtp } from "./smtp";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, waitFor } from "./stack";
 
 /**
  * Routes whose answer differs from the reference, named as their tests are
@@ -106,6 +106,38 @@ function expectReference(name: string, answer: SmsFactorAnswer, format: Format, 
   }
 }
 
+/**
+ * Asserts that an answer is the file of the fixture `name` (its `file`), not an
+ * SMSFactor answer, whatever format was asked for: HTTP 200, its Content-Type and
+ * disposition, and some content. The error lists every difference.
+ */
+function expectFile(name: string, answer: SmsFactorAnswer, format: Format): void {
+  const reference = fixture(name);
+  const file = reference.file;
+  if (!file) throw new Error(`${name}.json describes no file`);
+  const problems: string[] = [];
+  if (answer.http !== 200) problems.push(`HTTP ${answer.http}; the reference answers 200`);
+  if (answer.format !== "other") problems.push(`answered ${answer.format}, not a file`);
+  if (answer.contentType.split(";")[0]?.trim() !== file.contentType) {
+    problems.push(`Content-Type "${answer.contentType}"; expected ${file.contentType}`);
+  }
+  if (!answer.disposition.startsWith(file.disposition)) {
+    problems.push(`Content-Disposition "${answer.disposition}"; expected ${file.disposition}`);
+  }
+  if (answer.text.trim() === "") problems.push("an empty file");
+  if (problems.length > 0) {
+    throw new Error(
+      `${reference.route} asked for in ${format} ${reference.tag} differs from the reference (${name}.json):\n  - ${problems.join("\n  - ")}\nthe answer: ${answer.text.slice(0, 800)}`,
+    );
+  }
+}
+
+/** The elements of an answer's array: JSON's as they are, XML's repeated element (one, or none). */
+function elementsOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null || value === "" ? [] : [value];
+}
+
 /** A setup step's answer (always JSON): status 1, or the test fails saying which step failed. */
 async function accepted(what: string, answer: Promise<SmsFactorAnswer>): Promise<Record<string, unknown>> {
   const got = await answer;
@@ -196,15 +228,6 @@ async function createList(sf: SmsFactorClient): Promise<string> {
     sf.request("json", "POST", "/list", { body: body("post-list", "json") }),
   );
   return String(created.id);
-}
-
-/** Sends the reference's POST /send now; the ticket. */
-async function sendNow(sf: SmsFactorClient): Promise<string> {
-  const sent = await accepted(
-    "POST /send",
-    sf.request("json", "POST", "/send", { body: body("post-send", "json", { json: SETUP_SEND }) }),
-  );
-  return String(sent.ticket);
 }
 
 /** Creates a sub-account by POST /account (isChild 1) with its own email; its id. */
@@ -325,12 +348,44 @@ describe("sending (§2.1–2.6)", () => {
   }
 });
 
+/** The contact of the reference's POST /list (Louis de Broglie) who answers STOP to the suite's campaign. */
+const STOPPING_CONTACT = "33612345678";
+
+/**
+ * Sends the reference's POST /send/lists to a list of the reference's contacts,
+ * then one of them answers STOP (through the simulator provider, as a provider
+ * posts an inbound message), so that the campaign's blacklist has an entry, its
+ * info1–info4 those of the list; the ticket once the STOP is on the campaign.
+ */
+async function campaignWithStop(sf: SmsFactorClient): Promise<string> {
+  const list = await createList(sf);
+  const request = body("post-send-lists", "json", {
+    json: { "sms.message.delay": undefined, "sms.lists": [{ value: list }] },
+  });
+  const sent = await accepted(
+    "POST /send/lists",
+    sf.request("json", "POST", "/send/lists", { body: request }),
+  );
+  const ticket = String(sent.ticket);
+  const sender = (request as { sms: { message: { sender: string } } }).sms.message.sender;
+  // A STOP goes to the account that last sent to the number from that sender: this one, just now.
+  await stack.client(sf.token).simulator.inbound({ from: STOPPING_CONTACT, to: sender, body: "STOP" });
+  await waitFor("the campaign's STOP", async () => {
+    const stops = await accepted(
+      `GET /campaign/${ticket}/blacklist`,
+      sf.request("json", "GET", `/campaign/${ticket}/blacklist`),
+    );
+    return elementsOf(stops.stops).length > 0;
+  });
+  return ticket;
+}
+
 describe("campaigns (§2.7–2.9)", () => {
   const sf = clientsPerFormat();
   const tickets: Partial<Record<Format, Promise<string>>> = {};
-  /** One campaign per format's account, sent by the first test that needs it. */
+  /** One campaign per format's account (a list send, with a STOP), sent by the first test that needs it. */
   const ticketOf = (format: Format) => {
-    tickets[format] ??= sendNow(sf[format]);
+    tickets[format] ??= campaignWithStop(sf[format]);
     return tickets[format];
   };
 
@@ -353,7 +408,14 @@ describe("campaigns (§2.7–2.9)", () => {
     ] as const) {
       it(`${method} /campaign/{id}${suffix} (${format})`, async () => {
         const ticket = await ticketOf(format);
-        expectReference(name, await call(sf[format], format, method, `/campaign/${ticket}${suffix}`), format);
+        const answer = await call(sf[format], format, method, `/campaign/${ticket}${suffix}`);
+        expectReference(name, answer, format);
+        if (suffix === "/blacklist") {
+          // The STOP's entry was there to compare: its destination, info1–4 and date.
+          const stops = elementsOf((answer.body as { stops?: unknown }).stops);
+          expect(stops).toHaveLength(1);
+          expect(stops[0]).toMatchObject({ destination: STOPPING_CONTACT, info1: "Louis" });
+        }
       });
     }
   }
@@ -376,9 +438,38 @@ describe("account (§3)", () => {
       ["/account/invoice", "get-account-invoice"],
     ] as const) {
       it(`GET ${route} (${format})`, async () => {
-        expectReference(name, await call(sf[format], format, "GET", route), format);
+        const answer = await call(sf[format], format, "GET", route);
+        expectReference(name, answer, format);
+        if (route === "/account/invoice") {
+          // A new account's first credits make a statement for this month: its shape was compared.
+          expect(elementsOf((answer.body as { invoices?: unknown }).invoices)).toHaveLength(1);
+        }
       });
     }
+
+    /** This month's statement of the format's account, as GET /account/invoice lists it. */
+    async function invoiceId(): Promise<string> {
+      const listed = await accepted(
+        "GET /account/invoice",
+        sf[format].request("json", "GET", "/account/invoice"),
+      );
+      const [invoice] = elementsOf(listed.invoices) as { id?: unknown }[];
+      if (invoice?.id === undefined) throw new Error("GET /account/invoice lists no invoice");
+      return String(invoice.id);
+    }
+
+    it(`GET /account/invoice/{id} of this month's statement (${format})`, async () => {
+      const id = await invoiceId();
+      const answer = await call(sf[format], format, "GET", `/account/invoice/${id}`);
+      expectReference("get-account-invoice-id", answer, format);
+      expect((answer.body as { invoice?: { id?: unknown } }).invoice?.id).toBe(id);
+    });
+
+    it(`GET /account/invoice/{id}/download of this month's statement (${format})`, async () => {
+      const id = await invoiceId();
+      const answer = await call(sf[format], format, "GET", `/account/invoice/${id}/download`);
+      expectFile("get-account-invoice-id-download", answer, format);
+    });
 
     it(`POST /account: a sub-account (${format})`, async () => {
       const email = uniqueEmail();

@@ -59,3 +59,39 @@ export const newContacts = z.strictObject({
     .min(1)
     .max(MAX_CONTACTS_PER_REQUEST),
 });
+
+/**
+ * Sofy's contact fields (`POST /v1/groups/:groupId/contacts`) and the contact
+ * fields of a Salvo list they are kept in. Any other key of that body is a
+ * custom column: one of the account's other field names (`GET /v1/customColumns`).
+ */
+export const SOFY_CONTACT_FIELDS = {
+  contactEmailAddress: "email",
+  contactFirstName: "first_name",
+  contactLastName: "last_name",
+  contactBirthday: "birthday",
+  contactSubscribed: "subscribed",
+} as const;
+
+/** A custom column's value: text, or a number or a boolean kept as its text. */
+const customColumnValue = z.union([
+  storable(z.string().max(MAX_CONTACT_FIELD_LENGTH)),
+  z.number(),
+  z.boolean(),
+]);
+
+/**
+ * The body of `POST /v1/groups/:groupId/contacts` (Sofy's): one contact, its
+ * number read with the list's country; other keys are custom columns, named by
+ * their id (a field name), checked against the account's columns by the route.
+ */
+export const newGroupContact = z
+  .object({
+    contactPhoneNumber: storable(z.string().min(1).max(64)),
+    contactEmailAddress: z.email().max(MAX_CONTACT_FIELD_LENGTH).optional(),
+    contactFirstName: storable(z.string().trim().max(MAX_CONTACT_FIELD_LENGTH)).optional(),
+    contactLastName: storable(z.string().trim().max(MAX_CONTACT_FIELD_LENGTH)).optional(),
+    contactSubscribed: z.boolean().optional(),
+    contactBirthday: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  })
+  .catchall(customColumnValue);

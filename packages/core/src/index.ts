@@ -38,6 +38,8 @@ export {
   MAX_CONTACTS_PER_REQUEST,
   newContactList,
   newContacts,
+  newGroupContact,
+  SOFY_CONTACT_FIELDS,
 } from "./contact-lists";
 export {
   allowedCountries,

@@ -243,6 +243,50 @@ export async function contactFieldNames(
   return rows.map((row) => row.name);
 }
 
+/** A field name used by contacts of an account's lists: when a contact first and last wrote it. */
+interface AccountContactField {
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * The field names the contacts of all an account's lists use, sorted, each with
+ * the earliest creation and the latest update of a contact that has it (a field
+ * name has no row of its own). Reads every contact of the account's lists.
+ */
+export async function accountContactFields(
+  sql: Queryable,
+  accountId: string,
+): Promise<AccountContactField[]> {
+  const { rows } = await sql.query<AccountContactField>(
+    `SELECT k AS name, min(c.created_at) AS "createdAt", max(c.updated_at) AS "updatedAt"
+       FROM contact_lists l
+       JOIN contacts c ON c.list_id = l.id
+       CROSS JOIN LATERAL jsonb_object_keys(c.fields) AS k
+      WHERE l.account_id = $1
+      GROUP BY k ORDER BY k`,
+    [accountId],
+  );
+  return rows;
+}
+
+/** Which of `names` a contact of one of the account's lists has as a field (each search stops at its first contact). */
+export async function usedContactFields(
+  sql: Queryable,
+  accountId: string,
+  names: string[],
+): Promise<string[]> {
+  if (names.length === 0) return [];
+  const { rows } = await sql.query<{ name: string }>(
+    `SELECT u.field AS name FROM unnest($2::text[]) AS u(field)
+      WHERE EXISTS (SELECT 1 FROM contact_lists l JOIN contacts c ON c.list_id = l.id
+                     WHERE l.account_id = $1 AND c.fields ? u.field)`,
+    [accountId, names],
+  );
+  return rows.map((row) => row.name);
+}
+
 /** Removes a number from a list; a number not on it is not found. */
 export async function removeContact(
   sql: Queryable,

@@ -41,6 +41,7 @@ import {
   storeImportPart,
 } from "./contact-imports";
 import {
+  accountContactFields,
   cleanContactList,
   contactFieldNames,
   contactsAfter,
@@ -54,6 +55,7 @@ import {
   updateContactFields,
   updateContactList,
   upsertContacts,
+  usedContactFields,
 } from "./contact-lists";
 import { countryQuotaLeft, findCountrySettings, takeCountryQuota } from "./countries";
 import { findMessageFacts } from "./event-facts";
@@ -275,6 +277,10 @@ function repositories(sql: Queryable, later: (write: Promise<unknown>) => void) 
       listContacts: bind(sql, listContacts),
       contactsAfter: bind(sql, contactsAfter),
       fieldNames: bind(sql, contactFieldNames),
+      /** The field names of all the account's lists' contacts, with when they were first and last written. */
+      accountFields: bind(sql, accountContactFields),
+      /** Which of some field names the account's contacts use. */
+      usedFields: bind(sql, usedContactFields),
       removeContact: bind(sql, removeContact),
       /** Some fields of one contact, set; null when its number is not on the list. */
       updateContactFields: bind(sql, updateContactFields),

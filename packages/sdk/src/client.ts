@@ -39,6 +39,7 @@ import type {
   NewBatch,
   NewContactList,
   NewContacts,
+  NewGroupContact,
   NewSender,
   NewSms,
   NewSubAccount,
@@ -60,6 +61,9 @@ import type {
   SendResult,
   SendSimulation,
   Sms,
+  SofyCustomColumn,
+  SofyGroup,
+  SofyGroupContact,
   StatementList,
   StatementResource,
   SubAccountCountries,
@@ -360,6 +364,25 @@ export class Salvo {
   readonly npai = this.numberList("npai");
 
   /** `/v1/contact-lists`: lists of contacts (a number and named fields) kept for sends. */
+  /** Sofy's groups (its contact lists: a group's id is the list's id). */
+  readonly groups = {
+    /** `GET /v1/groups`: every contact list of the account, as Sofy's groups. */
+    list: () => this.call<SofyGroup[]>("GET", "/v1/groups"),
+    /** `POST /v1/groups/:groupId/contacts`: adds (or replaces, by number) one contact; 201 when new. */
+    addContact: (groupId: string, contact: NewGroupContact, request: CreateOptions = {}) =>
+      this.call<SofyGroupContact>(
+        "POST",
+        `/v1/groups/${encodeURIComponent(groupId)}/contacts`,
+        contact,
+        keyHeader(request),
+      ),
+  };
+
+  /** `GET /v1/customColumns` (Sofy's): the field names of the account's contacts, but Sofy's own fields'. */
+  readonly customColumns = {
+    list: () => this.call<SofyCustomColumn[]>("GET", "/v1/customColumns"),
+  };
+
   readonly contactLists = {
     create: (list: NewContactList, request: CreateOptions = {}) =>
       this.call<{ data: ContactListData }>("POST", "/v1/contact-lists", list, keyHeader(request)),

@@ -17,6 +17,7 @@ import type {
   newBatch,
   newContactList,
   newContacts,
+  newGroupContact,
   newSender,
   newSms,
   newSubAccount,
@@ -312,6 +313,46 @@ export type NewBatch = z.input<typeof newBatch>;
 
 /** `POST /v1/sms` (see `newSms` in @salvo/core); `isTransactional` defaults to true. */
 export type NewSms = z.input<typeof newSms>;
+
+/** A Sofy group (`GET /v1/groups`): a contact list, its id the list's. */
+export interface SofyGroup {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  source: "user";
+}
+
+/**
+ * `POST /v1/groups/:groupId/contacts` (Sofy's; see `newGroupContact` in @salvo/core):
+ * other keys are custom columns, named by their id (`GET /v1/customColumns`).
+ */
+export type NewGroupContact = z.input<typeof newGroupContact>;
+
+/** The contact as stored in the group: its number in E.164 without `+`, custom columns as text. */
+export type SofyGroupContact = {
+  groupId: string;
+  contactPhoneNumber: string;
+  contactEmailAddress?: string;
+  contactFirstName?: string;
+  contactLastName?: string;
+  contactSubscribed?: boolean;
+  contactBirthday?: string;
+} & {
+  /** Custom columns, by id: their text. */
+  [customColumn: string]: string | boolean;
+};
+
+/** A Sofy custom column (`GET /v1/customColumns`): a field name of the account's contacts. */
+export interface SofyCustomColumn {
+  id: string;
+  venueId: 0;
+  userLabel: string;
+  type: "TEXT";
+  created_at: string;
+  updated_at: string;
+  deleted_at: null;
+}
 
 /** `POST /v1/tokens`. */
 export type NewToken = z.input<typeof newToken>;

@@ -96,6 +96,8 @@ function tagOf(path: string): string {
   if (path.startsWith("/v1/providers")) return "provider callbacks";
   const [, first, second] = path.split("/");
   if (first !== "v1") return "operations";
+  // Sofy's groups and custom columns (docs/compat.md), beside its `/v1/sms`.
+  if (second === "groups" || second === "customColumns") return "Sofy compatible";
   return second === "subaccounts" ? "subaccounts" : (second ?? "v1");
 }
 

@@ -212,6 +212,40 @@ export const sms = z.object({
   statusReason: z.string(),
 });
 
+/** Sofy's group (`GET /v1/groups`): a contact list. */
+export const sofyGroup = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  source: z.literal("user"),
+});
+
+/** Sofy's contact as `POST /v1/groups/:groupId/contacts` stored it; other keys are custom columns. */
+export const sofyGroupContact = z
+  .object({
+    groupId: z.string(),
+    contactPhoneNumber: z.string(),
+    contactEmailAddress: z.string().optional(),
+    contactFirstName: z.string().optional(),
+    contactLastName: z.string().optional(),
+    contactSubscribed: z.boolean().optional(),
+    contactBirthday: z.string().optional(),
+  })
+  // Custom columns are text; typed as the known keys' values too (TypeScript's index signatures).
+  .catchall(z.union([z.string(), z.boolean()]));
+
+/** Sofy's custom column (`GET /v1/customColumns`): a field name of the account's contacts. */
+export const sofyCustomColumn = z.object({
+  id: z.string(),
+  venueId: z.literal(0),
+  userLabel: z.string(),
+  type: z.literal("TEXT"),
+  created_at: timestamp,
+  updated_at: timestamp,
+  deleted_at: z.null(),
+});
+
 /** The counts of a batch simulation. */
 const simulatedCounts = {
   total: z.number().int(),
@@ -639,6 +673,12 @@ export const RESPONSES: Record<
   "GET /v1/batches/:id/replies": { "200": ok("A page of the replies to it.", page(replyData)) },
   "POST /v1/sms": { "202": ok("Accepted, pending.", sms) },
   "GET /v1/sms/:id": { "200": ok("The message and its status.", sms) },
+  "GET /v1/groups": { "200": ok("Its groups (contact lists), newest first.", z.array(sofyGroup)) },
+  "POST /v1/groups/:groupId/contacts": {
+    "201": ok("The contact, new to the group.", sofyGroupContact),
+    "200": ok("The contact, already in the group: its fields replaced.", sofyGroupContact),
+  },
+  "GET /v1/customColumns": { "200": ok("Its custom columns.", z.array(sofyCustomColumn)) },
   "POST /v1/send": {
     "200": ok("Every message judged and handed off.", sendResult),
     "202": ok("The wait timed out: `pending` messages are still being judged.", sendResult),

@@ -1,11 +1,14 @@
 import {
+  CONTACT_FIELD_NAME,
   INVALID_NUMBER_REASONS,
   type InvalidNumberReason,
   InvalidParameterError,
   invalidNumberReason,
+  MAX_CONTACT_FIELDS,
   NotFoundError,
   newId,
   normalizePhoneNumber,
+  SOFY_CONTACT_FIELDS,
 } from "@salvo/core";
 import type { Account, Contact, ContactList, Store } from "@salvo/db";
 import type { Idempotency, IdempotentWrites } from "./idempotency";
@@ -167,4 +170,84 @@ export async function updateContactFields(
     throw new InvalidParameterError(`value: ${newNumber} is on the contact list ${listId} already`, "value");
   if (!contact) throw new NotFoundError(`${number} is not on the contact list ${listId}.`);
   return contact;
+}
+
+/** The list fields that Sofy's contact fields are kept in: not custom columns. */
+const SOFY_FIELD_NAMES: ReadonlySet<string> = new Set(Object.values(SOFY_CONTACT_FIELDS));
+
+/**
+ * Sofy's custom columns (`GET /v1/customColumns`): the field names the contacts
+ * of the account's lists use, but those Sofy's own contact fields are kept in.
+ */
+export async function customColumns(store: Store, account: Account) {
+  const fields = await store.contactLists.accountFields(account.id);
+  return fields.filter((field) => !SOFY_FIELD_NAMES.has(field.name));
+}
+
+/** What `addGroupContact` stored: the number (E.164), its fields, and whether it was new to the list. */
+export interface AddedGroupContact {
+  number: string;
+  fields: Record<string, string>;
+  added: boolean;
+}
+
+/** A contact as Sofy's `POST /v1/groups/:groupId/contacts` sends it (see `newGroupContact`). */
+type GroupContact = {
+  contactPhoneNumber: string;
+  contactEmailAddress?: string | undefined;
+  contactFirstName?: string | undefined;
+  contactLastName?: string | undefined;
+  contactSubscribed?: boolean | undefined;
+  contactBirthday?: string | undefined;
+} & Record<string, string | number | boolean | undefined>;
+
+/**
+ * Adds Sofy's contact to a list (a Sofy group): its number read with the list's
+ * country, Sofy's fields kept as the list fields of SOFY_CONTACT_FIELDS and each
+ * custom column (another key, which must be one of `customColumns`) as its field.
+ * A number already on the list gets these fields in place of its old ones.
+ * Answers the number as stored, its fields, and whether it was new to the list.
+ */
+export async function addGroupContact(
+  store: Store,
+  account: Account,
+  listId: string,
+  contact: GroupContact,
+  idempotency: IdempotentWrites<AddedGroupContact>,
+): Promise<AddedGroupContact> {
+  const list = await store.contactLists.find(account.id, listId);
+  const number = normalizePhoneNumber(contact.contactPhoneNumber, list.country);
+  if (!number) {
+    const reason = invalidNumberReason(contact.contactPhoneNumber, list.country);
+    throw new InvalidParameterError(
+      `contactPhoneNumber: ${INVALID_NUMBER_REASONS[reason]}`,
+      "contactPhoneNumber",
+    );
+  }
+  const fields: Record<string, string> = {};
+  const custom: string[] = [];
+  for (const [key, value] of Object.entries(contact)) {
+    if (value === undefined || key === "contactPhoneNumber") continue;
+    const field = SOFY_CONTACT_FIELDS[key as keyof typeof SOFY_CONTACT_FIELDS] as string | undefined;
+    if (field) fields[field] = String(value);
+    else if (!CONTACT_FIELD_NAME.test(key) || SOFY_FIELD_NAMES.has(key))
+      throw new InvalidParameterError(`${key}: not a contact field nor a custom column`, key);
+    else {
+      custom.push(key);
+      fields[key] = String(value);
+    }
+  }
+  const known = new Set(await store.contactLists.usedFields(account.id, custom));
+  const unknown = custom.find((key) => !known.has(key));
+  if (unknown !== undefined)
+    throw new InvalidParameterError(
+      `${unknown}: not a custom column of this account (GET /v1/customColumns lists them)`,
+      unknown,
+    );
+  if (Object.keys(fields).length > MAX_CONTACT_FIELDS)
+    throw new InvalidParameterError(`at most ${MAX_CONTACT_FIELDS} fields and custom columns`);
+  return idempotency.write(async (tx) => {
+    const { added } = await tx.contactLists.upsertContacts(account.id, listId, [{ number, fields }]);
+    return { number, fields, added: added > 0 };
+  });
 }

@@ -26,6 +26,8 @@ interface Fixture {
   nullable?: string[];
   /** Paths of objects an answer may add keys to (`""`: the answer itself). */
   openKeys?: string[];
+  /** A route that answers a file, not an SMSFactor answer (`response` null): its type and disposition. */
+  file?: { contentType: string; disposition: string };
 }
 
 type AnswerFormat = "json" | "xml";

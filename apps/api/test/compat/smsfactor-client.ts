@@ -19,6 +19,8 @@ type RequestStyle = "json" | "xml" | "xml-accept" | "form";
 export interface SmsFactorAnswer {
   http: number;
   contentType: string;
+  /** Its Content-Disposition header ("" without one): a file's `attachment`. */
+  disposition: string;
   text: string;
   /** `json` or `xml` by the answer's Content-Type; `other` for anything else. */
   format: "json" | "xml" | "other";
@@ -95,6 +97,7 @@ function send(
         const answer: SmsFactorAnswer = {
           http: response.statusCode ?? 0,
           contentType,
+          disposition: String(response.headers["content-disposition"] ?? ""),
           text,
           format: "other",
           body: text,
