@@ -889,10 +889,11 @@ async function applyReportRun(
               WHERE id = $1 AND EXISTS (SELECT 1 FROM applied)
              RETURNING single
            ), usage AS (
-             -- Deliveries by the hour of their report (done_at), for GET /v1/account/usage,
-             -- written under the batch's row lock (see "Lock order").
+             -- Deliveries by the UTC hour of their report (done_at), for GET /v1/account/usage,
+             -- written under the batch's row lock (see "Lock order"). date_bin from a UTC
+             -- midnight is date_trunc('hour', done_at, 'UTC') without a time zone's rules per row.
              INSERT INTO usage_hours (batch_id, hour, account_id, delivered)
-             SELECT $1, date_trunc('hour', done_at, 'UTC'), min(account_id), count(*)
+             SELECT $1, date_bin('1 hour', done_at, '2000-01-01 00:00:00+00'), min(account_id), count(*)
                FROM applied WHERE status = 'delivered' AND EXISTS (SELECT 1 FROM counters) GROUP BY 2
              ON CONFLICT (batch_id, hour) DO UPDATE SET delivered = usage_hours.delivered + EXCLUDED.delivered
            ), unknown_subscribers AS (
