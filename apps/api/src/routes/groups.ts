@@ -1,7 +1,7 @@
 // Sofy's groups and custom columns (reference §10.4) on Salvo's contact lists:
 // a group is a contact list, a custom column one of the field names its
 // contacts use. Answers in Sofy's shapes (docs/compat.md says where they differ).
-import { isStorableText, newGroupContact, SOFY_CONTACT_FIELDS } from "@salvo/core";
+import { isStorableText, newGroupContact, SOFY_CONTACT_FIELDS, withoutPlus } from "@salvo/core";
 import type { ContactList, Store } from "@salvo/db";
 import { Router } from "express";
 import { z } from "zod";
@@ -35,7 +35,7 @@ function groupContactAnswer(groupId: string) {
   return ({ number, fields, added }: AddedGroupContact): Reply => {
     const contact: Record<string, string | boolean> = {
       groupId,
-      contactPhoneNumber: number.replace(/^\+/, ""),
+      contactPhoneNumber: withoutPlus(number),
     };
     for (const [field, value] of Object.entries(fields)) {
       const key = SOFY_KEY_OF_FIELD.get(field) ?? field;
