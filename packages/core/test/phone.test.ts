@@ -1,9 +1,14 @@
+import { type CountryCode, getCountryCallingCode } from "libphonenumber-js/max";
+import metadata from "libphonenumber-js/metadata.max.json";
+import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
 import {
   INVALID_NUMBER_REASONS,
   invalidNumberReason,
   isCountryCode,
+  normalizeByLibrary,
   normalizePhoneNumber,
+  validE164Text,
 } from "../src/phone";
 
 describe("normalizePhoneNumber", () => {
@@ -292,4 +297,67 @@ describe("isCountryCode", () => {
       expect(isCountryCode(code)).toBe(false);
     },
   );
+});
+
+describe("normalizePhoneNumber's fast path for numbers written in E.164", () => {
+  // libphonenumber-js's own data: every calling code and each region's example mobile number.
+  const callingCodes = Object.keys(metadata.country_calling_codes);
+
+  /** A fixed sequence of pseudo-random digits (the test's numbers are the same every run). */
+  function digits(seed: number) {
+    let state = seed;
+    return (count: number) => {
+      let text = "";
+      for (let i = 0; i < count; i++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        text += String((state >>> 16) % 10);
+      }
+      return text;
+    };
+  }
+
+  it("answers exactly as libphonenumber's parse, for every calling code, valid numbers and not", () => {
+    const next = digits(20261207);
+    const numbers: string[] = [];
+    for (const callingCode of callingCodes) {
+      for (let length = 3; length + callingCode.length <= 15; length++) {
+        // Random national numbers, some after the national prefixes most plans use.
+        for (let i = 0; i < 12; i++) numbers.push(`+${callingCode}${next(length)}`);
+        numbers.push(`+${callingCode}0${next(length - 1)}`, `+${callingCode}1${next(length - 1)}`);
+      }
+    }
+    // Valid ones: each region's example mobile number, and its neighbours.
+    for (const [region, national] of Object.entries(examples)) {
+      const callingCode = getCountryCallingCode(region as CountryCode);
+      numbers.push(`+${callingCode}${national}`);
+      for (let i = 0; i < 20; i++) numbers.push(`+${callingCode}${national.slice(0, -2)}${next(2)}`);
+    }
+    let valid = 0;
+    let fast = 0;
+    for (const number of numbers) {
+      const expected = normalizeByLibrary(number, undefined);
+      expect.soft(normalizePhoneNumber(number, undefined), number).toBe(expected);
+      expect.soft(normalizePhoneNumber(number, "FR"), number).toBe(normalizeByLibrary(number, "FR"));
+      if (expected !== null) valid++;
+      if (validE164Text(number) !== undefined) fast++;
+    }
+    // Both kinds were there, and most valid ones took the fast path.
+    expect(numbers.length).toBeGreaterThan(30_000);
+    expect(valid).toBeGreaterThan(4_000);
+    expect(fast).toBeGreaterThan(valid * 0.8);
+  });
+
+  it("is taken by numbers of one region's calling code, not by shared codes or other shapes", () => {
+    expect(validE164Text("+33612345678")).toBe("+33612345678");
+    expect(validE164Text("+4915123456789")).toBe("+4915123456789");
+    // +1 (the US, Canada and the Caribbean) and +44 (the UK and the Crown dependencies): the library decides.
+    expect(validE164Text("+12015550123")).toBeUndefined();
+    expect(validE164Text("+447400123456")).toBeUndefined();
+    // Not E.164 as written, or not valid: the library decides (and refuses the last two).
+    expect(validE164Text("+33 6 12 34 56 78")).toBeUndefined();
+    expect(validE164Text("0612345678")).toBeUndefined();
+    expect(validE164Text("+33012345678")).toBeUndefined();
+    expect(validE164Text("+3361234567")).toBeUndefined();
+    expect(normalizePhoneNumber("+3361234567", undefined)).toBeNull();
+  });
 });
