@@ -1,7 +1,7 @@
-// `pnpm bench:pg`: PostgreSQL's share of a message, alone. The worker's three
-// statements per message (judged rows, hand-off, delivery report) run against a
-// database of their own, from one connection, with no API, worker or Redis
-// around: the backend's CPU (from /proc), its wall time and its WAL per message
+// `pnpm bench:pg`: PostgreSQL's share of a message, alone. The worker's four
+// statements per message (the expansion's verdicts, judged rows, hand-off,
+// delivery report) run against a database of their own, with no API, worker or
+// Redis around: the backends' CPU (from /proc), the wall time and the WAL per message
 // are PostgreSQL's cost of the pipeline, steady enough to judge a change of a
 // statement or of the schema with a few seconds of work. `--prefill N` first
 // writes N message rows of older batches (as a year of traffic would leave), so
@@ -109,7 +109,7 @@ async function main() {
       });
       const batch = await store.pipeline.loadBatch(id);
       if (!batch) throw new Error("batch not stored");
-      const groups: { judged: JudgedMessage[]; handed: HandoffOutcome[] }[] = [];
+      const groups: { verdicts: string[]; judged: JudgedMessage[]; handed: HandoffOutcome[] }[] = [];
       for (let first = 0; first < size; first += group) {
         const judged: JudgedMessage[] = [];
         const handed: HandoffOutcome[] = [];
@@ -119,7 +119,8 @@ async function main() {
             judged.push({ idx, to, ref: null, status: "blacklisted", reason: "blacklisted" });
           else handed.push({ idx, to, ref: null, accepted: true });
         });
-        groups.push({ judged, handed });
+        // The expansion's verdicts: every number valid, as written (see judge.ts in @salvo/core).
+        groups.push({ verdicts: numbers.slice(first, first + group), judged, handed });
       }
       return { batch, groups };
     };
@@ -142,7 +143,8 @@ async function main() {
         await Promise.all(
           Array.from({ length: lanes }, async (_, lane) => {
             for (let chunk = lane; chunk < groups.length; chunk += lanes) {
-              const { judged, handed } = groups[chunk]!;
+              const { verdicts, judged, handed } = groups[chunk]!;
+              await store.pipeline.saveJudgments(batch.id, [{ idx: chunk, judged: verdicts }]);
               await store.pipeline.recordJudgedMessages(batch, judged);
               await store.pipeline.recordHandoffs(batch, chunk, handed, { chunkDone: true });
               await store.pipeline.applyDeliveryReports(reports(batch.id, handed));
@@ -168,6 +170,17 @@ async function main() {
     const judgedCount = alone.groups.reduce((n, g) => n + g.judged.length, 0);
     const handedCount = recipients - judgedCount;
     const phases: [string, number, () => Promise<void>][] = [
+      [
+        "verdicts saved (the expansion, 20 chunks a statement)",
+        recipients,
+        async () => {
+          for (let first = 0; first < alone.groups.length; first += 20)
+            await store.pipeline.saveJudgments(
+              alone.batch.id,
+              alone.groups.slice(first, first + 20).map((g, i) => ({ idx: first + i, judged: g.verdicts })),
+            );
+        },
+      ],
       [
         "judged rows (blacklisted)",
         judgedCount,
@@ -199,10 +212,10 @@ async function main() {
       total = { cpu: total.cpu + m.cpu, wall: total.wall + m.wall, wal: total.wal + m.wal };
       perMessage(name, messages, m);
     }
-    perMessage("all three, one at a time, per message", recipients, total);
+    perMessage("all four, one at a time, per message", recipients, total);
 
-    // At once: `lanes` connections each take the next group and write its judged
-    // rows, its hand-off and its reports, as the worker's chunks and reports do.
+    // At once: `lanes` connections each take the next group and write its verdicts,
+    // its judged rows, its hand-off and its reports, as the worker's chunks and reports do.
     const together = await batchOf(recipients);
     await probe.query("CHECKPOINT");
     let next = 0;
@@ -210,7 +223,8 @@ async function main() {
       await Promise.all(
         Array.from({ length: lanes }, async () => {
           for (let chunk = next++; chunk < together.groups.length; chunk = next++) {
-            const { judged, handed } = together.groups[chunk]!;
+            const { verdicts, judged, handed } = together.groups[chunk]!;
+            await store.pipeline.saveJudgments(together.batch.id, [{ idx: chunk, judged: verdicts }]);
             await store.pipeline.recordJudgedMessages(together.batch, judged);
             await store.pipeline.recordHandoffs(together.batch, chunk, handed, { chunkDone: true });
             await store.pipeline.applyDeliveryReports(reports(together.batch.id, handed));
@@ -218,7 +232,7 @@ async function main() {
         }),
       );
     });
-    perMessage(`all three, ${lanes} connections at once, per message`, recipients, m);
+    perMessage(`all four, ${lanes} connections at once, per message`, recipients, m);
 
     out();
     out(table(["statements", "messages", "backend CPU µs / msg", "wall µs / msg", "WAL bytes / msg"], rows));
