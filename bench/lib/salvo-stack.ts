@@ -6,6 +6,7 @@
 // those started later with `startApp`), drops the database and deletes the keys.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { newIdAt } from "@salvo/core";
 import { createStore } from "@salvo/db";
 import { closeRedis, createRedis, type RedisClient } from "@salvo/queue";
 import { Salvo } from "@salvo/sdk";
@@ -366,7 +367,7 @@ async function prefillMessages(
     const size = Math.min(BATCH, rows - first);
     // Batch ids are ULIDs, ordered by time: these are older than any the run makes.
     const createdAt = Date.now() - (31 + n) * 24 * 3600 * 1000;
-    const id = `bat_${ulidTime(createdAt)}${"0".repeat(15)}${String(n % 10)}`;
+    const id = newIdAt("bat", createdAt);
     await queryRows(
       databaseUrl,
       `INSERT INTO batches (id, account_id, type, sender, body, segments, status, total, chunk_count, reserved,
@@ -389,12 +390,4 @@ async function prefillMessages(
   }
   await queryRows(databaseUrl, "CHECKPOINT");
   log(`prefilled in ${seconds((performance.now() - started) / 1000)}`);
-}
-
-/** The time part of a ULID (10 characters of Crockford's base32) for `ms` since the epoch. */
-function ulidTime(ms: number): string {
-  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  let time = "";
-  for (let i = 0, rest = ms; i < 10; i++, rest = Math.floor(rest / 32)) time = alphabet[rest % 32] + time;
-  return time;
 }

@@ -1,5 +1,5 @@
 import { randomFillSync } from "node:crypto";
-import { monotonicFactory } from "ulid";
+import { monotonicFactory, ulid as ulidAt } from "ulid";
 
 // ulid draws one random byte per character (16 an id), by default with one
 // crypto call each: they come from a pool refilled 4 KiB at a time instead.
@@ -19,9 +19,16 @@ const ulid = monotonicFactory(randomFraction);
  * A prefixed, time-ordered id such as `acc_01JD3…`: the prefix tells what it names,
  * the ULID keeps inserts in index order.
  */
-export function newId(prefix: "acc" | "tok" | "bat" | "rpl" | "whk" | "snd" | "adm" | "cl" | "imp"): string {
+export function newId(prefix: IdPrefix): string {
   return `${prefix}_${ulid()}`;
 }
+
+/** An id as newId's whose time is `time` (ms since the epoch): rows dated in the past, as the benchmarks' older batches. */
+export function newIdAt(prefix: IdPrefix, time: number): string {
+  return `${prefix}_${ulidAt(time, randomFraction)}`;
+}
+
+type IdPrefix = "acc" | "tok" | "bat" | "rpl" | "whk" | "snd" | "adm" | "cl" | "imp";
 
 const MESSAGE_ID_PREFIX = "msg_";
 const BATCH_ID_PREFIX_LENGTH = "bat_".length;

@@ -52,7 +52,7 @@ export {
   withinCountryLimits,
 } from "./countries";
 export * from "./errors";
-export { messageId, messageIdSql, newId, parseMessageId } from "./ids";
+export { messageId, messageIdSql, newId, newIdAt, parseMessageId } from "./ids";
 export { allowedIps, ipAllowList } from "./ip-allow-list";
 export {
   type FirstPositions,
