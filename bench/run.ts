@@ -91,7 +91,9 @@ function salvoTargets(s: SalvoResults, recipients: number, kannel: KannelResults
   const million = `the ${count(recipients)} (POST → completed)`;
   const kannelRate = kannel?.modes.batched.perSecond;
   const cpu = s.cpuPerMillion;
-  const scale = s.big.perSecond / s.postRate;
+  // Like with like: the 100,000 batches beside the same stream of small batches as the million.
+  const postRate = s.postRateStreamed ?? s.postRate;
+  const scale = s.big.perSecond / postRate;
   const latency = s.stream.post.p99 / s.idle.post.p99;
   return [
     [
@@ -109,8 +111,12 @@ function salvoTargets(s: SalvoResults, recipients: number, kannel: KannelResults
       yes(cpu.total <= RATIOS.cpuPerMillion),
     ],
     [
-      `${million} ÷ the 100,000-recipient batches' median rate`,
-      `${times(scale)} (${count(s.big.perSecond)} ÷ ${count(s.postRate)} msg/s)`,
+      s.postRateStreamed === undefined
+        ? `${million} ÷ the 100,000-recipient batches' median rate`
+        : `${million} ÷ the 100,000-recipient batches' median rate, each beside the same stream of small batches (÷ those sent alone)`,
+      `${times(scale)} (${count(s.big.perSecond)} ÷ ${count(postRate)} msg/s)${
+        s.postRateStreamed === undefined ? "" : ` (${times(s.big.perSecond / s.postRate)} ÷ ${count(s.postRate)})`
+      }`,
       `≥ ${RATIOS.scale}×`,
       yes(scale >= RATIOS.scale),
     ],

@@ -3,7 +3,11 @@
 //
 // 1. warm-up: one 1,000-recipient batch;
 // 2. `bigPosts` POSTs of `postSize` recipients, each timed, each sent to the end;
-// 3. the big batch (a million): POST, then poll until `completed`, while another
+//    then as many again while another account fires the stream of small batches
+//    of step 4 (issue 18's scale ratio compares the million with these: the same
+//    load beside each);
+// 3. the stream of small batches alone for a few seconds (their idle latency);
+// 4. the big batch (a million): POST, then poll until `completed`, while another
 //    account fires a steady stream of small batches and polls each until it completes.
 //
 // Resident memory, Redis used_memory and per-process CPU are sampled throughout.
@@ -53,8 +57,13 @@ export interface SalvoResults {
   stream: { batches: number; errors: number; post: Percentiles; complete: Percentiles };
   /** The same stream of small batches on the idle stack, just before the million (issue 18's latency ratio). */
   idle: SalvoResults["stream"];
-  /** The 100,000-recipient batches' median rate, messages/s (issue 18's scale ratio). */
+  /** The 100,000-recipient batches' median rate, messages/s, sent alone. */
   postRate: number;
+  /**
+   * Their median rate while the stream of small batches runs, as it does beside
+   * the million (issue 18's scale ratio); undefined with `--stream-rate 0`.
+   */
+  postRateStreamed: number | undefined;
   /** CPU-seconds per million messages during the million: API, worker, PostgreSQL backends, Redis, and their sum. */
   cpuPerMillion: { api: number; worker: number; postgres: number; redis: number; total: number };
   memory: {
@@ -86,9 +95,10 @@ export async function benchSalvo(options: SalvoOptions): Promise<SalvoResults> {
     await pollBatch(stack.big.client, warm.id, { timeoutMs: 60_000 });
 
     const posts = await timePosts(stack, options, takeNumbers);
+    const streamed = await timePostsStreamed(stack, options, takeNumbers);
     const idle = await idleStream(stack, options, takeNumbers);
     const big = await sendBigBatch(stack, options, takeNumbers);
-    return summarize(stack, options, posts, idle, big);
+    return summarize(stack, options, { alone: posts, streamed }, idle, big);
   } catch (error) {
     options.log(`API output:\n${stack.api.tail()}\nworker output:\n${stack.worker.tail()}`);
     throw error;
@@ -99,19 +109,57 @@ export async function benchSalvo(options: SalvoOptions): Promise<SalvoResults> {
 
 export const jsonBody = (recipients: string[]) => JSON.stringify({ from: SENDER, body: BODY, recipients });
 
-async function timePosts(stack: SalvoStack, options: SalvoOptions, takeNumbers: (n: number) => string[]) {
-  stack.sampler.phase(`${count(options.postSize)}-recipient POSTs`);
-  const posts: { ms: number; seconds: number }[] = [];
+interface TimedPost {
+  ms: number;
+  seconds: number;
+}
+
+/** POSTs sent to the end one after the other, and the CPU the stack spent meanwhile. */
+interface TimedPosts {
+  posts: TimedPost[];
+  before: Sample;
+  after: Sample;
+}
+
+async function timePosts(
+  stack: SalvoStack,
+  options: SalvoOptions,
+  takeNumbers: (n: number) => string[],
+  beside = "",
+): Promise<TimedPosts> {
+  stack.sampler.phase(`${count(options.postSize)}-recipient POSTs${beside}`);
+  const posts: TimedPost[] = [];
+  const before = stack.sampler.mark();
   for (let i = 0; i < options.bigPosts; i++) {
     const posted = await postBatch(stack, jsonBody(takeNumbers(options.postSize)));
     const done = await pollBatch(stack.big.client, posted.id, { timeoutMs: 120_000 });
     const completed = (Date.parse(done.completed_at ?? "") - posted.startedAt) / 1000;
     posts.push({ ms: posted.ms, seconds: completed });
     options.log(
-      `POST of ${count(options.postSize)} answered in ${ms(posted.ms)}; completed after ${seconds(completed)}`,
+      `POST of ${count(options.postSize)}${beside} answered in ${ms(posted.ms)}; completed after ${seconds(completed)}`,
     );
   }
-  return posts;
+  return { posts, before, after: stack.sampler.mark() };
+}
+
+/**
+ * The same POSTs again while the other account fires the stream of small batches
+ * that runs beside the million: the million's rate is compared with these, so
+ * that the ratio measures what the batch's size costs, not what the stream does.
+ */
+async function timePostsStreamed(
+  stack: SalvoStack,
+  options: SalvoOptions,
+  takeNumbers: (n: number) => string[],
+): Promise<TimedPosts | undefined> {
+  if (options.streamRate === 0) return undefined;
+  const stream = startStream(stack.small.client, options, takeNumbers);
+  try {
+    return await timePosts(stack, options, takeNumbers, " beside the stream");
+  } finally {
+    stream.stop();
+    await stream.finished();
+  }
 }
 
 /** The small batches' stream alone for IDLE_STREAM_MS: what their latency is with nothing else to do. */
@@ -184,13 +232,15 @@ async function sendBigBatch(stack: SalvoStack, options: SalvoOptions, takeNumber
 function summarize(
   stack: SalvoStack,
   options: SalvoOptions,
-  posts: { ms: number; seconds: number }[],
+  timed: { alone: TimedPosts; streamed: TimedPosts | undefined },
   idle: SmallBatch[],
   big: Awaited<ReturnType<typeof sendBigBatch>>,
 ): SalvoResults {
   const { sampler } = stack;
   sampler.stop();
   const { small } = big;
+  const posts = timed.alone.posts;
+  const streamed = timed.streamed?.posts ?? [];
   const postMs = small.map((s) => s.postMs);
   const completeMs = small.map((s) => s.completeMs ?? Number.POSITIVE_INFINITY);
   const pickedUpMs = small.map((s) => s.pickedUpMs ?? Number.POSITIVE_INFINITY);
@@ -204,6 +254,30 @@ function summarize(
       ["#", "answered in", "POST → completed", "messages/s"],
       posts.map((p, i) => [String(i + 1), ms(p.ms), seconds(p.seconds), count(options.postSize / p.seconds)]),
     ),
+    "",
+    `CPU meanwhile (${seconds((timed.alone.after.at - timed.alone.before.at) / 1000)}):`,
+    "",
+    cpuTable(timed.alone.before, timed.alone.after),
+    ...(timed.streamed === undefined
+      ? []
+      : [
+          "",
+          `The same POSTs while the other account fires the stream of small batches that runs beside the million (${options.streamRate}/s):`,
+          "",
+          table(
+            ["#", "answered in", "POST → completed", "messages/s"],
+            streamed.map((p, i) => [
+              String(i + 1),
+              ms(p.ms),
+              seconds(p.seconds),
+              count(options.postSize / p.seconds),
+            ]),
+          ),
+          "",
+          `CPU meanwhile (${seconds((timed.streamed.after.at - timed.streamed.before.at) / 1000)}):`,
+          "",
+          cpuTable(timed.streamed.before, timed.streamed.after),
+        ]),
     "",
     `The ${count(options.recipients)}-recipient batch:`,
     "",
@@ -281,10 +355,16 @@ function summarize(
       acceptMs: big.posted.ms,
       allSent,
     },
-    posts: { median: median(posts.map((p) => p.ms)), max: max(posts.map((p) => p.ms)), count: posts.length },
+    posts: {
+      median: median([...posts, ...streamed].map((p) => p.ms)),
+      max: max([...posts, ...streamed].map((p) => p.ms)),
+      count: posts.length + streamed.length,
+    },
     stream: streamFigures(small),
     idle: streamFigures(idle),
     postRate: median(posts.map((p) => options.postSize / p.seconds)),
+    postRateStreamed:
+      streamed.length === 0 ? undefined : median(streamed.map((p) => options.postSize / p.seconds)),
     cpuPerMillion: { ...cpu, total: cpu.api + cpu.worker + cpu.postgres + cpu.redis },
     memory: {
       workerPeak: sampler.peak((s) => s.rss.get("worker")),

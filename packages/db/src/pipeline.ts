@@ -85,10 +85,11 @@ const BATCH_FOR_WORK = `b.id, b.account_id AS "accountId", b.sender, b.body, b.c
 
 /** The batch with what processing it needs from its account, or null when it does not exist. */
 export async function loadBatchForWork(sql: Queryable, batchId: string): Promise<BatchForWork | null> {
-  const { rows } = await sql.query(
-    `SELECT ${BATCH_FOR_WORK} FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
-    [batchId],
-  );
+  const { rows } = await sql.query({
+    name: "salvo-load-batch-for-work",
+    text: `SELECT ${BATCH_FOR_WORK} FROM batches b JOIN accounts a ON a.id = b.account_id WHERE b.id = $1`,
+    values: [batchId],
+  });
   const row = rows[0] as BatchRow | undefined;
   return row ? withAllowedCountries(row) : null;
 }
@@ -137,8 +138,9 @@ export async function markBatchProcessing(
   sql: Queryable,
   batchId: string,
 ): Promise<{ status: BatchStatus; waitMs: number } | null> {
-  const { rows } = await sql.query<{ status: BatchStatus; waitMs: number | null }>(
-    `WITH started AS (
+  const { rows } = await sql.query<{ status: BatchStatus; waitMs: number | null }>({
+    name: "salvo-mark-batch-processing",
+    text: `WITH started AS (
        UPDATE batches SET status = 'processing', updated_at = now()
         WHERE id = $1 AND (status = 'accepted' OR (status = 'scheduled' AND send_at <= now()))
        RETURNING status
@@ -146,8 +148,8 @@ export async function markBatchProcessing(
      SELECT COALESCE((SELECT status FROM started), b.status) AS status,
             GREATEST(0, ceil(extract(epoch FROM b.send_at - now()) * 1000))::float8 AS "waitMs"
        FROM batches b WHERE b.id = $1`,
-    [batchId],
-  );
+    values: [batchId],
+  });
   const row = rows[0];
   return row ? { status: row.status, waitMs: row.status === "scheduled" ? (row.waitMs ?? 0) : 0 } : null;
 }
@@ -222,11 +224,12 @@ export async function loadChunks(
   fromChunk = 0,
   limit = 1_000_000,
 ): Promise<StoredChunk[]> {
-  const { rows } = await sql.query(
-    `SELECT idx, first_index, recipients, judged, in_flight, done FROM batch_chunks
-      WHERE batch_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3`,
-    [batchId, fromChunk, limit],
-  );
+  const { rows } = await sql.query({
+    name: "salvo-load-chunks",
+    text: `SELECT idx, first_index, recipients, judged, in_flight, done FROM batch_chunks
+            WHERE batch_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3`,
+    values: [batchId, fromChunk, limit],
+  });
   return (rows as ChunkRow[]).map(toStoredChunk);
 }
 
@@ -259,17 +262,20 @@ export async function saveJudgments(
   if (judged.length === 0) return;
   const indexes = judged.map((j) => j.idx);
   // The range keeps the plan to the index whatever the table's statistics say.
-  await sql.query(
-    `UPDATE batch_chunks c SET judged = u.judged FROM unnest($4::int[], $5::text[]) AS u(idx, judged)
-      WHERE c.batch_id = $1 AND c.idx BETWEEN $2 AND $3 AND c.idx = u.idx AND c.judged IS NULL`,
-    [
+  // A prepared statement: a call holds one expansion step's chunks (at most 20),
+  // so even a generic plan comparing each verdict with each chunk stays small.
+  await sql.query({
+    name: "salvo-save-judgments",
+    text: `UPDATE batch_chunks c SET judged = u.judged FROM unnest($4::int[], $5::text[]) AS u(idx, judged)
+            WHERE c.batch_id = $1 AND c.idx BETWEEN $2 AND $3 AND c.idx = u.idx AND c.judged IS NULL`,
+    values: [
       batchId,
       Math.min(...indexes),
       Math.max(...indexes),
       indexes,
       judged.map((j) => JSON.stringify(j.judged)),
     ],
-  );
+  });
 }
 
 /** Which of these numbers are on the account's blacklist and NPAI list. */
@@ -281,12 +287,13 @@ export async function listedNumbers(
   const blacklisted = new Set<string>();
   const npai = new Set<string>();
   if (numbers.length === 0) return { blacklisted, npai };
-  const { rows } = await sql.query(
-    `SELECT number, 'b' AS list FROM blacklist WHERE account_id = $1 AND number = ANY($2::text[])
-     UNION ALL
-     SELECT number, 'n' AS list FROM npai WHERE account_id = $1 AND number = ANY($2::text[])`,
-    [accountId, arrayLiteral(numbers)],
-  );
+  const { rows } = await sql.query({
+    name: "salvo-listed-numbers",
+    text: `SELECT number, 'b' AS list FROM blacklist WHERE account_id = $1 AND number = ANY($2::text[])
+           UNION ALL
+           SELECT number, 'n' AS list FROM npai WHERE account_id = $1 AND number = ANY($2::text[])`,
+    values: [accountId, arrayLiteral(numbers)],
+  });
   for (const row of rows as { number: string; list: string }[])
     (row.list === "b" ? blacklisted : npai).add(row.number);
   return { blacklisted, npai };
@@ -833,11 +840,10 @@ interface AppliedReports {
 }
 
 /**
- * Reports sorted by position and cut where two positions are far apart. Each run
- * is applied with a range on the primary key (`idx BETWEEN first AND last`), which
- * every plan uses as an index condition: with `idx = ANY(...)` alone, the planner
- * may read every row of the batch (a million) for each group of reports, as it
- * does when the table's statistics are missing or stale.
+ * Reports sorted by position and cut where two positions are far apart: each run
+ * is applied by one statement over a range of the primary key
+ * (`idx BETWEEN first AND last`), which reads at most MAX_POSITION_GAP rows
+ * without a report per report.
  */
 function positionRuns(reports: StoredReport[]): StoredReport[][] {
   const sorted = [...reports].sort((a, b) => a.idx - b.idx);
@@ -855,31 +861,71 @@ function positionRuns(reports: StoredReport[]): StoredReport[][] {
   return runs;
 }
 
-/** Positions further apart than this start a new statement: a run reads at most this many extra rows per report. */
-const MAX_POSITION_GAP = 256;
+/**
+ * Positions further apart than this start a new statement. A run's arrays hold a
+ * slot per position of its range (see applyReportRun), so this also bounds them
+ * to this many empty slots per report.
+ */
+const MAX_POSITION_GAP = 32;
 
 /**
  * Applies a run of reports in one statement (one transaction, one round trip):
  * the messages, the batch's counters, the NPAI list, the webhook events. Returns
  * the reports whose message is not written yet (to retry); those already applied
  * are ignored.
+ *
+ * The reports come as arrays with one slot per position of the run's range
+ * (position p in slot p - first + 1), so that each message row finds its report
+ * by subscript: the statement reads the range of the primary key and joins
+ * nothing. A prepared statement is then safe with any plan, generic ones included
+ * (a join of the reports to the messages, planned without the arrays' sizes, may
+ * compare every report with every row of the range): it is parsed and planned once
+ * per connection instead of every run, which cost more than the updates
+ * themselves for small runs (bench/RESULTS.md). Those arrays are of fixed-width
+ * elements without NULLs, which PostgreSQL subscripts in constant time: a slot
+ * holds the number of its report's outcome (0: no report; of two reports for one
+ * position, the later one's) and its time; the outcomes (status, reason, code),
+ * few in a run, are listed once.
  */
 async function applyReportRun(
   sql: Queryable,
   batchId: string,
   run: StoredReport[],
 ): Promise<{ unmatched: StoredReport[]; events: string[]; applied: AppliedReports }> {
-  // Not a named (prepared) statement: a generic plan, blind to the arrays' sizes,
-  // joins the reports to the messages by a nested loop, a million comparisons a run.
-  const { rows } = await sql.query({
-    text: `WITH report AS (
-             SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-                        AS u(idx, status, reason, provider_code, at)
-           ), applied AS (
-             UPDATE messages m SET status = r.status::"MessageStatus", reason = r.reason,
-                    provider_code = r.provider_code, done_at = r.at
-               FROM report r
-              WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx AND m.status = 'sent'
+  const first = run[0]?.idx ?? 0;
+  const last = run.at(-1)?.idx ?? first;
+  const outcomeOf = new Array<number>(last - first + 1).fill(0);
+  const at = new Array<string>(last - first + 1).fill(NO_TIME);
+  const outcomes = new Map<string, number>();
+  const statuses: string[] = [];
+  const reasons: (string | null)[] = [];
+  const codes: (string | null)[] = [];
+  for (const report of run) {
+    const key = JSON.stringify([report.status, report.reason, report.providerCode]);
+    let outcome = outcomes.get(key);
+    if (outcome === undefined) {
+      outcome = outcomes.size + 1;
+      outcomes.set(key, outcome);
+      statuses.push(report.status);
+      reasons.push(report.reason);
+      codes.push(report.providerCode);
+    }
+    outcomeOf[report.idx - first] = outcome;
+    at[report.idx - first] = report.at.toISOString();
+  }
+  const outcome = "($4::int[])[m.idx - $2 + 1]";
+  const { rows } = await sql.query<{
+    present: number[];
+    events: string[];
+    delivered: number[] | null;
+    undelivered: number[] | null;
+  }>({
+    name: "salvo-apply-reports",
+    text: `WITH applied AS (
+             UPDATE messages m SET status = ($5::text[])[${outcome}]::"MessageStatus",
+                    reason = ($6::text[])[${outcome}], provider_code = ($7::text[])[${outcome}],
+                    done_at = ($8::timestamptz[])[m.idx - $2 + 1]
+              WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND ${outcome} > 0 AND m.status = 'sent'
              RETURNING m.idx, m.status, m.reason, m.provider_code, m.done_at, m."to", m.account_id, m.sent_at
            ), counters AS (
              UPDATE batches SET
@@ -914,42 +960,43 @@ async function applyReportRun(
            ), sms_events AS (
              ${smsStatusEvents("applied", "(SELECT * FROM batches WHERE id = $1)")}
            )
-           -- Not applied and without a message row (in the statement's snapshot): not written yet.
-           SELECT r.idx, NULL AS event, NULL AS status, NULL::int[] AS latencies FROM report r
-            WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.idx = r.idx)
-              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND m.idx = r.idx)
-           UNION ALL
-           SELECT NULL, id, NULL, NULL FROM events
-           UNION ALL
-           SELECT NULL, id, NULL, NULL FROM sms_events
-           UNION ALL
-           -- For metrics: one row per status, each report's time since the hand-off (ms) in an array.
-           SELECT NULL, NULL, status::text,
-                  array_agg(GREATEST(0, round(EXTRACT(EPOCH FROM done_at - COALESCE(sent_at, done_at)) * 1000))::int)
-             FROM applied GROUP BY status`,
+           -- The reports' messages written (in the statement's snapshot, applied ones
+           -- included): a report without one is for a message not written yet.
+           SELECT ARRAY(SELECT m.idx FROM messages m
+                         WHERE m.batch_id = $1 AND m.idx BETWEEN $2 AND $3 AND ${outcome} > 0)
+                    AS present,
+                  ARRAY(SELECT id FROM events UNION ALL SELECT id FROM sms_events) AS events,
+                  -- For metrics: each report's time since the hand-off (ms), by status.
+                  ${latencies("delivered")} AS delivered, ${latencies("undelivered")} AS undelivered`,
     values: [
       batchId,
-      run[0]?.idx,
-      run.at(-1)?.idx,
-      arrayLiteral(run.map((r) => r.idx)),
-      arrayLiteral(run.map((r) => r.status)),
-      arrayLiteral(run.map((r) => r.reason)),
-      arrayLiteral(run.map((r) => r.providerCode)),
-      arrayLiteral(run.map((r) => r.at.toISOString())),
+      first,
+      last,
+      arrayLiteral(outcomeOf),
+      arrayLiteral(statuses),
+      arrayLiteral(reasons),
+      arrayLiteral(codes),
+      arrayLiteral(at),
     ],
   });
-  const missing = new Set<number>();
-  const events: string[] = [];
-  const applied: AppliedReports = { delivered: 0, undelivered: 0, latenciesMs: [] };
-  type Row = { idx: number | null; event: string | null; status: string | null; latencies: number[] | null };
-  for (const row of rows as Row[]) {
-    if (row.event !== null) events.push(row.event);
-    else if (row.idx !== null) missing.add(row.idx);
-    else if (row.latencies !== null) {
-      if (row.status === "delivered") applied.delivered += row.latencies.length;
-      else applied.undelivered += row.latencies.length;
-      for (const ms of row.latencies) applied.latenciesMs.push(ms);
-    }
-  }
-  return { unmatched: run.filter((r) => missing.has(r.idx)), events, applied };
+  const row = rows[0];
+  const present = new Set(row?.present ?? []);
+  const delivered = row?.delivered ?? [];
+  const undelivered = row?.undelivered ?? [];
+  return {
+    unmatched: run.filter((r) => !present.has(r.idx)),
+    events: row?.events ?? [],
+    applied: {
+      delivered: delivered.length,
+      undelivered: undelivered.length,
+      latenciesMs: [...delivered, ...undelivered],
+    },
+  };
 }
+
+/** The time of a slot without a report (never read: its outcome is 0). */
+const NO_TIME = "1970-01-01T00:00:00.000Z";
+
+const latencies = (status: string) =>
+  `(SELECT array_agg(GREATEST(0, round(EXTRACT(EPOCH FROM done_at - COALESCE(sent_at, done_at)) * 1000))::int)
+      FROM applied WHERE status = '${status}')`;

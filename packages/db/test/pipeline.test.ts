@@ -146,6 +146,68 @@ describe("applyDeliveryReports", () => {
     ]);
   });
 
+  it("applies runs with gaps and the later of two reports for one position, under a generic plan too", async () => {
+    const batch = await sentBatch(new Set([2_041]));
+    const at = new Date("2026-11-22T10:00:00.000Z");
+    const later = new Date("2026-11-22T10:00:05.000Z");
+    const report = (idx: number, status: StoredReport["status"], when = at): StoredReport => ({
+      batchId: batch.id,
+      idx,
+      status,
+      reason: status === "delivered" ? null : "expired",
+      providerCode: status === "delivered" ? "DELIVRD" : "EXPIRED",
+      at: when,
+    });
+    // Every other position of 0-1999 (one run), positions 33 and 40 apart (runs cut at a gap over 32),
+    // one position reported twice (the later report wins), one message not written yet.
+    const first: StoredReport[] = [
+      ...Array.from({ length: 1_000 }, (_, i) => report(i * 2, i % 10 === 0 ? "undelivered" : "delivered")),
+      report(2_001, "undelivered"),
+      report(2_001, "delivered", later),
+      report(2_041, "delivered"),
+      report(2_074, "delivered"),
+    ];
+    // A connection that never plans for the arrays it is given: what the prepared
+    // statement gets once PostgreSQL settles on a generic plan.
+    const generic = await sql.connect();
+    try {
+      await generic.query("SET plan_cache_mode = force_generic_plan");
+      const { unmatched, applied } = await applyDeliveryReports(generic, first);
+      expect(unmatched.map((r) => r.idx)).toEqual([2_041]);
+      expect([applied.delivered, applied.undelivered]).toEqual([902, 100]);
+      // Messages are read by a range of the primary key, whatever the plan.
+      const { rows: plan } = await generic.query(
+        `EXPLAIN EXECUTE "salvo-apply-reports"('${batch.id}', 0, 0, '{1}', '{delivered}', '{NULL}', '{NULL}', '{2026-11-22T10:00:00Z}')`,
+      );
+      const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(text).toMatch(/Index Scan using messages_pkey on messages m/);
+      expect(text).not.toMatch(/Seq Scan on messages/);
+      // The same again, with the report that was missing now written: only it changes.
+      await recordHandoffs(sql, batch, 2, [{ idx: 2_041, to: "+33610002041", ref: null, accepted: true }]);
+      const again = await applyDeliveryReports(generic, first);
+      expect(again.unmatched).toEqual([]);
+      expect([again.applied.delivered, again.applied.undelivered]).toEqual([1, 0]);
+    } finally {
+      generic.release();
+    }
+    expect(await counts(batch.id)).toEqual({
+      sent: TOTAL,
+      delivered: 903,
+      undelivered: 100,
+      delivered_rows: 903,
+      undelivered_rows: 100,
+    });
+    const { rows } = await sql.query(
+      "SELECT idx, status, provider_code, done_at FROM messages WHERE batch_id = $1 AND idx IN (1, 2, 2001) ORDER BY idx",
+      [batch.id],
+    );
+    expect(rows).toEqual([
+      { idx: 1, status: "sent", provider_code: null, done_at: null },
+      { idx: 2, status: "delivered", provider_code: "DELIVRD", done_at: at },
+      { idx: 2_001, status: "delivered", provider_code: "DELIVRD", done_at: later },
+    ]);
+  });
+
   it("writes one dlr event per applied report for each webhook that wants them, none for repeats", async () => {
     const batch = await sentBatch(new Set());
     const webhook = async (id: string, events: string[], enabled = true) =>
