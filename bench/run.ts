@@ -115,7 +115,9 @@ function salvoTargets(s: SalvoResults, recipients: number, kannel: KannelResults
         ? `${million} ÷ the 100,000-recipient batches' median rate`
         : `${million} ÷ the 100,000-recipient batches' median rate, each beside the same stream of small batches (÷ those sent alone)`,
       `${times(scale)} (${count(s.big.perSecond)} ÷ ${count(postRate)} msg/s)${
-        s.postRateStreamed === undefined ? "" : ` (${times(s.big.perSecond / s.postRate)} ÷ ${count(s.postRate)})`
+        s.postRateStreamed === undefined
+          ? ""
+          : ` (${times(s.big.perSecond / s.postRate)} ÷ ${count(s.postRate)})`
       }`,
       `≥ ${RATIOS.scale}×`,
       yes(scale >= RATIOS.scale),
