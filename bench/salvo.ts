@@ -162,18 +162,38 @@ async function timePostsStreamed(
   }
 }
 
-/** The small batches' stream alone for IDLE_STREAM_MS: what their latency is with nothing else to do. */
-async function idleStream(stack: SalvoStack, options: SalvoOptions, takeNumbers: (n: number) => string[]) {
-  if (options.streamRate === 0) return [];
+/**
+ * The small batches' stream alone for IDLE_STREAM_MS: what their latency is with
+ * nothing else to do, and what each costs (the CPU from the first POST until the
+ * last batch completed).
+ */
+async function idleStream(
+  stack: SalvoStack,
+  options: SalvoOptions,
+  takeNumbers: (n: number) => string[],
+): Promise<{ batches: SmallBatch[]; cpu?: { before: Sample; after: Sample } }> {
+  if (options.streamRate === 0) return { batches: [] };
   stack.sampler.phase("small batches on the idle stack");
   options.log(`${options.streamRate} small batches/s for ${IDLE_STREAM_MS / 1000} s on the idle stack`);
+  const before = stack.sampler.mark();
   const stream = startStream(stack.small.client, options, takeNumbers);
   await sleep(IDLE_STREAM_MS);
   stream.stop();
-  return stream.finished();
+  const batches = await stream.finished();
+  return { batches, cpu: { before, after: stack.sampler.mark() } };
 }
 
 const IDLE_STREAM_MS = 5_000;
+
+/** What one small batch of the idle stream cost each process, polls included. */
+function idleStreamCost(batches: number, before: Sample, after: Sample): string[] {
+  const each = (group: string) => ms((cpuBetween(before, after, group) * 1000) / batches);
+  return [
+    `CPU per small batch on the idle stack (${batches} batches, their POST and polls; ${seconds((after.at - before.at) / 1000)}): ` +
+      `API ${each("api")}, worker ${each("worker")}, PostgreSQL backends ${each(POSTGRES_BACKENDS)}, Redis ${each("redis-server")}, the benchmark's client ${each("bench (this process)")}.`,
+    "",
+  ];
+}
 
 async function sendBigBatch(stack: SalvoStack, options: SalvoOptions, takeNumbers: (n: number) => string[]) {
   const { sampler } = stack;
@@ -233,7 +253,7 @@ function summarize(
   stack: SalvoStack,
   options: SalvoOptions,
   timed: { alone: TimedPosts; streamed: TimedPosts | undefined },
-  idle: SmallBatch[],
+  { batches: idle, cpu: idleCpu }: Awaited<ReturnType<typeof idleStream>>,
   big: Awaited<ReturnType<typeof sendBigBatch>>,
 ): SalvoResults {
   const { sampler } = stack;
@@ -319,6 +339,7 @@ function summarize(
           "",
           `Errors: ${errors.length}${errors.length > 0 ? ` (first 5: ${errors.slice(0, 5).join("; ")})` : ""}.`,
           "",
+          ...(idleCpu === undefined ? [] : idleStreamCost(idle.length, idleCpu.before, idleCpu.after)),
         ]),
     `Timeline of the ${count(options.recipients)} (rows of ${TIMELINE_STEP_MS / 1000} s from its POST; CPU in cores; memory peaks):`,
     "",
