@@ -176,6 +176,29 @@ describe("GET /v1/batches/:id/messages.csv", () => {
     expect(positions).toEqual(Array.from({ length: TOTAL }, (_, i) => i));
   });
 
+  it("quotes refs and numbers a spreadsheet would read as formulas, by a leading '", async () => {
+    const { token } = await t.newAccount(FAST);
+    const owner = t.client(token);
+    const mine = (await owner.batches.create({ from: "Salvo", body: "Hello", recipients: [MOBILE] })).body
+      .data.batch_id;
+    const [row] = await t.query<{ account_id: string }>("SELECT account_id FROM batches WHERE id = $1", [
+      mine,
+    ]);
+    // A ref as the client gave it, and an invalid number stored as received.
+    await t.query(
+      `INSERT INTO messages (batch_id, idx, account_id, "to", ref, status, reason, segments)
+       VALUES ($1, 0, $2, '+33612345678', '=HYPERLINK("https://evil.example")', 'sent', NULL, 1),
+              ($1, 1, $2, '=1+1', '-12', 'invalid', 'invalid_number', 1)`,
+      [mine, row?.account_id],
+    );
+    const lines = (await owner.batches.exportCsv(mine)).body.split("\n").filter(Boolean);
+    expect(lines[1]?.split(",").slice(1, 3)).toEqual([
+      "+33612345678",
+      `"'=HYPERLINK(""https://evil.example"")"`,
+    ]);
+    expect(lines[2]?.split(",").slice(1, 3)).toEqual(["'=1+1", "-12"]);
+  });
+
   it("lets a client stop reading midway: the API goes on, nothing logged as an error", async () => {
     const { token } = await t.newAccount(FAST);
     const owner = t.client(token);

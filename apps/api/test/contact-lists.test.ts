@@ -275,6 +275,27 @@ describe("contacts", () => {
     );
   });
 
+  it("exports fields a spreadsheet would read as formulas quoted by a leading ', numbers as they are", async () => {
+    const { client } = await t.newAccount(FAST);
+    const list = await newList(client);
+    await client.contactLists.addContacts(list.id, [
+      { number: "+33612345678", fields: { first_name: '=HYPERLINK("https://evil.example")', note: "-12.5" } },
+      { number: "+33612345679", fields: { first_name: "+cmd|' /C calc'!A0", note: "@SUM(1)" } },
+    ]);
+    const { body } = await client.contactLists.export(list.id);
+    expect(body).toBe(
+      [
+        "number,first_name,note",
+        `+33612345678,"'=HYPERLINK(""https://evil.example"")",-12.5`,
+        "+33612345679,'+cmd|' /C calc'!A0,'@SUM(1)",
+        "",
+      ].join("\n"),
+    );
+    // Stored as given: only the export quotes them.
+    const stored = (await client.contactLists.contacts(list.id)).body.data.map((x) => x.fields.first_name);
+    expect(stored).toEqual(['=HYPERLINK("https://evil.example")', "+cmd|' /C calc'!A0"]);
+  });
+
   it("exports a list longer than one page of reads", async () => {
     const { client } = await t.newAccount(FAST);
     const list = await newList(client);

@@ -17,6 +17,7 @@ import type { Batch, ExportedMessage } from "@salvo/db";
 import { stringify } from "csv-stringify";
 import { Router } from "express";
 import { z } from "zod";
+import { CSV_EXPORT } from "../http/csv";
 import { paged, pageQuery } from "../http/pagination";
 import { accountOf, route } from "../http/route";
 import { type BatchEvents, batchIsOver } from "../services/batch-events";
@@ -375,7 +376,11 @@ export function batchRoutes(deps: BatchDeps): Router {
         });
         await pipeline(
           Readable.from(records()),
-          stringify({ header: true, columns: [...CSV_COLUMNS], cast: { date: (d) => d.toISOString() } }),
+          stringify({
+            header: true,
+            columns: [...CSV_COLUMNS],
+            cast: { ...CSV_EXPORT.cast, date: (d) => d.toISOString() },
+          }),
           res,
         );
         return { status: 200, written: true };

@@ -11,6 +11,7 @@ import type { Contact, ContactList, Store } from "@salvo/db";
 import { stringify } from "csv-stringify";
 import { Router } from "express";
 import { z } from "zod";
+import { CSV_EXPORT } from "../http/csv";
 import { paged, pageQuery } from "../http/pagination";
 import type { Reply } from "../http/reply";
 import { accountOf, route } from "../http/route";
@@ -198,7 +199,7 @@ export function contactListRoutes(store: Store): Router {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="${list.id}.csv"`,
     });
-    await pipeline(Readable.from(rows), stringify(), res);
+    await pipeline(Readable.from(rows), stringify(CSV_EXPORT), res);
   });
 
   return router;

@@ -4,6 +4,7 @@
 import { NotFoundError } from "@salvo/core";
 import type { Account, Statement, Store } from "@salvo/db";
 import { stringify } from "csv-stringify/sync";
+import { CSV_EXPORT } from "../http/csv";
 
 /** The account's statements, one per UTC month with activity, newest first. */
 /** A statement's figures as both APIs write them (snake_case): `/v1`'s attributes, SMSFactor's invoice. */
@@ -67,5 +68,5 @@ export async function statementCsv(store: Store, account: Account, id: string): 
     credits: statement.creditsAdded - statement.creditsRemoved - statement.creditsSpent,
     balance: statement.closingBalance ?? "",
   };
-  return stringify([...records, total], { header: true, columns: [...CSV_COLUMNS] });
+  return stringify([...records, total], { ...CSV_EXPORT, header: true, columns: [...CSV_COLUMNS] });
 }
